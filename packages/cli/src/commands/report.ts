@@ -1,0 +1,99 @@
+import type { CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  backboneDihedrals, createRng, dihedralSeries, drawSamples, encodeConfigurations, openRun, readDcd, selectBackend, targetBeta,
+  type ForceField,
+} from '@embedcg/core';
+import { writeReport, type ReportData } from '@embedcg/viz';
+import { assembleOptions, log } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface ReportArgs {
+  run: string;
+  n: number;
+  reference?: string;
+  seed: number;
+}
+
+/** A synchronous energy function for 2-D force fields (contour plots); undefined when async. */
+function syncEnergy(ff: ForceField): ((x: number, y: number) => number) | undefined {
+  if (ff.dimension !== 2) return undefined;
+  const buf = new Float64Array(2);
+  const probe = ff.evaluate(buf, 1, { energiesOnly: true });
+  if (probe instanceof Promise) {
+    probe.catch(() => {});
+    return undefined;
+  }
+  return (x, y) => {
+    buf[0] = x;
+    buf[1] = y;
+    return (ff.evaluate(buf, 1, { energiesOnly: true }) as { energies: Float64Array }).energies[0]!;
+  };
+}
+
+/** Plot ranges covering the bulk of the samples (0.5–99.5 %), padded. */
+function range(values: Float64Array, stride: number, offset: number): [number, number] {
+  const v = Float64Array.from({ length: values.length / stride }, (_, i) => values[i * stride + offset]!).filter(Number.isFinite).sort();
+  if (v.length === 0) return [-1, 1];
+  const lo = v[Math.floor(0.005 * (v.length - 1))]!, hi = v[Math.ceil(0.995 * (v.length - 1))]!;
+  const pad = 0.15 * (hi - lo || 1);
+  return [lo - pad, hi + pad];
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report <run>',
+  describe: 'Write RUN/report/index.html (self-contained, with plots and a 3-D viewer for molecules) and the PNGs',
+  builder: (y) =>
+    y
+      .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
+      .option('n', { type: 'number', default: 5000, describe: 'Model samples drawn for the plots' })
+      .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
+      .option('seed', { type: 'number', default: 2, describe: 'Seed of the draw' })
+      .example('$0 report runs/dw', 'open runs/dw/report/index.html in a browser'),
+  handler: async (argv) => {
+    if (!Number.isInteger(argv.n) || argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
+    if (argv.reference && !existsSync(argv.reference)) throw new UsageError(`--reference ${argv.reference}: no such file`);
+    await selectBackend('auto', () => {});
+    const run = await openRun(argv.run, assembleOptions(argv.run));
+    try {
+      const p = run.plugins;
+      const beta = targetBeta(run.config);
+      const s = await drawSamples({ model: p.model, transform: p.transform, forceField: p.forceField, n: argv.n, beta, rng: createRng(argv.seed) });
+      const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
+      const data: ReportData = {
+        beta,
+        samples: {
+          positions: s.x, n: s.n, dimension: s.dimension, logw: s.logw, energies: s.energies, beta,
+          latent, latentDim: latent ? p.model.latentDimension : undefined,
+        },
+      };
+      const energy = syncEnergy(p.forceField.inner);
+      if (energy) {
+        data.potential = { energy, xRange: range(s.x, 2, 0), yRange: range(s.x, 2, 1), xLabel: 'x1', yLabel: 'x2' };
+      }
+      const top = p.forceField.topology;
+      if (top) {
+        data.topology = top;
+        const bb = backboneDihedrals(top);
+        if (bb.phi.length) {
+          const D = s.dimension;
+          data.dihedrals = { model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) } };
+          if (argv.reference) {
+            const ref = readDcd(argv.reference);
+            if (ref.nAtoms * 3 !== D) throw new UsageError(`--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`);
+            data.dihedrals.reference = {
+              phi: dihedralSeries(ref.positions, D, ref.nFrames, bb.phi[0]!),
+              psi: dihedralSeries(ref.positions, D, ref.nFrames, bb.psi[0]!),
+            };
+          }
+        }
+      }
+      const out = await writeReport(run.runDir, data);
+      for (const w of out.warnings) log(`warning: ${w}`);
+      log(`wrote ${join(argv.run, 'report', 'index.html')} and ${out.files.length} files`);
+    } finally {
+      await run.plugins.forceField.dispose();
+    }
+  },
+};

@@ -1,0 +1,93 @@
+import type { CommandModule } from 'yargs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  assemblePlugins, findCheckpoint, loadRunConfig, selectBackend, train, writeRunFiles, CORE_VERSION, type BackendName,
+} from '@embedcg/core';
+import { assembleOptions, log } from '../context.js';
+import { UsageError } from '../errors.js';
+import { printMetrics, runMetrics } from '../evaluation.js';
+
+interface TrainArgs {
+  config: string;
+  out: string;
+  resume: boolean;
+  force: boolean;
+  backend?: BackendName;
+  maxSteps?: number;
+  progress: boolean;
+  serve: boolean;
+  port: number;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train <config>',
+  describe: 'Train a model from a run config (reverse KL with adaptive tempering); writes checkpoints, history.jsonl and metrics.json',
+  builder: (y) =>
+    y
+      .positional('config', { type: 'string', demandOption: true, describe: 'Run config JSON' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Run directory' })
+      .option('resume', { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint' })
+      .option('force', { type: 'boolean', default: false, describe: 'Start over in an existing run directory' })
+      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, describe: 'tfjs backend (default: the config\'s, else auto)' })
+      .option('max-steps', { type: 'number', describe: 'Stop after this many steps (with a checkpoint); resume later' })
+      .option('progress', { type: 'boolean', default: true, describe: 'Show progress (--no-progress to hide)' })
+      .option('serve', { type: 'boolean', default: false, describe: 'Serve live training curves on 127.0.0.1' })
+      .option('port', { type: 'number', default: 0, describe: 'Port for --serve (0 = any free port)' })
+      .example('$0 train examples/double-well.json --out runs/dw', 'train the double well (about a minute)')
+      .example('$0 train examples/double-well.json --out runs/dw --resume', 'continue an interrupted run'),
+  handler: async (argv) => {
+    const { config, configDir, path } = loadRunConfig(argv.config);
+    const runDir = resolve(argv.out);
+    if (!argv.resume && !argv.force && existsSync(join(runDir, 'config.json'))) {
+      throw new UsageError(`${argv.out} already holds a run; pass --resume to continue it or --force to start over`);
+    }
+    if (argv.resume && !findCheckpoint(runDir)) {
+      throw new UsageError(`--resume: ${argv.out} holds no checkpoint to resume from`);
+    }
+    const backend = await selectBackend(argv.backend ?? config.training.backend, log);
+    const plugins = await assemblePlugins(config, assembleOptions(configDir, path));
+    if (!argv.resume) {
+      writeRunFiles(runDir, config, {
+        configPath: path, configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
+        started: new Date().toISOString(), node: process.version, argv: process.argv.slice(2),
+      });
+    }
+    let live: { url: string; close(): Promise<void> } | undefined;
+    if (argv.serve) {
+      try {
+        const viz: any = await import('@embedcg/viz' as string);
+        live = await viz.serveLive(runDir, { port: argv.port });
+        log(`live training curves: ${live!.url}`);
+      } catch (e) {
+        throw new UsageError(`--serve needs @embedcg/viz: ${(e as Error).message}`);
+      }
+    }
+    const abort = new AbortController();
+    const onSigint = () => {
+      log('\ninterrupt: writing a checkpoint, then stopping (press Ctrl-C again to quit at once)');
+      if (abort.signal.aborted) process.exit(130);
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const result = await train({
+        runDir, config, ...plugins, resume: argv.resume, log, progress: argv.progress, stopAfterSteps: argv.maxSteps, signal: abort.signal,
+      });
+      if (result.status !== 'done') {
+        log(`stopped at step ${result.state.step}; continue with: embedcg train ${argv.config} --out ${argv.out} --resume`);
+        return;
+      }
+      const t = result.timing;
+      log(`time: ${t.totalSeconds.toFixed(1)} s this call, of which force field ${t.forceFieldSeconds.toFixed(1)} s`);
+      const { metrics } = await runMetrics(config, plugins, result.state.wallSeconds);
+      writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2));
+      printMetrics(metrics);
+      log(`wrote ${join(argv.out, 'metrics.json')}`);
+    } finally {
+      process.off('SIGINT', onSigint);
+      await live?.close();
+      await plugins.forceField.dispose();
+    }
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * What every command shares: where plugin packages resolve from, the exit-code policy, logging.
+ * The CLI adds its own folder to the search path so that the plugins installed with it are found
+ * wherever the config lives.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, type AssembleOptions } from '@embedcg/core';
+import { UsageError } from './errors.js';
+
+export const cliDir = dirname(fileURLToPath(import.meta.url));
+
+export function assembleOptions(configDir: string, configPath?: string): AssembleOptions {
+  return { configDir, configPath, searchDirs: [process.cwd(), cliDir], log };
+}
+
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** Exit code for an error: 2 for bad usage or input, 1 for failures during work. */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof UsageError || err instanceof InputError || (err as Error)?.name === 'InputError' || (err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'PluginError' ? 2 : 1;
+}

@@ -1,0 +1,56 @@
+/**
+ * tfjs backend selection: tfjs-node when the user installed it (it cannot be installed from the
+ * registry alone, so it is never a dependency), else wasm, else cpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+let wasmImported = false;
+
+async function tryImport(specifier: string): Promise<boolean> {
+  try {
+    await import(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Select and initialise a backend; returns the name tfjs reports. `auto` prefers tfjs-node,
+ * then wasm, then cpu. An explicit choice that is unavailable is an error.
+ */
+export async function selectBackend(preferred: BackendName = 'auto', log: (m: string) => void = () => {}): Promise<string> {
+  tf.enableProdMode();
+  const order: Array<Exclude<BackendName, 'auto'>> = preferred === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preferred];
+  const failures: string[] = [];
+  for (const name of order) {
+    if (name === 'tensorflow') {
+      // Held in a variable so bundlers and tsc do not try to resolve the optional package.
+      const pkg = '@tensorflow/tfjs-node';
+      if (!(await tryImport(pkg))) {
+        failures.push('tensorflow (package @tensorflow/tfjs-node is not installed)');
+        continue;
+      }
+    }
+    if (name === 'wasm' && !wasmImported) {
+      wasmImported = await tryImport('@tensorflow/tfjs-backend-wasm');
+      if (!wasmImported) {
+        failures.push('wasm (package @tensorflow/tfjs-backend-wasm failed to load)');
+        continue;
+      }
+    }
+    try {
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        log(`tfjs backend: ${tf.getBackend()}`);
+        return tf.getBackend();
+      }
+      failures.push(`${name} (initialisation failed)`);
+    } catch (e) {
+      failures.push(`${name} (${(e as Error).message})`);
+    }
+  }
+  throw new Error(`no usable tfjs backend for "${preferred}": ${failures.join('; ')}`);
+}

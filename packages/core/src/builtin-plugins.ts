@@ -1,0 +1,5 @@
+/** The plugins core itself provides (schedules; transforms arrive with the molecular models). */
+import { klIncreasePlugin, lossPlateauPlugin, geometricPlugin } from './schedules/index.js';
+import type { AnyPlugin } from './plugin.js';
+
+export const plugins: AnyPlugin[] = [klIncreasePlugin, lossPlateauPlugin, geometricPlugin];

@@ -1,0 +1,188 @@
+/**
+ * The run config: one JSON document naming every plugin of a run and the training settings.
+ * `runConfigSchema(pluginSchemas?)` is the JSON Schema `embedcg schema` prints.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { formatIssues, validateAgainst } from './validate.js';
+import type { PluginRef } from '../plugin-loader.js';
+import type { JSONSchema } from '../plugin.js';
+
+export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
+
+export interface EnergyGuardSettings {
+  /** Energies (kJ/mol) above this grow only logarithmically (FAB's guard). */
+  maxEnergy: number;
+  /** Fraction of each batch with the highest energies left out of the loss. */
+  dropFraction: number;
+}
+
+export interface TrainingSettings {
+  batchSize: number;
+  learningRate: number;
+  /** Steps at the first (hottest) level. */
+  initialSteps: number;
+  /** Steps per later level (schedules may decide otherwise). */
+  stepsPerLevel: number;
+  /** Steps at the target β after the schedule reaches it. */
+  finalSteps: number;
+  /** Clip the global gradient norm to this (0 = off). */
+  gradClipNorm: number;
+  /** Write a checkpoint every this many steps (and at each new level). */
+  checkpointEvery: number;
+  energyGuard: EnergyGuardSettings;
+  /** tfjs backend. */
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Append a step line to history.jsonl every this many steps. */
+  historyEvery: number;
+}
+
+export interface RunConfig {
+  $schema?: string;
+  name: string;
+  seed: number;
+  forceField: PluginRef;
+  transform?: PluginRef;
+  model: PluginRef;
+  /** Target: exactly one of temperature (K) or beta (mol/kJ). */
+  target: { temperature?: number; beta?: number };
+  schedule: PluginRef;
+  training: TrainingSettings;
+  evaluation: { samples: number; batchSize: number };
+  outputs: { saveSamples: number };
+}
+
+const pluginRefSchema = (kind: string): JSONSchema => ({
+  type: 'object',
+  description: `A ${kind} plugin: npm package, plugin name and options.`,
+  required: ['package', 'name'],
+  additionalProperties: false,
+  properties: {
+    package: { type: 'string', minLength: 1, description: 'npm package name, or a path starting with ./ relative to the config' },
+    name: { type: 'string', minLength: 1 },
+    options: { type: 'object', default: {} },
+  },
+});
+
+/** The run-config schema; `pluginOptions` adds if/then branches that check each known plugin's options. */
+export function runConfigSchema(pluginOptions: Array<{ kind: string; package: string; name: string; schema: JSONSchema }> = []): JSONSchema {
+  const slot: Record<string, string> = { forcefield: 'forceField', transform: 'transform', model: 'model', schedule: 'schedule' };
+  const refFor = (kind: string): JSONSchema => {
+    const base = pluginRefSchema(kind);
+    const branches = pluginOptions
+      .filter((p) => p.kind === kind)
+      .map((p) => ({
+        if: { properties: { package: { const: p.package }, name: { const: p.name } }, required: ['package', 'name'] },
+        then: { properties: { options: p.schema } },
+      }));
+    return branches.length ? { ...base, allOf: branches } : base;
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://embedcg.dev/schema/run-config.json',
+    title: 'embedcg run config',
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'forceField', 'model'],
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', minLength: 1, description: 'Run name, shown in reports' },
+      seed: { type: 'integer', minimum: 0, default: 0 },
+      forceField: refFor('forcefield'),
+      transform: refFor('transform'),
+      model: refFor('model'),
+      target: {
+        type: 'object',
+        additionalProperties: false,
+        default: { beta: 1 },
+        description: 'Target Boltzmann distribution: temperature in K, or beta in mol/kJ (beta 1 = energies in kT)',
+        properties: {
+          temperature: { type: 'number', exclusiveMinimum: 0 },
+          beta: { type: 'number', exclusiveMinimum: 0 },
+        },
+        oneOf: [{ required: ['temperature'] }, { required: ['beta'] }],
+      },
+      schedule: { ...refFor('schedule'), default: { package: '@embedcg/core', name: 'kl-increase', options: {} } },
+      training: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          batchSize: { type: 'integer', minimum: 1, default: 512 },
+          learningRate: { type: 'number', exclusiveMinimum: 0, default: 1e-3 },
+          initialSteps: { type: 'integer', minimum: 0, default: 1000 },
+          stepsPerLevel: { type: 'integer', minimum: 1, default: 100 },
+          finalSteps: { type: 'integer', minimum: 0, default: 1000 },
+          gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
+          checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
+          historyEvery: { type: 'integer', minimum: 1, default: 10 },
+          backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
+          energyGuard: {
+            type: 'object',
+            additionalProperties: false,
+            default: {},
+            properties: {
+              maxEnergy: { type: 'number', exclusiveMinimum: 0, default: 1e8 },
+              dropFraction: { type: 'number', minimum: 0, maximum: 0.5, default: 0 },
+            },
+          },
+        },
+      },
+      evaluation: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          samples: { type: 'integer', minimum: 100, default: 20000 },
+          batchSize: { type: 'integer', minimum: 1, default: 5000 },
+        },
+      },
+      outputs: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          saveSamples: { type: 'integer', minimum: 0, default: 0, description: 'Samples to write to RUN/samples after training' },
+        },
+      },
+    },
+  };
+}
+
+/** Target β in mol/kJ. */
+export function targetBeta(config: Pick<RunConfig, 'target'>): number {
+  const t = config.target;
+  return t.beta ?? 1 / (K_BOLTZMANN * t.temperature!);
+}
+
+/** Validate a parsed config (defaults filled in place). `source` names the file in messages. */
+export function validateRunConfig(value: unknown, source = 'config'): RunConfig {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`${source}: a run config must be a JSON object`, source);
+  }
+  const issues = validateAgainst(runConfigSchema(), value);
+  if (issues.length) {
+    throw new ConfigError(`${source}: invalid run config:\n${formatIssues(issues)}\nRun \`embedcg schema\` for the full schema.`, source);
+  }
+  return value as RunConfig;
+}
+
+/** Read, parse and validate a config file. */
+export function loadRunConfig(path: string): { config: RunConfig; configDir: string; path: string } {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${path}: cannot read config file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, path);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: malformed JSON: ${(e as Error).message}`, path);
+  }
+  return { config: validateRunConfig(parsed, path), configDir: dirname(abs), path: abs };
+}

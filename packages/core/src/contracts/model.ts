@@ -1,0 +1,54 @@
+/**
+ * The model contract: a generative model q(y) in model space (the input space of the coordinate
+ * transform, or the force field's space when there is none).
+ *
+ * All tensors are float32 tfjs tensors. `draw` is called inside `tf.variableGrads`, so everything
+ * it returns must be a differentiable function of `variables()` (reparameterised sampling).
+ * Randomness comes only from the `Rng` passed in, so a seed reproduces a run.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/random.js';
+
+/** One reparameterised draw of n samples. */
+export interface ModelDraw {
+  /** Samples, n × dimension. */
+  y: tf.Tensor2D;
+  /**
+   * Per-sample log-density term ℓ(y), n values. Exact `log q(y)` for exact-density models;
+   * for latent-variable models the bound `log p(z) + log q(y|z) − log r(z|y)` (science.md §3).
+   * The objective is `E[ℓ + β U]`, and importance weights are `log w = −βU − ℓ`.
+   */
+  logQ: tf.Tensor1D;
+  /** Latent values (CVs) drawn with the samples, n × latentDimension, when the model has them. */
+  z?: tf.Tensor2D;
+}
+
+/** Metadata stored beside the weights. */
+export interface ModelMetadata {
+  plugin: string;
+  dimension: number;
+  latentDimension?: number;
+  [key: string]: unknown;
+}
+
+export interface Model {
+  readonly name: string;
+  /** Dimension of y. */
+  readonly dimension: number;
+  /** Number of latent CVs, when the model has them. */
+  readonly latentDimension?: number;
+  /** True when `logQ` is the exact log-density (flows); false when it is a bound (VAE). */
+  readonly exactDensity: boolean;
+  /** Reparameterised sampling. */
+  draw(n: number, rng: Rng): ModelDraw;
+  /** Trainable variables. */
+  variables(): tf.Variable[];
+  /** Latent CVs of configurations y (n × dimension) → n × latentDimension (encoder means). */
+  encode?(y: tf.Tensor2D): tf.Tensor2D;
+  /** Mean configuration for latent values z (n × latentDimension) → n × dimension. */
+  decode?(z: tf.Tensor2D): tf.Tensor2D;
+  /** Serializable description (architecture), stored in checkpoints. */
+  metadata(): ModelMetadata;
+  /** Release tensors. */
+  dispose(): void;
+}

@@ -1,0 +1,37 @@
+/**
+ * @embedcg/core — plugin contracts, run configs, training machinery and metrics.
+ * Plugins import only from here (and from '@embedcg/core/testkit').
+ */
+export * from './contracts/force-field.js';
+export type * from './contracts/model.js';
+export type * from './contracts/transform.js';
+export type * from './contracts/schedule.js';
+export type * from './contracts/observable.js';
+export * from './plugin.js';
+export * from './errors.js';
+export { CORE_VERSION } from './version.js';
+export { createRng, type Rng } from './util/random.js';
+export * from './util/stats.js';
+export { selectBackend, type BackendName } from './backend.js';
+export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
+export * from './config/run-config.js';
+export {
+  loadPluginPackage, listInstalledPackageNames, discoverPlugins, checkDescriptor, createPlugin,
+  type PluginRef, type PluginPackage, type ResolveOptions,
+} from './plugin-loader.js';
+export { plugins } from './builtin-plugins.js';
+export * from './schedules/index.js';
+export { CountingForceField } from './counting-force-field.js';
+export { energyOp } from './training/energy-op.js';
+export { guardEnergies, type GuardedBatch } from './training/energy-guard.js';
+export { drawSamples, drawConfigurations, type SampleSet, type DrawOptions } from './training/sampling.js';
+export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';
+export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
+export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';
+export {
+  writeCheckpoint, findCheckpoint, readCheckpointState, loadModelWeights, CHECKPOINT_DIR, type TrainerState,
+} from './training/checkpoint.js';
+export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
+export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';
+export * from './io/index.js';
+export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';

@@ -1,0 +1,5 @@
+/** Molecular file I/O: PDB, DCD and XYZ readers and writers (coordinates in nm). */
+export * from './frames.js';
+export * from './pdb.js';
+export * from './dcd.js';
+export * from './xyz.js';

@@ -1,0 +1,76 @@
+/**
+ * The plugin descriptor: the whole contract between embedcg and a plugin package.
+ *
+ * A plugin package exports `plugins` (an array of descriptors) from its main entry, and marks
+ * itself in package.json with `"embedcg": { "plugins": true }` so that `embedcg plugins` finds it.
+ * Descriptors are plain objects; `defineForceField(...)` and friends exist only for type inference.
+ *
+ * Lifecycle: core loads the package, finds the descriptor by `name`, checks `apiVersion`
+ * against {@link API_VERSION}, fills option defaults and validates options against
+ * `optionsSchema` with ajv, then calls `create(options, context)` once per run.
+ */
+import type { ForceField } from './contracts/force-field.js';
+import type { Model } from './contracts/model.js';
+import type { CoordinateTransform } from './contracts/transform.js';
+import type { TemperingSchedule } from './contracts/schedule.js';
+import type { Observable } from './contracts/observable.js';
+
+/** The plugin API version this core implements. A plugin built for another major is refused. */
+export const API_VERSION = 1;
+
+export type PluginKind = 'forcefield' | 'model' | 'transform' | 'schedule' | 'observable';
+
+/** A JSON Schema object (draft 2020-12 subset that ajv understands). */
+export type JSONSchema = Record<string, unknown>;
+
+/** What core hands a plugin's `create`. */
+export interface PluginContext {
+  /** Folder of the run config; relative paths in options resolve against it. */
+  configDir: string;
+  /** Seed of this run, for plugins that draw random numbers. */
+  seed: number;
+  /** Log a line for the user (goes to stderr / the run log). */
+  log(message: string): void;
+  /** The force field of the run, for plugins created after it (transforms, models, observables). */
+  forceField?: ForceField;
+  /** The coordinate transform of the run, for models. */
+  transform?: CoordinateTransform;
+  /** Dimension of the space the model works in (transform input, or the force field's). */
+  modelDimension?: number;
+}
+
+export interface KindMap {
+  forcefield: ForceField;
+  model: Model;
+  transform: CoordinateTransform;
+  schedule: TemperingSchedule;
+  observable: Observable;
+}
+
+/** A plugin: identity, options schema and factory. */
+export interface PluginDescriptor<K extends PluginKind = PluginKind, O = any> {
+  kind: K;
+  /** Name used in configs, unique within its package (e.g. "double-well"). */
+  name: string;
+  /** The plugin's own version (usually its package version). */
+  version: string;
+  /** The core plugin API it was written against; must equal {@link API_VERSION}. */
+  apiVersion: number;
+  /** One line for `embedcg plugins`. */
+  description?: string;
+  /** JSON Schema of `options`, with `default`s; ajv fills defaults before `create`. */
+  optionsSchema: JSONSchema;
+  /** Build the plugin instance. */
+  create(options: O, context: PluginContext): KindMap[K] | Promise<KindMap[K]>;
+}
+
+export type AnyPlugin = PluginDescriptor<PluginKind, any>;
+
+function define<K extends PluginKind>(kind: K) {
+  return <O>(d: Omit<PluginDescriptor<K, O>, 'kind'>): PluginDescriptor<K, O> => ({ ...d, kind });
+}
+export const defineForceField = define('forcefield');
+export const defineModel = define('model');
+export const defineTransform = define('transform');
+export const defineSchedule = define('schedule');
+export const defineObservable = define('observable');

@@ -1,0 +1,80 @@
+/**
+ * Checkpoints: model variables, Adam state, RNG state and trainer state, written atomically.
+ * A checkpoint is built in a temporary folder and swapped in with renames, so a SIGKILL at any
+ * moment leaves either the previous or the new checkpoint whole.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assignValues, readWeights, variablesToValues, writeWeights } from './weights-io.js';
+
+export interface TrainerState {
+  step: number;
+  level: number;
+  beta: number;
+  targetBeta: number;
+  stepInLevel: number;
+  losses: number[];
+  phase: 'tempering' | 'final' | 'done';
+  finalStepsDone: number;
+  energyEvaluations: number;
+  wallSeconds: number;
+  rngState: number[];
+  scheduleState: unknown;
+  lastDeltaBeta?: number;
+  /** Line count of history.jsonl at this checkpoint, so a resume can drop later lines. */
+  historyLines: number;
+}
+
+export const CHECKPOINT_DIR = 'checkpoint';
+
+export async function writeCheckpoint(
+  runDir: string,
+  model: { variables(): tf.Variable[]; metadata(): unknown },
+  optimizer: tf.Optimizer | undefined,
+  state: TrainerState,
+): Promise<void> {
+  const final = join(runDir, CHECKPOINT_DIR);
+  const tmp = join(runDir, `${CHECKPOINT_DIR}.tmp`);
+  const old = join(runDir, `${CHECKPOINT_DIR}.old`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeWeights(tmp, 'weights', variablesToValues(model.variables()), { model: model.metadata() });
+  if (optimizer) {
+    const named = await optimizer.getWeights();
+    writeWeights(
+      tmp,
+      'optimizer',
+      named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: w.tensor.dataSync() as Float32Array })),
+    );
+  }
+  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(tmp, final);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** The folder of the newest complete checkpoint, or undefined. */
+export function findCheckpoint(runDir: string): string | undefined {
+  for (const name of [CHECKPOINT_DIR, `${CHECKPOINT_DIR}.old`]) {
+    const d = join(runDir, name);
+    if (existsSync(join(d, 'state.json')) && existsSync(join(d, 'weights.json'))) return d;
+  }
+  return undefined;
+}
+
+export function readCheckpointState(dir: string): TrainerState {
+  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainerState;
+}
+
+export function loadModelWeights(dir: string, model: { variables(): tf.Variable[] }): void {
+  const { items } = readWeights(dir, 'weights');
+  assignValues(model.variables(), items, dir);
+}
+
+export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
+  if (!existsSync(join(dir, 'optimizer.json'))) return;
+  const { items } = readWeights(dir, 'optimizer');
+  await optimizer.setWeights(items.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) })));
+}

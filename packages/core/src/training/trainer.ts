@@ -1,0 +1,285 @@
+/**
+ * The training loop: reverse KL E_q[ℓ + βU] (science.md §2) with adaptive tempering (§5),
+ * energy guards, gradient clipping, NaN/Inf detection, atomic checkpoints and resume.
+ *
+ * One step:
+ *  1. snapshot the RNG, draw a batch and map it to force-field space;
+ *  2. evaluate energies and forces there (Float64, possibly async: workers or another process);
+ *  3. restore the RNG and redraw the same batch inside `tf.variableGrads`, where the energy enters
+ *     through `energyOp` with the forces of step 2 as its gradient.
+ * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Model } from '../contracts/model.js';
+import type { CoordinateTransform } from '../contracts/transform.js';
+import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
+import type { CountingForceField } from '../counting-force-field.js';
+import { targetBeta, type RunConfig } from '../config/run-config.js';
+import { InputError, TrainingError } from '../errors.js';
+import { createRng } from '../util/random.js';
+import { essFraction } from '../util/stats.js';
+import { energyOp } from './energy-op.js';
+import { guardEnergies } from './energy-guard.js';
+import { drawConfigurations, drawSamples } from './sampling.js';
+import {
+  findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState,
+} from './checkpoint.js';
+import { createProgress } from './progress.js';
+
+export interface TrainerOptions {
+  runDir: string;
+  config: RunConfig;
+  forceField: CountingForceField;
+  transform?: CoordinateTransform;
+  model: Model;
+  schedule: TemperingSchedule;
+  /** Continue from the run directory's checkpoint. */
+  resume?: boolean;
+  log?: (message: string) => void;
+  /** Show the progress line (default true). */
+  progress?: boolean;
+  /** Stop (with a checkpoint) after this many steps in this call; for tests and time-boxed runs. */
+  stopAfterSteps?: number;
+  /** Abort (with a checkpoint) at the next step boundary, e.g. on SIGINT. */
+  signal?: AbortSignal;
+}
+
+export interface StepRecord {
+  type: 'step';
+  step: number;
+  level: number;
+  beta: number;
+  betaFraction: number;
+  loss: number;
+  ess: number;
+  dropped: number;
+  energyEvaluations: number;
+  wallSeconds: number;
+}
+
+export interface TrainResult {
+  state: TrainerState;
+  /** 'done' when the schedule and final stage finished; 'stopped' when interrupted on request. */
+  status: 'done' | 'stopped';
+  /** Seconds spent in the force field and in the rest (networks) during this call. */
+  timing: { forceFieldSeconds: number; totalSeconds: number };
+}
+
+export const HISTORY_FILE = 'history.jsonl';
+
+function countLines(path: string): number {
+  if (!existsSync(path)) return 0;
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).length;
+}
+
+/** Keep the first `n` lines of history.jsonl (drop what was written after the checkpoint). */
+function truncateHistory(path: string, n: number): void {
+  if (!existsSync(path)) return;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, n);
+  writeFileSync(path, lines.length ? lines.join('\n') + '\n' : '');
+}
+
+export async function train(o: TrainerOptions): Promise<TrainResult> {
+  const cfg = o.config.training;
+  const log = o.log ?? (() => {});
+  const { model, transform, schedule } = o;
+  const ff = o.forceField;
+  const D = ff.dimension;
+  const target = targetBeta(o.config);
+  const historyPath = join(o.runDir, HISTORY_FILE);
+  const rng = createRng(o.config.seed * 7919 + 17);
+  const optimizer = tf.train.adam(cfg.learningRate);
+  const expectedIn = transform ? transform.outputDimension : model.dimension;
+  if (expectedIn !== D) {
+    throw new InputError(`the model produces ${expectedIn}-dimensional configurations but force field "${ff.name}" expects ${D}`);
+  }
+  if (transform && transform.inputDimension !== model.dimension) {
+    throw new InputError(`transform "${transform.name}" takes ${transform.inputDimension} dimensions but model "${model.name}" has ${model.dimension}`);
+  }
+
+  let state: TrainerState;
+  if (o.resume) {
+    const cp = findCheckpoint(o.runDir);
+    if (!cp) throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
+    state = readCheckpointState(cp);
+    loadModelWeights(cp, model);
+    await loadOptimizerState(cp, optimizer);
+    rng.setState(state.rngState);
+    schedule.setState(state.scheduleState);
+    ff.evaluations = state.energyEvaluations;
+    truncateHistory(historyPath, state.historyLines);
+    log(`resuming from step ${state.step} (level ${state.level}, β/β_target ${(state.beta / target).toPrecision(4)})`);
+  } else {
+    writeFileSync(historyPath, '');
+    state = {
+      step: 0, level: 0, beta: schedule.initialBeta(target), targetBeta: target, stepInLevel: 0, losses: [],
+      phase: 'tempering', finalStepsDone: 0, energyEvaluations: 0, wallSeconds: 0,
+      rngState: rng.getState(), scheduleState: schedule.getState(), historyLines: 0,
+    };
+  }
+  let historyLines = state.historyLines;
+  const writeHistory = (rec: object) => {
+    appendFileSync(historyPath, JSON.stringify(rec) + '\n');
+    historyLines++;
+  };
+
+  const wall0 = performance.now();
+  const wallBase = state.wallSeconds;
+  const ffSeconds0 = ff.seconds;
+  const wall = () => wallBase + (performance.now() - wall0) / 1000;
+  const checkpoint = async () => {
+    state.rngState = rng.getState();
+    state.scheduleState = schedule.getState();
+    state.energyEvaluations = ff.evaluations;
+    state.wallSeconds = wall();
+    state.historyLines = historyLines;
+    await writeCheckpoint(o.runDir, model, optimizer, state);
+  };
+  const progress = createProgress('train', { enabled: o.progress ?? true });
+  const estimateRemaining = (): number => {
+    if (state.phase === 'final') return cfg.finalSteps - state.finalStepsDone;
+    if (state.phase === 'done') return 0;
+    const here = Math.max(0, (state.level === 0 ? cfg.initialSteps : cfg.stepsPerLevel) - state.stepInLevel);
+    const db = state.lastDeltaBeta ?? (target - state.beta) / 20;
+    const levelsLeft = Math.ceil(Math.max(0, target - state.beta) / Math.max(db, 1e-12 * target));
+    return here + levelsLeft * cfg.stepsPerLevel + cfg.finalSteps;
+  };
+
+  const oneStep = async (): Promise<StepRecord> => {
+    const bs = cfg.batchSize;
+    const beta = state.beta;
+    const snap = rng.getState();
+    const a = drawConfigurations(model, transform, bs, rng);
+    const ev = await ff.evaluate(a.x, bs);
+    const g = guardEnergies(ev.energies, ev.forces, D, cfg.energyGuard);
+    const kept = bs - g.dropped;
+    if (kept === 0) {
+      throw new TrainingError(
+        `step ${state.step}: every configuration of the batch had a non-finite energy or force at β = ${beta}; ` +
+          `the model proposes impossible structures (check the force field, the initial structure, or lower the learning rate)`,
+      );
+    }
+    const logw: number[] = [];
+    for (let i = 0; i < bs; i++) if (g.mask[i] === 1) logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+    rng.setState(snap);
+    const E = tf.tensor1d(Float32Array.from(g.energies));
+    const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);
+    const mask = tf.tensor1d(Float32Array.from(g.mask));
+    let loss: number;
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const d = model.draw(bs, rng);
+        let x = d.y;
+        let lq = d.logQ;
+        if (transform) {
+          const t = transform.forward(d.y);
+          x = t.x;
+          lq = tf.sub(lq, t.logDetJ);
+        }
+        const u = energyOp(x, E, F);
+        const per = tf.add(lq, tf.mul(beta, u));
+        return tf.div(tf.sum(tf.mul(per, mask)), kept) as tf.Scalar;
+      }, model.variables());
+      loss = value.dataSync()[0]!;
+      const names = Object.keys(grads);
+      const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
+      if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
+        tf.dispose([value, grads]);
+        throw new TrainingError(
+          `non-finite ${Number.isFinite(loss) ? 'gradient' : 'loss'} at step ${state.step} (level ${state.level}, β = ${beta.toPrecision(4)}). ` +
+            `Training stopped; the last good checkpoint in ${join(o.runDir, 'checkpoint')} is kept. ` +
+            `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
+        );
+      }
+      const norm = Math.sqrt(normSq);
+      if (cfg.gradClipNorm > 0 && norm > cfg.gradClipNorm) {
+        const s = cfg.gradClipNorm / norm;
+        for (const k of names) {
+          const old = grads[k]!;
+          grads[k] = tf.mul(old, s);
+          old.dispose();
+        }
+      }
+      optimizer.applyGradients(grads as Record<string, tf.Variable>);
+      tf.dispose([value, grads]);
+    } finally {
+      tf.dispose([E, F, mask]);
+    }
+    state.losses.push(loss);
+    state.step++;
+    state.stepInLevel++;
+    if (state.phase === 'final') state.finalStepsDone++;
+    return {
+      type: 'step', step: state.step, level: state.level, beta, betaFraction: beta / target, loss,
+      ess: essFraction(logw), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+    };
+  };
+
+  let stepsThisCall = 0;
+  let lastEss = NaN;
+  while (state.phase !== 'done') {
+    if (o.signal?.aborted || (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps)) {
+      await checkpoint();
+      progress.done(`stopped at step ${state.step}; resume with --resume`);
+      return { state, status: 'stopped', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };
+    }
+    const rec = await oneStep();
+    stepsThisCall++;
+    lastEss = rec.ess;
+    if (state.step % cfg.historyEvery === 0) writeHistory(rec);
+    const rem = estimateRemaining();
+    progress.update(state.step / (state.step + rem), {
+      step: state.step, level: state.level, 'β/β*': rec.betaFraction, loss: rec.loss, ESS: lastEss, evals: ff.evaluations,
+    });
+
+    let newLevel = false;
+    if (state.phase === 'tempering') {
+      const ctx: LevelContext = {
+        level: state.level, beta: state.beta, targetBeta: target, stepInLevel: state.stepInLevel,
+        losses: state.losses, stepsPerLevel: cfg.stepsPerLevel, initialSteps: cfg.initialSteps,
+      };
+      if (schedule.levelComplete(ctx)) {
+        if (state.beta >= target) {
+          state.phase = cfg.finalSteps > 0 ? 'final' : 'done';
+          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: 1, phase: 'final', energyEvaluations: ff.evaluations, wallSeconds: wall() });
+        } else {
+          let info: Record<string, number> = {};
+          let ess = NaN;
+          let next: number;
+          if (schedule.samplesNeeded > 0) {
+            const s = await drawSamples({ model, transform, forceField: ff, n: schedule.samplesNeeded, beta: state.beta, rng, batchSize: o.config.evaluation.batchSize });
+            const keep: number[] = [];
+            for (let i = 0; i < s.n; i++) if (Number.isFinite(s.energies[i]!)) keep.push(i);
+            const energies = Float64Array.from(keep, (i) => s.energies[i]!);
+            const logQ = Float64Array.from(keep, (i) => s.logQ[i]!);
+            ess = essFraction(Float64Array.from(keep, (i) => s.logw[i]!));
+            const d = schedule.nextBeta(ctx, { energies, logQ });
+            next = d.beta;
+            info = d.info ?? {};
+          } else {
+            const d = schedule.nextBeta(ctx);
+            next = d.beta;
+            info = d.info ?? {};
+          }
+          if (!(next > state.beta)) {
+            throw new TrainingError(`schedule "${schedule.name}" proposed β = ${next}, which does not increase the current β = ${state.beta}`);
+          }
+          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: state.beta / target, nextBeta: Math.min(next, target), ess, ...info, energyEvaluations: ff.evaluations, wallSeconds: wall() });
+          state.lastDeltaBeta = Math.min(next, target) - state.beta;
+          state.beta = Math.min(next, target);
+          state.level++;
+          state.stepInLevel = 0;
+          state.losses = [];
+          newLevel = true;
+        }
+      }
+    } else if (state.phase === 'final' && state.finalStepsDone >= cfg.finalSteps) {
+      state.phase = 'done';
+    }
+    if (newLevel || state.phase === 'done' || state.step % cfg.checkpointEvery === 0) await checkpoint();
+  }
+  progress.done(`training done: ${state.step} steps, ${ff.evaluations} energy evaluations, ${wall().toFixed(1)} s`);
+  return { state, status: 'done', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };
+}

@@ -1,0 +1,21 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { runPluginConformance } from '@embedcg/core/testkit';
+import { vaePlugin } from './index.js';
+
+before(async () => {
+  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  tf.enableProdMode();
+  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
+});
+
+test('the vae plugin passes core\'s model conformance suite', async () => {
+  for (const options of [{ latentDim: 2 }, { latentDim: 1, decoderVariance: 'head', decoderHidden: [16], encoderHidden: [16], encoderActivations: ['logsigmoid'] }]) {
+    const results = await runPluginConformance(vaePlugin, { options, context: { modelDimension: 12 }, throwOnFailure: false });
+    const failed = results.filter((r) => !r.passed);
+    assert.deepEqual(failed, [], JSON.stringify(failed));
+    assert.ok(results.length >= 3);
+  }
+});

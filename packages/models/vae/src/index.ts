@@ -1,0 +1,16 @@
+/**
+ * @embedcg/model-vae: the VAE-style coarse-grained model with a recognition model
+ * (Schöberl, Zabaras & Koutsourelakis), as an embedcg model plugin.
+ */
+import type { AnyPlugin } from '@embedcg/core';
+import { vaePlugin } from './plugin.js';
+
+export { VaeModel, createVaeModel, type VaeContext } from './vae-model.js';
+export { vaePlugin, outputMeanFromContext } from './plugin.js';
+export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, ACTIVATIONS, type VaeOptions, type Activation, type DecoderVariance } from './options.js';
+export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
+export { importanceLogWeights } from './importance.js';
+export { LOG_VARIANCE_RANGE, softClampLogVariance64, unclampLogVariance } from './log-variance.js';
+
+/** The plugins of this package, for embedcg's plugin loader. */
+export const plugins: AnyPlugin[] = [vaePlugin];

@@ -1,0 +1,122 @@
+/**
+ * Options of the VAE model: their TypeScript shape, defaults and the JSON Schema that core
+ * validates run configs against (ajv fills the defaults before `create`).
+ */
+import type { JSONSchema } from '@embedcg/core';
+
+/** Activation functions a hidden layer may use. */
+export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** How the decoder's log-variance depends on z. */
+export type DecoderVariance = 'shared' | 'head';
+
+export interface VaeOptions {
+  /** Number of latent CVs d. */
+  latentDim: number;
+  /** Hidden widths of the decoder mean MLP d → … → D. */
+  decoderHidden: number[];
+  /** One activation for every decoder hidden layer. */
+  decoderActivation: Activation;
+  /** 'shared': one learned log-variance vector over the D outputs; 'head': a linear head of z. */
+  decoderVariance: DecoderVariance;
+  /** Initial decoder log-variance (in standardised output units). */
+  initialLogVariance: number;
+  /** Hidden widths of the encoder MLP D → … (then linear heads for mean and log-variance). */
+  encoderHidden: number[];
+  /** Activation of each encoder hidden layer (same length as `encoderHidden`). */
+  encoderActivations: Activation[];
+  /** Reference configuration the decoder is centred on (length D); default from the context. */
+  outputMean?: number[];
+  /** Decoder outputs are `outputMean + outputScale · network`. */
+  outputScale: number;
+  /** Scale of the initial weights of the last decoder layer relative to Glorot-uniform. */
+  finalLayerScale: number;
+  /** Prefix of all variable names, e.g. 'vae/decoder/dense0/kernel'. */
+  scope: string;
+}
+
+export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
+  latentDim: 1,
+  decoderHidden: [100, 100, 100],
+  decoderActivation: 'tanh',
+  decoderVariance: 'shared',
+  initialLogVariance: -0.5,
+  encoderHidden: [150, 150, 150],
+  encoderActivations: ['selu', 'selu', 'logsigmoid'],
+  outputScale: 1,
+  finalLayerScale: 0.1,
+  scope: 'vae',
+} as VaeOptions);
+
+const activation = { type: 'string', enum: [...ACTIVATIONS] };
+const widths = { type: 'array', items: { type: 'integer', minimum: 1 } };
+
+/** JSON Schema of {@link VaeOptions}, with defaults. */
+export const optionsSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    latentDim: { type: 'integer', minimum: 1, default: DEFAULT_OPTIONS.latentDim, description: 'number of latent CVs' },
+    decoderHidden: { ...widths, default: [...DEFAULT_OPTIONS.decoderHidden], description: 'decoder hidden widths' },
+    decoderActivation: { ...activation, default: DEFAULT_OPTIONS.decoderActivation },
+    decoderVariance: { type: 'string', enum: ['shared', 'head'], default: DEFAULT_OPTIONS.decoderVariance },
+    initialLogVariance: {
+      type: 'number', minimum: -19, maximum: 4, default: DEFAULT_OPTIONS.initialLogVariance,
+      description: 'initial decoder log-variance, in standardised units; inside the clamp range [-20, 5]',
+    },
+    encoderHidden: { ...widths, default: [...DEFAULT_OPTIONS.encoderHidden], description: 'encoder hidden widths' },
+    encoderActivations: { type: 'array', items: activation, default: [...DEFAULT_OPTIONS.encoderActivations] },
+    outputMean: { type: 'array', items: { type: 'number' }, description: 'reference configuration (length D); defaults to the force field\'s initial positions' },
+    outputScale: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale },
+    finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
+    scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
+  },
+};
+
+/** Fill defaults and check the cross-field rules a JSON Schema cannot express. */
+export function resolveOptions(partial: Partial<VaeOptions>, dimension: number): VaeOptions {
+  const o: VaeOptions = {
+    ...DEFAULT_OPTIONS,
+    decoderHidden: [...DEFAULT_OPTIONS.decoderHidden],
+    encoderHidden: [...DEFAULT_OPTIONS.encoderHidden],
+    encoderActivations: [...DEFAULT_OPTIONS.encoderActivations],
+    ...stripUndefined(partial),
+  };
+  const fail = (field: string, problem: string): never => {
+    throw new RangeError(`vae model: option ${field} ${problem}`);
+  };
+  if (!Number.isInteger(dimension) || dimension < 1) fail('(dimension)', `must be a positive integer, got ${dimension}`);
+  if (!Number.isInteger(o.latentDim) || o.latentDim < 1) fail('latentDim', `must be a positive integer, got ${o.latentDim}`);
+  for (const [field, list] of [['decoderHidden', o.decoderHidden], ['encoderHidden', o.encoderHidden]] as const) {
+    if (!Array.isArray(list) || list.some((w) => !Number.isInteger(w) || w < 1)) {
+      fail(field, `must be a list of positive integers, got ${JSON.stringify(list)}`);
+    }
+  }
+  if (!ACTIVATIONS.includes(o.decoderActivation)) fail('decoderActivation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.decoderActivation)}`);
+  if (!Array.isArray(o.encoderActivations) || o.encoderActivations.length !== o.encoderHidden.length) {
+    fail('encoderActivations', `must list one activation per encoder hidden layer (${o.encoderHidden.length}), got ${JSON.stringify(o.encoderActivations)}`);
+  }
+  o.encoderActivations.forEach((a, i) => {
+    if (!ACTIVATIONS.includes(a)) fail(`encoderActivations[${i}]`, `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(a)}`);
+  });
+  if (o.decoderVariance !== 'shared' && o.decoderVariance !== 'head') fail('decoderVariance', `must be 'shared' or 'head', got ${JSON.stringify(o.decoderVariance)}`);
+  if (!Number.isFinite(o.initialLogVariance) || o.initialLogVariance <= -20 || o.initialLogVariance >= 5) {
+    fail('initialLogVariance', `must lie strictly inside the clamp range (-20, 5), got ${o.initialLogVariance}`);
+  }
+  if (!(o.outputScale > 0) || !Number.isFinite(o.outputScale)) fail('outputScale', `must be a positive number, got ${o.outputScale}`);
+  if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale)) fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
+  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(o.scope)) fail('scope', `must be a non-empty name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
+  if (o.outputMean !== undefined) {
+    if (!Array.isArray(o.outputMean) || o.outputMean.length !== dimension) {
+      fail('outputMean', `must hold ${dimension} numbers (the model dimension), got ${Array.isArray(o.outputMean) ? o.outputMean.length : typeof o.outputMean}`);
+    }
+    const bad = o.outputMean.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) fail(`outputMean[${bad}]`, `must be a finite number, got ${o.outputMean[bad]}`);
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,274 @@
+/**
+ * The VAE-style coarse-grained model of Schöberl, Zabaras & Koutsourelakis (science.md §3).
+ *
+ *   z ~ N(0, I_d),   y = m + s · u,   u | z ~ N(μ_θ(z), diag σ²_θ(z))       (decoder)
+ *   r_φ(z | y) = N(μ_φ(u), diag σ²_φ(u)),   u = (y − m) / s                 (encoder)
+ *   ℓ = log p(z) + log q_θ(y|z) − log r_φ(z|y)                             (per-sample bound)
+ *
+ * m (`outputMean`) and s (`outputScale`) put the networks in standardised units around a reference
+ * structure; log q_θ(y|z) = log N(u; μ_θ, σ²_θ) − D log s.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '@embedcg/core';
+import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
+import { activationFn } from './activations.js';
+import { applyDense, createDense, createVariable, type Dense } from './dense.js';
+import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
+import { LOG_VARIANCE_RANGE, softClampLogVariance, unclampLogVariance } from './log-variance.js';
+import { resolveOptions, type VaeOptions } from './options.js';
+
+/** What the programmatic factory needs besides the options. */
+export interface VaeContext {
+  /** Dimension D of y. */
+  dimension: number;
+  /** Seed of the weight initialisation. */
+  seed: number;
+  /** Reference configuration (length D); overridden by `options.outputMean` when both are given. */
+  outputMean?: ArrayLike<number>;
+}
+
+/** Decoder statistics in standardised units. */
+interface DecoderOut {
+  mean: tf.Tensor2D;
+  /** Clamped log-variance, 1 × D ('shared') or n × D ('head'). */
+  logVariance: tf.Tensor2D;
+}
+
+// The trainer typically seeds its sampling Rng with the run seed too; a derived seed keeps the
+// initial weights from being the same random stream as the first batch's noise.
+const WEIGHT_SEED_SALT = 0x5ae1c0de;
+
+/** The VAE model; build it with {@link createVaeModel} or through the `vae` plugin. */
+export class VaeModel implements Model {
+  readonly name = 'vae';
+  readonly dimension: number;
+  readonly latentDimension: number;
+  readonly exactDensity = false;
+  readonly options: Readonly<VaeOptions>;
+  /** Reference configuration m (Float64), or undefined for m = 0. */
+  readonly outputMean: Float64Array | undefined;
+
+  private readonly decoderHidden: Dense[];
+  private readonly decoderMean: Dense;
+  private readonly decoderLogVariance: tf.Variable | Dense;
+  private readonly encoderHidden: Dense[];
+  private readonly encoderMean: Dense;
+  private readonly encoderLogVariance: Dense;
+  private readonly meanTensor: tf.Tensor2D | undefined;
+  private readonly allVariables: tf.Variable[] = [];
+  private disposed = false;
+
+  constructor(options: Partial<VaeOptions>, context: VaeContext) {
+    const o = resolveOptions(options, context.dimension);
+    const D = context.dimension;
+    const d = o.latentDim;
+    this.options = Object.freeze(o);
+    this.dimension = D;
+    this.latentDimension = d;
+    const mean = o.outputMean ?? context.outputMean;
+    if (mean !== undefined) {
+      if (mean.length !== D) throw new RangeError(`vae model: outputMean has ${mean.length} entries, expected the model dimension ${D}`);
+      this.outputMean = Float64Array.from(mean);
+      const bad = this.outputMean.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new RangeError(`vae model: outputMean[${bad}] is not finite (${this.outputMean[bad]})`);
+    }
+    if (!Number.isFinite(context.seed)) throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
+
+    // Creation order fixes which random numbers each weight gets: keep it stable.
+    const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
+    const scope = o.scope;
+    const created: tf.Variable[] = [];
+    const track = (layer: Dense): Dense => { created.push(layer.kernel, layer.bias); return layer; };
+    try {
+      let fanIn = d;
+      this.decoderHidden = o.decoderHidden.map((w, i) => {
+        const layer = track(createDense(`${scope}/decoder/dense${i}`, rng, fanIn, w));
+        fanIn = w;
+        return layer;
+      });
+      // A small last layer keeps the first samples near the reference structure.
+      this.decoderMean = track(createDense(`${scope}/decoder/mean`, rng, fanIn, D, { scale: o.finalLayerScale }));
+      const rawLogVariance = unclampLogVariance(o.initialLogVariance);
+      if (o.decoderVariance === 'shared') {
+        const v = createVariable(`${scope}/decoder/logvar`, tf.fill([D], rawLogVariance));
+        created.push(v);
+        this.decoderLogVariance = v;
+      } else {
+        this.decoderLogVariance = track(createDense(`${scope}/decoder/logvar`, rng, fanIn, D, { scale: o.finalLayerScale, bias: rawLogVariance }));
+      }
+      fanIn = D;
+      this.encoderHidden = o.encoderHidden.map((w, i) => {
+        const layer = track(createDense(`${scope}/encoder/dense${i}`, rng, fanIn, w));
+        fanIn = w;
+        return layer;
+      });
+      this.encoderMean = track(createDense(`${scope}/encoder/mean`, rng, fanIn, d));
+      this.encoderLogVariance = track(createDense(`${scope}/encoder/logvar`, rng, fanIn, d));
+    } catch (e) {
+      for (const v of created) v.dispose();
+      throw e;
+    }
+    this.allVariables = created;
+    this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
+  }
+
+  /**
+   * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε.
+   * Differentiable in `variables()` (reparameterised), so it can run inside `tf.variableGrads`.
+   */
+  draw(n: number, rng: Rng): ModelDraw {
+    this.checkLive();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`vae model: draw needs a positive integer sample count, got ${n}`);
+    const D = this.dimension;
+    const d = this.latentDimension;
+    const zValues = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
+    const epsValues = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
+    // Parameter-free parts of ℓ, summed in Float64: log p(z) and the decoder's −½|ε|² (because
+    // u = μ + σε, (u − μ)/σ is exactly ε, so log N(u; μ, σ²) = −½|ε|² − ½Σ log σ² − (D/2) log 2π
+    // as a function of the parameters too: same values and gradients, less float32 rounding).
+    const constant = new Float32Array(n);
+    const perSampleConst = -0.5 * (D * LOG_2PI) - D * Math.log(this.options.outputScale);
+    for (let i = 0; i < n; i++) {
+      let zz = 0;
+      for (let k = 0; k < d; k++) zz += zValues[i * d + k]! ** 2;
+      let ee = 0;
+      for (let k = 0; k < D; k++) ee += epsValues[i * D + k]! ** 2;
+      // Full log p(z), 2π term included (it cancels against log r's, which is also kept whole).
+      constant[i] = -0.5 * zz - 0.5 * d * LOG_2PI - 0.5 * ee + perSampleConst;
+    }
+    return tf.tidy(() => {
+      const z = tf.tensor2d(zValues, [n, d]);
+      const eps = tf.tensor2d(epsValues, [n, D]);
+      const dec = this.decoderStandard(z);
+      const u = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
+      const y = this.fromStandard(u);
+      const sumLogVariance = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
+      const enc = this.encoderStandard(u);
+      const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
+      const logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
+      return { y, logQ, z };
+    });
+  }
+
+  /** CVs of configurations: the encoder means μ_φ(y), n × d. */
+  encode(y: tf.Tensor2D): tf.Tensor2D {
+    this.checkLive();
+    this.checkShape('encode', y, this.dimension, 'dimension');
+    return tf.tidy(() => this.encoderStandard(this.toStandard(y)).mean);
+  }
+
+  /** Mean configurations μ_θ(z) for latent values z (n × d), n × D. */
+  decode(z: tf.Tensor2D): tf.Tensor2D {
+    this.checkLive();
+    this.checkShape('decode', z, this.latentDimension, 'latent dimension');
+    return tf.tidy(() => this.fromStandard(this.decoderStandard(z).mean));
+  }
+
+  /**
+   * Encoder log-variances log σ²_φ(y) (n × d) for configurations y: how sharply the recognition
+   * model pins the CVs down.
+   */
+  encodeLogVariance(y: tf.Tensor2D): tf.Tensor2D {
+    this.checkLive();
+    this.checkShape('encodeLogVariance', y, this.dimension, 'dimension');
+    return tf.tidy(() => this.encoderStandard(this.toStandard(y)).logVariance);
+  }
+
+  /** Decoder log-variances of y (not of the standardised u) for latent values z, n × D. */
+  decodeLogVariance(z: tf.Tensor2D): tf.Tensor2D {
+    this.checkLive();
+    this.checkShape('decodeLogVariance', z, this.latentDimension, 'latent dimension');
+    return tf.tidy(() => {
+      const lv = this.decoderStandard(z).logVariance;
+      const full = lv.shape[0] === z.shape[0] ? lv : tf.tile(lv, [z.shape[0], 1]);
+      return tf.add(full, 2 * Math.log(this.options.outputScale)) as tf.Tensor2D;
+    });
+  }
+
+  /** All trainable variables, in a stable order, with names `<scope>/{decoder,encoder}/<layer>/<kernel|bias>`. */
+  variables(): tf.Variable[] {
+    this.checkLive();
+    return [...this.allVariables];
+  }
+
+  metadata(): ModelMetadata {
+    const o = this.options;
+    return {
+      plugin: 'vae',
+      dimension: this.dimension,
+      latentDimension: this.latentDimension,
+      exactDensity: false,
+      logVarianceRange: [...LOG_VARIANCE_RANGE],
+      options: {
+        latentDim: o.latentDim,
+        decoderHidden: [...o.decoderHidden],
+        decoderActivation: o.decoderActivation,
+        decoderVariance: o.decoderVariance,
+        initialLogVariance: o.initialLogVariance,
+        encoderHidden: [...o.encoderHidden],
+        encoderActivations: [...o.encoderActivations],
+        outputScale: o.outputScale,
+        finalLayerScale: o.finalLayerScale,
+        scope: o.scope,
+        ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
+      },
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.allVariables) v.dispose();
+    this.meanTensor?.dispose();
+  }
+
+  private decoderStandard(z: tf.Tensor2D): DecoderOut {
+    const act = activationFn(this.options.decoderActivation);
+    let h = z;
+    for (const layer of this.decoderHidden) h = act(applyDense(layer, h)) as tf.Tensor2D;
+    const mean = applyDense(this.decoderMean, h);
+    const lv = this.decoderLogVariance;
+    const logVariance = lv instanceof tf.Variable
+      ? (softClampLogVariance(lv).reshape([1, this.dimension]) as tf.Tensor2D)
+      : (softClampLogVariance(applyDense(lv, h)) as tf.Tensor2D);
+    return { mean, logVariance };
+  }
+
+  private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
+    let h = u;
+    this.encoderHidden.forEach((layer, i) => {
+      h = activationFn(this.options.encoderActivations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
+    });
+    return {
+      mean: applyDense(this.encoderMean, h),
+      logVariance: softClampLogVariance(applyDense(this.encoderLogVariance, h)) as tf.Tensor2D,
+    };
+  }
+
+  private fromStandard(u: tf.Tensor2D): tf.Tensor2D {
+    const s = this.options.outputScale;
+    const scaled = s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
+    return this.meanTensor ? (tf.add(scaled, this.meanTensor) as tf.Tensor2D) : scaled;
+  }
+
+  private toStandard(y: tf.Tensor2D): tf.Tensor2D {
+    const centred = this.meanTensor ? (tf.sub(y, this.meanTensor) as tf.Tensor2D) : y;
+    const s = this.options.outputScale;
+    return s === 1 ? centred : (tf.mul(centred, 1 / s) as tf.Tensor2D);
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error('vae model: used after dispose()');
+  }
+
+  private checkShape(method: string, t: tf.Tensor, width: number, what: string): void {
+    if (t.rank !== 2 || t.shape[1] !== width) {
+      throw new RangeError(`vae model: ${method} expects an n × ${width} tensor (${what}), got shape [${t.shape.join(', ')}]`);
+    }
+  }
+}
+
+/** Build a VAE model from options (defaults filled) and a dimension/seed. */
+export function createVaeModel(options: Partial<VaeOptions>, context: VaeContext): VaeModel {
+  return new VaeModel(options, context);
+}
