@@ -95,7 +95,7 @@ export async function loadPluginPackage(spec: string, opts: ResolveOptions): Pro
     if (!pkgDir) {
       const installed = await listInstalledPackageNames(opts);
       throw new PluginError(
-        `plugin package "${spec}" is not installed (searched node_modules above ${opts.searchDirs.join(', ')}).\n` +
+        `plugin package "${spec}" is not installed (searched node_modules above ${[...new Set(opts.searchDirs.map((d) => resolve(d)))].join(', ')}).\n` +
           `Install it with \`npm install ${spec}\`. Installed plugin packages: ${installed.join(', ') || 'none'}`,
       );
     }
@@ -192,8 +192,14 @@ export async function createPlugin<K extends PluginKind>(
   context: PluginContext,
   opts: ResolveOptions & { configPath?: string; jsonPath?: string },
 ): Promise<{ instance: KindMap[K]; descriptor: AnyPlugin; options: Record<string, unknown>; packageVersion: string }> {
-  const pkg = await loadPluginPackage(ref.package, opts);
   const where = `${opts.configPath ?? 'config'}${opts.jsonPath ? ` at ${opts.jsonPath}` : ''}`;
+  // Every problem below is reported against the config entry that caused it, so the user knows what to edit.
+  let pkg: PluginPackage;
+  try {
+    pkg = await loadPluginPackage(ref.package, opts);
+  } catch (e) {
+    throw new PluginError(`${where}: ${(e as Error).message}`);
+  }
   const descriptor = pkg.plugins.find((p) => p?.name === ref.name);
   if (!descriptor) {
     throw new PluginError(
@@ -201,7 +207,11 @@ export async function createPlugin<K extends PluginKind>(
         `It provides: ${pkg.plugins.map((p) => `${p.name} (${p.kind})`).join(', ') || 'nothing'}`,
     );
   }
-  checkDescriptor(descriptor, `${pkg.packageName}`);
+  try {
+    checkDescriptor(descriptor, pkg.location === '(in memory)' ? pkg.packageName : `${pkg.packageName} at ${pkg.location}`);
+  } catch (e) {
+    throw new PluginError(`${where}: ${(e as Error).message}`);
+  }
   if (descriptor.kind !== kind) {
     throw new PluginError(`${where}: plugin "${ref.name}" of "${pkg.packageName}" is a ${descriptor.kind} plugin, but a ${kind} plugin is needed here`);
   }

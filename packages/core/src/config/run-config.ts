@@ -168,6 +168,15 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
   return value as RunConfig;
 }
 
+/** " at line L, column C" for a JSON.parse error that reports a position (or ends early); else "". */
+export function jsonErrorLocation(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  const pos = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (pos === undefined || pos > text.length) return '';
+  const before = text.slice(0, pos);
+  return ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
+}
+
 /** Read, parse and validate a config file. */
 export function loadRunConfig(path: string): { config: RunConfig; configDir: string; path: string } {
   const abs = resolve(path);
@@ -182,7 +191,7 @@ export function loadRunConfig(path: string): { config: RunConfig; configDir: str
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${path}: malformed JSON: ${(e as Error).message}`, path);
+    throw new ConfigError(`${path}: malformed JSON${jsonErrorLocation(text, (e as Error).message)}: ${(e as Error).message}`, path);
   }
   return { config: validateRunConfig(parsed, path), configDir: dirname(abs), path: abs };
 }

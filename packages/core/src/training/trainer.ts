@@ -255,9 +255,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
             const energies = Float64Array.from(keep, (i) => s.energies[i]!);
             const logQ = Float64Array.from(keep, (i) => s.logQ[i]!);
             ess = essFraction(Float64Array.from(keep, (i) => s.logw[i]!));
+            // Basin masses along the ladder show when a mode-seeking model loses a basin.
+            for (const b of ff.reference?.basins?.(state.beta) ?? []) {
+              let c = 0;
+              for (let i = 0; i < s.n; i++) if (b.contains(s.x.subarray(i * D, (i + 1) * D))) c++;
+              info[`basinMass.${b.name}`] = c / s.n;
+              info[`basinMassExact.${b.name}`] = b.mass;
+            }
             const d = schedule.nextBeta(ctx, { energies, logQ });
             next = d.beta;
-            info = d.info ?? {};
+            info = { ...info, ...d.info };
           } else {
             const d = schedule.nextBeta(ctx);
             next = d.beta;

@@ -1,0 +1,49 @@
+/** Shared helpers of the cross-package tests: repo paths, running the built CLI, temp folders. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+/** The folder holding nx.json, found by walking up from this file. */
+export const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'nx.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('repository root (folder with nx.json) not found above test/');
+    d = up;
+  }
+  return d;
+})();
+
+export const cliBin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+
+/** Run `embedcg ARGS` (the workspace build, or `bin` when given) and capture its output. */
+export function runCli(args, { cwd = repoRoot, bin = cliBin, timeout = 120_000, env = {} } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd, encoding: 'utf8', timeout, env: { ...process.env, EMBEDCG_DEBUG: '', ...env },
+  });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+/** A temp folder removed when the test ends. */
+export function tempDir(t, prefix = 'embedcg-test-') {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/**
+ * The CLI failed the way a user should see: the expected exit code, exactly one `error:` message
+ * on stderr, and no stack trace.
+ * @returns {string} the error message (from "error: " to the end of stderr)
+ */
+export function assertCleanError(r, code = 2) {
+  assert.equal(r.code, code, `exit code ${r.code}, expected ${code}; stderr:\n${r.stderr}`);
+  const errors = r.stderr.split('\n').filter((l) => /^error:/.test(l));
+  assert.equal(errors.length, 1, `expected one "error:" message on stderr, got ${errors.length}:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /^\s{4}at /m, `stderr holds a stack trace:\n${r.stderr}`);
+  return r.stderr.slice(r.stderr.indexOf('error:'));
+}
