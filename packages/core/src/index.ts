@@ -35,3 +35,9 @@ export { writeWeights, readWeights, type NamedValues } from './training/weights-
 export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';
 export * from './io/index.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
+export {
+  createRigidBodyTransform, canonicalFrame, backboneAnchors, fixedCoordinates, rigidBodyPlugin,
+  type RigidBodyAnchors, type RigidBodyOptions, type RigidBodyPluginOptions,
+} from './transforms/index.js';
+export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, type SystemParameters, type SystemAtom, type GbParameters } from './system/system-json.js';
+export * from './evaluation/index.js';

@@ -10,8 +10,6 @@ export { prepareSystem } from './prepare.js';
 export type { PrepareOptions, PrepareResult } from './prepare.js';
 export { runMD } from './md.js';
 export type { MDOptions, MDProgress, MDResult } from './md.js';
-export { formatSystemJson } from './system-json.js';
-export type { SystemJson } from './system-json.js';
 export { findPython, openmmAvailability, OpenMMUnavailableError, INSTALL_HINT, SERVER_SCRIPT } from './python.js';
 export type { PythonInfo } from './python.js';
 export { OpenMMPool } from './pool.js';
