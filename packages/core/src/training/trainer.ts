@@ -225,6 +225,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       progress.done(`stopped at step ${state.step}; resume with --resume`);
       return { state, status: 'stopped', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };
     }
+    // Yield to the event loop once a step: without it, signal handlers (Ctrl-C checkpoints),
+    // a live-view server and worker messages would wait until training ends.
+    await new Promise<void>((r) => setImmediate(r));
     const rec = await oneStep();
     stepsThisCall++;
     lastEss = rec.ess;
