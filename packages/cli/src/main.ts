@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cliDir, exitCodeFor } from './context.js';
+import { UsageError } from './errors.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { schemaCommand } from './commands/schema.js';
 import { trainCommand } from './commands/train.js';
@@ -27,6 +28,8 @@ async function optionalCommands(): Promise<CommandModule<any, any>[]> {
 
 export async function main(args = hideBin(process.argv)): Promise<number> {
   let code = 0;
+  let hint: string | undefined;
+  let reported = false;
   const cli = yargs(args)
     .scriptName('embedcg')
     .usage('$0 <command> [options]\n\nData-free generative coarse-graining and CV discovery from a force field.')
@@ -36,7 +39,7 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     .command(pluginsCommand)
     .command(schemaCommand);
   for (const c of await optionalCommands()) cli.command(c);
-  await cli
+  cli
     .demandCommand(1, 'name a command; see --help')
     .strict()
     .recommendCommands()
@@ -45,15 +48,25 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     .epilogue('Exit codes: 0 ok, 1 failure during work, 2 bad usage or bad input.')
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`error: ${msg}\nRun with --help for usage.\n`);
-      code = 2;
-    })
-    .parseAsync()
-    .catch((err: unknown) => {
-      const e = err as Error;
-      code = exitCodeFor(err);
-      process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
-      if (process.env.EMBEDCG_DEBUG) process.stderr.write(`${e?.stack}\n`);
+      // yargs reports "Did you mean …?" in a call of its own, before the problem it belongs to.
+      if (/^Did you mean/.test(msg)) {
+        hint = msg;
+        code = 2;
+        return;
+      }
+      // Throwing (not returning) matters: when this handler returns, yargs still runs the command.
+      throw new UsageError(`${msg.replace(/\.?$/, '.')}${hint ? ` ${hint}` : ''}\nRun with --help for usage.`);
     });
+  try {
+    // Inside try: yargs throws some validation failures synchronously from parseAsync itself.
+    await cli.parseAsync();
+  } catch (err: unknown) {
+    const e = err as Error;
+    reported = true;
+    code = exitCodeFor(err);
+    process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
+    if (process.env.EMBEDCG_DEBUG) process.stderr.write(`${e?.stack}\n`);
+  }
+  if (hint && code === 2 && !reported) process.stderr.write(`error: ${hint}\nRun with --help for usage.\n`);
   return code;
 }

@@ -3,7 +3,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import type { JSONSchema } from '../plugin.js';
 
-const ajv = new Ajv2020({ useDefaults: true, allErrors: true, strict: false, allowUnionTypes: true });
+// addUsedSchema: false — schemas are built fresh per call (runConfigSchema(), plugin schemas), and a
+// registered $id would make the second compile of the same $id throw "already exists".
+const ajv = new Ajv2020({ useDefaults: true, allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
 const cache = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 
 export interface ValidationIssue {
