@@ -45,8 +45,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (argv.resume && !findCheckpoint(runDir)) {
       throw new UsageError(`--resume: ${argv.out} holds no checkpoint to resume from`);
     }
-    const backend = await selectBackend(argv.backend ?? config.training.backend, log);
+    // The backend is logged only once the plugins exist, so a config error stays the only output.
+    const backend = await selectBackend(argv.backend ?? config.training.backend);
     const plugins = await assemblePlugins(config, assembleOptions(configDir, path));
+    log(`tfjs backend: ${backend}`);
     if (!argv.resume) {
       writeRunFiles(runDir, config, {
         configPath: path, configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
