@@ -37,8 +37,13 @@ export function klIncreaseStep(
   const M = u.length;
   const logw = new Float64Array(M);
   for (let i = 0; i < M; i++) logw[i] = -beta * u[i]! - l[i]!;
-  const logZk = logZ ?? logSumExp(logw) - Math.log(M);
   const ubar = mean(u), lbar = mean(l);
+  const fresh = logSumExp(logw) - Math.log(M);
+  let logZk = logZ ?? fresh;
+  // The carried log Ẑ accumulates the noise of every Δlog Z; at low ESS it can drift until the
+  // KL estimate turns negative, which is impossible and pins Δβ at its minimum. Then restart
+  // from this level's own estimate, whose KL is ≥ 0 by Jensen's inequality.
+  if (logZk + beta * ubar + lbar < 0) logZk = fresh;
   const kl = logZk + beta * ubar + lbar;
   const W = normalizedWeights(logw);
   const logWi = new Float64Array(M);

@@ -42,11 +42,10 @@ export async function writeCheckpoint(
   writeWeights(tmp, 'weights', variablesToValues(model.variables()), { model: model.metadata() });
   if (optimizer) {
     const named = await optimizer.getWeights();
-    writeWeights(
-      tmp,
-      'optimizer',
-      named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: w.tensor.dataSync() as Float32Array })),
-    );
+    const items = named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(w.tensor.dataSync()) }));
+    const powers = adamPowers(optimizer);
+    if (powers) powers.forEach((v, i) => items.push({ name: `${ADAM_POWER_PREFIX}${ADAM_POWERS[i]}`, shape: v.shape, values: Float32Array.from(v.dataSync()) }));
+    writeWeights(tmp, 'optimizer', items);
   }
   writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
   rmSync(old, { recursive: true, force: true });
@@ -76,5 +75,27 @@ export function loadModelWeights(dir: string, model: { variables(): tf.Variable[
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
   if (!existsSync(join(dir, 'optimizer.json'))) return;
   const { items } = readWeights(dir, 'optimizer');
-  await optimizer.setWeights(items.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) })));
+  const own = items.filter((it) => !it.name.startsWith(ADAM_POWER_PREFIX));
+  await optimizer.setWeights(own.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) })));
+  const powers = adamPowers(optimizer);
+  if (powers) {
+    ADAM_POWERS.forEach((k, i) => {
+      const saved = items.find((it) => it.name === `${ADAM_POWER_PREFIX}${k}`);
+      if (saved) powers[i]!.assign(tf.tensor(saved.values, saved.shape));
+    });
+  }
+}
+
+/**
+ * tfjs's Adam keeps β1^t and β2^t as running float32 products, but `setWeights` recomputes them
+ * with pow(), which differs in the last bit; a resumed run would then drift away from the
+ * uninterrupted one. So the products themselves are saved next to the moments and restored.
+ */
+const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
+const ADAM_POWER_PREFIX = 'embedcg-adam/';
+
+function adamPowers(optimizer: tf.Optimizer): tf.Variable[] | undefined {
+  const o = optimizer as unknown as Record<string, unknown>;
+  const vars = ADAM_POWERS.map((k) => o[k]);
+  return vars.every((v) => v instanceof tf.Variable) ? (vars as tf.Variable[]) : undefined;
 }
