@@ -41,3 +41,8 @@ export {
 } from './transforms/index.js';
 export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, type SystemParameters, type SystemAtom, type GbParameters } from './system/system-json.js';
 export * from './evaluation/index.js';
+export {
+  createInternalCoordinateTransform, buildZMatrix, validateZMatrix, internalCoordinateNames, internalCoordinatesPlugin,
+  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate,
+  type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
+} from './transforms/index.js';

@@ -16,10 +16,10 @@ export function dihedral(x: ArrayLike<number>, D: number, frame: number, q: Quad
   const b3 = [p(q[3], 0) - p(q[2], 0), p(q[3], 1) - p(q[2], 1), p(q[3], 2) - p(q[2], 2)];
   const cross = (u: number[], v: number[]) => [u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!];
   const dot = (u: number[], v: number[]) => u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!;
-  const n1 = cross(b1, b2), n2 = cross(b2, b3);
-  const b2n = Math.sqrt(dot(b2, b2));
-  const m1 = cross(n1, b2.map((v) => v / b2n));
-  return Math.atan2(dot(m1, n2), dot(n1, n2));
+  // Blondel & Karplus: atan2(|b2| b1·(b2×b3), (b1×b2)·(b2×b3)), the IUPAC sign that mdtraj and
+  // OpenMM use (alanine dipeptide's C7eq/β region has φ < 0).
+  const n2 = cross(b2, b3);
+  return Math.atan2(Math.sqrt(dot(b2, b2)) * dot(b1, n2), dot(cross(b1, b2), n2));
 }
 
 /** Dihedral of every frame. */

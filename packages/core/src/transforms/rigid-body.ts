@@ -124,19 +124,27 @@ export function createRigidBodyTransform(options: RigidBodyOptions): CoordinateT
       kept[j++] = k;
     }
   }
-  let sourceTensor: tf.Tensor1D | undefined;
+  // Runs of consecutive x coordinates that are either all copied from y or all fixed at zero.
+  const runs: Array<{ fromY: boolean; start: number; length: number }> = [];
+  for (let k = 0; k < D; k++) {
+    const fromY = source[k]! < d;
+    const last = runs[runs.length - 1];
+    if (last && last.fromY === fromY) last.length++;
+    else runs.push({ fromY, start: fromY ? source[k]! : 0, length: 1 });
+  }
   return {
     name: 'rigid-body',
     inputDimension: d,
     outputDimension: D,
     forward(y) {
       if (y.shape[1] !== d) throw new RangeError(`rigid-body transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
-      // A gather of columns is exact (no arithmetic) and its gradient is a scatter-add.
-      if (!sourceTensor || sourceTensor.isDisposed) sourceTensor = tf.keep(tf.tensor1d(source, 'int32'));
       const n = y.shape[0];
+      // Slices of y and zero blocks, concatenated: exact (no arithmetic), and the gradient is a
+      // slice of the upstream gradient, which every backend implements (a gather's scatter-add
+      // gradient is missing on wasm).
       return tf.tidy(() => {
-        const padded = tf.concat([y, tf.zeros([n, 1])], 1);
-        return { x: tf.gather(padded, sourceTensor!, 1) as tf.Tensor2D, logDetJ: tf.zeros([n]) as tf.Tensor1D };
+        const pieces = runs.map((r) => (r.fromY ? tf.slice(y, [0, r.start], [n, r.length]) : tf.zeros([n, r.length])));
+        return { x: tf.concat(pieces, 1) as tf.Tensor2D, logDetJ: tf.zeros([n]) as tf.Tensor1D };
       });
     },
     forward64(y, n) {
