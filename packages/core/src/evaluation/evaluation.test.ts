@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Topology } from '../contracts/force-field.js';
+import { createRng } from '../util/random.js';
+import { dihedral } from '../observables/dihedrals.js';
+import { angleBin, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
+import { wasserstein1 } from './wasserstein.js';
+import { chiralCentres, radiusOfGyration, wrongChiralityRate } from './geometry.js';
+import { deltaFFromProbability, stateOf, statePopulations } from './states.js';
+import { bootstrapInterval, resampleIndices } from './bootstrap.js';
+import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
+import { molecularMetrics } from './molecular.js';
+
+const DEG = Math.PI / 180;
+const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+test('angle bins: 64 bins over [−π, π), π wraps to the first bin', () => {
+  assert.equal(angleBin(-Math.PI, 64), 0);
+  assert.equal(angleBin(Math.PI, 64), 0);
+  assert.equal(angleBin(0, 64), 32);
+  assert.equal(angleBin(Math.PI - 1e-9, 64), 63);
+});
+
+test('KL and JS: zero for identical sets, ln 2 (JS) for disjoint ones, exact for two bins', () => {
+  const rng = createRng(1);
+  const phi = Float64Array.from({ length: 5000 }, () => (rng.uniform() * 2 - 1) * Math.PI);
+  const psi = Float64Array.from({ length: 5000 }, () => (rng.uniform() * 2 - 1) * Math.PI);
+  const h = ramachandranHistogram(phi, psi);
+  close(h.reduce((a, b) => a + b, 0), 1, 1e-12, 'normalised');
+  assert.equal(klDivergence(h, h), 0);
+  assert.equal(jensenShannon(h, h), 0);
+  const a = ramachandranHistogram([-2], [-2]), b = ramachandranHistogram([2], [2]);
+  close(jensenShannon(a, b), Math.LN2, 1e-6, 'JS of disjoint');
+  // p = (0.5, 0.5), q = (0.9, 0.1) on a 1×2 grid: KL = 0.5 ln(0.5/0.9) + 0.5 ln(0.5/0.1).
+  close(klDivergence([0.5, 0.5], [0.9, 0.1], 0), 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(5), 1e-15, 'KL two bins');
+  // Reweighting equals duplication: weights (1, 3) on two points = the points with counts 1 and 3.
+  const hw = ramachandranHistogram([-1, 1], [0, 0], [1, 3]);
+  const hd = ramachandranHistogram([-1, 1, 1, 1], [0, 0, 0, 0]);
+  assert.deepEqual(Array.from(hw), Array.from(hd));
+});
+
+test('W1: a shift by c gives c; weights act like counts', () => {
+  const rng = createRng(2);
+  const a = Float64Array.from({ length: 3000 }, () => rng.normal());
+  const b = Float64Array.from(a, (v) => v + 0.7);
+  close(wasserstein1(a, b), 0.7, 1e-9, 'shift');
+  assert.equal(wasserstein1(a, a), 0);
+  close(wasserstein1([0, 1], [0, 1, 1, 1]), 0.25, 1e-15, 'counts');
+  close(wasserstein1([0, 1], [0, 1], [1, 3]), 0.25, 1e-15, 'weights');
+  close(wasserstein1([0, Infinity, 2], [1]), 1, 1e-15, 'non-finite values left out');
+});
+
+test('states, populations, ΔF and bootstrap intervals', () => {
+  assert.equal(stateOf(-60 * DEG, -45 * DEG), 1);
+  assert.equal(stateOf(-60 * DEG, 140 * DEG), 0);
+  assert.equal(stateOf(-80 * DEG, -150 * DEG), 0);
+  assert.equal(stateOf(60 * DEG, 30 * DEG), 2);
+  // 20 % at φ > 0: ΔF = −ln(0.2/0.8) = ln 4.
+  const phi = Float64Array.from({ length: 1000 }, (_, i) => (i % 5 === 0 ? 1 : -1));
+  const psi = new Float64Array(1000).fill(150 * DEG);
+  const pop = statePopulations(phi, psi);
+  close(pop.phiPositive, 0.2, 1e-15, 'population');
+  close(pop.beta, 0.8, 1e-15, 'population');
+  close(deltaFFromProbability(0.2), Math.log(4), 1e-15, 'ΔF');
+  // Log weights that put 3× the weight on φ > 0: P = 0.6/(0.6+0.8) = 3/7.
+  const lw = Float64Array.from(phi, (p) => (p > 0 ? Math.log(3) : 0));
+  close(statePopulations(phi, psi, lw).phiPositive, 3 / 7, 1e-12, 'reweighted population');
+  const rng = createRng(3);
+  const idx = resampleIndices(100, rng, 10);
+  assert.equal(idx.length, 100);
+  assert.ok(idx.every((i) => i >= 0 && i < 100));
+  for (let k = 0; k < 100; k += 10) for (let j = 1; j < 10; j++) assert.equal(idx[k + j], idx[k]! + j, 'contiguous blocks');
+  const [lo, hi] = bootstrapInterval(Float64Array.from({ length: 1001 }, (_, i) => i));
+  close(lo, 25, 1e-12, 'lower');
+  close(hi, 975, 1e-12, 'upper');
+});
+
+test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on noise', () => {
+  const rng = createRng(4);
+  const n = 2000;
+  const z = new Float64Array(2 * n), lin = new Uint8Array(n), ring = new Uint8Array(n), noise = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    // Uniform in a box: a test set inside the training set's range (no extrapolation).
+    const x = 4 * rng.uniform() - 2, y = 4 * rng.uniform() - 2;
+    z[2 * i] = x;
+    z[2 * i + 1] = y;
+    lin[i] = x + 0.5 * y > 0.3 ? 1 : 0;
+    ring[i] = Math.hypot(x, y) > 1.2 ? 1 : 0;
+    noise[i] = rng.uniform() < 0.5 ? 1 : 0;
+  }
+  // Leave a margin so that a finite training set can find a separating boundary exactly.
+  const keep = (lab: Uint8Array, margin: (i: number) => boolean) => {
+    const idx = Array.from({ length: n }, (_, i) => i).filter(margin);
+    return { z: Float64Array.from(idx.flatMap((i) => [z[2 * i]!, z[2 * i + 1]!])), y: Uint8Array.from(idx, (i) => lab[i]!) };
+  };
+  const l = keep(lin, (i) => Math.abs(z[2 * i]! + 0.5 * z[2 * i + 1]! - 0.3) > 0.3);
+  const r = keep(ring, (i) => Math.abs(Math.hypot(z[2 * i]!, z[2 * i + 1]!) - 1.2) > 0.25);
+  for (const clf of [logisticQuadratic, nearestNeighbours(5)]) {
+    assert.equal(crossValidate(l.z, l.y, 2, clf).accuracy, 1);
+    assert.equal(crossValidate(r.z, r.y, 2, clf).balancedAccuracy, 1);
+    const c = crossValidate(z, noise, 2, clf);
+    assert.ok(Math.abs(c.balancedAccuracy - 0.5) < 0.06, `chance level, got ${c.balancedAccuracy}`);
+  }
+});
+
+// A minimal peptide: C(prev)–N–CA(–CB)–C–N(next), built from internal coordinates so that φ and ψ
+// take chosen values.
+const topology: Topology = {
+  atoms: [
+    { name: 'C', element: 'C', mass: 12, residueName: 'ACE', residueIndex: 0 },
+    { name: 'N', element: 'N', mass: 14, residueName: 'ALA', residueIndex: 1 },
+    { name: 'CA', element: 'C', mass: 12, residueName: 'ALA', residueIndex: 1 },
+    { name: 'C', element: 'C', mass: 12, residueName: 'ALA', residueIndex: 1 },
+    { name: 'N', element: 'N', mass: 14, residueName: 'NME', residueIndex: 2 },
+    { name: 'CB', element: 'C', mass: 12, residueName: 'ALA', residueIndex: 1 },
+  ],
+  bonds: [],
+};
+
+type V = [number, number, number];
+const sub = (a: V, b: V): V => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const cross = (a: V, b: V): V => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const unit = (a: V): V => { const l = Math.hypot(...a); return [a[0] / l, a[1] / l, a[2] / l]; };
+/** Place d with |cd| = r, angle bcd = theta, dihedral abcd = tau (NeRF). */
+function place(a: V, b: V, c: V, r: number, theta: number, tau: number): V {
+  const bc = unit(sub(c, b));
+  const n = unit(cross(sub(b, a), bc));
+  const m = cross(n, bc);
+  const d2 = [-r * Math.cos(theta), r * Math.sin(theta) * Math.cos(tau), r * Math.sin(theta) * Math.sin(tau)];
+  return [c[0] + d2[0]! * bc[0] + d2[1]! * m[0] + d2[2]! * n[0], c[1] + d2[0]! * bc[1] + d2[1]! * m[1] + d2[2]! * n[1], c[2] + d2[0]! * bc[2] + d2[1]! * m[2] + d2[2]! * n[2]];
+}
+function peptide(phi: number, psi: number, mirror = false): number[] {
+  const C0: V = [0, 0, 0], N: V = [0.133, 0, 0], CA: V = [0.133 + 0.146 * Math.cos(1.1), 0.146 * Math.sin(1.1), 0];
+  const C = place(C0, N, CA, 0.152, 1.94, phi);
+  const N2 = place(N, CA, C, 0.133, 2.03, psi);
+  const CB = place(C, N, CA, 0.153, 1.92, -2.1);
+  const atoms = [C0, N, CA, C, N2, CB];
+  return atoms.flatMap((p) => (mirror ? [p[0], p[1], -p[2]] : p));
+}
+
+test('peptide builder gives the requested φ, ψ; chirality and Rg behave', () => {
+  const x = Float64Array.from(peptide(-70 * DEG, 140 * DEG));
+  close(dihedral(x, 18, 0, [0, 1, 2, 3]), -70 * DEG, 1e-12, 'φ');
+  close(dihedral(x, 18, 0, [1, 2, 3, 4]), 140 * DEG, 1e-12, 'ψ');
+  const centres = chiralCentres(topology);
+  assert.deepEqual(centres, [{ residueIndex: 1, ca: 2, n: 1, c: 3, cb: 5 }]);
+  const both = Float64Array.from([...peptide(-70 * DEG, 140 * DEG), ...peptide(-70 * DEG, 140 * DEG, true), ...peptide(60 * DEG, 30 * DEG)]);
+  close(wrongChiralityRate(both, 3, 18, centres, x), 1 / 3, 1e-15, 'mirror image is the wrong enantiomer');
+  // Two unit masses 0.2 nm apart: Rg = 0.1.
+  close(radiusOfGyration([0, 0, 0, 0.2, 0, 0], 1, [1, 1])[0]!, 0.1, 1e-15, 'Rg');
+  close(radiusOfGyration([0, 0, 0, 0.3, 0, 0], 1, [2, 1])[0]!, Math.sqrt((2 * 0.1 ** 2 + 0.2 ** 2) / 3), 1e-15, 'mass-weighted Rg');
+});
+
+test('molecularMetrics: identical model and reference give zero errors; a known ΔF shift is found', () => {
+  const rng = createRng(5);
+  const n = 4000;
+  const frames: number[] = [];
+  const shifted: number[] = [];
+  const basin = () => {
+    const u = rng.uniform();
+    return u < 0.1 ? [60, 40] : u < 0.4 ? [-65, -40] : [-75, 145];
+  };
+  for (let i = 0; i < n; i++) {
+    const [p, q] = basin();
+    frames.push(...peptide((p! + 10 * rng.normal()) * DEG, (q! + 10 * rng.normal()) * DEG));
+  }
+  for (let i = 0; i < n; i++) {
+    // φ > 0 twice as often as in the reference: 2/11 vs 1/10 → ΔF error −ln(2·0.9/0.9)... computed below.
+    const u = rng.uniform();
+    const [p, q] = u < 0.2 ? [60, 40] : u < 0.4667 ? [-65, -40] : [-75, 145];
+    shifted.push(...peptide((p! + 10 * rng.normal()) * DEG, (q! + 10 * rng.normal()) * DEG));
+  }
+  const x = Float64Array.from(frames);
+  const energies = Float64Array.from({ length: n }, () => rng.normal() * 5);
+  const latent = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const phi = dihedral(x, 18, i, [0, 1, 2, 3]), psi = dihedral(x, 18, i, [1, 2, 3, 4]);
+    latent[2 * i] = Math.cos(phi) + 0.01 * rng.normal();
+    latent[2 * i + 1] = Math.sin(psi) + Math.sin(phi);
+  }
+  const same = molecularMetrics({
+    topology, beta: 0.5, samples: { x, n, energies, logw: new Float64Array(n) },
+    reference: { x, n, energies, latent, latentDim: 2, runLengths: [n / 2, n / 2] }, bootstrap: 50,
+  });
+  for (const k of ['mol.ramachandran.klRaw', 'mol.ramachandran.jsRaw', 'mol.ramachandran.klReweighted', 'mol.energy.w1RawKT', 'mol.rg.w1RawNm', 'mol.deltaF.errorRawKT', 'mol.chirality.wrongRate']) {
+    assert.equal(same[k], 0, k);
+  }
+  assert.equal(same['mol.population.worstFactorRaw'], 1);
+  close(same['mol.ess']!, 1, 1e-9, 'ESS of equal weights');
+  assert.ok(same['mol.ramachandran.noiseFloor.js']! > 0 && same['mol.ramachandran.noiseFloor.js']! < 0.1);
+  assert.ok(same['mol.deltaF.errorRawLowerKT']! < 0 && same['mol.deltaF.errorRawUpperKT']! > 0, 'interval covers 0');
+  assert.equal(same['mol.reference.runs'], 2);
+  assert.ok(same['mol.cv.phiSign.bestBalancedAccuracy']! > 0.97, `φ-sign from z: ${same['mol.cv.phiSign.bestBalancedAccuracy']}`);
+  assert.ok(same['mol.cv.alphaBeta.bestBalancedAccuracy']! > 0.97, `α/β from z: ${same['mol.cv.alphaBeta.bestBalancedAccuracy']}`);
+  close(same['mol.cv.spearman.cosPhi']!, 1, 0.01, 'z1 tracks cos φ');
+
+  const xs = Float64Array.from(shifted);
+  const diff = molecularMetrics({ topology, beta: 0.5, samples: { x: xs, n }, reference: { x, n }, bootstrap: 100 });
+  const pm = diff['mol.population.phiPositive.raw']!, pr = diff['mol.population.phiPositive.reference']!;
+  close(diff['mol.deltaF.errorRawKT']!, -Math.log(pm / (1 - pm)) + Math.log(pr / (1 - pr)), 1e-12, 'ΔF error');
+  // Construction: 0.2 vs 0.1 → error −ln(0.25) + ln(1/9) = ln(4/9) ≈ −0.81 kT, inside the interval.
+  assert.ok(diff['mol.deltaF.errorRawLowerKT']! < Math.log(4 / 9) && Math.log(4 / 9) < diff['mol.deltaF.errorRawUpperKT']!);
+  assert.ok(diff['mol.deltaF.errorRawUpperKT']! < 0, 'the shift is resolved');
+  close(diff['mol.population.phiPositive.factorRaw']!, pm / pr, 1e-12, 'factor');
+});
