@@ -1,26 +1,64 @@
 import type { CommandModule } from 'yargs';
-import { openRun, selectBackend } from '@embedcg/core';
-import { assembleOptions } from '../context.js';
+import { molecularMetrics, openRun, selectBackend, targetBeta } from '@embedcg/core';
+import { assembleOptions, log } from '../context.js';
 import { printMetrics, runMetrics } from '../evaluation.js';
+import { UsageError } from '../errors.js';
+import { latentOf, readTrajectories } from './cvs.js';
 
-export const evaluateCommand: CommandModule<object, { run: string; json: boolean; n?: number }> = {
+interface EvaluateArgs {
+  run: string;
+  json: boolean;
+  n?: number;
+  reference?: string[];
+  skip: number;
+  stride: number;
+}
+
+export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   command: 'evaluate <run>',
-  describe: 'Recompute and print the metrics of a trained run',
+  describe: 'Recompute and print the metrics of a trained run (with --reference: molecular metrics against MD)',
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
       .option('n', { type: 'number', describe: 'Samples (default: the config\'s evaluation.samples)' })
-      .example('$0 evaluate runs/dw --json', 'metrics as JSON'),
+      .option('reference', { type: 'string', array: true, describe: 'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality' })
+      .option('skip', { type: 'number', default: 0, describe: 'Reference frames to drop at the start of each file (equilibration)' })
+      .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th reference frame' })
+      .example('$0 evaluate runs/dw --json', 'metrics as JSON')
+      .example('$0 evaluate runs/ala2 --reference md1.dcd md2.dcd --skip 100 --json', 'molecular metrics against two MD runs'),
   handler: async (argv) => {
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       // Evaluations already spent in training count toward the total.
       run.plugins.forceField.evaluations = run.state.energyEvaluations;
-      const { metrics } = await runMetrics(run.config, run.plugins, run.state.wallSeconds, argv.n);
-      if (argv.json) process.stdout.write(JSON.stringify(metrics, null, 2) + '\n');
-      else printMetrics(metrics);
+      const { metrics, samples } = await runMetrics(run.config, run.plugins, run.state.wallSeconds, argv.n);
+      let all: Record<string, unknown> = metrics;
+      if (argv.reference?.length) {
+        const p = run.plugins;
+        const ff = p.forceField;
+        if (!ff.topology) throw new UsageError(`--reference: force field "${ff.name}" has no atoms; molecular metrics need a molecular system`);
+        const ref = readTrajectories(argv.reference, ff, { skip: argv.skip, stride: argv.stride });
+        // Reference energies are the reference's cost, not the model's: evaluate them uncounted.
+        const energies = new Float64Array(ref.n);
+        const D = ff.dimension;
+        for (let s = 0; s < ref.n; s += 5000) {
+          const b = Math.min(5000, ref.n - s);
+          energies.set((await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
+        }
+        const latent = p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
+        log(`molecular metrics against ${ref.n} reference frames from ${argv.reference.length} file(s)`);
+        const mol = molecularMetrics({
+          topology: ff.topology, beta: targetBeta(run.config),
+          samples: { x: samples.x, n: samples.n, energies: samples.energies, logw: samples.logw },
+          reference: { x: ref.x, n: ref.n, energies, runLengths: ref.runLengths, latent, latentDim: p.model.latentDimension },
+          seed: run.config.seed,
+        });
+        all = { ...metrics, ...mol };
+      }
+      if (argv.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+      else printMetrics(all);
     } finally {
       await run.plugins.forceField.dispose();
     }
