@@ -1,0 +1,17 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { runPluginConformance } from '@embedcg/core/testkit';
+import { flowPlugin, plugins } from './index.js';
+import { setupBackend } from './setup.test.util.js';
+
+before(setupBackend);
+
+test("the flow plugin passes core's model conformance suite", async () => {
+  assert.ok(plugins.includes(flowPlugin));
+  for (const options of [{}, { coupling: 'affine', layers: 2, hidden: [16] }, { finalLayerScale: 0.5, bins: 4 }]) {
+    const results = await runPluginConformance(flowPlugin, { options, context: { modelDimension: 5 }, throwOnFailure: false });
+    const failed = results.filter((r) => !r.passed);
+    assert.deepEqual(failed, [], JSON.stringify(failed));
+    assert.ok(results.length >= 3);
+  }
+});

@@ -1,0 +1,19 @@
+/**
+ * @embedcg/model-flow: exact-density normalising flows (Boltzmann generators) as embedcg model
+ * plugins: coupling flows with rational-quadratic spline or affine couplings (`flow`) and P2's
+ * structured slow/fast model with a learnable linear map (`structured-flow`).
+ */
+import type { AnyPlugin } from '@embedcg/core';
+import { flowPlugin, structuredFlowPlugin } from './plugin.js';
+
+export { FlowModel, createFlowModel, LOG_2PI, type FlowContext } from './flow-model.js';
+export { flowPlugin, structuredFlowPlugin, referenceFromContext } from './plugin.js';
+export { StructuredFlowModel, invert, type StructuredFlowContext } from './structured-flow.js';
+export { structuredOptionsSchema, STRUCTURED_DEFAULTS, type StructuredFlowOptions } from './structured-options.js';
+export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType } from './options.js';
+export { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
+export { CouplingLayer, alternatingMask, type CouplingSpec } from './coupling.js';
+export { ACTIVATIONS, type Activation } from './dense.js';
+
+/** The plugins of this package, for embedcg's plugin loader. */
+export const plugins: AnyPlugin[] = [flowPlugin, structuredFlowPlugin];

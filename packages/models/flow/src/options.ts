@@ -1,0 +1,101 @@
+/**
+ * Options of the `flow` model: TypeScript shape, defaults, and the JSON Schema core validates
+ * run configs against (ajv fills the defaults before `create`).
+ */
+import type { JSONSchema } from '@embedcg/core';
+import { ACTIVATIONS, type Activation } from './dense.js';
+
+export type CouplingType = 'affine' | 'spline';
+
+export interface FlowOptions {
+  /** Number of coupling layers; consecutive layers transform alternating halves (even/odd indices). */
+  layers: number;
+  /** 'spline': rational-quadratic spline couplings; 'affine': RealNVP affine couplings. */
+  coupling: CouplingType;
+  /** Hidden widths of every conditioner MLP. */
+  hidden: number[];
+  /** Activation of the conditioners' hidden layers. */
+  activation: Activation;
+  /** Spline bins K. */
+  bins: number;
+  /** Spline interval [−B, B] in base units (identity outside). */
+  bound: number;
+  /** Affine couplings: log-scales are `scaleBound · tanh(raw / scaleBound)`. */
+  scaleBound: number;
+  /** Scale of the conditioners' last layer relative to Glorot-uniform; 0 starts the flow at the identity. */
+  finalLayerScale: number;
+  /** Learnable elementwise affine map after the couplings (ActNorm-like, starts at the identity). */
+  outputAffine: boolean;
+  /** Reference configuration (length D) the samples are centred on; default from the run context. */
+  outputMean?: number[];
+  /** y = outputMean + outputScale · (flow output). */
+  outputScale: number;
+  /** Prefix of all variable names, e.g. 'flow/coupling0/dense0/kernel'. */
+  scope: string;
+}
+
+export const DEFAULT_OPTIONS: Readonly<FlowOptions> = Object.freeze({
+  layers: 6,
+  coupling: 'spline',
+  hidden: [64, 64],
+  activation: 'tanh',
+  bins: 8,
+  bound: 5,
+  scaleBound: 2,
+  finalLayerScale: 0,
+  outputAffine: true,
+  outputScale: 1,
+  scope: 'flow',
+} as FlowOptions);
+
+/** JSON Schema of {@link FlowOptions}, with defaults. */
+export const optionsSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    layers: { type: 'integer', minimum: 1, default: DEFAULT_OPTIONS.layers, description: 'number of coupling layers' },
+    coupling: { type: 'string', enum: ['affine', 'spline'], default: DEFAULT_OPTIONS.coupling },
+    hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...DEFAULT_OPTIONS.hidden], description: 'conditioner hidden widths' },
+    activation: { type: 'string', enum: [...ACTIVATIONS], default: DEFAULT_OPTIONS.activation },
+    bins: { type: 'integer', minimum: 2, maximum: 64, default: DEFAULT_OPTIONS.bins, description: 'spline bins' },
+    bound: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.bound, description: 'spline interval half-width (base units)' },
+    scaleBound: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.scaleBound, description: 'bound of affine log-scales' },
+    finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale, description: '0: the flow starts as the identity' },
+    outputAffine: { type: 'boolean', default: DEFAULT_OPTIONS.outputAffine },
+    outputMean: { type: 'array', items: { type: 'number' }, description: "reference configuration (length D); defaults to the force field's initial positions" },
+    outputScale: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale },
+    scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
+  },
+};
+
+/** Fill defaults and check what a JSON Schema cannot (programmatic callers skip ajv). */
+export function resolveOptions(partial: Partial<FlowOptions>, dimension: number): FlowOptions {
+  const o: FlowOptions = {
+    ...DEFAULT_OPTIONS,
+    hidden: [...DEFAULT_OPTIONS.hidden],
+    ...(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<FlowOptions>),
+  };
+  const fail = (field: string, problem: string): never => {
+    throw new RangeError(`flow model: option ${field} ${problem}`);
+  };
+  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
+  if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
+  if (o.coupling !== 'affine' && o.coupling !== 'spline') fail('coupling', `must be 'affine' or 'spline', got ${JSON.stringify(o.coupling)}`);
+  if (!Array.isArray(o.hidden) || !o.hidden.every(posInt)) fail('hidden', `must be a list of positive integers, got ${JSON.stringify(o.hidden)}`);
+  if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
+  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
+  for (const f of ['bound', 'scaleBound', 'outputScale'] as const) {
+    if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
+  }
+  if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale)) fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
+  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope)) fail('scope', `must be a name of letters, digits, '_', '.', '-' (nested models add '/'), got ${JSON.stringify(o.scope)}`);
+  if (o.outputMean !== undefined) {
+    if (!Array.isArray(o.outputMean) || o.outputMean.length !== dimension) {
+      fail('outputMean', `must hold ${dimension} numbers (the model dimension), got ${Array.isArray(o.outputMean) ? o.outputMean.length : typeof o.outputMean}`);
+    }
+    const bad = o.outputMean.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) fail(`outputMean[${bad}]`, `must be a finite number, got ${o.outputMean[bad]}`);
+  }
+  return o;
+}

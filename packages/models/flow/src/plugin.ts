@@ -1,0 +1,59 @@
+/** The `flow` model plugin descriptor. */
+import { createRequire } from 'node:module';
+import { API_VERSION, defineModel } from '@embedcg/core';
+import type { PluginContext } from '@embedcg/core';
+import { optionsSchema, type FlowOptions } from './options.js';
+import { FlowModel } from './flow-model.js';
+import { StructuredFlowModel } from './structured-flow.js';
+import { structuredOptionsSchema, type StructuredFlowOptions } from './structured-options.js';
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The run's reference configuration in model space (through the transform's inverse), if any. */
+export function referenceFromContext(context: Pick<PluginContext, 'forceField' | 'transform'>): Float64Array | undefined {
+  const x0 = context.forceField?.initialPositions;
+  if (!x0) return undefined;
+  return context.transform ? context.transform.inverse64(Float64Array.from(x0), 1).y : Float64Array.from(x0);
+}
+
+export function modelDimension(context: PluginContext, plugin: string): number {
+  const D = context.modelDimension ?? context.transform?.inputDimension ?? context.forceField?.dimension;
+  if (D === undefined) throw new Error(`${plugin} model: the run gives no model dimension (no modelDimension, transform or force field in the plugin context)`);
+  return D;
+}
+
+export const flowPlugin = defineModel<Partial<FlowOptions>>({
+  name: 'flow',
+  version: pkg.version,
+  apiVersion: API_VERSION,
+  description: 'exact-density coupling flow (rational-quadratic spline or affine couplings) on a Gaussian base',
+  optionsSchema,
+  create(options, context) {
+    const dimension = modelDimension(context, 'flow');
+    let outputMean: Float64Array | undefined;
+    if (options.outputMean === undefined) {
+      outputMean = referenceFromContext(context);
+      if (outputMean && outputMean.length !== dimension) {
+        throw new RangeError(`flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
+      }
+      if (outputMean) context.log(`flow: centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
+    }
+    return new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+  },
+});
+
+export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>({
+  name: 'structured-flow',
+  version: pkg.version,
+  apiVersion: API_VERSION,
+  description: "P2's structured flow: slow latent CVs from a spline flow, Gaussian fast coordinates given them, learnable invertible linear map",
+  optionsSchema: structuredOptionsSchema,
+  create(options, context) {
+    const dimension = modelDimension(context, 'structured-flow');
+    const outputMean = options.outputMean === undefined ? referenceFromContext(context) : undefined;
+    if (outputMean && outputMean.length !== dimension) {
+      throw new RangeError(`structured-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
+    }
+    return new StructuredFlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+  },
+});
