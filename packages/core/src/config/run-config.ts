@@ -36,6 +36,16 @@ export interface TrainingSettings {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Append a step line to history.jsonl every this many steps. */
   historyEvery: number;
+  /**
+   * Weight of the self-normalised importance-weighted forward KL added to the reverse-KL loss
+   * (exact-density models only; 0 = pure reverse KL). Counters reverse KL's mode seeking.
+   */
+  forwardKLWeight: number;
+  /**
+   * Learning rate reached at the end of the final stage, decayed geometrically from `learningRate`
+   * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
+   */
+  finalLearningRate?: number;
 }
 
 export interface RunConfig {
@@ -117,6 +127,14 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
+          finalLearningRate: {
+            type: 'number', exclusiveMinimum: 0,
+            description: 'learning rate at the end of the final stage, decayed geometrically from learningRate (default: no decay)',
+          },
+          forwardKLWeight: {
+            type: 'number', minimum: 0, default: 0,
+            description: 'weight of the importance-weighted forward KL mixed into the loss (exact-density models; counters mode dropping)',
+          },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
           energyGuard: {
             type: 'object',

@@ -45,6 +45,11 @@ export interface Model {
   variables(): tf.Variable[];
   /** Latent CVs of configurations y (n × dimension) → n × latentDimension (encoder means). */
   encode?(y: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Exact log q(y) of given configurations (n × dimension → n), differentiable with respect to
+   * `variables()`. Exact-density models provide it; training.forwardKLWeight needs it.
+   */
+  logProb?(y: tf.Tensor2D): tf.Tensor1D;
   /** Mean configuration for latent values z (n × latentDimension) → n × dimension. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
   /** Serializable description (architecture), stored in checkpoints. */

@@ -17,7 +17,7 @@ import type { CoordinateTransform } from '../contracts/transform.js';
 import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 import type { CountingForceField } from '../counting-force-field.js';
 import { targetBeta, type RunConfig } from '../config/run-config.js';
-import { InputError, TrainingError } from '../errors.js';
+import { ConfigError, InputError, TrainingError } from '../errors.js';
 import { createRng } from '../util/random.js';
 import { essFraction } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
@@ -53,6 +53,10 @@ export interface StepRecord {
   beta: number;
   betaFraction: number;
   loss: number;
+  /** Adam's learning rate at this step. */
+  learningRate: number;
+  /** Importance-weighted forward KL term (without its constant), when training.forwardKLWeight > 0. */
+  forwardLoss?: number;
   ess: number;
   dropped: number;
   energyEvaluations: number;
@@ -97,6 +101,14 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   }
   if (transform && transform.inputDimension !== model.dimension) {
     throw new InputError(`transform "${transform.name}" takes ${transform.inputDimension} dimensions but model "${model.name}" has ${model.dimension}`);
+  }
+
+  const fwdWeight = cfg.forwardKLWeight ?? 0;
+  if (fwdWeight > 0 && (!model.exactDensity || !model.logProb)) {
+    throw new ConfigError(
+      `training.forwardKLWeight = ${fwdWeight} needs an exact-density model with logProb(); model "${model.name}" ` +
+        `${model.exactDensity ? 'has no logProb()' : 'has only a bound on log q (set forwardKLWeight to 0)'}`,
+    );
   }
 
   let state: TrainerState;
@@ -147,7 +159,19 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     return here + levelsLeft * cfg.stepsPerLevel + cfg.finalSteps;
   };
 
+  // Adam reads its learning rate at every update, so the decay needs no optimizer state of its own
+  // and a resumed run picks up the same rate from finalStepsDone.
+  const setLearningRate = () => {
+    const lrFinal = cfg.finalLearningRate;
+    const lr = state.phase === 'final' && lrFinal !== undefined && cfg.finalSteps > 0
+      ? cfg.learningRate * (lrFinal / cfg.learningRate) ** (state.finalStepsDone / cfg.finalSteps)
+      : cfg.learningRate;
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+    return lr;
+  };
+
   const oneStep = async (): Promise<StepRecord> => {
+    const learningRate = setLearningRate();
     const bs = cfg.batchSize;
     const beta = state.beta;
     const snap = rng.getState();
@@ -163,11 +187,25 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     }
     const logw: number[] = [];
     for (let i = 0; i < bs; i++) if (g.mask[i] === 1) logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+    // Mass-covering correction: self-normalised weights of this batch (held constant) times
+    // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
+    // land there; the weights of those few samples are large and pull the density back.
+    let fwd: { y: tf.Tensor2D; w: tf.Tensor1D } | undefined;
+    if (fwdWeight > 0) {
+      const maxLw = Math.max(...logw);
+      const wn = new Float32Array(bs);
+      let sw = 0;
+      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) { wn[i] = Math.exp(logw[j++]! - maxLw); sw += wn[i]!; }
+      for (let i = 0; i < bs; i++) wn[i] = wn[i]! / sw;
+      fwd = { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: tf.tensor1d(wn) };
+    }
     rng.setState(snap);
     const E = tf.tensor1d(Float32Array.from(g.energies));
     const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);
     const mask = tf.tensor1d(Float32Array.from(g.mask));
     let loss: number;
+    let fwdTerm: tf.Scalar | undefined;
+    let forwardLoss: number | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
         const d = model.draw(bs, rng);
@@ -180,9 +218,14 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
-        return tf.div(tf.sum(tf.mul(per, mask)), kept) as tf.Scalar;
+        const reverse = tf.div(tf.sum(tf.mul(per, mask)), kept) as tf.Scalar;
+        if (!fwd) return reverse;
+        const forward = tf.neg(tf.sum(tf.mul(fwd.w, model.logProb!(fwd.y)))) as tf.Scalar;
+        fwdTerm = tf.keep(forward);
+        return tf.add(reverse, tf.mul(fwdWeight, forward)) as tf.Scalar;
       }, model.variables());
-      loss = value.dataSync()[0]!;
+      if (fwdTerm) forwardLoss = fwdTerm.dataSync()[0]!;
+      loss = value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
       const names = Object.keys(grads);
       const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
       if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
@@ -206,13 +249,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       tf.dispose([value, grads]);
     } finally {
       tf.dispose([E, F, mask]);
+      if (fwd) tf.dispose([fwd.y, fwd.w]);
+      if (fwdTerm) fwdTerm.dispose();
     }
     state.losses.push(loss);
     state.step++;
     state.stepInLevel++;
     if (state.phase === 'final') state.finalStepsDone++;
     return {
-      type: 'step', step: state.step, level: state.level, beta, betaFraction: beta / target, loss,
+      type: 'step', step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
+      ...(forwardLoss !== undefined ? { forwardLoss } : {}),
       ess: essFraction(logw), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
     };
   };

@@ -1,0 +1,123 @@
+// training.forwardKLWeight: the importance-weighted forward KL counters reverse KL's mode seeking.
+// A single Gaussian q = N(μ, σ²) fitted to the symmetric two-mode target p ∝ e^{−(x−a)²/2} + e^{−(x+a)²/2}
+// shows the difference exactly: reverse KL settles on one mode (σ ≈ 1), forward KL matches the
+// moments (μ = 0, σ² = 1 + a²). With a large weight the fit must approach the moment match.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  API_VERSION, assemblePlugins, defineForceField, defineModel, selectBackend, train, validateRunConfig,
+} from '@embedcg/core';
+import * as vae from '@embedcg/model-vae';
+
+const A = 2.5;
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+const twoModes = defineForceField({
+  name: 'two-modes', version: '0.0.0', apiVersion: API_VERSION, description: 'symmetric 1-D two-mode target', optionsSchema: { type: 'object' },
+  create: () => ({
+    name: 'two-modes', dimension: 1, initialPositions: Float64Array.from([A]),
+    evaluate(x, n) {
+      const energies = new Float64Array(n), forces = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const p = Math.exp(-((x[i] - A) ** 2) / 2), m = Math.exp(-((x[i] + A) ** 2) / 2);
+        energies[i] = -Math.log(p + m);
+        forces[i] = -((x[i] - A) * p + (x[i] + A) * m) / (p + m);
+      }
+      return { energies, forces };
+    },
+  }),
+});
+
+/** N(μ, σ²) with exact log-density, started on the +a mode. */
+const gaussian = defineModel({
+  name: 'gaussian', version: '0.0.0', apiVersion: API_VERSION, description: '1-D Gaussian with exact density', optionsSchema: { type: 'object' },
+  create: () => {
+    const mu = tf.variable(tf.scalar(A), true, 'g/mu');
+    const logSigma = tf.variable(tf.scalar(0), true, 'g/logSigma');
+    const logProb = (y) => tf.tidy(() => {
+      const u = tf.div(tf.sub(y, mu), tf.exp(logSigma));
+      return tf.sub(tf.mul(-0.5, tf.sum(tf.square(u), 1)), tf.add(logSigma, 0.5 * Math.log(2 * Math.PI)));
+    });
+    return {
+      name: 'gaussian', dimension: 1, exactDensity: true,
+      draw(n, rng) {
+        const eps = tf.tensor2d(rng.fillNormal(new Float32Array(n)), [n, 1]);
+        const y = tf.add(mu, tf.mul(tf.exp(logSigma), eps));
+        return { y, logQ: logProb(y) };
+      },
+      logProb,
+      variables: () => [mu, logSigma],
+      metadata: () => ({ plugin: 'gaussian', dimension: 1 }),
+      dispose: () => tf.dispose([mu, logSigma]),
+    };
+  },
+});
+
+const preloaded = { 'test-plugins': [twoModes, gaussian], '@embedcg/model-vae': vae.plugins };
+
+function config(forwardKLWeight, model = { package: 'test-plugins', name: 'gaussian' }) {
+  return validateRunConfig({
+    name: 'forward-kl', seed: 5,
+    forceField: { package: 'test-plugins', name: 'two-modes' },
+    model,
+    target: { beta: 1 },
+    schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
+    training: { batchSize: 512, learningRate: 0.02, initialSteps: 0, stepsPerLevel: 1, finalSteps: 600, historyEvery: 50, forwardKLWeight, backend: 'wasm' },
+    evaluation: { samples: 1000 },
+  });
+}
+
+async function fit(forwardKLWeight) {
+  const cfg = config(forwardKLWeight);
+  const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
+  const runDir = mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-'));
+  await train({ runDir, config: cfg, ...plugins, progress: false });
+  const [mu, logSigma] = plugins.model.variables().map((v) => v.dataSync()[0]);
+  plugins.model.dispose();
+  return { mu, sigma: Math.exp(logSigma) };
+}
+
+test('reverse KL alone keeps one mode; a large forward-KL weight moves to the moment match', async () => {
+  const rev = await fit(0);
+  assert.ok(Math.abs(rev.mu - A) < 0.15, `reverse KL: μ = ${rev.mu}, expected the +${A} mode`);
+  assert.ok(Math.abs(rev.sigma - 1) < 0.15, `reverse KL: σ = ${rev.sigma}, expected ≈ 1 (one mode)`);
+  const fwd = await fit(30);
+  const sigmaMoment = Math.sqrt(1 + A * A);
+  assert.ok(Math.abs(fwd.mu) < 0.5, `forward KL: μ = ${fwd.mu}, expected ≈ 0 (between the modes)`);
+  assert.ok(Math.abs(fwd.sigma - sigmaMoment) / sigmaMoment < 0.15, `forward KL: σ = ${fwd.sigma}, expected ≈ ${sigmaMoment.toFixed(3)}`);
+});
+
+test('forwardKLWeight with a bound-only model (VAE) is a config error naming the option and the model', async () => {
+  const cfg = config(1, { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8, 8, 8] } });
+  const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
+  await assert.rejects(
+    train({ runDir: mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-')), config: cfg, ...plugins, progress: false }),
+    (e) => e.name === 'ConfigError' && /forwardKLWeight/.test(e.message) && /vae/.test(e.message),
+  );
+  plugins.model.dispose();
+});
+
+test('training.finalLearningRate decays Adam geometrically over the final stage, as history.jsonl records', async () => {
+  const cfg = config(0);
+  cfg.training.finalSteps = 100;
+  cfg.training.historyEvery = 1;
+  cfg.training.finalLearningRate = 0.0002;
+  const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
+  const runDir = mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-'));
+  await train({ runDir, config: cfg, ...plugins, progress: false });
+  plugins.model.dispose();
+  const steps = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
+  const final = steps.slice(-100);
+  assert.equal(final.length, 100);
+  for (const [k, r] of final.entries()) {
+    const expected = 0.02 * (0.0002 / 0.02) ** (k / 100);
+    assert.ok(Math.abs(r.learningRate - expected) / expected < 1e-9, `final step ${k}: learning rate ${r.learningRate}, expected ${expected}`);
+  }
+});
