@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createFlowModel, splineForward, splineInverse, type FlowOptions } from './index.js';
+import { scalesByKind } from './plugin.js';
 import { logAbsDet, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
@@ -12,7 +13,15 @@ before(setupBackend);
 const variants: Array<{ label: string; options: Partial<FlowOptions> }> = [
   { label: 'spline', options: { coupling: 'spline', layers: 4, hidden: [8], bins: 5, bound: 1.5, finalLayerScale: 1, outputScale: 0.7, scope: 't-spline' } },
   { label: 'affine', options: { coupling: 'affine', layers: 4, hidden: [8], finalLayerScale: 1, outputScale: 0.7, scope: 't-affine' } },
+  // Per-dimension scales spanning stiff (bond-like) to soft (torsion-like) coordinates.
+  { label: 'spline, per-dimension scales', options: { coupling: 'spline', layers: 4, hidden: [8], bins: 5, bound: 1.5, finalLayerScale: 1, outputScales: [0.7, 1.6, 0.004], scope: 't-scales' } },
 ];
+
+/** The variant's per-dimension scales, repeated or cut to dimension D. */
+function sized(options: Partial<FlowOptions>, D: number): Partial<FlowOptions> {
+  const s = options.outputScales;
+  return s ? { ...options, outputScales: Array.from({ length: D }, (_, i) => s[i % s.length]!) } : options;
+}
 
 function perturbOutputLayer(model: ReturnType<typeof createFlowModel>): void {
   // The output affine layer starts at the identity; give it values so the test exercises it.
@@ -25,7 +34,7 @@ function perturbOutputLayer(model: ReturnType<typeof createFlowModel>): void {
 for (const { label, options } of variants) {
   test(`${label} flow: log|det J| equals the log-determinant of the autodiff Jacobian`, () => {
     const D = 3;
-    const model = createFlowModel(options, { dimension: D, seed: 4, outputMean: [0.5, -1, 2] });
+    const model = createFlowModel(sized(options, D), { dimension: D, seed: 4, outputMean: [0.5, -1, 2] });
     try {
       perturbOutputLayer(model);
       const n = 12;
@@ -55,7 +64,7 @@ for (const { label, options } of variants) {
 
   test(`${label} flow: the inverse undoes the forward map and negates the log-determinant`, () => {
     const D = 4;
-    const model = createFlowModel(options, { dimension: D, seed: 5 });
+    const model = createFlowModel(sized(options, D), { dimension: D, seed: 5 });
     try {
       perturbOutputLayer(model);
       const n = 200;
@@ -76,7 +85,7 @@ for (const { label, options } of variants) {
   });
 
   test(`${label} flow: logProb of drawn samples equals the logQ of the draw`, () => {
-    const model = createFlowModel(options, { dimension: 2, seed: 6 });
+    const model = createFlowModel(sized(options, 2), { dimension: 2, seed: 6 });
     try {
       const d = model.draw(300, createRng(1));
       const lp = model.logProb(d.y);
@@ -91,7 +100,7 @@ for (const { label, options } of variants) {
 
 test('the density integrates to 1: 1-D by the trapezoid rule, 2-D on a grid', () => {
   for (const { label, options } of variants) {
-    const m1 = createFlowModel({ ...options, scope: `${options.scope}-1d` }, { dimension: 1, seed: 2, outputMean: [0.4] });
+    const m1 = createFlowModel({ ...sized(options, 1), scope: `${options.scope}-1d` }, { dimension: 1, seed: 2, outputMean: [0.4] });
     try {
       perturbOutputLayer(m1);
       const N = 24001, lo = -12, hi = 12, h = (hi - lo) / (N - 1);
@@ -103,7 +112,7 @@ test('the density integrates to 1: 1-D by the trapezoid rule, 2-D on a grid', ()
     } finally {
       m1.dispose();
     }
-    const m2 = createFlowModel({ ...options, scope: `${options.scope}-2d` }, { dimension: 2, seed: 3 });
+    const m2 = createFlowModel({ ...sized(options, 2), scope: `${options.scope}-2d` }, { dimension: 2, seed: 3 });
     try {
       perturbOutputLayer(m2);
       const N = 301, lo = -9, hi = 9, h = (hi - lo) / (N - 1);
@@ -188,4 +197,12 @@ test('bad options and shapes are named errors', () => {
     m.dispose();
   }
   assert.throws(() => m.draw(4, createRng(1)), /after dispose/);
+});
+
+test('scaleByKind gives each internal coordinate its kind\'s scale, and needs a transform that names its coordinates', () => {
+  const transform = { name: 'internal-coordinates', names: ['bond A-B', 'bond B-C', 'angle A-B-C', 'torsion A-B-C-D'] } as never;
+  assert.deepEqual(Array.from(scalesByKind({ bond: 0.004, angle: 0.04, torsion: 0.6 }, { transform }, 4)), [0.004, 0.004, 0.04, 0.6]);
+  assert.throws(() => scalesByKind({ bond: 1, angle: 1, torsion: 1 }, {}, 4), /scaleByKind needs a transform that names its 4 coordinates.*absent/);
+  const rigid = { name: 'rigid-body' } as never;
+  assert.throws(() => scalesByKind({ bond: 1, angle: 1, torsion: 1 }, { transform: rigid }, 4), /"rigid-body"/);
 });

@@ -25,6 +25,8 @@ export interface FlowContext {
   seed: number;
   /** Reference configuration (length D); `options.outputMean` wins when both are given. */
   outputMean?: ArrayLike<number>;
+  /** Per-dimension output scales (length D); `options.outputScales` wins when both are given. */
+  outputScales?: ArrayLike<number>;
 }
 
 // Keeps the initial weights off the random stream the trainer seeds from the same run seed.
@@ -41,6 +43,10 @@ export class FlowModel implements Model {
   private readonly logScale: tf.Variable | undefined;
   private readonly shift: tf.Variable | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
+  /** Per-dimension output scales s (all `outputScale` unless `outputScales` is given). */
+  private readonly scales: Float64Array;
+  private readonly scaleTensor: tf.Tensor2D | undefined;
+  private readonly logScaleSum: number;
   private disposed = false;
 
   constructor(options: Partial<FlowOptions>, context: FlowContext) {
@@ -55,6 +61,14 @@ export class FlowModel implements Model {
       const bad = this.outputMean.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new RangeError(`flow model: outputMean[${bad}] is not finite (${this.outputMean[bad]})`);
     }
+    const perDim = o.outputScales ?? context.outputScales;
+    if (perDim !== undefined) {
+      if (perDim.length !== D) throw new RangeError(`flow model: outputScales has ${perDim.length} entries, expected the model dimension ${D}`);
+      const bad = Array.from(perDim).findIndex((v) => !(v > 0) || !Number.isFinite(v));
+      if (bad >= 0) throw new RangeError(`flow model: outputScales[${bad}] must be a positive number, got ${perDim[bad]}`);
+    }
+    this.scales = perDim !== undefined ? Float64Array.from(perDim) : new Float64Array(D).fill(o.outputScale);
+    this.logScaleSum = this.scales.reduce((a, v) => a + Math.log(v), 0);
     if (!Number.isFinite(context.seed)) throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     try {
@@ -75,6 +89,7 @@ export class FlowModel implements Model {
       throw e;
     }
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
+    this.scaleTensor = this.scales.every((v) => v === 1) ? undefined : tf.tensor2d(Float32Array.from(this.scales), [1, D]);
   }
 
   /** Draw n samples; takes n × D standard normals from `rng`. Differentiable in `variables()`. */
@@ -108,13 +123,12 @@ export class FlowModel implements Model {
         u = r.y;
         logDet = tf.add(logDet, r.logDet);
       }
-      const constant = this.dimension * Math.log(this.options.outputScale);
+      const constant = this.logScaleSum;
       if (this.logScale && this.shift) {
         u = tf.add(tf.mul(u, tf.exp(this.logScale)), this.shift);
         logDet = tf.add(logDet, tf.sum(this.logScale));
       }
-      const s = this.options.outputScale;
-      let y = s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
+      let y = this.scaleTensor ? (tf.mul(u, this.scaleTensor) as tf.Tensor2D) : u;
       if (this.meanTensor) y = tf.add(y, this.meanTensor);
       if (constant !== 0) logDet = tf.add(logDet, constant);
       return { y, logDet };
@@ -127,9 +141,8 @@ export class FlowModel implements Model {
     this.checkShape('inverse', y);
     return tf.tidy(() => {
       let u = this.meanTensor ? tf.sub(y, this.meanTensor) as tf.Tensor2D : y;
-      const s = this.options.outputScale;
-      if (s !== 1) u = tf.mul(u, 1 / s);
-      let logDet: tf.Tensor1D = tf.fill([y.shape[0]], -this.dimension * Math.log(s));
+      if (this.scaleTensor) u = tf.div(u, this.scaleTensor);
+      let logDet: tf.Tensor1D = tf.fill([y.shape[0]], -this.logScaleSum);
       if (this.logScale && this.shift) {
         u = tf.mul(tf.sub(u, this.shift), tf.exp(tf.neg(this.logScale)));
         logDet = tf.sub(logDet, tf.sum(this.logScale));
@@ -168,6 +181,7 @@ export class FlowModel implements Model {
         layers: o.layers, coupling: o.coupling, hidden: [...o.hidden], activation: o.activation, bins: o.bins, bound: o.bound,
         scaleBound: o.scaleBound, finalLayerScale: o.finalLayerScale, outputAffine: o.outputAffine, outputScale: o.outputScale,
         scope: o.scope, ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
+        ...(this.scales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.scales) } : {}),
       },
     };
   }
@@ -179,6 +193,7 @@ export class FlowModel implements Model {
     this.logScale?.dispose();
     this.shift?.dispose();
     this.meanTensor?.dispose();
+    this.scaleTensor?.dispose();
   }
 
   private checkLive(): void {

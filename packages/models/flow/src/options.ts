@@ -30,6 +30,13 @@ export interface FlowOptions {
   outputMean?: number[];
   /** y = outputMean + outputScale · (flow output). */
   outputScale: number;
+  /** Per-dimension scales (length D) instead of the single `outputScale`. */
+  outputScales?: number[];
+  /**
+   * With an internal-coordinates transform: per-dimension scales by kind of coordinate (bond lengths
+   * in nm, angles and torsions in rad), so that stiff bonds and soft torsions start in proportion.
+   */
+  scaleByKind?: { bond: number; angle: number; torsion: number };
   /** Prefix of all variable names, e.g. 'flow/coupling0/dense0/kernel'. */
   scope: string;
 }
@@ -64,6 +71,14 @@ export const optionsSchema: JSONSchema = {
     outputAffine: { type: 'boolean', default: DEFAULT_OPTIONS.outputAffine },
     outputMean: { type: 'array', items: { type: 'number' }, description: "reference configuration (length D); defaults to the force field's initial positions" },
     outputScale: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale },
+    outputScales: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, description: 'per-dimension output scales (length D), instead of outputScale' },
+    scaleByKind: {
+      type: 'object', additionalProperties: false, required: ['bond', 'angle', 'torsion'],
+      description: 'with the internal-coordinates transform: output scales by coordinate kind (nm, rad, rad)',
+      properties: {
+        bond: { type: 'number', exclusiveMinimum: 0 }, angle: { type: 'number', exclusiveMinimum: 0 }, torsion: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
   },
 };

@@ -16,6 +16,20 @@ export function referenceFromContext(context: Pick<PluginContext, 'forceField' |
   return context.transform ? context.transform.inverse64(Float64Array.from(x0), 1).y : Float64Array.from(x0);
 }
 
+/** Per-dimension scales from the kinds the transform names its coordinates by ("bond …", "angle …", "torsion …"). */
+export function scalesByKind(kinds: { bond: number; angle: number; torsion: number }, context: Pick<PluginContext, 'transform'>, dimension: number): Float64Array {
+  const names = (context.transform as { names?: readonly string[] } | undefined)?.names;
+  if (!names || names.length !== dimension) {
+    throw new RangeError(`flow model: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
+      `this run's transform is ${context.transform ? `"${context.transform.name}"` : 'absent'}`);
+  }
+  return Float64Array.from(names, (n, i) => {
+    const kind = n.split(' ')[0] as keyof typeof kinds;
+    if (!(kind in kinds)) throw new RangeError(`flow model: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
+    return kinds[kind];
+  });
+}
+
 export function modelDimension(context: PluginContext, plugin: string): number {
   const D = context.modelDimension ?? context.transform?.inputDimension ?? context.forceField?.dimension;
   if (D === undefined) throw new Error(`${plugin} model: the run gives no model dimension (no modelDimension, transform or force field in the plugin context)`);
@@ -38,7 +52,8 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
       }
       if (outputMean) context.log(`flow: centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
     }
-    return new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+    const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
+    return new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}) });
   },
 });
 
