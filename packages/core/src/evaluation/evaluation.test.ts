@@ -5,7 +5,8 @@ import { createRng } from '../util/random.js';
 import { dihedral } from '../observables/dihedrals.js';
 import { angleBin, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
 import { wasserstein1 } from './wasserstein.js';
-import { chiralCentres, radiusOfGyration, wrongChiralityRate } from './geometry.js';
+import { chiralCentres, radiusOfGyration } from './geometry.js';
+import { wrongChiralityRate } from '../transforms/chirality.js';
 import { deltaFFromProbability, stateOf, statePopulations } from './states.js';
 import { bootstrapInterval, resampleIndices } from './bootstrap.js';
 import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
@@ -143,9 +144,9 @@ test('peptide builder gives the requested φ, ψ; chirality and Rg behave', () =
   close(dihedral(x, 18, 0, [0, 1, 2, 3]), -70 * DEG, 1e-12, 'φ');
   close(dihedral(x, 18, 0, [1, 2, 3, 4]), 140 * DEG, 1e-12, 'ψ');
   const centres = chiralCentres(topology);
-  assert.deepEqual(centres, [{ residueIndex: 1, ca: 2, n: 1, c: 3, cb: 5 }]);
+  assert.deepEqual(centres, [{ center: 2, neighbours: [1, 3, 5, -1] }]);
   const both = Float64Array.from([...peptide(-70 * DEG, 140 * DEG), ...peptide(-70 * DEG, 140 * DEG, true), ...peptide(60 * DEG, 30 * DEG)]);
-  close(wrongChiralityRate(both, 3, 18, centres, x), 1 / 3, 1e-15, 'mirror image is the wrong enantiomer');
+  close(wrongChiralityRate(both, 3, centres, x), 1 / 3, 1e-15, 'mirror image is the wrong enantiomer');
   // Two unit masses 0.2 nm apart: Rg = 0.1.
   close(radiusOfGyration([0, 0, 0, 0.2, 0, 0], 1, [1, 1])[0]!, 0.1, 1e-15, 'Rg');
   close(radiusOfGyration([0, 0, 0, 0.3, 0, 0], 1, [2, 1])[0]!, Math.sqrt((2 * 0.1 ** 2 + 0.2 ** 2) / 3), 1e-15, 'mass-weighted Rg');

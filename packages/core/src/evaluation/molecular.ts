@@ -14,7 +14,8 @@ import { essFraction, normalizedWeights, spearman } from '../util/stats.js';
 import { bootstrapInterval, resampleIndices } from './bootstrap.js';
 import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
 import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
-import { chiralCentres, radiusOfGyration, wrongChiralityRate } from './geometry.js';
+import { chiralCentres, radiusOfGyration } from './geometry.js';
+import { wrongChiralityRate } from '../transforms/chirality.js';
 import { STATES, deltaFFromProbability, phiPositiveProbability, stateOf, statePopulations } from './states.js';
 import { wasserstein1 } from './wasserstein.js';
 
@@ -101,7 +102,7 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const centres = chiralCentres(top);
   const chiralRef = input.chiralityReference ?? (input.reference && input.reference.n > 0 ? input.reference.x.subarray(0, D) : undefined);
   if (centres.length && chiralRef) {
-    m['mol.chirality.wrongRate'] = wrongChiralityRate(s.x, s.n, D, centres, chiralRef);
+    m['mol.chirality.wrongRate'] = wrongChiralityRate(Float64Array.from(s.x), s.n, centres, chiralRef);
   }
 
   const ref = input.reference;
