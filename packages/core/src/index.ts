@@ -46,3 +46,4 @@ export {
   chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate,
   type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
 } from './transforms/index.js';
+export { denseOp } from './nn/dense-op.js';

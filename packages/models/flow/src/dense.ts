@@ -1,6 +1,6 @@
 /** Dense layers and MLP conditioners with named, seeded variables. */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@embedcg/core';
+import { denseOp, type Rng } from '@embedcg/core';
 
 export interface Dense {
   kernel: tf.Variable;
@@ -59,26 +59,8 @@ export function createDense(name: string, rng: Rng, fanIn: number, fanOut: numbe
   }
 }
 
-/**
- * x·W + b with a hand-written gradient: tfjs's own matMul gradient uses transposed products,
- * which the wasm backend runs on a slow path (several times slower than an explicit transpose
- * followed by a plain product). Saved tensors go through `save`, never a closure, so they survive
- * tidy inside `tf.variableGrads`.
- */
-const denseOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, kernel, bias, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([x, kernel]);
-  return {
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ks)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), tf.sum(dy, 0)];
-    },
-  };
-});
-
 export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
-  return denseOp(x, layer.kernel, layer.bias) as tf.Tensor2D;
+  return denseOp(x, layer.kernel, layer.bias);
 }
 
 /** An MLP fanIn → hidden… → fanOut, the last layer scaled by `finalScale` (0: outputs start at 0). */

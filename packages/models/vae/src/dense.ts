@@ -1,6 +1,6 @@
 /** Dense layers with named, seeded variables. */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@embedcg/core';
+import { denseOp, type Rng } from '@embedcg/core';
 
 export interface Dense {
   kernel: tf.Variable;
@@ -26,32 +26,9 @@ export function createDense(
   };
 }
 
-/**
- * x·W + b with a hand-written gradient.
- *
- * Why: tfjs's own matMul gradient multiplies with transposeA / transposeB, and the wasm backend
- * runs transposed products on a slow path (measured here, 1024×150 by 150×150: about 20 ms
- * transposed vs 1.6–2.7 ms for an explicit transpose followed by a plain product). The backward
- * pass of the paper-size VAE is almost all such products, so this cuts a training step severalfold
- * on wasm and costs nothing measurable on cpu. The tensors the gradient needs are passed to
- * `save` (kept by the engine), never captured by closure: a closure over an intermediate tensor
- * reads a disposed tensor once tidy has run, the failure that `tf.logSigmoid` shows.
- */
-const denseOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, kernel, bias, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([x, kernel]);
-  return {
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ks)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), tf.sum(dy, 0)];
-    },
-  };
-});
-
-/** x·W + b (see {@link denseOp} for why the gradient is hand-written). */
+/** x·W + b through core's `denseOp` (hand-written gradient: fast on wasm). */
 export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
-  return denseOp(x, layer.kernel, layer.bias) as tf.Tensor2D;
+  return denseOp(x, layer.kernel, layer.bias);
 }
 
 /** A trainable variable; refuses a name another live variable already holds. */
