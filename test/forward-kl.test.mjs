@@ -104,7 +104,7 @@ test('forwardKLWeight with a bound-only model (VAE) is a config error naming the
   plugins.model.dispose();
 });
 
-test('training.finalLearningRate decays Adam geometrically over the final stage, as history.jsonl records', async () => {
+test('training.finalLearningRate decays Adam geometrically over the final stage; history.jsonl records the rate and the step-time split', async () => {
   const cfg = config(0);
   cfg.training.finalSteps = 100;
   cfg.training.historyEvery = 1;
@@ -114,6 +114,10 @@ test('training.finalLearningRate decays Adam geometrically over the final stage,
   await train({ runDir, config: cfg, ...plugins, progress: false });
   plugins.model.dispose();
   const steps = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
+  for (const r of steps) {
+    const parts = ['draw', 'forceField', 'gradient', 'update'].map((k) => r.ms?.[k]);
+    assert.ok(parts.every((v) => Number.isFinite(v) && v >= 0), `step ${r.step}: ms = ${JSON.stringify(r.ms)}`);
+  }
   const final = steps.slice(-100);
   assert.equal(final.length, 100);
   for (const [k, r] of final.entries()) {

@@ -53,6 +53,11 @@ export interface StepRecord {
   beta: number;
   betaFraction: number;
   loss: number;
+  /**
+   * Where this step's milliseconds went: the sampling pass (networks, no tape), the force field,
+   * the taped pass with its gradients (networks again, plus the forward-KL term), and Adam.
+   */
+  ms: { draw: number; forceField: number; gradient: number; update: number };
   /** Adam's learning rate at this step. */
   learningRate: number;
   /** Importance-weighted forward KL term (without its constant), when training.forwardKLWeight > 0. */
@@ -175,8 +180,11 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const bs = cfg.batchSize;
     const beta = state.beta;
     const snap = rng.getState();
+    const t0 = performance.now();
     const a = drawConfigurations(model, transform, bs, rng);
+    const t1 = performance.now();
     const ev = await ff.evaluate(a.x, bs);
+    const t2 = performance.now();
     const g = guardEnergies(ev.energies, ev.forces, D, cfg.energyGuard);
     const kept = bs - g.dropped;
     if (kept === 0) {
@@ -205,6 +213,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const mask = tf.tensor1d(Float32Array.from(g.mask));
     let loss: number;
     let fwdTerm: tf.Scalar | undefined;
+    let t3 = NaN, t4 = NaN;
     let forwardLoss: number | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
@@ -226,6 +235,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       }, model.variables());
       if (fwdTerm) forwardLoss = fwdTerm.dataSync()[0]!;
       loss = value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
+      t3 = performance.now();
       const names = Object.keys(grads);
       const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
       if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
@@ -246,6 +256,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
       }
       optimizer.applyGradients(grads as Record<string, tf.Variable>);
+      t4 = performance.now();
       tf.dispose([value, grads]);
     } finally {
       tf.dispose([E, F, mask]);
@@ -260,6 +271,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       type: 'step', step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
       ...(forwardLoss !== undefined ? { forwardLoss } : {}),
       ess: essFraction(logw), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+      ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },
     };
   };
 

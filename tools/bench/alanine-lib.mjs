@@ -1,0 +1,133 @@
+// What the alanine dipeptide benchmarks share: a time-boxed (resumable) training run on the shared
+// prmtop, model samples at 330 K, the reference MD in bench-results/alanine-ref/*.dcd (one file per
+// independent `embedcg md` run), and the rows of the molecular yardsticks (science.md §7).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  assemblePlugins, computeMetrics, findCheckpoint, loadModelWeights, loadRunConfig, readCheckpointState, readDcd, selectBackend,
+  targetBeta, train, writeRunFiles,
+} from '@embedcg/core';
+import * as amber from '@embedcg/forcefield-amber';
+import { repoRoot, sharedDir } from './lib.mjs';
+
+export const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+
+export const refDir = join(repoRoot, 'bench-results', 'alanine-ref');
+
+/** The command that makes one more independent reference run. */
+export function referenceHint(k = 1) {
+  const d = join(sharedDir, 'data/alanine-dipeptide');
+  return `node packages/cli/dist/bin.js md --prmtop ${join(d, 'alanine-dipeptide-implicit.prmtop')} --coords ${join(d, 'alanine-dipeptide-implicit.inpcrd')} ` +
+    `--solvent obc2 --temperature 330 --steps 10000000 --interval 500 --platform Reference --seed ${k} --out ${join(refDir, `run${k}.dcd`)}`;
+}
+
+/**
+ * Assemble the plugins of a bench config (force field pointed at the shared prmtop) and train it
+ * for at most `minutes`, resuming with --resume or only loading the last checkpoint with --eval-only.
+ */
+export async function trainAlanine({ configFile, runName, preloaded, defaultMinutes }) {
+  const minutes = Number(arg('minutes', defaultMinutes));
+  const resume = process.argv.includes('--resume');
+  const evalOnly = process.argv.includes('--eval-only');
+  const runDir = resolve(repoRoot, arg('run', `runs/${runName}`));
+  const configPath = join(repoRoot, 'tools', 'bench', configFile);
+  const { config, configDir } = loadRunConfig(configPath);
+  const dir = join(sharedDir, 'data', 'alanine-dipeptide');
+  config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
+  config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
+  const backend = await selectBackend(config.training.backend, (m) => console.error(m));
+  const plugins = await assemblePlugins(config, {
+    configDir, preloaded: { '@embedcg/forcefield-amber': amber.plugins, ...preloaded }, log: (m) => console.error(m),
+  });
+  let state;
+  let timing = { forceFieldSeconds: NaN, totalSeconds: NaN };
+  let status = 'not run';
+  if (evalOnly) {
+    const cp = findCheckpoint(runDir);
+    if (!cp) throw new Error(`--eval-only: ${runDir} holds no checkpoint`);
+    loadModelWeights(cp, plugins.model);
+    state = readCheckpointState(cp);
+  } else {
+    const canResume = resume && findCheckpoint(runDir);
+    if (!canResume) writeRunFiles(runDir, config, { configPath, configDir, backend, started: new Date().toISOString() });
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), minutes * 60_000);
+    const r = await train({ runDir, config, ...plugins, resume: Boolean(canResume), progress: process.stderr.isTTY, signal: abort.signal, log: (m) => console.error(m) });
+    clearTimeout(timer);
+    ({ state, timing, status } = r);
+  }
+  const beta = targetBeta(config);
+  const trainingRow = {
+    what: 'training', status, steps: state.step, levels: state.level, 'β/β*': state.beta / beta, phase: state.phase,
+    'energy evals': state.energyEvaluations, 'wall s (total)': state.wallSeconds,
+    'this call s': timing.totalSeconds, 'force field s': timing.forceFieldSeconds,
+    'networks s': timing.totalSeconds - timing.forceFieldSeconds, 'ff share': timing.forceFieldSeconds / timing.totalSeconds,
+    'ms/step': (1000 * timing.totalSeconds) / Math.max(1, state.step), backend,
+  };
+  return { config, plugins, state, beta, trainingRow, runDir };
+}
+
+/** Mean milliseconds per step in each phase, from the `ms` of history.jsonl's step lines (this code's runs). */
+export function stepTimeRow(runDir) {
+  const path = join(runDir, 'history.jsonl');
+  if (!existsSync(path)) return undefined;
+  const steps = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'step' && r.ms);
+  if (steps.length === 0) return undefined;
+  const mean = (k) => steps.reduce((a, r) => a + r.ms[k], 0) / steps.length;
+  const row = { what: 'ms per step (history sample)', steps: steps.length, draw: mean('draw'), 'force field': mean('forceField'), 'gradient pass': mean('gradient'), 'Adam update': mean('update') };
+  row.total = row.draw + row['force field'] + row['gradient pass'] + row['Adam update'];
+  row['ff share'] = row['force field'] / row.total;
+  return row;
+}
+
+/** n model samples at the target β, counted on top of the training evaluations. */
+export async function sampleAlanine({ config, plugins, state, beta, n }) {
+  plugins.forceField.evaluations = state.energyEvaluations;
+  const { metrics, samples } = await computeMetrics({
+    model: plugins.model, transform: plugins.transform, forceField: plugins.forceField, beta, samples: n, seed: config.seed + 1,
+    batchSize: config.evaluation.batchSize,
+  });
+  return { metrics, samples };
+}
+
+/** All reference frames after `skip` per run, with their energies; undefined when there is no reference yet. */
+export async function loadReference(ff, skip) {
+  const files = existsSync(refDir) ? readdirSync(refDir).filter((f) => f.endsWith('.dcd')).sort().map((f) => join(refDir, f)) : [];
+  if (files.length === 0) {
+    console.error(`no reference trajectory in ${refDir}; make one (or more, with other seeds) with\n  ${referenceHint(1)}`);
+    return undefined;
+  }
+  const D = ff.dimension;
+  const parts = files.map((f) => readDcd(f)).map((t) => t.positions.subarray(Math.min(skip, t.nFrames) * D));
+  const runLengths = parts.map((p) => p.length / D);
+  const n = runLengths.reduce((a, b) => a + b, 0);
+  const x = new Float64Array(n * D);
+  let at = 0;
+  for (const p of parts) { x.set(p, at); at += p.length; }
+  const energies = new Float64Array(n);
+  for (let s = 0; s < n; s += 5000) {
+    const b = Math.min(5000, n - s);
+    energies.set((await ff.inner.evaluate(x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
+  }
+  return { x, n, energies, runLengths, files };
+}
+
+/** Table rows of a molecularMetrics result (keys `mol.*`). */
+export function molecularRows(mol, ref) {
+  const g = (k) => mol[`mol.${k}`];
+  const rows = [];
+  if (ref) rows.push({ what: 'reference', files: ref.files.length, frames: ref.n, 'frames per run': ref.runLengths.join('+') });
+  for (const st of ['beta', 'alphaR', 'phiPositive']) {
+    rows.push({ what: `population ${st}`, raw: g(`population.${st}.raw`), reweighted: g(`population.${st}.reweighted`), reference: g(`population.${st}.reference`), 'factor raw': g(`population.${st}.factorRaw`) });
+  }
+  if (g('reference.frames')) {
+    rows.push({ what: 'Ramachandran (nats)', 'KL raw': g('ramachandran.klRaw'), 'KL rw': g('ramachandran.klReweighted'), 'JS raw': g('ramachandran.jsRaw'), 'JS rw': g('ramachandran.jsReweighted'), 'JS floor (halves)': g('ramachandran.noiseFloor.js'), 'KL floor (halves)': g('ramachandran.noiseFloor.kl'), 'JS run1 vs rest': g('ramachandran.runVsRuns.js') });
+    rows.push({ what: 'ΔF(φ>0 vs φ<0) kT', reference: g('deltaF.referenceKT'), 'ref 95% lo': g('deltaF.referenceLowerKT'), 'ref 95% hi': g('deltaF.referenceUpperKT'), 'ref run spread': g('deltaF.referenceRunSpreadKT'), 'model raw': g('deltaF.modelRawKT'), 'model rw': g('deltaF.modelReweightedKT'), 'err raw': g('deltaF.errorRawKT'), 'err rw': g('deltaF.errorReweightedKT'), 'err rw lo': g('deltaF.errorReweightedLowerKT'), 'err rw hi': g('deltaF.errorReweightedUpperKT') });
+    rows.push({ what: 'distances', 'W1 βU raw kT': g('energy.w1RawKT'), 'W1 βU rw kT': g('energy.w1ReweightedKT'), 'W1 βU floor': g('energy.noiseFloorKT'), '<βU> model': g('energy.meanModelKT'), '<βU> ref': g('energy.meanReferenceKT'), 'W1 Rg raw nm': g('rg.w1RawNm'), 'W1 Rg rw nm': g('rg.w1ReweightedNm'), 'W1 Rg floor nm': g('rg.noiseFloorNm') });
+  }
+  rows.push({ what: 'chirality', 'wrong rate raw': g('chirality.wrongRate') });
+  return rows;
+}
