@@ -3,6 +3,7 @@ import { API_VERSION, defineTransform } from '../plugin.js';
 import { InputError } from '../errors.js';
 import { CORE_VERSION } from '../version.js';
 import { backboneAnchors, createRigidBodyTransform } from './rigid-body.js';
+import { molecularForceField } from './molecular-context.js';
 
 export interface RigidBodyPluginOptions {
   /** Atom placed at the origin (default: N of the first residue with N, CA, C). */
@@ -28,12 +29,7 @@ export const rigidBodyPlugin = defineTransform<RigidBodyPluginOptions>({
     },
   },
   create(options, context) {
-    const ff = context.forceField;
-    if (!ff) throw new InputError('rigid-body transform: needs the run\'s force field (it is created after it)');
-    if (ff.dimension % 3 !== 0) {
-      throw new InputError(`rigid-body transform: force field "${ff.name}" has ${ff.dimension} coordinates, not 3 per atom; it is not molecular`);
-    }
-    const nAtoms = ff.dimension / 3;
+    const { ff, nAtoms } = molecularForceField(context, 'rigid-body');
     let { origin, axis, plane } = options;
     if (origin === undefined || axis === undefined || plane === undefined) {
       const found = ff.topology ? backboneAnchors(ff.topology) : undefined;

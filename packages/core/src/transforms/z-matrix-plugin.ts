@@ -3,6 +3,7 @@ import { API_VERSION, defineTransform } from '../plugin.js';
 import { InputError } from '../errors.js';
 import { CORE_VERSION } from '../version.js';
 import { buildZMatrix, createInternalCoordinateTransform, validateZMatrix } from './z-matrix.js';
+import { molecularForceField } from './molecular-context.js';
 
 export interface InternalCoordinatesPluginOptions {
   /**
@@ -30,12 +31,7 @@ export const internalCoordinatesPlugin = defineTransform<InternalCoordinatesPlug
     },
   },
   create(options, context) {
-    const ff = context.forceField;
-    if (!ff) throw new InputError('internal-coordinates transform: needs the run\'s force field (it is created after it)');
-    if (ff.dimension % 3 !== 0) {
-      throw new InputError(`internal-coordinates transform: force field "${ff.name}" has ${ff.dimension} coordinates, not 3 per atom; it is not molecular`);
-    }
-    const nAtoms = ff.dimension / 3;
+    const { ff, nAtoms } = molecularForceField(context, 'internal-coordinates');
     const topology = ff.topology?.atoms.length === nAtoms ? ff.topology : undefined;
     let zMatrix;
     if (options.zMatrix) zMatrix = validateZMatrix(options.zMatrix, nAtoms);
