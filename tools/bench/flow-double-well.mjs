@@ -3,10 +3,12 @@
 // Targets: reverse KL < 0.005 nats and the raw minor-well mass within ±10 % of the exact one.
 // Cost is reported as energy evaluations (P2's double-well protocol: 5000 + 100/level steps of
 // 500 samples ≈ 3.5e6) and wall time.
-//   npm run bench -- flow-double-well [--seeds 1,2,3] [--config other.json]
+//   npm run bench -- flow-double-well [--seeds 1,2,3] [--config other.json] [--name results-name]
 // With --gmm it runs P2's Gaussian mixture with fast dofs instead (examples/gaussian-mixture-flow.json,
 // the structured-flow model): all 3 modes found, each raw mass in [0.28, 0.39]; written as
-// bench-results/flow-gaussian-mixture.json.
+// bench-results/flow-gaussian-mixture.json. With --mb it runs Müller–Brown
+// (examples/muller-brown-flow.json): every basin's raw mass within ±25 % of exact, written as
+// bench-results/flow-muller-brown.json.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,9 @@ const arg = (name, fallback) => {
 };
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const gmm = process.argv.includes('--gmm');
-const defaultConfig = join(repoRoot, 'examples', gmm ? 'gaussian-mixture-flow.json' : 'double-well-flow.json');
+const mb = process.argv.includes('--mb');
+const defaultConfig = join(repoRoot, 'examples', gmm ? 'gaussian-mixture-flow.json' : mb ? 'muller-brown-flow.json' : 'double-well-flow.json');
+const name = arg('name', gmm ? 'flow-gaussian-mixture' : mb ? 'flow-muller-brown' : 'flow-double-well');
 const { config: base, configDir, path } = loadRunConfig(arg('config', defaultConfig));
 await selectBackend('wasm', () => {});
 
@@ -39,7 +43,8 @@ for (const seed of seeds) {
     const modes = Object.keys(m).filter((k) => k.startsWith('basinMass.')).sort();
     const modeMasses = Object.fromEntries(modes.map((k) => [k.replace('basinMass.', 'mass.'), m[k]]));
     results.push({
-      seed, ...(gmm ? modeMasses : {}), steps: r.state.step, levels: r.state.level, trainEvaluations, wallSeconds: +trainSeconds.toFixed(1),
+      seed, ...(gmm || mb ? modeMasses : {}),
+      ...(mb ? Object.fromEntries(modes.map((k) => [k.replace('basinMass.', 'exact.'), m[k.replace('basinMass.', 'basinMassExact.')]])) : {}), steps: r.state.step, levels: r.state.level, trainEvaluations, wallSeconds: +trainSeconds.toFixed(1),
       kl: m.kl, logZError: m.logZError, ess: m.ess, minorMass: m.minorModeMass, minorMassReweighted: m.minorModeMassReweighted,
       minorMassExact: m.minorModeMassExact, minorMassRelErr: (m.minorModeMass - m.minorModeMassExact) / m.minorModeMassExact,
     });
@@ -58,7 +63,17 @@ if (gmm) {
       targets.push(target(`${k} ≤ 0.39 (seed ${r.seed})`, r[k], '<=', 0.39));
     }
   }
-  writeResults('flow-gaussian-mixture', results, targets);
+  writeResults(name, results, targets);
+  process.exit(0);
+}
+if (mb) {
+  for (const r of results) {
+    for (const k of Object.keys(r).filter((k) => k.startsWith('mass.'))) {
+      const exact = r[k.replace('mass.', 'exact.')];
+      targets.push(target(`|${k} rel. error| raw (seed ${r.seed})`, Math.abs(r[k] / exact - 1), '<=', 0.25));
+    }
+  }
+  writeResults(name, results, targets);
   process.exit(0);
 }
 for (const r of results) {
@@ -67,4 +82,4 @@ for (const r of results) {
 }
 const maxEvals = Math.max(...results.map((r) => r.trainEvaluations));
 targets.push(target('training energy evaluations (max over seeds) vs P2 ~3.5e6', maxEvals, '<', 3.5e6));
-writeResults('flow-double-well', results, targets);
+writeResults(name, results, targets);
