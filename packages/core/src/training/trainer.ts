@@ -19,7 +19,7 @@ import type { CountingForceField } from '../counting-force-field.js';
 import { targetBeta, type RunConfig } from '../config/run-config.js';
 import { ConfigError, InputError, TrainingError } from '../errors.js';
 import { createRng } from '../util/random.js';
-import { essFraction } from '../util/stats.js';
+import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import { guardEnergies } from './energy-guard.js';
 import { drawConfigurations, drawSamples } from './sampling.js';
@@ -200,11 +200,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // land there; the weights of those few samples are large and pull the density back.
     let fwd: { y: tf.Tensor2D; w: tf.Tensor1D } | undefined;
     if (fwdWeight > 0) {
-      const maxLw = Math.max(...logw);
+      const wKept = normalizedWeights(logw);
       const wn = new Float32Array(bs);
-      let sw = 0;
-      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) { wn[i] = Math.exp(logw[j++]! - maxLw); sw += wn[i]!; }
-      for (let i = 0; i < bs; i++) wn[i] = wn[i]! / sw;
+      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
       fwd = { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: tf.tensor1d(wn) };
     }
     rng.setState(snap);
