@@ -7,7 +7,7 @@ import type { AnyPlugin } from '@embedcg/core';
 import { flowPlugin, structuredFlowPlugin } from './plugin.js';
 
 export { FlowModel, createFlowModel, LOG_2PI, type FlowContext } from './flow-model.js';
-export { flowPlugin, structuredFlowPlugin, referenceFromContext } from './plugin.js';
+export { flowPlugin, structuredFlowPlugin } from './plugin.js';
 export { StructuredFlowModel, invert, type StructuredFlowContext } from './structured-flow.js';
 export { structuredOptionsSchema, STRUCTURED_DEFAULTS, type StructuredFlowOptions } from './structured-options.js';
 export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType } from './options.js';

@@ -1,6 +1,6 @@
 /** The `flow` model plugin descriptor. */
 import { createRequire } from 'node:module';
-import { API_VERSION, defineModel } from '@embedcg/core';
+import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from '@embedcg/core';
 import type { PluginContext } from '@embedcg/core';
 import { optionsSchema, type FlowOptions } from './options.js';
 import { FlowModel } from './flow-model.js';
@@ -8,13 +8,6 @@ import { StructuredFlowModel } from './structured-flow.js';
 import { structuredOptionsSchema, type StructuredFlowOptions } from './structured-options.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-
-/** The run's reference configuration in model space (through the transform's inverse), if any. */
-export function referenceFromContext(context: Pick<PluginContext, 'forceField' | 'transform'>): Float64Array | undefined {
-  const x0 = context.forceField?.initialPositions;
-  if (!x0) return undefined;
-  return context.transform ? context.transform.inverse64(Float64Array.from(x0), 1).y : Float64Array.from(x0);
-}
 
 /** Per-dimension scales from the kinds the transform names its coordinates by ("bond …", "angle …", "torsion …"). */
 export function scalesByKind(kinds: { bond: number; angle: number; torsion: number }, context: Pick<PluginContext, 'transform'>, dimension: number): Float64Array {
@@ -30,12 +23,6 @@ export function scalesByKind(kinds: { bond: number; angle: number; torsion: numb
   });
 }
 
-export function modelDimension(context: PluginContext, plugin: string): number {
-  const D = context.modelDimension ?? context.transform?.inputDimension ?? context.forceField?.dimension;
-  if (D === undefined) throw new Error(`${plugin} model: the run gives no model dimension (no modelDimension, transform or force field in the plugin context)`);
-  return D;
-}
-
 export const flowPlugin = defineModel<Partial<FlowOptions>>({
   name: 'flow',
   version: pkg.version,
@@ -46,7 +33,7 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
     const dimension = modelDimension(context, 'flow');
     let outputMean: Float64Array | undefined;
     if (options.outputMean === undefined) {
-      outputMean = referenceFromContext(context);
+      outputMean = referenceInModelSpace(context);
       if (outputMean && outputMean.length !== dimension) {
         throw new RangeError(`flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
       }
@@ -65,7 +52,7 @@ export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>(
   optionsSchema: structuredOptionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'structured-flow');
-    const outputMean = options.outputMean === undefined ? referenceFromContext(context) : undefined;
+    const outputMean = options.outputMean === undefined ? referenceInModelSpace(context) : undefined;
     if (outputMean && outputMean.length !== dimension) {
       throw new RangeError(`structured-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
     }

@@ -6,7 +6,7 @@ import type { AnyPlugin } from '@embedcg/core';
 import { vaePlugin } from './plugin.js';
 
 export { VaeModel, createVaeModel, type VaeContext } from './vae-model.js';
-export { vaePlugin, outputMeanFromContext } from './plugin.js';
+export { vaePlugin } from './plugin.js';
 export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, ACTIVATIONS, type VaeOptions, type Activation, type DecoderVariance } from './options.js';
 export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
 export { importanceLogWeights } from './importance.js';
