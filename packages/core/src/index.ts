@@ -47,4 +47,4 @@ export {
   type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
 } from './transforms/index.js';
 export { denseOp } from './nn/dense-op.js';
-export { modelDimension, referenceInModelSpace } from './model-context.js';
+export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

@@ -17,3 +17,14 @@ export function referenceInModelSpace(context: Pick<PluginContext, 'forceField' 
   if (!x0) return undefined;
   return context.transform ? context.transform.inverse64(Float64Array.from(x0), 1).y : Float64Array.from(x0);
 }
+
+/**
+ * A per-coordinate vector given to a model (reference structure, scales): exactly `dimension`
+ * finite numbers, copied to Float64. `label` starts the error, e.g. "flow model: outputMean".
+ */
+export function modelVector(values: ArrayLike<unknown>, dimension: number, label: string): Float64Array {
+  if (values.length !== dimension) throw new RangeError(`${label} has ${values.length} entries, expected the model dimension ${dimension}`);
+  const bad = Array.prototype.findIndex.call(values, (v: unknown) => typeof v !== 'number' || !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`${label}[${bad}] is not a finite number (${String(values[bad])})`);
+  return Float64Array.from(values as ArrayLike<number>);
+}

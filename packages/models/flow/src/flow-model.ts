@@ -10,7 +10,7 @@
  * identity, so the first samples are m + s·ε.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
+import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { createVariable } from './dense.js';
@@ -55,19 +55,11 @@ export class FlowModel implements Model {
     this.options = Object.freeze(o);
     this.dimension = D;
     const mean = o.outputMean ?? context.outputMean;
-    if (mean !== undefined) {
-      if (mean.length !== D) throw new RangeError(`flow model: outputMean has ${mean.length} entries, expected the model dimension ${D}`);
-      this.outputMean = Float64Array.from(mean);
-      const bad = this.outputMean.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new RangeError(`flow model: outputMean[${bad}] is not finite (${this.outputMean[bad]})`);
-    }
+    if (mean !== undefined) this.outputMean = modelVector(mean, D, 'flow model: outputMean');
     const perDim = o.outputScales ?? context.outputScales;
-    if (perDim !== undefined) {
-      if (perDim.length !== D) throw new RangeError(`flow model: outputScales has ${perDim.length} entries, expected the model dimension ${D}`);
-      const bad = Array.from(perDim).findIndex((v) => !(v > 0) || !Number.isFinite(v));
-      if (bad >= 0) throw new RangeError(`flow model: outputScales[${bad}] must be a positive number, got ${perDim[bad]}`);
-    }
-    this.scales = perDim !== undefined ? Float64Array.from(perDim) : new Float64Array(D).fill(o.outputScale);
+    this.scales = perDim !== undefined ? modelVector(perDim, D, 'flow model: outputScales') : new Float64Array(D).fill(o.outputScale);
+    const nonPositive = this.scales.findIndex((v) => !(v > 0));
+    if (nonPositive >= 0) throw new RangeError(`flow model: outputScales[${nonPositive}] must be a positive number, got ${this.scales[nonPositive]}`);
     this.logScaleSum = this.scales.reduce((a, v) => a + Math.log(v), 0);
     if (!Number.isFinite(context.seed)) throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);

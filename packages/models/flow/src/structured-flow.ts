@@ -9,7 +9,7 @@
  * of the bijection, no encoder needed. A starts at the identity and μ, s at 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
+import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { Mlp, createVariable } from './dense.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';
@@ -53,10 +53,7 @@ export class StructuredFlowModel implements Model {
     this.dimension = D;
     this.latentDimension = d;
     const mean = o.outputMean ?? context.outputMean;
-    if (mean !== undefined) {
-      if (mean.length !== D) throw new RangeError(`structured-flow model: outputMean has ${mean.length} entries, expected the model dimension ${D}`);
-      this.outputMean = Float64Array.from(mean);
-    }
+    if (mean !== undefined) this.outputMean = modelVector(mean, D, 'structured-flow model: outputMean');
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     this.slow = new FlowModel(
       { coupling: o.coupling, layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound, scaleBound: o.scaleBound, outputAffine: true, scope: `${o.scope}/slow` },

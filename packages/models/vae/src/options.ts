@@ -2,7 +2,7 @@
  * Options of the VAE model: their TypeScript shape, defaults and the JSON Schema that core
  * validates run configs against (ajv fills the defaults before `create`).
  */
-import type { JSONSchema } from '@embedcg/core';
+import { modelVector, type JSONSchema } from '@embedcg/core';
 
 /** Activation functions a hidden layer may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
@@ -108,11 +108,8 @@ export function resolveOptions(partial: Partial<VaeOptions>, dimension: number):
   if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale)) fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
   if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(o.scope)) fail('scope', `must be a non-empty name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
   if (o.outputMean !== undefined) {
-    if (!Array.isArray(o.outputMean) || o.outputMean.length !== dimension) {
-      fail('outputMean', `must hold ${dimension} numbers (the model dimension), got ${Array.isArray(o.outputMean) ? o.outputMean.length : typeof o.outputMean}`);
-    }
-    const bad = o.outputMean.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-    if (bad >= 0) fail(`outputMean[${bad}]`, `must be a finite number, got ${o.outputMean[bad]}`);
+    if (!Array.isArray(o.outputMean)) fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
+    modelVector(o.outputMean, dimension, 'vae model: option outputMean');
   }
   return o;
 }

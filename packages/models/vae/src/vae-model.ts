@@ -9,7 +9,7 @@
  * structure; log q_θ(y|z) = log N(u; μ_θ, σ²_θ) − D log s.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
+import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
@@ -66,12 +66,7 @@ export class VaeModel implements Model {
     this.dimension = D;
     this.latentDimension = d;
     const mean = o.outputMean ?? context.outputMean;
-    if (mean !== undefined) {
-      if (mean.length !== D) throw new RangeError(`vae model: outputMean has ${mean.length} entries, expected the model dimension ${D}`);
-      this.outputMean = Float64Array.from(mean);
-      const bad = this.outputMean.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new RangeError(`vae model: outputMean[${bad}] is not finite (${this.outputMean[bad]})`);
-    }
+    if (mean !== undefined) this.outputMean = modelVector(mean, D, 'vae model: outputMean');
     if (!Number.isFinite(context.seed)) throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
 
     // Creation order fixes which random numbers each weight gets: keep it stable.
