@@ -94,12 +94,14 @@ test('reverse KL alone keeps one mode; a large forward-KL weight moves to the mo
   assert.ok(Math.abs(fwd.sigma - sigmaMoment) / sigmaMoment < 0.15, `forward KL: σ = ${fwd.sigma}, expected ≈ ${sigmaMoment.toFixed(3)}`);
 });
 
-test('forwardKLWeight with a bound-only model (VAE) is a config error naming the option and the model', async () => {
+test('forwardKLWeight with a model that has neither logProb nor logProbBound is a config error naming the option and the model', async () => {
   const cfg = config(1, { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8, 8, 8] } });
   const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
+  // A third-party latent model need not offer the bound: hide the VAE's.
+  Object.defineProperty(plugins.model, 'logProbBound', { value: undefined });
   await assert.rejects(
     train({ runDir: mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-')), config: cfg, ...plugins, progress: false }),
-    (e) => e.name === 'ConfigError' && /forwardKLWeight/.test(e.message) && /vae/.test(e.message),
+    (e) => e.name === 'ConfigError' && /forwardKLWeight/.test(e.message) && /vae/.test(e.message) && /logProbBound/.test(e.message),
   );
   plugins.model.dispose();
 });

@@ -133,7 +133,7 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           },
           forwardKLWeight: {
             type: 'number', minimum: 0, default: 0,
-            description: 'weight of the importance-weighted forward KL mixed into the loss (exact-density models; counters mode dropping)',
+            description: 'weight of the importance-weighted forward KL mixed into the loss (counters mode dropping; latent-variable models use their evidence bound for log q)',
           },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
           energyGuard: {

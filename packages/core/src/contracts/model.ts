@@ -50,6 +50,13 @@ export interface Model {
    * `variables()`. Exact-density models provide it; training.forwardKLWeight needs it.
    */
   logProb?(y: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * A differentiable lower bound on log q(y) of given configurations, for latent-variable models
+   * without an exact density: the evidence bound E_r[log p(z) + log q(y|z) − log r(z|y)], one
+   * reparameterised z per row, its noise taken from `rng`. training.forwardKLWeight uses it when
+   * `logProb` is absent (a reweighted wake-sleep step).
+   */
+  logProbBound?(y: tf.Tensor2D, rng: Rng): tf.Tensor1D;
   /** Mean configuration for latent values z (n × latentDimension) → n × dimension. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
   /** Serializable description (architecture), stored in checkpoints. */

@@ -109,12 +109,15 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   }
 
   const fwdWeight = cfg.forwardKLWeight ?? 0;
-  if (fwdWeight > 0 && (!model.exactDensity || !model.logProb)) {
+  if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
     throw new ConfigError(
-      `training.forwardKLWeight = ${fwdWeight} needs an exact-density model with logProb(); model "${model.name}" ` +
-        `${model.exactDensity ? 'has no logProb()' : 'has only a bound on log q (set forwardKLWeight to 0)'}`,
+      `training.forwardKLWeight = ${fwdWeight} needs a model with logProb() (exact density) or logProbBound() (latent-variable bound); ` +
+        `model "${model.name}" has neither (set forwardKLWeight to 0)`,
     );
   }
+  // Exact log q when the model has it; otherwise the evidence bound, which the forward term then
+  // tightens as well (encoder included).
+  const forwardLogQ = (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng));
 
   let state: TrainerState;
   if (o.resume) {
@@ -227,7 +230,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         const per = tf.add(lq, tf.mul(beta, u));
         const reverse = tf.div(tf.sum(tf.mul(per, mask)), kept) as tf.Scalar;
         if (!fwd) return reverse;
-        const forward = tf.neg(tf.sum(tf.mul(fwd.w, model.logProb!(fwd.y)))) as tf.Scalar;
+        const forward = tf.neg(tf.sum(tf.mul(fwd.w, forwardLogQ(fwd.y)))) as tf.Scalar;
         fwdTerm = tf.keep(forward);
         return tf.add(reverse, tf.mul(fwdWeight, forward)) as tf.Scalar;
       }, model.variables());

@@ -64,7 +64,16 @@ for (const decoderVariance of ['shared', 'head'] as const) {
         energies[i] = r2 / (2 * beta * s * s);
       }
       const logW = importanceLogWeights(logQ.dataSync(), energies, beta);
-      tf.dispose([y, logQ, z!]);
+      // With the exact posterior as encoder the evidence bound is tight: it is log q(y) itself.
+      const bound = model.logProbBound(y, createRng(9));
+      const bs = bound.dataSync();
+      let worstBound = 0;
+      for (let i = 0; i < n; i++) {
+        const exact = -0.5 * D * Math.log(2 * Math.PI * s * s) - beta * energies[i]!;
+        worstBound = Math.max(worstBound, Math.abs(bs[i]! - exact));
+      }
+      assert.ok(worstBound < 1e-3, `logProbBound deviates from the exact log q(y) by up to ${worstBound}`);
+      tf.dispose([y, logQ, z!, bound]);
       const logZ = 0.5 * D * Math.log(2 * Math.PI * s * s);
       let worst = 0;
       for (const lw of logW) worst = Math.max(worst, Math.abs(lw - logZ));
@@ -116,6 +125,21 @@ test('a non-posterior encoder gives weights whose mean still estimates Z but whi
     assert.ok(Math.max(...logW) - Math.min(...logW) > 0.1, 'a loose bound must give varying weights');
     assert.ok(ess < 0.999 && ess > 0.3, `ESS fraction ${ess}`);
     assert.ok(Math.abs(logZhat - logZ) < 0.03, `log Ẑ = ${logZhat}, exact ${logZ}`);
+    // The evidence bound of a fixed y: below log q(y) on average, and exp(bound) averages to q(y)
+    // (q(y) = N(0, 1) here), because p(z) q(y|z) / r(z|y) has expectation q(y) under r.
+    const reps = 20000;
+    // (not at y = 0: there this encoder is the exact posterior and the bound is tight)
+    for (const yv of [-1.5, 0.7, 1.2]) {
+      const b = model.logProbBound(tf.fill([reps, 1], yv) as tf.Tensor2D, createRng(11));
+      const vals = Array.from(b.dataSync() as Float32Array);
+      b.dispose();
+      const exact = -0.5 * yv * yv - 0.5 * Math.log(2 * Math.PI);
+      const mean = vals.reduce((acc, v) => acc + v, 0) / reps;
+      const mx = Math.max(...vals);
+      const logMeanExp = mx + Math.log(vals.reduce((acc, v) => acc + Math.exp(v - mx), 0) / reps);
+      assert.ok(mean < exact, `y = ${yv}: mean bound ${mean} must lie below log q = ${exact}`);
+      assert.ok(Math.abs(logMeanExp - exact) < 0.02, `y = ${yv}: log E[exp(bound)] = ${logMeanExp}, log q = ${exact}`);
+    }
   } finally {
     model.dispose();
   }

@@ -145,6 +145,36 @@ export class VaeModel implements Model {
     });
   }
 
+  /**
+   * Evidence bound on log q(y) for given configurations (n × D): one reparameterised z ~ r(z|y) per
+   * row, its n × d standard normals taken from `rng`. Differentiable in decoder and encoder, so the
+   * trainer's forward-KL term fits the decoder to reweighted samples and tightens the encoder.
+   */
+  logProbBound(y: tf.Tensor2D, rng: Rng): tf.Tensor1D {
+    this.checkLive();
+    this.checkShape('logProbBound', y, this.dimension, 'dimension');
+    const n = y.shape[0];
+    const d = this.latentDimension;
+    const eps = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
+    // log r(z|y) at z = μ + σε is −½|ε|² − ½Σ log σ² − (d/2) log 2π, exactly, as in draw().
+    const constant = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let ee = 0;
+      for (let k = 0; k < d; k++) ee += eps[i * d + k]! ** 2;
+      constant[i] = 0.5 * ee - this.dimension * Math.log(this.options.outputScale);
+    }
+    return tf.tidy(() => {
+      const u = this.toStandard(y);
+      const enc = this.encoderStandard(u);
+      const z = tf.add(enc.mean, tf.mul(tf.exp(tf.mul(enc.logVariance, 0.5)), tf.tensor2d(eps, [n, d]))) as tf.Tensor2D;
+      const logP = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
+      const dec = this.decoderStandard(z);
+      const logQ = gaussianLogDensityTf(u, dec.mean, dec.logVariance);
+      const minusLogR = tf.add(tf.mul(tf.sum(enc.logVariance, 1), 0.5), 0.5 * d * LOG_2PI);
+      return tf.add(tf.add(tf.add(logP, logQ), minusLogR), tf.tensor1d(constant)) as tf.Tensor1D;
+    });
+  }
+
   /** CVs of configurations: the encoder means μ_φ(y), n × d. */
   encode(y: tf.Tensor2D): tf.Tensor2D {
     this.checkLive();
