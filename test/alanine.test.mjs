@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assemblePlugins, backboneDihedrals, canonicalFrame, createRng, createRigidBodyTransform, dihedralSeries, readDcd, readPdb,
+  assemblePlugins, backboneDihedrals, canonicalFrame, chiralCentres, wrongChirality, createRng, createRigidBodyTransform, dihedralSeries, readDcd, readPdb,
   selectBackend, train, validateRunConfig, writeRunFiles,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
@@ -137,6 +137,22 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   const logw = readFileSync(join(runDir, 'samples.logw.txt'), 'utf8').trim().split('\n').map(Number);
   assert.equal(logw.length, 200);
   assert.ok(logw.every((v) => !Number.isNaN(v)));
+
+  // --chirality filter: the same draw, minus exactly the frames whose Cα has the other handedness
+  // than the initial structure (checked here with core's chirality functions on the unfiltered set).
+  const filteredDcd = join(runDir, 'filtered.dcd');
+  const f = runCli(['sample', runDir, '-n', '200', '--out', filteredDcd, '--seed', '3', '--chirality', 'filter'], { timeout: 120_000 });
+  assert.equal(f.code, 0, f.stderr);
+  const initial = readPdb(join(examples, 'alanine-dipeptide', 'ala2.pdb')).positions.subarray(0, 66);
+  const topo = readPdb(join(runDir, 'samples.pdb'));
+  const centres = chiralCentres({ atoms: topo.atoms, bonds: topo.bonds ?? [] });
+  assert.ok(centres.length >= 1, 'the Cα stereocentre is found from the written topology');
+  const wrong = wrongChirality(ours.positions, 200, centres, initial);
+  const nWrong = wrong.reduce((a, b) => a + b, 0);
+  const filtered = readDcd(filteredDcd);
+  assert.equal(filtered.nFrames, 200 - nWrong, `filtered ${filtered.nFrames} frames, ${nWrong} of 200 are wrong-handed`);
+  assert.match(f.stderr + f.stdout, new RegExp(`dropped ${nWrong} of 200`));
+  assert.equal(wrongChirality(filtered.positions, filtered.nFrames, centres, initial).reduce((a, b) => a + b, 0), 0);
 
   // cvs: z and φ/ψ of every frame; φ must match mdtraj's.
   const csv = join(runDir, 'cvs.csv');

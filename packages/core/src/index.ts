@@ -25,6 +25,7 @@ export { CountingForceField } from './counting-force-field.js';
 export { energyOp } from './training/energy-op.js';
 export { guardEnergies, type GuardedBatch } from './training/energy-guard.js';
 export { drawSamples, drawConfigurations, type SampleSet, type DrawOptions } from './training/sampling.js';
+export { selectSamples, rightHandedSamples, type ChiralityFilterResult } from './training/chirality-filter.js';
 export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';
 export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
 export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';

@@ -4,6 +4,7 @@ import { assembleOptions, log } from '../context.js';
 import { printMetrics, runMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
+import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 
 interface EvaluateArgs {
   run: string;
@@ -12,6 +13,7 @@ interface EvaluateArgs {
   reference?: string[];
   skip: number;
   stride: number;
+  chirality: ChiralityMode;
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
@@ -25,6 +27,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .option('reference', { type: 'string', array: true, describe: 'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality' })
       .option('skip', { type: 'number', default: 0, describe: 'Reference frames to drop at the start of each file (equilibration)' })
       .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th reference frame' })
+      .option('chirality', { ...chiralityOption, describe: 'With --reference: filter drops wrong-enantiomer samples before the molecular metrics (weights renormalised); report only reports the rate' })
       .example('$0 evaluate runs/dw --json', 'metrics as JSON')
       .example('$0 evaluate runs/ala2 --reference md1.dcd md2.dcd --skip 100 --json', 'molecular metrics against two MD runs'),
   handler: async (argv) => {
@@ -49,13 +52,17 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         }
         const latent = p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
         log(`molecular metrics against ${ref.n} reference frames from ${argv.reference.length} file(s)`);
+        const filtered = argv.chirality === 'filter' ? applyChirality('filter', samples, ff) : undefined;
+        const s = filtered?.samples ?? samples;
         const mol = molecularMetrics({
           topology: ff.topology, beta: targetBeta(run.config),
-          samples: { x: samples.x, n: samples.n, energies: samples.energies, logw: samples.logw },
+          samples: { x: s.x, n: s.n, energies: s.energies, logw: s.logw },
           reference: { x: ref.x, n: ref.n, energies, runLengths: ref.runLengths, latent, latentDim: p.model.latentDimension },
           seed: run.config.seed,
         });
         all = { ...metrics, ...mol };
+        // After filtering, mol.chirality.wrongRate is 0 by construction; keep the model's own rate.
+        if (filtered) all = { ...all, 'mol.chirality.filtered': 1, 'mol.chirality.wrongRateUnfiltered': filtered.wrongRate ?? 0 };
       }
       if (argv.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
       else printMetrics(all);

@@ -5,6 +5,7 @@ import { extname } from 'node:path';
 import { createRng, drawSamples, openRun, selectBackend, targetBeta, writeDcd, writePdb, type SampleSet, type Topology } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
+import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 
 interface SampleArgs {
   run: string;
@@ -12,6 +13,7 @@ interface SampleArgs {
   out: string;
   seed: number;
   energies: boolean;
+  chirality: ChiralityMode;
 }
 
 /** CSV with a header: x1..xD, then logw (and energy) when computed. */
@@ -55,7 +57,9 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'Output: .csv, or .dcd (+ .pdb topology and .logw.txt) for molecules' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the draw' })
       .option('energies', { type: 'boolean', default: true, describe: 'Evaluate energies for log weights (--no-energies to skip)' })
-      .example('$0 sample runs/dw -n 20000 --out s.csv', 'CSV with x1,x2,logw,energy'),
+      .option('chirality', chiralityOption)
+      .example('$0 sample runs/dw -n 20000 --out s.csv', 'CSV with x1,x2,logw,energy')
+      .example('$0 sample runs/ala2 -n 100000 --out s.dcd --chirality filter', 'DCD + PDB + log weights, wrong enantiomers dropped'),
   handler: async (argv) => {
     if (!Number.isInteger(argv.n) || argv.n < 1) throw new UsageError(`-n must be a positive integer, got ${argv.n}`);
     const ext = extname(argv.out).toLowerCase();
@@ -64,12 +68,13 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       const p = run.plugins;
-      const s = await drawSamples({
+      const drawn = await drawSamples({
         model: p.model, transform: p.transform, forceField: argv.energies ? p.forceField : undefined,
         n: argv.n, beta: targetBeta(run.config), rng: createRng(argv.seed), batchSize: run.config.evaluation.batchSize,
       });
+      const s = applyChirality(argv.chirality, drawn, p.forceField).samples;
       const files = ext === '.csv' ? (await writeSamplesCsv(argv.out, s, argv.energies), [argv.out]) : writeSamplesDcd(argv.out, s, p.forceField.topology, argv.energies);
-      log(`wrote ${argv.n} samples: ${files.join(', ')}`);
+      log(`wrote ${s.n} samples: ${files.join(', ')}`);
     } finally {
       await run.plugins.forceField.dispose();
     }

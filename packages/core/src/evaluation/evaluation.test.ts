@@ -11,6 +11,7 @@ import { deltaFFromProbability, stateOf, statePopulations } from './states.js';
 import { bootstrapInterval, resampleIndices } from './bootstrap.js';
 import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
 import { molecularMetrics } from './molecular.js';
+import { rightHandedSamples } from '../training/chirality-filter.js';
 
 const DEG = Math.PI / 180;
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -150,6 +151,27 @@ test('peptide builder gives the requested φ, ψ; chirality and Rg behave', () =
   // Two unit masses 0.2 nm apart: Rg = 0.1.
   close(radiusOfGyration([0, 0, 0, 0.2, 0, 0], 1, [1, 1])[0]!, 0.1, 1e-15, 'Rg');
   close(radiusOfGyration([0, 0, 0, 0.3, 0, 0], 1, [2, 1])[0]!, Math.sqrt((2 * 0.1 ** 2 + 0.2 ** 2) / 3), 1e-15, 'mass-weighted Rg');
+});
+
+test('rightHandedSamples drops the mirror image and keeps every per-sample array of the rest aligned', () => {
+  const ref = Float64Array.from(peptide(-70 * DEG, 140 * DEG));
+  const D = ref.length;
+  const x = Float64Array.from([...peptide(-70 * DEG, 140 * DEG), ...peptide(-70 * DEG, 140 * DEG, true), ...peptide(60 * DEG, 30 * DEG)]);
+  const set = {
+    n: 3, dimension: D, x, y: Float64Array.from([10, 11, 20, 21, 30, 31]), modelDimension: 2,
+    energies: Float64Array.from([1, 2, 3]), logQ: Float64Array.from([-1, -2, -3]), logw: Float64Array.from([0.1, 0.2, 0.3]),
+    beta: 1, z: Float64Array.from([7, 8, 9]), latentDim: 1,
+  };
+  const r = rightHandedSamples(set, topology, ref);
+  assert.equal(r.centres, 1);
+  close(r.wrongRate, 1 / 3, 1e-15, 'wrong-enantiomer rate');
+  assert.equal(r.samples.n, 2);
+  assert.deepEqual(Array.from(r.samples.y), [10, 11, 30, 31]);
+  assert.deepEqual(Array.from(r.samples.logw), [0.1, 0.3]);
+  assert.deepEqual(Array.from(r.samples.energies), [1, 3]);
+  assert.deepEqual(Array.from(r.samples.z!), [7, 9]);
+  assert.deepEqual(Array.from(r.samples.x.subarray(D)), Array.from(x.subarray(2 * D)));
+  assert.throws(() => rightHandedSamples(set, topology, ref.subarray(3)), /reference structure has/);
 });
 
 test('molecularMetrics: identical model and reference give zero errors; a known ΔF shift is found', () => {
