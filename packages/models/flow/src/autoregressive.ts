@@ -10,7 +10,8 @@
  *
  * so `draw()` and its log-determinant cost one pass per layer, which is what reverse-KL training
  * needs. The inverse (for `logProb` of given points) solves for x one position at a time:
- * D sequential MADE passes per layer (pass t fixes the t-th coordinate of the ordering).
+ * D sequential passes per layer (pass t fixes the t-th coordinate of the ordering; each pass runs
+ * the hidden layers in full but only that coordinate's outputs and spline).
  * The Jacobian is triangular in the ordering, so log|det| = Σ_i log τ′ either way.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -111,26 +112,36 @@ export class AutoregressiveLayer {
   }
 
   /**
-   * x = f⁻¹(y) and log|det ∂x/∂y| per row: D sequential conditioner passes. After pass t the
-   * first t coordinates of the ordering are exact (θ_i needs only x_<i), so after D passes all
-   * are, and so are the parameters of the last pass that give the log-determinant. Gradients
-   * through the unrolled passes are exact too (∂x/∂θ has the same triangular recursion).
+   * x = f⁻¹(y) and log|det ∂x/∂y| per row: D sequential passes, pass t solving for the t-th
+   * coordinate c of the ordering. Its parameters θ_c need only the coordinates before it, which
+   * earlier passes fixed (the rest are 0 and masked out), so each pass runs the conditioner's
+   * hidden layers on n × D but only c's P outputs and a one-column spline. Gradients through the
+   * passes are exact: this is the triangular solve itself, not a fixed-point approximation.
    */
   inverse(y: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const D = this.dimension;
-    // Start from y: exact for a fresh (identity) layer, and a good guess for a near-identity one.
-    let x: tf.Tensor2D = y;
-    for (let t = 0; t + 1 < D; t++) {
-      const prev = x;
-      // Each pass in its own scope, so only x survives (under a gradient tape the engine keeps
-      // what backprop needs).
-      x = tf.tidy(() => this.invert(y, this.params(prev)).x);
-      if (prev !== y) prev.dispose();
+    const D = this.dimension, P = this.perCoordinate;
+    const n = y.shape[0];
+    const kernels = this.conditioner.maskedKernels();
+    let x: tf.Tensor2D = tf.zeros([n, D]);
+    let logDet: tf.Tensor2D = tf.zeros([n, 1]);
+    for (const c of this.spec.order) {
+      const prev = x, prevLd = logDet;
+      // One scope per pass, so only x and the log-determinant survive it (under a gradient tape
+      // the engine keeps what backprop needs).
+      [x, logDet] = tf.tidy(() => {
+        const params = tf.reshape(this.conditioner.head(this.conditioner.trunk(prev, kernels), c, kernels), [n, 1, P]) as tf.Tensor3D;
+        const r = this.invert(tf.slice(y, [0, c], [n, 1]), params);
+        const unit = new Float32Array(D);
+        unit[c] = 1;
+        return [tf.add(prev, tf.mul(r.x, tf.tensor2d(unit, [1, D]))) as tf.Tensor2D, tf.add(prevLd, r.logDet) as tf.Tensor2D];
+      });
+      prev.dispose();
+      prevLd.dispose();
     }
-    const last = x;
-    const r = this.invert(y, this.params(last));
-    if (last !== y) last.dispose();
-    return { x: r.x, logDet: tf.sum(r.logDet, 1) as tf.Tensor1D };
+    tf.dispose(kernels);
+    const ld = tf.reshape(logDet, [n]) as tf.Tensor1D;
+    logDet.dispose();
+    return { x, logDet: ld };
   }
 
   variables(): tf.Variable[] {

@@ -68,15 +68,32 @@ export class MaskedMlp {
     }
   }
 
-  /** n × D → n × D·P. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  /** The kernels times their masks; compute once and share between the calls of one pass. */
+  maskedKernels(): tf.Tensor2D[] {
+    return this.layers.map((layer, i) => tf.mul(layer.kernel, this.masks[i]!) as tf.Tensor2D);
+  }
+
+  /** The last hidden activations (n × width), or x itself without hidden layers. */
+  trunk(x: tf.Tensor2D, kernels: tf.Tensor2D[] = this.maskedKernels()): tf.Tensor2D {
     const act = activations[this.activation];
     let h = x;
-    this.layers.forEach((layer, i) => {
-      h = denseOp(h, tf.mul(layer.kernel, this.masks[i]!) as tf.Tensor2D, layer.bias);
-      if (i + 1 < this.layers.length) h = act(h) as tf.Tensor2D;
-    });
+    for (let i = 0; i + 1 < this.layers.length; i++) h = act(denseOp(h, kernels[i]!, this.layers[i]!.bias)) as tf.Tensor2D;
     return h;
+  }
+
+  /** The P outputs of coordinate `coord` alone (n × P), from {@link trunk}'s activations. */
+  head(h: tf.Tensor2D, coord: number, kernels: tf.Tensor2D[] = this.maskedKernels()): tf.Tensor2D {
+    const last = this.layers.length - 1;
+    const P = this.perCoordinate;
+    const kernel = kernels[last]!;
+    return denseOp(h, tf.slice(kernel, [0, coord * P], [kernel.shape[0], P]), tf.slice(this.layers[last]!.bias, [coord * P], [P]));
+  }
+
+  /** n × D → n × D·P. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const kernels = this.maskedKernels();
+    const last = this.layers.length - 1;
+    return denseOp(this.trunk(x, kernels), kernels[last]!, this.layers[last]!.bias);
   }
 
   variables(): tf.Variable[] {
