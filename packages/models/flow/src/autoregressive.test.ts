@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import {
-  AutoregressiveLayer, autoregressiveOrders, createFlowModel, flowPlugin,
+  AutoregressiveLayer, autoregressiveOrders, createFlowModel, flowPlugin, structuredFlowPlugin,
   type AutoregressiveSpec, type AutoregressiveTransform, type FlowOptions,
 } from './index.js';
 import { logAbsDet, setupBackend } from './setup.test.util.js';
@@ -282,4 +282,10 @@ test("the flow plugin with coupling 'autoregressive' passes core's model conform
     assert.deepEqual(failed, [], JSON.stringify(failed));
     assert.ok(results.length >= 3);
   }
+});
+
+test("structured-flow with coupling 'autoregressive' (its slow flow) passes core's model conformance suite", async () => {
+  const results = await runPluginConformance(structuredFlowPlugin, { options: { latentDim: 2, coupling: 'autoregressive', layers: 2, hidden: [8] }, context: { modelDimension: 5 }, throwOnFailure: false });
+  const failed = results.filter((r) => !r.passed);
+  assert.deepEqual(failed, [], JSON.stringify(failed));
 });
