@@ -11,7 +11,7 @@ export interface Dense {
 export const ACTIVATIONS = ['tanh', 'relu', 'softplus', 'selu', 'elu', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-const activations: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
+export const activations: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
   tanh: (x) => tf.tanh(x),
   relu: (x) => tf.relu(x),
   softplus: (x) => tf.softplus(x),

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
+import { AutoregressiveLayer, autoregressiveOrders } from './autoregressive.js';
 import { createVariable } from './dense.js';
 import { resolveOptions, type FlowOptions } from './options.js';
 
@@ -39,7 +40,7 @@ export class FlowModel implements Model {
   readonly options: Readonly<FlowOptions>;
   readonly outputMean: Float64Array | undefined;
 
-  private readonly couplings: CouplingLayer[] = [];
+  private readonly couplings: Array<CouplingLayer | AutoregressiveLayer> = [];
   private readonly logScale: tf.Variable | undefined;
   private readonly shift: tf.Variable | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
@@ -64,9 +65,18 @@ export class FlowModel implements Model {
     if (!Number.isFinite(context.seed)) throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     try {
+      const orders = o.coupling === 'autoregressive' ? autoregressiveOrders(D, o.layers, o.autoregressiveOrder ?? 'reverse', context.seed) : undefined;
       for (let k = 0; k < o.layers; k++) {
+        if (orders) {
+          this.couplings.push(new AutoregressiveLayer({
+            name: `${o.scope}/coupling${k}`, order: orders[k]!, transform: o.autoregressiveTransform ?? 'spline',
+            hidden: o.hidden, activation: o.activation, finalLayerScale: o.finalLayerScale, scaleBound: o.scaleBound,
+            spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+          }, rng));
+          continue;
+        }
         this.couplings.push(new CouplingLayer({
-          name: `${o.scope}/coupling${k}`, dimension: D, transformed: alternatingMask(D, k), type: o.coupling,
+          name: `${o.scope}/coupling${k}`, dimension: D, transformed: alternatingMask(D, k), type: o.coupling as 'affine' | 'spline',
           hidden: o.hidden, activation: o.activation, finalLayerScale: o.finalLayerScale, scaleBound: o.scaleBound,
           spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
         }, rng));
@@ -172,7 +182,9 @@ export class FlowModel implements Model {
       options: {
         layers: o.layers, coupling: o.coupling, hidden: [...o.hidden], activation: o.activation, bins: o.bins, bound: o.bound,
         scaleBound: o.scaleBound, finalLayerScale: o.finalLayerScale, outputAffine: o.outputAffine, outputScale: o.outputScale,
-        scope: o.scope, ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
+        scope: o.scope,
+        ...(o.coupling === 'autoregressive' ? { autoregressiveTransform: o.autoregressiveTransform ?? 'spline', autoregressiveOrder: o.autoregressiveOrder ?? 'reverse' } : {}),
+        ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
         ...(this.scales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.scales) } : {}),
       },
     };

@@ -13,6 +13,8 @@ export { structuredOptionsSchema, STRUCTURED_DEFAULTS, type StructuredFlowOption
 export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType } from './options.js';
 export { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 export { CouplingLayer, alternatingMask, type CouplingSpec } from './coupling.js';
+export { AutoregressiveLayer, autoregressiveOrders, type AutoregressiveSpec, type AutoregressiveTransform, type AutoregressiveOrder } from './autoregressive.js';
+export { MaskedMlp, madeMasks } from './made.js';
 export { ACTIVATIONS, type Activation } from './dense.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */

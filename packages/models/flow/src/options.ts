@@ -4,14 +4,23 @@
  */
 import { modelVector, type JSONSchema } from '@embedcg/core';
 import { ACTIVATIONS, type Activation } from './dense.js';
+import { AUTOREGRESSIVE_ORDERS, AUTOREGRESSIVE_TRANSFORMS, type AutoregressiveOrder, type AutoregressiveTransform } from './autoregressive.js';
 
-export type CouplingType = 'affine' | 'spline';
+export type CouplingType = 'affine' | 'spline' | 'autoregressive';
 
 export interface FlowOptions {
   /** Number of coupling layers; consecutive layers transform alternating halves (even/odd indices). */
   layers: number;
-  /** 'spline': rational-quadratic spline couplings; 'affine': RealNVP affine couplings. */
+  /**
+   * 'spline': rational-quadratic spline couplings; 'affine': RealNVP affine couplings;
+   * 'autoregressive': MADE-conditioned layers, inverse-autoregressive in the sampling direction
+   * (autoregressive.ts: draw is one pass per layer, logProb of given points D passes).
+   */
   coupling: CouplingType;
+  /** With coupling 'autoregressive': the elementwise map, 'spline' (default) or 'affine'. */
+  autoregressiveTransform?: AutoregressiveTransform;
+  /** With coupling 'autoregressive': 'reverse' (default) alternates identity/reversed orderings; 'random' uses seeded permutations. */
+  autoregressiveOrder?: AutoregressiveOrder;
   /** Hidden widths of every conditioner MLP. */
   hidden: number[];
   /** Activation of the conditioners' hidden layers. */
@@ -61,7 +70,9 @@ export const optionsSchema: JSONSchema = {
   additionalProperties: false,
   properties: {
     layers: { type: 'integer', minimum: 1, default: DEFAULT_OPTIONS.layers, description: 'number of coupling layers' },
-    coupling: { type: 'string', enum: ['affine', 'spline'], default: DEFAULT_OPTIONS.coupling },
+    coupling: { type: 'string', enum: ['affine', 'spline', 'autoregressive'], default: DEFAULT_OPTIONS.coupling },
+    autoregressiveTransform: { type: 'string', enum: [...AUTOREGRESSIVE_TRANSFORMS], description: "coupling 'autoregressive': elementwise map (default spline)" },
+    autoregressiveOrder: { type: 'string', enum: [...AUTOREGRESSIVE_ORDERS], description: "coupling 'autoregressive': 'reverse' (default) alternates orderings; 'random' permutes from the seed" },
     hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...DEFAULT_OPTIONS.hidden], description: 'conditioner hidden widths' },
     activation: { type: 'string', enum: [...ACTIVATIONS], default: DEFAULT_OPTIONS.activation },
     bins: { type: 'integer', minimum: 2, maximum: 64, default: DEFAULT_OPTIONS.bins, description: 'spline bins' },
@@ -96,7 +107,9 @@ export function resolveOptions(partial: Partial<FlowOptions>, dimension: number)
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
   if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
   if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
-  if (o.coupling !== 'affine' && o.coupling !== 'spline') fail('coupling', `must be 'affine' or 'spline', got ${JSON.stringify(o.coupling)}`);
+  if (o.coupling !== 'affine' && o.coupling !== 'spline' && o.coupling !== 'autoregressive') fail('coupling', `must be 'affine', 'spline' or 'autoregressive', got ${JSON.stringify(o.coupling)}`);
+  if (o.autoregressiveTransform !== undefined && !AUTOREGRESSIVE_TRANSFORMS.includes(o.autoregressiveTransform)) fail('autoregressiveTransform', `must be one of ${AUTOREGRESSIVE_TRANSFORMS.join(', ')}, got ${JSON.stringify(o.autoregressiveTransform)}`);
+  if (o.autoregressiveOrder !== undefined && !AUTOREGRESSIVE_ORDERS.includes(o.autoregressiveOrder)) fail('autoregressiveOrder', `must be one of ${AUTOREGRESSIVE_ORDERS.join(', ')}, got ${JSON.stringify(o.autoregressiveOrder)}`);
   if (!Array.isArray(o.hidden) || !o.hidden.every(posInt)) fail('hidden', `must be a list of positive integers, got ${JSON.stringify(o.hidden)}`);
   if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
   if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
