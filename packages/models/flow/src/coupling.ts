@@ -6,18 +6,27 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@embedcg/core';
 import { Mlp, type Activation } from './dense.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
+import { circularSplineForward, circularSplineInverse, circularSplineParameterCount, type CircularSplineShape } from './circular-spline.js';
 
 export interface CouplingSpec {
   name: string;
   dimension: number;
   /** Indices this layer transforms; the rest condition. */
   transformed: number[];
+  /** How the non-circular transformed coordinates are mapped. */
   type: 'affine' | 'spline';
   hidden: readonly number[];
   activation: Activation;
   finalLayerScale: number;
   scaleBound: number;
   spline: SplineShape;
+  /**
+   * Indices (of all D) that are angles on the circle [−π, π): when transformed they get the circular
+   * spline whatever `type` says, and the conditioner sees them as (cos, sin).
+   */
+  circular?: readonly number[];
+  /** Shape of the circular splines (default: `spline`'s bins and minima). */
+  circularSpline?: CircularSplineShape;
 }
 
 interface Selection {
@@ -54,38 +63,72 @@ export class CouplingLayer {
   private readonly conditioner: Mlp;
   // Column selections as 0/1 matrices and their transposes: tf.gather's gradient needs
   // UnsortedSegmentSum, which the wasm backend lacks, while a product with a constant matrix
-  // differentiates everywhere.
+  // differentiates everywhere. Suffix C: circular coordinates; the others are real lines.
   private readonly pickCond: Selection;
+  private readonly pickCondC: Selection | undefined;
   private readonly pickTrans: Selection;
+  private readonly pickTransC: Selection | undefined;
   private readonly condCount: number;
+  private readonly condCountC: number;
   private readonly transCount: number;
+  private readonly transCountC: number;
   private readonly perCoordinate: number;
+  private readonly perCoordinateC: number;
+  private readonly circularShape: CircularSplineShape;
 
   constructor(private readonly spec: CouplingSpec, rng: Rng) {
     const D = spec.dimension;
+    const circ = new Set(spec.circular ?? []);
     const tr = [...spec.transformed];
     const trSet = new Set(tr);
     const cd = [...Array(D).keys()].filter((i) => !trSet.has(i));
-    this.condCount = cd.length;
-    this.transCount = tr.length;
+    const [trN, trC] = [tr.filter((i) => !circ.has(i)), tr.filter((i) => circ.has(i))];
+    const [cdN, cdC] = [cd.filter((i) => !circ.has(i)), cd.filter((i) => circ.has(i))];
+    this.condCount = cdN.length;
+    this.condCountC = cdC.length;
+    this.transCount = trN.length;
+    this.transCountC = trC.length;
     this.perCoordinate = spec.type === 'affine' ? 2 : splineParameterCount(spec.spline.bins);
+    this.circularShape = spec.circularSpline ?? { bins: spec.spline.bins, minBin: spec.spline.minBin, minDerivative: spec.spline.minDerivative };
+    this.perCoordinateC = circularSplineParameterCount(this.circularShape.bins);
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.
-    this.conditioner = new Mlp(spec.name, rng, Math.max(1, cd.length), spec.hidden, tr.length * this.perCoordinate, spec.activation, spec.finalLayerScale);
-    this.pickCond = selection(D, cd);
-    this.pickTrans = selection(D, tr);
+    const fanIn = Math.max(1, cdN.length + 2 * cdC.length);
+    const fanOut = trN.length * this.perCoordinate + trC.length * this.perCoordinateC;
+    this.conditioner = new Mlp(spec.name, rng, fanIn, spec.hidden, fanOut, spec.activation, spec.finalLayerScale);
+    this.pickCond = selection(D, cdN);
+    this.pickTrans = selection(D, trN);
+    this.pickCondC = cdC.length > 0 ? selection(D, cdC) : undefined;
+    this.pickTransC = trC.length > 0 ? selection(D, trC) : undefined;
   }
 
-  private split(x: tf.Tensor2D): { c: tf.Tensor2D; t: tf.Tensor2D; params: tf.Tensor3D } {
+  private split(x: tf.Tensor2D): { c: tf.Tensor2D; cc: tf.Tensor2D | undefined; t: tf.Tensor2D; tc: tf.Tensor2D | undefined; params: tf.Tensor3D | undefined; paramsC: tf.Tensor3D | undefined } {
     const n = x.shape[0];
-    const c = this.condCount > 0 ? select(x, this.pickCond.m, this.pickCond.t) : tf.ones([n, 1]) as tf.Tensor2D;
+    const c = this.condCount > 0 ? select(x, this.pickCond.m, this.pickCond.t) : undefined;
+    const cc = this.pickCondC ? select(x, this.pickCondC.m, this.pickCondC.t) : undefined;
+    const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : [])];
+    const input = features.length === 0 ? tf.ones([n, 1]) as tf.Tensor2D : features.length === 1 ? features[0]! : tf.concat(features, 1) as tf.Tensor2D;
+    const out = this.conditioner.apply(input);
     const t = select(x, this.pickTrans.m, this.pickTrans.t);
-    const params = tf.reshape(this.conditioner.apply(c), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
-    return { c: this.condCount > 0 ? c : (tf.zeros([n, 0]) as tf.Tensor2D), t, params };
+    const tc = this.pickTransC ? select(x, this.pickTransC.m, this.pickTransC.t) : undefined;
+    const sizeN = this.transCount * this.perCoordinate;
+    let params: tf.Tensor3D | undefined;
+    let paramsC: tf.Tensor3D | undefined;
+    if (this.transCountC === 0) {
+      params = tf.reshape(out, [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
+    } else {
+      if (sizeN > 0) params = tf.reshape(tf.slice(out, [0, 0], [n, sizeN]), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
+      paramsC = tf.reshape(tf.slice(out, [0, sizeN], [n, this.transCountC * this.perCoordinateC]), [n, this.transCountC, this.perCoordinateC]) as tf.Tensor3D;
+    }
+    return { c: c ?? (tf.zeros([n, 0]) as tf.Tensor2D), cc, t, tc, params, paramsC };
   }
 
-  private join(c: tf.Tensor2D, t: tf.Tensor2D): tf.Tensor2D {
-    const back = select(t, this.pickTrans.t, this.pickTrans.m);
-    return this.condCount > 0 ? tf.add(select(c, this.pickCond.t, this.pickCond.m), back) as tf.Tensor2D : back;
+  private join(c: tf.Tensor2D, cc: tf.Tensor2D | undefined, t: tf.Tensor2D, tc: tf.Tensor2D | undefined): tf.Tensor2D {
+    let out = this.transCount > 0 ? select(t, this.pickTrans.t, this.pickTrans.m) : undefined;
+    const add = (part: tf.Tensor2D) => { out = out ? tf.add(out, part) as tf.Tensor2D : part; };
+    if (this.condCount > 0) add(select(c, this.pickCond.t, this.pickCond.m));
+    if (cc && this.pickCondC) add(select(cc, this.pickCondC.t, this.pickCondC.m));
+    if (tc && this.pickTransC) add(select(tc, this.pickTransC.t, this.pickTransC.m));
+    return out!;
   }
 
   private affineParts(params: tf.Tensor3D): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
@@ -98,26 +141,54 @@ export class CouplingLayer {
 
   /** y = f(x) and log|det ∂y/∂x| per row. */
   forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { c, t, params } = this.split(x);
-    if (this.spec.type === 'affine') {
-      const { shift, logScale } = this.affineParts(params);
-      const yt = tf.add(tf.mul(t, tf.exp(logScale)), shift) as tf.Tensor2D;
-      return { y: this.join(c, yt), logDet: tf.sum(logScale, 1) as tf.Tensor1D };
+    const { c, cc, t, tc, params, paramsC } = this.split(x);
+    let yt: tf.Tensor2D;
+    let logDet: tf.Tensor1D;
+    if (this.transCount === 0) {
+      yt = t;
+      logDet = tf.zeros([x.shape[0]]);
+    } else if (this.spec.type === 'affine') {
+      const { shift, logScale } = this.affineParts(params!);
+      yt = tf.add(tf.mul(t, tf.exp(logScale)), shift) as tf.Tensor2D;
+      logDet = tf.sum(logScale, 1) as tf.Tensor1D;
+    } else {
+      const s = splineForward(t, params!, this.spec.spline);
+      yt = s.y;
+      logDet = tf.sum(s.logDet, 1) as tf.Tensor1D;
     }
-    const s = splineForward(t, params, this.spec.spline);
-    return { y: this.join(c, s.y), logDet: tf.sum(s.logDet, 1) as tf.Tensor1D };
+    let ytc: tf.Tensor2D | undefined;
+    if (tc && paramsC) {
+      const s = circularSplineForward(tc, paramsC, this.circularShape);
+      ytc = s.y;
+      logDet = tf.add(logDet, tf.sum(s.logDet, 1)) as tf.Tensor1D;
+    }
+    return { y: this.join(c, cc, yt, ytc), logDet };
   }
 
   /** x = f⁻¹(y) and log|det ∂x/∂y| per row (the conditioning half is unchanged, so it is exact). */
   inverse(y: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { c, t, params } = this.split(y);
-    if (this.spec.type === 'affine') {
-      const { shift, logScale } = this.affineParts(params);
-      const xt = tf.mul(tf.sub(t, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D;
-      return { x: this.join(c, xt), logDet: tf.neg(tf.sum(logScale, 1)) as tf.Tensor1D };
+    const { c, cc, t, tc, params, paramsC } = this.split(y);
+    let xt: tf.Tensor2D;
+    let logDet: tf.Tensor1D;
+    if (this.transCount === 0) {
+      xt = t;
+      logDet = tf.zeros([y.shape[0]]);
+    } else if (this.spec.type === 'affine') {
+      const { shift, logScale } = this.affineParts(params!);
+      xt = tf.mul(tf.sub(t, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D;
+      logDet = tf.neg(tf.sum(logScale, 1)) as tf.Tensor1D;
+    } else {
+      const s = splineInverse(t, params!, this.spec.spline);
+      xt = s.x;
+      logDet = tf.sum(s.logDet, 1) as tf.Tensor1D;
     }
-    const s = splineInverse(t, params, this.spec.spline);
-    return { x: this.join(c, s.x), logDet: tf.sum(s.logDet, 1) as tf.Tensor1D };
+    let xtc: tf.Tensor2D | undefined;
+    if (tc && paramsC) {
+      const s = circularSplineInverse(tc, paramsC, this.circularShape);
+      xtc = s.x;
+      logDet = tf.add(logDet, tf.sum(s.logDet, 1)) as tf.Tensor1D;
+    }
+    return { x: this.join(c, cc, xt, xtc), logDet };
   }
 
   variables(): tf.Variable[] {
@@ -127,6 +198,8 @@ export class CouplingLayer {
   dispose(): void {
     this.conditioner.dispose();
     tf.dispose([this.pickCond.m, this.pickCond.t, this.pickTrans.m, this.pickTrans.t]);
+    if (this.pickCondC) tf.dispose([this.pickCondC.m, this.pickCondC.t]);
+    if (this.pickTransC) tf.dispose([this.pickTransC.m, this.pickTransC.t]);
   }
 }
 

@@ -1,21 +1,30 @@
 /**
- * The coupling-flow model (science.md §4): a standard-Gaussian base, K coupling layers with
+ * The coupling-flow model (science.md §4): a base distribution, K coupling layers with
  * alternating masks, and an optional learnable elementwise affine output layer:
  *
- *   ε ~ N(0, I_D),  u = f_K ∘ … ∘ f_1(ε),  y = m + s · (exp(a) ⊙ u + b)
- *   log q(y) = log N(ε) − Σ_k log|det ∂f_k| − Σ_i a_i − D log s        (exact)
+ *   ε ~ base,  u = f_K ∘ … ∘ f_1(ε),  y = m + s · (exp(a) ⊙ u + b)
+ *   log q(y) = log p(ε) − Σ_k log|det ∂f_k| − Σ_i a_i − Σ_i log s_i        (exact)
  *
  * m (`outputMean`) and s (`outputScale`) put the flow in standardised units around a reference
  * structure. With `finalLayerScale` 0 every conditioner outputs 0 at the start and the flow is the
  * identity, so the first samples are m + s·ε.
+ *
+ * The base is N(0, 1) per real coordinate (`base: 'gaussian'`) or N(0, 1) truncated to
+ * [−baseBound, baseBound] (`'truncated-normal'`). Circular coordinates (`circular`, the torsions)
+ * are angles: their base is uniform on [−π, π), the couplings map them with circular splines
+ * (conditioners see them as cos, sin), and they skip the output scale and affine layer:
+ * y_i = wrap(m_i + u_i), so a circle maps onto itself and log q is a density on the circle.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { AutoregressiveLayer, autoregressiveOrders } from './autoregressive.js';
+import { PI_BELOW_F32, wrapAngle } from './circular-spline.js';
 import { createVariable } from './dense.js';
 import { resolveOptions, type FlowOptions } from './options.js';
+import { blend } from './spline.js';
+import { fillTruncatedNormal, truncatedNormalLogNormalizer } from './truncated-normal.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -28,6 +37,33 @@ export interface FlowContext {
   outputMean?: ArrayLike<number>;
   /** Per-dimension output scales (length D); `options.outputScales` wins when both are given. */
   outputScales?: ArrayLike<number>;
+  /**
+   * Circular flags (length D, 1 = angle) of the run's coordinate transform, which
+   * `circular: 'auto'` uses (the internal-coordinates transform's `circular`).
+   */
+  circular?: ArrayLike<number>;
+}
+
+/** Slack on the truncated-normal support in `logProb`, for float32 round-off of points drawn at the edge. */
+const SUPPORT_SLACK = 1e-4;
+
+// |ε| ≤ B as a 0/1 float with a zero gradient (comparisons have none in tfjs).
+const withinBound = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [v, bound] = args as [tf.Tensor2D, tf.Scalar];
+  const value = tf.tidy(() => tf.cast(tf.lessEqual(tf.abs(v), bound), 'float32'));
+  return { value, gradFunc: () => [tf.zerosLike(v), tf.zerosLike(bound)] };
+});
+
+/** The circular coordinates of `spec` as sorted indices; 'auto' reads the transform's flags. */
+export function circularIndices(spec: FlowOptions['circular'], flags: ArrayLike<number> | undefined, dimension: number): number[] {
+  if (spec === 'none') return [];
+  if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
+  if (flags === undefined) {
+    throw new RangeError("flow model: option circular 'auto' needs a coordinate transform that flags its circular coordinates " +
+      "(the internal-coordinates transform); this run has none. Use circular: 'none', or list the angle indices.");
+  }
+  if (flags.length !== dimension) throw new RangeError(`flow model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`);
+  return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
 }
 
 // Keeps the initial weights off the random stream the trainer seeds from the same run seed.
@@ -40,14 +76,26 @@ export class FlowModel implements Model {
   readonly options: Readonly<FlowOptions>;
   readonly outputMean: Float64Array | undefined;
 
+  /** Model-space indices of the circular coordinates (angles in [−π, π)), sorted. */
+  readonly circular: readonly number[];
+
   private readonly couplings: Array<CouplingLayer | AutoregressiveLayer> = [];
   private readonly logScale: tf.Variable | undefined;
   private readonly shift: tf.Variable | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
-  /** Per-dimension output scales s (all `outputScale` unless `outputScales` is given). */
+  /** Per-dimension output scales s as given (all `outputScale` unless `outputScales` is given). */
   private readonly scales: Float64Array;
+  /** The scales applied: 1 on circular coordinates. */
   private readonly scaleTensor: tf.Tensor2D | undefined;
   private readonly logScaleSum: number;
+  /** 1 on circular coordinates, 0 elsewhere (1 × D); undefined without circular coordinates. */
+  private readonly circMask: tf.Tensor2D | undefined;
+  /** 1 − circMask. */
+  private readonly lineMask: tf.Tensor2D | undefined;
+  private readonly isCircular: Uint8Array;
+  /** Truncation of the base ('truncated-normal'), else undefined. */
+  private readonly baseBound: number | undefined;
+  private readonly baseLogNormalizer: number;
   private disposed = false;
 
   constructor(options: Partial<FlowOptions>, context: FlowContext) {
@@ -61,7 +109,17 @@ export class FlowModel implements Model {
     this.scales = perDim !== undefined ? modelVector(perDim, D, 'flow model: outputScales') : new Float64Array(D).fill(o.outputScale);
     const nonPositive = this.scales.findIndex((v) => !(v > 0));
     if (nonPositive >= 0) throw new RangeError(`flow model: outputScales[${nonPositive}] must be a positive number, got ${this.scales[nonPositive]}`);
-    this.logScaleSum = this.scales.reduce((a, v) => a + Math.log(v), 0);
+    this.circular = Object.freeze(circularIndices(o.circular, context.circular, D));
+    if (this.circular.length > 0 && o.coupling === 'autoregressive') {
+      throw new RangeError("flow model: option circular needs coupling 'spline' or 'affine'; the autoregressive layers have no circular spline (set circular: 'none')");
+    }
+    this.isCircular = new Uint8Array(D);
+    for (const i of this.circular) this.isCircular[i] = 1;
+    // A circle maps onto itself: circular coordinates are not scaled.
+    const applied = this.scales.map((v, i) => (this.isCircular[i] ? 1 : v));
+    this.logScaleSum = applied.reduce((a, v) => a + Math.log(v), 0);
+    this.baseBound = o.base === 'truncated-normal' ? (o.baseBound ?? o.bound) : undefined;
+    this.baseLogNormalizer = this.baseBound !== undefined ? truncatedNormalLogNormalizer(this.baseBound) : 0;
     if (!Number.isFinite(context.seed)) throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     try {
@@ -79,6 +137,7 @@ export class FlowModel implements Model {
           name: `${o.scope}/coupling${k}`, dimension: D, transformed: alternatingMask(D, k), type: o.coupling as 'affine' | 'spline',
           hidden: o.hidden, activation: o.activation, finalLayerScale: o.finalLayerScale, scaleBound: o.scaleBound,
           spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+          ...(this.circular.length > 0 ? { circular: this.circular } : {}),
         }, rng));
       }
       if (o.outputAffine) {
@@ -91,26 +150,63 @@ export class FlowModel implements Model {
       throw e;
     }
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
-    this.scaleTensor = this.scales.every((v) => v === 1) ? undefined : tf.tensor2d(Float32Array.from(this.scales), [1, D]);
+    this.scaleTensor = applied.every((v) => v === 1) ? undefined : tf.tensor2d(Float32Array.from(applied), [1, D]);
+    if (this.circular.length > 0) {
+      this.circMask = tf.tensor2d(Float32Array.from(this.isCircular), [1, D]);
+      this.lineMask = tf.tensor2d(Float32Array.from(this.isCircular, (c) => 1 - c), [1, D]);
+    }
   }
 
-  /** Draw n samples; takes n × D standard normals from `rng`. Differentiable in `variables()`. */
+  /**
+   * Draw n samples, differentiable in `variables()`. Random numbers from `rng`: with a Gaussian
+   * base and no circular coordinates, n × D standard normals (row-major); otherwise n × (D − C)
+   * base draws of the real coordinates (normals, or one uniform per truncated normal), then n × C
+   * uniforms for the C circular coordinates.
+   */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`flow model: draw needs a positive integer sample count, got ${n}`);
-    const D = this.dimension;
-    const eps = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
-    // log N(ε) does not depend on the parameters: sum it in Float64.
-    const base = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < D; k++) s += eps[i * D + k]! ** 2;
-      base[i] = -0.5 * s - 0.5 * D * LOG_2PI;
-    }
+    const eps = this.sampleBase(n, rng);
+    const base = this.baseLogDensity64(eps, n);
     return tf.tidy(() => {
-      const { y, logDet } = this.forward(tf.tensor2d(eps, [n, D]));
+      const { y, logDet } = this.forward(tf.tensor2d(eps, [n, this.dimension]));
       return { y, logQ: tf.sub(tf.tensor1d(base), logDet) as tf.Tensor1D };
     });
+  }
+
+  /** n base points (n × D, row-major). */
+  private sampleBase(n: number, rng: Rng): Float32Array {
+    const D = this.dimension;
+    const C = this.circular.length;
+    if (C === 0 && this.baseBound === undefined) return rng.fillNormal(new Float32Array(n * D)) as Float32Array;
+    const L = D - C;
+    const line = new Float64Array(n * L);
+    if (this.baseBound === undefined) rng.fillNormal(line);
+    else fillTruncatedNormal(rng, line, this.baseBound);
+    const eps = new Float32Array(n * D);
+    for (let i = 0, j = 0; i < n; i++) for (let k = 0; k < D; k++) if (!this.isCircular[k]) eps[i * D + k] = line[j++]!;
+    for (let i = 0; i < n; i++) {
+      for (const k of this.circular) {
+        // Float32 rounding may reach ±π; keep the angle inside [−π, π).
+        const a = Math.fround((2 * rng.uniform() - 1) * Math.PI);
+        eps[i * D + k] = Math.min(PI_BELOW_F32, Math.max(-PI_BELOW_F32, a));
+      }
+    }
+    return eps;
+  }
+
+  /** log p(ε) per row in Float64 (it does not depend on the parameters). */
+  private baseLogDensity64(eps: Float32Array, n: number): Float32Array {
+    const D = this.dimension;
+    const L = D - this.circular.length;
+    const constant = -0.5 * L * LOG_2PI - L * this.baseLogNormalizer - this.circular.length * LOG_2PI;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < D; k++) if (!this.isCircular[k]) s += eps[i * D + k]! ** 2;
+      out[i] = -0.5 * s + constant;
+    }
+    return out;
   }
 
   /** y = g(ε) and log|det ∂y/∂ε| per row, for base points ε (n × D). */
@@ -127,11 +223,13 @@ export class FlowModel implements Model {
       }
       const constant = this.logScaleSum;
       if (this.logScale && this.shift) {
-        u = tf.add(tf.mul(u, tf.exp(this.logScale)), this.shift);
-        logDet = tf.add(logDet, tf.sum(this.logScale));
+        const { logScale, shift } = this.outputAffineParts();
+        u = tf.add(tf.mul(u, tf.exp(logScale)), shift);
+        logDet = tf.add(logDet, tf.sum(logScale));
       }
       let y = this.scaleTensor ? (tf.mul(u, this.scaleTensor) as tf.Tensor2D) : u;
       if (this.meanTensor) y = tf.add(y, this.meanTensor);
+      if (this.circMask) y = blend(this.circMask, wrapAngle(y), y);
       if (constant !== 0) logDet = tf.add(logDet, constant);
       return { y, logDet };
     });
@@ -143,11 +241,13 @@ export class FlowModel implements Model {
     this.checkShape('inverse', y);
     return tf.tidy(() => {
       let u = this.meanTensor ? tf.sub(y, this.meanTensor) as tf.Tensor2D : y;
+      if (this.circMask) u = blend(this.circMask, wrapAngle(u), u);
       if (this.scaleTensor) u = tf.div(u, this.scaleTensor);
       let logDet: tf.Tensor1D = tf.fill([y.shape[0]], -this.logScaleSum);
       if (this.logScale && this.shift) {
-        u = tf.mul(tf.sub(u, this.shift), tf.exp(tf.neg(this.logScale)));
-        logDet = tf.sub(logDet, tf.sum(this.logScale));
+        const { logScale, shift } = this.outputAffineParts();
+        u = tf.mul(tf.sub(u, shift), tf.exp(tf.neg(logScale)));
+        logDet = tf.sub(logDet, tf.sum(logScale));
       }
       for (let k = this.couplings.length - 1; k >= 0; k--) {
         const r = this.couplings[k]!.inverse(u);
@@ -158,13 +258,38 @@ export class FlowModel implements Model {
     });
   }
 
-  /** Exact log q(y) of given configurations (n × D), through the inverse. */
+  /**
+   * Exact log q(y) of given configurations (n × D), through the inverse. Circular coordinates are
+   * read on the circle (any real value, wrapped). With a truncated-normal base, configurations
+   * whose base point lies outside [−baseBound, baseBound] have log q = −∞.
+   */
   logProb(y: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
       const { eps, logDet } = this.inverse(y);
-      const logBase = tf.sub(tf.mul(tf.sum(tf.square(eps), 1), -0.5), 0.5 * this.dimension * LOG_2PI);
-      return tf.add(logBase, logDet) as tf.Tensor1D;
+      return tf.add(this.baseLogDensity(eps), logDet) as tf.Tensor1D;
     });
+  }
+
+  /** log p(ε) per row, as a tensor. */
+  private baseLogDensity(eps: tf.Tensor2D): tf.Tensor1D {
+    const L = this.dimension - this.circular.length;
+    const line = this.lineMask ? tf.mul(eps, this.lineMask) : eps;
+    const constant = 0.5 * L * LOG_2PI + L * this.baseLogNormalizer + this.circular.length * LOG_2PI;
+    let logBase = tf.sub(tf.mul(tf.sum(tf.square(line), 1), -0.5), constant) as tf.Tensor1D;
+    if (this.baseBound !== undefined) {
+      // log 1 = 0 inside the support, log 0 = −∞ outside (circular coordinates always count as inside).
+      const B = this.baseBound * (1 + SUPPORT_SLACK);
+      let inside = withinBound(eps, tf.scalar(B)) as tf.Tensor2D;
+      if (this.circMask) inside = tf.maximum(inside, this.circMask);
+      logBase = tf.add(logBase, tf.sum(tf.log(inside), 1));
+    }
+    return logBase;
+  }
+
+  /** The output layer's log-scales and shifts, zero on circular coordinates (1 × D each). */
+  private outputAffineParts(): { logScale: tf.Tensor; shift: tf.Tensor } {
+    if (!this.lineMask) return { logScale: this.logScale!, shift: this.shift! };
+    return { logScale: tf.mul(this.logScale!, this.lineMask), shift: tf.mul(this.shift!, this.lineMask) };
   }
 
   /** All trainable variables in a stable order: `<scope>/coupling<k>/{dense<i>,out}/{kernel,bias}`, then `<scope>/output/{logScale,shift}`. */
@@ -182,7 +307,7 @@ export class FlowModel implements Model {
       options: {
         layers: o.layers, coupling: o.coupling, hidden: [...o.hidden], activation: o.activation, bins: o.bins, bound: o.bound,
         scaleBound: o.scaleBound, finalLayerScale: o.finalLayerScale, outputAffine: o.outputAffine, outputScale: o.outputScale,
-        scope: o.scope,
+        scope: o.scope, circular: [...this.circular], base: o.base, ...(this.baseBound !== undefined ? { baseBound: this.baseBound } : {}),
         ...(o.coupling === 'autoregressive' ? { autoregressiveTransform: o.autoregressiveTransform ?? 'spline', autoregressiveOrder: o.autoregressiveOrder ?? 'reverse' } : {}),
         ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
         ...(this.scales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.scales) } : {}),
@@ -198,6 +323,8 @@ export class FlowModel implements Model {
     this.shift?.dispose();
     this.meanTensor?.dispose();
     this.scaleTensor?.dispose();
+    this.circMask?.dispose();
+    this.lineMask?.dispose();
   }
 
   private checkLive(): void {

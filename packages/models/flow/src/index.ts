@@ -1,17 +1,20 @@
 /**
  * @embedcg/model-flow: exact-density normalising flows (Boltzmann generators) as embedcg model
- * plugins: coupling flows with rational-quadratic spline or affine couplings (`flow`) and P2's
+ * plugins: coupling flows with rational-quadratic spline or affine couplings and circular splines
+ * for torsions (`flow`) and P2's
  * structured slow/fast model with a learnable linear map (`structured-flow`).
  */
 import type { AnyPlugin } from '@embedcg/core';
 import { flowPlugin, structuredFlowPlugin } from './plugin.js';
 
-export { FlowModel, createFlowModel, LOG_2PI, type FlowContext } from './flow-model.js';
-export { flowPlugin, structuredFlowPlugin } from './plugin.js';
+export { FlowModel, createFlowModel, circularIndices, LOG_2PI, type FlowContext } from './flow-model.js';
+export { flowPlugin, structuredFlowPlugin, circularFlags } from './plugin.js';
 export { StructuredFlowModel, invert, type StructuredFlowContext } from './structured-flow.js';
 export { structuredOptionsSchema, STRUCTURED_DEFAULTS, type StructuredFlowOptions } from './structured-options.js';
-export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType } from './options.js';
+export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType, type BaseDistribution, type CircularSpec } from './options.js';
 export { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
+export { circularSplineForward, circularSplineInverse, circularSplineParameterCount, wrapAngle, wrapAngle64, type CircularSplineShape } from './circular-spline.js';
+export { erf, erfc, normalCdf, normalQuantile, truncatedNormalLogDensity, truncatedNormalLogNormalizer, truncatedNormalQuantile, fillTruncatedNormal } from './truncated-normal.js';
 export { CouplingLayer, alternatingMask, type CouplingSpec } from './coupling.js';
 export { AutoregressiveLayer, autoregressiveOrders, type AutoregressiveSpec, type AutoregressiveTransform, type AutoregressiveOrder } from './autoregressive.js';
 export { MaskedMlp, madeMasks } from './made.js';

@@ -7,6 +7,9 @@ import { ACTIVATIONS, type Activation } from './dense.js';
 import { AUTOREGRESSIVE_ORDERS, AUTOREGRESSIVE_TRANSFORMS, type AutoregressiveOrder, type AutoregressiveTransform } from './autoregressive.js';
 
 export type CouplingType = 'affine' | 'spline' | 'autoregressive';
+export type BaseDistribution = 'gaussian' | 'truncated-normal';
+/** Which model coordinates are angles on the circle: the transform's torsions, none, or these indices. */
+export type CircularSpec = 'auto' | 'none' | number[];
 
 export interface FlowOptions {
   /** Number of coupling layers; consecutive layers transform alternating halves (even/odd indices). */
@@ -46,6 +49,17 @@ export interface FlowOptions {
    * in nm, angles and torsions in rad), so that stiff bonds and soft torsions start in proportion.
    */
   scaleByKind?: { bond: number; angle: number; torsion: number };
+  /**
+   * Coordinates that are angles on the circle [−π, π) (torsions): they get a uniform base, circular
+   * spline couplings, no output scale or affine, and y = wrap(outputMean + u). 'auto' takes the
+   * circular flags of the run's transform (internal coordinates: the torsions); 'none' (default):
+   * every coordinate is a real line; a list gives model-space indices.
+   */
+  circular: CircularSpec;
+  /** Base of the non-circular coordinates: standard 'gaussian' or 'truncated-normal' on [−baseBound, baseBound]. */
+  base: BaseDistribution;
+  /** Truncation half-width of the 'truncated-normal' base (default: `bound`, the spline interval). */
+  baseBound?: number;
   /** Prefix of all variable names, e.g. 'flow/coupling0/dense0/kernel'. */
   scope: string;
 }
@@ -61,6 +75,8 @@ export const DEFAULT_OPTIONS: Readonly<FlowOptions> = Object.freeze({
   finalLayerScale: 0,
   outputAffine: true,
   outputScale: 1,
+  circular: 'none',
+  base: 'gaussian',
   scope: 'flow',
 } as FlowOptions);
 
@@ -90,6 +106,13 @@ export const optionsSchema: JSONSchema = {
         bond: { type: 'number', exclusiveMinimum: 0 }, angle: { type: 'number', exclusiveMinimum: 0 }, torsion: { type: 'number', exclusiveMinimum: 0 },
       },
     },
+    circular: {
+      default: DEFAULT_OPTIONS.circular,
+      description: "angles on the circle (torsions): 'auto' (the transform's circular coordinates), 'none', or model-space indices",
+      oneOf: [{ type: 'string', enum: ['auto', 'none'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
+    },
+    base: { type: 'string', enum: ['gaussian', 'truncated-normal'], default: DEFAULT_OPTIONS.base, description: 'base distribution of the non-circular coordinates' },
+    baseBound: { type: 'number', exclusiveMinimum: 0, description: "truncation half-width of the 'truncated-normal' base; defaults to bound" },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
   },
 };
@@ -118,6 +141,21 @@ export function resolveOptions(partial: Partial<FlowOptions>, dimension: number)
   }
   if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale)) fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
   if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope)) fail('scope', `must be a name of letters, digits, '_', '.', '-' (nested models add '/'), got ${JSON.stringify(o.scope)}`);
+  if (o.circular !== 'auto' && o.circular !== 'none') {
+    if (!Array.isArray(o.circular)) fail('circular', `must be 'auto', 'none' or a list of coordinate indices, got ${JSON.stringify(o.circular)}`);
+    const seen = new Set<number>();
+    for (const i of o.circular) {
+      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('circular', `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
+      if (seen.has(i)) fail('circular', `lists index ${i} twice`);
+      seen.add(i);
+    }
+    o.circular = [...o.circular].sort((a, b) => a - b);
+  }
+  if (o.base !== 'gaussian' && o.base !== 'truncated-normal') fail('base', `must be 'gaussian' or 'truncated-normal', got ${JSON.stringify(o.base)}`);
+  if (o.baseBound !== undefined) {
+    if (o.base !== 'truncated-normal') fail('baseBound', `applies only to base 'truncated-normal' (base is '${o.base}'); remove it or set base`);
+    if (!(o.baseBound > 0) || !Number.isFinite(o.baseBound)) fail('baseBound', `must be a positive number, got ${o.baseBound}`);
+  }
   if (o.outputMean !== undefined) {
     if (!Array.isArray(o.outputMean)) fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
     modelVector(o.outputMean, dimension, 'flow model: option outputMean');

@@ -23,11 +23,22 @@ export function scalesByKind(kinds: { bond: number; angle: number; torsion: numb
   });
 }
 
+/** The circular flags of the run's transform, for `circular: 'auto'` (the internal-coordinates transform has them). */
+export function circularFlags(context: Pick<PluginContext, 'transform'>, dimension: number): Uint8Array {
+  const flags = (context.transform as { circular?: unknown } | undefined)?.circular;
+  if (!(flags instanceof Uint8Array) || flags.length !== dimension) {
+    throw new RangeError(`flow model: option circular 'auto' needs a transform that flags which of its ${dimension} coordinates are angles ` +
+      `(the internal-coordinates transform); this run's transform is ${context.transform ? `"${context.transform.name}"` : 'absent'}. ` +
+      "Use circular: 'none', or list the angle indices.");
+  }
+  return flags;
+}
+
 export const flowPlugin = defineModel<Partial<FlowOptions>>({
   name: 'flow',
   version: pkg.version,
   apiVersion: API_VERSION,
-  description: 'exact-density coupling flow (rational-quadratic spline or affine couplings) on a Gaussian base',
+  description: 'exact-density coupling flow (rational-quadratic spline or affine couplings, circular splines for torsions) on a Gaussian or truncated-normal base',
   optionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'flow');
@@ -40,7 +51,10 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
       if (outputMean) context.log(`flow: centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
     }
     const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
-    return new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}) });
+    const circular = options.circular === 'auto' ? circularFlags(context, dimension) : undefined;
+    const model = new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}), ...(circular ? { circular } : {}) });
+    if (model.circular.length > 0) context.log(`flow: ${model.circular.length} circular coordinates (uniform base on [−π, π), circular spline couplings)`);
+    return model;
   },
 });
 

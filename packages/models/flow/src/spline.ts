@@ -26,7 +26,8 @@ export function splineParameterCount(bins: number): number {
   return 3 * bins - 1;
 }
 
-interface Knots {
+/** Knots of a rational-quadratic spline, per element of an n × m input. */
+export interface Knots {
   /** Bin left edges and widths in x, and in y; n × m × K each. */
   xLeft: tf.Tensor3D; width: tf.Tensor3D; yLeft: tf.Tensor3D; height: tf.Tensor3D;
   /** Interior knots (n × m × (K − 1)) in x and in y, for the bin search. */
@@ -35,7 +36,8 @@ interface Knots {
   dLeft: tf.Tensor3D; dRight: tf.Tensor3D;
 }
 
-function edges(raw: tf.Tensor3D, s: SplineShape): { left: tf.Tensor3D; size: tf.Tensor3D; inner: tf.Tensor3D } {
+/** Bin left edges, sizes and interior knots on [−B, B] from K raw logits (softmax, each at least `minBin`·2B). */
+export function edges(raw: tf.Tensor3D, s: SplineShape): { left: tf.Tensor3D; size: tf.Tensor3D; inner: tf.Tensor3D } {
   const K = s.bins;
   const span = 2 * s.bound;
   const size = tf.mul(tf.add(tf.mul(tf.softmax(raw), 1 - s.minBin * K), s.minBin), span) as tf.Tensor3D;
@@ -86,20 +88,17 @@ function binOf(v: tf.Tensor2D, inner: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** mask · a + (1 − mask) · b: a `where` whose gradient never reaches the comparison. */
-function blend(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+export function blend(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.add(tf.mul(mask, a), tf.mul(tf.sub(1, mask), b)) as tf.Tensor2D;
 }
 
 const pick = (oneHot: tf.Tensor3D, t: tf.Tensor3D) => tf.sum(tf.mul(oneHot, t), 2) as tf.Tensor2D;
 
 /**
- * y = spline(x) and log dy/dx, both n × m. `params` is n × m × (3K − 1) raw parameters.
- * Outside [−B, B] the map is the identity (log-derivative 0).
+ * The rational-quadratic map inside the knots: y and log dy/dx at x (already inside the knots'
+ * x-range), both n × m. Shared by the interval spline here and the circular spline.
  */
-export function splineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
-  const k = knots(params, s);
-  // Clamping keeps the unused branch of the blend finite, so its zero weight gives a zero gradient.
-  const xc = tf.clipByValue(x, -s.bound, s.bound) as tf.Tensor2D;
+export function rqForward(xc: tf.Tensor2D, k: Knots): { y: tf.Tensor2D; logDeriv: tf.Tensor2D } {
   const oh = binOf(xc, k.xInner);
   const xk = pick(oh, k.xLeft), wk = pick(oh, k.width), yk = pick(oh, k.yLeft), hk = pick(oh, k.height);
   const d0 = pick(oh, k.dLeft), d1 = pick(oh, k.dRight);
@@ -109,20 +108,16 @@ export function splineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: SplineShap
   const xx = tf.mul(xi, xi1);
   const denom = tf.add(slope, tf.mul(tf.sub(tf.add(d0, d1), tf.mul(slope, 2)), xx));
   const num = tf.mul(hk, tf.add(tf.mul(slope, tf.square(xi)), tf.mul(d0, xx)));
-  const ySpline = tf.add(yk, tf.div(num, denom));
+  const y = tf.add(yk, tf.div(num, denom)) as tf.Tensor2D;
   const dNum = tf.mul(tf.square(slope), tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))));
-  const logDeriv = tf.sub(tf.log(dNum), tf.mul(tf.log(denom), 2));
-  const inside = insideMask(x, tf.scalar(s.bound));
-  return { y: blend(inside, ySpline, x), logDet: tf.mul(inside, logDeriv) as tf.Tensor2D };
+  return { y, logDeriv: tf.sub(tf.log(dNum), tf.mul(tf.log(denom), 2)) as tf.Tensor2D };
 }
 
 /**
- * The analytic inverse x = spline⁻¹(y) (the root in [0, 1] of a quadratic in the bin coordinate)
- * and log dx/dy = −log dy/dx, both n × m.
+ * The analytic inverse inside the knots (the root in [0, 1] of a quadratic in the bin coordinate):
+ * x and log dx/dy = −log dy/dx at y (already inside the knots' y-range), both n × m.
  */
-export function splineInverse(y: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
-  const k = knots(params, s);
-  const yc = tf.clipByValue(y, -s.bound, s.bound) as tf.Tensor2D;
+export function rqInverse(yc: tf.Tensor2D, k: Knots): { x: tf.Tensor2D; logDeriv: tf.Tensor2D } {
   const oh = binOf(yc, k.yInner);
   const xk = pick(oh, k.xLeft), wk = pick(oh, k.width), yk = pick(oh, k.yLeft), hk = pick(oh, k.height);
   const d0 = pick(oh, k.dLeft), d1 = pick(oh, k.dRight);
@@ -135,12 +130,34 @@ export function splineInverse(y: tf.Tensor2D, params: tf.Tensor3D, s: SplineShap
   const disc = tf.relu(tf.sub(tf.square(b), tf.mul(tf.mul(a, c), 4)));
   // 2c / (−b − √disc) is the stable form of the root (no cancellation when a → 0).
   const xi = tf.clipByValue(tf.div(tf.mul(c, 2), tf.sub(tf.neg(b), tf.sqrt(disc))), 0, 1);
-  const xSpline = tf.add(xk, tf.mul(xi, wk));
+  const x = tf.add(xk, tf.mul(xi, wk)) as tf.Tensor2D;
   const xi1 = tf.sub(1, xi);
   const xx = tf.mul(xi, xi1);
   const denom = tf.add(slope, tf.mul(t, xx));
   const dNum = tf.mul(tf.square(slope), tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))));
-  const logDeriv = tf.sub(tf.mul(tf.log(denom), 2), tf.log(dNum));
+  return { x, logDeriv: tf.sub(tf.mul(tf.log(denom), 2), tf.log(dNum)) as tf.Tensor2D };
+}
+
+/**
+ * y = spline(x) and log dy/dx, both n × m. `params` is n × m × (3K − 1) raw parameters.
+ * Outside [−B, B] the map is the identity (log-derivative 0).
+ */
+export function splineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
+  const k = knots(params, s);
+  // Clamping keeps the unused branch of the blend finite, so its zero weight gives a zero gradient.
+  const xc = tf.clipByValue(x, -s.bound, s.bound) as tf.Tensor2D;
+  const r = rqForward(xc, k);
+  const inside = insideMask(x, tf.scalar(s.bound));
+  return { y: blend(inside, r.y, x), logDet: tf.mul(inside, r.logDeriv) as tf.Tensor2D };
+}
+
+/**
+ * The analytic inverse x = spline⁻¹(y) and log dx/dy = −log dy/dx, both n × m.
+ */
+export function splineInverse(y: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
+  const k = knots(params, s);
+  const yc = tf.clipByValue(y, -s.bound, s.bound) as tf.Tensor2D;
+  const r = rqInverse(yc, k);
   const inside = insideMask(y, tf.scalar(s.bound));
-  return { x: blend(inside, xSpline, y), logDet: tf.mul(inside, logDeriv) as tf.Tensor2D };
+  return { x: blend(inside, r.x, y), logDet: tf.mul(inside, r.logDeriv) as tf.Tensor2D };
 }
