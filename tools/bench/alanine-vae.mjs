@@ -1,15 +1,19 @@
 // Alanine dipeptide with the VAE-style CG model (P1), ff96 + OBC2 at 330 K on the shared prmtop,
 // native AMBER engine: a time-boxed training run, then the molecular yardsticks of science.md §7
 // against the reference MD in bench-results/alanine-ref/*.dcd (see alanine-lib.mjs).
-//   npm run bench -- alanine-vae [--minutes 55] [--resume] [--eval-only] [--skip 100] [--run runs/alanine-vae]
+//   npm run bench -- alanine-vae [--minutes 55] [--resume] [--eval-only] [--skip 100] [--run runs/alanine-vae] [--decoder-flow]
+// --decoder-flow trains the same model with a flow decoder (alanine-vae-flowdecoder.config.json:
+// decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and
+// writes bench-results/alanine-vae-flowdecoder.json.
 import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
 import { arg, loadReference, molecularRows, sampleAlanine, stepTimeRow, trainAlanine } from './alanine-lib.mjs';
 
 const skip = Number(arg('skip', 100)); // reference frames dropped per run as equilibration
+const benchName = process.argv.includes('--decoder-flow') ? 'alanine-vae-flowdecoder' : 'alanine-vae';
 const { config, plugins, state, beta, trainingRow, runDir } = await trainAlanine({
-  configFile: 'alanine-vae.config.json', runName: 'alanine-vae', preloaded: { '@embedcg/model-vae': vae.plugins }, defaultMinutes: 55,
+  configFile: `${benchName}.config.json`, runName: benchName, preloaded: { '@embedcg/model-vae': vae.plugins }, defaultMinutes: 55,
 });
 const ff = plugins.forceField;
 try {
@@ -40,7 +44,7 @@ try {
   }
   targets.push(target('training wall time (s)', state.wallSeconds, '<=', 3600));
   targets.push(target('training finished the schedule', state.phase === 'done' ? 1 : 0, '>=', 1));
-  writeResults('alanine-vae', results, targets);
+  writeResults(benchName, results, targets);
   console.log(JSON.stringify({ trainEvaluations: state.energyEvaluations, metrics, mol }, null, 1));
 } finally {
   await ff.dispose();

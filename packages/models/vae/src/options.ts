@@ -3,6 +3,7 @@
  * validates run configs against (ajv fills the defaults before `create`).
  */
 import { modelVector, type JSONSchema } from '@embedcg/core';
+import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 
 /** Activation functions a hidden layer may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
@@ -34,7 +35,16 @@ export interface VaeOptions {
   finalLayerScale: number;
   /** Prefix of all variable names, e.g. 'vae/decoder/dense0/kernel'. */
   scope: string;
+  /**
+   * When given, the decoder is a conditional flow: the Gaussian decoder's sample v is pushed
+   * through `layers` spline couplings conditioned on z (see flow-decoder.ts). Absent: the plain
+   * Gaussian decoder. Missing fields take {@link DEFAULT_DECODER_FLOW}.
+   */
+  decoderFlow?: DecoderFlowOptions;
 }
+
+/** What callers pass: every option optional, `decoderFlow`'s fields too (defaults fill the rest). */
+export type VaeOptionsInput = Partial<Omit<VaeOptions, 'decoderFlow'>> & { decoderFlow?: Partial<DecoderFlowOptions> };
 
 export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   latentDim: 1,
@@ -71,17 +81,29 @@ export const optionsSchema: JSONSchema = {
     outputScale: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale },
     finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
+    decoderFlow: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'make the decoder a conditional flow: spline couplings conditioned on z on top of the Gaussian decoder (absent: Gaussian decoder)',
+      properties: {
+        layers: { type: 'integer', minimum: 1, default: DEFAULT_DECODER_FLOW.layers, description: 'number of spline coupling layers' },
+        bins: { type: 'integer', minimum: 2, maximum: 64, default: DEFAULT_DECODER_FLOW.bins, description: 'spline bins per coordinate' },
+        bound: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_DECODER_FLOW.bound, description: 'spline interval half-width, in standardised units (identity outside)' },
+        hidden: { ...widths, default: [...DEFAULT_DECODER_FLOW.hidden], description: 'hidden widths of each conditioner MLP (tanh)' },
+      },
+    },
   },
 };
 
 /** Fill defaults and check the cross-field rules a JSON Schema cannot express. */
-export function resolveOptions(partial: Partial<VaeOptions>, dimension: number): VaeOptions {
+export function resolveOptions(partial: VaeOptionsInput, dimension: number): VaeOptions {
+  const { decoderFlow, ...rest } = stripUndefined(partial);
   const o: VaeOptions = {
     ...DEFAULT_OPTIONS,
     decoderHidden: [...DEFAULT_OPTIONS.decoderHidden],
     encoderHidden: [...DEFAULT_OPTIONS.encoderHidden],
     encoderActivations: [...DEFAULT_OPTIONS.encoderActivations],
-    ...stripUndefined(partial),
+    ...rest,
   };
   const fail = (field: string, problem: string): never => {
     throw new RangeError(`vae model: option ${field} ${problem}`);
@@ -111,7 +133,28 @@ export function resolveOptions(partial: Partial<VaeOptions>, dimension: number):
     if (!Array.isArray(o.outputMean)) fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
     modelVector(o.outputMean, dimension, 'vae model: option outputMean');
   }
+  if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);
   return o;
+}
+
+function resolveDecoderFlow(given: unknown, fail: (field: string, problem: string) => never): DecoderFlowOptions {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    return fail('decoderFlow', `must be an object like { "layers": 4, "bins": 8, "bound": 4, "hidden": [64, 64] } (or left out for the Gaussian decoder), got ${JSON.stringify(given)}`);
+  }
+  const known = Object.keys(DEFAULT_DECODER_FLOW);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) fail(`decoderFlow.${key}`, `is not an option; expected one of ${known.join(', ')}`);
+  }
+  const f: DecoderFlowOptions = { ...DEFAULT_DECODER_FLOW, hidden: [...DEFAULT_DECODER_FLOW.hidden], ...stripUndefined(given as Partial<DecoderFlowOptions>) };
+  if (!Number.isInteger(f.layers) || f.layers < 1) fail('decoderFlow.layers', `must be a positive integer, got ${JSON.stringify(f.layers)}`);
+  if (!Number.isInteger(f.bins) || f.bins < 2 || f.bins > 64) fail('decoderFlow.bins', `must be an integer in [2, 64], got ${JSON.stringify(f.bins)}`);
+  if (typeof f.bound !== 'number' || !(f.bound > 0) || !Number.isFinite(f.bound)) {
+    fail('decoderFlow.bound', `must be a positive number (half-width of the spline interval in standardised units), got ${JSON.stringify(f.bound)}`);
+  }
+  if (!Array.isArray(f.hidden) || f.hidden.some((w) => !Number.isInteger(w) || w < 1)) {
+    fail('decoderFlow.hidden', `must be a list of positive integers, got ${JSON.stringify(f.hidden)}`);
+  }
+  return { layers: f.layers, bins: f.bins, bound: f.bound, hidden: [...f.hidden] };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,12 +1,12 @@
 /** The `vae` model plugin descriptor. */
 import { createRequire } from 'node:module';
 import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from '@embedcg/core';
-import { optionsSchema, type VaeOptions } from './options.js';
+import { optionsSchema, type VaeOptionsInput } from './options.js';
 import { VaeModel } from './vae-model.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
-export const vaePlugin = defineModel<Partial<VaeOptions>>({
+export const vaePlugin = defineModel<VaeOptionsInput>({
   name: 'vae',
   version: pkg.version,
   apiVersion: API_VERSION,

@@ -7,15 +7,22 @@
  *
  * m (`outputMean`) and s (`outputScale`) put the networks in standardised units around a reference
  * structure; log q_θ(y|z) = log N(u; μ_θ, σ²_θ) − D log s.
+ *
+ * With the `decoderFlow` option the decoder is a conditional flow (flow-decoder.ts):
+ *
+ *   v = μ_θ(z) + σ_θ(z) · ε,   u = f(v; z),   log q_θ(u|z) = log N(v; μ_θ, σ²_θ) − log|det ∂f/∂v|
+ *
+ * and everything downstream of u (y, the encoder, the CVs) is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
+import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
 import { LOG_VARIANCE_RANGE, softClampLogVariance, unclampLogVariance } from './log-variance.js';
-import { resolveOptions, type VaeOptions } from './options.js';
+import { resolveOptions, type VaeOptions, type VaeOptionsInput } from './options.js';
 
 /** What the programmatic factory needs besides the options. */
 export interface VaeContext {
@@ -54,11 +61,13 @@ export class VaeModel implements Model {
   private readonly encoderHidden: Dense[];
   private readonly encoderMean: Dense;
   private readonly encoderLogVariance: Dense;
+  /** The flow decoder's conditional flow, when `decoderFlow` is set. */
+  private readonly decoderFlow: ConditionalSplineFlow | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
   private readonly allVariables: tf.Variable[] = [];
   private disposed = false;
 
-  constructor(options: Partial<VaeOptions>, context: VaeContext) {
+  constructor(options: VaeOptionsInput, context: VaeContext) {
     const o = resolveOptions(options, context.dimension);
     const D = context.dimension;
     const d = o.latentDim;
@@ -99,6 +108,12 @@ export class VaeModel implements Model {
       });
       this.encoderMean = track(createDense(`${scope}/encoder/mean`, rng, fanIn, d));
       this.encoderLogVariance = track(createDense(`${scope}/encoder/logvar`, rng, fanIn, d));
+      // Created last, so the Gaussian decoder and the encoder get the same initial weights with
+      // and without a flow decoder (and the zero-initialised flow is the identity).
+      if (o.decoderFlow) {
+        this.decoderFlow = new ConditionalSplineFlow(`${scope}/decoder`, rng, D, d, o.decoderFlow);
+        created.push(...this.decoderFlow.variables());
+      }
     } catch (e) {
       for (const v of created) v.dispose();
       throw e;
@@ -110,6 +125,7 @@ export class VaeModel implements Model {
   /**
    * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε.
    * Differentiable in `variables()` (reparameterised), so it can run inside `tf.variableGrads`.
+   * With a flow decoder, u = f(μ + σε; z) and log q(u|z) gains −log|det ∂f|; still one pass.
    */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
@@ -135,12 +151,15 @@ export class VaeModel implements Model {
       const z = tf.tensor2d(zValues, [n, d]);
       const eps = tf.tensor2d(epsValues, [n, D]);
       const dec = this.decoderStandard(z);
-      const u = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
+      const v = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
+      const flow = this.decoderFlow?.forward(v, z);
+      const u = flow ? flow.u : v;
       const y = this.fromStandard(u);
       const sumLogVariance = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
       const enc = this.encoderStandard(u);
       const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
-      const logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
+      let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
+      if (flow) logQ = tf.sub(logQ, flow.logDet) as tf.Tensor1D;
       return { y, logQ, z };
     });
   }
@@ -149,6 +168,7 @@ export class VaeModel implements Model {
    * Evidence bound on log q(y) for given configurations (n × D): one reparameterised z ~ r(z|y) per
    * row, its n × d standard normals taken from `rng`. Differentiable in decoder and encoder, so the
    * trainer's forward-KL term fits the decoder to reweighted samples and tightens the encoder.
+   * With a flow decoder, log q(u|z) = log N(f⁻¹(u; z); μ, σ²) + log|det ∂f⁻¹/∂u| (spline inverse).
    */
   logProbBound(y: tf.Tensor2D, rng: Rng): tf.Tensor1D {
     this.checkLive();
@@ -168,11 +188,23 @@ export class VaeModel implements Model {
       const enc = this.encoderStandard(u);
       const z = tf.add(enc.mean, tf.mul(tf.exp(tf.mul(enc.logVariance, 0.5)), tf.tensor2d(eps, [n, d]))) as tf.Tensor2D;
       const logP = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
-      const dec = this.decoderStandard(z);
-      const logQ = gaussianLogDensityTf(u, dec.mean, dec.logVariance);
+      const logQ = this.decoderLogDensityStandard(u, z);
       const minusLogR = tf.add(tf.mul(tf.sum(enc.logVariance, 1), 0.5), 0.5 * d * LOG_2PI);
       return tf.add(tf.add(tf.add(logP, logQ), minusLogR), tf.tensor1d(constant)) as tf.Tensor1D;
     });
+  }
+
+  /**
+   * The decoder density log q_θ(y|z) per row, for configurations y (n × D) and latent values
+   * z (n × d): log N(u; μ_θ(z), σ²_θ(z)) − D log s, or with a flow decoder
+   * log N(f⁻¹(u; z); μ_θ, σ²_θ) + log|det ∂f⁻¹/∂u| − D log s (u = (y − m)/s).
+   */
+  decoderLogDensity(y: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
+    this.checkLive();
+    this.checkShape('decoderLogDensity', y, this.dimension, 'dimension');
+    this.checkShape('decoderLogDensity', z, this.latentDimension, 'latent dimension');
+    if (z.shape[0] !== y.shape[0]) throw new RangeError(`vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`);
+    return tf.tidy(() => tf.sub(this.decoderLogDensityStandard(this.toStandard(y), z), this.dimension * Math.log(this.options.outputScale)) as tf.Tensor1D);
   }
 
   /** CVs of configurations: the encoder means μ_φ(y), n × d. */
@@ -182,11 +214,19 @@ export class VaeModel implements Model {
     return tf.tidy(() => this.encoderStandard(this.toStandard(y)).mean);
   }
 
-  /** Mean configurations μ_θ(z) for latent values z (n × d), n × D. */
+  /**
+   * Representative configurations for latent values z (n × d), n × D: the decoder's sample at
+   * ε = 0. For the Gaussian decoder that is the mean μ_θ(z). With a flow decoder it is f(μ_θ(z); z),
+   * the Gaussian's centre pushed through the flow: a "mode-ish" representative of q(y|z), no
+   * longer its mean (the flow can shift and bend the distribution around it).
+   */
   decode(z: tf.Tensor2D): tf.Tensor2D {
     this.checkLive();
     this.checkShape('decode', z, this.latentDimension, 'latent dimension');
-    return tf.tidy(() => this.fromStandard(this.decoderStandard(z).mean));
+    return tf.tidy(() => {
+      const mean = this.decoderStandard(z).mean;
+      return this.fromStandard(this.decoderFlow ? this.decoderFlow.forward(mean, z).u : mean);
+    });
   }
 
   /**
@@ -199,7 +239,10 @@ export class VaeModel implements Model {
     return tf.tidy(() => this.encoderStandard(this.toStandard(y)).logVariance);
   }
 
-  /** Decoder log-variances of y (not of the standardised u) for latent values z, n × D. */
+  /**
+   * Decoder log-variances of y (not of the standardised u) for latent values z, n × D. With a flow
+   * decoder these are the Gaussian stage's (of v, before the flow), not the variances of q(y|z).
+   */
   decodeLogVariance(z: tf.Tensor2D): tf.Tensor2D {
     this.checkLive();
     this.checkShape('decodeLogVariance', z, this.latentDimension, 'latent dimension');
@@ -210,7 +253,10 @@ export class VaeModel implements Model {
     });
   }
 
-  /** All trainable variables, in a stable order, with names `<scope>/{decoder,encoder}/<layer>/<kernel|bias>`. */
+  /**
+   * All trainable variables, in a stable order, with names `<scope>/{decoder,encoder}/<layer>/<kernel|bias>`;
+   * a flow decoder's come last, as `<scope>/decoder/flow<k>/{dense<i>,out}/<kernel|bias>`.
+   */
   variables(): tf.Variable[] {
     this.checkLive();
     return [...this.allVariables];
@@ -235,6 +281,7 @@ export class VaeModel implements Model {
         outputScale: o.outputScale,
         finalLayerScale: o.finalLayerScale,
         scope: o.scope,
+        ...(o.decoderFlow ? { decoderFlow: { ...o.decoderFlow, hidden: [...o.decoderFlow.hidden] } } : {}),
         ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
       },
     };
@@ -244,6 +291,7 @@ export class VaeModel implements Model {
     if (this.disposed) return;
     this.disposed = true;
     for (const v of this.allVariables) v.dispose();
+    this.decoderFlow?.dispose();
     this.meanTensor?.dispose();
   }
 
@@ -257,6 +305,15 @@ export class VaeModel implements Model {
       ? (softClampLogVariance(lv).reshape([1, this.dimension]) as tf.Tensor2D)
       : (softClampLogVariance(applyDense(lv, h)) as tf.Tensor2D);
     return { mean, logVariance };
+  }
+
+  /** log q_θ(u|z) in standardised units (no −D log s). */
+  private decoderLogDensityStandard(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
+    const dec = this.decoderStandard(z);
+    const inv = this.decoderFlow?.inverse(u, z);
+    return inv
+      ? (tf.add(gaussianLogDensityTf(inv.v, dec.mean, dec.logVariance), inv.logDet) as tf.Tensor1D)
+      : gaussianLogDensityTf(u, dec.mean, dec.logVariance);
   }
 
   private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
@@ -294,6 +351,6 @@ export class VaeModel implements Model {
 }
 
 /** Build a VAE model from options (defaults filled) and a dimension/seed. */
-export function createVaeModel(options: Partial<VaeOptions>, context: VaeContext): VaeModel {
+export function createVaeModel(options: VaeOptionsInput, context: VaeContext): VaeModel {
   return new VaeModel(options, context);
 }

@@ -1,0 +1,200 @@
+/**
+ * The VAE's optional flow decoder: a conditional normalising flow on top of the Gaussian decoder.
+ *
+ *   v = μ_θ(z) + σ_θ(z) · ε,   ε ~ N(0, I_D)          (the Gaussian decoder, standardised units)
+ *   u = f_K ∘ … ∘ f_1(v; z)                            (this file)
+ *   log q(u | z) = log N(v; μ_θ(z), σ²_θ(z)) − Σ_k log|det ∂f_k/∂x|
+ *
+ * Each f_k is a rational-quadratic spline coupling layer (`@embedcg/model-flow`'s splines): it
+ * transforms one half of the coordinates (alternating parity from layer to layer) elementwise, with
+ * spline parameters from an MLP that sees the untouched half and the latent z. The MLP's last
+ * layer starts at zero, so a fresh flow is the identity and the decoder starts as the Gaussian one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@embedcg/core';
+import { splineForward, splineInverse, splineParameterCount, type SplineShape } from '@embedcg/model-flow';
+import { applyDense, createDense, type Dense } from './dense.js';
+
+/** Options of the flow decoder (`decoderFlow` in the VAE options). */
+export interface DecoderFlowOptions {
+  /** Number of coupling layers K (≥ 1). */
+  layers: number;
+  /** Spline bins per coordinate (2 … 64). */
+  bins: number;
+  /** Half-width B of the spline interval [−B, B] in standardised units; the identity outside. */
+  bound: number;
+  /** Hidden widths of each conditioner MLP (tanh); may be empty (a linear conditioner). */
+  hidden: number[];
+}
+
+export const DEFAULT_DECODER_FLOW: Readonly<DecoderFlowOptions> = Object.freeze({ layers: 4, bins: 8, bound: 4, hidden: [64, 64] } as DecoderFlowOptions);
+
+/** Smallest bin size (fraction of 2B) and knot derivative, as in the `flow` plugin. */
+const MIN_BIN = 1e-3;
+const MIN_DERIVATIVE = 1e-3;
+
+/**
+ * A column selection as a constant 0/1 matrix P (D × k, column j picks coordinate idx[j]) and its
+ * transpose. `x · P` picks columns and `t · Pᵀ` scatters them back. tf.gather would do the same,
+ * but its gradient needs UnsortedSegmentSum, which the wasm backend lacks; a product with a
+ * constant matrix differentiates everywhere.
+ */
+interface Columns {
+  pick: tf.Tensor2D;
+  scatter: tf.Tensor2D;
+}
+
+function columns(D: number, idx: readonly number[]): Columns {
+  const k = idx.length;
+  const p = new Float32Array(D * k);
+  const s = new Float32Array(k * D);
+  idx.forEach((c, j) => {
+    p[c * k + j] = 1;
+    s[j * D + c] = 1;
+  });
+  return { pick: tf.tensor2d(p, [D, k]), scatter: tf.tensor2d(s, [k, D]) };
+}
+
+/**
+ * x · A for a constant 0/1 matrix A whose transpose At is given: the gradient is dy · At, a plain
+ * product (tfjs's own matMul gradient would multiply by a transposed operand, wasm's slow path).
+ */
+const constantProduct = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, a, at, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([at]);
+  return {
+    value: tf.matMul(x, a),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D), tf.zerosLike(a), tf.zerosLike(at)],
+  };
+});
+
+const take = (x: tf.Tensor2D, c: Columns): tf.Tensor2D => constantProduct(x, c.pick, c.scatter) as tf.Tensor2D;
+const put = (t: tf.Tensor2D, c: Columns): tf.Tensor2D => constantProduct(t, c.scatter, c.pick) as tf.Tensor2D;
+
+/** Coordinates transformed by layer k: odd indices first, then even, alternating; D = 1: the one coordinate. */
+export function transformedHalf(dimension: number, layer: number): number[] {
+  if (dimension === 1) return [0];
+  return [...Array(dimension).keys()].filter((i) => i % 2 === (layer + 1) % 2);
+}
+
+/** One spline coupling layer conditioned on the other half and on z. */
+class ConditionalCoupling {
+  private readonly layers: Dense[] = [];
+  private readonly cond: Columns | undefined;
+  private readonly trans: Columns;
+  private readonly m: number;
+  private readonly perCoordinate: number;
+
+  constructor(name: string, rng: Rng, D: number, d: number, transformed: number[], private readonly o: DecoderFlowOptions, private readonly shape: SplineShape) {
+    const set = new Set(transformed);
+    const conditioning = [...Array(D).keys()].filter((i) => !set.has(i));
+    this.m = transformed.length;
+    this.perCoordinate = splineParameterCount(o.bins);
+    const widths = [conditioning.length + d, ...o.hidden, this.m * this.perCoordinate];
+    try {
+      for (let i = 0; i + 1 < widths.length; i++) {
+        const last = i + 2 === widths.length;
+        // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
+        this.layers.push(createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, { scale: last ? 0 : 1 }));
+      }
+      this.trans = columns(D, transformed);
+      this.cond = conditioning.length > 0 ? columns(D, conditioning) : undefined;
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Untouched half c, transformed half t and the n × m × (3K − 1) spline parameters. */
+  private split(x: tf.Tensor2D, z: tf.Tensor2D): { c: tf.Tensor2D | undefined; t: tf.Tensor2D; params: tf.Tensor3D } {
+    const n = x.shape[0];
+    const c = this.cond ? take(x, this.cond) : undefined;
+    let h: tf.Tensor2D = c ? (tf.concat([c, z], 1) as tf.Tensor2D) : z;
+    this.layers.forEach((layer, i) => {
+      h = applyDense(layer, h);
+      if (i + 1 < this.layers.length) h = tf.tanh(h);
+    });
+    return { c, t: take(x, this.trans), params: tf.reshape(h, [n, this.m, this.perCoordinate]) as tf.Tensor3D };
+  }
+
+  private join(c: tf.Tensor2D | undefined, t: tf.Tensor2D): tf.Tensor2D {
+    const back = put(t, this.trans);
+    return c && this.cond ? (tf.add(put(c, this.cond), back) as tf.Tensor2D) : back;
+  }
+
+  forward(x: tf.Tensor2D, z: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { c, t, params } = this.split(x, z);
+    const s = splineForward(t, params, this.shape);
+    return { y: this.join(c, s.y), logDet: tf.sum(s.logDet, 1) as tf.Tensor1D };
+  }
+
+  inverse(y: tf.Tensor2D, z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { c, t, params } = this.split(y, z);
+    const s = splineInverse(t, params, this.shape);
+    return { x: this.join(c, s.x), logDet: tf.sum(s.logDet, 1) as tf.Tensor1D };
+  }
+
+  variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+  }
+
+  dispose(): void {
+    // The owning model may have disposed the variables already (it tracks all of its variables).
+    for (const v of this.variables()) if (!v.isDisposed) v.dispose();
+    tf.dispose([this.trans?.pick, this.trans?.scatter, this.cond?.pick, this.cond?.scatter].filter((t): t is tf.Tensor2D => t !== undefined));
+  }
+}
+
+/**
+ * The conditional flow u = f(v; z) of the flow decoder, with variables
+ * `<name>/flow<k>/{dense<i>,out}/{kernel,bias}` (name is `<scope>/decoder`).
+ * The caller owns tidying of the returned tensors.
+ */
+export class ConditionalSplineFlow {
+  private readonly couplings: ConditionalCoupling[] = [];
+
+  constructor(name: string, rng: Rng, dimension: number, latentDimension: number, options: DecoderFlowOptions) {
+    const shape: SplineShape = { bins: options.bins, bound: options.bound, minBin: MIN_BIN, minDerivative: MIN_DERIVATIVE };
+    try {
+      for (let k = 0; k < options.layers; k++) {
+        this.couplings.push(new ConditionalCoupling(`${name}/flow${k}`, rng, dimension, latentDimension, transformedHalf(dimension, k), options, shape));
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** u = f(v; z) and Σ_k log|det ∂f_k| per row. */
+  forward(v: tf.Tensor2D, z: tf.Tensor2D): { u: tf.Tensor2D; logDet: tf.Tensor1D } {
+    let x = v;
+    let logDet: tf.Tensor1D | undefined;
+    for (const c of this.couplings) {
+      const r = c.forward(x, z);
+      x = r.y;
+      logDet = logDet ? (tf.add(logDet, r.logDet) as tf.Tensor1D) : r.logDet;
+    }
+    return { u: x, logDet: logDet ?? (tf.zeros([v.shape[0]]) as tf.Tensor1D) };
+  }
+
+  /** v = f⁻¹(u; z) and log|det ∂f⁻¹/∂u| = −Σ_k log|det ∂f_k| per row. */
+  inverse(u: tf.Tensor2D, z: tf.Tensor2D): { v: tf.Tensor2D; logDet: tf.Tensor1D } {
+    let x = u;
+    let logDet: tf.Tensor1D | undefined;
+    for (let k = this.couplings.length - 1; k >= 0; k--) {
+      const r = this.couplings[k]!.inverse(x, z);
+      x = r.x;
+      logDet = logDet ? (tf.add(logDet, r.logDet) as tf.Tensor1D) : r.logDet;
+    }
+    return { v: x, logDet: logDet ?? (tf.zeros([u.shape[0]]) as tf.Tensor1D) };
+  }
+
+  /** Variables in layer order. */
+  variables(): tf.Variable[] {
+    return this.couplings.flatMap((c) => c.variables());
+  }
+
+  dispose(): void {
+    for (const c of this.couplings) c.dispose();
+  }
+}
