@@ -2,7 +2,10 @@
 // at 330 K on the shared prmtop: a time-boxed training run (resumable), then N = 1e5 samples scored
 // against the reference MD (bench-results/alanine-ref/*.dcd): ESS, ΔF(φ>0 vs φ<0), Ramachandran JS
 // on 32×32 bins (reweighted) and KL(ref‖model) on 64×64 bins, each beside its noise floor.
-//   npm run bench -- alanine-flow [--minutes 60] [--resume] [--eval-only] [--samples 100000] [--run runs/alanine-flow]
+//   npm run bench -- alanine-flow [--minutes 60] [--resume] [--eval-only] [--samples 100000] [--run runs/NAME]
+//                                 [--config alanine-flow-circular.config.json --name alanine-flow-circular]
+// The circular variant treats φ, ψ and the three methyl rotors as angles on the circle (uniform
+// base, circular splines); its indices are those of the automatic Z-matrix of the shared prmtop.
 import { molecularMetrics } from '@embedcg/core';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';
@@ -10,8 +13,9 @@ import { arg, loadReference, molecularRows, sampleAlanine, stepTimeRow, trainAla
 
 const skip = Number(arg('skip', 100));
 const nSamples = Number(arg('samples', 100_000));
+const name = arg('name', 'alanine-flow');
 const { config, plugins, state, beta, trainingRow, runDir } = await trainAlanine({
-  configFile: 'alanine-flow.config.json', runName: 'alanine-flow', preloaded: { '@embedcg/model-flow': flow.plugins }, defaultMinutes: 60,
+  configFile: arg('config', 'alanine-flow.config.json'), runName: name, preloaded: { '@embedcg/model-flow': flow.plugins }, defaultMinutes: 60,
 });
 const ff = plugins.forceField;
 try {
@@ -43,7 +47,7 @@ try {
   targets.push(target('energy evaluations (training + samples)', ff.evaluations, '<=', 1e8));
   targets.push(target('training wall time (s)', state.wallSeconds, '<=', 4 * 3600));
   targets.push(target('training finished the schedule', state.phase === 'done' ? 1 : 0, '>=', 1));
-  writeResults('alanine-flow', results, targets);
+  writeResults(name, results, targets);
   console.log(JSON.stringify({ metrics, mol64 }, null, 1));
 } finally {
   await ff.dispose();

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  assemblePlugins, computeMetrics, findCheckpoint, loadModelWeights, loadRunConfig, readCheckpointState, readDcd, selectBackend,
+  assemblePlugins, computeMetrics, findCheckpoint, initModelFrom, loadModelWeights, loadRunConfig, readCheckpointState, readDcd, selectBackend,
   targetBeta, train, writeRunFiles,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
@@ -53,6 +53,11 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
   } else {
     const canResume = resume && findCheckpoint(runDir);
     if (!canResume) writeRunFiles(runDir, config, { configPath, configDir, backend, started: new Date().toISOString() });
+    const initFrom = arg('init-from', undefined);
+    if (initFrom && !canResume) {
+      const { copied, fresh } = initModelFrom(resolve(repoRoot, initFrom), plugins.model);
+      console.error(`warm start from ${initFrom}: ${copied.length} variables copied, ${fresh.length} fresh`);
+    }
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), minutes * 60_000);
     const r = await train({ runDir, config, ...plugins, resume: Boolean(canResume), progress: process.stderr.isTTY, signal: abort.signal, log: (m) => console.error(m) });

@@ -5,15 +5,19 @@
 // --decoder-flow trains the same model with a flow decoder (alanine-vae-flowdecoder.config.json:
 // decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and
 // writes bench-results/alanine-vae-flowdecoder.json.
+// Fine-tuning comparison of the two decoders from one trained VAE (--init-from copies its variables;
+// the zero-initialised flow starts as the Gaussian decoder), same steps at the target β:
+//   npm run bench -- alanine-vae --config alanine-vae-finetune.config.json --name alanine-vae-finetune-gauss --init-from runs/alanine-vae
+//   npm run bench -- alanine-vae --config alanine-vae-flowdecoder-finetune.config.json --name alanine-vae-finetune-flow --init-from runs/alanine-vae
 import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
 import { arg, loadReference, molecularRows, sampleAlanine, stepTimeRow, trainAlanine } from './alanine-lib.mjs';
 
 const skip = Number(arg('skip', 100)); // reference frames dropped per run as equilibration
-const benchName = process.argv.includes('--decoder-flow') ? 'alanine-vae-flowdecoder' : 'alanine-vae';
+const benchName = arg('name', process.argv.includes('--decoder-flow') ? 'alanine-vae-flowdecoder' : 'alanine-vae');
 const { config, plugins, state, beta, trainingRow, runDir } = await trainAlanine({
-  configFile: `${benchName}.config.json`, runName: benchName, preloaded: { '@embedcg/model-vae': vae.plugins }, defaultMinutes: 55,
+  configFile: arg('config', `${benchName}.config.json`), runName: benchName, preloaded: { '@embedcg/model-vae': vae.plugins }, defaultMinutes: 55,
 });
 const ff = plugins.forceField;
 try {

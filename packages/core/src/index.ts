@@ -30,7 +30,7 @@ export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRe
 export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
 export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';
 export {
-  writeCheckpoint, findCheckpoint, readCheckpointState, loadModelWeights, CHECKPOINT_DIR, type TrainerState,
+  writeCheckpoint, findCheckpoint, readCheckpointState, loadModelWeights, initModelFrom, CHECKPOINT_DIR, type TrainerState,
 } from './training/checkpoint.js';
 export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
 export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';

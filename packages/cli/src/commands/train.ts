@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  assemblePlugins, findCheckpoint, loadRunConfig, selectBackend, train, writeRunFiles, CORE_VERSION, type BackendName,
+  assemblePlugins, findCheckpoint, initModelFrom, loadRunConfig, selectBackend, train, writeRunFiles, CORE_VERSION, type BackendName,
 } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -12,6 +12,7 @@ interface TrainArgs {
   config: string;
   out: string;
   resume: boolean;
+  initFrom?: string;
   force: boolean;
   backend?: BackendName;
   maxSteps?: number;
@@ -28,6 +29,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config JSON' })
       .option('out', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint' })
+      .option('init-from', { type: 'string', describe: 'Warm start: copy the trained variables of another run by name (new ones, e.g. a flow decoder, keep their initialisation)' })
       .option('force', { type: 'boolean', default: false, describe: 'Start over in an existing run directory' })
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, describe: 'tfjs backend (default: the config\'s, else auto)' })
       .option('max-steps', { type: 'number', describe: 'Stop after this many steps (with a checkpoint); resume later' })
@@ -35,7 +37,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('serve', { type: 'boolean', default: false, describe: 'Serve live training curves on 127.0.0.1' })
       .option('port', { type: 'number', default: 0, describe: 'Port for --serve (0 = any free port)' })
       .example('$0 train examples/double-well.json --out runs/dw', 'train the double well (about a minute)')
-      .example('$0 train examples/double-well.json --out runs/dw --resume', 'continue an interrupted run'),
+      .example('$0 train examples/double-well.json --out runs/dw --resume', 'continue an interrupted run')
+      .example('$0 train vae-flowdecoder.json --out runs/fd --init-from runs/vae', 'fine-tune a trained VAE with a flow decoder'),
   handler: async (argv) => {
     const { config, configDir, path } = loadRunConfig(argv.config);
     const runDir = resolve(argv.out);
@@ -49,6 +52,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const backend = await selectBackend(argv.backend ?? config.training.backend);
     const plugins = await assemblePlugins(config, assembleOptions(configDir, path));
     log(`tfjs backend: ${backend}`);
+    if (argv.initFrom && argv.resume) throw new UsageError('--init-from starts a new run from another one; it cannot be combined with --resume');
+    if (argv.initFrom) {
+      const { copied, fresh } = initModelFrom(resolve(argv.initFrom), plugins.model);
+      log(`warm start from ${argv.initFrom}: ${copied.length} variables copied, ${fresh.length} kept fresh${fresh.length ? ` (${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ', …' : ''})` : ''}`);
+    }
     if (!argv.resume) {
       writeRunFiles(runDir, config, {
         configPath: path, configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.js';
 import { createRng } from '../util/random.js';
-import { findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState } from './checkpoint.js';
+import { findCheckpoint, initModelFrom, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState } from './checkpoint.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -132,4 +132,36 @@ test('loading into a model of another architecture names the variable and shapes
   void reshaped;
   tf.dispose([vars[0]!, ...other, wrong]);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('initModelFrom copies variables by name, keeps new ones fresh, and refuses another architecture', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedcg-init-'));
+  try {
+    const src = makeModel(1);
+    await writeCheckpoint(dir, src.model, undefined, state(5));
+    // The same names plus one extra variable (like a VAE given a flow decoder). tfjs variable
+    // names are global, so the source's are freed first.
+    const tag = src.model.metadata().tag;
+    const saved = values(src.vars);
+    tf.dispose(src.vars);
+    const rng = createRng(9);
+    const extra = tf.variable(tf.tensor1d(rng.fillNormal(new Float32Array(4)) as Float32Array), true, `${tag}/extra`);
+    const extraBefore = Array.from(extra.dataSync());
+    const target = [tf.variable(tf.zeros([2, 3]), true, `${tag}/kernel`), tf.variable(tf.zeros([3]), true, `${tag}/bias`), extra];
+    const r = initModelFrom(dir, { variables: () => target });
+    assert.deepEqual(r.copied, [`${tag}/kernel`, `${tag}/bias`]);
+    assert.deepEqual(r.fresh, [`${tag}/extra`]);
+    assert.deepEqual(values(target.slice(0, 2)), saved);
+    assert.deepEqual(Array.from(extra.dataSync()), extraBefore);
+    tf.dispose(target);
+    const wrongShape = tf.variable(tf.zeros([3, 2]), true, `${tag}/kernel`);
+    assert.throws(() => initModelFrom(dir, { variables: () => [wrongShape] }), (e: Error) => e.name === 'InputError' && /shape \[3,2\] here but \[2,3\]/.test(e.message));
+    wrongShape.dispose();
+    const unrelated = tf.variable(tf.zeros([1]), true, `${tag}/unrelated`);
+    assert.throws(() => initModelFrom(dir, { variables: () => [unrelated] }), /none of this model's variables/);
+    assert.throws(() => initModelFrom(join(dir, 'nothing'), { variables: () => [unrelated] }), /no checkpoint there/);
+    unrelated.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

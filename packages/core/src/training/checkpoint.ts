@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignValues, readWeights, variablesToValues, writeWeights } from './weights-io.js';
+import { InputError } from '../errors.js';
 
 export interface TrainerState {
   step: number;
@@ -70,6 +71,34 @@ export function readCheckpointState(dir: string): TrainerState {
 export function loadModelWeights(dir: string, model: { variables(): tf.Variable[] }): void {
   const { items } = readWeights(dir, 'weights');
   assignValues(model.variables(), items, dir);
+}
+
+/**
+ * Warm start: copy the trained variables of another run into `model` by name. Variables the
+ * source does not have keep their fresh initialisation (a VAE given a flow decoder starts as the
+ * source's Gaussian decoder, since the flow is zero-initialised); a name with another shape is an
+ * error, because it means another architecture, not an extension of it.
+ */
+export function initModelFrom(runDir: string, model: { variables(): tf.Variable[] }): { copied: string[]; fresh: string[] } {
+  const cp = findCheckpoint(runDir);
+  if (!cp) throw new InputError(`--init-from ${runDir}: no checkpoint there (a run directory written by embedcg train)`);
+  const { items } = readWeights(cp, 'weights');
+  const byName = new Map(items.map((it) => [it.name, it]));
+  const copied: string[] = [], fresh: string[] = [];
+  for (const v of model.variables()) {
+    const it = byName.get(v.name);
+    if (!it) { fresh.push(v.name); continue; }
+    if (it.shape.join('x') !== v.shape.join('x')) {
+      throw new InputError(`--init-from ${runDir}: variable "${v.name}" has shape [${v.shape}] here but [${it.shape}] in that run (another architecture)`);
+    }
+    copied.push(v.name);
+  }
+  if (copied.length === 0) throw new InputError(`--init-from ${runDir}: none of this model's variables are in that run (names differ: check the model plugin and its scope)`);
+  for (const name of copied) {
+    const it = byName.get(name)!;
+    model.variables().find((v) => v.name === name)!.assign(tf.tensor(it.values, it.shape));
+  }
+  return { copied, fresh };
 }
 
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
