@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '@embedcg/core';
 import type { Activation } from './dense.js';
 import { MaskedMlp } from './made.js';
+import { affineParts } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 
 export type AutoregressiveTransform = 'spline' | 'affine';
@@ -83,18 +84,11 @@ export class AutoregressiveLayer {
     return tf.reshape(this.conditioner.apply(x), [x.shape[0], this.dimension, this.perCoordinate]) as tf.Tensor3D;
   }
 
-  private affineParts(params: tf.Tensor3D): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
-    const [n, m] = params.shape;
-    const shift = tf.reshape(tf.slice(params, [0, 0, 0], [n, m, 1]), [n, m]) as tf.Tensor2D;
-    const raw = tf.reshape(tf.slice(params, [0, 0, 1], [n, m, 1]), [n, m]);
-    const b = this.spec.scaleBound;
-    return { shift, logScale: tf.mul(tf.tanh(tf.div(raw, b)), b) as tf.Tensor2D };
-  }
 
   /** x given y and the parameters, with the elementwise log dx/dy (n × D). */
   private invert(y: tf.Tensor2D, params: tf.Tensor3D): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
     if (this.spec.transform === 'affine') {
-      const { shift, logScale } = this.affineParts(params);
+      const { shift, logScale } = affineParts(params, this.spec.scaleBound);
       return { x: tf.mul(tf.sub(y, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D, logDet: tf.neg(logScale) as tf.Tensor2D };
     }
     return splineInverse(y, params, this.spec.spline);
@@ -104,7 +98,7 @@ export class AutoregressiveLayer {
   forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const params = this.params(x);
     if (this.spec.transform === 'affine') {
-      const { shift, logScale } = this.affineParts(params);
+      const { shift, logScale } = affineParts(params, this.spec.scaleBound);
       return { y: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D, logDet: tf.sum(logScale, 1) as tf.Tensor1D };
     }
     const s = splineForward(x, params, this.spec.spline);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@embedcg/core';
 import { Mlp, type Activation } from './dense.js';
+import { affineParts, select, selection, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 import { circularSplineForward, circularSplineInverse, circularSplineParameterCount, type CircularSplineShape } from './circular-spline.js';
 
@@ -29,35 +30,6 @@ export interface CouplingSpec {
   circularSpline?: CircularSplineShape;
 }
 
-interface Selection {
-  /** D × k: column j picks coordinate idx[j]. */
-  m: tf.Tensor2D;
-  /** Its transpose, k × D (scatters back). */
-  t: tf.Tensor2D;
-}
-
-function selection(D: number, idx: number[]): Selection {
-  const k = Math.max(1, idx.length);
-  const m = new Float32Array(D * k);
-  idx.forEach((coord, j) => { m[coord * k + j] = 1; });
-  const t = new Float32Array(k * D);
-  idx.forEach((coord, j) => { t[j * D + coord] = 1; });
-  return { m: tf.tensor2d(m, [D, k]), t: tf.tensor2d(t, [k, D]) };
-}
-
-/** x · M with gradient dy · Mᵀ (Mᵀ given, so no transposed product on wasm's slow path). */
-const selectOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, m, mt, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([mt]);
-  return {
-    value: tf.matMul(x, m),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D), tf.zerosLike(m), tf.zerosLike(mt)],
-  };
-});
-
-function select(x: tf.Tensor2D, m: tf.Tensor2D, mt: tf.Tensor2D): tf.Tensor2D {
-  return selectOp(x, m, mt) as tf.Tensor2D;
-}
 
 export class CouplingLayer {
   private readonly conditioner: Mlp;
@@ -131,13 +103,6 @@ export class CouplingLayer {
     return out!;
   }
 
-  private affineParts(params: tf.Tensor3D): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
-    const [n, m] = params.shape;
-    const shift = tf.reshape(tf.slice(params, [0, 0, 0], [n, m, 1]), [n, m]) as tf.Tensor2D;
-    const raw = tf.reshape(tf.slice(params, [0, 0, 1], [n, m, 1]), [n, m]);
-    const b = this.spec.scaleBound;
-    return { shift, logScale: tf.mul(tf.tanh(tf.div(raw, b)), b) as tf.Tensor2D };
-  }
 
   /** y = f(x) and log|det ∂y/∂x| per row. */
   forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
@@ -148,7 +113,7 @@ export class CouplingLayer {
       yt = t;
       logDet = tf.zeros([x.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = this.affineParts(params!);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
       yt = tf.add(tf.mul(t, tf.exp(logScale)), shift) as tf.Tensor2D;
       logDet = tf.sum(logScale, 1) as tf.Tensor1D;
     } else {
@@ -174,7 +139,7 @@ export class CouplingLayer {
       xt = t;
       logDet = tf.zeros([y.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = this.affineParts(params!);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
       xt = tf.mul(tf.sub(t, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D;
       logDet = tf.neg(tf.sum(logScale, 1)) as tf.Tensor1D;
     } else {

@@ -19,6 +19,7 @@ export { CouplingLayer, alternatingMask, type CouplingSpec } from './coupling.js
 export { AutoregressiveLayer, autoregressiveOrders, type AutoregressiveSpec, type AutoregressiveTransform, type AutoregressiveOrder } from './autoregressive.js';
 export { MaskedMlp, madeMasks } from './made.js';
 export { ACTIVATIONS, type Activation } from './dense.js';
+export { selection, select, affineParts, type Selection } from './columns.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */
 export const plugins: AnyPlugin[] = [flowPlugin, structuredFlowPlugin];

@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import { createRng } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { createVaeModel, optionsSchema, resolveOptions, unclampLogVariance, vaePlugin, type VaeModel } from './index.js';
+import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
 
 before(async () => {
@@ -303,39 +304,12 @@ test('the vae plugin with decoderFlow passes core\'s model conformance suite', a
 });
 
 test('training with decoderFlow on decreases the reverse-KL loss on a correlated Gaussian', () => {
-  const c = [1.0, -0.5];
-  const S = [[0.09, 0.06], [0.06, 0.09]];
-  const det = S[0]![0]! * S[1]![1]! - S[0]![1]! * S[1]![0]!;
-  const P = [[S[1]![1]! / det, -S[0]![1]! / det], [-S[1]![0]! / det, S[0]![0]! / det]];
-  const logZ = 0.5 * Math.log((2 * Math.PI) ** 2 * det);
-  const precision = tf.tensor2d(P);
-  const centre = tf.tensor1d(c);
-  const energy = (y: tf.Tensor2D) => {
-    const d = tf.sub(y, centre);
-    return tf.mul(tf.sum(tf.mul(tf.matMul(d, precision), d), 1), 0.5);
-  };
   const model = createVaeModel(
     { latentDim: 1, decoderHidden: [32], encoderHidden: [32], encoderActivations: ['selu'], decoderFlow: { layers: 2, bins: 6, hidden: [16] } },
     { dimension: 2, seed: 3 },
   );
-  const gap = (n: number, seed: number) => tf.tidy(() => {
-    const { y, logQ } = model.draw(n, createRng(seed));
-    return tf.mean(tf.add(logQ, energy(y))).dataSync()[0]! + logZ;
-  });
   try {
-    const before = gap(4000, 100);
-    const optimizer = tf.train.adam(2e-2);
-    const rng = createRng(7);
-    for (let step = 0; step < 250; step++) {
-      const cost = optimizer.minimize(() => {
-        const { y, logQ } = model.draw(128, rng);
-        return tf.mean(tf.add(logQ, energy(y))) as tf.Scalar;
-      }, true, model.variables());
-      assert.ok(Number.isFinite(cost!.dataSync()[0]!), `loss is not finite at step ${step}`);
-      cost!.dispose();
-    }
-    optimizer.dispose();
-    const after = gap(4000, 101);
+    const { before, after } = fitCorrelatedGaussian(model, 250);
     // The flow's variables moved off zero: the flow decoder takes part in training.
     const flowNorm = model.variables().filter((v) => /flow\d+\/out\/kernel/.test(v.name)).reduce((a, v) => a + tf.tidy(() => tf.sum(tf.abs(v)).dataSync()[0]!), 0);
     assert.ok(flowNorm > 1e-3, `flow output layers stayed at zero (Σ|w| = ${flowNorm})`);
@@ -344,6 +318,5 @@ test('training with decoderFlow on decreases the reverse-KL loss on a correlated
     assert.ok(after < 0.3 && after < before / 5, `bound gap after training ${after} nats (was ${before})`);
   } finally {
     model.dispose();
-    tf.dispose([precision, centre]);
   }
 });

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@embedcg/core';
-import { splineForward, splineInverse, splineParameterCount, type SplineShape } from '@embedcg/model-flow';
+import { select, selection, splineForward, splineInverse, splineParameterCount, type Selection, type SplineShape } from '@embedcg/model-flow';
 import { applyDense, createDense, type Dense } from './dense.js';
 
 /** Options of the flow decoder (`decoderFlow` in the VAE options). */
@@ -33,43 +33,9 @@ export const DEFAULT_DECODER_FLOW: Readonly<DecoderFlowOptions> = Object.freeze(
 const MIN_BIN = 1e-3;
 const MIN_DERIVATIVE = 1e-3;
 
-/**
- * A column selection as a constant 0/1 matrix P (D × k, column j picks coordinate idx[j]) and its
- * transpose. `x · P` picks columns and `t · Pᵀ` scatters them back. tf.gather would do the same,
- * but its gradient needs UnsortedSegmentSum, which the wasm backend lacks; a product with a
- * constant matrix differentiates everywhere.
- */
-interface Columns {
-  pick: tf.Tensor2D;
-  scatter: tf.Tensor2D;
-}
-
-function columns(D: number, idx: readonly number[]): Columns {
-  const k = idx.length;
-  const p = new Float32Array(D * k);
-  const s = new Float32Array(k * D);
-  idx.forEach((c, j) => {
-    p[c * k + j] = 1;
-    s[j * D + c] = 1;
-  });
-  return { pick: tf.tensor2d(p, [D, k]), scatter: tf.tensor2d(s, [k, D]) };
-}
-
-/**
- * x · A for a constant 0/1 matrix A whose transpose At is given: the gradient is dy · At, a plain
- * product (tfjs's own matMul gradient would multiply by a transposed operand, wasm's slow path).
- */
-const constantProduct = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, a, at, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([at]);
-  return {
-    value: tf.matMul(x, a),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D), tf.zerosLike(a), tf.zerosLike(at)],
-  };
-});
-
-const take = (x: tf.Tensor2D, c: Columns): tf.Tensor2D => constantProduct(x, c.pick, c.scatter) as tf.Tensor2D;
-const put = (t: tf.Tensor2D, c: Columns): tf.Tensor2D => constantProduct(t, c.scatter, c.pick) as tf.Tensor2D;
+// Column picks and scatters as products with constant 0/1 matrices (wasm has no gather gradient).
+const take = (x: tf.Tensor2D, c: Selection): tf.Tensor2D => select(x, c.m, c.t);
+const put = (t: tf.Tensor2D, c: Selection): tf.Tensor2D => select(t, c.t, c.m);
 
 /** Coordinates transformed by layer k: odd indices first, then even, alternating; D = 1: the one coordinate. */
 export function transformedHalf(dimension: number, layer: number): number[] {
@@ -80,8 +46,8 @@ export function transformedHalf(dimension: number, layer: number): number[] {
 /** One spline coupling layer conditioned on the other half and on z. */
 class ConditionalCoupling {
   private readonly layers: Dense[] = [];
-  private readonly cond: Columns | undefined;
-  private readonly trans: Columns;
+  private readonly cond: Selection | undefined;
+  private readonly trans: Selection;
   private readonly m: number;
   private readonly perCoordinate: number;
 
@@ -97,8 +63,8 @@ class ConditionalCoupling {
         // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
         this.layers.push(createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, { scale: last ? 0 : 1 }));
       }
-      this.trans = columns(D, transformed);
-      this.cond = conditioning.length > 0 ? columns(D, conditioning) : undefined;
+      this.trans = selection(D, transformed);
+      this.cond = conditioning.length > 0 ? selection(D, conditioning) : undefined;
     } catch (e) {
       this.dispose();
       throw e;
@@ -141,7 +107,7 @@ class ConditionalCoupling {
   dispose(): void {
     // The owning model may have disposed the variables already (it tracks all of its variables).
     for (const v of this.variables()) if (!v.isDisposed) v.dispose();
-    tf.dispose([this.trans?.pick, this.trans?.scatter, this.cond?.pick, this.cond?.scatter].filter((t): t is tf.Tensor2D => t !== undefined));
+    tf.dispose([this.trans?.m, this.trans?.t, this.cond?.m, this.cond?.t].filter((t): t is tf.Tensor2D => t !== undefined));
   }
 }
 
