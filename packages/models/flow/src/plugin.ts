@@ -6,6 +6,8 @@ import { optionsSchema, type FlowOptions } from './options.js';
 import { FlowModel } from './flow-model.js';
 import { StructuredFlowModel } from './structured-flow.js';
 import { structuredOptionsSchema, type StructuredFlowOptions } from './structured-options.js';
+import { SlowFastFlowModel } from './slow-fast-flow.js';
+import { slowFastOptionsSchema, type SlowFastOptions } from './slow-fast-options.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -71,5 +73,30 @@ export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>(
       throw new RangeError(`structured-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
     }
     return new StructuredFlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+  },
+});
+
+export const slowFastFlowPlugin = defineModel<Partial<SlowFastOptions>>({
+  name: 'slow-fast-flow',
+  version: pkg.version,
+  apiVersion: API_VERSION,
+  description: 'spline flow over a few slow coordinates (φ, ψ, methyl rotors; circular splines for torsions) and a Gaussian over the fast rest given them',
+  optionsSchema: slowFastOptionsSchema,
+  create(options, context) {
+    const dimension = modelDimension(context, 'slow-fast-flow');
+    const outputMean = options.outputMean === undefined ? referenceInModelSpace(context) : undefined;
+    if (outputMean && outputMean.length !== dimension) {
+      throw new RangeError(`slow-fast-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
+    }
+    const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
+    const circular = (options.circular ?? 'auto') === 'auto' ? circularFlags(context, dimension) : undefined;
+    const names = (context.transform as { names?: readonly string[] } | undefined)?.names;
+    const model = new SlowFastFlowModel(options, {
+      dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}), ...(circular ? { circular } : {}),
+      ...(names && names.length === dimension ? { names } : {}),
+    });
+    context.log(`slow-fast-flow: slow coordinates ${model.slowIndices.map((i) => (names?.[i] ? `${i} (${names[i]})` : `${i}`)).join(', ')}; ` +
+      `${model.fastIndices.length} fast coordinates, Gaussian given the slow ones`);
+    return model;
   },
 });

@@ -1,0 +1,220 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, energyOp } from '@embedcg/core';
+import { runPluginConformance } from '@embedcg/core/testkit';
+import { SlowFastFlowModel, plugins, resolveSlowPreset, slowFastFlowPlugin } from './index.js';
+import { setupBackend } from './setup.test.util.js';
+
+before(setupBackend);
+
+/** Move every variable off its initial value, so the tests exercise the slow splines and μ, σ of the fast block. */
+function perturb(model: SlowFastFlowModel, seed: number, scale: number): void {
+  const rng = createRng(seed);
+  for (const v of model.variables()) {
+    const noise = rng.fillNormal(new Float32Array(v.size)).map((e) => scale * e) as Float32Array;
+    v.assign(tf.add(v, tf.tensor(noise, v.shape)));
+  }
+}
+
+test('slow-fast flow: logProb(draw().y) equals the draw’s logQ; encode returns the slow coordinates; decode keeps them', () => {
+  // D = 6: slow [4, 1] (1 an angle, 4 a real line), fast angle 5 with a mean near π (wrapping).
+  const model = new SlowFastFlowModel(
+    { slow: [4, 1], circular: [1, 5], layers: 3, hidden: [8], fastHidden: [8], bins: 5, bound: 3, scope: 't-sff1' },
+    { dimension: 6, seed: 2, outputMean: [0.1, 0.5, -0.3, 1.2, 0.2, 3.05], outputScales: [0.3, 1, 0.5, 0.2, 0.7, 0.2] },
+  );
+  try {
+    assert.deepEqual([model.slowIndices, model.fastIndices, model.circular], [[4, 1], [0, 2, 3, 5], [1, 5]]);
+    assert.equal(model.latentDimension, 2);
+    perturb(model, 7, 0.3);
+    const n = 400;
+    const d = model.draw(n, createRng(3));
+    const lp = model.logProb(d.y);
+    const enc = model.encode(d.y);
+    const y = d.y.arraySync(), a = d.logQ.dataSync(), b = lp.dataSync(), z = d.z!.arraySync(), e = enc.arraySync();
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-4 * Math.max(1, Math.abs(a[i]!)), `sample ${i}: logQ ${a[i]} vs logProb ${b[i]}`);
+      assert.deepEqual([z[i]![0], z[i]![1]], [y[i]![4], y[i]![1]], 'z holds the slow coordinates in slow order');
+      assert.ok(Math.abs(e[i]![0]! - y[i]![4]!) < 1e-6 && Math.abs(e[i]![1]! - y[i]![1]!) < 1e-6, `encode row ${i}`);
+      assert.ok(y[i]![1]! >= -Math.PI && y[i]![1]! < Math.PI && y[i]![5]! >= -Math.PI && y[i]![5]! < Math.PI, 'angles wrapped');
+    }
+    // Wrapped fast angle: some draws cross ±π and logProb still matches (checked above).
+    assert.ok(y.some((r) => r[5]! < 0) && y.some((r) => r[5]! > 0), 'the fast angle near π wraps both ways');
+    const dec = model.decode(d.z!).arraySync();
+    for (let i = 0; i < 5; i++) assert.ok(Math.abs(dec[i]![4]! - z[i]![0]!) < 1e-6 && Math.abs(dec[i]![1]! - z[i]![1]!) < 1e-6);
+    tf.dispose([d.y, d.logQ, d.z!, lp, enc]);
+    // Angles are read on the circle: shifting a slow or fast angle by 2π leaves log q unchanged.
+    const shifted = tf.tensor2d(y.slice(0, 8).map((r) => r.map((v, k) => (k === 1 || k === 5 ? v + 2 * Math.PI : v))));
+    const l2 = model.logProb(shifted).dataSync();
+    for (let i = 0; i < 8; i++) assert.ok(Math.abs(l2[i]! - b[i]!) < 1e-3, `2π shift, row ${i}: ${l2[i]} vs ${b[i]}`);
+    shifted.dispose();
+  } finally {
+    model.dispose();
+  }
+});
+
+/** Trapezoid/rectangle quadrature of exp(logProb) on a product grid; angles use the periodic rule. */
+function integrate(model: SlowFastFlowModel, axes: Array<{ lo: number; hi: number; N: number; periodic: boolean }>): number {
+  const D = axes.length;
+  const pts1 = axes.map((a) => {
+    const h = (a.hi - a.lo) / (a.periodic ? a.N : a.N - 1);
+    return { h, x: Array.from({ length: a.N }, (_, i) => a.lo + i * h), w: Array.from({ length: a.N }, (_, i) => (!a.periodic && (i === 0 || i === a.N - 1) ? 0.5 : 1) * h) };
+  });
+  const total = pts1.reduce((p, a) => p * a.x.length, 1);
+  const pts = new Float32Array(total * D), w = new Float64Array(total);
+  for (let idx = 0; idx < total; idx++) {
+    let r = idx, wt = 1;
+    for (let k = D - 1; k >= 0; k--) {
+      const N = pts1[k]!.x.length, j = r % N;
+      r = Math.floor(r / N);
+      pts[idx * D + k] = pts1[k]!.x[j]!;
+      wt *= pts1[k]!.w[j]!;
+    }
+    w[idx] = wt;
+  }
+  let s = 0;
+  const chunk = 50000;
+  for (let start = 0; start < total; start += chunk) {
+    const m = Math.min(chunk, total - start);
+    const p = tf.tidy(() => tf.exp(model.logProb(tf.tensor2d(pts.subarray(start * D, (start + m) * D), [m, D]))).dataSync());
+    for (let i = 0; i < m; i++) s += w[start + i]! * p[i]!;
+  }
+  return s;
+}
+
+test('slow-fast flow: the density integrates to 1 (D = 2: slow angle + fast line; D = 3: slow angle and line + fast line)', () => {
+  const m2 = new SlowFastFlowModel({ slow: [0], circular: [0], layers: 2, hidden: [8], fastHidden: [8], bins: 5, scope: 't-sff2' }, { dimension: 2, seed: 4, outputMean: [1, -0.5], outputScales: [1, 0.5] });
+  try {
+    perturb(m2, 3, 0.3);
+    const s = integrate(m2, [{ lo: -Math.PI, hi: Math.PI, N: 400, periodic: true }, { lo: -12, hi: 11, N: 801, periodic: false }]);
+    assert.ok(Math.abs(s - 1) < 3e-3, `D = 2: ∫q = ${s}`);
+  } finally {
+    m2.dispose();
+  }
+  const m3 = new SlowFastFlowModel({ slow: [2, 0], circular: [2], layers: 2, hidden: [8], fastHidden: [8], bins: 4, bound: 3, scope: 't-sff3' }, { dimension: 3, seed: 5, outputMean: [0.2, 0, -1], outputScales: [0.5, 0.4, 1] });
+  try {
+    perturb(m3, 9, 0.15);
+    const probe = m3.draw(20000, createRng(1));
+    const yp = probe.y.arraySync();
+    tf.dispose([probe.y, probe.logQ, probe.z!]);
+    const outside = yp.filter((r) => Math.abs(r[0]! - 0.2) > 5 || Math.abs(r[1]!) > 5).length;
+    assert.ok(outside < 10, `${outside} of 20000 samples fall outside the quadrature grid`);
+    const s = integrate(m3, [{ lo: -4.8, hi: 5.2, N: 121, periodic: false }, { lo: -5, hi: 5, N: 121, periodic: false }, { lo: -Math.PI, hi: Math.PI, N: 64, periodic: true }]);
+    assert.ok(Math.abs(s - 1) < 1e-2, `D = 3: ∫q = ${s}`);
+  } finally {
+    m3.dispose();
+  }
+});
+
+test("the slow-fast-flow plugin passes core's model conformance suite", async () => {
+  assert.ok(plugins.includes(slowFastFlowPlugin));
+  for (const options of [{ slow: [0, 2], circular: 'none' }, { slow: [3], circular: [3, 1], layers: 2, hidden: [8], fastHidden: [8] }, { slow: [0, 1, 2, 3, 4], circular: [0] }]) {
+    const results = await runPluginConformance(slowFastFlowPlugin, { options, context: { modelDimension: 5 }, throwOnFailure: false });
+    const failed = results.filter((r) => !r.passed);
+    assert.deepEqual(failed, [], JSON.stringify(failed));
+    assert.ok(results.length >= 3);
+  }
+});
+
+// The alanine-dipeptide torsion names of the automatic Z-matrix (indices 41–59 of 60), with bonds
+// placing the methyl hydrogens, padded by plain bonds/angles.
+const ALANINE_TORSIONS = [
+  'C:2-CA-N:2-C:1', 'C:1-CA-N:2-H:2', 'C:2-N:2-CA-CB', 'C:2-N:2-CA-HA', 'N:2-CA-C:2-N:3', 'N:3-CA-C:2-O:2', 'CA-N:2-C:1-CH3',
+  'CH3-N:2-C:1-O:1', 'N:2-CA-CB-HB1', 'HB1-CA-CB-HB2', 'HB1-CA-CB-HB3', 'CA-C:2-N:3-C:3', 'C:3-C:2-N:3-H:3', 'N:2-C:1-CH3-H1:1',
+  'H1:1-C:1-CH3-H2:1', 'H1:1-C:1-CH3-H3:1', 'C:2-N:3-C:3-H1:3', 'H1:3-N:3-C:3-H2:3', 'H1:3-N:3-C:3-H3:3',
+].map((t) => `torsion ${t}`);
+const METHYL_BONDS = ['CB-HB1', 'CB-HB2', 'CB-HB3', 'CH3-H1:1', 'CH3-H2:1', 'CH3-H3:1', 'C:3-H1:3', 'C:3-H2:3', 'C:3-H3:3', 'CA-HA'].map((b) => `bond ${b}`);
+const alanineNames = () => [...METHYL_BONDS, ...Array.from({ length: 11 }, (_, i) => `bond X${i}-Y${i}`), ...Array.from({ length: 20 }, (_, i) => `angle A-B-C${i}`), ...ALANINE_TORSIONS];
+
+test("slow presets: 'phi-psi' and 'phi-psi-methyls' from the transform's names, and a clear error without φ/ψ", () => {
+  const names = alanineNames();
+  assert.equal(names.length, 60);
+  assert.deepEqual(resolveSlowPreset('phi-psi', names), [41, 45]);
+  assert.deepEqual(resolveSlowPreset('phi-psi-methyls', names), [41, 45, 49, 54, 57]);
+  assert.throws(() => resolveSlowPreset('phi-psi', ['bond A-B', 'torsion N:2-CA-C:2-N:3']), /no torsion coordinate for φ \(C–N–CA–C\)/);
+  assert.throws(() => resolveSlowPreset('phi-psi', ['torsion A-B-C-D']), /φ \(C–N–CA–C\) and ψ \(N–CA–C–N\)/);
+  assert.throws(() => resolveSlowPreset('phi-psi', undefined), /needs a transform that names its coordinates/);
+});
+
+test("the slow-fast-flow plugin wires 'phi-psi', circular 'auto' and scaleByKind to the transform; metadata rebuilds the model", () => {
+  const names = alanineNames();
+  const circular = Uint8Array.from(names, (n) => (n.startsWith('torsion') ? 1 : 0));
+  const transform = { name: 'internal-coordinates', inputDimension: 60, names, circular } as never;
+  const logs: string[] = [];
+  const ctx = { configDir: '.', seed: 1, log: (m: string) => logs.push(m), transform, modelDimension: 60 };
+  const model = slowFastFlowPlugin.create({ slow: 'phi-psi', layers: 1, hidden: [4], fastHidden: [4], scaleByKind: { bond: 0.004, angle: 0.04, torsion: 0.15 }, scope: 't-sff-plugin' }, ctx) as SlowFastFlowModel;
+  let again: SlowFastFlowModel | undefined;
+  try {
+    assert.deepEqual(model.slowIndices, [41, 45]);
+    assert.equal(model.circular.length, 19);
+    assert.equal(model.outputScales[0], 0.004);
+    assert.equal(model.outputScales[59], 0.15);
+    assert.ok(logs.some((l) => l.includes('41 (torsion C:2-CA-N:2-C:1)')), logs.join('\n'));
+    assert.ok(model.variables().every((v) => v.name.startsWith('t-sff-plugin/slow/') || v.name.startsWith('t-sff-plugin/fast/')));
+    const meta = model.metadata();
+    assert.deepEqual([meta.plugin, meta.dimension, meta.latentDimension], ['slow-fast-flow', 60, 2]);
+    // Rebuild from the metadata alone (no transform): same slow block, circular set and scales; same draws with the same weights.
+    const opts = { ...(meta.options as Record<string, unknown>), scope: 't-sff-plugin2' };
+    again = slowFastFlowPlugin.create(opts, { configDir: '.', seed: 1, log: () => {}, modelDimension: 60 }) as SlowFastFlowModel;
+    assert.deepEqual([again.slowIndices, again.circular, Array.from(again.outputScales)], [model.slowIndices, model.circular, Array.from(model.outputScales)]);
+    const a = model.draw(4, createRng(5)), b = again.draw(4, createRng(5));
+    assert.deepEqual(Array.from(a.y.dataSync()), Array.from(b.y.dataSync()));
+    tf.dispose([a.y, a.logQ, a.z!, b.y, b.logQ, b.z!]);
+    const noPhi = { name: 'internal-coordinates', inputDimension: 3, names: ['bond A-B', 'angle A-B-C', 'torsion A-B-C-D'], circular: Uint8Array.from([0, 0, 1]) } as never;
+    assert.throws(() => slowFastFlowPlugin.create({ slow: 'phi-psi', scope: 't-sff-none' }, { ...ctx, transform: noPhi, modelDimension: 3 }), /option slow 'phi-psi'.*no torsion coordinate for φ/);
+    assert.throws(() => slowFastFlowPlugin.create({ slow: [0], scope: 't-sff-none' }, { configDir: '.', seed: 1, log: () => {}, modelDimension: 3 }), /circular 'auto' needs a transform/);
+  } finally {
+    model.dispose();
+    again?.dispose();
+  }
+});
+
+test('slow-fast flow: a short reverse-KL fit to a correlated target on (angle, line) lowers the loss', () => {
+  // U(θ, x) = −2 cos θ + (x − 0.8 sin θ)² / (2 · 0.3²) (β = 1): a von Mises slow angle and a fast
+  // Gaussian whose mean follows it. The model starts uniform in θ and N(0, 1) in x.
+  const model = new SlowFastFlowModel({ slow: [0], circular: [0], layers: 2, hidden: [16], fastHidden: [16], bins: 6, scope: 't-sff-fit' }, { dimension: 2, seed: 3 });
+  const loss = (n: number, seed: number) => tf.tidy(() => {
+    const d = model.draw(n, createRng(seed));
+    const [th, x] = tf.split(d.y, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const U = tf.add(tf.mul(tf.cos(th), -2), tf.div(tf.square(tf.sub(x, tf.mul(tf.sin(th), 0.8))), 2 * 0.09));
+    return tf.mean(tf.add(d.logQ, tf.reshape(U, [n]))) as tf.Scalar;
+  });
+  try {
+    const before = loss(4000, 100).dataSync()[0]!;
+    const opt = tf.train.adam(2e-2);
+    const rng = createRng(8);
+    for (let step = 0; step < 150; step++) {
+      // Energies and forces from the analytic target on a first draw, then the same batch redrawn
+      // (same RNG state) under the gradient tape, through energyOp, as core's trainer does.
+      const snap = rng.getState();
+      const pre = model.draw(128, rng);
+      const y = pre.y.dataSync();
+      tf.dispose([pre.y, pre.logQ, pre.z!]);
+      rng.setState(snap);
+      const E = new Float32Array(128), F = new Float32Array(256);
+      for (let i = 0; i < 128; i++) {
+        const th = y[2 * i]!, x = y[2 * i + 1]!, r = x - 0.8 * Math.sin(th);
+        E[i] = -2 * Math.cos(th) + r * r / 0.18;
+        F[2 * i] = -(2 * Math.sin(th) - (r / 0.09) * 0.8 * Math.cos(th));
+        F[2 * i + 1] = -(r / 0.09);
+      }
+      const Et = tf.tensor1d(E), Ft = tf.tensor2d(F, [128, 2]);
+      const cost = opt.minimize(() => {
+        const d = model.draw(128, rng);
+        return tf.mean(tf.add(d.logQ, energyOp(d.y, Et, Ft))) as tf.Scalar;
+      }, true, model.variables());
+      tf.dispose([Et, Ft]);
+      assert.ok(Number.isFinite(cost!.dataSync()[0]!), `loss not finite at step ${step}`);
+      cost!.dispose();
+    }
+    opt.dispose();
+    const after = loss(4000, 101).dataSync()[0]!;
+    // Exact: −log Z = −log(2π I₀(2) · √(2π) · 0.3) ≈ −2.972.
+    const logZ = Math.log(2 * Math.PI * 2.2795853 * Math.sqrt(2 * Math.PI) * 0.3);
+    assert.ok(after < before - 1, `loss ${before} → ${after}`);
+    assert.ok(after + logZ < 0.15, `KL after training ${after + logZ} nats (before ${before + logZ})`);
+    console.log(`# slow-fast fit: KL ${(before + logZ).toFixed(3)} → ${(after + logZ).toFixed(3)} nats`);
+  } finally {
+    model.dispose();
+  }
+});

@@ -1,0 +1,270 @@
+/**
+ * The slow/fast flow (science.md §4, P2's structured latent in internal coordinates): a coupling
+ * flow over the few slow coordinates s (φ, ψ, the methyl rotors), and a Gaussian over the fast
+ * rest given them, in standardised units around a reference structure:
+ *
+ *   s ~ q_slow (a FlowModel over the d slow coordinates: uniform base and circular splines for angles)
+ *   u | s ~ N(μ(φ(s)), diag exp(2 σ(φ(s)))),   y_fast = m_fast + scale ⊙ u   (wrapped for angles)
+ *   log q(y) = log q_slow(s) + log N(u; μ, e^{2σ}) − Σ log scale_fast                     (exact)
+ *
+ * φ(s) are the features the fast MLP sees: (cos, sin) of circular slow coordinates, standardised
+ * values of the others. The CVs are the slow coordinates themselves (`encode`), and `decode` puts
+ * the fast coordinates at their conditional mean. Columns are split and merged by products with
+ * constant 0/1 matrices (columns.ts), which differentiate on every backend.
+ *
+ * The fast MLP's last layer starts at 0, so a fresh model is the slow flow (the identity) times
+ * N(m_fast, scale²).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRng, modelVector } from '@embedcg/core';
+import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
+import { Mlp } from './dense.js';
+import { FlowModel, LOG_2PI, circularIndices } from './flow-model.js';
+import { select, selection, type Selection } from './columns.js';
+import { wrapAngle } from './circular-spline.js';
+import { blend } from './spline.js';
+import { resolveSlowFastOptions, resolveSlowPreset, type SlowFastOptions, type SlowPreset } from './slow-fast-options.js';
+
+export interface SlowFastContext {
+  dimension: number;
+  seed: number;
+  /** Reference configuration (length D); `options.outputMean` wins. */
+  outputMean?: ArrayLike<number>;
+  /** Per-dimension scales (length D); `options.outputScales` wins. */
+  outputScales?: ArrayLike<number>;
+  /** Circular flags of the transform (length D), for `circular: 'auto'`. */
+  circular?: ArrayLike<number>;
+  /** Coordinate names of the transform, for the `slow` presets. */
+  names?: readonly string[];
+}
+
+const WEIGHT_SEED_SALT = 0x5f1a57f0;
+
+export class SlowFastFlowModel implements Model {
+  readonly name = 'slow-fast-flow';
+  readonly dimension: number;
+  readonly latentDimension: number;
+  readonly exactDensity = true;
+  readonly options: Readonly<SlowFastOptions>;
+  /** Model-space indices of the slow coordinates, in CV order. */
+  readonly slowIndices: readonly number[];
+  /** Model-space indices of the fast coordinates, ascending. */
+  readonly fastIndices: readonly number[];
+  /** Model-space indices of all circular coordinates, ascending. */
+  readonly circular: readonly number[];
+  readonly outputMean: Float64Array;
+  readonly outputScales: Float64Array;
+
+  private readonly slow: FlowModel;
+  private readonly fast: Mlp | undefined;
+  private readonly pickSlow: Selection;
+  private readonly pickFast: Selection | undefined;
+  /** Slow block (1 × d): 1 on circular, the reference and the scales. */
+  private readonly slowCirc: tf.Tensor2D;
+  private readonly slowMean: tf.Tensor2D;
+  private readonly slowScale: tf.Tensor2D;
+  /** Fast block (1 × f): reference, scales, circular mask (undefined without fast angles). */
+  private readonly fastMean: tf.Tensor2D | undefined;
+  private readonly fastScale: tf.Tensor2D | undefined;
+  private readonly fastCirc: tf.Tensor2D | undefined;
+  private readonly fastLogScaleSum: number;
+  /** Columns of the slow block that are angles / real lines: undefined = all of them, null = none. */
+  private readonly featCirc: Selection | undefined | null;
+  private readonly featLine: Selection | undefined | null;
+  private disposed = false;
+
+  constructor(options: Partial<SlowFastOptions>, context: SlowFastContext) {
+    const D = context.dimension;
+    const o = resolveSlowFastOptions(options, D);
+    this.dimension = D;
+    const slow = typeof o.slow === 'string' ? resolveSlowPreset(o.slow as SlowPreset, context.names) : o.slow;
+    for (const i of slow) if (!(Number.isInteger(i) && i >= 0 && i < D)) throw new RangeError(`slow-fast-flow model: slow coordinate ${i} is not a model-space index in [0, ${D - 1}]`);
+    if (new Set(slow).size !== slow.length) throw new RangeError(`slow-fast-flow model: the slow coordinates ${JSON.stringify(slow)} repeat an index`);
+    this.slowIndices = Object.freeze([...slow]);
+    const isSlow = new Set(slow);
+    this.fastIndices = Object.freeze([...Array(D).keys()].filter((i) => !isSlow.has(i)));
+    const d = slow.length, f = D - d;
+    this.latentDimension = d;
+    if (o.circular === 'auto' && context.circular === undefined) {
+      throw new RangeError("slow-fast-flow model: option circular 'auto' needs a transform that flags its circular coordinates (the internal-coordinates transform); " +
+        "this run has none. Use circular: 'none', or list the angle indices.");
+    }
+    this.circular = Object.freeze(circularIndices(o.circular, context.circular, D));
+    const isCirc = new Uint8Array(D);
+    for (const i of this.circular) isCirc[i] = 1;
+    this.outputMean = o.outputMean !== undefined || context.outputMean !== undefined
+      ? modelVector((o.outputMean ?? context.outputMean)!, D, 'slow-fast-flow model: outputMean') : new Float64Array(D);
+    const perDim = o.outputScales ?? context.outputScales;
+    this.outputScales = perDim !== undefined ? modelVector(perDim, D, 'slow-fast-flow model: outputScales') : new Float64Array(D).fill(o.outputScale);
+    const bad = this.outputScales.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`slow-fast-flow model: outputScales[${bad}] must be a positive number, got ${this.outputScales[bad]}`);
+    const resolved: SlowFastOptions = { ...o, slow: [...slow], circular: [...this.circular], outputMean: Array.from(this.outputMean), outputScales: Array.from(this.outputScales) };
+    delete resolved.scaleByKind;
+    this.options = Object.freeze(resolved);
+
+    const at = (v: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => v[i]!);
+    const slowCircRel = slow.map((i, k) => (isCirc[i] ? k : -1)).filter((k) => k >= 0);
+    const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
+    this.slow = new FlowModel(
+      {
+        coupling: 'spline', layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound,
+        circular: slowCircRel, outputMean: at(this.outputMean, slow), outputScales: at(this.outputScales, slow), scope: `${o.scope}/slow`,
+      },
+      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
+    );
+    const C = slowCircRel.length;
+    const slowLineRel = [...Array(d).keys()].filter((k) => !isCirc[slow[k]!]);
+    this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel);
+    this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
+    try {
+      this.fast = f > 0 ? new Mlp(`${o.scope}/fast/net`, rng, 2 * C + (d - C), o.fastHidden, 2 * f, o.activation, 0) : undefined;
+    } catch (e) {
+      this.slow.dispose();
+      throw e;
+    }
+    const row = (v: number[]) => tf.tensor2d(Float32Array.from(v), [1, v.length]);
+    this.pickSlow = selection(D, slow);
+    this.slowCirc = row(slow.map((i) => isCirc[i]!));
+    this.slowMean = row(at(this.outputMean, slow));
+    this.slowScale = row(at(this.outputScales, slow));
+    const fast = this.fastIndices;
+    this.fastLogScaleSum = fast.reduce((s, i) => s + Math.log(this.outputScales[i]!), 0);
+    if (f > 0) {
+      this.pickFast = selection(D, fast);
+      this.fastMean = row(at(this.outputMean, fast));
+      this.fastScale = row(at(this.outputScales, fast));
+      if (fast.some((i) => isCirc[i])) this.fastCirc = row(fast.map((i) => isCirc[i]!));
+    }
+  }
+
+  /**
+   * Draw n samples (reparameterised). Random numbers from `rng`: the slow flow's draws (see
+   * FlowModel.draw, for d coordinates), then n × f standard normals for the fast coordinates.
+   */
+  draw(n: number, rng: Rng): ModelDraw {
+    this.checkLive();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`slow-fast-flow model: draw needs a positive integer sample count, got ${n}`);
+    const f = this.fastIndices.length;
+    return tf.tidy(() => {
+      const s = this.slow.draw(n, rng);
+      if (!this.fast) return { y: this.merge(s.y, undefined), logQ: s.logQ, z: s.y };
+      const eps = rng.fillNormal(new Float32Array(n * f)) as Float32Array;
+      const base = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let q = 0;
+        for (let k = 0; k < f; k++) q += eps[i * f + k]! ** 2;
+        base[i] = -0.5 * q - 0.5 * f * LOG_2PI - this.fastLogScaleSum;
+      }
+      const { mu, logSigma } = this.fastParts(s.y);
+      const u = tf.add(mu, tf.mul(tf.exp(logSigma), tf.tensor2d(eps, [n, f]))) as tf.Tensor2D;
+      const logQ = tf.sub(tf.add(s.logQ, tf.tensor1d(base)), tf.sum(logSigma, 1)) as tf.Tensor1D;
+      return { y: this.merge(s.y, this.fastOutput(u)), logQ, z: s.y };
+    });
+  }
+
+  /** Exact log q(y) of given configurations (n × D); angles are read on the circle. */
+  logProb(y: tf.Tensor2D): tf.Tensor1D {
+    this.checkShape('logProb', y);
+    return tf.tidy(() => {
+      const ys = select(y, this.pickSlow.m, this.pickSlow.t);
+      let lp = this.slow.logProb(ys);
+      if (!this.fast) return lp;
+      const f = this.fastIndices.length;
+      let du = tf.sub(select(y, this.pickFast!.m, this.pickFast!.t), this.fastMean!) as tf.Tensor2D;
+      if (this.fastCirc) du = blend(this.fastCirc, wrapAngle(du), du);
+      const u = tf.div(du, this.fastScale!);
+      const { mu, logSigma } = this.fastParts(this.wrapSlow(ys));
+      const e = tf.mul(tf.sub(u, mu), tf.exp(tf.neg(logSigma)));
+      const logN = tf.sub(tf.mul(tf.sum(tf.square(e), 1), -0.5), tf.add(tf.sum(logSigma, 1), 0.5 * f * LOG_2PI + this.fastLogScaleSum));
+      lp = tf.add(lp, logN) as tf.Tensor1D;
+      return lp;
+    });
+  }
+
+  /** The CVs: the slow coordinates of y (n × d), angles wrapped to [−π, π). */
+  encode(y: tf.Tensor2D): tf.Tensor2D {
+    this.checkShape('encode', y);
+    return tf.tidy(() => this.wrapSlow(select(y, this.pickSlow.m, this.pickSlow.t)));
+  }
+
+  /** Configurations with slow coordinates z (n × d) and the fast ones at their conditional mean. */
+  decode(z: tf.Tensor2D): tf.Tensor2D {
+    this.checkLive();
+    if (z.rank !== 2 || z.shape[1] !== this.latentDimension) throw new RangeError(`slow-fast-flow model: decode expects an n × ${this.latentDimension} tensor, got shape [${z.shape.join(', ')}]`);
+    return tf.tidy(() => {
+      const s = this.wrapSlow(z);
+      return this.merge(s, this.fast ? this.fastOutput(this.fastParts(s).mu) : undefined);
+    });
+  }
+
+  variables(): tf.Variable[] {
+    this.checkLive();
+    return [...this.slow.variables(), ...(this.fast?.variables() ?? [])];
+  }
+
+  /** The resolved options (slow indices, circular indices, mean and scales), enough to rebuild the model without a transform. */
+  metadata(): ModelMetadata {
+    const o = this.options;
+    return {
+      plugin: 'slow-fast-flow', dimension: this.dimension, latentDimension: this.latentDimension, exactDensity: true,
+      options: {
+        ...o, slow: [...this.slowIndices], circular: [...this.circular], hidden: [...o.hidden], fastHidden: [...o.fastHidden],
+        outputMean: Array.from(this.outputMean), outputScales: Array.from(this.outputScales),
+      },
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.slow.dispose();
+    this.fast?.dispose();
+    tf.dispose([this.pickSlow.m, this.pickSlow.t, this.slowCirc, this.slowMean, this.slowScale]);
+    for (const sel of [this.pickFast, this.featCirc, this.featLine]) if (sel) tf.dispose([sel.m, sel.t]);
+    tf.dispose([this.fastMean, this.fastScale, this.fastCirc].filter((t): t is tf.Tensor2D => t !== undefined));
+  }
+
+  /** Features of the slow coordinates for the fast MLP: (cos, sin) of angles, standardised values otherwise. */
+  private features(s: tf.Tensor2D): tf.Tensor2D {
+    const parts: tf.Tensor2D[] = [];
+    if (this.featCirc !== null) {
+      const c = this.featCirc ? select(s, this.featCirc.m, this.featCirc.t) : s;
+      parts.push(tf.cos(c), tf.sin(c));
+    }
+    if (this.featLine !== null) {
+      const std = tf.div(tf.sub(s, this.slowMean), this.slowScale) as tf.Tensor2D;
+      parts.push(this.featLine ? select(std, this.featLine.m, this.featLine.t) : std);
+    }
+    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1) as tf.Tensor2D;
+  }
+
+  private fastParts(s: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D } {
+    const n = s.shape[0], f = this.fastIndices.length;
+    const out = this.fast!.apply(this.features(s));
+    return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D };
+  }
+
+  /** y_fast = m + scale ⊙ u, angles wrapped. */
+  private fastOutput(u: tf.Tensor2D): tf.Tensor2D {
+    const y = tf.add(this.fastMean!, tf.mul(this.fastScale!, u)) as tf.Tensor2D;
+    return this.fastCirc ? blend(this.fastCirc, wrapAngle(y), y) : y;
+  }
+
+  private wrapSlow(s: tf.Tensor2D): tf.Tensor2D {
+    return blend(this.slowCirc, wrapAngle(s), s);
+  }
+
+  private merge(slow: tf.Tensor2D, fast: tf.Tensor2D | undefined): tf.Tensor2D {
+    const y = select(slow, this.pickSlow.t, this.pickSlow.m);
+    return fast ? tf.add(y, select(fast, this.pickFast!.t, this.pickFast!.m)) as tf.Tensor2D : y;
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error('slow-fast-flow model: used after dispose()');
+  }
+
+  private checkShape(method: string, t: tf.Tensor): void {
+    this.checkLive();
+    if (t.rank !== 2 || t.shape[1] !== this.dimension) throw new RangeError(`slow-fast-flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Options of the `slow-fast-flow` model: a coupling flow over a few slow coordinates (φ, ψ, …) and
+ * a conditional Gaussian over the rest, in model space (internal coordinates). Also the presets
+ * that name the slow coordinates from the transform's coordinate names.
+ */
+import { modelVector, type JSONSchema } from '@embedcg/core';
+import { ACTIVATIONS, type Activation } from './dense.js';
+import { optionsSchema as flowSchema, type CircularSpec } from './options.js';
+
+/** Presets resolved from the transform's names: the backbone torsions, optionally with the methyl rotors. */
+export const SLOW_PRESETS = ['phi-psi', 'phi-psi-methyls'] as const;
+export type SlowPreset = (typeof SLOW_PRESETS)[number];
+
+export interface SlowFastOptions {
+  /**
+   * Model-space indices of the slow coordinates (the CVs, in this order), or a preset read from the
+   * internal-coordinates transform's names: 'phi-psi' (the backbone torsions φ = C–N–CA–C and
+   * ψ = N–CA–C–N), 'phi-psi-methyls' (those and the rotor torsion of every CH3 group).
+   */
+  slow: number[] | SlowPreset;
+  /**
+   * Angles on the circle: 'auto' (default) the transform's circular flags, 'none', or model-space
+   * indices. Slow circular coordinates get a uniform base and circular splines; fast circular ones
+   * are Gaussians wrapped onto [−π, π) (their density ignores the mass beyond ±π, negligible for
+   * scales ≪ π).
+   */
+  circular: CircularSpec;
+  /** Coupling layers of the slow flow. */
+  layers: number;
+  /** Conditioner widths of the slow flow. */
+  hidden: number[];
+  activation: Activation;
+  /** Spline bins of the slow flow. */
+  bins: number;
+  /** Spline interval half-width of the slow flow (non-circular slow coordinates, base units). */
+  bound: number;
+  /** Hidden widths of the MLP slow features → (μ, log σ) of the fast coordinates. */
+  fastHidden: number[];
+  /** Reference configuration (length D); default: the force field's initial positions in model space. */
+  outputMean?: number[];
+  /** y = outputMean + outputScale · u for the non-circular coordinates. */
+  outputScale: number;
+  /** Per-dimension scales (length D) instead of `outputScale`. */
+  outputScales?: number[];
+  /** With the internal-coordinates transform: scales by coordinate kind (nm, rad, rad). */
+  scaleByKind?: { bond: number; angle: number; torsion: number };
+  /** Prefix of the variable names: `<scope>/slow/…`, `<scope>/fast/…`. */
+  scope: string;
+}
+
+export const SLOW_FAST_DEFAULTS: Readonly<SlowFastOptions> = Object.freeze({
+  slow: 'phi-psi',
+  circular: 'auto',
+  layers: 6,
+  hidden: [64, 64],
+  activation: 'tanh',
+  bins: 8,
+  bound: 5,
+  fastHidden: [64, 64],
+  outputScale: 1,
+  scope: 'sfflow',
+} as SlowFastOptions);
+
+const fp = (flowSchema as { properties: Record<string, Record<string, unknown>> }).properties;
+
+export const slowFastOptionsSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    slow: {
+      default: SLOW_FAST_DEFAULTS.slow,
+      description: "slow coordinates (the CVs): model-space indices, or 'phi-psi' / 'phi-psi-methyls' from the internal-coordinates transform's names",
+      oneOf: [{ type: 'string', enum: [...SLOW_PRESETS] }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true }],
+    },
+    circular: { ...fp.circular, default: SLOW_FAST_DEFAULTS.circular },
+    layers: { ...fp.layers, default: SLOW_FAST_DEFAULTS.layers, description: 'coupling layers of the slow flow' },
+    hidden: { ...fp.hidden, default: [...SLOW_FAST_DEFAULTS.hidden], description: 'conditioner widths of the slow flow' },
+    activation: { type: 'string', enum: [...ACTIVATIONS], default: SLOW_FAST_DEFAULTS.activation },
+    bins: { ...fp.bins, default: SLOW_FAST_DEFAULTS.bins },
+    bound: { ...fp.bound, default: SLOW_FAST_DEFAULTS.bound },
+    fastHidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...SLOW_FAST_DEFAULTS.fastHidden], description: 'hidden widths of slow features → (μ, log σ) of the fast coordinates' },
+    outputMean: fp.outputMean,
+    outputScale: { ...fp.outputScale, default: SLOW_FAST_DEFAULTS.outputScale },
+    outputScales: fp.outputScales,
+    scaleByKind: fp.scaleByKind,
+    scope: { ...fp.scope, default: SLOW_FAST_DEFAULTS.scope },
+  },
+};
+
+/** Fill defaults and check what a JSON Schema cannot (programmatic callers skip ajv). */
+export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimension: number): SlowFastOptions {
+  const o: SlowFastOptions = {
+    ...SLOW_FAST_DEFAULTS,
+    hidden: [...SLOW_FAST_DEFAULTS.hidden],
+    fastHidden: [...SLOW_FAST_DEFAULTS.fastHidden],
+    ...(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<SlowFastOptions>),
+  };
+  const fail = (field: string, problem: string): never => {
+    throw new RangeError(`slow-fast-flow model: option ${field} ${problem}`);
+  };
+  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
+  if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
+  for (const f of ['hidden', 'fastHidden'] as const) if (!Array.isArray(o[f]) || !o[f].every(posInt)) fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
+  if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
+  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
+  for (const f of ['bound', 'outputScale'] as const) if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
+  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope)) fail('scope', `must be a name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
+  const indexList = (field: string, v: unknown): number[] => {
+    if (!Array.isArray(v)) return fail(field, `must be a list of model-space indices, got ${JSON.stringify(v)}`);
+    const seen = new Set<number>();
+    for (const i of v) {
+      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail(field, `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
+      if (seen.has(i)) fail(field, `lists index ${i} twice`);
+      seen.add(i);
+    }
+    return [...v] as number[];
+  };
+  if (!SLOW_PRESETS.includes(o.slow as SlowPreset)) {
+    o.slow = indexList('slow', o.slow);
+    if (o.slow.length === 0) fail('slow', 'must list at least one coordinate');
+  }
+  if (o.circular !== 'auto' && o.circular !== 'none') o.circular = indexList('circular', o.circular).sort((a, b) => a - b);
+  if (o.outputMean !== undefined) modelVector(o.outputMean, dimension, 'slow-fast-flow model: option outputMean');
+  if (o.outputScales !== undefined) {
+    const s = modelVector(o.outputScales, dimension, 'slow-fast-flow model: option outputScales');
+    const bad = s.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+    if (bad >= 0) fail('outputScales', `[${bad}] must be a positive number, got ${s[bad]}`);
+  }
+  return o;
+}
+
+const strip = (label: string) => label.replace(/:\d+$/, '');
+
+/**
+ * The slow coordinates a preset names, from the internal-coordinates transform's names
+ * ("torsion C:2-CA-N:2-C:1"; residue numbers are dropped when matching): φ = C–N–CA–C and
+ * ψ = N–CA–C–N in either direction, and with 'phi-psi-methyls' the rotor torsion of every methyl
+ * carbon (a carbon three hydrogens are bonded to): the torsion that places its first hydrogen,
+ * i.e. whose first atom is not a hydrogen. Throws, naming what is missing, when φ or ψ is absent.
+ */
+export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] | undefined): number[] {
+  if (!names) {
+    throw new RangeError(`slow-fast-flow model: option slow '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
+      'this run has none. List the slow coordinates as model-space indices instead.');
+  }
+  const torsions = names.map((n, i) => ({ i, atoms: n.startsWith('torsion ') ? n.slice(8).split('-') : [] })).filter((t) => t.atoms.length === 4);
+  const matches = (atoms: string[], pattern: string[]) => {
+    const a = atoms.map(strip);
+    return a.every((x, k) => x === pattern[k]) || a.every((x, k) => x === pattern[3 - k]);
+  };
+  const phi = torsions.filter((t) => matches(t.atoms, ['C', 'N', 'CA', 'C'])).map((t) => t.i);
+  const psi = torsions.filter((t) => matches(t.atoms, ['N', 'CA', 'C', 'N'])).map((t) => t.i);
+  if (phi.length === 0 || psi.length === 0) {
+    const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : ''].filter(Boolean).join(' and ');
+    throw new RangeError(`slow-fast-flow model: option slow '${preset}': the transform has no torsion coordinate for ${missing} ` +
+      `among its ${torsions.length} torsions (atom names C, N, CA as in PDB backbones); list the slow coordinates as model-space indices instead.`);
+  }
+  const out = [...phi, ...psi];
+  if (preset === 'phi-psi-methyls') {
+    const isH = (label: string) => /^H/i.test(strip(label));
+    const isC = (label: string) => /^C/i.test(strip(label));
+    const hydrogens = new Map<string, number>();
+    for (const n of names) {
+      if (!n.startsWith('bond ')) continue;
+      const [a, b] = n.slice(5).split('-') as [string, string];
+      if (isC(a) && isH(b)) hydrogens.set(a, (hydrogens.get(a) ?? 0) + 1);
+      if (isH(a) && isC(b)) hydrogens.set(b, (hydrogens.get(b) ?? 0) + 1);
+    }
+    for (const t of torsions) {
+      const [l, , j, i] = t.atoms as [string, string, string, string];
+      if (hydrogens.get(j) === 3 && isH(i) && !isH(l)) out.push(t.i);
+    }
+  }
+  return out;
+}
