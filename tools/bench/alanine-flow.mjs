@@ -6,6 +6,8 @@
 //                                 [--config alanine-flow-circular.config.json --name alanine-flow-circular]
 // The circular variant treats φ, ψ and the three methyl rotors as angles on the circle (uniform
 // base, circular splines); its indices are those of the automatic Z-matrix of the shared prmtop.
+// --config alanine-slowfast.config.json --name alanine-slowfast: the slow-fast-flow model (a spline
+// flow over φ, ψ and the methyl rotors, a conditional Gaussian over the other 55 coordinates).
 import { molecularMetrics } from '@embedcg/core';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';
