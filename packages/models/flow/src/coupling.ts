@@ -28,6 +28,8 @@ export interface CouplingSpec {
   circular?: readonly number[];
   /** Shape of the circular splines (default: `spline`'s bins and minima). */
   circularSpline?: CircularSplineShape;
+  /** Width of an extra conditioning input (a conditional flow's context), 0 by default. */
+  contextDimension?: number;
 }
 
 
@@ -64,7 +66,7 @@ export class CouplingLayer {
     this.circularShape = spec.circularSpline ?? { bins: spec.spline.bins, minBin: spec.spline.minBin, minDerivative: spec.spline.minDerivative };
     this.perCoordinateC = circularSplineParameterCount(this.circularShape.bins);
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.
-    const fanIn = Math.max(1, cdN.length + 2 * cdC.length);
+    const fanIn = Math.max(1, cdN.length + 2 * cdC.length + (spec.contextDimension ?? 0));
     const fanOut = trN.length * this.perCoordinate + trC.length * this.perCoordinateC;
     this.conditioner = new Mlp(spec.name, rng, fanIn, spec.hidden, fanOut, spec.activation, spec.finalLayerScale);
     this.pickCond = selection(D, cdN);
@@ -73,11 +75,11 @@ export class CouplingLayer {
     this.pickTransC = trC.length > 0 ? selection(D, trC) : undefined;
   }
 
-  private split(x: tf.Tensor2D): { c: tf.Tensor2D; cc: tf.Tensor2D | undefined; t: tf.Tensor2D; tc: tf.Tensor2D | undefined; params: tf.Tensor3D | undefined; paramsC: tf.Tensor3D | undefined } {
+  private split(x: tf.Tensor2D, context?: tf.Tensor2D): { c: tf.Tensor2D; cc: tf.Tensor2D | undefined; t: tf.Tensor2D; tc: tf.Tensor2D | undefined; params: tf.Tensor3D | undefined; paramsC: tf.Tensor3D | undefined } {
     const n = x.shape[0];
     const c = this.condCount > 0 ? select(x, this.pickCond.m, this.pickCond.t) : undefined;
     const cc = this.pickCondC ? select(x, this.pickCondC.m, this.pickCondC.t) : undefined;
-    const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : [])];
+    const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : []), ...(context ? [context] : [])];
     const input = features.length === 0 ? tf.ones([n, 1]) as tf.Tensor2D : features.length === 1 ? features[0]! : tf.concat(features, 1) as tf.Tensor2D;
     const out = this.conditioner.apply(input);
     const t = select(x, this.pickTrans.m, this.pickTrans.t);
@@ -94,6 +96,12 @@ export class CouplingLayer {
     return { c: c ?? (tf.zeros([n, 0]) as tf.Tensor2D), cc, t, tc, params, paramsC };
   }
 
+  private checkContext(context: tf.Tensor2D | undefined): void {
+    const want = this.spec.contextDimension ?? 0;
+    const got = context ? context.shape[1] : 0;
+    if (got !== want) throw new RangeError(`coupling layer ${this.spec.name}: expects a context of width ${want}, got ${got}`);
+  }
+
   private join(c: tf.Tensor2D, cc: tf.Tensor2D | undefined, t: tf.Tensor2D, tc: tf.Tensor2D | undefined): tf.Tensor2D {
     let out = this.transCount > 0 ? select(t, this.pickTrans.t, this.pickTrans.m) : undefined;
     const add = (part: tf.Tensor2D) => { out = out ? tf.add(out, part) as tf.Tensor2D : part; };
@@ -105,8 +113,9 @@ export class CouplingLayer {
 
 
   /** y = f(x) and log|det ∂y/∂x| per row. */
-  forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { c, cc, t, tc, params, paramsC } = this.split(x);
+  forward(x: tf.Tensor2D, context?: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+    this.checkContext(context);
+    const { c, cc, t, tc, params, paramsC } = this.split(x, context);
     let yt: tf.Tensor2D;
     let logDet: tf.Tensor1D;
     if (this.transCount === 0) {
@@ -131,8 +140,9 @@ export class CouplingLayer {
   }
 
   /** x = f⁻¹(y) and log|det ∂x/∂y| per row (the conditioning half is unchanged, so it is exact). */
-  inverse(y: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { c, cc, t, tc, params, paramsC } = this.split(y);
+  inverse(y: tf.Tensor2D, context?: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    this.checkContext(context);
+    const { c, cc, t, tc, params, paramsC } = this.split(y, context);
     let xt: tf.Tensor2D;
     let logDet: tf.Tensor1D;
     if (this.transCount === 0) {

@@ -106,6 +106,33 @@ test('slow-fast flow: the density integrates to 1 (D = 2: slow angle + fast line
   }
 });
 
+test('slow-fast flow with fastLayers: couplings over the fast block keep log q exact (logProb = logQ, ∫q = 1) and start as the identity', () => {
+  const opts = { slow: [0], circular: [0], layers: 2, hidden: [8], fastHidden: [8], bins: 4, bound: 3 };
+  const ctx = { dimension: 3, seed: 6, outputMean: [0.3, 0.1, -0.4], outputScales: [1, 0.5, 0.8] };
+  const plain = new SlowFastFlowModel({ ...opts, scope: 't-sffl0' }, ctx);
+  const m = new SlowFastFlowModel({ ...opts, fastLayers: 2, scope: 't-sffl2' }, ctx);
+  try {
+    // Zero-initialised couplings: the same draw as without them (the extra variables come last).
+    const a = plain.draw(50, createRng(2)), b = m.draw(50, createRng(2));
+    const [ya, yb, la, lb] = [a.y.dataSync(), b.y.dataSync(), a.logQ.dataSync(), b.logQ.dataSync()];
+    for (let i = 0; i < ya.length; i++) assert.ok(Math.abs(ya[i]! - yb[i]!) < 1e-6, `identity start, y[${i}]`);
+    for (let i = 0; i < la.length; i++) assert.ok(Math.abs(la[i]! - lb[i]!) < 1e-4, `identity start, logQ[${i}]`);
+    tf.dispose([a.y, a.logQ, a.z!, b.y, b.logQ, b.z!]);
+    assert.equal(m.variables().length, plain.variables().length + 2 * 2 * 2, 'two couplings, each a 1-hidden-layer MLP (2 kernels + 2 biases)');
+    perturb(m, 11, 0.3);
+    const d = m.draw(300, createRng(4));
+    const lp = m.logProb(d.y);
+    const [q, p] = [d.logQ.dataSync(), lp.dataSync()];
+    for (let i = 0; i < q.length; i++) assert.ok(Math.abs(q[i]! - p[i]!) <= 1e-4 * Math.max(1, Math.abs(q[i]!)), `sample ${i}: logQ ${q[i]} vs logProb ${p[i]}`);
+    tf.dispose([d.y, d.logQ, d.z!, lp]);
+    const s = integrate(m, [{ lo: -Math.PI, hi: Math.PI, N: 48, periodic: true }, { lo: -4.9, hi: 5.1, N: 101, periodic: false }, { lo: -8.4, hi: 7.6, N: 101, periodic: false }]);
+    assert.ok(Math.abs(s - 1) < 1e-2, `∫q = ${s}`);
+  } finally {
+    plain.dispose();
+    m.dispose();
+  }
+});
+
 test("the slow-fast-flow plugin passes core's model conformance suite", async () => {
   assert.ok(plugins.includes(slowFastFlowPlugin));
   for (const options of [{ slow: [0, 2], circular: 'none' }, { slow: [3], circular: [3, 1], layers: 2, hidden: [8], fastHidden: [8] }, { slow: [0, 1, 2, 3, 4], circular: [0] }]) {

@@ -7,6 +7,9 @@
  *   u | s ~ N(μ(φ(s)), diag exp(2 σ(φ(s)))),   y_fast = m_fast + scale ⊙ u   (wrapped for angles)
  *   log q(y) = log q_slow(s) + log N(u; μ, e^{2σ}) − Σ log scale_fast                     (exact)
  *
+ * With `fastLayers` K > 0, u is further mapped by K affine couplings over the fast block whose
+ * conditioners also see φ(s) (zero-initialised), and log q(y) gains −Σ log|det| of them.
+ *
  * φ(s) are the features the fast MLP sees: (cos, sin) of circular slow coordinates, standardised
  * values of the others. The CVs are the slow coordinates themselves (`encode`), and `decode` puts
  * the fast coordinates at their conditional mean. Columns are split and merged by products with
@@ -19,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { Mlp } from './dense.js';
+import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI, circularIndices } from './flow-model.js';
 import { select, selection, type Selection } from './columns.js';
 import { wrapAngle } from './circular-spline.js';
@@ -57,6 +61,8 @@ export class SlowFastFlowModel implements Model {
 
   private readonly slow: FlowModel;
   private readonly fast: Mlp | undefined;
+  /** Conditional affine couplings over the fast block (standardised units), context = slow features. */
+  private readonly fastCouplings: CouplingLayer[] = [];
   private readonly pickSlow: Selection;
   private readonly pickFast: Selection | undefined;
   /** Slow block (1 × d): 1 on circular, the reference and the scales. */
@@ -118,8 +124,18 @@ export class SlowFastFlowModel implements Model {
     this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
     try {
       this.fast = f > 0 ? new Mlp(`${o.scope}/fast/net`, rng, 2 * C + (d - C), o.fastHidden, 2 * f, o.activation, 0) : undefined;
+      // Zero-initialised last layers: a fresh model is the conditional Gaussian alone.
+      for (let k = 0; f > 0 && k < o.fastLayers; k++) {
+        this.fastCouplings.push(new CouplingLayer({
+          name: `${o.scope}/fast/coupling${k}`, dimension: f, transformed: alternatingMask(f, k), type: 'affine',
+          hidden: o.fastHidden, activation: o.activation, finalLayerScale: 0, scaleBound: 2,
+          spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 }, contextDimension: 2 * C + (d - C),
+        }, rng));
+      }
     } catch (e) {
       this.slow.dispose();
+      this.fast?.dispose();
+      for (const c of this.fastCouplings) c.dispose();
       throw e;
     }
     const row = (v: number[]) => tf.tensor2d(Float32Array.from(v), [1, v.length]);
@@ -155,9 +171,11 @@ export class SlowFastFlowModel implements Model {
         for (let k = 0; k < f; k++) q += eps[i * f + k]! ** 2;
         base[i] = -0.5 * q - 0.5 * f * LOG_2PI - this.fastLogScaleSum;
       }
-      const { mu, logSigma } = this.fastParts(s.y);
-      const u = tf.add(mu, tf.mul(tf.exp(logSigma), tf.tensor2d(eps, [n, f]))) as tf.Tensor2D;
-      const logQ = tf.sub(tf.add(s.logQ, tf.tensor1d(base)), tf.sum(logSigma, 1)) as tf.Tensor1D;
+      const { mu, logSigma, context } = this.fastParts(s.y);
+      const u0 = tf.add(mu, tf.mul(tf.exp(logSigma), tf.tensor2d(eps, [n, f]))) as tf.Tensor2D;
+      let logQ = tf.sub(tf.add(s.logQ, tf.tensor1d(base)), tf.sum(logSigma, 1)) as tf.Tensor1D;
+      const { u, logDet } = this.fastFlow(u0, context);
+      if (logDet) logQ = tf.sub(logQ, logDet);
       return { y: this.merge(s.y, this.fastOutput(u)), logQ, z: s.y };
     });
   }
@@ -172,8 +190,13 @@ export class SlowFastFlowModel implements Model {
       const f = this.fastIndices.length;
       let du = tf.sub(select(y, this.pickFast!.m, this.pickFast!.t), this.fastMean!) as tf.Tensor2D;
       if (this.fastCirc) du = blend(this.fastCirc, wrapAngle(du), du);
-      const u = tf.div(du, this.fastScale!);
-      const { mu, logSigma } = this.fastParts(this.wrapSlow(ys));
+      let u = tf.div(du, this.fastScale!) as tf.Tensor2D;
+      const { mu, logSigma, context } = this.fastParts(this.wrapSlow(ys));
+      for (let k = this.fastCouplings.length - 1; k >= 0; k--) {
+        const r = this.fastCouplings[k]!.inverse(u, context);
+        u = r.x;
+        lp = tf.add(lp, r.logDet);
+      }
       const e = tf.mul(tf.sub(u, mu), tf.exp(tf.neg(logSigma)));
       const logN = tf.sub(tf.mul(tf.sum(tf.square(e), 1), -0.5), tf.add(tf.sum(logSigma, 1), 0.5 * f * LOG_2PI + this.fastLogScaleSum));
       lp = tf.add(lp, logN) as tf.Tensor1D;
@@ -193,13 +216,15 @@ export class SlowFastFlowModel implements Model {
     if (z.rank !== 2 || z.shape[1] !== this.latentDimension) throw new RangeError(`slow-fast-flow model: decode expects an n × ${this.latentDimension} tensor, got shape [${z.shape.join(', ')}]`);
     return tf.tidy(() => {
       const s = this.wrapSlow(z);
-      return this.merge(s, this.fast ? this.fastOutput(this.fastParts(s).mu) : undefined);
+      if (!this.fast) return this.merge(s, undefined);
+      const { mu, context } = this.fastParts(s);
+      return this.merge(s, this.fastOutput(this.fastFlow(mu, context).u));
     });
   }
 
   variables(): tf.Variable[] {
     this.checkLive();
-    return [...this.slow.variables(), ...(this.fast?.variables() ?? [])];
+    return [...this.slow.variables(), ...(this.fast?.variables() ?? []), ...this.fastCouplings.flatMap((c) => c.variables())];
   }
 
   /** The resolved options (slow indices, circular indices, mean and scales), enough to rebuild the model without a transform. */
@@ -219,6 +244,7 @@ export class SlowFastFlowModel implements Model {
     this.disposed = true;
     this.slow.dispose();
     this.fast?.dispose();
+    for (const c of this.fastCouplings) c.dispose();
     tf.dispose([this.pickSlow.m, this.pickSlow.t, this.slowCirc, this.slowMean, this.slowScale]);
     for (const sel of [this.pickFast, this.featCirc, this.featLine]) if (sel) tf.dispose([sel.m, sel.t]);
     tf.dispose([this.fastMean, this.fastScale, this.fastCirc].filter((t): t is tf.Tensor2D => t !== undefined));
@@ -238,10 +264,23 @@ export class SlowFastFlowModel implements Model {
     return parts.length === 1 ? parts[0]! : tf.concat(parts, 1) as tf.Tensor2D;
   }
 
-  private fastParts(s: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D } {
+  private fastParts(s: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D; context: tf.Tensor2D } {
     const n = s.shape[0], f = this.fastIndices.length;
-    const out = this.fast!.apply(this.features(s));
-    return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D };
+    const context = this.features(s);
+    const out = this.fast!.apply(context);
+    return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D, context };
+  }
+
+  /** The fast couplings applied to u0 given the slow features, with Σ log|det| (undefined without couplings). */
+  private fastFlow(u0: tf.Tensor2D, context: tf.Tensor2D): { u: tf.Tensor2D; logDet: tf.Tensor1D | undefined } {
+    let u = u0;
+    let logDet: tf.Tensor1D | undefined;
+    for (const c of this.fastCouplings) {
+      const r = c.forward(u, context);
+      u = r.y;
+      logDet = logDet ? tf.add(logDet, r.logDet) as tf.Tensor1D : r.logDet;
+    }
+    return { u, logDet };
   }
 
   /** y_fast = m + scale ⊙ u, angles wrapped. */

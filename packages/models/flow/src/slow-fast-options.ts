@@ -36,6 +36,11 @@ export interface SlowFastOptions {
   bound: number;
   /** Hidden widths of the MLP slow features → (μ, log σ) of the fast coordinates. */
   fastHidden: number[];
+  /**
+   * Affine coupling layers over the fast block after the conditional Gaussian, each conditioned on
+   * the slow features too (0: the fast block is a diagonal Gaussian given the slow coordinates).
+   */
+  fastLayers: number;
   /** Reference configuration (length D); default: the force field's initial positions in model space. */
   outputMean?: number[];
   /** y = outputMean + outputScale · u for the non-circular coordinates. */
@@ -57,6 +62,7 @@ export const SLOW_FAST_DEFAULTS: Readonly<SlowFastOptions> = Object.freeze({
   bins: 8,
   bound: 5,
   fastHidden: [64, 64],
+  fastLayers: 0,
   outputScale: 1,
   scope: 'sfflow',
 } as SlowFastOptions);
@@ -81,6 +87,7 @@ export const slowFastOptionsSchema: JSONSchema = {
     fastHidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...SLOW_FAST_DEFAULTS.fastHidden], description: 'hidden widths of slow features → (μ, log σ) of the fast coordinates' },
     outputMean: fp.outputMean,
     outputScale: { ...fp.outputScale, default: SLOW_FAST_DEFAULTS.outputScale },
+    fastLayers: { type: 'integer', minimum: 0, default: SLOW_FAST_DEFAULTS.fastLayers, description: 'affine coupling layers over the fast block, conditioned on the slow features (0: diagonal Gaussian)' },
     outputScales: fp.outputScales,
     scaleByKind: fp.scaleByKind,
     scope: { ...fp.scope, default: SLOW_FAST_DEFAULTS.scope },
@@ -101,6 +108,7 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
   if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
   if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
+  if (!(Number.isInteger(o.fastLayers) && o.fastLayers >= 0)) fail('fastLayers', `must be a non-negative integer, got ${o.fastLayers}`);
   for (const f of ['hidden', 'fastHidden'] as const) if (!Array.isArray(o[f]) || !o[f].every(posInt)) fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
   if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
   if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
