@@ -9,7 +9,7 @@ import { AUTOREGRESSIVE_ORDERS, AUTOREGRESSIVE_TRANSFORMS, type AutoregressiveOr
 export type CouplingType = 'affine' | 'spline' | 'autoregressive';
 export type BaseDistribution = 'gaussian' | 'truncated-normal';
 /** Which model coordinates are angles on the circle: the transform's torsions, none, or these indices. */
-export type CircularSpec = 'auto' | 'none' | number[];
+export type CircularSpec = 'auto' | 'none' | 'phi-psi' | 'phi-psi-methyls' | number[];
 
 export interface FlowOptions {
   /** Number of coupling layers; consecutive layers transform alternating halves (even/odd indices). */
@@ -108,8 +108,8 @@ export const optionsSchema: JSONSchema = {
     },
     circular: {
       default: DEFAULT_OPTIONS.circular,
-      description: "angles on the circle (torsions): 'auto' (the transform's circular coordinates), 'none', or model-space indices",
-      oneOf: [{ type: 'string', enum: ['auto', 'none'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
+      description: "angles on the circle (torsions): 'auto' (all the transform's torsions), 'none', 'phi-psi' or 'phi-psi-methyls' (found by atom names), or model-space indices",
+      oneOf: [{ type: 'string', enum: ['auto', 'none', 'phi-psi', 'phi-psi-methyls'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
     },
     base: { type: 'string', enum: ['gaussian', 'truncated-normal'], default: DEFAULT_OPTIONS.base, description: 'base distribution of the non-circular coordinates' },
     baseBound: { type: 'number', exclusiveMinimum: 0, description: "truncation half-width of the 'truncated-normal' base; defaults to bound" },
@@ -141,15 +141,18 @@ export function resolveOptions(partial: Partial<FlowOptions>, dimension: number)
   }
   if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale)) fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
   if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope)) fail('scope', `must be a name of letters, digits, '_', '.', '-' (nested models add '/'), got ${JSON.stringify(o.scope)}`);
-  if (o.circular !== 'auto' && o.circular !== 'none') {
-    if (!Array.isArray(o.circular)) fail('circular', `must be 'auto', 'none' or a list of coordinate indices, got ${JSON.stringify(o.circular)}`);
+  const circ = o.circular;
+  if (circ === 'phi-psi' || circ === 'phi-psi-methyls') {
+    fail('circular', `'${circ}' is resolved from the transform's coordinate names by the flow plugin; a model built directly needs the indices`);
+  } else if (circ !== 'auto' && circ !== 'none') {
+    if (!Array.isArray(circ)) fail('circular', `must be 'auto', 'none', 'phi-psi', 'phi-psi-methyls' or a list of coordinate indices, got ${JSON.stringify(circ)}`);
     const seen = new Set<number>();
-    for (const i of o.circular) {
+    for (const i of circ) {
       if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('circular', `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
       if (seen.has(i)) fail('circular', `lists index ${i} twice`);
       seen.add(i);
     }
-    o.circular = [...o.circular].sort((a, b) => a - b);
+    o.circular = [...circ].sort((a, b) => a - b);
   }
   if (o.base !== 'gaussian' && o.base !== 'truncated-normal') fail('base', `must be 'gaussian' or 'truncated-normal', got ${JSON.stringify(o.base)}`);
   if (o.baseBound !== undefined) {

@@ -7,7 +7,7 @@ import { FlowModel } from './flow-model.js';
 import { StructuredFlowModel } from './structured-flow.js';
 import { structuredOptionsSchema, type StructuredFlowOptions } from './structured-options.js';
 import { SlowFastFlowModel } from './slow-fast-flow.js';
-import { slowFastOptionsSchema, type SlowFastOptions } from './slow-fast-options.js';
+import { resolveSlowPreset, slowFastOptionsSchema, type SlowFastOptions } from './slow-fast-options.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -54,6 +54,10 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
     }
     const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
     const circular = options.circular === 'auto' ? circularFlags(context, dimension) : undefined;
+    // Presets name the torsions by their atoms, so configs need no Z-matrix indices.
+    if (options.circular === 'phi-psi' || options.circular === 'phi-psi-methyls') {
+      options = { ...options, circular: resolveSlowPreset(options.circular, (context.transform as { names?: readonly string[] } | undefined)?.names, 'flow model: option circular').sort((a, b) => a - b) };
+    }
     const model = new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}), ...(circular ? { circular } : {}) });
     if (model.circular.length > 0) context.log(`flow: ${model.circular.length} circular coordinates (uniform base on [−π, π), circular spline couplings)`);
     return model;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, energyOp } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
-import { SlowFastFlowModel, plugins, resolveSlowPreset, slowFastFlowPlugin } from './index.js';
+import { FlowModel, SlowFastFlowModel, flowPlugin, plugins, resolveSlowPreset, slowFastFlowPlugin } from './index.js';
 import { setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
@@ -193,6 +193,23 @@ test("the slow-fast-flow plugin wires 'phi-psi', circular 'auto' and scaleByKind
   } finally {
     model.dispose();
     again?.dispose();
+  }
+});
+
+test("the flow plugin's circular presets pick φ, ψ (and the methyl rotors) by atom names", () => {
+  const names = alanineNames();
+  const transform = { name: 'internal-coordinates', inputDimension: 60, names, circular: Uint8Array.from(names, (n) => (n.startsWith('torsion') ? 1 : 0)) } as never;
+  const ctx = { configDir: '.', seed: 1, log: () => {}, transform, modelDimension: 60 };
+  const a = flowPlugin.create({ circular: 'phi-psi', layers: 1, hidden: [4], scope: 't-flow-preset1' }, ctx) as FlowModel;
+  const b = flowPlugin.create({ circular: 'phi-psi-methyls', layers: 1, hidden: [4], scope: 't-flow-preset2' }, ctx) as FlowModel;
+  try {
+    assert.deepEqual(a.circular, [41, 45]);
+    assert.deepEqual(b.circular, [41, 45, 49, 54, 57]);
+    assert.deepEqual((b.metadata().options as { circular: number[] }).circular, [41, 45, 49, 54, 57], 'checkpoints store the indices');
+    assert.throws(() => flowPlugin.create({ circular: 'phi-psi', scope: 't-flow-preset3' }, { configDir: '.', seed: 1, log: () => {}, modelDimension: 60 }), /flow model: option circular 'phi-psi' needs a transform that names/);
+  } finally {
+    a.dispose();
+    b.dispose();
   }
 });
 

@@ -147,10 +147,10 @@ const strip = (label: string) => label.replace(/:\d+$/, '');
  * carbon (a carbon three hydrogens are bonded to): the torsion that places its first hydrogen,
  * i.e. whose first atom is not a hydrogen. Throws, naming what is missing, when φ or ψ is absent.
  */
-export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] | undefined): number[] {
+export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] | undefined, option = 'slow-fast-flow model: option slow'): number[] {
   if (!names) {
-    throw new RangeError(`slow-fast-flow model: option slow '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
-      'this run has none. List the slow coordinates as model-space indices instead.');
+    throw new RangeError(`${option} '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
+      'this run has none. List the coordinates as model-space indices instead.');
   }
   const torsions = names.map((n, i) => ({ i, atoms: n.startsWith('torsion ') ? n.slice(8).split('-') : [] })).filter((t) => t.atoms.length === 4);
   const matches = (atoms: string[], pattern: string[]) => {
@@ -161,8 +161,8 @@ export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] |
   const psi = torsions.filter((t) => matches(t.atoms, ['N', 'CA', 'C', 'N'])).map((t) => t.i);
   if (phi.length === 0 || psi.length === 0) {
     const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : ''].filter(Boolean).join(' and ');
-    throw new RangeError(`slow-fast-flow model: option slow '${preset}': the transform has no torsion coordinate for ${missing} ` +
-      `among its ${torsions.length} torsions (atom names C, N, CA as in PDB backbones); list the slow coordinates as model-space indices instead.`);
+    throw new RangeError(`${option} '${preset}': the transform has no torsion coordinate for ${missing} ` +
+      `among its ${torsions.length} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`);
   }
   const out = [...phi, ...psi];
   if (preset === 'phi-psi-methyls') {
