@@ -36,6 +36,20 @@ export function circularFlags(context: Pick<PluginContext, 'transform'>, dimensi
   return flags;
 }
 
+/**
+ * The force field's reference structure in model space, the default `outputMean` of every model
+ * here (undefined when the config gives one or the force field has none).
+ */
+function defaultOutputMean(options: { outputMean?: unknown }, context: PluginContext, dimension: number, model: string): Float64Array | undefined {
+  if (options.outputMean !== undefined) return undefined;
+  const mean = referenceInModelSpace(context);
+  if (mean && mean.length !== dimension) {
+    throw new RangeError(`${model} model: the force field's reference structure has ${mean.length} coordinates in model space, but the model dimension is ${dimension}`);
+  }
+  if (mean) context.log(`${model}: centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
+  return mean;
+}
+
 export const flowPlugin = defineModel<Partial<FlowOptions>>({
   name: 'flow',
   version: pkg.version,
@@ -44,14 +58,7 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
   optionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'flow');
-    let outputMean: Float64Array | undefined;
-    if (options.outputMean === undefined) {
-      outputMean = referenceInModelSpace(context);
-      if (outputMean && outputMean.length !== dimension) {
-        throw new RangeError(`flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
-      }
-      if (outputMean) context.log(`flow: centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
-    }
+    const outputMean = defaultOutputMean(options, context, dimension, 'flow');
     const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
     const circular = options.circular === 'auto' ? circularFlags(context, dimension) : undefined;
     // Presets name the torsions by their atoms, so configs need no Z-matrix indices.
@@ -72,10 +79,7 @@ export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>(
   optionsSchema: structuredOptionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'structured-flow');
-    const outputMean = options.outputMean === undefined ? referenceInModelSpace(context) : undefined;
-    if (outputMean && outputMean.length !== dimension) {
-      throw new RangeError(`structured-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
-    }
+    const outputMean = defaultOutputMean(options, context, dimension, 'structured-flow');
     return new StructuredFlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
   },
 });
@@ -88,10 +92,7 @@ export const slowFastFlowPlugin = defineModel<Partial<SlowFastOptions>>({
   optionsSchema: slowFastOptionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'slow-fast-flow');
-    const outputMean = options.outputMean === undefined ? referenceInModelSpace(context) : undefined;
-    if (outputMean && outputMean.length !== dimension) {
-      throw new RangeError(`slow-fast-flow model: the force field's reference structure has ${outputMean.length} coordinates in model space, but the model dimension is ${dimension}`);
-    }
+    const outputMean = defaultOutputMean(options, context, dimension, 'slow-fast-flow');
     const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
     const circular = (options.circular ?? 'auto') === 'auto' ? circularFlags(context, dimension) : undefined;
     const names = (context.transform as { names?: readonly string[] } | undefined)?.names;
