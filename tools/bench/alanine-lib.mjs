@@ -35,6 +35,8 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
   const runDir = resolve(repoRoot, arg('run', `runs/${runName}`));
   const configPath = join(repoRoot, 'tools', 'bench', configFile);
   const { config, configDir } = loadRunConfig(configPath);
+  // --seed S reruns a config with another seed (weights, draws and evaluation samples all follow it).
+  if (arg('seed', undefined) !== undefined) config.seed = Number(arg('seed', undefined));
   const dir = join(sharedDir, 'data', 'alanine-dipeptide');
   config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
   config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
