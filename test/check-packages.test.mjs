@@ -49,6 +49,8 @@ test('importedSpecifiers finds static, side-effect, re-export and dynamic import
     "/** Example:\n *   import { x } from 'only-in-a-comment';\n */",
     "// import { y } from 'also-a-comment';",
     "import fs from 'node:fs';",
+    "y.option('init-from', { type: 'string' });",
+    "const q = {x:1}.from('not-an-import');",
   ].join('\n');
   assert.deepEqual(importedSpecifiers(src).sort(), ['./local.js', '@scope/beta/sub', 'alpha', 'gamma', 'node:fs', 'side-effect']);
   assert.equal(packageOfSpecifier('@scope/beta/sub'), '@scope/beta');

@@ -124,7 +124,8 @@ export function importedSpecifiers(source) {
   // Comments hold usage examples (TSDoc), which are not imports.
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const specs = new Set();
-  for (const re of [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]/g, /^\s*import\s*['"]([^'"]+)['"]/gm]) {
+  // `from` must start a word that is not part of a hyphenated string such as 'init-from'.
+  for (const re of [/(?<![\w$.-])from\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]/g, /^\s*import\s*['"]([^'"]+)['"]/gm]) {
     for (const m of code.matchAll(re)) specs.add(m[1]);
   }
   return [...specs];
