@@ -11,19 +11,17 @@
 import { molecularMetrics } from '@embedcg/core';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';
-import { arg, loadReference, molecularRows, sampleAlanine, stepTimeRow, trainAlanine } from './alanine-lib.mjs';
+import { arg, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';
 
 const skip = Number(arg('skip', 100));
 const nSamples = Number(arg('samples', 100_000));
 const name = arg('name', 'alanine-flow');
-const { config, plugins, state, beta, trainingRow, runDir } = await trainAlanine({
+const { config, plugins, state, beta, rows } = await trainAlanine({
   configFile: arg('config', 'alanine-flow.config.json'), runName: name, preloaded: { '@embedcg/model-flow': flow.plugins }, defaultMinutes: 60,
 });
 const ff = plugins.forceField;
 try {
-  const results = [trainingRow];
-  const timingRow = stepTimeRow(runDir);
-  if (timingRow) results.push(timingRow);
+  const results = [...rows];
   const targets = [];
   const { metrics, samples } = await sampleAlanine({ config, plugins, state, beta, n: nSamples });
   results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, logZ: metrics.logZ, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });

@@ -74,7 +74,9 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
     'networks s': timing.totalSeconds - timing.forceFieldSeconds, 'ff share': timing.forceFieldSeconds / timing.totalSeconds,
     'ms/step': (1000 * timing.totalSeconds) / Math.max(1, state.step), backend,
   };
-  return { config, plugins, state, beta, trainingRow, runDir };
+  // The first rows of every alanine bench's table: the training run and, when history has it, the step-time split.
+  const timingRow = stepTimeRow(runDir);
+  return { config, plugins, state, beta, rows: timingRow ? [trainingRow, timingRow] : [trainingRow], runDir };
 }
 
 /** Mean milliseconds per step in each phase, from the `ms` of history.jsonl's step lines (this code's runs). */

@@ -12,18 +12,16 @@
 import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
-import { arg, loadReference, molecularRows, sampleAlanine, stepTimeRow, trainAlanine } from './alanine-lib.mjs';
+import { arg, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';
 
 const skip = Number(arg('skip', 100)); // reference frames dropped per run as equilibration
 const benchName = arg('name', process.argv.includes('--decoder-flow') ? 'alanine-vae-flowdecoder' : 'alanine-vae');
-const { config, plugins, state, beta, trainingRow, runDir } = await trainAlanine({
+const { config, plugins, state, beta, rows } = await trainAlanine({
   configFile: arg('config', `${benchName}.config.json`), runName: benchName, preloaded: { '@embedcg/model-vae': vae.plugins }, defaultMinutes: 55,
 });
 const ff = plugins.forceField;
 try {
-  const results = [trainingRow];
-  const timingRow = stepTimeRow(runDir);
-  if (timingRow) results.push(timingRow);
+  const results = [...rows];
   const targets = [];
   const { metrics, samples } = await sampleAlanine({ config, plugins, state, beta, n: config.evaluation.samples });
   results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });

@@ -11,9 +11,14 @@ import { resolveSlowPreset, slowFastOptionsSchema, type SlowFastOptions } from '
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
+/** The names the run's transform gives its coordinates ("bond …", "torsion A-B-C-D"), when it names them. */
+function transformNames(context: Pick<PluginContext, 'transform'>): readonly string[] | undefined {
+  return (context.transform as { names?: readonly string[] } | undefined)?.names;
+}
+
 /** Per-dimension scales from the kinds the transform names its coordinates by ("bond …", "angle …", "torsion …"). */
 export function scalesByKind(kinds: { bond: number; angle: number; torsion: number }, context: Pick<PluginContext, 'transform'>, dimension: number): Float64Array {
-  const names = (context.transform as { names?: readonly string[] } | undefined)?.names;
+  const names = transformNames(context);
   if (!names || names.length !== dimension) {
     throw new RangeError(`flow model: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
       `this run's transform is ${context.transform ? `"${context.transform.name}"` : 'absent'}`);
@@ -63,7 +68,7 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
     const circular = options.circular === 'auto' ? circularFlags(context, dimension) : undefined;
     // Presets name the torsions by their atoms, so configs need no Z-matrix indices.
     if (options.circular === 'phi-psi' || options.circular === 'phi-psi-methyls') {
-      options = { ...options, circular: resolveSlowPreset(options.circular, (context.transform as { names?: readonly string[] } | undefined)?.names, 'flow model: option circular').sort((a, b) => a - b) };
+      options = { ...options, circular: resolveSlowPreset(options.circular, transformNames(context), 'flow model: option circular').sort((a, b) => a - b) };
     }
     const model = new FlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}), ...(circular ? { circular } : {}) });
     if (model.circular.length > 0) context.log(`flow: ${model.circular.length} circular coordinates (uniform base on [−π, π), circular spline couplings)`);
@@ -95,7 +100,7 @@ export const slowFastFlowPlugin = defineModel<Partial<SlowFastOptions>>({
     const outputMean = defaultOutputMean(options, context, dimension, 'slow-fast-flow');
     const outputScales = options.scaleByKind && !options.outputScales ? scalesByKind(options.scaleByKind, context, dimension) : undefined;
     const circular = (options.circular ?? 'auto') === 'auto' ? circularFlags(context, dimension) : undefined;
-    const names = (context.transform as { names?: readonly string[] } | undefined)?.names;
+    const names = transformNames(context);
     const model = new SlowFastFlowModel(options, {
       dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}), ...(outputScales ? { outputScales } : {}), ...(circular ? { circular } : {}),
       ...(names && names.length === dimension ? { names } : {}),
