@@ -1,8 +1,8 @@
 // What the alanine dipeptide benchmarks share: a time-boxed (resumable) training run on the shared
 // prmtop, model samples at 330 K, the reference MD in bench-results/alanine-ref/*.dcd (one file per
 // independent `embedcg md` run), and the rows of the molecular yardsticks (science.md §7).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import {
   assemblePlugins, computeMetrics, findCheckpoint, initModelFrom, loadModelWeights, loadRunConfig, readCheckpointState, readDcd, selectBackend,
   targetBeta, train, writeRunFiles,
@@ -104,7 +104,14 @@ export async function sampleAlanine({ config, plugins, state, beta, n }) {
 
 /** All reference frames after `skip` per run, with their energies; undefined when there is no reference yet. */
 export async function loadReference(ff, skip) {
-  const files = existsSync(refDir) ? readdirSync(refDir).filter((f) => f.endsWith('.dcd')).sort().map((f) => join(refDir, f)) : [];
+  const all = existsSync(refDir) ? readdirSync(refDir).filter((f) => f.endsWith('.dcd')).sort().map((f) => join(refDir, f)) : [];
+  // `embedcg md` appends a frame every interval: a file touched in the last two minutes is a run in
+  // progress, and half a run would bias the reference toward its starting basin.
+  const files = all.filter((f) => {
+    const age = (Date.now() - statSync(f).mtimeMs) / 1000;
+    if (age < 120) console.error(`reference: skipping ${basename(f)}, still being written (modified ${age.toFixed(0)} s ago)`);
+    return age >= 120;
+  });
   if (files.length === 0) {
     console.error(`no reference trajectory in ${refDir}; make one (or more, with other seeds) with\n  ${referenceHint(1)}`);
     return undefined;

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { formatIssues, validateAgainst } from './validate.js';
 import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
+import type { ReweightingSettings } from '../training/reweighting.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -46,6 +47,8 @@ export interface TrainingSettings {
    * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
    */
   finalLearningRate?: number;
+  /** Annealing by reweighting after (or instead of the cold end of) reverse-KL training. */
+  reweighting?: ReweightingSettings;
 }
 
 export interface RunConfig {
@@ -134,6 +137,24 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           forwardKLWeight: {
             type: 'number', minimum: 0, default: 0,
             description: 'weight of the importance-weighted forward KL mixed into the loss (counters mode dropping; latent-variable models use their evidence bound for log q)',
+          },
+          reweighting: {
+            type: 'object',
+            additionalProperties: false,
+            description:
+              'Annealing by reweighting: after the reverse-KL stages, fit the model by importance-weighted maximum likelihood (forward KL) ' +
+              'on a buffer of its own samples, redrawn every refreshEvery steps. With startFraction < 1 the reverse-KL tempering stops at ' +
+              'startFraction·β* and the buffer weights cool to β* over `rungs` geometric rungs. Needs logProb() or logProbBound().',
+            required: ['stepsPerRung'],
+            properties: {
+              stepsPerRung: { type: 'integer', minimum: 1, description: 'weighted maximum-likelihood steps per rung' },
+              bufferSize: { type: 'integer', minimum: 100, default: 20000, description: 'samples per buffer (each costs one energy evaluation)' },
+              refreshEvery: { type: 'integer', minimum: 1, default: 100, description: 'redraw the buffer from the current model every this many steps' },
+              startFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'β/β* where reverse-KL tempering stops' },
+              rungs: { type: 'integer', minimum: 1, default: 1, description: 'geometric rungs from startFraction·β* to β*' },
+              batchSize: { type: 'integer', minimum: 1, description: 'minibatch size (default training.batchSize)' },
+              learningRate: { type: 'number', exclusiveMinimum: 0, description: 'default training.finalLearningRate, else training.learningRate' },
+            },
           },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
           energyGuard: {

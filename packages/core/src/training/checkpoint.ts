@@ -16,8 +16,11 @@ export interface TrainerState {
   targetBeta: number;
   stepInLevel: number;
   losses: number[];
-  phase: 'tempering' | 'final' | 'done';
+  phase: 'tempering' | 'final' | 'reweight' | 'done';
   finalStepsDone: number;
+  /** Annealing by reweighting: the current rung and the steps done on it. */
+  rung?: number;
+  rungStepsDone?: number;
   energyEvaluations: number;
   wallSeconds: number;
   rngState: number[];

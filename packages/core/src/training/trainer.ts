@@ -27,6 +27,7 @@ import {
   findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState,
 } from './checkpoint.js';
 import { createProgress } from './progress.js';
+import { fillBuffer, resample, rungBetas, weightedLikelihoodLoss, type Buffer } from './reweighting.js';
 
 export interface TrainerOptions {
   runDir: string;
@@ -62,6 +63,8 @@ export interface StepRecord {
   learningRate: number;
   /** Importance-weighted forward KL term (without its constant), when training.forwardKLWeight > 0. */
   forwardLoss?: number;
+  /** 'reweight' for the weighted maximum-likelihood steps of training.reweighting; else absent. */
+  phase?: 'reweight';
   ess: number;
   dropped: number;
   energyEvaluations: number;
@@ -108,6 +111,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     throw new InputError(`transform "${transform.name}" takes ${transform.inputDimension} dimensions but model "${model.name}" has ${model.dimension}`);
   }
 
+  const rw = cfg.reweighting;
+  // With annealing by reweighting from a hot start, reverse-KL tempering treats startFraction·β* as its target.
+  const temperTarget = rw ? target * Math.min(1, rw.startFraction ?? 1) : target;
+  const rungs = rw ? rungBetas({ startFraction: rw.startFraction ?? 1, rungs: rw.rungs ?? 1 }, target) : [];
+  if (rw && !model.logProb && !model.logProbBound) {
+    throw new ConfigError(
+      `training.reweighting needs a model with logProb() (exact density) or logProbBound() (latent-variable bound); ` +
+        `model "${model.name}" has neither (remove training.reweighting)`,
+    );
+  }
   const fwdWeight = cfg.forwardKLWeight ?? 0;
   if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
     throw new ConfigError(
@@ -134,7 +147,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   } else {
     writeFileSync(historyPath, '');
     state = {
-      step: 0, level: 0, beta: schedule.initialBeta(target), targetBeta: target, stepInLevel: 0, losses: [],
+      step: 0, level: 0, beta: schedule.initialBeta(temperTarget), targetBeta: target, stepInLevel: 0, losses: [],
       phase: 'tempering', finalStepsDone: 0, energyEvaluations: 0, wallSeconds: 0,
       rngState: rng.getState(), scheduleState: schedule.getState(), historyLines: 0,
     };
@@ -158,24 +171,95 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     await writeCheckpoint(o.runDir, model, optimizer, state);
   };
   const progress = createProgress('train', { enabled: o.progress ?? true });
+  const reweightTotal = rw ? rungs.length * rw.stepsPerRung : 0;
   const estimateRemaining = (): number => {
-    if (state.phase === 'final') return cfg.finalSteps - state.finalStepsDone;
+    if (state.phase === 'reweight') return reweightTotal - (state.rung ?? 0) * rw!.stepsPerRung - (state.rungStepsDone ?? 0);
+    if (state.phase === 'final') return cfg.finalSteps - state.finalStepsDone + reweightTotal;
     if (state.phase === 'done') return 0;
     const here = Math.max(0, (state.level === 0 ? cfg.initialSteps : cfg.stepsPerLevel) - state.stepInLevel);
-    const db = state.lastDeltaBeta ?? (target - state.beta) / 20;
-    const levelsLeft = Math.ceil(Math.max(0, target - state.beta) / Math.max(db, 1e-12 * target));
-    return here + levelsLeft * cfg.stepsPerLevel + cfg.finalSteps;
+    const db = state.lastDeltaBeta ?? (temperTarget - state.beta) / 20;
+    const levelsLeft = Math.ceil(Math.max(0, temperTarget - state.beta) / Math.max(db, 1e-12 * temperTarget));
+    return here + levelsLeft * cfg.stepsPerLevel + cfg.finalSteps + reweightTotal;
   };
 
   // Adam reads its learning rate at every update, so the decay needs no optimizer state of its own
   // and a resumed run picks up the same rate from finalStepsDone.
   const setLearningRate = () => {
     const lrFinal = cfg.finalLearningRate;
+    if (state.phase === 'reweight') {
+      const lr = rw!.learningRate ?? lrFinal ?? cfg.learningRate;
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      return lr;
+    }
     const lr = state.phase === 'final' && lrFinal !== undefined && cfg.finalSteps > 0
       ? cfg.learningRate * (lrFinal / cfg.learningRate) ** (state.finalStepsDone / cfg.finalSteps)
       : cfg.learningRate;
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     return lr;
+  };
+
+  const checkedNormSq = (value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, beta: number): number => {
+    const names = Object.keys(grads);
+    const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
+    if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
+      tf.dispose([value, grads]);
+      throw new TrainingError(
+        `non-finite ${Number.isFinite(loss) ? 'gradient' : 'loss'} at step ${state.step} (level ${state.level}, β = ${beta.toPrecision(4)}). ` +
+          `Training stopped; the last good checkpoint in ${join(o.runDir, 'checkpoint')} is kept. ` +
+          `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
+      );
+    }
+    return normSq;
+  };
+  const clipAndApply = (grads: tf.NamedTensorMap, normSq: number): void => {
+    const norm = Math.sqrt(normSq);
+    if (cfg.gradClipNorm > 0 && norm > cfg.gradClipNorm) {
+      const s = cfg.gradClipNorm / norm;
+      for (const k of Object.keys(grads)) {
+        const old = grads[k]!;
+        grads[k] = tf.mul(old, s);
+        old.dispose();
+      }
+    }
+    optimizer.applyGradients(grads as Record<string, tf.Variable>);
+  };
+
+  // The buffer is not checkpointed: checkpoints in this phase fall on refresh boundaries, so a
+  // resumed run redraws the same buffer from the same RNG state (a stop elsewhere redraws a new one).
+  let buffer: Buffer | undefined;
+  const reweightStep = async (): Promise<StepRecord> => {
+    const learningRate = setLearningRate();
+    const bs = rw!.batchSize ?? cfg.batchSize;
+    const beta = rungs[state.rung!]!;
+    state.beta = beta;
+    const t0 = performance.now();
+    const evals0 = ff.evaluations;
+    if (!buffer || state.rungStepsDone! % rw!.refreshEvery === 0) {
+      try {
+        buffer = await fillBuffer({ model, transform, forceField: ff, n: rw!.bufferSize, beta, rng, batchSize: o.config.evaluation.batchSize });
+      } catch (e) {
+        throw new TrainingError(`training.reweighting, step ${state.step}: ${(e as Error).message}; the model proposes impossible structures`);
+      }
+    }
+    const t1 = performance.now();
+    const rows = resample(buffer, bs, rng);
+    const t2 = performance.now();
+    const logQ = (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng));
+    const { value, grads } = tf.variableGrads(() => weightedLikelihoodLoss(logQ, rows, bs, buffer!.dimension), model.variables());
+    const loss = value.dataSync()[0]!;
+    const normSq = checkedNormSq(value, grads, loss, beta);
+    const t3 = performance.now();
+    clipAndApply(grads, normSq);
+    const t4 = performance.now();
+    tf.dispose([value, grads]);
+    state.step++;
+    state.rungStepsDone!++;
+    return {
+      type: 'step', phase: 'reweight', step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
+      ess: buffer.ess, dropped: buffer.drawn - buffer.cdf.length, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+      // A refresh step's draw and energies both count as force-field time: the buffer is one call.
+      ms: { draw: t2 - t1, forceField: ff.evaluations > evals0 ? t1 - t0 : 0, gradient: t3 - t2, update: t4 - t3 },
+    };
   };
 
   const oneStep = async (): Promise<StepRecord> => {
@@ -237,26 +321,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       if (fwdTerm) forwardLoss = fwdTerm.dataSync()[0]!;
       loss = value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
       t3 = performance.now();
-      const names = Object.keys(grads);
-      const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
-      if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
-        tf.dispose([value, grads]);
-        throw new TrainingError(
-          `non-finite ${Number.isFinite(loss) ? 'gradient' : 'loss'} at step ${state.step} (level ${state.level}, β = ${beta.toPrecision(4)}). ` +
-            `Training stopped; the last good checkpoint in ${join(o.runDir, 'checkpoint')} is kept. ` +
-            `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
-        );
-      }
-      const norm = Math.sqrt(normSq);
-      if (cfg.gradClipNorm > 0 && norm > cfg.gradClipNorm) {
-        const s = cfg.gradClipNorm / norm;
-        for (const k of names) {
-          const old = grads[k]!;
-          grads[k] = tf.mul(old, s);
-          old.dispose();
-        }
-      }
-      optimizer.applyGradients(grads as Record<string, tf.Variable>);
+      const normSq = checkedNormSq(value, grads, loss, beta);
+      clipAndApply(grads, normSq);
       t4 = performance.now();
       tf.dispose([value, grads]);
     } finally {
@@ -276,6 +342,13 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     };
   };
 
+  const afterFinal = (): TrainerState['phase'] => {
+    if (!rw) return 'done';
+    state.rung = 0;
+    state.rungStepsDone = 0;
+    return 'reweight';
+  };
+
   let stepsThisCall = 0;
   let lastEss = NaN;
   while (state.phase !== 'done') {
@@ -287,7 +360,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // Yield to the event loop once a step: without it, signal handlers (Ctrl-C checkpoints),
     // a live-view server and worker messages would wait until training ends.
     await new Promise<void>((r) => setImmediate(r));
-    const rec = await oneStep();
+    const rec = state.phase === 'reweight' ? await reweightStep() : await oneStep();
     stepsThisCall++;
     lastEss = rec.ess;
     if (state.step % cfg.historyEvery === 0) writeHistory(rec);
@@ -299,12 +372,12 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     let newLevel = false;
     if (state.phase === 'tempering') {
       const ctx: LevelContext = {
-        level: state.level, beta: state.beta, targetBeta: target, stepInLevel: state.stepInLevel,
+        level: state.level, beta: state.beta, targetBeta: temperTarget, stepInLevel: state.stepInLevel,
         losses: state.losses, stepsPerLevel: cfg.stepsPerLevel, initialSteps: cfg.initialSteps,
       };
       if (schedule.levelComplete(ctx)) {
-        if (state.beta >= target) {
-          state.phase = cfg.finalSteps > 0 ? 'final' : 'done';
+        if (state.beta >= temperTarget) {
+          state.phase = cfg.finalSteps > 0 ? 'final' : afterFinal();
           writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: 1, phase: 'final', energyEvaluations: ff.evaluations, wallSeconds: wall() });
         } else {
           let info: Record<string, number> = {};
@@ -335,9 +408,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
           if (!(next > state.beta)) {
             throw new TrainingError(`schedule "${schedule.name}" proposed β = ${next}, which does not increase the current β = ${state.beta}`);
           }
-          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: state.beta / target, nextBeta: Math.min(next, target), ess, ...info, energyEvaluations: ff.evaluations, wallSeconds: wall() });
-          state.lastDeltaBeta = Math.min(next, target) - state.beta;
-          state.beta = Math.min(next, target);
+          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: state.beta / target, nextBeta: Math.min(next, temperTarget), ess, ...info, energyEvaluations: ff.evaluations, wallSeconds: wall() });
+          state.lastDeltaBeta = Math.min(next, temperTarget) - state.beta;
+          state.beta = Math.min(next, temperTarget);
           state.level++;
           state.stepInLevel = 0;
           state.losses = [];
@@ -345,9 +418,20 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
       }
     } else if (state.phase === 'final' && state.finalStepsDone >= cfg.finalSteps) {
-      state.phase = 'done';
+      state.phase = afterFinal();
+      newLevel = true;
+    } else if (state.phase === 'reweight' && state.rungStepsDone! >= rw!.stepsPerRung) {
+      writeHistory({ type: 'level', phase: 'reweight', rung: state.rung, beta: state.beta, betaFraction: state.beta / target, ess: buffer?.ess, energyEvaluations: ff.evaluations, wallSeconds: wall() });
+      state.rung = state.rung! + 1;
+      state.rungStepsDone = 0;
+      buffer = undefined;
+      if (state.rung >= rungs.length) state.phase = 'done';
+      newLevel = true;
     }
-    if (newLevel || state.phase === 'done' || state.step % cfg.checkpointEvery === 0) await checkpoint();
+    const due = state.phase === 'reweight'
+      ? state.rungStepsDone! % rw!.refreshEvery === 0
+      : state.step % cfg.checkpointEvery === 0;
+    if (newLevel || state.phase === 'done' || due) await checkpoint();
   }
   progress.done(`training done: ${state.step} steps, ${ff.evaluations} energy evaluations, ${wall().toFixed(1)} s`);
   return { state, status: 'done', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };

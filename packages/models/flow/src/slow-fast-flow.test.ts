@@ -262,3 +262,75 @@ test('slow-fast flow: a short reverse-KL fit to a correlated target on (angle, l
     model.dispose();
   }
 });
+
+test('slow-fast flow with defensive ε: log q of the mixture is exact (logProb = logQ, the mixture identity, ∫q = 1), and non-angle slow coordinates are refused', () => {
+  const eps = 0.3;
+  const opts = { slow: [0], circular: [0], layers: 2, hidden: [8], fastHidden: [8], bins: 5, fastLayers: 1, defensive: eps };
+  const ctx = { dimension: 2, seed: 4, outputMean: [1, -0.5], outputScales: [1, 0.5] };
+  const m = new SlowFastFlowModel({ ...opts, scope: 't-sffd' }, ctx);
+  const plain = new SlowFastFlowModel({ ...opts, defensive: 0, scope: 't-sffd0' }, ctx);
+  try {
+    perturb(m, 3, 0.3);
+    // Same variables in both models: the mixture density is (1 − ε) q_plain(θ) q(x|θ) + ε/(2π) q(x|θ).
+    plain.variables().forEach((v, k) => v.assign(m.variables()[k]!));
+    const d = m.draw(2000, createRng(5));
+    const lq = d.logQ.dataSync(), lp = m.logProb(d.y).dataSync(), l0 = plain.logProb(d.y).dataSync();
+    const y = d.y.arraySync();
+    for (let i = 0; i < 2000; i++) {
+      assert.ok(Math.abs(lq[i]! - lp[i]!) <= 1e-4 * Math.max(1, Math.abs(lq[i]!)), `sample ${i}: logQ ${lq[i]} vs logProb ${lp[i]}`);
+    }
+    // The mixture identity, pointwise: exp(logProb) − (1 − ε) exp(logProb_plain) = ε/(2π) · q(x|θ) ≥ 0, with q(x|θ) = q_plain(θ, x)/q_plain(θ).
+    const theta = tf.tensor2d(y.map((r) => [r[0]!]));
+    const slowPlain = (plain as unknown as { slow: FlowModel }).slow.logProb(theta).dataSync();
+    for (let i = 0; i < 200; i++) {
+      const cond = Math.exp(l0[i]! - slowPlain[i]!);
+      const expected = Math.log((1 - eps) * Math.exp(l0[i]!) + (eps / (2 * Math.PI)) * cond);
+      assert.ok(Math.abs(expected - lp[i]!) < 1e-3, `row ${i}: mixture log q ${lp[i]} vs ${expected}`);
+    }
+    tf.dispose([d.y, d.logQ, d.z!, theta]);
+    const s = integrate(m, [{ lo: -Math.PI, hi: Math.PI, N: 400, periodic: true }, { lo: -12, hi: 11, N: 801, periodic: false }]);
+    assert.ok(Math.abs(s - 1) < 3e-3, `∫q = ${s}`);
+  } finally {
+    m.dispose();
+    plain.dispose();
+  }
+  assert.throws(
+    () => new SlowFastFlowModel({ slow: [0, 1], circular: [0], layers: 2, hidden: [8], defensive: 0.1, scope: 't-sffd-bad' }, { dimension: 3, seed: 1 }),
+    (e: Error) => /option defensive/.test(e.message) && /\[1\]/.test(e.message),
+  );
+  assert.throws(() => new SlowFastFlowModel({ slow: [0], circular: [0], defensive: 1, scope: 't-sffd-bad2' }, { dimension: 2, seed: 1 }), /option defensive must be a number in \[0, 1\)/);
+});
+
+test('slow-fast flow with defensive ε: the fraction of draws from the uniform component is ε', () => {
+  // A slow flow concentrated near θ = 0 (perturbed hard): draws with |θ| > 2.5 come almost only from
+  // the uniform component, whose share there is ε · (2π − 5)/(2π).
+  const eps = 0.2;
+  const m = new SlowFastFlowModel({ slow: [0], circular: [0], layers: 2, hidden: [8], bins: 5, defensive: eps, scope: 't-sffdf' }, { dimension: 1, seed: 4 });
+  const plain = new SlowFastFlowModel({ slow: [0], circular: [0], layers: 2, hidden: [8], bins: 5, scope: 't-sffdf0' }, { dimension: 1, seed: 4 });
+  try {
+    const n = 20000;
+    const far = (model: SlowFastFlowModel) => {
+      const d = model.draw(n, createRng(9));
+      const y = d.y.dataSync();
+      tf.dispose([d.y, d.logQ, d.z!]);
+      return y.filter((v) => Math.abs(v) > 2.5).length / n;
+    };
+    // Fresh flows are the identity (uniform θ): the mixture is uniform too, the far share (2π − 5)/(2π).
+    const uniformShare = (2 * Math.PI - 5) / (2 * Math.PI);
+    assert.ok(Math.abs(far(m) - uniformShare) < 0.015, `fresh mixture: far share ${far(m)} vs ${uniformShare}`);
+    // Squeeze the flow: fit it to a narrow von Mises by maximum likelihood on samples near 0.
+    const data = tf.tensor2d(Float32Array.from({ length: 2000 }, (_, i) => 0.3 * Math.sin(i * 1.7)), [2000, 1]);
+    const opt = tf.train.adam(0.05);
+    for (let k = 0; k < 150; k++) opt.minimize(() => tf.neg(tf.mean(plain.logProb(data))) as tf.Scalar, false, plain.variables());
+    m.variables().forEach((v, k) => v.assign(plain.variables()[k]!));
+    const farPlain = far(plain);
+    assert.ok(farPlain < 0.01, `the fitted flow alone rarely goes far: ${farPlain}`);
+    const expected = (1 - eps) * farPlain + eps * uniformShare;
+    assert.ok(Math.abs(far(m) - expected) < 0.012, `mixture far share ${far(m)}, expected ${expected.toFixed(4)}`);
+    tf.dispose(data);
+    opt.dispose();
+  } finally {
+    m.dispose();
+    plain.dispose();
+  }
+});

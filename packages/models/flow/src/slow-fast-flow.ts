@@ -17,6 +17,11 @@
  *
  * The fast MLP's last layer starts at 0, so a fresh model is the slow flow (the identity) times
  * N(m_fast, scale²).
+ *
+ * With `defensive` ε > 0 the slow marginal is the mixture (1 − ε)·q_flow(s) + ε·U(s), U uniform on
+ * the torsion box [−π, π)^d (defensive importance sampling). Its density stays exact. Training then
+ * sees the fast block at every slow state, rare basins included, instead of only where q_flow already
+ * puts mass; and the importance weights of the slow coordinates are bounded by p(s)/(ε U(s)).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
@@ -74,6 +79,9 @@ export class SlowFastFlowModel implements Model {
   private readonly fastScale: tf.Tensor2D | undefined;
   private readonly fastCirc: tf.Tensor2D | undefined;
   private readonly fastLogScaleSum: number;
+  /** log ε − d log 2π: the uniform component's log weight and density; undefined without `defensive`. */
+  private readonly logUniform: number | undefined;
+  private readonly logFlowWeight: number;
   /** Columns of the slow block that are angles / real lines: undefined = all of them, null = none. */
   private readonly featCirc: Selection | undefined | null;
   private readonly featLine: Selection | undefined | null;
@@ -119,6 +127,13 @@ export class SlowFastFlowModel implements Model {
       { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
     );
     const C = slowCircRel.length;
+    if (o.defensive > 0 && C < d) {
+      const line = slow.filter((i) => !isCirc[i]);
+      throw new RangeError(`slow-fast-flow model: option defensive needs every slow coordinate to be an angle (its uniform component lives on [−π, π)); ` +
+        `slow coordinates ${JSON.stringify(line)} are not circular. Set defensive to 0, or choose torsions as the slow coordinates.`);
+    }
+    this.logUniform = o.defensive > 0 ? Math.log(o.defensive) - d * Math.log(2 * Math.PI) : undefined;
+    this.logFlowWeight = Math.log1p(-o.defensive);
     const slowLineRel = [...Array(d).keys()].filter((k) => !isCirc[slow[k]!]);
     this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel);
     this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
@@ -162,7 +177,7 @@ export class SlowFastFlowModel implements Model {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`slow-fast-flow model: draw needs a positive integer sample count, got ${n}`);
     const f = this.fastIndices.length;
     return tf.tidy(() => {
-      const s = this.slow.draw(n, rng);
+      const s = this.defensiveDraw(n, rng);
       if (!this.fast) return { y: this.merge(s.y, undefined), logQ: s.logQ, z: s.y };
       const eps = rng.fillNormal(new Float32Array(n * f)) as Float32Array;
       const base = new Float32Array(n);
@@ -185,7 +200,7 @@ export class SlowFastFlowModel implements Model {
     this.checkShape('logProb', y);
     return tf.tidy(() => {
       const ys = select(y, this.pickSlow.m, this.pickSlow.t);
-      let lp = this.slow.logProb(ys);
+      let lp = this.mixLogProb(this.slow.logProb(ys));
       if (!this.fast) return lp;
       const f = this.fastIndices.length;
       let du = tf.sub(select(y, this.pickFast!.m, this.pickFast!.t), this.fastMean!) as tf.Tensor2D;
@@ -248,6 +263,35 @@ export class SlowFastFlowModel implements Model {
     tf.dispose([this.pickSlow.m, this.pickSlow.t, this.slowCirc, this.slowMean, this.slowScale]);
     for (const sel of [this.pickFast, this.featCirc, this.featLine]) if (sel) tf.dispose([sel.m, sel.t]);
     tf.dispose([this.fastMean, this.fastScale, this.fastCirc].filter((t): t is tf.Tensor2D => t !== undefined));
+  }
+
+  /**
+   * The slow block's draw. With `defensive`, after the flow's own random numbers: n uniforms that
+   * pick the component, then n × d uniform angles (drawn whether used or not, so the stream's
+   * length does not depend on the picks).
+   */
+  private defensiveDraw(n: number, rng: Rng): { y: tf.Tensor2D; logQ: tf.Tensor1D } {
+    const s = this.slow.draw(n, rng);
+    if (this.logUniform === undefined) return s;
+    const d = this.latentDimension;
+    const pick = new Float32Array(n);
+    for (let i = 0; i < n; i++) pick[i] = rng.uniform() < this.options.defensive ? 1 : 0;
+    const angles = new Float32Array(n * d);
+    for (let k = 0; k < n * d; k++) angles[k] = (2 * rng.uniform() - 1) * Math.PI;
+    const u = tf.tensor2d(angles, [n, d]);
+    const p1 = tf.tensor1d(pick);
+    const y = blend(tf.reshape(p1, [n, 1]), u, s.y);
+    // q_flow at the uniform rows needs the flow's inverse; it is computed for all rows and masked.
+    const logFlow = tf.add(tf.mul(p1, this.slow.logProb(u)), tf.mul(tf.sub(1, p1), s.logQ)) as tf.Tensor1D;
+    return { y, logQ: this.mixLogProb(logFlow) };
+  }
+
+  /** log[(1 − ε) q_flow + ε U] from log q_flow; the identity without `defensive`. */
+  private mixLogProb(logFlow: tf.Tensor1D): tf.Tensor1D {
+    if (this.logUniform === undefined) return logFlow;
+    const a = tf.add(logFlow, this.logFlowWeight);
+    const b = tf.fill(a.shape, this.logUniform);
+    return tf.logSumExp(tf.stack([a, b], 1), 1) as tf.Tensor1D;
   }
 
   /** Features of the slow coordinates for the fast MLP: (cos, sin) of angles, standardised values otherwise. */

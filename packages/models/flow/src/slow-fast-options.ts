@@ -41,6 +41,11 @@ export interface SlowFastOptions {
    * the slow features too (0: the fast block is a diagonal Gaussian given the slow coordinates).
    */
   fastLayers: number;
+  /**
+   * Weight ε of a uniform component on [−π, π)^d in the slow marginal (defensive importance
+   * sampling; all slow coordinates must be angles). 0 = the flow alone.
+   */
+  defensive: number;
   /** Reference configuration (length D); default: the force field's initial positions in model space. */
   outputMean?: number[];
   /** y = outputMean + outputScale · u for the non-circular coordinates. */
@@ -63,6 +68,7 @@ export const SLOW_FAST_DEFAULTS: Readonly<SlowFastOptions> = Object.freeze({
   bound: 5,
   fastHidden: [64, 64],
   fastLayers: 0,
+  defensive: 0,
   outputScale: 1,
   scope: 'sfflow',
 } as SlowFastOptions);
@@ -88,6 +94,10 @@ export const slowFastOptionsSchema: JSONSchema = {
     outputMean: fp.outputMean,
     outputScale: { ...fp.outputScale, default: SLOW_FAST_DEFAULTS.outputScale },
     fastLayers: { type: 'integer', minimum: 0, default: SLOW_FAST_DEFAULTS.fastLayers, description: 'affine coupling layers over the fast block, conditioned on the slow features (0: diagonal Gaussian)' },
+    defensive: {
+      type: 'number', minimum: 0, exclusiveMaximum: 1, default: SLOW_FAST_DEFAULTS.defensive,
+      description: 'weight of a uniform component over the slow torsions (defensive mixture): trains the fast block in rare slow states and bounds the weights there',
+    },
     outputScales: fp.outputScales,
     scaleByKind: fp.scaleByKind,
     scope: { ...fp.scope, default: SLOW_FAST_DEFAULTS.scope },
@@ -109,6 +119,7 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
   if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
   if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
   if (!(Number.isInteger(o.fastLayers) && o.fastLayers >= 0)) fail('fastLayers', `must be a non-negative integer, got ${o.fastLayers}`);
+  if (!(o.defensive >= 0 && o.defensive < 1)) fail('defensive', `must be a number in [0, 1), got ${o.defensive}`);
   for (const f of ['hidden', 'fastHidden'] as const) if (!Array.isArray(o[f]) || !o[f].every(posInt)) fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
   if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
   if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
