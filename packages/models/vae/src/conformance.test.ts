@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { vaePlugin } from './index.js';
+import { setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 test('the vae plugin passes core\'s model conformance suite', async () => {
   for (const options of [{ latentDim: 2 }, { latentDim: 1, decoderVariance: 'head', decoderHidden: [16], encoderHidden: [16], encoderActivations: ['logsigmoid'] }]) {

@@ -7,13 +7,9 @@ import { runPluginConformance } from '@embedcg/core/testkit';
 import { createVaeModel, optionsSchema, resolveOptions, unclampLogVariance, vaePlugin, type VaeModel } from './index.js';
 import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
+import { setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

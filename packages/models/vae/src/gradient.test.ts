@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeModel, type VaeOptions } from './index.js';
+import { centralDifference, setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 const BETA = 0.7;
 const N = 32;
@@ -42,16 +38,7 @@ function checkGradients(opts: Partial<VaeOptions>, dimension: number): void {
       const size = v.size;
       // A few entries of every variable: first, middle, last.
       for (const idx of new Set([0, Math.floor(size / 2), size - 1])) {
-        const orig = v.dataSync().slice();
-        const h = 3e-3 * Math.max(1, Math.abs(orig[idx]!));
-        const at = (delta: number) => {
-          const w = orig.slice();
-          w[idx] = orig[idx]! + delta;
-          v.assign(tf.tensor(w, v.shape));
-          return loss64(model);
-        };
-        const fd = (at(h) - at(-h)) / (2 * h);
-        v.assign(tf.tensor(orig, v.shape));
+        const fd = centralDifference(v, idx, () => loss64(model));
         const an = g[idx]!;
         const tol = 1e-2 * Math.max(Math.abs(an), Math.abs(fd)) + 2e-3;
         assert.ok(Math.abs(an - fd) <= tol, `${v.name}[${idx}]: tf.variableGrads ${an} vs central difference ${fd}`);

@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, importanceLogWeights, unclampLogVariance, type VaeModel } from './index.js';
+import { setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 function setVar(model: VaeModel, name: string, values: number[]): void {
   const v = model.variables().find((x) => x.name === name);

@@ -7,7 +7,10 @@ import { vaePlugin } from './plugin.js';
 
 export { VaeModel, createVaeModel, type VaeContext } from './vae-model.js';
 export { vaePlugin } from './plugin.js';
-export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, ACTIVATIONS, type VaeOptions, type VaeOptionsInput, type Activation, type DecoderVariance } from './options.js';
+export {
+  optionsSchema, resolveOptions, scalesByKind, DEFAULT_OPTIONS, ACTIVATIONS,
+  type VaeOptions, type VaeOptionsInput, type ScaleByKind, type Activation, type DecoderVariance,
+} from './options.js';
 export { ConditionalSplineFlow, DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
 export { importanceLogWeights } from './importance.js';

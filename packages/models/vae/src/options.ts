@@ -9,6 +9,17 @@ import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+/** Output scales by kind of internal coordinate (the first word of the transform's coordinate names). */
+export interface ScaleByKind {
+  bond: number;
+  angle: number;
+  torsion: number;
+}
+const KINDS = ['bond', 'angle', 'torsion'] as const;
+
+/** Which coordinates are angles: 'auto' (from the transform), 'none', or model-space indices. */
+export type CircularSpec = 'auto' | 'none' | number[];
+
 /** How the decoder's log-variance depends on z. */
 export type DecoderVariance = 'shared' | 'head';
 
@@ -29,8 +40,28 @@ export interface VaeOptions {
   encoderActivations: Activation[];
   /** Reference configuration the decoder is centred on (length D); default from the context. */
   outputMean?: number[];
-  /** Decoder outputs are `outputMean + outputScale · network`. */
+  /** Decoder outputs are `outputMean + outputScale · network` (every coordinate, unless per-dimension scales are given). */
   outputScale: number;
+  /**
+   * Per-dimension scales s_i (length D, positive) instead of the single `outputScale`:
+   * y_i = m_i + s_i · u_i. Give either this or `scaleByKind`, not both.
+   */
+  outputScales?: number[];
+  /**
+   * With a transform that names its coordinates (the internal-coordinates transform): per-dimension
+   * scales by kind of coordinate, bond lengths in nm, angles and torsions in rad, so that stiff bonds
+   * and soft torsions start in proportion. Resolved into `outputScales` when the model is built.
+   */
+  scaleByKind?: ScaleByKind;
+  /**
+   * Coordinates that are angles on the circle (torsions). For them the recognition model, and the
+   * densities of given configurations (`logProbBound`, `decoderLogDensity`), see y − m wrapped into
+   * [−π, π) before scaling, so that a torsion of −179° next to a reference at +180° is a small
+   * difference rather than one of 2π. Draws are not wrapped (y = m + s·u; the transform takes any
+   * real torsion). 'auto' (default): the circular flags of the run's transform when it has them
+   * (internal coordinates: the torsions), none otherwise; 'none'; or a list of model-space indices.
+   */
+  circular: CircularSpec;
   /** Scale of the initial weights of the last decoder layer relative to Glorot-uniform. */
   finalLayerScale: number;
   /** Prefix of all variable names, e.g. 'vae/decoder/dense0/kernel'. */
@@ -55,6 +86,7 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   encoderHidden: [150, 150, 150],
   encoderActivations: ['selu', 'selu', 'logsigmoid'],
   outputScale: 1,
+  circular: 'auto',
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -78,7 +110,28 @@ export const optionsSchema: JSONSchema = {
     encoderHidden: { ...widths, default: [...DEFAULT_OPTIONS.encoderHidden], description: 'encoder hidden widths' },
     encoderActivations: { type: 'array', items: activation, default: [...DEFAULT_OPTIONS.encoderActivations] },
     outputMean: { type: 'array', items: { type: 'number' }, description: 'reference configuration (length D); defaults to the force field\'s initial positions' },
-    outputScale: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale },
+    outputScale: {
+      type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.outputScale,
+      description: 'output scale s of every coordinate: y = outputMean + s · u (unless outputScales or scaleByKind is given)',
+    },
+    outputScales: {
+      type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1,
+      description: 'per-dimension output scales s_i (length D, positive), instead of outputScale: y_i = outputMean_i + s_i · u_i',
+    },
+    scaleByKind: {
+      type: 'object', additionalProperties: false, required: [...KINDS],
+      description: 'with a transform that names its coordinates (internal-coordinates): per-dimension output scales by kind, bonds in nm, angles and torsions in rad; instead of outputScales',
+      properties: {
+        bond: { type: 'number', exclusiveMinimum: 0, description: 'scale of bond lengths (nm)' },
+        angle: { type: 'number', exclusiveMinimum: 0, description: 'scale of bond angles (rad)' },
+        torsion: { type: 'number', exclusiveMinimum: 0, description: 'scale of torsions (rad)' },
+      },
+    },
+    circular: {
+      default: DEFAULT_OPTIONS.circular,
+      description: "angles on the circle (torsions), whose difference to outputMean the encoder and the densities of given configurations see wrapped into [-pi, pi): 'auto' (the transform's circular flags when it has them, else none), 'none', or model-space indices",
+      oneOf: [{ type: 'string', enum: ['auto', 'none'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
+    },
     finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
     decoderFlow: {
@@ -133,8 +186,60 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
     if (!Array.isArray(o.outputMean)) fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
     modelVector(o.outputMean, dimension, 'vae model: option outputMean');
   }
+  if (o.outputScales !== undefined) {
+    if (o.scaleByKind !== undefined) fail('outputScales', 'and scaleByKind were both given; give one of them (scaleByKind resolves into outputScales)');
+    if (!Array.isArray(o.outputScales)) fail('outputScales', `must be a list of ${dimension} positive numbers, got ${JSON.stringify(o.outputScales)}`);
+    const s = modelVector(o.outputScales, dimension, 'vae model: option outputScales');
+    const bad = s.findIndex((v) => !(v > 0));
+    if (bad >= 0) fail(`outputScales[${bad}]`, `must be a positive number, got ${s[bad]}`);
+    o.outputScales = Array.from(s);
+  }
+  if (o.scaleByKind !== undefined) o.scaleByKind = resolveScaleByKind(o.scaleByKind, fail);
+  if (Array.isArray(o.circular)) {
+    const seen = new Set<number>();
+    for (const i of o.circular) {
+      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('circular', `lists ${JSON.stringify(i)}, not a model-space index in [0, ${dimension})`);
+      if (seen.has(i)) fail('circular', `lists index ${i} twice`);
+      seen.add(i);
+    }
+    o.circular = [...o.circular].sort((a, b) => a - b);
+  } else if (o.circular !== 'auto' && o.circular !== 'none') {
+    fail('circular', `must be 'auto', 'none' or a list of model-space indices, got ${JSON.stringify(o.circular)}`);
+  }
   if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);
   return o;
+}
+
+function resolveScaleByKind(given: unknown, fail: (field: string, problem: string) => never): ScaleByKind {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    return fail('scaleByKind', `must be an object like { "bond": 0.004, "angle": 0.04, "torsion": 0.3 }, got ${JSON.stringify(given)}`);
+  }
+  for (const key of Object.keys(given)) {
+    if (!(KINDS as readonly string[]).includes(key)) fail(`scaleByKind.${key}`, `is not a coordinate kind; expected ${KINDS.join(', ')}`);
+  }
+  const g = given as Record<string, unknown>;
+  for (const k of KINDS) {
+    const v = g[k];
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(`scaleByKind.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  return { bond: g.bond as number, angle: g.angle as number, torsion: g.torsion as number };
+}
+
+/**
+ * Per-dimension scales from the names a transform gives its coordinates ("bond …", "angle …",
+ * "torsion …", as the internal-coordinates transform names them). A local copy of model-flow's
+ * `scalesByKind` (plugin.ts), on plain names so that programmatic callers can use it too.
+ */
+export function scalesByKind(kinds: ScaleByKind, names: readonly string[] | undefined, dimension: number, transformName?: string): Float64Array {
+  if (!names || names.length !== dimension) {
+    throw new RangeError(`vae model: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
+      (names ? `the names given cover ${names.length} coordinates` : `this run's transform is ${transformName !== undefined ? `"${transformName}", which does not name its coordinates` : 'absent'}`));
+  }
+  return Float64Array.from(names, (n, i) => {
+    const kind = String(n).split(' ')[0]!;
+    if (!(KINDS as readonly string[]).includes(kind)) throw new RangeError(`vae model: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
+    return kinds[kind as keyof ScaleByKind];
+  });
 }
 
 function resolveDecoderFlow(given: unknown, fail: (field: string, problem: string) => never): DecoderFlowOptions {

@@ -25,6 +25,20 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
       }
       if (outputMean) context.log(`vae: decoder centred on the force field's initial positions${context.transform ? ` (through transform ${context.transform.name})` : ''}`);
     }
-    return new VaeModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+    // scaleByKind reads the kinds of the coordinates off the names the transform gives them.
+    const coordinateNames = (context.transform as { names?: readonly string[] } | undefined)?.names;
+    // circular: 'auto' takes the transform's flags (the internal-coordinates transform has them).
+    const circular = (context.transform as { circular?: unknown } | undefined)?.circular;
+    const model = new VaeModel(options, {
+      dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}),
+      ...(coordinateNames ? { coordinateNames } : {}), ...(context.transform ? { transformName: context.transform.name } : {}),
+      ...(circular instanceof Uint8Array ? { circular } : {}),
+    });
+    if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees their difference to the reference wrapped into [−π, π))`);
+    if (options.scaleByKind && !options.outputScales) {
+      const k = options.scaleByKind;
+      context.log(`vae: output scales by kind (bond ${k.bond}, angle ${k.angle}, torsion ${k.torsion}) over the ${dimension} coordinates of transform ${context.transform?.name}`);
+    }
+    return model;
   },
 });

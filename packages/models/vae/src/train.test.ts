@@ -4,13 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeModel } from './index.js';
 import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
+import { setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 test('training with Adam closes the reverse-KL bound gap on a correlated Gaussian', () => {
   const model: VaeModel = createVaeModel(

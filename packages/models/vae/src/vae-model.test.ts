@@ -8,13 +8,9 @@ import {
   createVaeModel, vaePlugin, gaussianLogDensity, optionsSchema, DEFAULT_OPTIONS, plugins, softClampLogVariance64,
   type VaeModel, type VaeOptions,
 } from './index.js';
+import { setupBackend } from './setup.test.util.js';
 
-before(async () => {
-  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
-});
+before(setupBackend);
 
 // ---- an independent Float64 forward pass, from the weights read back with arraySync ----
 
@@ -49,17 +45,17 @@ function mlp64(w: Map<string, unknown>, prefix: string, acts: string[], x: numbe
 /** log p(z) + log q(y|z) − log r(z|y) and y, recomputed in Float64 for one sample. */
 function reference(model: VaeModel, w: Map<string, unknown>, z: number[], eps: number[]) {
   const o = model.options;
-  const s = o.outputScale;
+  const s = model.outputScales;
   const m = model.outputMean ?? new Float64Array(model.dimension);
   const h = mlp64(w, 'vae/decoder', o.decoderHidden.map(() => o.decoderActivation), z);
   const mu = dense64(w, 'vae/decoder/mean', h);
   const lv = (o.decoderVariance === 'shared' ? (w.get('vae/decoder/logvar') as number[]) : dense64(w, 'vae/decoder/logvar', h))
     .map(softClampLogVariance64);
   const u = mu.map((mk, k) => mk + Math.exp(0.5 * lv[k]!) * eps[k]!);
-  const y = u.map((uk, k) => m[k]! + s * uk);
+  const y = u.map((uk, k) => m[k]! + s[k]! * uk);
   // Density of y itself: mean m + s μ, log-variance lv + 2 log s (no shortcut through ε).
-  const logQyz = gaussianLogDensity(y, mu.map((mk, k) => m[k]! + s * mk), lv.map((l) => l + 2 * Math.log(s)));
-  const he = mlp64(w, 'vae/encoder', o.encoderActivations, y.map((yk, k) => (yk - m[k]!) / s));
+  const logQyz = gaussianLogDensity(y, mu.map((mk, k) => m[k]! + s[k]! * mk), lv.map((l, k) => l + 2 * Math.log(s[k]!)));
+  const he = mlp64(w, 'vae/encoder', o.encoderActivations, y.map((yk, k) => (yk - m[k]!) / s[k]!));
   const encMean = dense64(w, 'vae/encoder/mean', he);
   const encLv = dense64(w, 'vae/encoder/logvar', he).map(softClampLogVariance64);
   const logQ = gaussianLogDensity(z, z.map(() => 0), 0) + logQyz - gaussianLogDensity(z, encMean, encLv);
@@ -71,6 +67,10 @@ const tiny: Array<[string, Partial<VaeOptions>]> = [
   ['head variance, outputMean and outputScale', {
     latentDim: 1, decoderHidden: [4], decoderActivation: 'softplus', decoderVariance: 'head', initialLogVariance: -2,
     encoderHidden: [5], encoderActivations: ['logsigmoid'], outputMean: [0.5, -1, 2, 0.25, 1.5], outputScale: 0.3, finalLayerScale: 1,
+  }],
+  ['head variance, per-dimension outputScales', {
+    latentDim: 2, decoderHidden: [4, 3], decoderVariance: 'head', initialLogVariance: -1,
+    encoderHidden: [5], encoderActivations: ['selu'], outputMean: [0.15, 1.9, -2.5, 0.4, 3], outputScales: [0.004, 0.04, 0.3, 1.5, 0.3], finalLayerScale: 1,
   }],
 ];
 
@@ -107,7 +107,7 @@ for (const [label, opts] of tiny) {
         for (let k = 0; k < d; k++) assert.ok(Math.abs(encoded[i]![k]! - ref.encMean[k]!) < 1e-4, `encode[${i}][${k}]`);
         const m = model.outputMean ?? new Float64Array(D);
         for (let k = 0; k < D; k++) {
-          const want = m[k]! + model.options.outputScale * ref.mu[k]!;
+          const want = m[k]! + model.outputScales[k]! * ref.mu[k]!;
           assert.ok(Math.abs(decoded[i]![k]! - want) < 1e-5, `decode[${i}][${k}] = ${decoded[i]![k]} vs ${want}`);
         }
       }

@@ -5,14 +5,18 @@
  *   r_φ(z | y) = N(μ_φ(u), diag σ²_φ(u)),   u = (y − m) / s                 (encoder)
  *   ℓ = log p(z) + log q_θ(y|z) − log r_φ(z|y)                             (per-sample bound)
  *
- * m (`outputMean`) and s (`outputScale`) put the networks in standardised units around a reference
- * structure; log q_θ(y|z) = log N(u; μ_θ, σ²_θ) − D log s.
+ * m (`outputMean`) and s (`outputScale`, or per dimension `outputScales` / `scaleByKind`: a vector
+ * s_i, elementwise) put the networks in standardised units around a reference structure;
+ * log q_θ(y|z) = log N(u; μ_θ, σ²_θ) − Σ_i log s_i (= D log s for one scalar s).
  *
  * With the `decoderFlow` option the decoder is a conditional flow (flow-decoder.ts):
  *
  *   v = μ_θ(z) + σ_θ(z) · ε,   u = f(v; z),   log q_θ(u|z) = log N(v; μ_θ, σ²_θ) − log|det ∂f/∂v|
  *
  * and everything downstream of u (y, the encoder, the CVs) is unchanged.
+ *
+ * Circular coordinates (torsions, option `circular`): the encoder and the densities of given y see
+ * y − m wrapped into [−π, π) before scaling; draws are not wrapped.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
@@ -22,7 +26,7 @@ import { applyDense, createDense, createVariable, type Dense } from './dense.js'
 import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
 import { LOG_VARIANCE_RANGE, softClampLogVariance, unclampLogVariance } from './log-variance.js';
-import { resolveOptions, type VaeOptions, type VaeOptionsInput } from './options.js';
+import { resolveOptions, scalesByKind, type VaeOptions, type VaeOptionsInput } from './options.js';
 
 /** What the programmatic factory needs besides the options. */
 export interface VaeContext {
@@ -32,6 +36,14 @@ export interface VaeContext {
   seed: number;
   /** Reference configuration (length D); overridden by `options.outputMean` when both are given. */
   outputMean?: ArrayLike<number>;
+  /** Per-dimension output scales (length D); `options.outputScales` and `options.scaleByKind` win. */
+  outputScales?: ArrayLike<number>;
+  /** Names of the D coordinates ("bond …", "angle …", "torsion …"), for `options.scaleByKind`. */
+  coordinateNames?: readonly string[];
+  /** Name of the run's transform, for error messages only. */
+  transformName?: string;
+  /** Circular flags of the D coordinates (1: an angle), for `circular: 'auto'`. */
+  circular?: ArrayLike<number>;
 }
 
 /** Decoder statistics in standardised units. */
@@ -54,6 +66,14 @@ export class VaeModel implements Model {
   readonly options: Readonly<VaeOptions>;
   /** Reference configuration m (Float64), or undefined for m = 0. */
   readonly outputMean: Float64Array | undefined;
+  /** Resolved per-dimension output scales s (length D): all `outputScale` unless given per dimension. */
+  readonly outputScales: Float64Array;
+  /** Model-space indices of the circular coordinates (sorted); empty: no wrapping anywhere. */
+  readonly circular: readonly number[];
+  /** Σ_i log s_i, the log-det of y = m + s·u (D log s when the scales are uniform, as before). */
+  private readonly logScaleSum: number;
+  /** The common scale when all s_i are equal (scalar arithmetic, as before per-dimension scales existed). */
+  private readonly uniformScale: number | undefined;
 
   private readonly decoderHidden: Dense[];
   private readonly decoderMean: Dense;
@@ -64,6 +84,12 @@ export class VaeModel implements Model {
   /** The flow decoder's conditional flow, when `decoderFlow` is set. */
   private readonly decoderFlow: ConditionalSplineFlow | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
+  /** 1 × D rows s and 1/s, only for non-uniform scales. */
+  private readonly scaleTensor: tf.Tensor2D | undefined;
+  private readonly invScaleTensor: tf.Tensor2D | undefined;
+  /** For circular coordinates: 1 × D rows s (all coordinates) and 2π/s (0 where not circular). */
+  private readonly wrapScale: tf.Tensor2D | undefined;
+  private readonly wrapPeriod: tf.Tensor2D | undefined;
   private readonly allVariables: tf.Variable[] = [];
   private disposed = false;
 
@@ -77,6 +103,11 @@ export class VaeModel implements Model {
     const mean = o.outputMean ?? context.outputMean;
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'vae model: outputMean');
     if (!Number.isFinite(context.seed)) throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
+    this.outputScales = resolveScales(o, context);
+    const first = this.outputScales[0]!;
+    this.uniformScale = this.outputScales.every((v) => v === first) ? first : undefined;
+    this.circular = Object.freeze(resolveCircular(o.circular, context.circular, D));
+    this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
     // Creation order fixes which random numbers each weight gets: keep it stable.
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
@@ -120,6 +151,16 @@ export class VaeModel implements Model {
     }
     this.allVariables = created;
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
+    if (this.uniformScale === undefined) {
+      this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
+      this.invScaleTensor = tf.tensor2d(Float32Array.from(this.outputScales, (v) => 1 / v), [1, D]);
+    }
+    if (this.circular.length > 0) {
+      const period = new Float32Array(D);
+      for (const i of this.circular) period[i] = (2 * Math.PI) / this.outputScales[i]!;
+      this.wrapScale = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
+      this.wrapPeriod = tf.tensor2d(period, [1, D]);
+    }
   }
 
   /**
@@ -138,7 +179,7 @@ export class VaeModel implements Model {
     // u = μ + σε, (u − μ)/σ is exactly ε, so log N(u; μ, σ²) = −½|ε|² − ½Σ log σ² − (D/2) log 2π
     // as a function of the parameters too: same values and gradients, less float32 rounding).
     const constant = new Float32Array(n);
-    const perSampleConst = -0.5 * (D * LOG_2PI) - D * Math.log(this.options.outputScale);
+    const perSampleConst = -0.5 * (D * LOG_2PI) - this.logScaleSum;
     for (let i = 0; i < n; i++) {
       let zz = 0;
       for (let k = 0; k < d; k++) zz += zValues[i * d + k]! ** 2;
@@ -156,7 +197,7 @@ export class VaeModel implements Model {
       const u = flow ? flow.u : v;
       const y = this.fromStandard(u);
       const sumLogVariance = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
-      const enc = this.encoderStandard(u);
+      const enc = this.encoderStandard(this.wrapStandard(u));
       const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
       let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
       if (flow) logQ = tf.sub(logQ, flow.logDet) as tf.Tensor1D;
@@ -181,7 +222,7 @@ export class VaeModel implements Model {
     for (let i = 0; i < n; i++) {
       let ee = 0;
       for (let k = 0; k < d; k++) ee += eps[i * d + k]! ** 2;
-      constant[i] = 0.5 * ee - this.dimension * Math.log(this.options.outputScale);
+      constant[i] = 0.5 * ee - this.logScaleSum;
     }
     return tf.tidy(() => {
       const u = this.toStandard(y);
@@ -196,15 +237,15 @@ export class VaeModel implements Model {
 
   /**
    * The decoder density log q_θ(y|z) per row, for configurations y (n × D) and latent values
-   * z (n × d): log N(u; μ_θ(z), σ²_θ(z)) − D log s, or with a flow decoder
-   * log N(f⁻¹(u; z); μ_θ, σ²_θ) + log|det ∂f⁻¹/∂u| − D log s (u = (y − m)/s).
+   * z (n × d): log N(u; μ_θ(z), σ²_θ(z)) − Σ_i log s_i, or with a flow decoder
+   * log N(f⁻¹(u; z); μ_θ, σ²_θ) + log|det ∂f⁻¹/∂u| − Σ_i log s_i (u = (y − m)/s elementwise).
    */
   decoderLogDensity(y: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
     this.checkLive();
     this.checkShape('decoderLogDensity', y, this.dimension, 'dimension');
     this.checkShape('decoderLogDensity', z, this.latentDimension, 'latent dimension');
     if (z.shape[0] !== y.shape[0]) throw new RangeError(`vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`);
-    return tf.tidy(() => tf.sub(this.decoderLogDensityStandard(this.toStandard(y), z), this.dimension * Math.log(this.options.outputScale)) as tf.Tensor1D);
+    return tf.tidy(() => tf.sub(this.decoderLogDensityStandard(this.toStandard(y), z), this.logScaleSum) as tf.Tensor1D);
   }
 
   /** CVs of configurations: the encoder means μ_φ(y), n × d. */
@@ -249,7 +290,9 @@ export class VaeModel implements Model {
     return tf.tidy(() => {
       const lv = this.decoderStandard(z).logVariance;
       const full = lv.shape[0] === z.shape[0] ? lv : tf.tile(lv, [z.shape[0], 1]);
-      return tf.add(full, 2 * Math.log(this.options.outputScale)) as tf.Tensor2D;
+      return this.uniformScale !== undefined
+        ? (tf.add(full, 2 * Math.log(this.uniformScale)) as tf.Tensor2D)
+        : (tf.add(full, tf.tensor2d(Float32Array.from(this.outputScales, (v) => 2 * Math.log(v)), [1, this.dimension])) as tf.Tensor2D);
     });
   }
 
@@ -279,6 +322,10 @@ export class VaeModel implements Model {
         encoderHidden: [...o.encoderHidden],
         encoderActivations: [...o.encoderActivations],
         outputScale: o.outputScale,
+        ...(this.circular.length > 0 ? { circular: [...this.circular] } : {}),
+        // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
+        // so that a saved model rebuilds without the transform that named its coordinates.
+        ...(this.outputScales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.outputScales) } : {}),
         finalLayerScale: o.finalLayerScale,
         scope: o.scope,
         ...(o.decoderFlow ? { decoderFlow: { ...o.decoderFlow, hidden: [...o.decoderFlow.hidden] } } : {}),
@@ -293,6 +340,10 @@ export class VaeModel implements Model {
     for (const v of this.allVariables) v.dispose();
     this.decoderFlow?.dispose();
     this.meanTensor?.dispose();
+    this.scaleTensor?.dispose();
+    this.invScaleTensor?.dispose();
+    this.wrapScale?.dispose();
+    this.wrapPeriod?.dispose();
   }
 
   private decoderStandard(z: tf.Tensor2D): DecoderOut {
@@ -328,15 +379,27 @@ export class VaeModel implements Model {
   }
 
   private fromStandard(u: tf.Tensor2D): tf.Tensor2D {
-    const s = this.options.outputScale;
-    const scaled = s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
+    const s = this.uniformScale;
+    const scaled = s === undefined ? (tf.mul(u, this.scaleTensor!) as tf.Tensor2D) : s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
     return this.meanTensor ? (tf.add(scaled, this.meanTensor) as tf.Tensor2D) : scaled;
   }
 
   private toStandard(y: tf.Tensor2D): tf.Tensor2D {
     const centred = this.meanTensor ? (tf.sub(y, this.meanTensor) as tf.Tensor2D) : y;
-    const s = this.options.outputScale;
-    return s === 1 ? centred : (tf.mul(centred, 1 / s) as tf.Tensor2D);
+    const s = this.uniformScale;
+    if (s === undefined) return this.wrapStandard(tf.mul(centred, this.invScaleTensor!) as tf.Tensor2D);
+    return this.wrapStandard(s === 1 ? centred : (tf.mul(centred, 1 / s) as tf.Tensor2D));
+  }
+
+  /**
+   * Standardised u with the circular coordinates' s·u wrapped into [−π, π):
+   * u − (2π/s)·floor((s·u + π)/2π) there, u elsewhere (the identity without circular coordinates).
+   * floor is piecewise constant, so gradients pass through u unchanged.
+   */
+  private wrapStandard(u: tf.Tensor2D): tf.Tensor2D {
+    if (!this.wrapPeriod) return u;
+    const turns = tf.floor(tf.div(tf.add(tf.mul(u, this.wrapScale!), Math.PI), 2 * Math.PI));
+    return tf.sub(u, tf.mul(turns, this.wrapPeriod)) as tf.Tensor2D;
   }
 
   private checkLive(): void {
@@ -348,6 +411,32 @@ export class VaeModel implements Model {
       throw new RangeError(`vae model: ${method} expects an n × ${width} tensor (${what}), got shape [${t.shape.join(', ')}]`);
     }
   }
+}
+
+/**
+ * The per-dimension output scales: `outputScales`, else `scaleByKind` over the context's coordinate
+ * names, else the context's `outputScales`, else `outputScale` everywhere.
+ */
+function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
+  const D = context.dimension;
+  if (o.outputScales !== undefined) return Float64Array.from(o.outputScales);
+  if (o.scaleByKind !== undefined) return scalesByKind(o.scaleByKind, context.coordinateNames, D, context.transformName);
+  if (context.outputScales !== undefined) {
+    const s = modelVector(context.outputScales, D, 'vae model: outputScales');
+    const bad = s.findIndex((v) => !(v > 0));
+    if (bad >= 0) throw new RangeError(`vae model: outputScales[${bad}] must be a positive number, got ${s[bad]}`);
+    return s;
+  }
+  return new Float64Array(D).fill(o.outputScale);
+}
+
+/** Circular indices from the option and, for 'auto', the transform's flags (none without flags). */
+function resolveCircular(spec: VaeOptions['circular'], flags: ArrayLike<number> | undefined, dimension: number): number[] {
+  if (spec === 'none') return [];
+  if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
+  if (flags === undefined) return [];
+  if (flags.length !== dimension) throw new RangeError(`vae model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`);
+  return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
 }
 
 /** Build a VAE model from options (defaults filled) and a dimension/seed. */

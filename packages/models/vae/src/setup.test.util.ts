@@ -1,0 +1,25 @@
+/** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise). */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+
+export async function setupBackend(): Promise<void> {
+  const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  tf.enableProdMode();
+  assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
+}
+
+/** Central difference of `loss` in entry `idx` of `v` (step 3e-3 relative), restoring the variable after. */
+export function centralDifference(v: tf.Variable, idx: number, loss: () => number): number {
+  const orig = v.dataSync().slice();
+  const h = 3e-3 * Math.max(1, Math.abs(orig[idx]!));
+  const at = (delta: number) => {
+    const w = orig.slice();
+    w[idx] = orig[idx]! + delta;
+    v.assign(tf.tensor(w, v.shape));
+    return loss();
+  };
+  const fd = (at(h) - at(-h)) / (2 * h);
+  v.assign(tf.tensor(orig, v.shape));
+  return fd;
+}
