@@ -128,8 +128,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         `model "${model.name}" has neither (set forwardKLWeight to 0)`,
     );
   }
-  // Exact log q when the model has it; otherwise the evidence bound, which the forward term then
-  // tightens as well (encoder included).
+  // Exact log q when the model has it; otherwise the evidence bound, which the forward term (and
+  // the reweighting phase) then tightens as well (encoder included).
   const forwardLogQ = (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng));
 
   let state: TrainerState;
@@ -244,8 +244,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const t1 = performance.now();
     const rows = resample(buffer, bs, rng);
     const t2 = performance.now();
-    const logQ = (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng));
-    const { value, grads } = tf.variableGrads(() => weightedLikelihoodLoss(logQ, rows, bs, buffer!.dimension), model.variables());
+    const { value, grads } = tf.variableGrads(() => weightedLikelihoodLoss(forwardLogQ, rows, bs, buffer!.dimension), model.variables());
     const loss = value.dataSync()[0]!;
     const normSq = checkedNormSq(value, grads, loss, beta);
     const t3 = performance.now();
