@@ -8,9 +8,8 @@ import {
   backboneDihedrals, bootstrapInterval, deltaFFromProbability, dihedralSeries, drawSamples, essFraction, createRng, openRun,
   phiPositiveProbability, readDcd, resampleIndices, selectBackend, targetBeta,
 } from '@embedcg/core';
-import { basename, resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { repoRoot, target, writeResults } from './lib.mjs';
 import { arg, refDir } from './alanine-lib.mjs';
 

@@ -45,8 +45,8 @@ export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, typ
 export * from './evaluation/index.js';
 export {
   createInternalCoordinateTransform, buildZMatrix, validateZMatrix, internalCoordinateNames, internalCoordinatesPlugin,
-  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate,
-  type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
+  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind,
+  type ScalesByKind, type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
 } from './transforms/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

@@ -10,3 +10,4 @@ export {
 } from './z-matrix.js';
 export { internalCoordinatesPlugin, type InternalCoordinatesPluginOptions } from './z-matrix-plugin.js';
 export { chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, type ChiralityCenter } from './chirality.js';
+export { scalesByKind, type ScalesByKind } from './scales-by-kind.js';

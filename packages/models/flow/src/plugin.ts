@@ -1,7 +1,7 @@
 /** The `flow` model plugin descriptor. */
 import { createRequire } from 'node:module';
-import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from '@embedcg/core';
-import type { PluginContext } from '@embedcg/core';
+import { API_VERSION, defineModel, modelDimension, referenceInModelSpace, scalesByKind as coreScalesByKind } from '@embedcg/core';
+import type { PluginContext, ScalesByKind } from '@embedcg/core';
 import { optionsSchema, type FlowOptions } from './options.js';
 import { FlowModel } from './flow-model.js';
 import { StructuredFlowModel } from './structured-flow.js';
@@ -17,17 +17,8 @@ function transformNames(context: Pick<PluginContext, 'transform'>): readonly str
 }
 
 /** Per-dimension scales from the kinds the transform names its coordinates by ("bond …", "angle …", "torsion …"). */
-export function scalesByKind(kinds: { bond: number; angle: number; torsion: number }, context: Pick<PluginContext, 'transform'>, dimension: number): Float64Array {
-  const names = transformNames(context);
-  if (!names || names.length !== dimension) {
-    throw new RangeError(`flow model: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
-      `this run's transform is ${context.transform ? `"${context.transform.name}"` : 'absent'}`);
-  }
-  return Float64Array.from(names, (n, i) => {
-    const kind = n.split(' ')[0] as keyof typeof kinds;
-    if (!(kind in kinds)) throw new RangeError(`flow model: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
-    return kinds[kind];
-  });
+export function scalesByKind(kinds: ScalesByKind, context: Pick<PluginContext, 'transform'>, dimension: number): Float64Array {
+  return coreScalesByKind(kinds, transformNames(context), dimension, { who: 'flow model', transformName: context.transform?.name });
 }
 
 /** The circular flags of the run's transform, for `circular: 'auto'` (the internal-coordinates transform has them). */

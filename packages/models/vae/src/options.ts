@@ -2,7 +2,7 @@
  * Options of the VAE model: their TypeScript shape, defaults and the JSON Schema that core
  * validates run configs against (ajv fills the defaults before `create`).
  */
-import { modelVector, type JSONSchema } from '@embedcg/core';
+import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '@embedcg/core';
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 
 /** Activation functions a hidden layer may use. */
@@ -225,21 +225,9 @@ function resolveScaleByKind(given: unknown, fail: (field: string, problem: strin
   return { bond: g.bond as number, angle: g.angle as number, torsion: g.torsion as number };
 }
 
-/**
- * Per-dimension scales from the names a transform gives its coordinates ("bond …", "angle …",
- * "torsion …", as the internal-coordinates transform names them). A local copy of model-flow's
- * `scalesByKind` (plugin.ts), on plain names so that programmatic callers can use it too.
- */
+/** Per-dimension scales from the names a transform gives its coordinates (core's `scalesByKind`, with the VAE's errors). */
 export function scalesByKind(kinds: ScaleByKind, names: readonly string[] | undefined, dimension: number, transformName?: string): Float64Array {
-  if (!names || names.length !== dimension) {
-    throw new RangeError(`vae model: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
-      (names ? `the names given cover ${names.length} coordinates` : `this run's transform is ${transformName !== undefined ? `"${transformName}", which does not name its coordinates` : 'absent'}`));
-  }
-  return Float64Array.from(names, (n, i) => {
-    const kind = String(n).split(' ')[0]!;
-    if (!(KINDS as readonly string[]).includes(kind)) throw new RangeError(`vae model: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
-    return kinds[kind as keyof ScaleByKind];
-  });
+  return coreScalesByKind(kinds, names, dimension, { who: 'vae model', ...(transformName !== undefined ? { transformName } : {}) });
 }
 
 function resolveDecoderFlow(given: unknown, fail: (field: string, problem: string) => never): DecoderFlowOptions {

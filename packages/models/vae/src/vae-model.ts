@@ -84,11 +84,10 @@ export class VaeModel implements Model {
   /** The flow decoder's conditional flow, when `decoderFlow` is set. */
   private readonly decoderFlow: ConditionalSplineFlow | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
-  /** 1 × D rows s and 1/s, only for non-uniform scales. */
+  /** 1 × D row s, for non-uniform scales or circular coordinates; 1/s only for non-uniform scales. */
   private readonly scaleTensor: tf.Tensor2D | undefined;
   private readonly invScaleTensor: tf.Tensor2D | undefined;
-  /** For circular coordinates: 1 × D rows s (all coordinates) and 2π/s (0 where not circular). */
-  private readonly wrapScale: tf.Tensor2D | undefined;
+  /** For circular coordinates: 1 × D row 2π/s (0 where not circular). */
   private readonly wrapPeriod: tf.Tensor2D | undefined;
   private readonly allVariables: tf.Variable[] = [];
   private disposed = false;
@@ -151,14 +150,11 @@ export class VaeModel implements Model {
     }
     this.allVariables = created;
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
-    if (this.uniformScale === undefined) {
-      this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
-      this.invScaleTensor = tf.tensor2d(Float32Array.from(this.outputScales, (v) => 1 / v), [1, D]);
-    }
+    if (this.uniformScale === undefined || this.circular.length > 0) this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
+    if (this.uniformScale === undefined) this.invScaleTensor = tf.tensor2d(Float32Array.from(this.outputScales, (v) => 1 / v), [1, D]);
     if (this.circular.length > 0) {
       const period = new Float32Array(D);
       for (const i of this.circular) period[i] = (2 * Math.PI) / this.outputScales[i]!;
-      this.wrapScale = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
       this.wrapPeriod = tf.tensor2d(period, [1, D]);
     }
   }
@@ -342,7 +338,6 @@ export class VaeModel implements Model {
     this.meanTensor?.dispose();
     this.scaleTensor?.dispose();
     this.invScaleTensor?.dispose();
-    this.wrapScale?.dispose();
     this.wrapPeriod?.dispose();
   }
 
@@ -398,7 +393,7 @@ export class VaeModel implements Model {
    */
   private wrapStandard(u: tf.Tensor2D): tf.Tensor2D {
     if (!this.wrapPeriod) return u;
-    const turns = tf.floor(tf.div(tf.add(tf.mul(u, this.wrapScale!), Math.PI), 2 * Math.PI));
+    const turns = tf.floor(tf.div(tf.add(tf.mul(u, this.scaleTensor!), Math.PI), 2 * Math.PI));
     return tf.sub(u, tf.mul(turns, this.wrapPeriod)) as tf.Tensor2D;
   }
 

@@ -1,0 +1,33 @@
+/**
+ * Per-dimension output scales from the names a transform gives its coordinates ("bond …",
+ * "angle …", "torsion …", as the internal-coordinates transform names them). Bonds, angles and
+ * torsions differ in stiffness by two orders of magnitude, so model plugins standardise each
+ * coordinate by its kind's scale; this is the one place that reads the kinds off the names.
+ */
+
+export interface ScalesByKind {
+  bond: number;
+  angle: number;
+  torsion: number;
+}
+
+const KINDS = ['bond', 'angle', 'torsion'] as const;
+
+/**
+ * `who` prefixes the errors ("flow model"); `transformName` names the run's transform in them
+ * (undefined: the run has none).
+ */
+export function scalesByKind(
+  kinds: ScalesByKind, names: readonly string[] | undefined, dimension: number, o: { who: string; transformName?: string },
+): Float64Array {
+  if (!names || names.length !== dimension) {
+    throw new RangeError(`${o.who}: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
+      (names ? `the names given cover ${names.length} coordinates`
+        : `this run's transform is ${o.transformName !== undefined ? `"${o.transformName}", which does not name its coordinates` : 'absent'}`));
+  }
+  return Float64Array.from(names, (n, i) => {
+    const kind = String(n).split(' ')[0]!;
+    if (!(KINDS as readonly string[]).includes(kind)) throw new RangeError(`${o.who}: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
+    return kinds[kind as keyof ScalesByKind];
+  });
+}
