@@ -45,7 +45,7 @@ export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, typ
 export * from './evaluation/index.js';
 export {
   createInternalCoordinateTransform, buildZMatrix, validateZMatrix, internalCoordinateNames, internalCoordinatesPlugin,
-  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind,
+  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind, backboneTorsions, methylRotorTorsions,
   type ScalesByKind, type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
 } from './transforms/index.js';
 export { denseOp } from './nn/dense-op.js';

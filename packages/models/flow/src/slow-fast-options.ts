@@ -3,7 +3,7 @@
  * a conditional Gaussian over the rest, in model space (internal coordinates). Also the presets
  * that name the slow coordinates from the transform's coordinate names.
  */
-import { modelVector, type JSONSchema } from '@embedcg/core';
+import { backboneTorsions, methylRotorTorsions, modelVector, type JSONSchema } from '@embedcg/core';
 import { ACTIVATIONS, type Activation } from './dense.js';
 import { optionsSchema as flowSchema, type CircularSpec } from './options.js';
 
@@ -149,47 +149,24 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
   return o;
 }
 
-const strip = (label: string) => label.replace(/:\d+$/, '');
-
 /**
- * The slow coordinates a preset names, from the internal-coordinates transform's names
- * ("torsion C:2-CA-N:2-C:1"; residue numbers are dropped when matching): φ = C–N–CA–C and
- * ψ = N–CA–C–N in either direction, and with 'phi-psi-methyls' the rotor torsion of every methyl
- * carbon (a carbon three hydrogens are bonded to): the torsion that places its first hydrogen,
- * i.e. whose first atom is not a hydrogen. Throws, naming what is missing, when φ or ψ is absent.
+ * The slow coordinates a preset names, from the internal-coordinates transform's names (core's
+ * `backboneTorsions` and `methylRotorTorsions`): φ and ψ, and with 'phi-psi-methyls' the rotor
+ * torsion of every methyl group. Throws, naming what is missing, when φ or ψ is absent.
  */
 export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] | undefined, option = 'slow-fast-flow model: option slow'): number[] {
   if (!names) {
     throw new RangeError(`${option} '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
       'this run has none. List the coordinates as model-space indices instead.');
   }
-  const torsions = names.map((n, i) => ({ i, atoms: n.startsWith('torsion ') ? n.slice(8).split('-') : [] })).filter((t) => t.atoms.length === 4);
-  const matches = (atoms: string[], pattern: string[]) => {
-    const a = atoms.map(strip);
-    return a.every((x, k) => x === pattern[k]) || a.every((x, k) => x === pattern[3 - k]);
-  };
-  const phi = torsions.filter((t) => matches(t.atoms, ['C', 'N', 'CA', 'C'])).map((t) => t.i);
-  const psi = torsions.filter((t) => matches(t.atoms, ['N', 'CA', 'C', 'N'])).map((t) => t.i);
+  const { phi, psi } = backboneTorsions(names);
   if (phi.length === 0 || psi.length === 0) {
+    const torsions = names.filter((n) => n.startsWith('torsion ')).length;
     const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : ''].filter(Boolean).join(' and ');
     throw new RangeError(`${option} '${preset}': the transform has no torsion coordinate for ${missing} ` +
-      `among its ${torsions.length} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`);
+      `among its ${torsions} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`);
   }
   const out = [...phi, ...psi];
-  if (preset === 'phi-psi-methyls') {
-    const isH = (label: string) => /^H/i.test(strip(label));
-    const isC = (label: string) => /^C/i.test(strip(label));
-    const hydrogens = new Map<string, number>();
-    for (const n of names) {
-      if (!n.startsWith('bond ')) continue;
-      const [a, b] = n.slice(5).split('-') as [string, string];
-      if (isC(a) && isH(b)) hydrogens.set(a, (hydrogens.get(a) ?? 0) + 1);
-      if (isH(a) && isC(b)) hydrogens.set(b, (hydrogens.get(b) ?? 0) + 1);
-    }
-    for (const t of torsions) {
-      const [l, , j, i] = t.atoms as [string, string, string, string];
-      if (hydrogens.get(j) === 3 && isH(i) && !isH(l)) out.push(t.i);
-    }
-  }
+  if (preset === 'phi-psi-methyls') out.push(...methylRotorTorsions(names));
   return out;
 }
