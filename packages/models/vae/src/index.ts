@@ -14,6 +14,7 @@ export {
 export { ConditionalSplineFlow, DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
 export { importanceLogWeights } from './importance.js';
+export { rotorLogDensity64, rotorLogMixture, ROTOR_FOLD, type RotorSymmetrySpec, type RotorEncoderInput } from './rotor-symmetry.js';
 export { LOG_VARIANCE_RANGE, softClampLogVariance64, unclampLogVariance } from './log-variance.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */

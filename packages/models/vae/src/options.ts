@@ -4,6 +4,7 @@
  */
 import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '@embedcg/core';
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
+import type { RotorEncoderInput, RotorSymmetrySpec } from './rotor-symmetry.js';
 
 /** Activation functions a hidden layer may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
@@ -62,6 +63,18 @@ export interface VaeOptions {
    * (internal coordinates: the torsions), none otherwise; 'none'; or a list of model-space indices.
    */
   circular: CircularSpec;
+  /**
+   * Torsions whose decoder density is made three-fold symmetric (rotor-symmetry.ts): the Gaussian
+   * and its copies shifted by ±2π/3, wrapped onto the circle, so that the three wells of a methyl
+   * rotor need no CV. 'none' (default), 'methyls' (the rotor torsion of every CH3, from the
+   * transform's names), or model-space indices.
+   */
+  rotorSymmetry: RotorSymmetrySpec;
+  /**
+   * What the recognition model sees of the rotors: 'hidden' (default; zeros, so the CVs cannot
+   * depend on them, as the decoder needs no CV for them) or 'raw' (like any other coordinate).
+   */
+  rotorEncoder: RotorEncoderInput;
   /** Scale of the initial weights of the last decoder layer relative to Glorot-uniform. */
   finalLayerScale: number;
   /** Prefix of all variable names, e.g. 'vae/decoder/dense0/kernel'. */
@@ -87,6 +100,8 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   encoderActivations: ['selu', 'selu', 'logsigmoid'],
   outputScale: 1,
   circular: 'auto',
+  rotorSymmetry: 'none',
+  rotorEncoder: 'hidden',
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -131,6 +146,15 @@ export const optionsSchema: JSONSchema = {
       default: DEFAULT_OPTIONS.circular,
       description: "angles on the circle (torsions), whose difference to outputMean the encoder and the densities of given configurations see wrapped into [-pi, pi): 'auto' (the transform's circular flags when it has them, else none), 'none', or model-space indices",
       oneOf: [{ type: 'string', enum: ['auto', 'none'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
+    },
+    rotorSymmetry: {
+      default: DEFAULT_OPTIONS.rotorSymmetry,
+      description: "three-fold rotor torsions whose decoder density is the Gaussian and its copies shifted by ±2π/3 (equal weights, on the circle): 'none', 'methyls' (every CH3's rotor torsion, from the internal-coordinates transform's names), or model-space indices",
+      oneOf: [{ type: 'string', enum: ['none', 'methyls'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true }],
+    },
+    rotorEncoder: {
+      type: 'string', enum: ['hidden', 'raw'], default: DEFAULT_OPTIONS.rotorEncoder,
+      description: "what the encoder sees of the rotorSymmetry torsions: 'hidden' (zeros: the CVs cannot depend on them) or 'raw'",
     },
     finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
@@ -206,7 +230,22 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   } else if (o.circular !== 'auto' && o.circular !== 'none') {
     fail('circular', `must be 'auto', 'none' or a list of model-space indices, got ${JSON.stringify(o.circular)}`);
   }
+  if (Array.isArray(o.rotorSymmetry)) {
+    const seen = new Set<number>();
+    for (const i of o.rotorSymmetry) {
+      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('rotorSymmetry', `lists ${JSON.stringify(i)}, not a model-space index in [0, ${dimension})`);
+      if (seen.has(i)) fail('rotorSymmetry', `lists index ${i} twice`);
+      seen.add(i);
+    }
+    o.rotorSymmetry = [...o.rotorSymmetry].sort((a, b) => a - b);
+  } else if (o.rotorSymmetry !== 'none' && o.rotorSymmetry !== 'methyls') {
+    fail('rotorSymmetry', `must be 'none', 'methyls' or a list of model-space indices, got ${JSON.stringify(o.rotorSymmetry)}`);
+  }
+  if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);
   if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);
+  if (decoderFlow !== undefined && o.rotorSymmetry !== 'none' && !(Array.isArray(o.rotorSymmetry) && o.rotorSymmetry.length === 0)) {
+    fail('rotorSymmetry', 'cannot be combined with decoderFlow (the flow would bend the three-fold mixture); use one of them');
+  }
   return o;
 }
 

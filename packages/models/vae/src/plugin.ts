@@ -34,6 +34,10 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
       ...(coordinateNames ? { coordinateNames } : {}), ...(context.transform ? { transformName: context.transform.name } : {}),
       ...(circular instanceof Uint8Array ? { circular } : {}),
     });
+    if (model.rotors.length > 0) {
+      const named = model.rotors.map((i) => (coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`)).join(', ');
+      context.log(`vae: three-fold rotor torsions ${named}; the encoder ${model.options.rotorEncoder === 'hidden' ? 'does not see them' : 'sees them'}`);
+    }
     if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees their difference to the reference wrapped into [−π, π))`);
     if (options.scaleByKind && !options.outputScales) {
       const k = options.scaleByKind;

@@ -17,6 +17,10 @@
  *
  * Circular coordinates (torsions, option `circular`): the encoder and the densities of given y see
  * y − m wrapped into [−π, π) before scaling; draws are not wrapped.
+ *
+ * Rotor torsions (option `rotorSymmetry`, rotor-symmetry.ts): their decoder density is the
+ * three-fold symmetric mixture (1/3) Σ_m N(μ + 2πm/3, σ²) on the circle, drawn as the Gaussian plus
+ * a uniform shift k·2π/3, k ∈ {−1, 0, 1}; with `rotorEncoder: 'hidden'` the encoder sees zeros there.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
@@ -27,6 +31,7 @@ import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
 import { LOG_VARIANCE_RANGE, softClampLogVariance, unclampLogVariance } from './log-variance.js';
 import { resolveOptions, scalesByKind, type VaeOptions, type VaeOptionsInput } from './options.js';
+import { ROTOR_FOLD, resolveRotors, rotorImageCount, rotorLogMixture } from './rotor-symmetry.js';
 
 /** What the programmatic factory needs besides the options. */
 export interface VaeContext {
@@ -70,6 +75,8 @@ export class VaeModel implements Model {
   readonly outputScales: Float64Array;
   /** Model-space indices of the circular coordinates (sorted); empty: no wrapping anywhere. */
   readonly circular: readonly number[];
+  /** Model-space indices of the three-fold rotor torsions (sorted); empty: a Gaussian decoder everywhere. */
+  readonly rotors: readonly number[];
   /** Σ_i log s_i, the log-det of y = m + s·u (D log s when the scales are uniform, as before). */
   private readonly logScaleSum: number;
   /** The common scale when all s_i are equal (scalar arithmetic, as before per-dimension scales existed). */
@@ -89,6 +96,10 @@ export class VaeModel implements Model {
   private readonly invScaleTensor: tf.Tensor2D | undefined;
   /** For circular coordinates: 1 × D row 2π/s (0 where not circular). */
   private readonly wrapPeriod: tf.Tensor2D | undefined;
+  /** With rotors: the 1 × R shift periods 2π/(3 s_i), the 1 × D mask that is 0 at them, and the sum's image count. */
+  private readonly rotor: { period: tf.Tensor2D; gaussianMask: tf.Tensor2D; images: number; shifts: Float64Array } | undefined;
+  /** 1 × D mask of what the encoder sees (0 at hidden rotors). */
+  private readonly encoderMask: tf.Tensor2D | undefined;
   private readonly allVariables: tf.Variable[] = [];
   private disposed = false;
 
@@ -106,6 +117,7 @@ export class VaeModel implements Model {
     const first = this.outputScales[0]!;
     this.uniformScale = this.outputScales.every((v) => v === first) ? first : undefined;
     this.circular = Object.freeze(resolveCircular(o.circular, context.circular, D));
+    this.rotors = Object.freeze(resolveRotors(o.rotorSymmetry, context.coordinateNames, D, context.transformName));
     this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
     // Creation order fixes which random numbers each weight gets: keep it stable.
@@ -157,12 +169,29 @@ export class VaeModel implements Model {
       for (const i of this.circular) period[i] = (2 * Math.PI) / this.outputScales[i]!;
       this.wrapPeriod = tf.tensor2d(period, [1, D]);
     }
+    if (this.rotors.length > 0) {
+      const R = this.rotors.length;
+      const scales = this.rotors.map((i) => this.outputScales[i]!);
+      const shifts = Float64Array.from(scales, (v) => (2 * Math.PI) / (ROTOR_FOLD * v));
+      const mask = new Float32Array(D).fill(1);
+      for (const i of this.rotors) mask[i] = 0;
+      this.rotor = {
+        period: tf.tensor2d(Float32Array.from(shifts), [1, R]),
+        gaussianMask: tf.tensor2d(mask, [1, D]),
+        images: rotorImageCount(scales),
+        shifts,
+      };
+      if (o.rotorEncoder === 'hidden') this.encoderMask = tf.tensor2d(mask, [1, D]);
+    }
   }
 
   /**
-   * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε.
+   * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε,
+   * then (with rotors) n × R integers for the rotor shifts k ∈ {−1, 0, 1}.
    * Differentiable in `variables()` (reparameterised), so it can run inside `tf.variableGrads`.
    * With a flow decoder, u = f(μ + σε; z) and log q(u|z) gains −log|det ∂f|; still one pass.
+   * A rotor's u is μ + σε + k·2π/(3s) and its log q(u|z) the three-fold mixture's, whose value does
+   * not depend on k (it is 2π/3-periodic); the shift is a constant for the gradient.
    */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
@@ -171,6 +200,9 @@ export class VaeModel implements Model {
     const d = this.latentDimension;
     const zValues = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
     const epsValues = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
+    const rotorShift = this.rotor && this.drawRotorShifts(n, rng);
+    const isRotor = new Uint8Array(D);
+    for (const i of this.rotors) isRotor[i] = 1;
     // Parameter-free parts of ℓ, summed in Float64: log p(z) and the decoder's −½|ε|² (because
     // u = μ + σε, (u − μ)/σ is exactly ε, so log N(u; μ, σ²) = −½|ε|² − ½Σ log σ² − (D/2) log 2π
     // as a function of the parameters too: same values and gradients, less float32 rounding).
@@ -180,7 +212,8 @@ export class VaeModel implements Model {
       let zz = 0;
       for (let k = 0; k < d; k++) zz += zValues[i * d + k]! ** 2;
       let ee = 0;
-      for (let k = 0; k < D; k++) ee += epsValues[i * D + k]! ** 2;
+      // Rotor terms replace −½ε² by the mixture's (added below, in tfjs, as they depend on σ).
+      for (let k = 0; k < D; k++) if (!isRotor[k]) ee += epsValues[i * D + k]! ** 2;
       // Full log p(z), 2π term included (it cancels against log r's, which is also kept whole).
       constant[i] = -0.5 * zz - 0.5 * d * LOG_2PI - 0.5 * ee + perSampleConst;
     }
@@ -190,13 +223,14 @@ export class VaeModel implements Model {
       const dec = this.decoderStandard(z);
       const v = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
       const flow = this.decoderFlow?.forward(v, z);
-      const u = flow ? flow.u : v;
+      const u = flow ? flow.u : rotorShift ? (tf.add(v, tf.tensor2d(rotorShift, [n, D])) as tf.Tensor2D) : v;
       const y = this.fromStandard(u);
       const sumLogVariance = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
       const enc = this.encoderStandard(this.wrapStandard(u));
       const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
       let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
       if (flow) logQ = tf.sub(logQ, flow.logDet) as tf.Tensor1D;
+      if (this.rotor) logQ = tf.add(logQ, this.rotorTerm(eps, dec.logVariance)) as tf.Tensor1D;
       return { y, logQ, z };
     });
   }
@@ -319,6 +353,8 @@ export class VaeModel implements Model {
         encoderActivations: [...o.encoderActivations],
         outputScale: o.outputScale,
         ...(this.circular.length > 0 ? { circular: [...this.circular] } : {}),
+        // Resolved indices, so a saved model rebuilds without the transform's names.
+        ...(this.rotors.length > 0 ? { rotorSymmetry: [...this.rotors], rotorEncoder: o.rotorEncoder } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
         // so that a saved model rebuilds without the transform that named its coordinates.
         ...(this.outputScales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.outputScales) } : {}),
@@ -339,6 +375,8 @@ export class VaeModel implements Model {
     this.scaleTensor?.dispose();
     this.invScaleTensor?.dispose();
     this.wrapPeriod?.dispose();
+    if (this.rotor) tf.dispose([this.rotor.period, this.rotor.gaussianMask]);
+    this.encoderMask?.dispose();
   }
 
   private decoderStandard(z: tf.Tensor2D): DecoderOut {
@@ -357,13 +395,46 @@ export class VaeModel implements Model {
   private decoderLogDensityStandard(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
     const dec = this.decoderStandard(z);
     const inv = this.decoderFlow?.inverse(u, z);
-    return inv
-      ? (tf.add(gaussianLogDensityTf(inv.v, dec.mean, dec.logVariance), inv.logDet) as tf.Tensor1D)
-      : gaussianLogDensityTf(u, dec.mean, dec.logVariance);
+    if (inv) return tf.add(gaussianLogDensityTf(inv.v, dec.mean, dec.logVariance), inv.logDet) as tf.Tensor1D;
+    if (!this.rotor) return gaussianLogDensityTf(u, dec.mean, dec.logVariance);
+    // The Gaussian's quadratic term at the other coordinates (masked, not subtracted, so a rotor
+    // far from μ leaves no float32 residue), the mixture's at the rotors.
+    const eps = tf.mul(tf.sub(u, dec.mean), tf.exp(tf.mul(dec.logVariance, -0.5))) as tf.Tensor2D;
+    const quad = tf.sum(tf.mul(tf.square(eps), this.rotor.gaussianMask), 1);
+    const lvSum = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
+    const gauss = tf.sub(tf.mul(tf.add(quad, lvSum), -0.5), 0.5 * this.dimension * LOG_2PI);
+    return tf.add(gauss, this.rotorTerm(eps, dec.logVariance)) as tf.Tensor1D;
+  }
+
+  /**
+   * Σ over rotors of log[(1/3) Σ_m exp(−½ (ε + m a)²)], a = 2π/(3 s σ), per row: what replaces
+   * the Gaussian's −½ ε² there. ε is the n × D standardised residual (u − μ)/σ.
+   */
+  private rotorTerm(eps: tf.Tensor2D, logVariance: tf.Tensor2D): tf.Tensor1D {
+    const r = this.rotor!;
+    const epsR = this.rotorColumns(eps);
+    const a = tf.mul(r.period, tf.exp(tf.mul(this.rotorColumns(logVariance), -0.5))) as tf.Tensor2D;
+    return tf.sum(rotorLogMixture(epsR, a, r.images), 1) as tf.Tensor1D;
+  }
+
+  /** The rotor columns of an n × D tensor, n × R; slices, because gather's gradient has no wasm kernel. */
+  private rotorColumns(t: tf.Tensor2D): tf.Tensor2D {
+    const cols = this.rotors.map((i) => tf.slice(t, [0, i], [t.shape[0], 1]));
+    return (cols.length === 1 ? cols[0]! : tf.concat(cols, 1)) as tf.Tensor2D;
+  }
+
+  /** n × D shifts, k·2π/(3 s_i) at the rotors (k uniform in {−1, 0, 1}), 0 elsewhere. */
+  private drawRotorShifts(n: number, rng: Rng): Float32Array {
+    const D = this.dimension;
+    const out = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      this.rotors.forEach((c, j) => { out[i * D + c] = (rng.int(ROTOR_FOLD) - 1) * this.rotor!.shifts[j]!; });
+    }
+    return out;
   }
 
   private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
-    let h = u;
+    let h = this.encoderMask ? (tf.mul(u, this.encoderMask) as tf.Tensor2D) : u;
     this.encoderHidden.forEach((layer, i) => {
       h = activationFn(this.options.encoderActivations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
     });
