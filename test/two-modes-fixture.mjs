@@ -22,12 +22,19 @@ export const twoModes = defineForceField({
   }),
 });
 
-/** N(μ, σ²) with exact log-density, started on the +a mode. */
+/**
+ * N(μ, σ²) with exact log-density, started on the +a mode. With option `drawOnly`, a third variable
+ * enters the draw (times 0) but not logProb, as A's factors once did in structured-flow: the
+ * reweighting phase's gradients then lack a variable the reverse-KL phase's have.
+ */
 export const gaussian = defineModel({
-  name: 'gaussian', version: '0.0.0', apiVersion: API_VERSION, description: '1-D Gaussian with exact density', optionsSchema: { type: 'object' },
-  create: () => {
+  name: 'gaussian', version: '0.0.0', apiVersion: API_VERSION, description: '1-D Gaussian with exact density',
+  optionsSchema: { type: 'object', properties: { drawOnly: { type: 'boolean', default: false } } },
+  create: (opts) => {
     const mu = tf.variable(tf.scalar(A), true, 'g/mu');
     const logSigma = tf.variable(tf.scalar(0), true, 'g/logSigma');
+    // First in variables(), so that leaving it out shifts the positions of μ and log σ.
+    const extra = opts.drawOnly ? [tf.variable(tf.zeros([3]), true, 'g/drawOnly')] : [];
     const logProb = (y) => tf.tidy(() => {
       const u = tf.div(tf.sub(y, mu), tf.exp(logSigma));
       return tf.sub(tf.mul(-0.5, tf.sum(tf.square(u), 1)), tf.add(logSigma, 0.5 * Math.log(2 * Math.PI)));
@@ -36,13 +43,15 @@ export const gaussian = defineModel({
       name: 'gaussian', dimension: 1, exactDensity: true,
       draw(n, rng) {
         const eps = tf.tensor2d(rng.fillNormal(new Float32Array(n)), [n, 1]);
-        const y = tf.add(mu, tf.mul(tf.exp(logSigma), eps));
-        return { y, logQ: logProb(y) };
+        let y = tf.add(mu, tf.mul(tf.exp(logSigma), eps));
+        const logQ = logProb(y);
+        for (const v of extra) y = tf.add(y, tf.mul(tf.sum(v), 0));
+        return { y, logQ };
       },
       logProb,
-      variables: () => [mu, logSigma],
+      variables: () => [...extra, mu, logSigma],
       metadata: () => ({ plugin: 'gaussian', dimension: 1 }),
-      dispose: () => tf.dispose([mu, logSigma]),
+      dispose: () => tf.dispose([mu, logSigma, ...extra]),
     };
   },
 });

@@ -154,6 +154,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
               rungs: { type: 'integer', minimum: 1, default: 1, description: 'geometric rungs from startFraction·β* to β*' },
               batchSize: { type: 'integer', minimum: 1, description: 'minibatch size (default training.batchSize)' },
               learningRate: { type: 'number', exclusiveMinimum: 0, description: 'default training.finalLearningRate, else training.learningRate' },
+              polishSteps: {
+                type: 'integer', minimum: 0, default: 0,
+                description: 'reverse-KL steps at β* after the ladder: they tighten each mode without moving mass between modes that sit apart',
+              },
             },
           },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },

@@ -16,11 +16,13 @@ export interface TrainerState {
   targetBeta: number;
   stepInLevel: number;
   losses: number[];
-  phase: 'tempering' | 'final' | 'reweight' | 'done';
+  phase: 'tempering' | 'final' | 'reweight' | 'polish' | 'done';
   finalStepsDone: number;
   /** Annealing by reweighting: the current rung and the steps done on it. */
   rung?: number;
   rungStepsDone?: number;
+  /** Reverse-KL steps at β* done after the reweighting ladder. */
+  polishStepsDone?: number;
   energyEvaluations: number;
   wallSeconds: number;
   rngState: number[];

@@ -30,6 +30,11 @@ export interface ReweightingSettings {
   batchSize?: number;
   /** Adam learning rate in this phase (default training.finalLearningRate, else learningRate). */
   learningRate?: number;
+  /**
+   * Reverse-KL steps at β* after the ladder (default 0). Forward KL fits mass but leaves broad
+   * tails; once the modes sit apart at β*, reverse KL tightens each without moving mass between them.
+   */
+  polishSteps?: number;
 }
 
 /** β of each rung: geometric from startFraction·β* (exclusive) to β* (inclusive). */

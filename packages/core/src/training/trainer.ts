@@ -63,8 +63,8 @@ export interface StepRecord {
   learningRate: number;
   /** Importance-weighted forward KL term (without its constant), when training.forwardKLWeight > 0. */
   forwardLoss?: number;
-  /** 'reweight' for the weighted maximum-likelihood steps of training.reweighting; else absent. */
-  phase?: 'reweight';
+  /** 'reweight' for the weighted maximum-likelihood steps of training.reweighting, 'polish' for its reverse-KL steps at β* after the ladder; else absent. */
+  phase?: 'reweight' | 'polish';
   ess: number;
   dropped: number;
   energyEvaluations: number;
@@ -171,8 +171,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     await writeCheckpoint(o.runDir, model, optimizer, state);
   };
   const progress = createProgress('train', { enabled: o.progress ?? true });
-  const reweightTotal = rw ? rungs.length * rw.stepsPerRung : 0;
+  const polishTotal = rw?.polishSteps ?? 0;
+  const reweightTotal = rw ? rungs.length * rw.stepsPerRung + polishTotal : 0;
   const estimateRemaining = (): number => {
+    if (state.phase === 'polish') return polishTotal - (state.polishStepsDone ?? 0);
     if (state.phase === 'reweight') return reweightTotal - (state.rung ?? 0) * rw!.stepsPerRung - (state.rungStepsDone ?? 0);
     if (state.phase === 'final') return cfg.finalSteps - state.finalStepsDone + reweightTotal;
     if (state.phase === 'done') return 0;
@@ -186,7 +188,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   // and a resumed run picks up the same rate from finalStepsDone.
   const setLearningRate = () => {
     const lrFinal = cfg.finalLearningRate;
-    if (state.phase === 'reweight') {
+    if (state.phase === 'reweight' || state.phase === 'polish') {
       const lr = rw!.learningRate ?? lrFinal ?? cfg.learningRate;
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       return lr;
@@ -221,7 +223,21 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         old.dispose();
       }
     }
-    optimizer.applyGradients(grads as Record<string, tf.Variable>);
+    // Adam keys its moment slots by position in the gradient list, and tf.variableGrads leaves out
+    // variables a loss does not reach (a model's logProb path may skip one its draw path uses).
+    // So every update lists all trainable variables in one fixed order, with zeros for the unreached.
+    const full: tf.NamedTensorMap = {};
+    const zeros: tf.Tensor[] = [];
+    for (const v of model.variables()) {
+      let g = grads[v.name];
+      if (!g) {
+        g = tf.zerosLike(v);
+        zeros.push(g);
+      }
+      full[v.name] = g;
+    }
+    optimizer.applyGradients(full as Record<string, tf.Variable>);
+    tf.dispose(zeros);
   };
 
   // The buffer is not checkpointed: checkpoints in this phase fall on refresh boundaries, so a
@@ -333,8 +349,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     state.step++;
     state.stepInLevel++;
     if (state.phase === 'final') state.finalStepsDone++;
+    if (state.phase === 'polish') state.polishStepsDone = (state.polishStepsDone ?? 0) + 1;
     return {
-      type: 'step', step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
+      type: 'step', ...(state.phase === 'polish' ? { phase: 'polish' } : {}), step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
       ...(forwardLoss !== undefined ? { forwardLoss } : {}),
       ess: essFraction(logw), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
       ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },
@@ -424,8 +441,14 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       state.rung = state.rung! + 1;
       state.rungStepsDone = 0;
       buffer = undefined;
-      if (state.rung >= rungs.length) state.phase = 'done';
+      if (state.rung >= rungs.length) {
+        state.phase = polishTotal > 0 ? 'polish' : 'done';
+        state.beta = target;
+        state.polishStepsDone = 0;
+      }
       newLevel = true;
+    } else if (state.phase === 'polish' && state.polishStepsDone! >= polishTotal) {
+      state.phase = 'done';
     }
     const due = state.phase === 'reweight'
       ? state.rungStepsDone! % rw!.refreshEvery === 0
