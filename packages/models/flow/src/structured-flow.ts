@@ -124,11 +124,27 @@ export class StructuredFlowModel implements Model {
     return tf.tidy(() => tf.slice(this.toLatent(y), [0, 0], [y.shape[0], this.latentDimension]) as tf.Tensor2D);
   }
 
+  /**
+   * y split the way the model generates it: the slow latent z (the CVs) and the standardised fast
+   * noise ε = (X − μ(z))/σ(z). When the model has separated slow from fast, ε is N(0, I) and carries
+   * no information about which state z is in; the GMM bench checks that on exact samples.
+   */
+  splitLatent(y: tf.Tensor2D): { z: tf.Tensor2D; noise: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const D = this.dimension, d = this.latentDimension, n = y.shape[0];
+      const v = this.toLatent(y);
+      const z = tf.slice(v, [0, 0], [n, d]) as tf.Tensor2D;
+      if (!this.fast) return { z, noise: tf.zeros([n, 0]) as tf.Tensor2D };
+      const { mu, logSigma } = this.fastParts(z);
+      return { z, noise: tf.mul(tf.sub(tf.slice(v, [0, d], [n, D - d]), mu), tf.exp(tf.neg(logSigma))) as tf.Tensor2D };
+    });
+  }
+
   /** Exact log q(y) through the inverse. */
   logProb(y: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
       const D = this.dimension, d = this.latentDimension, n = y.shape[0];
-      const v = this.toLatent(y);
+      const v = this.toLatent(y, true);
       const z = tf.slice(v, [0, 0], [n, d]) as tf.Tensor2D;
       let lp = tf.sub(this.slow.logProb(z), tf.add(tf.sum(this.logDiag), D * Math.log(this.options.outputScale))) as tf.Tensor1D;
       if (this.fast) {
@@ -170,8 +186,13 @@ export class StructuredFlowModel implements Model {
     return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D };
   }
 
-  /** v = A⁻¹ (y − m)/σ₀, with A⁻¹ computed in Float64 (no gradient: for CVs and densities of given points). */
-  private toLatent(y: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * v = A⁻¹ (y − m)/σ₀, with A⁻¹ computed in Float64 (tfjs has no triangular solve). With
+   * `differentiable`, v carries the gradient to A's factors through d(A⁻¹) = −A⁻¹ dA A⁻¹, which
+   * forward KL and annealing by reweighting need: their loss is log q at given points, so without
+   * it they could never move A.
+   */
+  private toLatent(y: tf.Tensor2D, differentiable = false): tf.Tensor2D {
     this.checkLive();
     if (y.rank !== 2 || y.shape[1] !== this.dimension) throw new RangeError(`structured-flow model: expected an n × ${this.dimension} tensor, got shape [${y.shape.join(', ')}]`);
     const D = this.dimension;
@@ -179,7 +200,20 @@ export class StructuredFlowModel implements Model {
     return tf.tidy(() => {
       let u: tf.Tensor2D = this.meanTensor ? tf.sub(y, this.meanTensor) : y;
       if (this.options.outputScale !== 1) u = tf.mul(u, 1 / this.options.outputScale);
-      return tf.matMul(u, tf.tensor2d(Float32Array.from(inv), [D, D]), false, true) as tf.Tensor2D;
+      const Ainv = tf.tensor2d(Float32Array.from(inv), [D, D]);
+      if (!differentiable) return tf.matMul(u, Ainv, false, true) as tf.Tensor2D;
+      // A⁻¹ and v go through `save`: the tape outlives this tidy, and saved tensors are kept for it.
+      const solve = tf.customGrad((uIn, A, save) => {
+        const value = tf.matMul(uIn as tf.Tensor2D, Ainv, false, true);
+        (save as tf.GradSaveFunc)([Ainv, value]);
+        // With v = u A⁻ᵀ and G = ∂L/∂v: ∂L/∂u = G A⁻¹ and ∂L/∂A = −A⁻ᵀ Gᵀ v.
+        const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [inv, v] = saved as [tf.Tensor2D, tf.Tensor2D];
+          return [tf.matMul(dy as tf.Tensor2D, inv), tf.neg(tf.matMul(inv, tf.matMul(dy as tf.Tensor2D, v, true, false), true, false))];
+        };
+        return { value, gradFunc };
+      });
+      return solve(u, this.matrix()) as tf.Tensor2D;
     });
   }
 
