@@ -12,6 +12,7 @@ export * from './errors.js';
 export { CORE_VERSION } from './version.js';
 export { createRng, type Rng } from './util/random.js';
 export * from './util/stats.js';
+export * from './util/psis.js';
 export { selectBackend, type BackendName } from './backend.js';
 export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
 export * from './config/run-config.js';

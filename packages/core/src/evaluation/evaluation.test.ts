@@ -213,6 +213,9 @@ test('molecularMetrics: identical model and reference give zero errors; a known 
   assert.ok(same['mol.ramachandran.noiseFloor.js']! > 0 && same['mol.ramachandran.noiseFloor.js']! < 0.1);
   assert.ok(same['mol.deltaF.errorRawLowerKT']! < 0 && same['mol.deltaF.errorRawUpperKT']! > 0, 'interval covers 0');
   assert.equal(same['mol.reference.runs'], 2);
+  // Equal weights have no tail to smooth: PSIS leaves them alone and k̂ is far below 0.5.
+  assert.ok(Math.abs(same['mol.deltaF.errorPsisKT']! - same['mol.deltaF.errorReweightedKT']!) < 1e-9, 'PSIS of equal weights changes nothing');
+  assert.ok(same['mol.khat']! < 0.5, `k̂ of equal weights ${same['mol.khat']}`);
   assert.ok(same['mol.cv.phiSign.bestBalancedAccuracy']! > 0.97, `φ-sign from z: ${same['mol.cv.phiSign.bestBalancedAccuracy']}`);
   assert.ok(same['mol.cv.alphaBeta.bestBalancedAccuracy']! > 0.97, `α/β from z: ${same['mol.cv.alphaBeta.bestBalancedAccuracy']}`);
   close(same['mol.cv.spearman.cosPhi']!, 1, 0.01, 'z1 tracks cos φ');

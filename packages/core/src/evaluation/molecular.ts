@@ -11,6 +11,7 @@ import type { Topology } from '../contracts/force-field.js';
 import { backboneDihedrals, dihedralSeries } from '../observables/dihedrals.js';
 import { createRng } from '../util/random.js';
 import { essFraction, normalizedWeights, spearman } from '../util/stats.js';
+import { paretoSmooth } from '../util/psis.js';
 import { bootstrapInterval, resampleIndices } from './bootstrap.js';
 import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
 import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
@@ -87,6 +88,10 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const haveW = W !== undefined && W.every(Number.isFinite) && W.some((w) => w > 0);
   m['mol.samples'] = s.n;
   if (logw) m['mol.ess'] = essFraction(logw);
+  // Pareto-smoothed weights: k̂ says whether reweighted numbers can be trusted (≤ 0.7), and the
+  // smoothed ΔF damps the few huge φ > 0 weights that make the raw estimate jump.
+  const smoothed = haveW ? paretoSmooth(logw!) : undefined;
+  if (smoothed) m['mol.khat'] = smoothed.khat;
 
   // State populations.
   const popRaw = statePopulations(sa.phi, sa.psi);
@@ -151,8 +156,10 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const [rl, ru] = bootstrapInterval(refReps);
   m['mol.deltaF.referenceLowerKT'] = rl;
   m['mol.deltaF.referenceUpperKT'] = ru;
-  const variants: Array<['Raw' | 'Reweighted', Float64Array | undefined]> = [['Raw', undefined]];
+  const variants: Array<['Raw' | 'Reweighted' | 'Psis', Float64Array | undefined]> = [['Raw', undefined]];
   if (haveW) variants.push(['Reweighted', W]);
+  // The PSIS interval resamples with the weights smoothed once (not re-smoothed per replicate).
+  if (smoothed) variants.push(['Psis', smoothed.logWeights.map(Math.exp)]);
   for (const [label, w] of variants) {
     const df = deltaFFromProbability(phiPositiveProbability(sa.phi, w));
     m[`mol.deltaF.model${label}KT`] = df;

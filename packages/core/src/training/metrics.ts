@@ -8,6 +8,7 @@ import type { Model } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';
 import { createRng } from '../util/random.js';
+import { paretoSmooth } from '../util/psis.js';
 import { essFraction, logMeanExp, mean, normalizedWeights, spearman } from '../util/stats.js';
 import { drawSamples, type SampleSet } from './sampling.js';
 
@@ -53,6 +54,8 @@ export async function computeMetrics(o: MetricsOptions): Promise<{ metrics: Reco
   m.nonFiniteEnergyFraction = 1 - finite / s.n;
   m.logZ = logMeanExp(s.logw);
   m.ess = essFraction(s.logw);
+  // PSIS shape k̂ of the weights' tail: above 0.7 reweighted estimates are unreliable whatever the ESS.
+  if (s.logw.some(Number.isFinite)) m.khat = paretoSmooth(s.logw).khat;
   const lossTerms = new Float64Array(s.n);
   for (let i = 0; i < s.n; i++) lossTerms[i] = s.logQ[i]! + o.beta * s.energies[i]!;
   m.loss = mean(lossTerms);
