@@ -25,6 +25,7 @@ import { createVariable } from './dense.js';
 import { resolveOptions, type FlowOptions } from './options.js';
 import { blend } from './spline.js';
 import { fillTruncatedNormal, truncatedNormalLogNormalizer } from './truncated-normal.js';
+import { GaussianMixtureBase } from './mixture-base.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -96,6 +97,8 @@ export class FlowModel implements Model {
   /** Truncation of the base ('truncated-normal'), else undefined. */
   private readonly baseBound: number | undefined;
   private readonly baseLogNormalizer: number;
+  /** The learnable mixture base (`baseComponents` > 1), else undefined. */
+  readonly mixture: GaussianMixtureBase | undefined;
   private disposed = false;
 
   constructor(options: Partial<FlowOptions>, context: FlowContext) {
@@ -144,9 +147,14 @@ export class FlowModel implements Model {
         this.logScale = createVariable(`${o.scope}/output/logScale`, tf.zeros([D]));
         this.shift = createVariable(`${o.scope}/output/shift`, tf.zeros([D]));
       }
+      if (o.baseComponents > 1) {
+        if (this.circular.length > 0) throw new RangeError('flow model: option baseComponents > 1 needs no circular coordinates (their base is uniform on the circle); set circular: \'none\' or baseComponents: 1');
+        this.mixture = new GaussianMixtureBase(o.scope, o.baseComponents, D, rng, o.baseSpread);
+      }
     } catch (e) {
       for (const c of this.couplings) c.dispose();
       this.logScale?.dispose();
+      this.shift?.dispose();
       throw e;
     }
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
@@ -166,6 +174,14 @@ export class FlowModel implements Model {
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`flow model: draw needs a positive integer sample count, got ${n}`);
+    if (this.mixture) {
+      const mixture = this.mixture;
+      return tf.tidy(() => {
+        const eps = mixture.sample(n, rng);
+        const { y, logDet } = this.forward(eps);
+        return { y, logQ: tf.sub(mixture.logDensity(eps), logDet) as tf.Tensor1D };
+      });
+    }
     const eps = this.sampleBase(n, rng);
     const base = this.baseLogDensity64(eps, n);
     return tf.tidy(() => {
@@ -272,6 +288,7 @@ export class FlowModel implements Model {
 
   /** log p(ε) per row, as a tensor. */
   private baseLogDensity(eps: tf.Tensor2D): tf.Tensor1D {
+    if (this.mixture) return this.mixture.logDensity(eps);
     const L = this.dimension - this.circular.length;
     const line = this.lineMask ? tf.mul(eps, this.lineMask) : eps;
     const constant = 0.5 * L * LOG_2PI + L * this.baseLogNormalizer + this.circular.length * LOG_2PI;
@@ -295,7 +312,10 @@ export class FlowModel implements Model {
   /** All trainable variables in a stable order: `<scope>/coupling<k>/{dense<i>,out}/{kernel,bias}`, then `<scope>/output/{logScale,shift}`. */
   variables(): tf.Variable[] {
     this.checkLive();
-    return [...this.couplings.flatMap((c) => c.variables()), ...(this.logScale && this.shift ? [this.logScale, this.shift] : [])];
+    return [
+      ...this.couplings.flatMap((c) => c.variables()), ...(this.logScale && this.shift ? [this.logScale, this.shift] : []),
+      ...(this.mixture?.variables() ?? []),
+    ];
   }
 
   metadata(): ModelMetadata {
@@ -308,6 +328,7 @@ export class FlowModel implements Model {
         layers: o.layers, coupling: o.coupling, hidden: [...o.hidden], activation: o.activation, bins: o.bins, bound: o.bound,
         scaleBound: o.scaleBound, finalLayerScale: o.finalLayerScale, outputAffine: o.outputAffine, outputScale: o.outputScale,
         scope: o.scope, circular: [...this.circular], base: o.base, ...(this.baseBound !== undefined ? { baseBound: this.baseBound } : {}),
+        ...(this.mixture ? { baseComponents: o.baseComponents, baseSpread: o.baseSpread } : {}),
         ...(o.coupling === 'autoregressive' ? { autoregressiveTransform: o.autoregressiveTransform ?? 'spline', autoregressiveOrder: o.autoregressiveOrder ?? 'reverse' } : {}),
         ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
         ...(this.scales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.scales) } : {}),
@@ -321,6 +342,7 @@ export class FlowModel implements Model {
     for (const c of this.couplings) c.dispose();
     this.logScale?.dispose();
     this.shift?.dispose();
+    this.mixture?.dispose();
     this.meanTensor?.dispose();
     this.scaleTensor?.dispose();
     this.circMask?.dispose();

@@ -60,6 +60,13 @@ export interface FlowOptions {
   base: BaseDistribution;
   /** Truncation half-width of the 'truncated-normal' base (default: `bound`, the spline interval). */
   baseBound?: number;
+  /**
+   * Components of a learnable Gaussian-mixture base (mixture-base.ts); 1 (default) is the plain
+   * base. For targets with well separated modes; needs base 'gaussian' and no circular coordinates.
+   */
+  baseComponents: number;
+  /** Standard deviation of the mixture means at initialisation. */
+  baseSpread: number;
   /** Prefix of all variable names, e.g. 'flow/coupling0/dense0/kernel'. */
   scope: string;
 }
@@ -77,6 +84,8 @@ export const DEFAULT_OPTIONS: Readonly<FlowOptions> = Object.freeze({
   outputScale: 1,
   circular: 'none',
   base: 'gaussian',
+  baseComponents: 1,
+  baseSpread: 1,
   scope: 'flow',
 } as FlowOptions);
 
@@ -113,6 +122,11 @@ export const optionsSchema: JSONSchema = {
     },
     base: { type: 'string', enum: ['gaussian', 'truncated-normal'], default: DEFAULT_OPTIONS.base, description: 'base distribution of the non-circular coordinates' },
     baseBound: { type: 'number', exclusiveMinimum: 0, description: "truncation half-width of the 'truncated-normal' base; defaults to bound" },
+    baseComponents: {
+      type: 'integer', minimum: 1, default: DEFAULT_OPTIONS.baseComponents,
+      description: "components of a learnable Gaussian-mixture base (1: plain base); for well separated modes; needs base 'gaussian' and no circular coordinates",
+    },
+    baseSpread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_OPTIONS.baseSpread, description: 'standard deviation of the mixture means at initialisation' },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
   },
 };
@@ -159,6 +173,9 @@ export function resolveOptions(partial: Partial<FlowOptions>, dimension: number)
     if (o.base !== 'truncated-normal') fail('baseBound', `applies only to base 'truncated-normal' (base is '${o.base}'); remove it or set base`);
     if (!(o.baseBound > 0) || !Number.isFinite(o.baseBound)) fail('baseBound', `must be a positive number, got ${o.baseBound}`);
   }
+  if (!Number.isInteger(o.baseComponents) || o.baseComponents < 1) fail('baseComponents', `must be a positive integer, got ${JSON.stringify(o.baseComponents)}`);
+  if (!(o.baseSpread > 0) || !Number.isFinite(o.baseSpread)) fail('baseSpread', `must be a positive number, got ${o.baseSpread}`);
+  if (o.baseComponents > 1 && o.base !== 'gaussian') fail('baseComponents', `a mixture base needs base 'gaussian' (base is '${o.base}')`);
   if (o.outputMean !== undefined) {
     if (!Array.isArray(o.outputMean)) fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
     modelVector(o.outputMean, dimension, 'flow model: option outputMean');

@@ -56,7 +56,8 @@ export class StructuredFlowModel implements Model {
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'structured-flow model: outputMean');
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     this.slow = new FlowModel(
-      { coupling: o.coupling, layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound, scaleBound: o.scaleBound, outputAffine: true, scope: `${o.scope}/slow` },
+      { coupling: o.coupling, layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound, scaleBound: o.scaleBound, outputAffine: true,
+        baseComponents: o.baseComponents, baseSpread: o.baseSpread, scope: `${o.scope}/slow` },
       { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
     );
     this.fast = D > d ? new Mlp(`${o.scope}/fast`, rng, d, o.fastHidden, 2 * (D - d), o.activation, 0) : undefined;

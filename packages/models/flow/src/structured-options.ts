@@ -14,6 +14,9 @@ export interface StructuredFlowOptions {
   bins: number;
   bound: number;
   scaleBound: number;
+  /** Components of the slow flow's Gaussian-mixture base (1: plain Gaussian); see mixture-base.ts. */
+  baseComponents: number;
+  baseSpread: number;
   /** Hidden widths of the MLP z → (μ, s) of the fast coordinates X | z. */
   fastHidden: number[];
   /** Reference configuration (length D); default from the run context. */
@@ -33,6 +36,8 @@ export const STRUCTURED_DEFAULTS: Readonly<StructuredFlowOptions> = Object.freez
   bound: 5,
   scaleBound: 2,
   fastHidden: [64],
+  baseComponents: 1,
+  baseSpread: 1,
   outputScale: 1,
   scope: 'sflow',
 } as StructuredFlowOptions);
@@ -51,6 +56,8 @@ export const structuredOptionsSchema: JSONSchema = {
     bins: { ...fp.bins, default: STRUCTURED_DEFAULTS.bins },
     bound: { ...fp.bound, default: STRUCTURED_DEFAULTS.bound },
     scaleBound: { ...fp.scaleBound, default: STRUCTURED_DEFAULTS.scaleBound },
+    baseComponents: { ...fp.baseComponents, default: STRUCTURED_DEFAULTS.baseComponents, description: "components of the slow flow's Gaussian-mixture base (1: plain Gaussian)" },
+    baseSpread: { ...fp.baseSpread, default: STRUCTURED_DEFAULTS.baseSpread },
     fastHidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...STRUCTURED_DEFAULTS.fastHidden], description: 'hidden widths of z → (μ, log σ) of the fast coordinates' },
     outputMean: fp.outputMean,
     outputScale: { ...fp.outputScale, default: STRUCTURED_DEFAULTS.outputScale },
