@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { FlowModel } from './flow-model.js';
-import { setupBackend } from './setup.test.util.js';
+import { assertDrawDensityMatches, perturbVariables, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
-function perturb(model: FlowModel, seed: number, scale: number): void {
-  const rng = createRng(seed);
-  for (const v of model.variables()) {
-    const noise = rng.fillNormal(new Float32Array(v.size)).map((e) => scale * e) as Float32Array;
-    v.assign(tf.add(v, tf.tensor(noise, v.shape)));
-  }
-}
 
 const setVariable = (model: FlowModel, suffix: string, values: number[]) => {
   const v = model.variables().find((x) => x.name.endsWith(suffix))!;
@@ -23,7 +16,7 @@ const setVariable = (model: FlowModel, suffix: string, values: number[]) => {
 test('mixture base: the flow density is normalised on a 2-D grid and logQ of draws equals logProb', () => {
   const model = new FlowModel({ layers: 2, hidden: [8], bins: 5, bound: 4, baseComponents: 3, scope: 't-mix' }, { dimension: 2, seed: 4 });
   try {
-    perturb(model, 3, 0.15);
+    perturbVariables(model, 3, 0.15);
     const N = 401, lo = -12, hi = 12, h = (hi - lo) / (N - 1);
     const pts = new Float32Array(N * N * 2);
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) { pts[2 * (i * N + j)] = lo + i * h; pts[2 * (i * N + j) + 1] = lo + j * h; }
@@ -31,11 +24,7 @@ test('mixture base: the flow density is normalised on a 2-D grid and logQ of dra
     let s = 0;
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) s += (i === 0 || i === N - 1 ? 0.5 : 1) * (j === 0 || j === N - 1 ? 0.5 : 1) * p[i * N + j]!;
     assert.ok(Math.abs(s * h * h - 1) < 5e-3, `∫q = ${s * h * h}`);
-    const d = model.draw(300, createRng(8));
-    const lp = model.logProb(d.y);
-    const a = d.logQ.dataSync(), b = lp.dataSync();
-    for (let i = 0; i < 300; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 2e-3, `sample ${i}: logQ ${a[i]} vs logProb ${b[i]}`);
-    tf.dispose([d.y, d.logQ, lp]);
+    assertDrawDensityMatches(model, 300, 8);
   } finally {
     model.dispose();
   }
@@ -68,7 +57,7 @@ test('mixture base: draws pick components by the weights, and the base density i
 test('mixture base: log q at given points is differentiable in means, scales and weights (central differences)', () => {
   const model = new FlowModel({ layers: 1, hidden: [4], baseComponents: 3, scope: 't-mix3' }, { dimension: 2, seed: 2 });
   try {
-    perturb(model, 6, 0.3);
+    perturbVariables(model, 6, 0.3);
     const y = tf.tensor2d([0.3, -0.4, 1.2, 0.8, -1.5, 0.1, 0.05, 2.0], [4, 2]);
     const loss = () => tf.sum(model.logProb(y)) as tf.Scalar;
     const vars = model.variables().filter((v) => v.name.includes('/base/'));

@@ -1,6 +1,8 @@
-/** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise). */
+/** Shared test helpers: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise), perturbed variables, density checks. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { createRng } from '@embedcg/core';
+import type { Model } from '@embedcg/core';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
@@ -25,4 +27,22 @@ export function logAbsDet(m: Float64Array, k: number): number {
     }
   }
   return s;
+}
+
+/** Move every variable off its initial value by N(0, scale²) noise, so tests exercise every part of a model. */
+export function perturbVariables(model: { variables(): tf.Variable[] }, seed: number, scale: number): void {
+  const rng = createRng(seed);
+  for (const v of model.variables()) {
+    const noise = rng.fillNormal(new Float32Array(v.size)).map((e) => scale * e) as Float32Array;
+    v.assign(tf.add(v, tf.tensor(noise, v.shape)));
+  }
+}
+
+/** The logQ of n draws equals logProb at the drawn points (exact-density models). */
+export function assertDrawDensityMatches(model: Pick<Model, 'draw'> & { logProb(y: tf.Tensor2D): tf.Tensor1D }, n: number, seed: number, tol = 2e-3): void {
+  const d = model.draw(n, createRng(seed));
+  const lp = model.logProb(d.y);
+  const a = d.logQ.dataSync(), b = lp.dataSync();
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(a[i]! - b[i]!) < tol, `sample ${i}: logQ ${a[i]} vs logProb ${b[i]}`);
+  tf.dispose([d.y, d.logQ, lp, ...(d.z ? [d.z] : [])]);
 }

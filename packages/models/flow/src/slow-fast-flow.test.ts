@@ -4,18 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, energyOp } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { FlowModel, SlowFastFlowModel, flowPlugin, plugins, resolveSlowPreset, slowFastFlowPlugin } from './index.js';
-import { setupBackend } from './setup.test.util.js';
+import { perturbVariables, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
-/** Move every variable off its initial value, so the tests exercise the slow splines and μ, σ of the fast block. */
-function perturb(model: SlowFastFlowModel, seed: number, scale: number): void {
-  const rng = createRng(seed);
-  for (const v of model.variables()) {
-    const noise = rng.fillNormal(new Float32Array(v.size)).map((e) => scale * e) as Float32Array;
-    v.assign(tf.add(v, tf.tensor(noise, v.shape)));
-  }
-}
 
 test('slow-fast flow: logProb(draw().y) equals the draw’s logQ; encode returns the slow coordinates; decode keeps them', () => {
   // D = 6: slow [4, 1] (1 an angle, 4 a real line), fast angle 5 with a mean near π (wrapping).
@@ -26,7 +18,7 @@ test('slow-fast flow: logProb(draw().y) equals the draw’s logQ; encode returns
   try {
     assert.deepEqual([model.slowIndices, model.fastIndices, model.circular], [[4, 1], [0, 2, 3, 5], [1, 5]]);
     assert.equal(model.latentDimension, 2);
-    perturb(model, 7, 0.3);
+    perturbVariables(model, 7, 0.3);
     const n = 400;
     const d = model.draw(n, createRng(3));
     const lp = model.logProb(d.y);
@@ -85,7 +77,7 @@ function integrate(model: SlowFastFlowModel, axes: Array<{ lo: number; hi: numbe
 test('slow-fast flow: the density integrates to 1 (D = 2: slow angle + fast line; D = 3: slow angle and line + fast line)', () => {
   const m2 = new SlowFastFlowModel({ slow: [0], circular: [0], layers: 2, hidden: [8], fastHidden: [8], bins: 5, scope: 't-sff2' }, { dimension: 2, seed: 4, outputMean: [1, -0.5], outputScales: [1, 0.5] });
   try {
-    perturb(m2, 3, 0.3);
+    perturbVariables(m2, 3, 0.3);
     const s = integrate(m2, [{ lo: -Math.PI, hi: Math.PI, N: 400, periodic: true }, { lo: -12, hi: 11, N: 801, periodic: false }]);
     assert.ok(Math.abs(s - 1) < 3e-3, `D = 2: ∫q = ${s}`);
   } finally {
@@ -93,7 +85,7 @@ test('slow-fast flow: the density integrates to 1 (D = 2: slow angle + fast line
   }
   const m3 = new SlowFastFlowModel({ slow: [2, 0], circular: [2], layers: 2, hidden: [8], fastHidden: [8], bins: 4, bound: 3, scope: 't-sff3' }, { dimension: 3, seed: 5, outputMean: [0.2, 0, -1], outputScales: [0.5, 0.4, 1] });
   try {
-    perturb(m3, 9, 0.15);
+    perturbVariables(m3, 9, 0.15);
     const probe = m3.draw(20000, createRng(1));
     const yp = probe.y.arraySync();
     tf.dispose([probe.y, probe.logQ, probe.z!]);
@@ -119,7 +111,7 @@ test('slow-fast flow with fastLayers: couplings over the fast block keep log q e
     for (let i = 0; i < la.length; i++) assert.ok(Math.abs(la[i]! - lb[i]!) < 1e-4, `identity start, logQ[${i}]`);
     tf.dispose([a.y, a.logQ, a.z!, b.y, b.logQ, b.z!]);
     assert.equal(m.variables().length, plain.variables().length + 2 * 2 * 2, 'two couplings, each a 1-hidden-layer MLP (2 kernels + 2 biases)');
-    perturb(m, 11, 0.3);
+    perturbVariables(m, 11, 0.3);
     const d = m.draw(300, createRng(4));
     const lp = m.logProb(d.y);
     const [q, p] = [d.logQ.dataSync(), lp.dataSync()];
@@ -270,7 +262,7 @@ test('slow-fast flow with defensive ε: log q of the mixture is exact (logProb =
   const m = new SlowFastFlowModel({ ...opts, scope: 't-sffd' }, ctx);
   const plain = new SlowFastFlowModel({ ...opts, defensive: 0, scope: 't-sffd0' }, ctx);
   try {
-    perturb(m, 3, 0.3);
+    perturbVariables(m, 3, 0.3);
     // Same variables in both models: the mixture density is (1 − ε) q_plain(θ) q(x|θ) + ε/(2π) q(x|θ).
     plain.variables().forEach((v, k) => v.assign(m.variables()[k]!));
     const d = m.draw(2000, createRng(5));

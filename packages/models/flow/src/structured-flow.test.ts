@@ -4,23 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { StructuredFlowModel, invert, structuredFlowPlugin } from './index.js';
-import { setupBackend } from './setup.test.util.js';
+import { perturbVariables, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
-/** Move every variable off its (identity) initial value, so the tests exercise A, μ(z), s(z) and the slow flow. */
-function perturb(model: StructuredFlowModel, seed: number, scale: number): void {
-  const rng = createRng(seed);
-  for (const v of model.variables()) {
-    const noise = rng.fillNormal(new Float32Array(v.size)).map((e) => scale * e) as Float32Array;
-    v.assign(tf.add(v, tf.tensor(noise, v.shape)));
-  }
-}
 
 test('structured flow: the density is normalised (2-D grid), matches logQ of draws, and encode recovers z', () => {
   const model = new StructuredFlowModel({ latentDim: 1, layers: 2, hidden: [8], fastHidden: [8], bins: 5, bound: 3, outputScale: 0.8, scope: 't-sf' }, { dimension: 2, seed: 3, outputMean: [0.3, -0.2] });
   try {
-    perturb(model, 11, 0.2);
+    perturbVariables(model, 11, 0.2);
     const A = model.matrixValues();
     assert.ok(Math.abs(A[1]!) > 0.05 && Math.abs(A[2]!) > 0.05, `A should be far from diagonal: ${Array.from(A)}`);
     // The grid must hold all the mass: the perturbed fast variances give heavy-ish tails.
@@ -58,7 +50,7 @@ test('structured flow: logQ of a draw is the log-density of y = A[z; X] by the c
   const D = 4, dLat = 2;
   const model = new StructuredFlowModel({ latentDim: dLat, layers: 2, hidden: [8], fastHidden: [8], scope: 't-sf2' }, { dimension: D, seed: 1 });
   try {
-    perturb(model, 5, 0.2);
+    perturbVariables(model, 5, 0.2);
     const A = model.matrixValues();
     const Ainv = invert(A, D);
     let prod = 0;
@@ -90,7 +82,7 @@ test('structured flow: log q at given points is differentiable in A (forward KL 
   const D = 3;
   const model = new StructuredFlowModel({ latentDim: 1, layers: 1, hidden: [6], fastHidden: [6], scope: 't-sf-grad' }, { dimension: D, seed: 2 });
   try {
-    perturb(model, 7, 0.3);
+    perturbVariables(model, 7, 0.3);
     const pts = model.draw(16, createRng(5));
     const y = tf.keep(pts.y);
     tf.dispose([pts.logQ, pts.z!]);
