@@ -39,6 +39,10 @@ const top = plugins.forceField.topology;
 const { phi, psi } = backboneDihedrals(top);
 const f = dihedralSeries(X, D, n, phi[0]), p = dihedralSeries(X, D, n, psi[0]);
 const pop = statePopulations(f, p);
+// φ > 0 samples with φ < 120° are C7ax/αL; the rest can be the β basin's tail wrapped past −180°.
+let genuine = 0;
+for (const v of f) if (v > 0 && v < (2 * Math.PI) / 3) genuine++;
+pop.phiPositiveBelow120 = genuine / n;
 // Circular mean and spread (°) of φ and ψ: a narrow spread at a hot β is the collapse starting.
 const circ = (a) => {
   let c = 0, s = 0;
