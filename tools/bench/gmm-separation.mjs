@@ -2,7 +2,8 @@
 // samples of the target are split by the model into its slow latent z and its standardised fast
 // noise ε = (X − μ(z))/σ(z). Separation means the mode is read off z (accuracy ≈ 1) while ε carries
 // nothing about it (accuracy ≈ 1/3, chance) and is N(0, I). A nearest-centroid classifier is fitted
-// on one half of the samples and scored on the other. The alignment of A's columns with the true
+// on one half of the samples and scored on the other; the share of each part's variance that the
+// mode explains (η², averaged over dimensions) says how much, not only whether. The alignment of A's columns with the true
 // slow and fast subspaces is reported too, as the mean squared cosine of the principal angles (1:
 // the same subspace; two random 10-D subspaces of 20-D give 0.5). It is not a target: the fast mean
 // μ(z) can absorb any linear mixing, so only the split of information, not A itself, is identifiable.
@@ -28,6 +29,28 @@ function nearestCentroidAccuracy(values, dim, labels, k) {
     if (best === labels[i]) right++;
   }
   return right / (n - half);
+}
+
+/** Share of the variance explained by the mode (correlation ratio η²), averaged over dimensions. */
+function modeVarianceShare(values, dim, labels, k) {
+  const n = labels.length;
+  let share = 0;
+  for (let j = 0; j < dim; j++) {
+    const sum = new Float64Array(k), count = new Float64Array(k);
+    let total = 0, total2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i * dim + j];
+      sum[labels[i]] += v;
+      count[labels[i]]++;
+      total += v;
+      total2 += v * v;
+    }
+    const mean = total / n;
+    let between = 0;
+    for (let m = 0; m < k; m++) if (count[m] > 0) between += count[m] * (sum[m] / count[m] - mean) ** 2;
+    share += between / (total2 - n * mean * mean);
+  }
+  return share / dim;
 }
 
 /** Orthonormal basis (Gram–Schmidt, Float64) of the columns of a rows × cols row-major matrix. */
@@ -85,6 +108,8 @@ export function slowFastSeparation(model, reference, { samples = 6000, seed = 1 
   return {
     slowModeAccuracy: nearestCentroidAccuracy(z, d, labels, 3),
     fastNoiseModeAccuracy: nearestCentroidAccuracy(noise, D - d, labels, 3),
+    slowModeVarianceShare: modeVarianceShare(z, d, labels, 3),
+    fastNoiseModeVarianceShare: modeVarianceShare(noise, D - d, labels, 3),
     fastNoiseMean: m1,
     fastNoiseStd: Math.sqrt(m2 / noise.length - m1 * m1),
     slowSubspaceCos2: meanSquaredCosine(orthonormalColumns(slowCols, D, d), orthonormalColumns(trueSlow, D, d)),
