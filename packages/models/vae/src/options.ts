@@ -219,25 +219,23 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
     o.outputScales = Array.from(s);
   }
   if (o.scaleByKind !== undefined) o.scaleByKind = resolveScaleByKind(o.scaleByKind, fail);
-  if (Array.isArray(o.circular)) {
+  // Index lists: model-space indices, each once, kept sorted.
+  const indexList = (name: string, list: unknown[]): number[] => {
     const seen = new Set<number>();
-    for (const i of o.circular) {
-      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('circular', `lists ${JSON.stringify(i)}, not a model-space index in [0, ${dimension})`);
-      if (seen.has(i)) fail('circular', `lists index ${i} twice`);
-      seen.add(i);
+    for (const i of list) {
+      if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= dimension) fail(name, `lists ${JSON.stringify(i)}, not a model-space index in [0, ${dimension})`);
+      if (seen.has(i as number)) fail(name, `lists index ${i} twice`);
+      seen.add(i as number);
     }
-    o.circular = [...o.circular].sort((a, b) => a - b);
+    return [...seen].sort((a, b) => a - b);
+  };
+  if (Array.isArray(o.circular)) {
+    o.circular = indexList('circular', o.circular);
   } else if (o.circular !== 'auto' && o.circular !== 'none') {
     fail('circular', `must be 'auto', 'none' or a list of model-space indices, got ${JSON.stringify(o.circular)}`);
   }
   if (Array.isArray(o.rotorSymmetry)) {
-    const seen = new Set<number>();
-    for (const i of o.rotorSymmetry) {
-      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail('rotorSymmetry', `lists ${JSON.stringify(i)}, not a model-space index in [0, ${dimension})`);
-      if (seen.has(i)) fail('rotorSymmetry', `lists index ${i} twice`);
-      seen.add(i);
-    }
-    o.rotorSymmetry = [...o.rotorSymmetry].sort((a, b) => a - b);
+    o.rotorSymmetry = indexList('rotorSymmetry', o.rotorSymmetry);
   } else if (o.rotorSymmetry !== 'none' && o.rotorSymmetry !== 'methyls') {
     fail('rotorSymmetry', `must be 'none', 'methyls' or a list of model-space indices, got ${JSON.stringify(o.rotorSymmetry)}`);
   }

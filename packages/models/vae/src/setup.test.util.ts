@@ -1,4 +1,4 @@
-/** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise). */
+/** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise), and gradient checks. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 
@@ -22,4 +22,24 @@ export function centralDifference(v: tf.Variable, idx: number, loss: () => numbe
   const fd = (at(h) - at(-h)) / (2 * h);
   v.assign(tf.tensor(orig, v.shape));
   return fd;
+}
+
+/**
+ * Autodiff gradients of `loss` against central differences, at the first and last entry of every
+ * variable, within rel·max(|g|, |fd|) + abs. `label` prefixes failure messages.
+ */
+export function assertGradientsMatchDifferences(vars: tf.Variable[], loss: () => tf.Scalar, tol: { rel: number; abs: number }, label = ''): void {
+  const { value, grads } = tf.variableGrads(loss, vars);
+  value.dispose();
+  try {
+    for (const v of vars) {
+      const g = grads[v.name]!.dataSync();
+      for (const idx of new Set([0, v.size - 1])) {
+        const fd = centralDifference(v, idx, () => tf.tidy(() => loss().dataSync()[0]!));
+        assert.ok(Math.abs(g[idx]! - fd) <= tol.rel * Math.max(Math.abs(g[idx]!), Math.abs(fd)) + tol.abs, `${label}${v.name}[${idx}]: ${g[idx]} vs central difference ${fd}`);
+      }
+    }
+  } finally {
+    tf.dispose(Object.values(grads));
+  }
 }
