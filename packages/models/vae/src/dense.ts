@@ -15,14 +15,14 @@ export function glorotUniform(rng: Rng, fanIn: number, fanOut: number, scale = 1
   return w;
 }
 
-/** A dense layer `name/kernel` (fanIn × fanOut, Glorot-uniform) and `name/bias` (constant). */
+/** A dense layer `name/kernel` (fanIn × fanOut, Glorot-uniform) and `name/bias` (a constant, or one value per output). */
 export function createDense(
   name: string, rng: Rng, fanIn: number, fanOut: number,
-  { scale = 1, bias = 0 }: { scale?: number; bias?: number } = {},
+  { scale = 1, bias = 0 }: { scale?: number; bias?: number | ArrayLike<number> } = {},
 ): Dense {
   return {
     kernel: createVariable(`${name}/kernel`, tf.tensor2d(glorotUniform(rng, fanIn, fanOut, scale), [fanIn, fanOut])),
-    bias: createVariable(`${name}/bias`, tf.fill([fanOut], bias)),
+    bias: createVariable(`${name}/bias`, typeof bias === 'number' ? tf.fill([fanOut], bias) : tf.tensor1d(Float32Array.from(bias))),
   };
 }
 

@@ -19,21 +19,56 @@ export const LOG_VARIANCE_RANGE: readonly [number, number] = [-20, 5];
 const CENTRE = (LOG_VARIANCE_RANGE[0] + LOG_VARIANCE_RANGE[1]) / 2;
 const HALF_WIDTH = (LOG_VARIANCE_RANGE[1] - LOG_VARIANCE_RANGE[0]) / 2;
 
-/** Differentiable soft clamp of raw log-variances into {@link LOG_VARIANCE_RANGE}. */
-export function softClampLogVariance(raw: tf.Tensor): tf.Tensor {
+/**
+ * Per-dimension clamp ranges [lo, hi_i] (option `decoderStdMax`): the same tanh with its own centre
+ * and half-width per column, so a capped coordinate's variance approaches its cap as smoothly as
+ * every variance approaches the global bound.
+ */
+export interface LogVarianceCaps {
+  centre: tf.Tensor2D;
+  halfWidth: tf.Tensor2D;
+}
+
+/** 1 × D centre and half-width tensors for upper bounds `upper` (each in (lo, hi]). */
+export function logVarianceCaps(upper: ArrayLike<number>): LogVarianceCaps {
+  const D = upper.length;
+  const lo = LOG_VARIANCE_RANGE[0];
+  return {
+    centre: tf.tensor2d(Float32Array.from(upper, (hi) => (lo + hi) / 2), [1, D]),
+    halfWidth: tf.tensor2d(Float32Array.from(upper, (hi) => (hi - lo) / 2), [1, D]),
+  };
+}
+
+/** Differentiable soft clamp of raw log-variances into {@link LOG_VARIANCE_RANGE}, or into per-column caps. */
+export function softClampLogVariance(raw: tf.Tensor, caps?: LogVarianceCaps): tf.Tensor {
+  if (caps) return tf.add(tf.mul(tf.tanh(tf.div(tf.sub(raw, caps.centre), caps.halfWidth)), caps.halfWidth), caps.centre);
   return tf.add(tf.mul(tf.tanh(tf.mul(tf.sub(raw, CENTRE), 1 / HALF_WIDTH)), HALF_WIDTH), CENTRE);
 }
 
-/** The same clamp in Float64, for tests and for reading weights back. */
+/** The same clamp in Float64, for tests and for reading weights back (one argument, so `.map` can take it). */
 export function softClampLogVariance64(raw: number): number {
-  return CENTRE + HALF_WIDTH * Math.tanh((raw - CENTRE) / HALF_WIDTH);
+  return softClampCapped64(raw, LOG_VARIANCE_RANGE[1]);
+}
+
+/** The clamp into [lo, upper] in Float64 (a `decoderStdMax` column). */
+export function softClampCapped64(raw: number, upper: number): number {
+  const c = (LOG_VARIANCE_RANGE[0] + upper) / 2;
+  const h = (upper - LOG_VARIANCE_RANGE[0]) / 2;
+  return c + h * Math.tanh((raw - c) / h);
 }
 
 /** Raw value whose clamp is `logVariance` (which must lie strictly inside the range). */
 export function unclampLogVariance(logVariance: number): number {
-  const t = (logVariance - CENTRE) / HALF_WIDTH;
+  return unclampCapped(logVariance, LOG_VARIANCE_RANGE[1]);
+}
+
+/** Raw value whose clamp into [lo, upper] is `logVariance`, strictly inside that range. */
+export function unclampCapped(logVariance: number, upper: number): number {
+  const c = (LOG_VARIANCE_RANGE[0] + upper) / 2;
+  const h = (upper - LOG_VARIANCE_RANGE[0]) / 2;
+  const t = (logVariance - c) / h;
   if (!(Math.abs(t) < 1)) {
-    throw new RangeError(`log-variance ${logVariance} is outside the open range (${LOG_VARIANCE_RANGE[0]}, ${LOG_VARIANCE_RANGE[1]})`);
+    throw new RangeError(`log-variance ${logVariance} is outside the open range (${LOG_VARIANCE_RANGE[0]}, ${upper})`);
   }
-  return CENTRE + HALF_WIDTH * Math.atanh(t);
+  return c + h * Math.atanh(t);
 }

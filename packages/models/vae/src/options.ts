@@ -15,11 +15,25 @@ export interface ScaleByKind {
   bond: number;
   angle: number;
   torsion: number;
+  /** φ and ψ (by names) instead of `torsion`, when given. */
+  backbone?: number;
 }
 const KINDS = ['bond', 'angle', 'torsion'] as const;
 
 /** Which coordinates are angles: 'auto' (from the transform), 'none', or model-space indices. */
 export type CircularSpec = 'auto' | 'none' | number[];
+
+/**
+ * An upper bound on the decoder's standard deviation of some coordinates, in their own units (rad
+ * for torsions): 'backbone' picks φ and ψ by the transform's names, or model-space indices.
+ */
+export interface DecoderStdMax {
+  coordinates: 'backbone' | number[];
+  max: number;
+}
+
+/** What the encoder sees of a circular coordinate y: its wrapped, standardised difference to m, or (cos y, sin y). */
+export type EncoderAngles = 'wrapped' | 'trig';
 
 /** How the decoder's log-variance depends on z. */
 export type DecoderVariance = 'shared' | 'head';
@@ -75,6 +89,18 @@ export interface VaeOptions {
    * depend on them, as the decoder needs no CV for them) or 'raw' (like any other coordinate).
    */
   rotorEncoder: RotorEncoderInput;
+  /**
+   * Cap the decoder's σ of these coordinates (soft, through the log-variance clamp): a decoder
+   * that may not cover the Ramachandran plane with its variance has to move φ/ψ with z, i.e. keep
+   * the latents in use (without it, a broad decoder Gaussian covers the basins and the CVs collapse).
+   */
+  decoderStdMax?: DecoderStdMax;
+  /**
+   * How the recognition model sees the circular coordinates: 'wrapped' (default; y − m wrapped into
+   * [−π, π) and standardised, which jumps where y crosses m ± π) or 'trig' (cos y and sin y: no jump
+   * anywhere on the circle, one extra input per circular coordinate).
+   */
+  encoderAngles: EncoderAngles;
   /** Scale of the initial weights of the last decoder layer relative to Glorot-uniform. */
   finalLayerScale: number;
   /** Prefix of all variable names, e.g. 'vae/decoder/dense0/kernel'. */
@@ -102,6 +128,7 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   circular: 'auto',
   rotorSymmetry: 'none',
   rotorEncoder: 'hidden',
+  encoderAngles: 'wrapped',
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -140,6 +167,7 @@ export const optionsSchema: JSONSchema = {
         bond: { type: 'number', exclusiveMinimum: 0, description: 'scale of bond lengths (nm)' },
         angle: { type: 'number', exclusiveMinimum: 0, description: 'scale of bond angles (rad)' },
         torsion: { type: 'number', exclusiveMinimum: 0, description: 'scale of torsions (rad)' },
+        backbone: { type: 'number', exclusiveMinimum: 0, description: 'scale of the backbone torsions phi and psi (rad), instead of torsion' },
       },
     },
     circular: {
@@ -155,6 +183,18 @@ export const optionsSchema: JSONSchema = {
     rotorEncoder: {
       type: 'string', enum: ['hidden', 'raw'], default: DEFAULT_OPTIONS.rotorEncoder,
       description: "what the encoder sees of the rotorSymmetry torsions: 'hidden' (zeros: the CVs cannot depend on them) or 'raw'",
+    },
+    encoderAngles: {
+      type: 'string', enum: ['wrapped', 'trig'], default: DEFAULT_OPTIONS.encoderAngles,
+      description: "what the encoder sees of circular coordinates: 'wrapped' (y - m wrapped into [-pi, pi), standardised; jumps at m ± pi) or 'trig' (cos y, sin y; continuous on the whole circle)",
+    },
+    decoderStdMax: {
+      type: 'object', additionalProperties: false, required: ['coordinates', 'max'],
+      description: "soft upper bound on the decoder's standard deviation of some coordinates, in their units (rad for torsions), so the latents must carry their large moves: coordinates 'backbone' (phi and psi, from the internal-coordinates transform's names) or model-space indices",
+      properties: {
+        coordinates: { oneOf: [{ type: 'string', enum: ['backbone'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true, minItems: 1 }] },
+        max: { type: 'number', exclusiveMinimum: 0, description: 'largest decoder standard deviation (model units)' },
+      },
     },
     finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
@@ -239,6 +279,19 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   } else if (o.rotorSymmetry !== 'none' && o.rotorSymmetry !== 'methyls') {
     fail('rotorSymmetry', `must be 'none', 'methyls' or a list of model-space indices, got ${JSON.stringify(o.rotorSymmetry)}`);
   }
+  if (o.decoderStdMax !== undefined) {
+    const g = o.decoderStdMax as unknown;
+    if (g === null || typeof g !== 'object' || Array.isArray(g)) fail('decoderStdMax', `must be an object like { "coordinates": "backbone", "max": 0.3 }, got ${JSON.stringify(g)}`);
+    const { coordinates, max, ...extra } = g as Record<string, unknown>;
+    if (Object.keys(extra).length > 0) fail(`decoderStdMax.${Object.keys(extra)[0]}`, 'is not an option; expected coordinates and max');
+    if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) fail('decoderStdMax.max', `must be a positive number (a standard deviation in the coordinates' units), got ${JSON.stringify(max)}`);
+    let list: 'backbone' | number[];
+    if (coordinates === 'backbone') list = 'backbone';
+    else if (Array.isArray(coordinates) && coordinates.length > 0) list = indexList('decoderStdMax.coordinates', coordinates);
+    else return fail('decoderStdMax.coordinates', `must be 'backbone' or a non-empty list of model-space indices, got ${JSON.stringify(coordinates)}`);
+    o.decoderStdMax = { coordinates: list, max: max as number };
+  }
+  if (o.encoderAngles !== 'wrapped' && o.encoderAngles !== 'trig') fail('encoderAngles', `must be 'wrapped' or 'trig', got ${JSON.stringify(o.encoderAngles)}`);
   if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);
   if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);
   if (decoderFlow !== undefined && o.rotorSymmetry !== 'none' && !(Array.isArray(o.rotorSymmetry) && o.rotorSymmetry.length === 0)) {
@@ -252,14 +305,14 @@ function resolveScaleByKind(given: unknown, fail: (field: string, problem: strin
     return fail('scaleByKind', `must be an object like { "bond": 0.004, "angle": 0.04, "torsion": 0.3 }, got ${JSON.stringify(given)}`);
   }
   for (const key of Object.keys(given)) {
-    if (!(KINDS as readonly string[]).includes(key)) fail(`scaleByKind.${key}`, `is not a coordinate kind; expected ${KINDS.join(', ')}`);
+    if (![...KINDS, 'backbone'].includes(key)) fail(`scaleByKind.${key}`, `is not a coordinate kind; expected ${KINDS.join(', ')} (and optionally backbone)`);
   }
   const g = given as Record<string, unknown>;
-  for (const k of KINDS) {
+  for (const k of [...KINDS, ...(g.backbone !== undefined ? ['backbone'] : [])]) {
     const v = g[k];
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(`scaleByKind.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  return { bond: g.bond as number, angle: g.angle as number, torsion: g.torsion as number };
+  return { bond: g.bond as number, angle: g.angle as number, torsion: g.torsion as number, ...(g.backbone !== undefined ? { backbone: g.backbone as number } : {}) };
 }
 
 /** Per-dimension scales from the names a transform gives its coordinates (core's `scalesByKind`, with the VAE's errors). */

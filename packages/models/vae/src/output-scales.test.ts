@@ -262,6 +262,10 @@ test('scaleByKind: the plugin reads the kinds off the transform\'s names; metada
   assert.deepEqual(Array.from(direct.outputScales), [0.004, 0.04, 0.3, 0.004, 0.3]);
   direct.dispose();
   assert.deepEqual(Array.from(scalesByKind(kinds, NAMES, 5)), [0.004, 0.04, 0.3, 0.004, 0.3]);
+  // `backbone` gives φ (C-N-CA-C) and ψ (N-CA-C-N) their own scale; other torsions keep `torsion`.
+  const names6 = [...NAMES, 'torsion N-CA-CB-HB1'];
+  assert.deepEqual(Array.from(scalesByKind({ ...kinds, backbone: 1 }, names6, 6)), [0.004, 0.04, 1, 0.004, 1, 0.3]);
+  assert.throws(() => scalesByKind({ ...kinds, backbone: 1 }, ['bond A-B', 'torsion A-B-C-D'], 2), /scaleByKind.backbone: no φ \(C-N-CA-C\) or ψ/);
 });
 
 test('scaleByKind without a naming transform, and bad scales, are refused with a message naming the option', async () => {
@@ -290,6 +294,8 @@ test('scaleByKind without a naming transform, and bad scales, are refused with a
   const validate = new Ajv({ useDefaults: true, strict: false }).compile(optionsSchema);
   assert.ok(validate({ outputScales: [0.1, 0.2] }));
   assert.ok(validate({ scaleByKind: { bond: 0.004, angle: 0.04, torsion: 0.3 } }));
+  assert.ok(validate({ scaleByKind: { bond: 0.004, angle: 0.04, torsion: 0.3, backbone: 1 } }));
+  assert.throws(() => createVaeModel({ scaleByKind: { bond: 1, angle: 1, torsion: 1, backbone: 0 } }, dim), /option scaleByKind\.backbone must be a positive number, got 0/);
   assert.ok(validate({ circular: [0, 2] }) && validate({ circular: 'none' }));
   assert.equal(validate({ outputScales: [0.1, 0] }), false);
   assert.equal(validate({ outputScales: [] }), false);

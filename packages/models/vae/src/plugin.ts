@@ -38,10 +38,14 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
       const named = model.rotors.map((i) => (coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`)).join(', ');
       context.log(`vae: three-fold rotor torsions ${named}; the encoder ${model.options.rotorEncoder === 'hidden' ? 'does not see them' : 'sees them'}`);
     }
-    if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees their difference to the reference wrapped into [−π, π))`);
+    if (model.decoderStdCap) {
+      const named = model.decoderStdCap.indices.map((i) => (coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`)).join(', ');
+      context.log(`vae: decoder σ capped at ${model.decoderStdCap.max} for ${named}`);
+    }
+    if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees ${model.options.encoderAngles === 'trig' ? 'their cosine and sine' : 'their difference to the reference wrapped into [−π, π)'})`);
     if (options.scaleByKind && !options.outputScales) {
       const k = options.scaleByKind;
-      context.log(`vae: output scales by kind (bond ${k.bond}, angle ${k.angle}, torsion ${k.torsion}) over the ${dimension} coordinates of transform ${context.transform?.name}`);
+      context.log(`vae: output scales by kind (bond ${k.bond}, angle ${k.angle}, torsion ${k.torsion}${k.backbone !== undefined ? `, φ/ψ ${k.backbone}` : ''}) over the ${dimension} coordinates of transform ${context.transform?.name}`);
     }
     return model;
   },

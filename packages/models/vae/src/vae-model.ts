@@ -23,13 +23,13 @@
  * a uniform shift k·2π/3, k ∈ {−1, 0, 1}; with `rotorEncoder: 'hidden'` the encoder sees zeros there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, modelVector } from '@embedcg/core';
+import { backboneTorsions, createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
-import { LOG_VARIANCE_RANGE, softClampLogVariance, unclampLogVariance } from './log-variance.js';
+import { LOG_VARIANCE_RANGE, logVarianceCaps, softClampLogVariance, unclampCapped, unclampLogVariance, type LogVarianceCaps } from './log-variance.js';
 import { resolveOptions, scalesByKind, type VaeOptions, type VaeOptionsInput } from './options.js';
 import { ROTOR_FOLD, resolveRotors, rotorImageCount, rotorLogMixture } from './rotor-symmetry.js';
 
@@ -98,6 +98,15 @@ export class VaeModel implements Model {
   private readonly wrapPeriod: tf.Tensor2D | undefined;
   /** With rotors: the 1 × R shift periods 2π/(3 s_i), the 1 × D mask that is 0 at them, and the sum's image count. */
   private readonly rotor: { period: tf.Tensor2D; gaussianMask: tf.Tensor2D; images: number; shifts: Float64Array } | undefined;
+  /** Option `decoderStdMax` resolved: the capped model-space indices (sorted) and the cap (model units); undefined without caps. */
+  readonly decoderStdCap: { readonly indices: readonly number[]; readonly max: number } | undefined;
+  /** Per-column clamp of the decoder log-variance when some are capped. */
+  private readonly decoderCaps: LogVarianceCaps | undefined;
+  /**
+   * With `encoderAngles: 'trig'`: 1 × D masks of the coordinates the encoder sees as they are
+   * (`keep`) and as cos y (`cos`), and the D × C one-hot that picks the C columns it sees as sin y.
+   */
+  private readonly trig: { keep: tf.Tensor2D; cos: tf.Tensor2D; sinSelect: tf.Tensor2D } | undefined;
   /** 1 × D mask of what the encoder sees (0 at hidden rotors). */
   private readonly encoderMask: tf.Tensor2D | undefined;
   private readonly allVariables: tf.Variable[] = [];
@@ -118,6 +127,8 @@ export class VaeModel implements Model {
     this.uniformScale = this.outputScales.every((v) => v === first) ? first : undefined;
     this.circular = Object.freeze(resolveCircular(o.circular, context.circular, D));
     this.rotors = Object.freeze(resolveRotors(o.rotorSymmetry, context.coordinateNames, D, context.transformName));
+    const cap = resolveStdMax(o.decoderStdMax, context.coordinateNames, this.outputScales, context.transformName);
+    this.decoderStdCap = cap && Object.freeze({ indices: Object.freeze(cap.indices), max: cap.max });
     this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
     // Creation order fixes which random numbers each weight gets: keep it stable.
@@ -134,15 +145,18 @@ export class VaeModel implements Model {
       });
       // A small last layer keeps the first samples near the reference structure.
       this.decoderMean = track(createDense(`${scope}/decoder/mean`, rng, fanIn, D, { scale: o.finalLayerScale }));
-      const rawLogVariance = unclampLogVariance(o.initialLogVariance);
+      // A capped coordinate starts below its cap (on the tanh's steep part), the others at the option.
+      const rawLogVariance: number | Float32Array = cap
+        ? Float32Array.from(cap.upper, (hi) => unclampCapped(Math.min(o.initialLogVariance, hi - 0.5), hi))
+        : unclampLogVariance(o.initialLogVariance);
       if (o.decoderVariance === 'shared') {
-        const v = createVariable(`${scope}/decoder/logvar`, tf.fill([D], rawLogVariance));
+        const v = createVariable(`${scope}/decoder/logvar`, typeof rawLogVariance === 'number' ? tf.fill([D], rawLogVariance) : tf.tensor1d(rawLogVariance));
         created.push(v);
         this.decoderLogVariance = v;
       } else {
         this.decoderLogVariance = track(createDense(`${scope}/decoder/logvar`, rng, fanIn, D, { scale: o.finalLayerScale, bias: rawLogVariance }));
       }
-      fanIn = D;
+      fanIn = D + (o.encoderAngles === 'trig' ? this.trigAngles(o).length : 0);
       this.encoderHidden = o.encoderHidden.map((w, i) => {
         const layer = track(createDense(`${scope}/encoder/dense${i}`, rng, fanIn, w));
         fanIn = w;
@@ -161,6 +175,7 @@ export class VaeModel implements Model {
       throw e;
     }
     this.allVariables = created;
+    this.decoderCaps = cap && logVarianceCaps(cap.upper);
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
     if (this.uniformScale === undefined || this.circular.length > 0) this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
     if (this.uniformScale === undefined) this.invScaleTensor = tf.tensor2d(Float32Array.from(this.outputScales, (v) => 1 / v), [1, D]);
@@ -183,6 +198,21 @@ export class VaeModel implements Model {
       };
       if (o.rotorEncoder === 'hidden') this.encoderMask = tf.tensor2d(mask, [1, D]);
     }
+    const angles = o.encoderAngles === 'trig' ? this.trigAngles(o) : [];
+    if (angles.length > 0) {
+      const keep = new Float32Array(D).fill(1);
+      const cos = new Float32Array(D);
+      const select = new Float32Array(D * angles.length);
+      angles.forEach((c, j) => { keep[c] = 0; cos[c] = 1; select[c * angles.length + j] = 1; });
+      // Hidden rotors stay zero in both parts.
+      if (o.rotorEncoder === 'hidden') for (const r of this.rotors) keep[r] = 0;
+      this.trig = { keep: tf.tensor2d(keep, [1, D]), cos: tf.tensor2d(cos, [1, D]), sinSelect: tf.tensor2d(select, [D, angles.length]) };
+    }
+  }
+
+  /** Circular coordinates the 'trig' encoder sees as (cos, sin): all but hidden rotors. */
+  private trigAngles(o: VaeOptions): number[] {
+    return this.circular.filter((c) => !(o.rotorEncoder === 'hidden' && this.rotors.includes(c)));
   }
 
   /**
@@ -355,6 +385,8 @@ export class VaeModel implements Model {
         ...(this.circular.length > 0 ? { circular: [...this.circular] } : {}),
         // Resolved indices, so a saved model rebuilds without the transform's names.
         ...(this.rotors.length > 0 ? { rotorSymmetry: [...this.rotors], rotorEncoder: o.rotorEncoder } : {}),
+        ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
+        ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
         // so that a saved model rebuilds without the transform that named its coordinates.
         ...(this.outputScales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.outputScales) } : {}),
@@ -377,6 +409,8 @@ export class VaeModel implements Model {
     this.wrapPeriod?.dispose();
     if (this.rotor) tf.dispose([this.rotor.period, this.rotor.gaussianMask]);
     this.encoderMask?.dispose();
+    if (this.decoderCaps) tf.dispose([this.decoderCaps.centre, this.decoderCaps.halfWidth]);
+    if (this.trig) tf.dispose([this.trig.keep, this.trig.cos, this.trig.sinSelect]);
   }
 
   private decoderStandard(z: tf.Tensor2D): DecoderOut {
@@ -386,8 +420,8 @@ export class VaeModel implements Model {
     const mean = applyDense(this.decoderMean, h);
     const lv = this.decoderLogVariance;
     const logVariance = lv instanceof tf.Variable
-      ? (softClampLogVariance(lv).reshape([1, this.dimension]) as tf.Tensor2D)
-      : (softClampLogVariance(applyDense(lv, h)) as tf.Tensor2D);
+      ? (softClampLogVariance(lv.reshape([1, this.dimension]), this.decoderCaps) as tf.Tensor2D)
+      : (softClampLogVariance(applyDense(lv, h), this.decoderCaps) as tf.Tensor2D);
     return { mean, logVariance };
   }
 
@@ -435,6 +469,14 @@ export class VaeModel implements Model {
 
   private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
     let h = this.encoderMask ? (tf.mul(u, this.encoderMask) as tf.Tensor2D) : u;
+    if (this.trig) {
+      // The angle itself, y = m + s·u (wrapped or not: cos and sin do not care).
+      const theta = this.fromStandard(u);
+      h = tf.concat([
+        tf.add(tf.mul(u, this.trig.keep), tf.mul(tf.cos(theta), this.trig.cos)),
+        tf.matMul(tf.sin(theta), this.trig.sinSelect),
+      ], 1) as tf.Tensor2D;
+    }
     this.encoderHidden.forEach((layer, i) => {
       h = activationFn(this.options.encoderActivations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
     });
@@ -494,6 +536,40 @@ function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
     return s;
   }
   return new Float64Array(D).fill(o.outputScale);
+}
+
+/**
+ * Indices and per-dimension upper log-variance bounds (standardised units) of `decoderStdMax`:
+ * 2 log(max / s_i) at the capped coordinates, never above the global bound, which the others keep.
+ */
+function resolveStdMax(
+  spec: VaeOptions['decoderStdMax'], names: readonly string[] | undefined, scales: Float64Array, transformName?: string,
+): { indices: number[]; max: number; upper: Float64Array } | undefined {
+  if (!spec) return undefined;
+  const D = scales.length;
+  let indices: number[];
+  if (spec.coordinates === 'backbone') {
+    if (!names || names.length !== D) {
+      throw new RangeError(`vae model: option decoderStdMax.coordinates 'backbone' needs a transform that names its ${D} coordinates (the internal-coordinates transform); ` +
+        `this run's transform is ${transformName !== undefined ? `"${transformName}"` : 'absent'}. List model-space indices instead.`);
+    }
+    const { phi, psi } = backboneTorsions(names);
+    indices = [...phi, ...psi].sort((a, b) => a - b);
+    if (indices.length === 0) throw new RangeError("vae model: option decoderStdMax.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.");
+  } else {
+    indices = [...spec.coordinates];
+  }
+  const [lo, hi] = LOG_VARIANCE_RANGE;
+  const upper = new Float64Array(D).fill(hi);
+  for (const i of indices) {
+    const u = 2 * Math.log(spec.max / scales[i]!);
+    if (!(u > lo + 1)) {
+      throw new RangeError(`vae model: option decoderStdMax.max ${spec.max} is at most ${(scales[i]! * Math.exp((lo + 1) / 2)).toExponential(2)}, ` +
+        `the smallest cap coordinate ${i} (output scale ${scales[i]}) allows; raise it`);
+    }
+    upper[i] = Math.min(hi, u);
+  }
+  return { indices, max: spec.max, upper };
 }
 
 /** Circular indices from the option and, for 'auto', the transform's flags (none without flags). */
