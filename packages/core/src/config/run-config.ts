@@ -43,6 +43,14 @@ export interface TrainingSettings {
    */
   forwardKLWeight: number;
   /**
+   * α of the variational Rényi bound the reverse-KL steps follow (default 1: plain reverse KL).
+   * With α < 1 each sample's pathwise gradient is weighted by its self-normalised importance weight
+   * raised to 1 − α, so regions the model under-populates relative to exp(−βU) pull harder: a
+   * mass-covering push that reverse KL lacks, with weights tame enough (power 1 − α) to be usable
+   * where the full weights are not (a loose bound, a cold target).
+   */
+  renyiAlpha: number;
+  /**
    * Learning rate reached at the end of the final stage, decayed geometrically from `learningRate`
    * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
    */
@@ -137,6 +145,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           forwardKLWeight: {
             type: 'number', minimum: 0, default: 0,
             description: 'weight of the importance-weighted forward KL mixed into the loss (counters mode dropping; latent-variable models use their evidence bound for log q)',
+          },
+          renyiAlpha: {
+            type: 'number', minimum: 0, maximum: 1, default: 1,
+            description: 'alpha of the variational Renyi bound for the reverse-KL steps: 1 = reverse KL; below 1 every sample is weighted by its self-normalised importance weight to the power 1 - alpha (mass-covering)',
           },
           reweighting: {
             type: 'object',

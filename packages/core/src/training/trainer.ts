@@ -122,6 +122,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     );
   }
   const fwdWeight = cfg.forwardKLWeight ?? 0;
+  const renyiPower = 1 - (cfg.renyiAlpha ?? 1);
+  if (!(renyiPower >= 0 && renyiPower <= 1)) throw new ConfigError(`training.renyiAlpha must be a number in [0, 1], got ${cfg.renyiAlpha}`);
   if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
     throw new ConfigError(
       `training.forwardKLWeight = ${fwdWeight} needs a model with logProb() (exact density) or logProbBound() (latent-variable bound); ` +
@@ -300,6 +302,15 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
+    // Variational Rényi bound (Li & Turner 2016): the reparameterised gradient of L_α weights each
+    // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
+    let renyi: tf.Tensor1D | undefined;
+    if (renyiPower > 0) {
+      const wKept = normalizedWeights(logw.map((v) => renyiPower * v));
+      const wn = new Float32Array(bs);
+      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
+      renyi = tf.tensor1d(wn);
+    }
     let fwd: { y: tf.Tensor2D; w: tf.Tensor1D } | undefined;
     if (fwdWeight > 0) {
       const wKept = normalizedWeights(logw);
@@ -327,14 +338,15 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
-        const reverse = tf.div(tf.sum(tf.mul(per, mask)), kept) as tf.Scalar;
+        const reverse = (renyi ? tf.sum(tf.mul(per, renyi)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
         if (!fwd) return reverse;
         const forward = tf.neg(tf.sum(tf.mul(fwd.w, forwardLogQ(fwd.y)))) as tf.Scalar;
         fwdTerm = tf.keep(forward);
         return tf.add(reverse, tf.mul(fwdWeight, forward)) as tf.Scalar;
       }, model.variables());
       if (fwdTerm) forwardLoss = fwdTerm.dataSync()[0]!;
-      loss = value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
+      // The reported loss stays the plain reverse-KL mean, comparable across α.
+      loss = renyi ? -logw.reduce((acc, v) => acc + v, 0) / logw.length : value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
       t3 = performance.now();
       const normSq = checkedNormSq(value, grads, loss, beta);
       clipAndApply(grads, normSq);
@@ -342,6 +354,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       tf.dispose([value, grads]);
     } finally {
       tf.dispose([E, F, mask]);
+      renyi?.dispose();
       if (fwd) tf.dispose([fwd.y, fwd.w]);
       if (fwdTerm) fwdTerm.dispose();
     }
