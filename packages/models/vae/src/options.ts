@@ -32,6 +32,16 @@ export interface DecoderStdMax {
   max: number;
 }
 
+/**
+ * A learnable linear path from z to some coordinates, μ(z) = MLP(z) + z·W, with W initialised so
+ * that latent k mod d moves the k-th listed coordinate by `slope` (its units, rad for torsions) per
+ * unit of z: the CVs start out driving these coordinates instead of having to discover them.
+ */
+export interface LatentSkip {
+  coordinates: 'backbone' | number[];
+  slope: number;
+}
+
 /** What the encoder sees of a circular coordinate y: its wrapped, standardised difference to m, or (cos y, sin y). */
 export type EncoderAngles = 'wrapped' | 'trig';
 
@@ -95,6 +105,8 @@ export interface VaeOptions {
    * the latents in use (without it, a broad decoder Gaussian covers the basins and the CVs collapse).
    */
   decoderStdMax?: DecoderStdMax;
+  /** A linear path from z to these coordinates, initialised with the given slope (see {@link LatentSkip}). */
+  latentSkip?: LatentSkip;
   /**
    * How the recognition model sees the circular coordinates: 'wrapped' (default; y − m wrapped into
    * [−π, π) and standardised, which jumps where y crosses m ± π) or 'trig' (cos y and sin y: no jump
@@ -196,6 +208,14 @@ export const optionsSchema: JSONSchema = {
         max: { type: 'number', exclusiveMinimum: 0, description: 'largest decoder standard deviation (model units)' },
       },
     },
+    latentSkip: {
+      type: 'object', additionalProperties: false, required: ['coordinates', 'slope'],
+      description: "a learnable linear path from z to some coordinates, initialised so that latent k mod d moves the k-th of them (in index order) by slope per unit of z: 'backbone' (phi and psi, from the internal-coordinates transform's names) or model-space indices",
+      properties: {
+        coordinates: { oneOf: [{ type: 'string', enum: ['backbone'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true, minItems: 1 }] },
+        slope: { type: 'number', description: 'initial change of each coordinate per unit of its latent (model units, rad for torsions)' },
+      },
+    },
     finalLayerScale: { type: 'number', minimum: 0, default: DEFAULT_OPTIONS.finalLayerScale },
     scope: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULT_OPTIONS.scope, description: 'prefix of the variable names' },
     decoderFlow: {
@@ -279,18 +299,20 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   } else if (o.rotorSymmetry !== 'none' && o.rotorSymmetry !== 'methyls') {
     fail('rotorSymmetry', `must be 'none', 'methyls' or a list of model-space indices, got ${JSON.stringify(o.rotorSymmetry)}`);
   }
-  if (o.decoderStdMax !== undefined) {
-    const g = o.decoderStdMax as unknown;
-    if (g === null || typeof g !== 'object' || Array.isArray(g)) fail('decoderStdMax', `must be an object like { "coordinates": "backbone", "max": 0.3 }, got ${JSON.stringify(g)}`);
-    const { coordinates, max, ...extra } = g as Record<string, unknown>;
-    if (Object.keys(extra).length > 0) fail(`decoderStdMax.${Object.keys(extra)[0]}`, 'is not an option; expected coordinates and max');
-    if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) fail('decoderStdMax.max', `must be a positive number (a standard deviation in the coordinates' units), got ${JSON.stringify(max)}`);
+  // { coordinates: 'backbone' | indices, <number field> } objects.
+  const coordinateOption = <K extends string>(name: string, given: unknown, field: K, what: string, positive: boolean): { coordinates: 'backbone' | number[] } & Record<K, number> => {
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) fail(name, `must be an object like { "coordinates": "backbone", "${field}": 0.3 }, got ${JSON.stringify(given)}`);
+    const { coordinates, [field]: value, ...extra } = given as Record<string, unknown>;
+    if (Object.keys(extra).length > 0) fail(`${name}.${Object.keys(extra)[0]}`, `is not an option; expected coordinates and ${field}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || (positive && !(value > 0))) fail(`${name}.${field}`, `must be a ${positive ? 'positive' : 'finite'} number (${what}), got ${JSON.stringify(value)}`);
     let list: 'backbone' | number[];
     if (coordinates === 'backbone') list = 'backbone';
-    else if (Array.isArray(coordinates) && coordinates.length > 0) list = indexList('decoderStdMax.coordinates', coordinates);
-    else return fail('decoderStdMax.coordinates', `must be 'backbone' or a non-empty list of model-space indices, got ${JSON.stringify(coordinates)}`);
-    o.decoderStdMax = { coordinates: list, max: max as number };
-  }
+    else if (Array.isArray(coordinates) && coordinates.length > 0) list = indexList(`${name}.coordinates`, coordinates);
+    else return fail(`${name}.coordinates`, `must be 'backbone' or a non-empty list of model-space indices, got ${JSON.stringify(coordinates)}`);
+    return { coordinates: list, [field]: value } as { coordinates: 'backbone' | number[] } & Record<K, number>;
+  };
+  if (o.decoderStdMax !== undefined) o.decoderStdMax = coordinateOption('decoderStdMax', o.decoderStdMax, 'max', "a standard deviation in the coordinates' units", true);
+  if (o.latentSkip !== undefined) o.latentSkip = coordinateOption('latentSkip', o.latentSkip, 'slope', 'the change per unit of z, in the coordinates\' units', false);
   if (o.encoderAngles !== 'wrapped' && o.encoderAngles !== 'trig') fail('encoderAngles', `must be 'wrapped' or 'trig', got ${JSON.stringify(o.encoderAngles)}`);
   if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);
   if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);

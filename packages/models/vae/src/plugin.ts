@@ -42,6 +42,11 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
       const named = model.decoderStdCap.indices.map((i) => (coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`)).join(', ');
       context.log(`vae: decoder σ capped at ${model.decoderStdCap.max} for ${named}`);
     }
+    if (model.latentSkip) {
+      const d = model.latentDimension;
+      const named = model.latentSkip.indices.map((i, k) => `z${(k % d) + 1} → ${coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`}`).join(', ');
+      context.log(`vae: linear latent path, initial slope ${model.latentSkip.slope} per unit of z: ${named}`);
+    }
     if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees ${model.options.encoderAngles === 'trig' ? 'their cosine and sine' : 'their difference to the reference wrapped into [−π, π)'})`);
     if (options.scaleByKind && !options.outputScales) {
       const k = options.scaleByKind;

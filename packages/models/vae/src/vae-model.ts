@@ -100,6 +100,10 @@ export class VaeModel implements Model {
   private readonly rotor: { period: tf.Tensor2D; gaussianMask: tf.Tensor2D; images: number; shifts: Float64Array } | undefined;
   /** Option `decoderStdMax` resolved: the capped model-space indices (sorted) and the cap (model units); undefined without caps. */
   readonly decoderStdCap: { readonly indices: readonly number[]; readonly max: number } | undefined;
+  /** Option `latentSkip` resolved: the driven model-space indices (sorted) and the initial slope. */
+  readonly latentSkip: { readonly indices: readonly number[]; readonly slope: number } | undefined;
+  /** d × D kernel of the linear path z → μ (with `latentSkip`). */
+  private readonly decoderSkip: tf.Variable | undefined;
   /** Per-column clamp of the decoder log-variance when some are capped. */
   private readonly decoderCaps: LogVarianceCaps | undefined;
   /**
@@ -129,6 +133,8 @@ export class VaeModel implements Model {
     this.rotors = Object.freeze(resolveRotors(o.rotorSymmetry, context.coordinateNames, D, context.transformName));
     const cap = resolveStdMax(o.decoderStdMax, context.coordinateNames, this.outputScales, context.transformName);
     this.decoderStdCap = cap && Object.freeze({ indices: Object.freeze(cap.indices), max: cap.max });
+    const skip = o.latentSkip && { indices: resolveCoordinates('latentSkip', o.latentSkip.coordinates, context.coordinateNames, D, context.transformName), slope: o.latentSkip.slope };
+    this.latentSkip = skip && Object.freeze({ indices: Object.freeze(skip.indices), slope: skip.slope });
     this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
     // Creation order fixes which random numbers each weight gets: keep it stable.
@@ -164,6 +170,13 @@ export class VaeModel implements Model {
       });
       this.encoderMean = track(createDense(`${scope}/encoder/mean`, rng, fanIn, d));
       this.encoderLogVariance = track(createDense(`${scope}/encoder/logvar`, rng, fanIn, d));
+      if (skip) {
+        // Deterministic (no random numbers), so the other weights are those of the same seed without it.
+        const w = new Float32Array(d * D);
+        skip.indices.forEach((c, k) => { w[(k % d) * D + c] = skip.slope / this.outputScales[c]!; });
+        this.decoderSkip = createVariable(`${scope}/decoder/skip`, tf.tensor2d(w, [d, D]));
+        created.push(this.decoderSkip);
+      }
       // Created last, so the Gaussian decoder and the encoder get the same initial weights with
       // and without a flow decoder (and the zero-initialised flow is the identity).
       if (o.decoderFlow) {
@@ -385,6 +398,7 @@ export class VaeModel implements Model {
         ...(this.circular.length > 0 ? { circular: [...this.circular] } : {}),
         // Resolved indices, so a saved model rebuilds without the transform's names.
         ...(this.rotors.length > 0 ? { rotorSymmetry: [...this.rotors], rotorEncoder: o.rotorEncoder } : {}),
+        ...(this.latentSkip ? { latentSkip: { coordinates: [...this.latentSkip.indices], slope: this.latentSkip.slope } } : {}),
         ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
         ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
@@ -417,7 +431,8 @@ export class VaeModel implements Model {
     const act = activationFn(this.options.decoderActivation);
     let h = z;
     for (const layer of this.decoderHidden) h = act(applyDense(layer, h)) as tf.Tensor2D;
-    const mean = applyDense(this.decoderMean, h);
+    const mlpMean = applyDense(this.decoderMean, h);
+    const mean = this.decoderSkip ? (tf.add(mlpMean, tf.matMul(z, this.decoderSkip)) as tf.Tensor2D) : mlpMean;
     const lv = this.decoderLogVariance;
     const logVariance = lv instanceof tf.Variable
       ? (softClampLogVariance(lv.reshape([1, this.dimension]), this.decoderCaps) as tf.Tensor2D)
@@ -538,6 +553,21 @@ function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
   return new Float64Array(D).fill(o.outputScale);
 }
 
+/** Model-space indices (sorted) of a coordinate list option: 'backbone' (φ then ψ, by the transform's names) or indices. */
+function resolveCoordinates(
+  option: string, coordinates: 'backbone' | readonly number[], names: readonly string[] | undefined, D: number, transformName?: string,
+): number[] {
+  if (coordinates !== 'backbone') return [...coordinates].sort((a, b) => a - b);
+  if (!names || names.length !== D) {
+    throw new RangeError(`vae model: option ${option}.coordinates 'backbone' needs a transform that names its ${D} coordinates (the internal-coordinates transform); ` +
+      `this run's transform is ${transformName !== undefined ? `"${transformName}"` : 'absent'}. List model-space indices instead.`);
+  }
+  const { phi, psi } = backboneTorsions(names);
+  const indices = [...phi, ...psi].sort((a, b) => a - b);
+  if (indices.length === 0) throw new RangeError(`vae model: option ${option}.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.`);
+  return indices;
+}
+
 /**
  * Indices and per-dimension upper log-variance bounds (standardised units) of `decoderStdMax`:
  * 2 log(max / s_i) at the capped coordinates, never above the global bound, which the others keep.
@@ -547,18 +577,7 @@ function resolveStdMax(
 ): { indices: number[]; max: number; upper: Float64Array } | undefined {
   if (!spec) return undefined;
   const D = scales.length;
-  let indices: number[];
-  if (spec.coordinates === 'backbone') {
-    if (!names || names.length !== D) {
-      throw new RangeError(`vae model: option decoderStdMax.coordinates 'backbone' needs a transform that names its ${D} coordinates (the internal-coordinates transform); ` +
-        `this run's transform is ${transformName !== undefined ? `"${transformName}"` : 'absent'}. List model-space indices instead.`);
-    }
-    const { phi, psi } = backboneTorsions(names);
-    indices = [...phi, ...psi].sort((a, b) => a - b);
-    if (indices.length === 0) throw new RangeError("vae model: option decoderStdMax.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.");
-  } else {
-    indices = [...spec.coordinates];
-  }
+  const indices = resolveCoordinates('decoderStdMax', spec.coordinates, names, D, transformName);
   const [lo, hi] = LOG_VARIANCE_RANGE;
   const upper = new Float64Array(D).fill(hi);
   for (const i of indices) {

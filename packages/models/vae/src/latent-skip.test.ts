@@ -1,0 +1,60 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '@embedcg/core';
+import { createVaeModel, type VaeOptionsInput } from './index.js';
+import { assertGradientsMatchDifferences, setupBackend } from './setup.test.util.js';
+
+before(setupBackend);
+
+const base: VaeOptionsInput = { latentDim: 2, decoderHidden: [4], encoderHidden: [5], encoderActivations: ['tanh'], outputScales: [0.1, 1, 0.5, 1] };
+const ctx = { dimension: 4, seed: 3, outputMean: [1, -3, 0.2, 3] };
+
+test('latentSkip: at the start latent k mod d moves the k-th listed coordinate by slope per unit of z, and nothing else', () => {
+  // finalLayerScale 0: the MLP's output is constant, so decode(z) is the skip path alone.
+  const model = createVaeModel({ ...base, latentDim: 2, finalLayerScale: 0, latentSkip: { coordinates: [3, 1, 2], slope: 1.5 }, scope: 't-skip-a' }, ctx);
+  try {
+    assert.deepEqual(model.latentSkip, { indices: [1, 2, 3], slope: 1.5 });
+    const dec = tf.tidy(() => model.decode(tf.tensor2d([0, 0, 0.4, 0, 0, -0.8], [3, 2])).arraySync() as number[][]);
+    const [z0, z1, z2] = dec as [number[], number[], number[]];
+    // Sorted indices [1, 2, 3]: coordinate 1 ← z1, 2 ← z2, 3 ← z1 (k mod d).
+    assert.ok(Math.abs(z1[1]! - z0[1]! - 1.5 * 0.4) < 1e-5, `coordinate 1 moved ${z1[1]! - z0[1]!}`);
+    assert.ok(Math.abs(z1[3]! - z0[3]! - 1.5 * 0.4) < 1e-5, `coordinate 3 moved ${z1[3]! - z0[3]!}`);
+    assert.ok(Math.abs(z1[2]! - z0[2]!) < 1e-6 && Math.abs(z1[0]! - z0[0]!) < 1e-6, 'z1 moves nothing else');
+    assert.ok(Math.abs(z2[2]! - z0[2]! + 1.5 * 0.8) < 1e-5, `coordinate 2 moved ${z2[2]! - z0[2]!}`);
+    assert.ok(Math.abs(z2[1]! - z0[1]!) < 1e-6 && Math.abs(z2[0]! - z0[0]!) < 1e-6, 'z2 moves nothing else');
+    assert.deepEqual((model.metadata().options as { latentSkip: unknown }).latentSkip, { coordinates: [1, 2, 3], slope: 1.5 });
+  } finally {
+    model.dispose();
+  }
+});
+
+test('latentSkip: its variable is extra (the others keep the weights of the same seed), and loss gradients match central differences', () => {
+  const plain = createVaeModel({ ...base, scope: 't-skip-p' }, ctx);
+  const skip = createVaeModel({ ...base, latentSkip: { coordinates: [1, 3], slope: 0.7 }, scope: 't-skip-g' }, ctx);
+  try {
+    const names = skip.variables().map((v) => v.name.replace('t-skip-g/', ''));
+    assert.deepEqual(names.filter((n) => n !== 'decoder/skip'), plain.variables().map((v) => v.name.replace('t-skip-p/', '')));
+    plain.variables().forEach((v, i) => {
+      const w = skip.variables().filter((x) => !x.name.endsWith('/decoder/skip'))[i]!;
+      assert.deepEqual(Array.from(w.dataSync()), Array.from(v.dataSync()), v.name);
+    });
+    const loss = () => tf.tidy(() => {
+      const { y, logQ } = skip.draw(16, createRng(4));
+      return tf.mean(tf.add(logQ, tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([[1, -2, 0, 2.5]]))), tf.tensor2d([[40, 2, 3, 1]])), 1))) as tf.Scalar;
+    });
+    assertGradientsMatchDifferences(skip.variables(), loss, { rel: 1e-2, abs: 3e-3 });
+  } finally {
+    plain.dispose();
+    skip.dispose();
+  }
+});
+
+test('latentSkip: clear errors naming the option', () => {
+  const make = (latentSkip: unknown) => () => createVaeModel({ ...base, latentSkip: latentSkip as never, scope: 't-skip-e' }, ctx);
+  assert.throws(make({ coordinates: [4], slope: 1 }), /option latentSkip.coordinates lists 4, not a model-space index/);
+  assert.throws(make({ coordinates: [1], slope: Infinity }), /option latentSkip.slope must be a finite number/);
+  assert.throws(make({ coordinates: 'phi', slope: 1 }), /option latentSkip.coordinates must be 'backbone' or a non-empty list/);
+  assert.throws(make({ coordinates: 'backbone', slope: 1 }), /option latentSkip.coordinates 'backbone' needs a transform that names its 4 coordinates/);
+  assert.throws(make([1, 2]), /option latentSkip must be an object/);
+});
