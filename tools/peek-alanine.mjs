@@ -1,11 +1,14 @@
 // A quick look at a training alanine run's latest checkpoint: the basin populations (core's
 // statePopulations, as the bench scores them) of N raw draws, so that a collapse into β shows
 // before the run ends. A light process (seconds), not a second training run.
-//   node tools/peek-alanine.mjs runs/NAME [N]
+//   node tools/peek-alanine.mjs runs/NAME [N] [--losses]
+// --losses also evaluates the force field on the draws and prints, per basin, the mean per-sample
+// loss ℓ + β*U at the target β* (split into ℓ and β*U): reverse KL moves mass towards the basin
+// with the lower mean, so a gap of g nats shrinks the other basin's share by about e^−g.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  assemblePlugins, backboneDihedrals, statePopulations, createRng, dihedralSeries, findCheckpoint, loadModelWeights, loadRunConfig, readCheckpointState, selectBackend,
+  assemblePlugins, backboneDihedrals, statePopulations, stateOf, STATES, createRng, dihedralSeries, findCheckpoint, loadModelWeights, loadRunConfig, readCheckpointState, selectBackend,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
 import * as vae from '@embedcg/model-vae';
@@ -13,7 +16,8 @@ import * as flow from '@embedcg/model-flow';
 import { sharedDir } from './bench/lib.mjs';
 
 const runDir = process.argv[2];
-const n = Number(process.argv[3] ?? 4000);
+const n = Number(process.argv[3] && !process.argv[3].startsWith('--') ? process.argv[3] : 4000);
+const withLosses = process.argv.includes('--losses');
 const { config, configDir } = loadRunConfig(join(runDir, 'config.json'));
 const dir = join(sharedDir, 'data', 'alanine-dipeptide');
 config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
@@ -29,9 +33,17 @@ if (!cp) {
 }
 loadModelWeights(cp, plugins.model);
 const state = readCheckpointState(cp);
+let logQ;
 const x = tf.tidy(() => {
-  const { y } = plugins.model.draw(n, createRng(123));
-  return plugins.transform ? plugins.transform.forward(y).x : y;
+  const draw = plugins.model.draw(n, createRng(123));
+  if (!plugins.transform) {
+    logQ = tf.keep(draw.logQ);
+    return draw.y;
+  }
+  // log q(x) = log q(y) − log|det ∂x/∂y|, as the trainer scores it.
+  const t = plugins.transform.forward(draw.y);
+  logQ = tf.keep(tf.sub(draw.logQ, t.logDetJ));
+  return t.x;
 });
 const X = Float64Array.from(x.dataSync());
 const D = plugins.forceField.dimension;
@@ -51,6 +63,23 @@ const circ = (a) => {
   return { mean: Math.round(Math.atan2(s, c) * 180 / Math.PI), sd: Math.round(Math.sqrt(-2 * Math.log(r)) * 180 / Math.PI) };
 };
 console.log(JSON.stringify({ step: state.step, level: state.level, betaNow: state.beta, phase: state.phase, n, ...pop, phi: circ(f), psi: circ(p) }));
+if (withLosses) {
+  // The target β* of the run (mol/kJ), from its temperature.
+  const betaStar = 1 / (0.0083144626 * config.target.temperature);
+  const { energies } = await plugins.forceField.evaluate(X, n, { energiesOnly: true });
+  const lq = logQ.dataSync();
+  const sums = STATES.map(() => ({ n: 0, l: 0, u: 0 }));
+  for (let i = 0; i < n; i++) {
+    const s = stateOf(f[i], p[i]);
+    if (s < 0 || !Number.isFinite(energies[i])) continue;
+    sums[s].n++; sums[s].l += lq[i]; sums[s].u += betaStar * energies[i];
+  }
+  console.log('per basin at β*: ' + STATES.map((name, k) => {
+    const t = sums[k];
+    return t.n ? `${name} n=${t.n} ℓ+βU ${((t.l + t.u) / t.n).toFixed(2)} (ℓ ${(t.l / t.n).toFixed(2)}, βU ${(t.u / t.n).toFixed(2)})` : `${name} n=0`;
+  }).join('; '));
+}
+logQ.dispose();
 // For latent models: the decoder's φ/ψ centre over a grid of z in [−2, 2]^d (how much the CVs move
 // the backbone) and its σ there, from the model-space torsion coordinates.
 const model = plugins.model;
