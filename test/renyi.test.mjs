@@ -84,7 +84,18 @@ test('renyiAlpha 1 is plain reverse KL: the same run as without it, staying on o
   assert.ok(plain.mu > 1.8 && plain.sigma < 1.4, `reverse KL keeps the +a mode: μ ${plain.mu}, σ ${plain.sigma}`);
 });
 
+test('finalRenyiAlpha applies α in the final stage only', async () => {
+  // The fixture's run is one tempering step and then the final stage, so α = 0.5 there alone must
+  // reach the D_0.5 optimum, and α = 0.5 everywhere but the final stage must stay on the mode.
+  const want = renyiOptimum(0.5);
+  const late = await fit(config({ finalRenyiAlpha: 0.5 }));
+  assert.ok(Math.abs(late.mu - want.mu) < 0.3 && Math.abs(late.sigma - want.sigma) / want.sigma < 0.1, `final α 0.5: μ ${late.mu}, σ ${late.sigma}`);
+  const early = await fit(config({ renyiAlpha: 0.5, finalRenyiAlpha: 1 }));
+  assert.ok(early.mu > 1.8 && early.sigma < 1.4, `α 0.5 before the final stage only: μ ${early.mu}, σ ${early.sigma}`);
+});
+
 test('renyiAlpha outside [0, 1] is refused naming the setting', () => {
   assert.throws(() => config({ renyiAlpha: 1.5 }), /renyiAlpha/);
   assert.throws(() => config({ renyiAlpha: -0.1 }), /renyiAlpha/);
+  assert.throws(() => config({ finalRenyiAlpha: 2 }), /finalRenyiAlpha/);
 });

@@ -50,6 +50,8 @@ export interface TrainingSettings {
    * where the full weights are not (a loose bound, a cold target).
    */
   renyiAlpha: number;
+  /** α of the Rényi bound in the final stage at β* (default: `renyiAlpha`). */
+  finalRenyiAlpha?: number;
   /**
    * Learning rate reached at the end of the final stage, decayed geometrically from `learningRate`
    * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
@@ -149,6 +151,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           renyiAlpha: {
             type: 'number', minimum: 0, maximum: 1, default: 1,
             description: 'alpha of the variational Renyi bound for the reverse-KL steps: 1 = reverse KL; below 1 every sample is weighted by its self-normalised importance weight to the power 1 - alpha (mass-covering)',
+          },
+          finalRenyiAlpha: {
+            type: 'number', minimum: 0, maximum: 1,
+            description: 'renyiAlpha for the final stage at the target beta only (default: renyiAlpha); e.g. reverse KL while tempering, then a mass-covering alpha < 1 at the target',
           },
           reweighting: {
             type: 'object',

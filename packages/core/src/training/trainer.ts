@@ -122,8 +122,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     );
   }
   const fwdWeight = cfg.forwardKLWeight ?? 0;
-  const renyiPower = 1 - (cfg.renyiAlpha ?? 1);
-  if (!(renyiPower >= 0 && renyiPower <= 1)) throw new ConfigError(`training.renyiAlpha must be a number in [0, 1], got ${cfg.renyiAlpha}`);
+  const renyiPowers = { other: 1 - (cfg.renyiAlpha ?? 1), final: 1 - (cfg.finalRenyiAlpha ?? cfg.renyiAlpha ?? 1) };
+  for (const [key, p] of [['renyiAlpha', renyiPowers.other], ['finalRenyiAlpha', renyiPowers.final]] as const) {
+    if (!(p >= 0 && p <= 1)) throw new ConfigError(`training.${key} must be a number in [0, 1], got ${cfg[key]}`);
+  }
   if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
     throw new ConfigError(
       `training.forwardKLWeight = ${fwdWeight} needs a model with logProb() (exact density) or logProbBound() (latent-variable bound); ` +
@@ -305,6 +307,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // Variational Rényi bound (Li & Turner 2016): the reparameterised gradient of L_α weights each
     // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
     let renyi: tf.Tensor1D | undefined;
+    const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
     if (renyiPower > 0) {
       const wKept = normalizedWeights(logw.map((v) => renyiPower * v));
       const wn = new Float32Array(bs);
