@@ -5,6 +5,7 @@
 // --losses also evaluates the force field on the draws and prints, per basin, the mean per-sample
 // loss ℓ + β*U at the target β* (split into ℓ and β*U): reverse KL moves mass towards the basin
 // with the lower mean, so a gap of g nats shrinks the other basin's share by about e^−g.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -18,10 +19,18 @@ import { sharedDir } from './bench/lib.mjs';
 const runDir = process.argv[2];
 const n = Number(process.argv[3] && !process.argv[3].startsWith('--') ? process.argv[3] : 4000);
 const withLosses = process.argv.includes('--losses');
-const { config, configDir } = loadRunConfig(join(runDir, 'config.json'));
-const dir = join(sharedDir, 'data', 'alanine-dipeptide');
-config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
-config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
+const loaded = loadRunConfig(join(runDir, 'config.json'));
+const { config } = loaded;
+// Relative paths in a run's config are relative to the original config's folder (run.json keeps it).
+const runJson = join(runDir, 'run.json');
+const configDir = (existsSync(runJson) && JSON.parse(readFileSync(runJson, 'utf8')).configDir) || loaded.configDir;
+// Bench runs name the shared prmtop relative to tools/bench: point them at ../shared. Runs of the
+// examples (the project's own system files) keep their config.
+if (config.forceField.options.prmtop) {
+  const dir = join(sharedDir, 'data', 'alanine-dipeptide');
+  config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
+  config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
+}
 await selectBackend('wasm', () => {});
 const plugins = await assemblePlugins(config, {
   configDir, preloaded: { '@embedcg/forcefield-amber': amber.plugins, '@embedcg/model-vae': vae.plugins, '@embedcg/model-flow': flow.plugins }, log: () => {},
