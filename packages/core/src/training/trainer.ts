@@ -301,26 +301,21 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     }
     const logw: number[] = [];
     for (let i = 0; i < bs; i++) if (g.mask[i] === 1) logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+    // Self-normalised weights w^power of the kept samples, spread back over the batch (0 where dropped).
+    const batchWeights = (power: number): tf.Tensor1D => {
+      const wKept = normalizedWeights(power === 1 ? logw : logw.map((v) => power * v));
+      const wn = new Float32Array(bs);
+      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
+      return tf.tensor1d(wn);
+    };
+    // Variational Rényi bound (Li & Turner 2016): the reparameterised gradient of L_α weights each
+    // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
+    const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
+    const renyi = renyiPower > 0 ? batchWeights(renyiPower) : undefined;
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
-    // Variational Rényi bound (Li & Turner 2016): the reparameterised gradient of L_α weights each
-    // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
-    let renyi: tf.Tensor1D | undefined;
-    const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
-    if (renyiPower > 0) {
-      const wKept = normalizedWeights(logw.map((v) => renyiPower * v));
-      const wn = new Float32Array(bs);
-      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
-      renyi = tf.tensor1d(wn);
-    }
-    let fwd: { y: tf.Tensor2D; w: tf.Tensor1D } | undefined;
-    if (fwdWeight > 0) {
-      const wKept = normalizedWeights(logw);
-      const wn = new Float32Array(bs);
-      for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
-      fwd = { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: tf.tensor1d(wn) };
-    }
+    const fwd = fwdWeight > 0 ? { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: batchWeights(1) } : undefined;
     rng.setState(snap);
     const E = tf.tensor1d(Float32Array.from(g.energies));
     const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);

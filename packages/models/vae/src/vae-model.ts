@@ -137,6 +137,8 @@ export class VaeModel implements Model {
     this.latentSkip = skip && Object.freeze({ indices: Object.freeze(skip.indices), slope: skip.slope });
     this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
+    // Circular coordinates the 'trig' encoder sees as (cos, sin): all but hidden rotors.
+    const angles = o.encoderAngles === 'trig' ? this.circular.filter((c) => !(o.rotorEncoder === 'hidden' && this.rotors.includes(c))) : [];
     // Creation order fixes which random numbers each weight gets: keep it stable.
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     const scope = o.scope;
@@ -162,7 +164,7 @@ export class VaeModel implements Model {
       } else {
         this.decoderLogVariance = track(createDense(`${scope}/decoder/logvar`, rng, fanIn, D, { scale: o.finalLayerScale, bias: rawLogVariance }));
       }
-      fanIn = D + (o.encoderAngles === 'trig' ? this.trigAngles(o).length : 0);
+      fanIn = D + angles.length;
       this.encoderHidden = o.encoderHidden.map((w, i) => {
         const layer = track(createDense(`${scope}/encoder/dense${i}`, rng, fanIn, w));
         fanIn = w;
@@ -211,7 +213,6 @@ export class VaeModel implements Model {
       };
       if (o.rotorEncoder === 'hidden') this.encoderMask = tf.tensor2d(mask, [1, D]);
     }
-    const angles = o.encoderAngles === 'trig' ? this.trigAngles(o) : [];
     if (angles.length > 0) {
       const keep = new Float32Array(D).fill(1);
       const cos = new Float32Array(D);
@@ -223,10 +224,6 @@ export class VaeModel implements Model {
     }
   }
 
-  /** Circular coordinates the 'trig' encoder sees as (cos, sin): all but hidden rotors. */
-  private trigAngles(o: VaeOptions): number[] {
-    return this.circular.filter((c) => !(o.rotorEncoder === 'hidden' && this.rotors.includes(c)));
-  }
 
   /**
    * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε,
