@@ -46,7 +46,7 @@ export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, typ
 export * from './evaluation/index.js';
 export {
   createInternalCoordinateTransform, buildZMatrix, validateZMatrix, internalCoordinateNames, internalCoordinatesPlugin,
-  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind, backboneTorsions, methylRotorTorsions,
+  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind, backboneTorsions, methylRotorTorsions, requireCoordinateNames,
   type ScalesByKind, type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
 } from './transforms/index.js';
 export { denseOp } from './nn/dense-op.js';

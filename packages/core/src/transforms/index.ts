@@ -11,4 +11,4 @@ export {
 export { internalCoordinatesPlugin, type InternalCoordinatesPluginOptions } from './z-matrix-plugin.js';
 export { chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, type ChiralityCenter } from './chirality.js';
 export { scalesByKind, type ScalesByKind } from './scales-by-kind.js';
-export { backboneTorsions, methylRotorTorsions } from './torsion-names.js';
+export { backboneTorsions, methylRotorTorsions, requireCoordinateNames } from './torsion-names.js';

@@ -5,7 +5,7 @@
  * coordinate by its kind's scale; this is the one place that reads the kinds off the names.
  */
 
-import { backboneTorsions } from './torsion-names.js';
+import { backboneTorsions, requireCoordinateNames } from './torsion-names.js';
 
 export interface ScalesByKind {
   bond: number;
@@ -25,13 +25,9 @@ const KINDS = ['bond', 'angle', 'torsion'] as const;
  * (undefined: the run has none).
  */
 export function scalesByKind(
-  kinds: ScalesByKind, names: readonly string[] | undefined, dimension: number, o: { who: string; transformName?: string },
+  kinds: ScalesByKind, givenNames: readonly string[] | undefined, dimension: number, o: { who: string; transformName?: string },
 ): Float64Array {
-  if (!names || names.length !== dimension) {
-    throw new RangeError(`${o.who}: option scaleByKind needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
-      (names ? `the names given cover ${names.length} coordinates`
-        : `this run's transform is ${o.transformName !== undefined ? `"${o.transformName}", which does not name its coordinates` : 'absent'}`));
-  }
+  const names = requireCoordinateNames(givenNames, dimension, { ...o, option: 'scaleByKind' });
   const scales = Float64Array.from(names, (n, i) => {
     const kind = String(n).split(' ')[0]!;
     if (!(KINDS as readonly string[]).includes(kind)) throw new RangeError(`${o.who}: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { readPdb } from '../io/pdb.js';
 import { loadSystemJson } from '../system/system-json.js';
 import { buildZMatrix, createInternalCoordinateTransform } from './z-matrix.js';
-import { backboneTorsions, methylRotorTorsions } from './torsion-names.js';
+import { backboneTorsions, methylRotorTorsions, requireCoordinateNames } from './torsion-names.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -31,4 +31,12 @@ test('torsion names: alanine dipeptide has one φ, one ψ and three methyl rotor
 test('torsion names: no matches give empty lists (callers word their own errors)', () => {
   assert.deepEqual(backboneTorsions(['bond A-B', 'torsion A-B-C-D']), { phi: [], psi: [] });
   assert.deepEqual(methylRotorTorsions(['bond C1-H1', 'bond C1-H2', 'torsion X-Y-C1-H1']), []);
+});
+
+test('requireCoordinateNames returns the names, or says which option needed them and what the transform gave', () => {
+  const names = ['bond A-B', 'angle A-B-C'];
+  assert.equal(requireCoordinateNames(names, 2, { who: 'm', option: 'x' }), names);
+  assert.throws(() => requireCoordinateNames(undefined, 2, { who: 'm', option: "x 'y'" }), /^RangeError: m: option x 'y' needs a transform that names its 2 coordinates.*transform is absent$/);
+  assert.throws(() => requireCoordinateNames(undefined, 2, { who: 'm', option: 'x', transformName: 'rigid-body', otherwise: 'Use indices.' }), /transform is "rigid-body", which does not name its coordinates\. Use indices\.$/);
+  assert.throws(() => requireCoordinateNames(names, 3, { who: 'm', option: 'x' }), /names its 3 coordinates.*the names given cover 2 coordinates/);
 });

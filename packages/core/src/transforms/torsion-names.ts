@@ -4,6 +4,21 @@
  * slow coordinates (φ, ψ) and their three-fold rotors this way, so both read the names one way.
  */
 
+/**
+ * The coordinate names an option needs (scaleByKind, 'backbone', 'methyls'), or a clear error
+ * saying which option needed them and what the run's transform gave. `who` prefixes the error
+ * ("vae model"), `otherwise` ends it with what the user can do instead.
+ */
+export function requireCoordinateNames(
+  names: readonly string[] | undefined, dimension: number, o: { who: string; option: string; transformName?: string; otherwise?: string },
+): readonly string[] {
+  if (names && names.length === dimension) return names;
+  throw new RangeError(`${o.who}: option ${o.option} needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
+    (names ? `the names given cover ${names.length} coordinates`
+      : `this run's transform is ${o.transformName !== undefined ? `"${o.transformName}", which does not name its coordinates` : 'absent'}`) +
+    (o.otherwise ? `. ${o.otherwise}` : ''));
+}
+
 const strip = (label: string) => label.replace(/:\d+$/, '');
 const isH = (label: string) => /^H/i.test(strip(label));
 const isC = (label: string) => /^C/i.test(strip(label));

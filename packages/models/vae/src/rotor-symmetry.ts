@@ -23,7 +23,7 @@
  * there is no overflow and no cancellation, even for configurations far from μ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { methylRotorTorsions } from '@embedcg/core';
+import { methylRotorTorsions, requireCoordinateNames } from '@embedcg/core';
 import { LOG_VARIANCE_RANGE } from './log-variance.js';
 
 export const ROTOR_FOLD = 3;
@@ -39,15 +39,14 @@ export type RotorEncoderInput = 'hidden' | 'raw';
  * needed for 'methyls'; `transformName` only words the error.
  */
 export function resolveRotors(
-  spec: RotorSymmetrySpec, names: readonly string[] | undefined, dimension: number, transformName?: string,
+  spec: RotorSymmetrySpec, givenNames: readonly string[] | undefined, dimension: number, transformName?: string,
 ): number[] {
   if (spec === 'none') return [];
   if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
-  if (!names || names.length !== dimension) {
-    throw new RangeError(`vae model: option rotorSymmetry 'methyls' needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
-      (names ? `the names given cover ${names.length} coordinates` : `this run's transform is ${transformName !== undefined ? `"${transformName}", which does not name its coordinates` : 'absent'}`) +
-      '. List the rotor torsions as model-space indices instead.');
-  }
+  const names = requireCoordinateNames(givenNames, dimension, {
+    who: 'vae model', option: "rotorSymmetry 'methyls'", ...(transformName !== undefined ? { transformName } : {}),
+    otherwise: 'List the rotor torsions as model-space indices instead.',
+  });
   const rotors = methylRotorTorsions(names);
   if (rotors.length === 0) {
     throw new RangeError("vae model: option rotorSymmetry 'methyls' found no methyl rotor torsion (a torsion placing the first of three hydrogens on a carbon) " +

@@ -23,7 +23,7 @@
  * a uniform shift k·2π/3, k ∈ {−1, 0, 1}; with `rotorEncoder: 'hidden'` the encoder sees zeros there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backboneTorsions, createRng, modelVector } from '@embedcg/core';
+import { backboneTorsions, createRng, modelVector, requireCoordinateNames } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
@@ -223,7 +223,6 @@ export class VaeModel implements Model {
       this.trig = { keep: tf.tensor2d(keep, [1, D]), cos: tf.tensor2d(cos, [1, D]), sinSelect: tf.tensor2d(select, [D, angles.length]) };
     }
   }
-
 
   /**
    * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε,
@@ -480,14 +479,17 @@ export class VaeModel implements Model {
   }
 
   private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
-    let h = this.encoderMask ? (tf.mul(u, this.encoderMask) as tf.Tensor2D) : u;
+    let h: tf.Tensor2D;
     if (this.trig) {
-      // The angle itself, y = m + s·u (wrapped or not: cos and sin do not care).
+      // The angle itself, y = m + s·u (wrapped or not: cos and sin do not care); `keep` already
+      // zeroes hidden rotors, so the encoder mask is not applied again.
       const theta = this.fromStandard(u);
       h = tf.concat([
         tf.add(tf.mul(u, this.trig.keep), tf.mul(tf.cos(theta), this.trig.cos)),
         tf.matMul(tf.sin(theta), this.trig.sinSelect),
       ], 1) as tf.Tensor2D;
+    } else {
+      h = this.encoderMask ? (tf.mul(u, this.encoderMask) as tf.Tensor2D) : u;
     }
     this.encoderHidden.forEach((layer, i) => {
       h = activationFn(this.options.encoderActivations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
@@ -550,15 +552,15 @@ function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
   return new Float64Array(D).fill(o.outputScale);
 }
 
-/** Model-space indices (sorted) of a coordinate list option: 'backbone' (φ then ψ, by the transform's names) or indices. */
+/** Model-space indices (sorted) of a coordinate list option: 'backbone' (φ and ψ, by the transform's names) or indices. */
 function resolveCoordinates(
-  option: string, coordinates: 'backbone' | readonly number[], names: readonly string[] | undefined, D: number, transformName?: string,
+  option: string, coordinates: 'backbone' | readonly number[], givenNames: readonly string[] | undefined, D: number, transformName?: string,
 ): number[] {
   if (coordinates !== 'backbone') return [...coordinates].sort((a, b) => a - b);
-  if (!names || names.length !== D) {
-    throw new RangeError(`vae model: option ${option}.coordinates 'backbone' needs a transform that names its ${D} coordinates (the internal-coordinates transform); ` +
-      `this run's transform is ${transformName !== undefined ? `"${transformName}"` : 'absent'}. List model-space indices instead.`);
-  }
+  const names = requireCoordinateNames(givenNames, D, {
+    who: 'vae model', option: `${option}.coordinates 'backbone'`, ...(transformName !== undefined ? { transformName } : {}),
+    otherwise: 'List model-space indices instead.',
+  });
   const { phi, psi } = backboneTorsions(names);
   const indices = [...phi, ...psi].sort((a, b) => a - b);
   if (indices.length === 0) throw new RangeError(`vae model: option ${option}.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.`);
