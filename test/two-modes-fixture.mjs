@@ -56,3 +56,60 @@ export const gaussian = defineModel({
   },
 });
 
+
+/** Like two-modes, but with mode weights w (at +a) and 1 − w (at −a): option `weight`. */
+export const weightedTwoModes = defineForceField({
+  name: 'weighted-two-modes', version: '0.0.0', apiVersion: API_VERSION, description: 'asymmetric 1-D two-mode target',
+  optionsSchema: { type: 'object', properties: { weight: { type: 'number', default: 0.8 } } },
+  create: (opts) => {
+    const w = opts.weight ?? 0.8;
+    return {
+      name: 'weighted-two-modes', dimension: 1, initialPositions: Float64Array.from([A]),
+      evaluate(x, n) {
+        const energies = new Float64Array(n), forces = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const p = w * Math.exp(-((x[i] - A) ** 2) / 2), m = (1 - w) * Math.exp(-((x[i] + A) ** 2) / 2);
+          energies[i] = -Math.log(p + m);
+          forces[i] = -((x[i] - A) * p + (x[i] + A) * m) / (p + m);
+        }
+        return { energies, forces };
+      },
+    };
+  },
+});
+
+/**
+ * An exact-density mixture (1 − π) N(−a, 1) + π N(a, 1) with one learnable logit (π starts at ½).
+ * Its draw picks the component, a discrete choice that reparameterisation cannot differentiate:
+ * it reports `choiceLogProb` unless option `score` is false.
+ */
+export const twoComponents = defineModel({
+  name: 'two-components', version: '0.0.0', apiVersion: API_VERSION, description: '1-D two-component mixture with a learnable weight',
+  optionsSchema: { type: 'object', properties: { score: { type: 'boolean', default: true } } },
+  create: (opts) => {
+    const logit = tf.variable(tf.scalar(0), true, 'mix/logit');
+    // Not tf.logSigmoid: its gradient met a disposed tensor inside the trainer's step (tfjs 4.22, wasm).
+    const logPi = () => tf.logSoftmax(tf.stack([tf.scalar(0), logit]));
+    const logProb = (y) => tf.tidy(() => {
+      const comps = tf.stack([tf.square(tf.add(y, A)), tf.square(tf.sub(y, A))], 1).reshape([y.shape[0], 2]);
+      return tf.logSumExp(tf.add(tf.sub(tf.mul(comps, -0.5), 0.5 * Math.log(2 * Math.PI)), logPi().reshape([1, 2])), 1);
+    });
+    return {
+      name: 'two-components', dimension: 1, exactDensity: true,
+      draw(n, rng) {
+        const pi = 1 / (1 + Math.exp(-logit.dataSync()[0]));
+        const plus = Float32Array.from({ length: n }, () => (rng.uniform() < pi ? 1 : 0));
+        const eps = rng.fillNormal(new Float32Array(n));
+        const y = tf.tensor2d(Float32Array.from(eps, (e, i) => e + (plus[i] ? A : -A)), [n, 1]);
+        const logQ = logProb(y);
+        if (opts.score === false) return { y, logQ };
+        const choiceLogProb = tf.sum(tf.mul(tf.tensor2d(Float32Array.from(Array.from(plus).flatMap((p) => [1 - p, p])), [n, 2]), logPi().reshape([1, 2])), 1);
+        return { y, logQ, choiceLogProb };
+      },
+      logProb,
+      variables: () => [logit],
+      metadata: () => ({ plugin: 'two-components', dimension: 1 }),
+      dispose: () => logit.dispose(),
+    };
+  },
+});

@@ -21,6 +21,14 @@ export interface ModelDraw {
   logQ: tf.Tensor1D;
   /** Latent values (CVs) drawn with the samples, n × latentDimension, when the model has them. */
   z?: tf.Tensor2D;
+  /**
+   * For models whose draw makes a discrete choice with learnable probabilities (a mixture
+   * component, say): log P(choice of sample i), n values, differentiable in those parameters.
+   * Reparameterised gradients cannot reach such probabilities, so the trainer adds the
+   * score-function term Σ_i c_i ∇ log P_i, with c_i = (ℓ_i + βU_i − batch mean)/n for reverse KL
+   * (the Rényi step's weights otherwise), which is the exact gradient's expectation.
+   */
+  choiceLogProb?: tf.Tensor1D;
 }
 
 /** Metadata stored beside the weights. */

@@ -42,9 +42,9 @@ export interface DrawOptions {
 
 /** Model draws mapped to force-field space, without energies. */
 export function drawConfigurations(model: Model, transform: CoordinateTransform | undefined, n: number, rng: Rng) {
-  const { y, logQ, z } = tf.tidy(() => {
+  const { y, logQ, z, hasChoice } = tf.tidy(() => {
     const d = model.draw(n, rng);
-    return { y: d.y.dataSync() as Float32Array, logQ: d.logQ.dataSync() as Float32Array, z: d.z?.dataSync() as Float32Array | undefined };
+    return { y: d.y.dataSync() as Float32Array, logQ: d.logQ.dataSync() as Float32Array, z: d.z?.dataSync() as Float32Array | undefined, hasChoice: d.choiceLogProb !== undefined };
   });
   const y64 = Float64Array.from(y);
   const lq = Float64Array.from(logQ);
@@ -54,7 +54,7 @@ export function drawConfigurations(model: Model, transform: CoordinateTransform 
     x = t.x;
     for (let i = 0; i < n; i++) lq[i] = lq[i]! - t.logDetJ[i]!;
   }
-  return { x, y: y64, logQ: lq, z: z ? Float64Array.from(z) : undefined };
+  return { x, y: y64, logQ: lq, z: z ? Float64Array.from(z) : undefined, hasChoice };
 }
 
 export async function drawSamples(o: DrawOptions): Promise<SampleSet> {

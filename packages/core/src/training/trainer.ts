@@ -23,6 +23,7 @@ import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import { guardEnergies } from './energy-guard.js';
 import { drawConfigurations, drawSamples } from './sampling.js';
+import { scoreCoefficients } from './score-function.js';
 import {
   findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState,
 } from './checkpoint.js';
@@ -316,6 +317,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
     const fwd = fwdWeight > 0 ? { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: batchWeights(1) } : undefined;
+    const choiceCoef = a.hasChoice ? tf.tensor1d(scoreCoefficients(logw, g.mask, renyiPower)) : undefined;
     rng.setState(snap);
     const E = tf.tensor1d(Float32Array.from(g.energies));
     const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);
@@ -336,7 +338,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
-        const reverse = (renyi ? tf.sum(tf.mul(per, renyi)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        let reverse = (renyi ? tf.sum(tf.mul(per, renyi)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        if (choiceCoef && d.choiceLogProb) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, d.choiceLogProb))) as tf.Scalar;
         if (!fwd) return reverse;
         const forward = tf.neg(tf.sum(tf.mul(fwd.w, forwardLogQ(fwd.y)))) as tf.Scalar;
         fwdTerm = tf.keep(forward);
@@ -353,6 +356,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     } finally {
       tf.dispose([E, F, mask]);
       renyi?.dispose();
+      choiceCoef?.dispose();
       if (fwd) tf.dispose([fwd.y, fwd.w]);
       if (fwdTerm) fwdTerm.dispose();
     }
