@@ -2,6 +2,7 @@
 // statePopulations, as the bench scores them) of N raw draws, so that a collapse into β shows
 // before the run ends. A light process (seconds), not a second training run.
 //   node tools/peek-alanine.mjs runs/NAME [N] [--losses]
+// With a mixture prior it also prints each component's weight, centre and decoded φ/ψ.
 // --losses also evaluates the force field on the draws and prints, per basin, the mean per-sample
 // loss ℓ + β*U at the target β* (split into ℓ and β*U): reverse KL moves mass towards the basin
 // with the lower mean, so a gap of g nats shrinks the other basin's share by about e^−g.
@@ -104,5 +105,16 @@ if (model.decode && model.latentDimension && plugins.transform?.names) {
   const deg = (v) => Math.round((((v + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI) * 180 / Math.PI);
   const sd = (row, i) => Math.round(Math.exp(0.5 * row[i]) * 180 / Math.PI);
   console.log('decode over z grid (φ°, ψ°) ±σ:', dec.map((r, k) => `${deg(r[iPhi])},${deg(r[iPsi])}±${sd(lv[k], iPhi)},${sd(lv[k], iPsi)}`).join('  '));
+}
+// A mixture prior (model-vae priorMixture): each component's weight, centre, width and where the
+// decoder puts its centre on the Ramachandran plane.
+if (model.priorMixture && plugins.transform?.names) {
+  const { backboneTorsions } = await import('@embedcg/core');
+  const bt = backboneTorsions(plugins.transform.names);
+  const pm = model.priorMixture, d = model.latentDimension;
+  const w = pm.weights(), c = pm.centres.arraySync(), sd = pm.logStd.arraySync();
+  const dec = tf.tidy(() => model.decode(tf.tensor2d(c)).arraySync());
+  const deg = (v) => Math.round((((v + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI) * 180 / Math.PI);
+  console.log('prior components: ' + Array.from(w, (wk, k) => `π ${wk.toFixed(3)} at z (${c[k].map((v) => v.toFixed(2)).join(', ')}) ±(${sd[k].map((v) => Math.exp(v).toFixed(2)).join(', ')}) → φ/ψ ${deg(dec[k][bt.phi[0]])}°/${deg(dec[k][bt.psi[0]])}°`).join('; ') + ` (d = ${d})`);
 }
 await plugins.forceField.dispose?.();

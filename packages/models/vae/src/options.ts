@@ -5,6 +5,7 @@
 import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '@embedcg/core';
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 import type { RotorEncoderInput, RotorSymmetrySpec } from './rotor-symmetry.js';
+import type { PriorMixtureOptions } from './prior-mixture.js';
 
 /** Activation functions a hidden layer may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
@@ -37,6 +38,8 @@ export interface DecoderStdMax {
  * that latent k mod d moves the k-th listed coordinate by `slope` (its units, rad for torsions) per
  * unit of z: the CVs start out driving these coordinates instead of having to discover them.
  */
+export type { PriorMixtureOptions };
+
 export interface LatentSkip {
   coordinates: 'backbone' | number[];
   slope: number;
@@ -108,6 +111,20 @@ export interface VaeOptions {
   /** A linear path from z to these coordinates, initialised with the given slope (see {@link LatentSkip}). */
   latentSkip?: LatentSkip;
   /**
+   * With `latentSkip`: give the encoder's mean the matching linear path from the same coordinates
+   * to z, started as the exact inverse of the decoder's (z_k = Σ s_c u_c / (slope·n_k) over the n_k
+   * coordinates of latent k). The recognition model is trained only on the model's own samples, so
+   * on configurations the model never drew (a rare basin of a reference trajectory) its MLP answers
+   * arbitrarily; the linear path makes its answer there an extrapolation along the driven angles.
+   */
+  encoderSkip: boolean;
+  /**
+   * A learnable Gaussian-mixture prior over z instead of N(0, I) (prior-mixture.ts): K components
+   * with centres drawn from N(0, spread² I) and widths `std`; the trainer moves their weights by the
+   * score-function gradient of the component choice, i.e. by the components' mean losses.
+   */
+  priorMixture?: PriorMixtureOptions;
+  /**
    * How the recognition model sees the circular coordinates: 'wrapped' (default; y − m wrapped into
    * [−π, π) and standardised, which jumps where y crosses m ± π) or 'trig' (cos y and sin y: no jump
    * anywhere on the circle, one extra input per circular coordinate).
@@ -141,6 +158,7 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   rotorSymmetry: 'none',
   rotorEncoder: 'hidden',
   encoderAngles: 'wrapped',
+  encoderSkip: false,
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -199,6 +217,19 @@ export const optionsSchema: JSONSchema = {
     encoderAngles: {
       type: 'string', enum: ['wrapped', 'trig'], default: DEFAULT_OPTIONS.encoderAngles,
       description: "what the encoder sees of circular coordinates: 'wrapped' (y - m wrapped into [-pi, pi), standardised; jumps at m ± pi) or 'trig' (cos y, sin y; continuous on the whole circle)",
+    },
+    encoderSkip: {
+      type: 'boolean', default: DEFAULT_OPTIONS.encoderSkip,
+      description: "with latentSkip: a learnable linear path from the same coordinates to the encoder's mean, started as the inverse of the decoder's, so CVs of configurations the model never drew extrapolate along those coordinates",
+    },
+    priorMixture: {
+      type: 'object', additionalProperties: false, required: ['components'],
+      description: 'a learnable Gaussian-mixture prior over z (weights moved by the components\' mean losses), instead of N(0, I)',
+      properties: {
+        components: { type: 'integer', minimum: 2, description: 'number of components' },
+        spread: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'initial centres ~ N(0, spread^2 I)' },
+        std: { type: 'number', exclusiveMinimum: 0, default: 0.5, description: 'initial standard deviation of each component' },
+      },
     },
     decoderStdMax: {
       type: 'object', additionalProperties: false, required: ['coordinates', 'max'],
@@ -313,6 +344,10 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   };
   if (o.decoderStdMax !== undefined) o.decoderStdMax = coordinateOption('decoderStdMax', o.decoderStdMax, 'max', "a standard deviation in the coordinates' units", true);
   if (o.latentSkip !== undefined) o.latentSkip = coordinateOption('latentSkip', o.latentSkip, 'slope', 'the change per unit of z, in the coordinates\' units', false);
+  if (o.priorMixture !== undefined) o.priorMixture = resolvePriorMixture(o.priorMixture, fail);
+  if (typeof o.encoderSkip !== 'boolean') fail('encoderSkip', `must be true or false, got ${JSON.stringify(o.encoderSkip)}`);
+  if (o.encoderSkip && o.latentSkip === undefined) fail('encoderSkip', 'needs latentSkip (it inverts the decoder\'s linear latent path)');
+  if (o.encoderSkip && o.latentSkip!.slope === 0) fail('encoderSkip', 'needs a non-zero latentSkip.slope (it starts as the inverse of that slope)');
   if (o.encoderAngles !== 'wrapped' && o.encoderAngles !== 'trig') fail('encoderAngles', `must be 'wrapped' or 'trig', got ${JSON.stringify(o.encoderAngles)}`);
   if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);
   if (decoderFlow !== undefined) o.decoderFlow = resolveDecoderFlow(decoderFlow, fail);
@@ -320,6 +355,17 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
     fail('rotorSymmetry', 'cannot be combined with decoderFlow (the flow would bend the three-fold mixture); use one of them');
   }
   return o;
+}
+
+function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
+  const { components, spread = 1, std = 0.5, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread and std');
+  if (typeof components !== 'number' || !Number.isInteger(components) || components < 2) fail('priorMixture.components', `must be an integer ≥ 2, got ${JSON.stringify(components)}`);
+  for (const [k, v] of [['spread', spread], ['std', std]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  return { components: components as number, spread: spread as number, std: std as number };
 }
 
 function resolveScaleByKind(given: unknown, fail: (field: string, problem: string) => never): ScaleByKind {

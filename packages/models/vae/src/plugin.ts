@@ -45,7 +45,11 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
     if (model.latentSkip) {
       const d = model.latentDimension;
       const named = model.latentSkip.indices.map((i, k) => `z${(k % d) + 1} → ${coordinateNames?.[i] ? `${i} (${coordinateNames[i]})` : `${i}`}`).join(', ');
-      context.log(`vae: linear latent path, initial slope ${model.latentSkip.slope} per unit of z: ${named}`);
+      context.log(`vae: linear latent path, initial slope ${model.latentSkip.slope} per unit of z: ${named}${model.options.encoderSkip ? ' (and its inverse in the encoder)' : ''}`);
+    }
+    if (model.priorMixture) {
+      const m = model.priorMixture.options;
+      context.log(`vae: prior over z is a learnable mixture of ${m.components} Gaussians (centres ~ N(0, ${m.spread}²), width ${m.std}); the trainer moves its weights by the score-function gradient`);
     }
     if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees ${model.options.encoderAngles === 'trig' ? 'their cosine and sine' : 'their difference to the reference wrapped into [−π, π)'})`);
     if (options.scaleByKind && !options.outputScales) {

@@ -31,6 +31,7 @@ import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
 import { LOG_VARIANCE_RANGE, logVarianceCaps, softClampLogVariance, unclampCapped, unclampLogVariance, type LogVarianceCaps } from './log-variance.js';
 import { resolveOptions, scalesByKind, type VaeOptions, type VaeOptionsInput } from './options.js';
+import { PriorMixture } from './prior-mixture.js';
 import { ROTOR_FOLD, resolveRotors, rotorImageCount, rotorLogMixture } from './rotor-symmetry.js';
 
 /** What the programmatic factory needs besides the options. */
@@ -104,6 +105,10 @@ export class VaeModel implements Model {
   readonly latentSkip: { readonly indices: readonly number[]; readonly slope: number } | undefined;
   /** d × D kernel of the linear path z → μ (with `latentSkip`). */
   private readonly decoderSkip: tf.Variable | undefined;
+  /** D × d kernel of the linear path u → encoder mean (with `encoderSkip`). */
+  private readonly encoderSkip: tf.Variable | undefined;
+  /** The learnable mixture prior over z (option `priorMixture`); undefined: z ~ N(0, I). */
+  readonly priorMixture: PriorMixture | undefined;
   /** Per-column clamp of the decoder log-variance when some are capped. */
   private readonly decoderCaps: LogVarianceCaps | undefined;
   /**
@@ -178,12 +183,28 @@ export class VaeModel implements Model {
         skip.indices.forEach((c, k) => { w[(k % d) * D + c] = skip.slope / this.outputScales[c]!; });
         this.decoderSkip = createVariable(`${scope}/decoder/skip`, tf.tensor2d(w, [d, D]));
         created.push(this.decoderSkip);
+        if (o.encoderSkip) {
+          const hidden = o.rotorEncoder === 'hidden' ? skip.indices.filter((c) => this.rotors.includes(c)) : [];
+          if (hidden.length > 0) throw new RangeError(`vae model: option encoderSkip would show the encoder the hidden rotor ${hidden[0]}; drop it from latentSkip.coordinates or set rotorEncoder 'raw'`);
+          // The decoder path's inverse: u_c = (slope/s_c)·z_k for each of latent k's n_k coordinates.
+          const count = new Array<number>(d).fill(0);
+          skip.indices.forEach((_, k) => { count[k % d]!++; });
+          const e = new Float32Array(D * d);
+          skip.indices.forEach((c, k) => { e[c * d + (k % d)] = this.outputScales[c]! / (skip.slope * count[k % d]!); });
+          this.encoderSkip = createVariable(`${scope}/encoder/skip`, tf.tensor2d(e, [D, d]));
+          created.push(this.encoderSkip);
+        }
       }
       // Created last, so the Gaussian decoder and the encoder get the same initial weights with
       // and without a flow decoder (and the zero-initialised flow is the identity).
       if (o.decoderFlow) {
         this.decoderFlow = new ConditionalSplineFlow(`${scope}/decoder`, rng, D, d, o.decoderFlow);
         created.push(...this.decoderFlow.variables());
+      }
+      // After everything else and from its own stream: the networks keep their initial weights.
+      if (o.priorMixture) {
+        this.priorMixture = new PriorMixture(scope, context.seed, d, o.priorMixture);
+        created.push(...this.priorMixture.variables());
       }
     } catch (e) {
       for (const v of created) v.dispose();
@@ -226,7 +247,8 @@ export class VaeModel implements Model {
 
   /**
    * Draw n samples. From `rng`, in this order: n × d standard normals for z, then n × D for ε,
-   * then (with rotors) n × R integers for the rotor shifts k ∈ {−1, 0, 1}.
+   * then (with rotors) n × R integers for the rotor shifts k ∈ {−1, 0, 1}, then (with `priorMixture`)
+   * n uniforms for the components; z = a_k + b_k·ζ from the first n × d normals ζ.
    * Differentiable in `variables()` (reparameterised), so it can run inside `tf.variableGrads`.
    * With a flow decoder, u = f(μ + σε; z) and log q(u|z) gains −log|det ∂f|; still one pass.
    * A rotor's u is μ + σε + k·2π/(3s) and its log q(u|z) the three-fold mixture's, whose value does
@@ -240,6 +262,7 @@ export class VaeModel implements Model {
     const zValues = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
     const epsValues = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
     const rotorShift = this.rotor && this.drawRotorShifts(n, rng);
+    const labels = this.priorMixture?.drawLabels(n, rng);
     const isRotor = new Uint8Array(D);
     for (const i of this.rotors) isRotor[i] = 1;
     // Parameter-free parts of ℓ, summed in Float64: log p(z) and the decoder's −½|ε|² (because
@@ -253,11 +276,13 @@ export class VaeModel implements Model {
       let ee = 0;
       // Rotor terms replace −½ε² by the mixture's (added below, in tfjs, as they depend on σ).
       for (let k = 0; k < D; k++) if (!isRotor[k]) ee += epsValues[i * D + k]! ** 2;
-      // Full log p(z), 2π term included (it cancels against log r's, which is also kept whole).
-      constant[i] = -0.5 * zz - 0.5 * d * LOG_2PI - 0.5 * ee + perSampleConst;
+      // Full log p(z), 2π term included (it cancels against log r's, which is also kept whole);
+      // a mixture prior's log p(z) depends on its parameters and is added in tfjs instead.
+      constant[i] = (labels ? 0 : -0.5 * zz - 0.5 * d * LOG_2PI) - 0.5 * ee + perSampleConst;
     }
     return tf.tidy(() => {
-      const z = tf.tensor2d(zValues, [n, d]);
+      const zeta = tf.tensor2d(zValues, [n, d]);
+      const z = labels ? this.priorMixture!.latent(zeta, labels) : zeta;
       const eps = tf.tensor2d(epsValues, [n, D]);
       const dec = this.decoderStandard(z);
       const v = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
@@ -270,7 +295,9 @@ export class VaeModel implements Model {
       let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
       if (flow) logQ = tf.sub(logQ, flow.logDet) as tf.Tensor1D;
       if (this.rotor) logQ = tf.add(logQ, this.rotorTerm(eps, dec.logVariance)) as tf.Tensor1D;
-      return { y, logQ, z };
+      if (!labels) return { y, logQ, z };
+      logQ = tf.add(logQ, this.priorMixture!.logDensity(z)) as tf.Tensor1D;
+      return { y, logQ, z, choiceLogProb: this.priorMixture!.choiceLogProb(labels) };
     });
   }
 
@@ -297,7 +324,7 @@ export class VaeModel implements Model {
       const u = this.toStandard(y);
       const enc = this.encoderStandard(u);
       const z = tf.add(enc.mean, tf.mul(tf.exp(tf.mul(enc.logVariance, 0.5)), tf.tensor2d(eps, [n, d]))) as tf.Tensor2D;
-      const logP = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
+      const logP = this.priorMixture ? this.priorMixture.logDensity(z) : tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
       const logQ = this.decoderLogDensityStandard(u, z);
       const minusLogR = tf.add(tf.mul(tf.sum(enc.logVariance, 1), 0.5), 0.5 * d * LOG_2PI);
       return tf.add(tf.add(tf.add(logP, logQ), minusLogR), tf.tensor1d(constant)) as tf.Tensor1D;
@@ -396,6 +423,8 @@ export class VaeModel implements Model {
         ...(this.rotors.length > 0 ? { rotorSymmetry: [...this.rotors], rotorEncoder: o.rotorEncoder } : {}),
         ...(this.latentSkip ? { latentSkip: { coordinates: [...this.latentSkip.indices], slope: this.latentSkip.slope } } : {}),
         ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
+        ...(this.encoderSkip ? { encoderSkip: true } : {}),
+        ...(o.priorMixture ? { priorMixture: { ...o.priorMixture } } : {}),
         ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
         // so that a saved model rebuilds without the transform that named its coordinates.
@@ -494,8 +523,9 @@ export class VaeModel implements Model {
     this.encoderHidden.forEach((layer, i) => {
       h = activationFn(this.options.encoderActivations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
     });
+    const mlpMean = applyDense(this.encoderMean, h);
     return {
-      mean: applyDense(this.encoderMean, h),
+      mean: this.encoderSkip ? (tf.add(mlpMean, tf.matMul(u, this.encoderSkip)) as tf.Tensor2D) : mlpMean,
       logVariance: softClampLogVariance(applyDense(this.encoderLogVariance, h)) as tf.Tensor2D,
     };
   }
