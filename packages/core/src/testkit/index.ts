@@ -175,7 +175,12 @@ export function checkModelDraw(m: Model): string {
     if (m.latentDimension && d.z && d.z.shape[1] !== m.latentDimension) fail('model draw', `z has ${d.z.shape[1]} columns, expected ${m.latentDimension}`);
     const lq = d.logQ.dataSync();
     if (!lq.every(Number.isFinite)) fail('model draw', 'logQ has non-finite values');
-    return tf.add(tf.mean(d.logQ), tf.mean(tf.sum(tf.square(d.y), 1))) as tf.Scalar;
+    const loss = tf.add(tf.mean(d.logQ), tf.mean(tf.sum(tf.square(d.y), 1))) as tf.Scalar;
+    if (!d.choiceLogProb) return loss;
+    if (d.choiceLogProb.shape.length !== 1 || d.choiceLogProb.shape[0] !== n) fail('model draw', `choiceLogProb has shape [${d.choiceLogProb.shape}], expected [${n}]`);
+    if (!d.choiceLogProb.dataSync().every((v) => Number.isFinite(v) && v <= 1e-6)) fail('model draw', 'choiceLogProb must hold finite log-probabilities (≤ 0)');
+    // The choice's probabilities are variables too: they need a gradient path through it.
+    return tf.add(loss, tf.mean(d.choiceLogProb)) as tf.Scalar;
   }, m.variables());
   const missing = m.variables().filter((v) => !grads[v.name]);
   tf.dispose([value, grads]);
