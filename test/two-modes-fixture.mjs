@@ -6,21 +6,29 @@ import { API_VERSION, defineForceField, defineModel } from '@embedcg/core';
 
 export const A = 2.5;
 
-export const twoModes = defineForceField({
-  name: 'two-modes', version: '0.0.0', apiVersion: API_VERSION, description: 'symmetric 1-D two-mode target', optionsSchema: { type: 'object' },
-  create: () => ({
-    name: 'two-modes', dimension: 1, initialPositions: Float64Array.from([A]),
-    evaluate(x, n) {
-      const energies = new Float64Array(n), forces = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const p = Math.exp(-((x[i] - A) ** 2) / 2), m = Math.exp(-((x[i] + A) ** 2) / 2);
-        energies[i] = -Math.log(p + m);
-        forces[i] = -((x[i] - A) * p + (x[i] + A) * m) / (p + m);
-      }
-      return { energies, forces };
+/** p ∝ wPlus e^{−(x−a)²/2} + wMinus e^{−(x+a)²/2}, as a force field named `name`. */
+function twoModeTarget(name, description, optionsSchema, weightsOf) {
+  return defineForceField({
+    name, version: '0.0.0', apiVersion: API_VERSION, description, optionsSchema,
+    create: (opts) => {
+      const [wPlus, wMinus] = weightsOf(opts);
+      return {
+        name, dimension: 1, initialPositions: Float64Array.from([A]),
+        evaluate(x, n) {
+          const energies = new Float64Array(n), forces = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            const p = wPlus * Math.exp(-((x[i] - A) ** 2) / 2), m = wMinus * Math.exp(-((x[i] + A) ** 2) / 2);
+            energies[i] = -Math.log(p + m);
+            forces[i] = -((x[i] - A) * p + (x[i] + A) * m) / (p + m);
+          }
+          return { energies, forces };
+        },
+      };
     },
-  }),
-});
+  });
+}
+
+export const twoModes = twoModeTarget('two-modes', 'symmetric 1-D two-mode target', { type: 'object' }, () => [1, 1]);
 
 /**
  * N(μ, σ²) with exact log-density, started on the +a mode. With option `drawOnly`, a third variable
@@ -58,25 +66,10 @@ export const gaussian = defineModel({
 
 
 /** Like two-modes, but with mode weights w (at +a) and 1 − w (at −a): option `weight`. */
-export const weightedTwoModes = defineForceField({
-  name: 'weighted-two-modes', version: '0.0.0', apiVersion: API_VERSION, description: 'asymmetric 1-D two-mode target',
-  optionsSchema: { type: 'object', properties: { weight: { type: 'number', default: 0.8 } } },
-  create: (opts) => {
-    const w = opts.weight ?? 0.8;
-    return {
-      name: 'weighted-two-modes', dimension: 1, initialPositions: Float64Array.from([A]),
-      evaluate(x, n) {
-        const energies = new Float64Array(n), forces = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          const p = w * Math.exp(-((x[i] - A) ** 2) / 2), m = (1 - w) * Math.exp(-((x[i] + A) ** 2) / 2);
-          energies[i] = -Math.log(p + m);
-          forces[i] = -((x[i] - A) * p + (x[i] + A) * m) / (p + m);
-        }
-        return { energies, forces };
-      },
-    };
-  },
-});
+export const weightedTwoModes = twoModeTarget(
+  'weighted-two-modes', 'asymmetric 1-D two-mode target', { type: 'object', properties: { weight: { type: 'number', default: 0.8 } } },
+  (opts) => [opts.weight ?? 0.8, 1 - (opts.weight ?? 0.8)],
+);
 
 /**
  * An exact-density mixture (1 − π) N(−a, 1) + π N(a, 1) with one learnable logit (π starts at ½).

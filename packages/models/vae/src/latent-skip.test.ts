@@ -1,9 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeOptionsInput } from './index.js';
-import { assertGradientsMatchDifferences, setupBackend } from './setup.test.util.js';
+import { assertGradientsMatchDifferences, quadraticDrawLoss, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
@@ -39,10 +38,7 @@ test('latentSkip: its variable is extra (the others keep the weights of the same
       const w = skip.variables().filter((x) => !x.name.endsWith('/decoder/skip'))[i]!;
       assert.deepEqual(Array.from(w.dataSync()), Array.from(v.dataSync()), v.name);
     });
-    const loss = () => tf.tidy(() => {
-      const { y, logQ } = skip.draw(16, createRng(4));
-      return tf.mean(tf.add(logQ, tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([[1, -2, 0, 2.5]]))), tf.tensor2d([[40, 2, 3, 1]])), 1))) as tf.Scalar;
-    });
+    const loss = quadraticDrawLoss(skip, [1, -2, 0, 2.5], [40, 2, 3, 1]);
     assertGradientsMatchDifferences(skip.variables(), loss, { rel: 1e-2, abs: 3e-3 });
   } finally {
     plain.dispose();

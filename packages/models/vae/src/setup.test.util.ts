@@ -1,6 +1,8 @@
 /** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise), and gradient checks. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { createRng } from '@embedcg/core';
+import type { Model } from '@embedcg/core';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
@@ -42,4 +44,17 @@ export function assertGradientsMatchDifferences(vars: tf.Variable[], loss: () =>
   } finally {
     tf.dispose(Object.values(grads));
   }
+}
+
+/**
+ * The reverse-KL loss mean(ℓ + Σ_j w_j (y_j − c_j)²) of a seeded draw of n, as a closure for
+ * {@link assertGradientsMatchDifferences}: a quadratic "energy" with a different stiffness per
+ * coordinate, so that every output enters the gradient with its own weight.
+ */
+export function quadraticDrawLoss(model: Model, centre: number[], stiffness: number[], n = 16, seed = 4): () => tf.Scalar {
+  return () => tf.tidy(() => {
+    const { y, logQ } = model.draw(n, createRng(seed));
+    const energy = tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([centre]))), tf.tensor2d([stiffness])), 1);
+    return tf.mean(tf.add(logQ, energy)) as tf.Scalar;
+  });
 }
