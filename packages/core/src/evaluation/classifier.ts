@@ -108,13 +108,25 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
   };
 };
 
-/** k-nearest neighbours (Euclidean in z), votes weighted by inverse class frequency. */
+/**
+ * k-nearest neighbours (Euclidean in z), votes weighted by inverse class frequency. At most
+ * `maxTrain` training frames are kept, for speed; the rarer class keeps all of its frames (up to
+ * half of that) and the other is thinned evenly. Thinning both alike would keep only a few dozen of
+ * the φ > 0 frames of a long trajectory, and rare states that occupy several places in z would
+ * then have no neighbours to vote for them.
+ */
 export function nearestNeighbours(k = 15, maxTrain = 4000): Classifier {
   return (X, Y, dim) => {
     const n = Y.length;
-    const stride = Math.max(1, Math.ceil(n / maxTrain));
-    const idx: number[] = [];
-    for (let i = 0; i < n; i += stride) idx.push(i);
+    const byClass: number[][] = [[], []];
+    for (let i = 0; i < n; i++) byClass[Y[i]!]!.push(i);
+    const rare = byClass[0]!.length <= byClass[1]!.length ? 0 : 1;
+    const thin = (list: number[], max: number) => {
+      const stride = Math.max(1, Math.ceil(list.length / Math.max(1, max)));
+      return list.filter((_, j) => j % stride === 0);
+    };
+    const keptRare = thin(byClass[rare]!, Math.floor(maxTrain / 2));
+    const idx = [...keptRare, ...thin(byClass[1 - rare]!, maxTrain - keptRare.length)];
     const n1 = idx.reduce((s, i) => s + Y[i]!, 0), n0 = idx.length - n1;
     const vote = [n0 > 0 ? 1 / n0 : 0, n1 > 0 ? 1 / n1 : 0];
     const kk = Math.min(k, idx.length);

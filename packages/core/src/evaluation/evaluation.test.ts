@@ -105,6 +105,33 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
   }
 });
 
+test('nearestNeighbours keeps every frame of a rare class that sits in many small places', () => {
+  // 0.25 % rare frames in 25 tiny blobs, 3 per blob in each half, among 60000 uniform frames:
+  // thinning all frames alike (1 in 8) would leave most blobs without a training frame.
+  const rng = createRng(4);
+  const half = 30000, blobs = 25, perBlob = 3;
+  const centres = Array.from({ length: blobs }, () => [3.6 * rng.uniform() - 1.8, 3.6 * rng.uniform() - 1.8]);
+  const z = new Float64Array(4 * half), y = new Uint8Array(2 * half);
+  for (let h = 0; h < 2; h++) {
+    for (let j = 0; j < half; j++) {
+      const i = h * half + j;
+      if (j < blobs * perBlob) {
+        const c = centres[j % blobs]!;
+        z[2 * i] = c[0]! + 0.01 * rng.normal();
+        z[2 * i + 1] = c[1]! + 0.01 * rng.normal();
+        y[i] = 1;
+      } else {
+        z[2 * i] = 4 * rng.uniform() - 2;
+        z[2 * i + 1] = 4 * rng.uniform() - 2;
+      }
+    }
+  }
+  const score = crossValidate(z, y, 2, nearestNeighbours());
+  assert.equal(score.positives, 2 * blobs * perBlob);
+  // Thinning all frames alike scores about 0.7 here (most blobs lose every training frame).
+  assert.ok(score.balancedAccuracy > 0.9, `balanced accuracy ${score.balancedAccuracy}`);
+});
+
 // A minimal peptide: C(prev)–N–CA(–CB)–C–N(next), built from internal coordinates so that φ and ψ
 // take chosen values.
 const topology: Topology = {
