@@ -9,10 +9,11 @@
  * free energy says it should grow. With a mixture, a draw picks a component k (a discrete choice)
  * and the trainer adds the score-function gradient of that choice, (ℓ_i − mean ℓ) ∇ log π_{k_i},
  * so the weights follow the components' mean losses: a basin-level signal (core's ModelDraw
- * `choiceLogProb`).
+ * `choiceLogProb`). It only helps when components map to different basins; on alanine and the
+ * double well the decoder sent every component to the main basin (README).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng } from '@embedcg/core';
+import { createRng, normalizedWeights, type Rng } from '@embedcg/core';
 import { LOG_2PI } from './gaussian.js';
 import { createVariable } from './dense.js';
 
@@ -57,11 +58,7 @@ export class PriorMixture {
 
   /** Current weights π (Float64). */
   weights(): Float64Array {
-    const l = Float64Array.from(this.logits.dataSync());
-    const mx = Math.max(...l);
-    const e = l.map((v) => Math.exp(v - mx));
-    const s = e.reduce((a, v) => a + v, 0);
-    return e.map((v) => v / s);
+    return normalizedWeights(this.logits.dataSync());
   }
 
   /** n component labels k ~ Categorical(π), one uniform from `rng` each. */
