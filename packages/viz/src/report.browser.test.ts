@@ -38,7 +38,7 @@ async function watchedPage(): Promise<{ page: Page; problems: string[]; requests
     void d.dismiss();
   });
   page.on('request', (r) => requests.push(r.url()));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? 'no reason given'})`));
   return { page, problems, requests };
 }
 
@@ -105,7 +105,10 @@ test('live view in the browser redraws when history.jsonl grows', { skip }, asyn
       const img = document.getElementById('curves') as HTMLImageElement;
       return img.complete && img.naturalWidth > 0 && img.src.includes('n=30');
     }, null, { timeout: 10_000 });
-    assert.deepEqual(problems, []);
+    // The page replaces the curves image as the history grows; the browser aborts a request still
+    // in flight for an older one. That is not a failure of the view (the newest image loaded above).
+    const superseded = /^request failed: http:\/\/127\.0\.0\.1:\d+\/api\/curves\.svg\?n=(\d+)&g=\d+ \(net::ERR_ABORTED\)$/;
+    assert.deepEqual(problems.filter((p) => !(superseded.test(p) && Number(superseded.exec(p)![1]) < 30)), []);
     await page.close();
   } finally {
     await live.close();
