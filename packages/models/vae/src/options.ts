@@ -5,7 +5,9 @@
 import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '@embedcg/core';
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 import type { RotorEncoderInput, RotorSymmetrySpec } from './rotor-symmetry.js';
-import type { PriorMixtureOptions } from './prior-mixture.js';
+import { DEFAULT_PRIOR_MIXTURE, type PriorMixtureOptions } from './prior-mixture.js';
+
+export type { PriorMixtureOptions };
 
 /** Activation functions a hidden layer may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;
@@ -38,8 +40,6 @@ export interface DecoderStdMax {
  * that latent k mod d moves the k-th listed coordinate by `slope` (its units, rad for torsions) per
  * unit of z: the CVs start out driving these coordinates instead of having to discover them.
  */
-export type { PriorMixtureOptions };
-
 export interface LatentSkip {
   coordinates: 'backbone' | number[];
   slope: number;
@@ -227,8 +227,8 @@ export const optionsSchema: JSONSchema = {
       description: 'a learnable Gaussian-mixture prior over z (weights moved by the components\' mean losses), instead of N(0, I)',
       properties: {
         components: { type: 'integer', minimum: 2, description: 'number of components' },
-        spread: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'initial centres ~ N(0, spread^2 I)' },
-        std: { type: 'number', exclusiveMinimum: 0, default: 0.5, description: 'initial standard deviation of each component' },
+        spread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.spread, description: 'initial centres ~ N(0, spread^2 I)' },
+        std: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.std, description: 'initial standard deviation of each component' },
       },
     },
     decoderStdMax: {
@@ -359,7 +359,7 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
 
 function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
-  const { components, spread = 1, std = 0.5, ...extra } = given as Record<string, unknown>;
+  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, ...extra } = given as Record<string, unknown>;
   if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread and std');
   if (typeof components !== 'number' || !Number.isInteger(components) || components < 2) fail('priorMixture.components', `must be an integer ≥ 2, got ${JSON.stringify(components)}`);
   for (const [k, v] of [['spread', spread], ['std', std]] as const) {

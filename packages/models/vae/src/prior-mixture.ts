@@ -26,6 +26,9 @@ export interface PriorMixtureOptions {
   std: number;
 }
 
+/** Defaults of the optional fields (options schema and resolver). */
+export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5 });
+
 // Its own stream, so the networks' weights are those of the same seed without the mixture.
 const MIXTURE_SEED_SALT = 0x3c1f7a2b;
 
