@@ -18,11 +18,11 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-async function fittedWeight({ score = true, training = {} } = {}) {
+async function fittedWeight({ score = true, proposal = 0, training = {} } = {}) {
   const config = validateRunConfig({
     name: 'score', seed: 3,
     forceField: { package: 'test-plugins', name: 'weighted-two-modes', options: { weight: 0.8 } },
-    model: { package: 'test-plugins', name: 'two-components', options: { score } },
+    model: { package: 'test-plugins', name: 'two-components', options: { score, proposal } },
     target: { beta: 1 },
     schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
     training: { batchSize: 256, learningRate: 0.02, initialSteps: 0, stepsPerLevel: 1, finalSteps: 300, backend: 'wasm', ...training },
@@ -55,3 +55,14 @@ test('without choiceLogProb the weight gets no gradient in expectation and stays
   t.diagnostic(`π = ${pi.toFixed(3)}`);
   assert.ok(Math.abs(pi - 0.5) < 0.08, `π = ${pi}, want ≈ 0.5`);
 });
+
+// ModelDraw.proposalLogRatio: training draws pick components from (1 − η) π + η/2 and are weighted
+// back by π/P̃, so the weight's gradient is the exact stratified one and rare components still get
+// samples. The optimum must not move.
+for (const training of [{}, { renyiAlpha: 0.5 }]) {
+  test(`proposalLogRatio (η = 0.5${training.renyiAlpha ? ', Rényi α = 0.5' : ', reverse KL'}) reaches the same weight 0.8`, async (t) => {
+    const pi = await fittedWeight({ proposal: 0.5, training });
+    t.diagnostic(`π = ${pi.toFixed(3)}`);
+    assert.ok(Math.abs(pi - 0.8) < 0.04, `π = ${pi}, want 0.8`);
+  });
+}

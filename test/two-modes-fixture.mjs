@@ -74,11 +74,12 @@ export const weightedTwoModes = twoModeTarget(
 /**
  * An exact-density mixture (1 − π) N(−a, 1) + π N(a, 1) with one learnable logit (π starts at ½).
  * Its draw picks the component, a discrete choice that reparameterisation cannot differentiate:
- * it reports `choiceLogProb` unless option `score` is false.
+ * it reports `choiceLogProb` unless option `score` is false. With option `proposal` η > 0, a
+ * training draw picks components from (1 − η) π + η/2 and reports `proposalLogRatio` instead.
  */
 export const twoComponents = defineModel({
   name: 'two-components', version: '0.0.0', apiVersion: API_VERSION, description: '1-D two-component mixture with a learnable weight',
-  optionsSchema: { type: 'object', properties: { score: { type: 'boolean', default: true } } },
+  optionsSchema: { type: 'object', properties: { score: { type: 'boolean', default: true }, proposal: { type: 'number', default: 0 } } },
   create: (opts) => {
     const logit = tf.variable(tf.scalar(0), true, 'mix/logit');
     // Not tf.logSigmoid: its gradient met a disposed tensor inside the trainer's step (tfjs 4.22, wasm).
@@ -89,15 +90,18 @@ export const twoComponents = defineModel({
     });
     return {
       name: 'two-components', dimension: 1, exactDensity: true,
-      draw(n, rng) {
+      draw(n, rng, options) {
         const pi = 1 / (1 + Math.exp(-logit.dataSync()[0]));
-        const plus = Float32Array.from({ length: n }, () => (rng.uniform() < pi ? 1 : 0));
+        const eta = options?.training ? opts.proposal ?? 0 : 0;
+        const picked = [1 - ((1 - eta) * pi + eta / 2), (1 - eta) * pi + eta / 2];
+        const plus = Float32Array.from({ length: n }, () => (rng.uniform() < picked[1] ? 1 : 0));
         const eps = rng.fillNormal(new Float32Array(n));
         const y = tf.tensor2d(Float32Array.from(eps, (e, i) => e + (plus[i] ? A : -A)), [n, 1]);
         const logQ = logProb(y);
         if (opts.score === false) return { y, logQ };
         const choiceLogProb = tf.sum(tf.mul(tf.tensor2d(Float32Array.from(Array.from(plus).flatMap((p) => [1 - p, p])), [n, 2]), logPi().reshape([1, 2])), 1);
-        return { y, logQ, choiceLogProb };
+        if (eta === 0) return { y, logQ, choiceLogProb };
+        return { y, logQ, proposalLogRatio: tf.sub(choiceLogProb, tf.tensor1d(Float32Array.from(plus, (p) => Math.log(picked[p])))) };
       },
       logProb,
       variables: () => [logit],

@@ -29,6 +29,24 @@ export interface ModelDraw {
    * (the Rényi step's weights otherwise), which is the exact gradient's expectation.
    */
   choiceLogProb?: tf.Tensor1D;
+  /**
+   * Only from a draw with `{ training: true }`, by a model that drew its discrete choices from a
+   * proposal P̃ (one that favours rare choices, so that every mixture component keeps training)
+   * instead of P: log(P_i / P̃_i), n values, differentiable in P's parameters (P̃ held constant).
+   * The trainer weights sample i by exp(·) so that its loss is still the expectation under q; that
+   * weight carries the gradient of the choice probabilities, so such a draw has no `choiceLogProb`.
+   */
+  proposalLogRatio?: tf.Tensor1D;
+}
+
+/** What a draw is for (`Model.draw`'s optional third argument). */
+export interface ModelDrawOptions {
+  /**
+   * The draw feeds a training step's loss. A model may then draw from a proposal and report
+   * `proposalLogRatio`. Without it (tempering statistics, evaluation, `embedcg sample`) a draw
+   * must be a sample of q.
+   */
+  training?: boolean;
 }
 
 /** Metadata stored beside the weights. */
@@ -48,7 +66,7 @@ export interface Model {
   /** True when `logQ` is the exact log-density (flows); false when it is a bound (VAE). */
   readonly exactDensity: boolean;
   /** Reparameterised sampling. */
-  draw(n: number, rng: Rng): ModelDraw;
+  draw(n: number, rng: Rng, options?: ModelDrawOptions): ModelDraw;
   /** Trainable variables. */
   variables(): tf.Variable[];
   /** Latent CVs of configurations y (n × dimension) → n × latentDimension (encoder means). */

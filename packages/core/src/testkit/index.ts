@@ -185,9 +185,23 @@ export function checkModelDraw(m: Model): string {
   const missing = m.variables().filter((v) => !grads[v.name]);
   tf.dispose([value, grads]);
   if (missing.length) fail('model draw', `no gradient for variables ${missing.map((v) => v.name).join(', ')}`);
+  checkTrainingDraw(m, n);
   const names = m.variables().map((v) => v.name);
   if (new Set(names).size !== names.length) fail('model draw', 'variable names are not unique (checkpoints store them by name)');
   return `${m.variables().length} variables, shapes ok`;
+}
+
+/** A training draw ({ training: true }) has the same shapes; a proposal's log-ratios are finite and replace choiceLogProb. */
+function checkTrainingDraw(m: Model, n: number): void {
+  tf.tidy(() => {
+    const d = m.draw(n, createRng(12), { training: true });
+    if (d.y.shape[0] !== n || d.y.shape[1] !== m.dimension) fail('model training draw', `y has shape [${d.y.shape}], expected [${n}, ${m.dimension}]`);
+    if (!d.logQ.dataSync().every(Number.isFinite)) fail('model training draw', 'logQ has non-finite values');
+    if (!d.proposalLogRatio) return;
+    if (d.choiceLogProb) fail('model training draw', 'reports both proposalLogRatio and choiceLogProb; the proposal weights already carry the choice gradient');
+    if (d.proposalLogRatio.shape.length !== 1 || d.proposalLogRatio.shape[0] !== n) fail('model training draw', `proposalLogRatio has shape [${d.proposalLogRatio.shape}], expected [${n}]`);
+    if (!d.proposalLogRatio.dataSync().every(Number.isFinite)) fail('model training draw', 'proposalLogRatio has non-finite values');
+  });
 }
 
 export interface ConformanceOptions {

@@ -3,7 +3,7 @@
  * importance weights log w = −βU − ℓ (science.md §3, §4), batch by batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Model } from '../contracts/model.js';
+import type { Model, ModelDrawOptions } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';
 import type { Rng } from '../util/random.js';
@@ -41,10 +41,13 @@ export interface DrawOptions {
 }
 
 /** Model draws mapped to force-field space, without energies. */
-export function drawConfigurations(model: Model, transform: CoordinateTransform | undefined, n: number, rng: Rng) {
-  const { y, logQ, z, hasChoice } = tf.tidy(() => {
-    const d = model.draw(n, rng);
-    return { y: d.y.dataSync() as Float32Array, logQ: d.logQ.dataSync() as Float32Array, z: d.z?.dataSync() as Float32Array | undefined, hasChoice: d.choiceLogProb !== undefined };
+export function drawConfigurations(model: Model, transform: CoordinateTransform | undefined, n: number, rng: Rng, options?: ModelDrawOptions) {
+  const { y, logQ, z, hasChoice, proposalLogRatio } = tf.tidy(() => {
+    const d = model.draw(n, rng, options);
+    return {
+      y: d.y.dataSync() as Float32Array, logQ: d.logQ.dataSync() as Float32Array, z: d.z?.dataSync() as Float32Array | undefined,
+      hasChoice: d.choiceLogProb !== undefined, proposalLogRatio: d.proposalLogRatio?.dataSync() as Float32Array | undefined,
+    };
   });
   const y64 = Float64Array.from(y);
   const lq = Float64Array.from(logQ);
@@ -54,7 +57,7 @@ export function drawConfigurations(model: Model, transform: CoordinateTransform 
     x = t.x;
     for (let i = 0; i < n; i++) lq[i] = lq[i]! - t.logDetJ[i]!;
   }
-  return { x, y: y64, logQ: lq, z: z ? Float64Array.from(z) : undefined, hasChoice };
+  return { x, y: y64, logQ: lq, z: z ? Float64Array.from(z) : undefined, hasChoice, proposalLogRatio: proposalLogRatio && Float64Array.from(proposalLogRatio) };
 }
 
 export async function drawSamples(o: DrawOptions): Promise<SampleSet> {

@@ -23,7 +23,7 @@ import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import { guardEnergies } from './energy-guard.js';
 import { drawConfigurations, drawSamples } from './sampling.js';
-import { scoreCoefficients } from './score-function.js';
+import { proposalCoefficients, scoreCoefficients } from './score-function.js';
 import {
   findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState,
 } from './checkpoint.js';
@@ -288,7 +288,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const beta = state.beta;
     const snap = rng.getState();
     const t0 = performance.now();
-    const a = drawConfigurations(model, transform, bs, rng);
+    const a = drawConfigurations(model, transform, bs, rng, { training: true });
     const t1 = performance.now();
     const ev = await ff.evaluate(a.x, bs);
     const t2 = performance.now();
@@ -301,10 +301,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       );
     }
     const logw: number[] = [];
-    for (let i = 0; i < bs; i++) if (g.mask[i] === 1) logw.push(-beta * g.energies[i]! - a.logQ[i]!);
-    // Self-normalised weights w^power of the kept samples, spread back over the batch (0 where dropped).
+    // log(q/proposal) of each kept sample when the model drew its choices from a proposal, else 0.
+    const ratio: number[] = [];
+    for (let i = 0; i < bs; i++) {
+      if (g.mask[i] !== 1) continue;
+      logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+      ratio.push(a.proposalLogRatio?.[i] ?? 0);
+    }
+    // Self-normalised weights (q/proposal)·w^power of the kept samples, spread back over the batch (0 where dropped).
     const batchWeights = (power: number): tf.Tensor1D => {
-      const wKept = normalizedWeights(power === 1 ? logw : logw.map((v) => power * v));
+      const wKept = normalizedWeights(logw.map((v, j) => power * v + ratio[j]!));
       const wn = new Float32Array(bs);
       for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
       return tf.tensor1d(wn);
@@ -313,11 +319,14 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
     const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
     const renyi = renyiPower > 0 ? batchWeights(renyiPower) : undefined;
+    // Draws from a proposal: the reverse-KL mean becomes the (q/proposal)-weighted mean.
+    const proposalWeights = a.proposalLogRatio && !renyi ? batchWeights(0) : undefined;
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
     const fwd = fwdWeight > 0 ? { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: batchWeights(1) } : undefined;
-    const choiceCoef = a.hasChoice ? tf.tensor1d(scoreCoefficients(logw, g.mask, renyiPower)) : undefined;
+    const choiceCoef = a.hasChoice ? tf.tensor1d(scoreCoefficients(logw, g.mask, renyiPower))
+      : a.proposalLogRatio ? tf.tensor1d(proposalCoefficients(logw, ratio, g.mask, renyiPower)) : undefined;
     rng.setState(snap);
     const E = tf.tensor1d(Float32Array.from(g.energies));
     const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);
@@ -328,7 +337,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     let forwardLoss: number | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const d = model.draw(bs, rng);
+        const d = model.draw(bs, rng, { training: true });
         let x = d.y;
         let lq = d.logQ;
         if (transform) {
@@ -338,8 +347,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         }
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
-        let reverse = (renyi ? tf.sum(tf.mul(per, renyi)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        const weights = renyi ?? proposalWeights;
+        let reverse = (weights ? tf.sum(tf.mul(per, weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
         if (choiceCoef && d.choiceLogProb) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, d.choiceLogProb))) as tf.Scalar;
+        if (choiceCoef && d.proposalLogRatio) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, tf.exp(d.proposalLogRatio)))) as tf.Scalar;
         if (!fwd) return reverse;
         const forward = tf.neg(tf.sum(tf.mul(fwd.w, forwardLogQ(fwd.y)))) as tf.Scalar;
         fwdTerm = tf.keep(forward);
@@ -356,6 +367,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     } finally {
       tf.dispose([E, F, mask]);
       renyi?.dispose();
+      proposalWeights?.dispose();
       choiceCoef?.dispose();
       if (fwd) tf.dispose([fwd.y, fwd.w]);
       if (fwdTerm) fwdTerm.dispose();
@@ -368,7 +380,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     return {
       type: 'step', ...(state.phase === 'polish' ? { phase: 'polish' } : {}), step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
       ...(forwardLoss !== undefined ? { forwardLoss } : {}),
-      ess: essFraction(logw), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+      ess: essFraction(logw.map((v, j) => v + ratio[j]!)), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
       ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },
     };
   };
