@@ -67,6 +67,9 @@ test('states, populations, ΔF and bootstrap intervals', () => {
   // Log weights that put 3× the weight on φ > 0: P = 0.6/(0.6+0.8) = 3/7.
   const lw = Float64Array.from(phi, (p) => (p > 0 ? Math.log(3) : 0));
   close(statePopulations(phi, psi, lw).phiPositive, 3 / 7, 1e-12, 'reweighted population');
+  // c7axAlphaL counts 0 < φ < 120° only: the β tail past ±180° (φ = 170°) is φ > 0 but not those basins.
+  const split = statePopulations([60 * DEG, 170 * DEG, -60 * DEG, -150 * DEG], [30 * DEG, 150 * DEG, -45 * DEG, 150 * DEG]);
+  assert.deepEqual(split, { beta: 0.25, alphaR: 0.25, phiPositive: 0.5, c7axAlphaL: 0.25 });
   const rng = createRng(3);
   const idx = resampleIndices(100, rng, 10);
   assert.equal(idx.length, 100);

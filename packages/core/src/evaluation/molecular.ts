@@ -17,7 +17,7 @@ import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifie
 import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
 import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { wrongChiralityRate } from '../transforms/chirality.js';
-import { STATES, deltaFFromProbability, phiPositiveProbability, stateOf, statePopulations } from './states.js';
+import { POPULATIONS, deltaFFromProbability, phiPositiveProbability, stateOf, statePopulations } from './states.js';
 import { wasserstein1 } from './wasserstein.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
@@ -96,7 +96,7 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   // State populations.
   const popRaw = statePopulations(sa.phi, sa.psi);
   const popRw = haveW ? statePopulations(sa.phi, sa.psi, logw) : undefined;
-  for (const st of STATES) {
+  for (const st of POPULATIONS) {
     m[`mol.population.${st}.raw`] = popRaw[st];
     if (popRw) m[`mol.population.${st}.reweighted`] = popRw[st];
   }
@@ -117,7 +117,7 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   m['mol.reference.frames'] = nr;
   const popRef = statePopulations(ra.phi, ra.psi);
   let worst = 1, worstRw = 1;
-  for (const st of STATES) {
+  for (const st of POPULATIONS) {
     m[`mol.population.${st}.reference`] = popRef[st];
     const factor = (p: number) => (p > 0 && popRef[st] > 0 ? Math.max(p / popRef[st], popRef[st] / p) : p === popRef[st] ? 1 : Infinity);
     m[`mol.population.${st}.factorRaw`] = factor(popRaw[st]);

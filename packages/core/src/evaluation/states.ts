@@ -3,12 +3,18 @@
  *   alphaR:      φ < 0, −120° < ψ < 50°
  *   beta:        φ < 0, ψ outside that range (C7eq, C5 and PII together)
  *   phiPositive: φ > 0 (C7ax and αL, the rare states a mode-seeking model misses first)
- * and their populations, raw and self-normalised reweighted.
+ * and their populations, raw and self-normalised reweighted. Populations also report
+ *   c7axAlphaL:  0 < φ < 120°, the φ > 0 basins proper. φ > 0 also takes in the β basin's tail past
+ *                φ = ±180°, which a model can fill without ever visiting C7ax or αL.
  */
 import { normalizedWeights } from '../util/stats.js';
 
 export const STATES = ['beta', 'alphaR', 'phiPositive'] as const;
 export type StateName = (typeof STATES)[number];
+/** The states, then c7axAlphaL (a part of phiPositive, not a state of the partition). */
+export const POPULATIONS = [...STATES, 'c7axAlphaL'] as const;
+export type PopulationName = (typeof POPULATIONS)[number];
+const BASINS_PHI_MAX = (120 * Math.PI) / 180;
 
 const DEG = Math.PI / 180;
 
@@ -20,18 +26,20 @@ export function stateOf(phi: number, psi: number): number {
 }
 
 /** Populations of the three states. With `logWeights`, self-normalised importance weights. */
-export function statePopulations(phi: ArrayLike<number>, psi: ArrayLike<number>, logWeights?: ArrayLike<number>): Record<StateName, number> {
+export function statePopulations(phi: ArrayLike<number>, psi: ArrayLike<number>, logWeights?: ArrayLike<number>): Record<PopulationName, number> {
   const W = logWeights ? normalizedWeights(logWeights) : undefined;
   const p = [0, 0, 0];
+  let basins = 0;
   let total = 0;
   for (let i = 0; i < phi.length; i++) {
     const s = stateOf(phi[i]!, psi[i]!);
     const w = W ? W[i]! : 1;
     if (s < 0 || !Number.isFinite(w)) continue;
     p[s] += w;
+    if (s === 2 && phi[i]! < BASINS_PHI_MAX) basins += w;
     total += w;
   }
-  return { beta: p[0]! / total, alphaR: p[1]! / total, phiPositive: p[2]! / total };
+  return { beta: p[0]! / total, alphaR: p[1]! / total, phiPositive: p[2]! / total, c7axAlphaL: basins / total };
 }
 
 /**
