@@ -103,6 +103,35 @@ test('tempering keeps the minor well while β rises; without tempering the model
   rmSync(dirU, { recursive: true, force: true });
 });
 
+// A mixture prior alone cannot keep the minor well: the shared decoder maps every component to the
+// major one. When the decoder sees the component (priorMixture.componentDecoder), one component can
+// hold the minor well and the score-function gradient sets its weight to the well's exact mass.
+test('a mixture whose decoder sees the component holds the minor well at its exact mass; with a shared decoder it is lost', { timeout: 240_000 }, async (t) => {
+  const masses = {};
+  for (const componentDecoder of [true, false]) {
+    const dir = tmp();
+    const { config, plugins } = await assemble(doubleWellConfig({
+      model: { priorMixture: { components: 2, componentDecoder } },
+      training: { finalSteps: 700, checkpointEvery: 10_000 },
+    }));
+    try {
+      await train({ runDir: dir, config, ...plugins, progress: false });
+      const m = await minorMass(plugins.model, plugins.forceField.inner, 1);
+      const pi = plugins.model.priorMixture.weights();
+      t.diagnostic(`componentDecoder ${componentDecoder}: minor raw ${m.minorModeMass}, reweighted ${(+m.minorModeMassReweighted).toFixed(5)}, exact ${m.minorModeMassExact.toFixed(5)}, π ${Array.from(pi, (p) => p.toFixed(4))}, ESS ${(+m.ess).toFixed(3)}, KL ${(+m.kl).toFixed(4)}`);
+      masses[componentDecoder] = m;
+    } finally {
+      plugins.model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const own = masses.true;
+  const exact = own.minorModeMassExact;
+  assert.ok(own.minorModeMass > exact / 1.5 && own.minorModeMass < exact * 1.5, `raw minor mass ${own.minorModeMass} vs exact ${exact}`);
+  assert.ok(Math.abs(own.minorModeMassReweighted / exact - 1) < 0.2, `reweighted minor mass ${own.minorModeMassReweighted} vs exact ${exact}`);
+  assert.ok(masses.false.minorModeMass < exact / 4, `a shared decoder kept minor mass ${masses.false.minorModeMass}`);
+});
+
 /** A config for the CLI tests: the geometric ladder, so the step count is known in advance. */
 function cliConfig(dir) {
   const cfg = doubleWellConfig({

@@ -121,7 +121,8 @@ export interface VaeOptions {
   /**
    * A learnable Gaussian-mixture prior over z instead of N(0, I) (prior-mixture.ts): K components
    * with centres drawn from N(0, spread² I) and widths `std`; the trainer moves their weights by the
-   * score-function gradient of the component choice, i.e. by the components' mean losses.
+   * score-function gradient of the component choice, i.e. by the components' mean losses. With
+   * `componentDecoder` the decoder also sees the component and the encoder guesses it.
    */
   priorMixture?: PriorMixtureOptions;
   /**
@@ -143,7 +144,10 @@ export interface VaeOptions {
 }
 
 /** What callers pass: every option optional, `decoderFlow`'s fields too (defaults fill the rest). */
-export type VaeOptionsInput = Partial<Omit<VaeOptions, 'decoderFlow'>> & { decoderFlow?: Partial<DecoderFlowOptions> };
+export type VaeOptionsInput = Partial<Omit<VaeOptions, 'decoderFlow' | 'priorMixture'>> & {
+  decoderFlow?: Partial<DecoderFlowOptions>;
+  priorMixture?: Pick<PriorMixtureOptions, 'components'> & Partial<PriorMixtureOptions>;
+};
 
 export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   latentDim: 1,
@@ -229,6 +233,8 @@ export const optionsSchema: JSONSchema = {
         components: { type: 'integer', minimum: 2, description: 'number of components' },
         spread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.spread, description: 'initial centres ~ N(0, spread^2 I)' },
         std: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.std, description: 'initial standard deviation of each component' },
+        balance: { type: 'number', minimum: 0, maximum: 1, default: DEFAULT_PRIOR_MIXTURE.balance, description: 'training draws pick components from (1 - balance)·weights + balance/K and weight samples back, so rare components keep training; 0: draw from the weights' },
+        componentDecoder: { type: 'boolean', default: DEFAULT_PRIOR_MIXTURE.componentDecoder, description: 'the decoder sees the component (a learned first-layer bias each) and the encoder guesses it (a classifier head), so each component can hold a basin of its own' },
       },
     },
     decoderStdMax: {
@@ -265,7 +271,7 @@ export const optionsSchema: JSONSchema = {
 
 /** Fill defaults and check the cross-field rules a JSON Schema cannot express. */
 export function resolveOptions(partial: VaeOptionsInput, dimension: number): VaeOptions {
-  const { decoderFlow, ...rest } = stripUndefined(partial);
+  const { decoderFlow, priorMixture, ...rest } = stripUndefined(partial);
   const o: VaeOptions = {
     ...DEFAULT_OPTIONS,
     decoderHidden: [...DEFAULT_OPTIONS.decoderHidden],
@@ -344,7 +350,7 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   };
   if (o.decoderStdMax !== undefined) o.decoderStdMax = coordinateOption('decoderStdMax', o.decoderStdMax, 'max', "a standard deviation in the coordinates' units", true);
   if (o.latentSkip !== undefined) o.latentSkip = coordinateOption('latentSkip', o.latentSkip, 'slope', 'the change per unit of z, in the coordinates\' units', false);
-  if (o.priorMixture !== undefined) o.priorMixture = resolvePriorMixture(o.priorMixture, fail);
+  if (priorMixture !== undefined) o.priorMixture = resolvePriorMixture(priorMixture, fail);
   if (typeof o.encoderSkip !== 'boolean') fail('encoderSkip', `must be true or false, got ${JSON.stringify(o.encoderSkip)}`);
   if (o.encoderSkip && o.latentSkip === undefined) fail('encoderSkip', 'needs latentSkip (it inverts the decoder\'s linear latent path)');
   if (o.encoderSkip && o.latentSkip!.slope === 0) fail('encoderSkip', 'needs a non-zero latentSkip.slope (it starts as the inverse of that slope)');
@@ -359,13 +365,15 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
 
 function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
-  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, ...extra } = given as Record<string, unknown>;
-  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread and std');
+  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, componentDecoder and balance');
+  if (typeof balance !== 'number' || !(balance >= 0 && balance <= 1)) fail('priorMixture.balance', `must be a number in [0, 1], got ${JSON.stringify(balance)}`);
+  if (typeof componentDecoder !== 'boolean') fail('priorMixture.componentDecoder', `must be true or false, got ${JSON.stringify(componentDecoder)}`);
   if (typeof components !== 'number' || !Number.isInteger(components) || components < 2) fail('priorMixture.components', `must be an integer ≥ 2, got ${JSON.stringify(components)}`);
   for (const [k, v] of [['spread', spread], ['std', std]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  return { components: components as number, spread: spread as number, std: std as number };
+  return { components: components as number, spread: spread as number, std: std as number, componentDecoder: componentDecoder as boolean, balance: balance as number };
 }
 
 function resolveScaleByKind(given: unknown, fail: (field: string, problem: string) => never): ScaleByKind {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeOptionsInput } from './index.js';
+import { LOGIT_SCALE } from './prior-mixture.js';
 import { assertGradientsMatchDifferences, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
@@ -17,7 +18,7 @@ function byName(model: ReturnType<typeof createVaeModel>, suffix: string): tf.Va
 
 /** log Σ_k π_k N(z; a_k, diag b_k²) in Float64, from the model's variables. */
 function mixtureLogDensity(model: ReturnType<typeof createVaeModel>, z: number[]): number {
-  const logits = Array.from(byName(model, '/prior/logits').dataSync());
+  const logits = Array.from(byName(model, '/prior/scaled-logits').dataSync(), (v) => v * LOGIT_SCALE);
   const centres = Array.from(byName(model, '/prior/centres').dataSync());
   const logStd = Array.from(byName(model, '/prior/logstd').dataSync());
   const d = z.length;
@@ -37,7 +38,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
     // The networks keep the weights of the same seed without the mixture.
     for (const v of plain.variables()) assert.deepEqual(Array.from(byName(model, v.name.replace('t-mix-p', '')).dataSync()), Array.from(v.dataSync()), v.name);
     assert.equal(model.variables().length, plain.variables().length + 3);
-    byName(model, '/prior/logits').assign(tf.tensor1d([Math.log(0.6), Math.log(0.3), Math.log(0.1)]));
+    byName(model, '/prior/scaled-logits').assign(tf.tensor1d([0.6, 0.3, 0.1].map((p) => Math.log(p) / LOGIT_SCALE)));
     const n = 6000;
     const { logQ, z, choice } = tf.tidy(() => {
       const d = model.draw(n, createRng(2));
@@ -61,7 +62,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
     }));
     assert.deepEqual(same[0]!.y, same[1]!.y);
     same[0]!.logQ.forEach((v, i) => assert.ok(Math.abs(v - same[1]!.logQ[i]!) < 1e-3, `ℓ ${i}: ${v} vs ${same[1]!.logQ[i]}`));
-    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, mixture);
+    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, { ...mixture, componentDecoder: false, balance: 0.5 });
     assert.equal((plain.metadata().options as { priorMixture?: unknown }).priorMixture, undefined);
   } finally {
     plain.dispose();
@@ -77,9 +78,36 @@ test('priorMixture: with the draw\'s choices held, gradients of ℓ and of log �
       const energy = tf.sum(tf.mul(tf.square(tf.sub(d.y, tf.tensor2d([[1, -2, 0]]))), tf.tensor2d([[40, 2, 3]])), 1);
       return tf.add(tf.mean(tf.add(d.logQ, energy)), tf.mean(tf.mul(d.choiceLogProb!, tf.linspace(-1, 1, 16)))) as tf.Scalar;
     });
-    assertGradientsMatchDifferences(model.variables(), loss, { rel: 1e-2, abs: 3e-3 });
+    // The logits are left out of this one: a finite step in them changes which components the seeded
+    // draw picks. logProbBound, smooth in them, checks their gradient below.
+    const logits = byName(model, '/prior/scaled-logits');
+    assertGradientsMatchDifferences(model.variables().filter((v) => v !== logits), loss, { rel: 1e-2, abs: 3e-3 });
     const bound = () => tf.tidy(() => tf.mean(model.logProbBound(tf.tensor2d([[1.05, -2.5, 0.3], [0.9, -3.2, 0]]), createRng(1))) as tf.Scalar);
     assertGradientsMatchDifferences(model.variables(), bound, { rel: 1e-2, abs: 3e-3 });
+  } finally {
+    model.dispose();
+  }
+});
+
+test('priorMixture: a training draw picks components from (1 − η)π + η/K and reports log(π_k/P̃_k) instead of log π_k', () => {
+  const model = createVaeModel({ ...base, priorMixture: { ...mixture, balance: 0.6 }, scope: 't-mix-b' }, ctx);
+  try {
+    const pi = [0.9, 0.08, 0.02];
+    byName(model, '/prior/scaled-logits').assign(tf.tensor1d(pi.map((p) => Math.log(p) / LOGIT_SCALE)));
+    const proposal = pi.map((p) => 0.4 * p + 0.6 / 3);
+    const n = 6000;
+    const { ratio, hasChoice } = tf.tidy(() => {
+      const d = model.draw(n, createRng(2), { training: true });
+      return { ratio: Array.from(d.proposalLogRatio!.dataSync()), hasChoice: d.choiceLogProb !== undefined };
+    });
+    assert.equal(hasChoice, false);
+    proposal.forEach((q, k) => {
+      const freq = ratio.filter((r) => Math.abs(r - Math.log(pi[k]! / q)) < 1e-4).length / n;
+      assert.ok(Math.abs(freq - q) < 4 * Math.sqrt(q * (1 - q) / n), `component ${k}: drawn ${freq}, proposal ${q}`);
+    });
+    // An ordinary draw still samples π and reports the choice.
+    const plainDraw = tf.tidy(() => model.draw(16, createRng(2)).proposalLogRatio === undefined);
+    assert.ok(plainDraw);
   } finally {
     model.dispose();
   }
@@ -91,4 +119,5 @@ test('priorMixture: clear errors naming the option', () => {
   assert.throws(make({ components: 2, spread: -1 }), /option priorMixture.spread must be a positive number/);
   assert.throws(make({ components: 2, width: 1 }), /option priorMixture.width is not an option/);
   assert.throws(make(3), /option priorMixture must be an object/);
+  assert.throws(make({ components: 2, balance: 1.5 }), /option priorMixture.balance must be a number in \[0, 1\], got 1.5/);
 });

@@ -1,7 +1,7 @@
 /**
  * A learnable Gaussian-mixture prior over the latent CVs (option `priorMixture`):
  *
- *   p(z) = Σ_k π_k N(z; a_k, diag b_k²),   π = softmax(logits)
+ *   p(z) = Σ_k π_k N(z; a_k, diag b_k²),   π = softmax(LOGIT_SCALE · scaled logits)
  *
  * Why: with the standard normal prior, reverse KL moves probability between two basins only by
  * moving the boundary of their regions in z, and its gradient there is the local loss jump times
@@ -10,12 +10,29 @@
  * and the trainer adds the score-function gradient of that choice, (ℓ_i − mean ℓ) ∇ log π_{k_i},
  * so the weights follow the components' mean losses: a basin-level signal (core's ModelDraw
  * `choiceLogProb`). It only helps when components map to different basins; on alanine and the
- * double well the decoder sent every component to the main basin (README).
+ * double well the shared decoder sent every component to the main basin (README).
+ *
+ * With `componentDecoder: true` the component is a latent of its own: the decoder sees it (a learned
+ * bias per component on its first layer), the encoder guesses it (a classifier head r(k|y)), and the
+ * bound keeps it,
+ *
+ *   ℓ = log π_k + log N(z; a_k, diag b_k²) + log q(y|z, k) − log r(z|y) − log r(k|y),
+ *
+ * still an upper bound of log q(y) (its gap is KL(q(k, z|y) ‖ r(k|y) r(z|y))). A component can then
+ * hold a basin of its own without the shared map crossing a barrier to reach it, and the weights'
+ * score-function gradient sets the basins' populations.
+ *
+ * A component drawn in proportion to a small weight gets few samples per batch, learns slowly, fits
+ * its basin worse, and loses more weight: the rare basin starves. So training draws (core's
+ * `{ training: true }`) pick components from P̃ = (1 − η) π + η/K (option `balance`, η) and the
+ * trainer weights each sample by π_k/P̃_k: the loss is still the expectation under the model, every
+ * component gets at least η n/K samples, and the weights' gradient is the exact stratified one,
+ * Σ_k ∇π_k · (component k's weighted mean loss), without the score function's label noise.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, normalizedWeights, type Rng } from '@embedcg/core';
 import { LOG_2PI } from './gaussian.js';
-import { createVariable } from './dense.js';
+import { applyDense, createDense, createVariable, glorotUniform, type Dense } from './dense.js';
 
 export interface PriorMixtureOptions {
   /** Number of components K (≥ 2). */
@@ -24,31 +41,66 @@ export interface PriorMixtureOptions {
   spread: number;
   /** Initial standard deviation of every component, per latent. */
   std: number;
+  /** The decoder sees the component and the encoder guesses it (module doc); default false. */
+  componentDecoder: boolean;
+  /**
+   * η in [0, 1]: training draws pick components from P̃ = (1 − η) π + η/K, not π, and weight
+   * each sample by π_k/P̃_k (module doc); 0 draws from π and uses the score-function gradient.
+   */
+  balance: number;
+}
+
+/** Widths the component-aware decoder and encoder attach to (with `componentDecoder`). */
+export interface ComponentLayerWidths {
+  /** Width of the decoder's first layer (hidden, or the output when there is no hidden layer). */
+  decoderFirst: number;
+  /** Width of the encoder's last hidden layer (or its input when there is none). */
+  encoderLast: number;
 }
 
 /** Defaults of the optional fields (options schema and resolver). */
-export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5 });
+export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, componentDecoder: false, balance: 0.5 });
 
 // Its own stream, so the networks' weights are those of the same seed without the mixture.
 const MIXTURE_SEED_SALT = 0x3c1f7a2b;
+
+/**
+ * The logits are stored divided by this. Adam moves every variable by about the learning rate per
+ * step whatever its gradient's size, and a weight of 1/K must travel several nats to reach a basin
+ * of 1 % (about 4000 steps at lr 1e-3 unscaled, longer than a whole double-well run).
+ */
+export const LOGIT_SCALE = 10;
 
 export class PriorMixture {
   readonly logits: tf.Variable;
   readonly centres: tf.Variable;
   readonly logStd: tf.Variable;
+  /** With `componentDecoder`: K × width bias of the decoder's first layer, one row per component. */
+  readonly decoderBias: tf.Variable | undefined;
+  /** With `componentDecoder`: the encoder's classifier head, last hidden layer → K logits of r(k|y). */
+  readonly classifier: Dense | undefined;
 
-  constructor(scope: string, seed: number, readonly latentDimension: number, readonly options: PriorMixtureOptions) {
+  constructor(scope: string, seed: number, readonly latentDimension: number, readonly options: PriorMixtureOptions, widths?: ComponentLayerWidths) {
     const K = options.components;
     const d = latentDimension;
     const rng = createRng((Math.floor(seed) ^ MIXTURE_SEED_SALT) >>> 0);
     const centres = Float32Array.from({ length: K * d }, () => options.spread * rng.normal());
     const made: tf.Variable[] = [];
     try {
-      this.logits = createVariable(`${scope}/prior/logits`, tf.zeros([K]));
+      this.logits = createVariable(`${scope}/prior/scaled-logits`, tf.zeros([K]));
       made.push(this.logits);
       this.centres = createVariable(`${scope}/prior/centres`, tf.tensor2d(centres, [K, d]));
       made.push(this.centres);
       this.logStd = createVariable(`${scope}/prior/logstd`, tf.fill([K, d], Math.log(options.std)));
+      made.push(this.logStd);
+      if (options.componentDecoder) {
+        if (!widths) throw new Error('prior mixture: componentDecoder needs the layer widths');
+        // Random rows: each component starts as a differently bent map, not as copies of one.
+        this.decoderBias = createVariable(`${scope}/prior/decoder-bias`, tf.tensor2d(glorotUniform(rng, K, widths.decoderFirst), [K, widths.decoderFirst]));
+        made.push(this.decoderBias);
+        this.classifier = createDense(`${scope}/prior/classifier`, rng, widths.encoderLast, K);
+        made.push(this.classifier.kernel, this.classifier.bias);
+      }
     } catch (e) {
       for (const v of made) v.dispose();
       throw e;
@@ -56,17 +108,20 @@ export class PriorMixture {
   }
 
   variables(): tf.Variable[] {
-    return [this.logits, this.centres, this.logStd];
+    const own = [this.logits, this.centres, this.logStd];
+    if (this.decoderBias) own.push(this.decoderBias);
+    if (this.classifier) own.push(this.classifier.kernel, this.classifier.bias);
+    return own;
   }
 
   /** Current weights π (Float64). */
   weights(): Float64Array {
-    return normalizedWeights(this.logits.dataSync());
+    return normalizedWeights(Float64Array.from(this.logits.dataSync(), (v) => v * LOGIT_SCALE));
   }
 
-  /** n component labels k ~ Categorical(π), one uniform from `rng` each. */
-  drawLabels(n: number, rng: Rng): Int32Array {
-    const w = this.weights();
+  /** n component labels k ~ Categorical(π), or from the proposal P̃ when `proposal`; one uniform from `rng` each. */
+  drawLabels(n: number, rng: Rng, proposal = false): Int32Array {
+    const w = proposal ? this.proposalWeights() : this.weights();
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       let u = rng.uniform();
@@ -87,7 +142,8 @@ export class PriorMixture {
     return tf.add(tf.matMul(pick, this.centres), tf.mul(tf.exp(tf.matMul(pick, this.logStd)), zeta)) as tf.Tensor2D;
   }
 
-  private oneHot(labels: Int32Array): tf.Tensor2D {
+  /** n × K one-hot rows of the labels. */
+  oneHot(labels: Int32Array): tf.Tensor2D {
     const K = this.options.components;
     const m = new Float32Array(labels.length * K);
     labels.forEach((k, i) => { m[i * K + k] = 1; });
@@ -96,6 +152,21 @@ export class PriorMixture {
 
   /** log p(z) per row (n × d in), the whole mixture's density. */
   logDensity(z: tf.Tensor2D): tf.Tensor1D {
+    return tf.logSumExp(this.jointLogDensities(z), 1) as tf.Tensor1D;
+  }
+
+  /** log π_k + log N(z; a_k, diag b_k²) of each row's drawn component. */
+  labelledLogDensity(z: tf.Tensor2D, labels: Int32Array): tf.Tensor1D {
+    return tf.sum(tf.mul(this.jointLogDensities(z), this.oneHot(labels)), 1) as tf.Tensor1D;
+  }
+
+  /** The most probable component of each latent row, argmax_k π_k N(z; a_k, diag b_k²). */
+  likeliestLabels(z: tf.Tensor2D): Int32Array {
+    return Int32Array.from(tf.tidy(() => tf.argMax(this.jointLogDensities(z), 1).dataSync()));
+  }
+
+  /** n × K: log π_k + log N(z; a_k, diag b_k²). */
+  jointLogDensities(z: tf.Tensor2D): tf.Tensor2D {
     const [n, d] = z.shape;
     const K = this.options.components;
     const diff = tf.sub(z.reshape([n, 1, d]), this.centres.reshape([1, K, d]));
@@ -104,7 +175,25 @@ export class PriorMixture {
       tf.mul(tf.sum(tf.square(scaled), 2), -0.5),
       tf.add(tf.sum(this.logStd, 1).reshape([1, K]), 0.5 * d * LOG_2PI),
     );
-    return tf.logSumExp(tf.add(perComponent, this.logWeights().reshape([1, K])), 1) as tf.Tensor1D;
+    return tf.add(perComponent, this.logWeights().reshape([1, K])) as tf.Tensor2D;
+  }
+
+  /** n × K: log r(k|y) from the encoder's last hidden layer (with `componentDecoder`). */
+  classifierLogProbs(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.logSoftmax(applyDense(this.classifier!, hidden)) as tf.Tensor2D;
+  }
+
+  /** P̃ = (1 − η) π + η/K (Float64). */
+  proposalWeights(): Float64Array {
+    const eta = this.options.balance;
+    return this.weights().map((p) => (1 - eta) * p + eta / this.options.components);
+  }
+
+  /** log(π_k / P̃_k) of each label drawn from P̃, differentiable in π (P̃ held constant). */
+  proposalLogRatio(labels: Int32Array): tf.Tensor1D {
+    const proposal = this.proposalWeights();
+    const logProposal = Float32Array.from(labels, (k) => Math.log(proposal[k]!));
+    return tf.sub(this.choiceLogProb(labels), tf.tensor1d(logProposal)) as tf.Tensor1D;
   }
 
   /** log π_k of each drawn label: the discrete choice whose score-function gradient the trainer adds. */
@@ -113,6 +202,6 @@ export class PriorMixture {
   }
 
   private logWeights(): tf.Tensor1D {
-    return tf.logSoftmax(this.logits) as tf.Tensor1D;
+    return tf.logSoftmax(tf.mul(this.logits, LOGIT_SCALE)) as tf.Tensor1D;
   }
 }

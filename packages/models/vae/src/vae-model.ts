@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backboneTorsions, createRng, modelVector, requireCoordinateNames } from '@embedcg/core';
-import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
+import type { Model, ModelDraw, ModelDrawOptions, ModelMetadata, Rng } from '@embedcg/core';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
@@ -203,7 +203,8 @@ export class VaeModel implements Model {
       }
       // After everything else and from its own stream: the networks keep their initial weights.
       if (o.priorMixture) {
-        this.priorMixture = new PriorMixture(scope, context.seed, d, o.priorMixture);
+        const widths = { decoderFirst: o.decoderHidden[0] ?? D, encoderLast: o.encoderHidden.at(-1) ?? D + angles.length };
+        this.priorMixture = new PriorMixture(scope, context.seed, d, o.priorMixture, widths);
         created.push(...this.priorMixture.variables());
       }
     } catch (e) {
@@ -254,7 +255,7 @@ export class VaeModel implements Model {
    * A rotor's u is μ + σε + k·2π/(3s) and its log q(u|z) the three-fold mixture's, whose value does
    * not depend on k (it is 2π/3-periodic); the shift is a constant for the gradient.
    */
-  draw(n: number, rng: Rng): ModelDraw {
+  draw(n: number, rng: Rng, options?: ModelDrawOptions): ModelDraw {
     this.checkLive();
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`vae model: draw needs a positive integer sample count, got ${n}`);
     const D = this.dimension;
@@ -262,7 +263,10 @@ export class VaeModel implements Model {
     const zValues = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
     const epsValues = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
     const rotorShift = this.rotor && this.drawRotorShifts(n, rng);
-    const labels = this.priorMixture?.drawLabels(n, rng);
+    // A training draw picks components from the mixture's proposal (priorMixture.balance), so rare
+    // components keep training; its samples then carry the weights P/P̃ (core's proposalLogRatio).
+    const proposal = options?.training === true && this.priorMixture !== undefined && this.priorMixture.options.balance > 0;
+    const labels = this.priorMixture?.drawLabels(n, rng, proposal);
     const isRotor = new Uint8Array(D);
     for (const i of this.rotors) isRotor[i] = 1;
     // Parameter-free parts of ℓ, summed in Float64: log p(z) and the decoder's −½|ε|² (because
@@ -284,7 +288,8 @@ export class VaeModel implements Model {
       const zeta = tf.tensor2d(zValues, [n, d]);
       const z = labels ? this.priorMixture!.latent(zeta, labels) : zeta;
       const eps = tf.tensor2d(epsValues, [n, D]);
-      const dec = this.decoderStandard(z);
+      const component = this.priorMixture?.decoderBias && labels ? this.priorMixture.oneHot(labels) : undefined;
+      const dec = this.decoderStandard(z, component);
       const v = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
       const flow = this.decoderFlow?.forward(v, z);
       const u = flow ? flow.u : rotorShift ? (tf.add(v, tf.tensor2d(rotorShift, [n, D])) as tf.Tensor2D) : v;
@@ -296,8 +301,16 @@ export class VaeModel implements Model {
       if (flow) logQ = tf.sub(logQ, flow.logDet) as tf.Tensor1D;
       if (this.rotor) logQ = tf.add(logQ, this.rotorTerm(eps, dec.logVariance)) as tf.Tensor1D;
       if (!labels) return { y, logQ, z };
-      logQ = tf.add(logQ, this.priorMixture!.logDensity(z)) as tf.Tensor1D;
-      return { y, logQ, z, choiceLogProb: this.priorMixture!.choiceLogProb(labels) };
+      const mixture = this.priorMixture!;
+      if (component) {
+        // The component is a latent of the bound: + log π_k N(z; a_k, b_k²) − log r(k|y).
+        const logRk = tf.sum(tf.mul(mixture.classifierLogProbs(enc.hidden), component), 1);
+        logQ = tf.sub(tf.add(logQ, mixture.labelledLogDensity(z, labels)), logRk) as tf.Tensor1D;
+      } else {
+        logQ = tf.add(logQ, mixture.logDensity(z)) as tf.Tensor1D;
+      }
+      if (proposal) return { y, logQ, z, proposalLogRatio: mixture.proposalLogRatio(labels) };
+      return { y, logQ, z, choiceLogProb: mixture.choiceLogProb(labels) };
     });
   }
 
@@ -324,10 +337,24 @@ export class VaeModel implements Model {
       const u = this.toStandard(y);
       const enc = this.encoderStandard(u);
       const z = tf.add(enc.mean, tf.mul(tf.exp(tf.mul(enc.logVariance, 0.5)), tf.tensor2d(eps, [n, d]))) as tf.Tensor2D;
-      const logP = this.priorMixture ? this.priorMixture.logDensity(z) : tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
-      const logQ = this.decoderLogDensityStandard(u, z);
       const minusLogR = tf.add(tf.mul(tf.sum(enc.logVariance, 1), 0.5), 0.5 * d * LOG_2PI);
-      return tf.add(tf.add(tf.add(logP, logQ), minusLogR), tf.tensor1d(constant)) as tf.Tensor1D;
+      const rest = tf.add(minusLogR, tf.tensor1d(constant));
+      const mixture = this.priorMixture;
+      if (mixture?.decoderBias) {
+        // The component summed out exactly under r(k|y): Σ_k r_k [log π_k N(z; a_k) + log q(y|z, k) − log r_k].
+        const logRk = mixture.classifierLogProbs(enc.hidden);
+        const joint = mixture.jointLogDensities(z);
+        const K = mixture.options.components;
+        const perComponent = Array.from({ length: K }, (_, k) => {
+          const onlyK = mixture.oneHot(new Int32Array(n).fill(k));
+          return tf.add(this.decoderLogDensityStandard(u, z, onlyK), tf.sum(tf.mul(tf.sub(joint, logRk), onlyK), 1)).reshape([n, 1]);
+        });
+        const expected = tf.sum(tf.mul(tf.exp(logRk), tf.concat(perComponent, 1)), 1);
+        return tf.add(expected, rest) as tf.Tensor1D;
+      }
+      const logP = mixture ? mixture.logDensity(z) : tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
+      const logQ = this.decoderLogDensityStandard(u, z);
+      return tf.add(tf.add(logP, logQ), rest) as tf.Tensor1D;
     });
   }
 
@@ -341,7 +368,18 @@ export class VaeModel implements Model {
     this.checkShape('decoderLogDensity', y, this.dimension, 'dimension');
     this.checkShape('decoderLogDensity', z, this.latentDimension, 'latent dimension');
     if (z.shape[0] !== y.shape[0]) throw new RangeError(`vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`);
-    return tf.tidy(() => tf.sub(this.decoderLogDensityStandard(this.toStandard(y), z), this.logScaleSum) as tf.Tensor1D);
+    return tf.tidy(() => {
+      const u = this.toStandard(y);
+      const mixture = this.priorMixture;
+      if (!mixture?.decoderBias) return tf.sub(this.decoderLogDensityStandard(u, z), this.logScaleSum) as tf.Tensor1D;
+      // With a component-aware decoder, q(y|z) = Σ_k p(k|z) q(y|z, k).
+      const joint = mixture.jointLogDensities(z);
+      const n = z.shape[0];
+      const perComponent = Array.from({ length: mixture.options.components }, (_, k) =>
+        this.decoderLogDensityStandard(u, z, mixture.oneHot(new Int32Array(n).fill(k))).reshape([n, 1]));
+      const logPosterior = tf.sub(joint, tf.logSumExp(joint, 1, true));
+      return tf.sub(tf.logSumExp(tf.add(logPosterior, tf.concat(perComponent, 1)), 1), this.logScaleSum) as tf.Tensor1D;
+    });
   }
 
   /** CVs of configurations: the encoder means μ_φ(y), n × d. */
@@ -361,7 +399,7 @@ export class VaeModel implements Model {
     this.checkLive();
     this.checkShape('decode', z, this.latentDimension, 'latent dimension');
     return tf.tidy(() => {
-      const mean = this.decoderStandard(z).mean;
+      const mean = this.decoderStandard(z, this.likeliestComponent(z)).mean;
       return this.fromStandard(this.decoderFlow ? this.decoderFlow.forward(mean, z).u : mean);
     });
   }
@@ -384,7 +422,7 @@ export class VaeModel implements Model {
     this.checkLive();
     this.checkShape('decodeLogVariance', z, this.latentDimension, 'latent dimension');
     return tf.tidy(() => {
-      const lv = this.decoderStandard(z).logVariance;
+      const lv = this.decoderStandard(z, this.likeliestComponent(z)).logVariance;
       const full = lv.shape[0] === z.shape[0] ? lv : tf.tile(lv, [z.shape[0], 1]);
       return this.uniformScale !== undefined
         ? (tf.add(full, 2 * Math.log(this.uniformScale)) as tf.Tensor2D)
@@ -452,11 +490,19 @@ export class VaeModel implements Model {
     if (this.trig) tf.dispose([this.trig.keep, this.trig.cos, this.trig.sinSelect]);
   }
 
-  private decoderStandard(z: tf.Tensor2D): DecoderOut {
+  /**
+   * Decoder statistics at z; `component` (n × K one-hot, with a component-aware decoder) adds each
+   * row's component bias to the first layer.
+   */
+  private decoderStandard(z: tf.Tensor2D, component?: tf.Tensor2D): DecoderOut {
     const act = activationFn(this.options.decoderActivation);
+    const bias = component && tf.matMul(component, this.priorMixture!.decoderBias!);
     let h = z;
-    for (const layer of this.decoderHidden) h = act(applyDense(layer, h)) as tf.Tensor2D;
-    const mlpMean = applyDense(this.decoderMean, h);
+    this.decoderHidden.forEach((layer, i) => {
+      const pre = applyDense(layer, h);
+      h = act(i === 0 && bias ? tf.add(pre, bias) : pre) as tf.Tensor2D;
+    });
+    const mlpMean = this.decoderHidden.length === 0 && bias ? tf.add(applyDense(this.decoderMean, h), bias) as tf.Tensor2D : applyDense(this.decoderMean, h);
     const mean = this.decoderSkip ? (tf.add(mlpMean, tf.matMul(z, this.decoderSkip)) as tf.Tensor2D) : mlpMean;
     const lv = this.decoderLogVariance;
     const logVariance = lv instanceof tf.Variable
@@ -465,9 +511,15 @@ export class VaeModel implements Model {
     return { mean, logVariance };
   }
 
-  /** log q_θ(u|z) in standardised units (no −D log s). */
-  private decoderLogDensityStandard(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
-    const dec = this.decoderStandard(z);
+  /** With a component-aware decoder: the one-hot rows of each z's likeliest component; else undefined. */
+  private likeliestComponent(z: tf.Tensor2D): tf.Tensor2D | undefined {
+    const mixture = this.priorMixture;
+    return mixture?.decoderBias ? mixture.oneHot(mixture.likeliestLabels(z)) : undefined;
+  }
+
+  /** log q_θ(u|z) in standardised units (no −D log s); `component` as for decoderStandard. */
+  private decoderLogDensityStandard(u: tf.Tensor2D, z: tf.Tensor2D, component?: tf.Tensor2D): tf.Tensor1D {
+    const dec = this.decoderStandard(z, component);
     const inv = this.decoderFlow?.inverse(u, z);
     if (inv) return tf.add(gaussianLogDensityTf(inv.v, dec.mean, dec.logVariance), inv.logDet) as tf.Tensor1D;
     if (!this.rotor) return gaussianLogDensityTf(u, dec.mean, dec.logVariance);
@@ -507,7 +559,7 @@ export class VaeModel implements Model {
     return out;
   }
 
-  private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
+  private encoderStandard(u: tf.Tensor2D): { mean: tf.Tensor2D; logVariance: tf.Tensor2D; hidden: tf.Tensor2D } {
     let h: tf.Tensor2D;
     if (this.trig) {
       // The angle itself, y = m + s·u (wrapped or not: cos and sin do not care); `keep` already
@@ -527,6 +579,7 @@ export class VaeModel implements Model {
     return {
       mean: this.encoderSkip ? (tf.add(mlpMean, tf.matMul(u, this.encoderSkip)) as tf.Tensor2D) : mlpMean,
       logVariance: softClampLogVariance(applyDense(this.encoderLogVariance, h)) as tf.Tensor2D,
+      hidden: h,
     };
   }
 
