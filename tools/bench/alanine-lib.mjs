@@ -136,7 +136,7 @@ export function molecularRows(mol, ref) {
   const g = (k) => mol[`mol.${k}`];
   const rows = [];
   if (ref) rows.push({ what: 'reference', files: ref.files.length, frames: ref.n, 'frames per run': ref.runLengths.join('+') });
-  for (const st of ['beta', 'alphaR', 'phiPositive']) {
+  for (const st of ['beta', 'alphaR', 'phiPositive', 'c7axAlphaL']) {
     rows.push({ what: `population ${st}`, raw: g(`population.${st}.raw`), reweighted: g(`population.${st}.reweighted`), reference: g(`population.${st}.reference`), 'factor raw': g(`population.${st}.factorRaw`) });
   }
   if (g('reference.frames')) {
