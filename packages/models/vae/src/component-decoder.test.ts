@@ -10,7 +10,7 @@ before(setupBackend);
 
 const base: VaeOptionsInput = { latentDim: 2, decoderHidden: [6], encoderHidden: [5], encoderActivations: ['tanh'], outputScales: [0.1, 1, 0.5], finalLayerScale: 1 };
 const ctx = { dimension: 3, seed: 6, outputMean: [1, -3, 0.2] };
-const own = { components: 3, spread: 1.5, std: 0.6, componentDecoder: true, balance: 0.5 };
+const own = { components: 3, spread: 1.5, std: 0.6, centres: 'normal' as const, componentDecoder: true, balance: 0.5 };
 
 function byName(model: VaeModel, suffix: string): tf.Variable {
   const v = model.variables().find((x) => x.name.endsWith(suffix));
@@ -103,10 +103,10 @@ test('componentDecoder: with equal centres, zero component biases and a blind cl
   const model = createVaeModel({ ...base, priorMixture: own, scope: 't-cd-e' }, ctx);
   const plain = createVaeModel({ ...base, priorMixture: { ...own, componentDecoder: false }, scope: 't-cd-q' }, ctx);
   try {
-    assert.equal(model.variables().length, plain.variables().length + 3);
+    assert.equal(model.variables().length, plain.variables().length + 4);
     for (const v of plain.variables()) assert.deepEqual(Array.from(byName(model, v.name.replace('t-cd-q', '')).dataSync()), Array.from(v.dataSync()), v.name);
     for (const m of [model, plain]) byName(m, '/prior/centres').assign(tf.fill([3, 2], 0.4));
-    for (const suffix of ['/prior/decoder-bias', '/prior/classifier/kernel', '/prior/classifier/bias']) {
+    for (const suffix of ['/prior/decoder-bias', '/prior/decoder-offset', '/prior/classifier/kernel', '/prior/classifier/bias']) {
       const v = byName(model, suffix);
       v.assign(tf.zerosLike(v));
     }

@@ -120,7 +120,7 @@ export interface VaeOptions {
   encoderSkip: boolean;
   /**
    * A learnable Gaussian-mixture prior over z instead of N(0, I) (prior-mixture.ts): K components
-   * with centres drawn from N(0, spread² I) and widths `std`; the trainer moves their weights by the
+   * with centres of spread `spread` (drawn, or evenly placed) and widths `std`; the trainer moves their weights by the
    * score-function gradient of the component choice, i.e. by the components' mean losses. With
    * `componentDecoder` the decoder also sees the component and the encoder guesses it.
    */
@@ -231,7 +231,8 @@ export const optionsSchema: JSONSchema = {
       description: 'a learnable Gaussian-mixture prior over z (weights moved by the components\' mean losses), instead of N(0, I)',
       properties: {
         components: { type: 'integer', minimum: 2, description: 'number of components' },
-        spread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.spread, description: 'initial centres ~ N(0, spread^2 I)' },
+        spread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.spread, description: 'standard deviation of the initial centres, per latent' },
+        centres: { type: 'string', enum: ['normal', 'even'], default: DEFAULT_PRIOR_MIXTURE.centres, description: "initial centres: 'normal' (drawn from N(0, spread^2 I)) or 'even' (a Halton sequence in the box of half-width sqrt(3)·spread: no two start close)" },
         std: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.std, description: 'initial standard deviation of each component' },
         balance: { type: 'number', minimum: 0, maximum: 1, default: DEFAULT_PRIOR_MIXTURE.balance, description: 'training draws pick components from (1 - balance)·weights + balance/K and weight samples back, so rare components keep training; 0: draw from the weights' },
         componentDecoder: { type: 'boolean', default: DEFAULT_PRIOR_MIXTURE.componentDecoder, description: 'the decoder sees the component (a learned first-layer bias each) and the encoder guesses it (a classifier head), so each component can hold a basin of its own' },
@@ -365,15 +366,16 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
 
 function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
-  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, ...extra } = given as Record<string, unknown>;
-  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, componentDecoder and balance');
+  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, centres = DEFAULT_PRIOR_MIXTURE.centres, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, centres, componentDecoder and balance');
+  if (centres !== 'normal' && centres !== 'even') fail('priorMixture.centres', `must be 'normal' or 'even', got ${JSON.stringify(centres)}`);
   if (typeof balance !== 'number' || !(balance >= 0 && balance <= 1)) fail('priorMixture.balance', `must be a number in [0, 1], got ${JSON.stringify(balance)}`);
   if (typeof componentDecoder !== 'boolean') fail('priorMixture.componentDecoder', `must be true or false, got ${JSON.stringify(componentDecoder)}`);
   if (typeof components !== 'number' || !Number.isInteger(components) || components < 2) fail('priorMixture.components', `must be an integer ≥ 2, got ${JSON.stringify(components)}`);
   for (const [k, v] of [['spread', spread], ['std', std]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  return { components: components as number, spread: spread as number, std: std as number, componentDecoder: componentDecoder as boolean, balance: balance as number };
+  return { components: components as number, spread: spread as number, std: std as number, centres, componentDecoder: componentDecoder as boolean, balance: balance as number };
 }
 
 function resolveScaleByKind(given: unknown, fail: (field: string, problem: string) => never): ScaleByKind {

@@ -13,7 +13,7 @@
  * double well the shared decoder sent every component to the main basin (README).
  *
  * With `componentDecoder: true` the component is a latent of its own: the decoder sees it (a learned
- * bias per component on its first layer), the encoder guesses it (a classifier head r(k|y)), and the
+ * bias per component on its first layer and an offset of its mean), the encoder guesses it (a classifier head r(k|y)), and the
  * bound keeps it,
  *
  *   ℓ = log π_k + log N(z; a_k, diag b_k²) + log q(y|z, k) − log r(z|y) − log r(k|y),
@@ -37,8 +37,13 @@ import { applyDense, createDense, createVariable, glorotUniform, type Dense } fr
 export interface PriorMixtureOptions {
   /** Number of components K (≥ 2). */
   components: number;
-  /** Initial component centres are drawn from N(0, spread² I). */
+  /** Initial component centres have standard deviation `spread` per latent (see `centres`). */
   spread: number;
+  /**
+   * 'normal': centres drawn from N(0, spread² I); 'even': the first K points of a Halton sequence,
+   * scaled to the box of half-width √3·spread (uniform, same spread), so that no two start close.
+   */
+  centres: 'normal' | 'even';
   /** Initial standard deviation of every component, per latent. */
   std: number;
   /** The decoder sees the component and the encoder guesses it (module doc); default false. */
@@ -56,10 +61,34 @@ export interface ComponentLayerWidths {
   decoderFirst: number;
   /** Width of the encoder's last hidden layer (or its input when there is none). */
   encoderLast: number;
+  /** Width of the decoder's output, D. */
+  output: number;
 }
 
 /** Defaults of the optional fields (options schema and resolver). */
-export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, componentDecoder: false, balance: 0.5 });
+export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, centres: 'normal' as const, componentDecoder: false, balance: 0.5 });
+
+const HALTON_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+
+/** The i-th (i ≥ 1) element of the van der Corput sequence in `base`, in (0, 1). */
+function radicalInverse(i: number, base: number): number {
+  let f = 1, r = 0;
+  for (let n = i; n > 0; n = Math.floor(n / base)) {
+    f /= base;
+    r += f * (n % base);
+  }
+  return r;
+}
+
+/**
+ * K × d evenly spread centres in [−√3·spread, √3·spread]^d (a Halton sequence, which fills the box
+ * without clumps for any K). Why: random centres can leave a whole region without a component,
+ * and a component only holds a basin it started near; for more than 12 latents the bases repeat.
+ */
+export function evenCentres(K: number, d: number, spread: number): Float32Array {
+  const half = Math.sqrt(3) * spread;
+  return Float32Array.from({ length: K * d }, (_, j) => (2 * radicalInverse(Math.floor(j / d) + 1, HALTON_BASES[(j % d) % HALTON_BASES.length]!) - 1) * half);
+}
 
 // Its own stream, so the networks' weights are those of the same seed without the mixture.
 const MIXTURE_SEED_SALT = 0x3c1f7a2b;
@@ -77,6 +106,8 @@ export class PriorMixture {
   readonly logStd: tf.Variable;
   /** With `componentDecoder`: K × width bias of the decoder's first layer, one row per component. */
   readonly decoderBias: tf.Variable | undefined;
+  /** With `componentDecoder`: K × D offset of the decoder's mean (standardised units), zero at the start. */
+  readonly decoderOffset: tf.Variable | undefined;
   /** With `componentDecoder`: the encoder's classifier head, last hidden layer → K logits of r(k|y). */
   readonly classifier: Dense | undefined;
 
@@ -84,7 +115,9 @@ export class PriorMixture {
     const K = options.components;
     const d = latentDimension;
     const rng = createRng((Math.floor(seed) ^ MIXTURE_SEED_SALT) >>> 0);
-    const centres = Float32Array.from({ length: K * d }, () => options.spread * rng.normal());
+    // Drawn in both modes, so the random numbers after them (the component biases) do not depend on it.
+    const drawn = Float32Array.from({ length: K * d }, () => options.spread * rng.normal());
+    const centres = options.centres === 'even' ? evenCentres(K, d, options.spread) : drawn;
     const made: tf.Variable[] = [];
     try {
       this.logits = createVariable(`${scope}/prior/scaled-logits`, tf.zeros([K]));
@@ -98,6 +131,10 @@ export class PriorMixture {
         // Random rows: each component starts as a differently bent map, not as copies of one.
         this.decoderBias = createVariable(`${scope}/prior/decoder-bias`, tf.tensor2d(glorotUniform(rng, K, widths.decoderFirst), [K, widths.decoderFirst]));
         made.push(this.decoderBias);
+        // Lets a component set its basin's own fast coordinates (a bond angle that differs in αL, say)
+        // without bending the shared network that the other components use.
+        this.decoderOffset = createVariable(`${scope}/prior/decoder-offset`, tf.zeros([K, widths.output]));
+        made.push(this.decoderOffset);
         this.classifier = createDense(`${scope}/prior/classifier`, rng, widths.encoderLast, K);
         made.push(this.classifier.kernel, this.classifier.bias);
       }
@@ -109,7 +146,7 @@ export class PriorMixture {
 
   variables(): tf.Variable[] {
     const own = [this.logits, this.centres, this.logStd];
-    if (this.decoderBias) own.push(this.decoderBias);
+    if (this.decoderBias) own.push(this.decoderBias, this.decoderOffset!);
     if (this.classifier) own.push(this.classifier.kernel, this.classifier.bias);
     return own;
   }

@@ -203,7 +203,7 @@ export class VaeModel implements Model {
       }
       // After everything else and from its own stream: the networks keep their initial weights.
       if (o.priorMixture) {
-        const widths = { decoderFirst: o.decoderHidden[0] ?? D, encoderLast: o.encoderHidden.at(-1) ?? D + angles.length };
+        const widths = { decoderFirst: o.decoderHidden[0] ?? D, encoderLast: o.encoderHidden.at(-1) ?? D + angles.length, output: D };
         this.priorMixture = new PriorMixture(scope, context.seed, d, o.priorMixture, widths);
         created.push(...this.priorMixture.variables());
       }
@@ -492,7 +492,7 @@ export class VaeModel implements Model {
 
   /**
    * Decoder statistics at z; `component` (n × K one-hot, with a component-aware decoder) adds each
-   * row's component bias to the first layer.
+   * row's component bias to the first layer and its offset to the mean.
    */
   private decoderStandard(z: tf.Tensor2D, component?: tf.Tensor2D): DecoderOut {
     const act = activationFn(this.options.decoderActivation);
@@ -502,7 +502,11 @@ export class VaeModel implements Model {
       const pre = applyDense(layer, h);
       h = act(i === 0 && bias ? tf.add(pre, bias) : pre) as tf.Tensor2D;
     });
-    const mlpMean = this.decoderHidden.length === 0 && bias ? tf.add(applyDense(this.decoderMean, h), bias) as tf.Tensor2D : applyDense(this.decoderMean, h);
+    let mlpMean = applyDense(this.decoderMean, h);
+    if (component) {
+      const offset = tf.matMul(component, this.priorMixture!.decoderOffset!);
+      mlpMean = tf.add(mlpMean, this.decoderHidden.length === 0 ? tf.add(bias!, offset) : offset) as tf.Tensor2D;
+    }
     const mean = this.decoderSkip ? (tf.add(mlpMean, tf.matMul(z, this.decoderSkip)) as tf.Tensor2D) : mlpMean;
     const lv = this.decoderLogVariance;
     const logVariance = lv instanceof tf.Variable
