@@ -49,7 +49,10 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
     }
     if (model.priorMixture) {
       const m = model.priorMixture.options;
-      context.log(`vae: prior over z is a learnable mixture of ${m.components} Gaussians (centres ~ N(0, ${m.spread}²), width ${m.std}); the trainer moves its weights by the score-function gradient`);
+      const centres = m.centres === 'even' ? `centres evenly spread (Halton), spread ${m.spread}` : `centres ~ N(0, ${m.spread}²)`;
+      const decoder = m.componentDecoder ? '; the decoder sees the component, the encoder guesses it' : '';
+      const weights = m.balance > 0 ? `training draws pick components from ${1 - m.balance}·π + ${m.balance}/K and weight them back` : 'the trainer moves the weights by the score-function gradient';
+      context.log(`vae: prior over z is a learnable mixture of ${m.components} Gaussians (${centres}, width ${m.std})${decoder}; ${weights}`);
     }
     if (model.circular.length > 0) context.log(`vae: ${model.circular.length} circular coordinates (the encoder sees ${model.options.encoderAngles === 'trig' ? 'their cosine and sine' : 'their difference to the reference wrapped into [−π, π)'})`);
     if (options.scaleByKind && !options.outputScales) {
