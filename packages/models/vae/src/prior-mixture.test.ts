@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeOptionsInput } from './index.js';
 import { LOGIT_SCALE, evenCentres } from './prior-mixture.js';
-import { assertGradientsMatchDifferences, setupBackend } from './setup.test.util.js';
+import { assertMixtureGradientsMatch, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
@@ -73,17 +73,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
 test('priorMixture: with the draw\'s choices held, gradients of ℓ and of log π_k match central differences', () => {
   const model = createVaeModel({ ...base, priorMixture: mixture, scope: 't-mix-g' }, ctx);
   try {
-    const loss = () => tf.tidy(() => {
-      const d = model.draw(16, createRng(9));
-      const energy = tf.sum(tf.mul(tf.square(tf.sub(d.y, tf.tensor2d([[1, -2, 0]]))), tf.tensor2d([[40, 2, 3]])), 1);
-      return tf.add(tf.mean(tf.add(d.logQ, energy)), tf.mean(tf.mul(d.choiceLogProb!, tf.linspace(-1, 1, 16)))) as tf.Scalar;
-    });
-    // The logits are left out of this one: a finite step in them changes which components the seeded
-    // draw picks. logProbBound, smooth in them, checks their gradient below.
-    const logits = byName(model, '/prior/scaled-logits');
-    assertGradientsMatchDifferences(model.variables().filter((v) => v !== logits), loss, { rel: 1e-2, abs: 3e-3 });
-    const bound = () => tf.tidy(() => tf.mean(model.logProbBound(tf.tensor2d([[1.05, -2.5, 0.3], [0.9, -3.2, 0]]), createRng(1))) as tf.Scalar);
-    assertGradientsMatchDifferences(model.variables(), bound, { rel: 1e-2, abs: 3e-3 });
+    assertMixtureGradientsMatch(model);
   } finally {
     model.dispose();
   }

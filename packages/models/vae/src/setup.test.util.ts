@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import type { Model } from '@embedcg/core';
+import type { VaeModel } from './vae-model.js';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
@@ -57,4 +58,22 @@ export function quadraticDrawLoss(model: Model, centre: number[], stiffness: num
     const energy = tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([centre]))), tf.tensor2d([stiffness])), 1);
     return tf.mean(tf.add(logQ, energy)) as tf.Scalar;
   });
+}
+
+/**
+ * For a model with a mixture prior: gradients of a seeded draw's loss (ℓ, a quadratic energy and a
+ * term in log π_k) and of logProbBound against central differences. The weights' logits are checked
+ * only through logProbBound, which is smooth in them: a finite step in them changes which
+ * components the seeded draw picks.
+ */
+export function assertMixtureGradientsMatch(model: VaeModel): void {
+  const loss = () => tf.tidy(() => {
+    const d = model.draw(16, createRng(9));
+    const energy = tf.sum(tf.mul(tf.square(tf.sub(d.y, tf.tensor2d([[1, -2, 0]]))), tf.tensor2d([[40, 2, 3]])), 1);
+    return tf.add(tf.mean(tf.add(d.logQ, energy)), tf.mean(tf.mul(d.choiceLogProb!, tf.linspace(-1, 1, 16)))) as tf.Scalar;
+  });
+  const logits = model.variables().find((v) => v.name.endsWith('/prior/scaled-logits'));
+  assertGradientsMatchDifferences(model.variables().filter((v) => v !== logits), loss, { rel: 1e-2, abs: 3e-3 });
+  const bound = () => tf.tidy(() => tf.mean(model.logProbBound(tf.tensor2d([[1.05, -2.5, 0.3], [0.9, -3.2, 0]]), createRng(1))) as tf.Scalar);
+  assertGradientsMatchDifferences(model.variables(), bound, { rel: 1e-2, abs: 3e-3 });
 }
