@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, unclampLogVariance, type VaeModel, type VaeOptionsInput } from './index.js';
 import { LOGIT_SCALE } from './prior-mixture.js';
-import { assertMixtureGradientsMatch, setupBackend } from './setup.test.util.js';
+import { assertMixtureGradientsMatch, assertSameDraws, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
@@ -110,12 +110,7 @@ test('componentDecoder: with equal centres, zero component biases and a blind cl
       const v = byName(model, suffix);
       v.assign(tf.zerosLike(v));
     }
-    const draws = [model, plain].map((m) => tf.tidy(() => {
-      const d = m.draw(64, createRng(5));
-      return { y: Array.from(d.y.dataSync()), logQ: Array.from(d.logQ.dataSync()) };
-    }));
-    assert.deepEqual(draws[0]!.y, draws[1]!.y);
-    draws[0]!.logQ.forEach((v, i) => assert.ok(Math.abs(v - draws[1]!.logQ[i]!) < 1e-3, `ℓ ${i}: ${v} vs ${draws[1]!.logQ[i]}`));
+    assertSameDraws(model, plain);
     const y = tf.tensor2d([[1.05, -2.5, 0.3], [0.9, -3.2, 0]]);
     const bounds = [model, plain].map((m) => tf.tidy(() => Array.from(m.logProbBound(y, createRng(1)).dataSync())));
     y.dispose();
@@ -128,12 +123,7 @@ test('componentDecoder: with equal centres, zero component biases and a blind cl
 });
 
 test('componentDecoder: gradients of ℓ, of log π_k and of logProbBound match central differences', () => {
-  const model = createVaeModel({ ...base, priorMixture: own, scope: 't-cd-g' }, ctx);
-  try {
-    assertMixtureGradientsMatch(model);
-  } finally {
-    model.dispose();
-  }
+  assertMixtureGradientsMatch(() => createVaeModel({ ...base, priorMixture: own, scope: 't-cd-g' }, ctx));
 });
 
 test('componentDecoder: a non-boolean is a clear error', () => {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import { createVaeModel, type VaeOptionsInput } from './index.js';
 import { LOGIT_SCALE, evenCentres } from './prior-mixture.js';
-import { assertMixtureGradientsMatch, setupBackend } from './setup.test.util.js';
+import { assertMixtureGradientsMatch, assertSameDraws, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
@@ -56,12 +56,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
     // Centres 0 and widths 1 make the mixture N(0, I): the draw must then equal the plain model's.
     byName(model, '/prior/centres').assign(tf.zeros([3, 2]));
     byName(model, '/prior/logstd').assign(tf.zeros([3, 2]));
-    const same = [model, plain].map((m) => tf.tidy(() => {
-      const d = m.draw(64, createRng(5));
-      return { y: Array.from(d.y.dataSync()), logQ: Array.from(d.logQ.dataSync()) };
-    }));
-    assert.deepEqual(same[0]!.y, same[1]!.y);
-    same[0]!.logQ.forEach((v, i) => assert.ok(Math.abs(v - same[1]!.logQ[i]!) < 1e-3, `ℓ ${i}: ${v} vs ${same[1]!.logQ[i]}`));
+    assertSameDraws(model, plain);
     assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, { ...mixture, centres: 'normal', componentDecoder: false, balance: 0.5 });
     assert.equal((plain.metadata().options as { priorMixture?: unknown }).priorMixture, undefined);
   } finally {
@@ -71,12 +66,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
 });
 
 test('priorMixture: with the draw\'s choices held, gradients of ℓ and of log π_k match central differences', () => {
-  const model = createVaeModel({ ...base, priorMixture: mixture, scope: 't-mix-g' }, ctx);
-  try {
-    assertMixtureGradientsMatch(model);
-  } finally {
-    model.dispose();
-  }
+  assertMixtureGradientsMatch(() => createVaeModel({ ...base, priorMixture: mixture, scope: 't-mix-g' }, ctx));
 });
 
 test('priorMixture: a training draw picks components from (1 − η)π + η/K and reports log(π_k/P̃_k) instead of log π_k', () => {
