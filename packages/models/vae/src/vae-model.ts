@@ -343,14 +343,8 @@ export class VaeModel implements Model {
       if (mixture?.decoderBias) {
         // The component summed out exactly under r(k|y): Σ_k r_k [log π_k N(z; a_k) + log q(y|z, k) − log r_k].
         const logRk = mixture.classifierLogProbs(enc.hidden);
-        const joint = mixture.jointLogDensities(z);
-        const K = mixture.options.components;
-        const perComponent = Array.from({ length: K }, (_, k) => {
-          const onlyK = mixture.oneHot(new Int32Array(n).fill(k));
-          return tf.add(this.decoderLogDensityStandard(u, z, onlyK), tf.sum(tf.mul(tf.sub(joint, logRk), onlyK), 1)).reshape([n, 1]);
-        });
-        const expected = tf.sum(tf.mul(tf.exp(logRk), tf.concat(perComponent, 1)), 1);
-        return tf.add(expected, rest) as tf.Tensor1D;
+        const perComponent = tf.add(this.componentLogDensities(u, z), tf.sub(mixture.jointLogDensities(z), logRk));
+        return tf.add(tf.sum(tf.mul(tf.exp(logRk), perComponent), 1), rest) as tf.Tensor1D;
       }
       const logP = mixture ? mixture.logDensity(z) : tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
       const logQ = this.decoderLogDensityStandard(u, z);
@@ -374,11 +368,8 @@ export class VaeModel implements Model {
       if (!mixture?.decoderBias) return tf.sub(this.decoderLogDensityStandard(u, z), this.logScaleSum) as tf.Tensor1D;
       // With a component-aware decoder, q(y|z) = Σ_k p(k|z) q(y|z, k).
       const joint = mixture.jointLogDensities(z);
-      const n = z.shape[0];
-      const perComponent = Array.from({ length: mixture.options.components }, (_, k) =>
-        this.decoderLogDensityStandard(u, z, mixture.oneHot(new Int32Array(n).fill(k))).reshape([n, 1]));
       const logPosterior = tf.sub(joint, tf.logSumExp(joint, 1, true));
-      return tf.sub(tf.logSumExp(tf.add(logPosterior, tf.concat(perComponent, 1)), 1), this.logScaleSum) as tf.Tensor1D;
+      return tf.sub(tf.logSumExp(tf.add(logPosterior, this.componentLogDensities(u, z)), 1), this.logScaleSum) as tf.Tensor1D;
     });
   }
 
@@ -513,6 +504,14 @@ export class VaeModel implements Model {
       ? (softClampLogVariance(lv.reshape([1, this.dimension]), this.decoderCaps) as tf.Tensor2D)
       : (softClampLogVariance(applyDense(lv, h), this.decoderCaps) as tf.Tensor2D);
     return { mean, logVariance };
+  }
+
+  /** n × K: log q_θ(u|z, k) in standardised units for every component k (component-aware decoder). */
+  private componentLogDensities(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
+    const n = z.shape[0];
+    const columns = Array.from({ length: this.priorMixture!.options.components }, (_, k) =>
+      this.decoderLogDensityStandard(u, z, this.priorMixture!.oneHot(new Int32Array(n).fill(k))).reshape([n, 1]));
+    return tf.concat(columns, 1) as tf.Tensor2D;
   }
 
   /** With a component-aware decoder: the one-hot rows of each z's likeliest component; else undefined. */
