@@ -156,9 +156,8 @@ export class PriorMixture {
     return normalizedWeights(Float64Array.from(this.logits.dataSync(), (v) => v * LOGIT_SCALE));
   }
 
-  /** n component labels k ~ Categorical(π), or from the proposal P̃ when `proposal`; one uniform from `rng` each. */
-  drawLabels(n: number, rng: Rng, proposal = false): Int32Array {
-    const w = proposal ? this.proposalWeights() : this.weights();
+  /** n component labels k ~ Categorical(w) (π unless given, e.g. the proposal P̃); one uniform from `rng` each. */
+  drawLabels(n: number, rng: Rng, w: Float64Array = this.weights()): Int32Array {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       let u = rng.uniform();
@@ -226,9 +225,8 @@ export class PriorMixture {
     return this.weights().map((p) => (1 - eta) * p + eta / this.options.components);
   }
 
-  /** log(π_k / P̃_k) of each label drawn from P̃, differentiable in π (P̃ held constant). */
-  proposalLogRatio(labels: Int32Array): tf.Tensor1D {
-    const proposal = this.proposalWeights();
+  /** log(π_k / P̃_k) of each label drawn from P̃ (`proposal`, as drawn), differentiable in π (P̃ held constant). */
+  proposalLogRatio(labels: Int32Array, proposal: Float64Array): tf.Tensor1D {
     const logProposal = Float32Array.from(labels, (k) => Math.log(proposal[k]!));
     return tf.sub(this.choiceLogProb(labels), tf.tensor1d(logProposal)) as tf.Tensor1D;
   }

@@ -265,7 +265,8 @@ export class VaeModel implements Model {
     const rotorShift = this.rotor && this.drawRotorShifts(n, rng);
     // A training draw picks components from the mixture's proposal (priorMixture.balance), so rare
     // components keep training; its samples then carry the weights P/P̃ (core's proposalLogRatio).
-    const proposal = options?.training === true && this.priorMixture !== undefined && this.priorMixture.options.balance > 0;
+    const proposal = options?.training === true && this.priorMixture !== undefined && this.priorMixture.options.balance > 0
+      ? this.priorMixture.proposalWeights() : undefined;
     const labels = this.priorMixture?.drawLabels(n, rng, proposal);
     const isRotor = new Uint8Array(D);
     for (const i of this.rotors) isRotor[i] = 1;
@@ -309,7 +310,7 @@ export class VaeModel implements Model {
       } else {
         logQ = tf.add(logQ, mixture.logDensity(z)) as tf.Tensor1D;
       }
-      if (proposal) return { y, logQ, z, proposalLogRatio: mixture.proposalLogRatio(labels) };
+      if (proposal) return { y, logQ, z, proposalLogRatio: mixture.proposalLogRatio(labels, proposal) };
       return { y, logQ, z, choiceLogProb: mixture.choiceLogProb(labels) };
     });
   }
