@@ -270,6 +270,42 @@ test('non-finite forces for every sample stop training with a TrainingError and 
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('a model\'s initialize runs once on a fresh run, probing the target at the initial β, and not on resume', async () => {
+  const dir = tmp();
+  const { config, plugins } = await assemble(doubleWellConfig({ model: { scope: 'init-probe' }, training: { checkpointEvery: 10 } }));
+  const seen = [];
+  // The double well at two points, one in each well and one at the barrier; no transform, so
+  // log p̃ = −βU exactly.
+  const y = Float64Array.from([-1, 0.3, 1, -0.2, 0, 0]);
+  plugins.model.initialize = async (probe) => {
+    const logTarget = await probe.logTarget(y, 3);
+    seen.push({ beta: probe.beta, logTarget, uniform: probe.rng.uniform() });
+    return 'probed three points';
+  };
+  const lines = [];
+  const evalsBefore = plugins.forceField.evaluations;
+  const r = await train({ runDir: dir, config, ...plugins, progress: false, stopAfterSteps: 10, log: (l) => lines.push(l) });
+  assert.equal(seen.length, 1);
+  const beta0 = 0.01 * config.target.beta;
+  assert.ok(Math.abs(seen[0].beta - beta0) < 1e-12, `initial β ${seen[0].beta}`);
+  const { energies } = await plugins.forceField.inner.evaluate(y, 3, { energiesOnly: true });
+  seen[0].logTarget.forEach((v, i) => assert.ok(Math.abs(v + beta0 * energies[i]) < 1e-12, `log p̃ ${v} vs −βU ${-beta0 * energies[i]}`));
+  assert.ok(lines.includes('probed three points'), 'the model\'s line goes to the run log');
+  assert.equal(r.state.energyEvaluations - evalsBefore, 10 * 256 + 3, 'the probe\'s evaluations are counted');
+  await train({ runDir: dir, config, ...plugins, progress: false, resume: true, stopAfterSteps: 5 });
+  assert.equal(seen.length, 1, 'a resumed run keeps its trained parameters: no second initialize');
+  // The probe's randomness is the run seed's own stream, so reruns place components identically.
+  const dir2 = tmp();
+  const again = await assemble(doubleWellConfig({ model: { scope: 'init-probe-2' }, training: { checkpointEvery: 10 } }));
+  again.plugins.model.initialize = plugins.model.initialize;
+  await train({ runDir: dir2, config: again.config, ...again.plugins, progress: false, stopAfterSteps: 1 });
+  assert.equal(seen[1].uniform, seen[0].uniform);
+  plugins.model.dispose();
+  again.plugins.model.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir2, { recursive: true, force: true });
+});
+
 test('invalid schedule options are rejected with the plugin and the option named', async () => {
   // The model is built before the schedule fails, so each attempt gets its own variable scope
   // (tfjs variable names are global).

@@ -49,6 +49,23 @@ export interface ModelDrawOptions {
   training?: boolean;
 }
 
+/**
+ * The target density as a fresh run starts (`Model.initialize`): the model may query it at
+ * configurations of its own choosing, before any training step.
+ */
+export interface TargetProbe {
+  /** The run's initial inverse temperature β (mol/kJ). */
+  readonly beta: number;
+  /**
+   * log p̃(y) = −βU(x(y)) + log|det ∂x/∂y| of n model-space rows (n × dimension, row-major),
+   * up to the constant −log Z; −Infinity where the energy is not finite. Counted as energy
+   * evaluations of the run.
+   */
+  logTarget(y: Float64Array, n: number): Promise<Float64Array>;
+  /** Randomness for the model's choices, from the run's seed. */
+  readonly rng: Rng;
+}
+
 /** Metadata stored beside the weights. */
 export interface ModelMetadata {
   plugin: string;
@@ -85,6 +102,12 @@ export interface Model {
   logProbBound?(y: tf.Tensor2D, rng: Rng): tf.Tensor1D;
   /** Mean configuration for latent values z (n × latentDimension) → n × dimension. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional: called once on a fresh run (not on resume), before the first step. A model may
+   * probe the target and set its starting parameters from it, e.g. put mixture components at
+   * distinct low-energy structures. Returns a line for the run's log, if any.
+   */
+  initialize?(probe: TargetProbe): Promise<string | undefined>;
   /** Serializable description (architecture), stored in checkpoints. */
   metadata(): ModelMetadata;
   /** Release tensors. */

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForceField } from '../contracts/force-field.js';
-import type { Model } from '../contracts/model.js';
+import type { Model, TargetProbe } from '../contracts/model.js';
 import { API_VERSION, type AnyPlugin, type PluginContext } from '../plugin.js';
 import { validateAgainst, formatIssues } from '../config/validate.js';
 import { checkDescriptor } from '../plugin-loader.js';
@@ -204,6 +204,35 @@ function checkTrainingDraw(m: Model, n: number): void {
   });
 }
 
+/**
+ * A model's optional `initialize`: it probes only well-formed, finite configurations, resolves to a
+ * line or undefined, and leaves a model whose draws still pass {@link checkModelDraw}. The probe's
+ * target is a standard normal in model space.
+ */
+export async function checkModelInitialize(m: Model): Promise<string> {
+  if (!m.initialize) return 'no initialize (optional)';
+  const D = m.dimension;
+  let rows = 0;
+  const probe: TargetProbe = {
+    beta: 1,
+    rng: createRng(13),
+    async logTarget(y: Float64Array, n: number) {
+      if (!Number.isInteger(n) || n < 1 || y.length !== n * D) fail('model initialize', `probed ${y.length} values as ${n} rows of ${D}`);
+      if (!y.every(Number.isFinite)) fail('model initialize', 'probed non-finite coordinates');
+      rows += n;
+      return Float64Array.from({ length: n }, (_, i) => {
+        let s = 0;
+        for (let j = 0; j < D; j++) s += y[i * D + j]! ** 2;
+        return -0.5 * s;
+      });
+    },
+  };
+  const said = await m.initialize(probe);
+  if (said !== undefined && typeof said !== 'string') fail('model initialize', `resolved to ${typeof said}, expected a string or undefined`);
+  checkModelDraw(m);
+  return `probed ${rows} configurations; draws still conform`;
+}
+
 export interface ConformanceOptions {
   /** Options to create the plugin with (defaults are filled in). */
   options?: Record<string, unknown>;
@@ -260,6 +289,10 @@ export async function runPluginConformance(plugin: AnyPlugin, o: ConformanceOpti
       try { return checkModelDraw(m); } finally { m.dispose(); }
     });
     await run('determinism', () => checkModelDeterminism(make));
+    await run('initialize', async () => {
+      const m = await make(0);
+      try { return await checkModelInitialize(m); } finally { m.dispose(); }
+    });
   } else {
     await run('create', async () => {
       await plugin.create(structuredClone(opts), ctx(0));

@@ -12,13 +12,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Model } from '../contracts/model.js';
+import type { Model, TargetProbe } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 import type { CountingForceField } from '../counting-force-field.js';
 import { targetBeta, type RunConfig } from '../config/run-config.js';
 import { ConfigError, InputError, TrainingError } from '../errors.js';
-import { createRng } from '../util/random.js';
+import { createRng, type Rng } from '../util/random.js';
 import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import { guardEnergies } from './energy-guard.js';
@@ -81,6 +81,30 @@ export interface TrainResult {
 }
 
 export const HISTORY_FILE = 'history.jsonl';
+
+/** The target density at β for `Model.initialize`, evaluated in batches of at most `batchSize`. */
+function targetProbe(model: Model, transform: CoordinateTransform | undefined, ff: CountingForceField, beta: number, rng: Rng, batchSize: number): TargetProbe {
+  const Dm = model.dimension;
+  return {
+    beta,
+    rng,
+    async logTarget(y: Float64Array, n: number): Promise<Float64Array> {
+      if (y.length !== n * Dm) throw new RangeError(`target probe: ${n} rows of ${Dm} need ${n * Dm} values, got ${y.length}`);
+      const out = new Float64Array(n);
+      for (let start = 0; start < n; start += batchSize) {
+        const b = Math.min(batchSize, n - start);
+        const rows = y.subarray(start * Dm, (start + b) * Dm);
+        const t = transform ? transform.forward64(rows, b) : { x: rows, logDetJ: new Float64Array(b) };
+        const { energies } = await ff.evaluate(Float64Array.from(t.x), b, { energiesOnly: true });
+        for (let i = 0; i < b; i++) {
+          const e = energies[i]!;
+          out[start + i] = Number.isFinite(e) ? -beta * e + t.logDetJ[i]! : -Infinity;
+        }
+      }
+      return out;
+    },
+  };
+}
 
 function countLines(path: string): number {
   if (!existsSync(path)) return 0;
@@ -156,6 +180,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       phase: 'tempering', finalStepsDone: 0, energyEvaluations: 0, wallSeconds: 0,
       rngState: rng.getState(), scheduleState: schedule.getState(), historyLines: 0,
     };
+  }
+  if (!o.resume && model.initialize) {
+    const said = await model.initialize(targetProbe(model, transform, ff, state.beta, createRng(o.config.seed * 7919 + 29), o.config.evaluation.batchSize));
+    if (said) log(said);
   }
   let historyLines = state.historyLines;
   const writeHistory = (rec: object) => {

@@ -6,6 +6,7 @@ import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 import type { RotorEncoderInput, RotorSymmetrySpec } from './rotor-symmetry.js';
 import { DEFAULT_PRIOR_MIXTURE, type PriorMixtureOptions } from './prior-mixture.js';
+import { DEFAULT_COMPONENT_SCAN, type ComponentScanOptions } from './component-scan.js';
 
 export type { PriorMixtureOptions };
 
@@ -146,7 +147,7 @@ export interface VaeOptions {
 /** What callers pass: every option optional, `decoderFlow`'s fields too (defaults fill the rest). */
 export type VaeOptionsInput = Partial<Omit<VaeOptions, 'decoderFlow' | 'priorMixture'>> & {
   decoderFlow?: Partial<DecoderFlowOptions>;
-  priorMixture?: Pick<PriorMixtureOptions, 'components'> & Partial<PriorMixtureOptions>;
+  priorMixture?: Pick<PriorMixtureOptions, 'components'> & Partial<Omit<PriorMixtureOptions, 'scan'>> & { scan?: Partial<ComponentScanOptions> };
 };
 
 export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
@@ -235,6 +236,16 @@ export const optionsSchema: JSONSchema = {
         centres: { type: 'string', enum: ['normal', 'even'], default: DEFAULT_PRIOR_MIXTURE.centres, description: "initial centres: 'normal' (drawn from N(0, spread^2 I)) or 'even' (a Halton sequence in the box of half-width sqrt(3)·spread: no two start close)" },
         std: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.std, description: 'initial standard deviation of each component' },
         balance: { type: 'number', minimum: 0, maximum: 1, default: DEFAULT_PRIOR_MIXTURE.balance, description: 'training draws pick components from (1 - balance)·weights + balance/K and weight samples back, so rare components keep training; 0: draw from the weights' },
+        scan: {
+          type: 'object', additionalProperties: false,
+          description: 'before training, decode `candidates` latent values drawn with standard deviation `spread`, score them with the force field, and start the components at the best basin bottoms (no better structure within `radius`, over the latentSkip coordinates, else all): each component at the bottom of a different basin',
+          properties: {
+            candidates: { type: 'integer', minimum: 2, default: DEFAULT_COMPONENT_SCAN.candidates, description: 'latent values decoded and scored by the force field' },
+            spread: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_COMPONENT_SCAN.spread, description: 'standard deviation of the scanned latent values, per latent' },
+            radius: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_COMPONENT_SCAN.radius, description: 'a basin bottom has no better candidate within this distance, in standardised units of the compared coordinates (radians for phi/psi at scale 1)' },
+            keep: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULT_COMPONENT_SCAN.keep, description: 'with fewer basin bottoms than components: the fraction of the candidates, lowest energy first, the others are spread over (farthest-point selection)' },
+          },
+        },
         componentDecoder: { type: 'boolean', default: DEFAULT_PRIOR_MIXTURE.componentDecoder, description: 'the decoder sees the component (a learned first-layer bias each) and the encoder guesses it (a classifier head), so each component can hold a basin of its own' },
       },
     },
@@ -366,8 +377,8 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
 
 function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
-  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, centres = DEFAULT_PRIOR_MIXTURE.centres, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, ...extra } = given as Record<string, unknown>;
-  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, centres, componentDecoder and balance');
+  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, centres = DEFAULT_PRIOR_MIXTURE.centres, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, scan, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, centres, componentDecoder, balance and scan');
   if (centres !== 'normal' && centres !== 'even') fail('priorMixture.centres', `must be 'normal' or 'even', got ${JSON.stringify(centres)}`);
   if (typeof balance !== 'number' || !(balance >= 0 && balance <= 1)) fail('priorMixture.balance', `must be a number in [0, 1], got ${JSON.stringify(balance)}`);
   if (typeof componentDecoder !== 'boolean') fail('priorMixture.componentDecoder', `must be true or false, got ${JSON.stringify(componentDecoder)}`);
@@ -375,7 +386,21 @@ function resolvePriorMixture(given: unknown, fail: (field: string, problem: stri
   for (const [k, v] of [['spread', spread], ['std', std]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  return { components: components as number, spread: spread as number, std: std as number, centres, componentDecoder: componentDecoder as boolean, balance: balance as number };
+  const resolved: PriorMixtureOptions = { components: components as number, spread: spread as number, std: std as number, centres, componentDecoder: componentDecoder as boolean, balance: balance as number };
+  if (scan !== undefined) resolved.scan = resolveComponentScan(scan, components as number, fail);
+  return resolved;
+}
+
+function resolveComponentScan(given: unknown, K: number, fail: (field: string, problem: string) => never): ComponentScanOptions {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture.scan', `must be an object like { "candidates": 4096 } ({} for the defaults), got ${JSON.stringify(given)}`);
+  const { candidates = DEFAULT_COMPONENT_SCAN.candidates, spread = DEFAULT_COMPONENT_SCAN.spread, radius = DEFAULT_COMPONENT_SCAN.radius, keep = DEFAULT_COMPONENT_SCAN.keep, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.scan.${Object.keys(extra)[0]}`, 'is not an option; expected candidates, spread, radius and keep');
+  if (typeof candidates !== 'number' || !Number.isInteger(candidates) || candidates < K) fail('priorMixture.scan.candidates', `must be an integer ≥ the ${K} components, got ${JSON.stringify(candidates)}`);
+  for (const [k, v] of [['spread', spread], ['radius', radius]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.scan.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  if (typeof keep !== 'number' || !(keep > 0 && keep <= 1)) fail('priorMixture.scan.keep', `must be a number in (0, 1], got ${JSON.stringify(keep)}`);
+  return { candidates: candidates as number, spread: spread as number, radius: radius as number, keep: keep as number };
 }
 
 function resolveScaleByKind(given: unknown, fail: (field: string, problem: string) => never): ScaleByKind {

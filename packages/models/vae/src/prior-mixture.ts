@@ -31,6 +31,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, normalizedWeights, type Rng } from '@embedcg/core';
+import type { ComponentScanOptions } from './component-scan.js';
 import { LOG_2PI } from './gaussian.js';
 import { applyDense, createDense, createVariable, glorotUniform, type Dense } from './dense.js';
 
@@ -53,6 +54,8 @@ export interface PriorMixtureOptions {
    * each sample by π_k/P̃_k (module doc); 0 draws from π and uses the score-function gradient.
    */
   balance: number;
+  /** Place the components at distinct low-energy structures before training (component-scan.ts); absent: no scan. */
+  scan?: ComponentScanOptions;
 }
 
 /** Widths the component-aware decoder and encoder attach to (with `componentDecoder`). */
@@ -149,6 +152,25 @@ export class PriorMixture {
     if (this.decoderBias) own.push(this.decoderBias, this.decoderOffset!);
     if (this.classifier) own.push(this.classifier.kernel, this.classifier.bias);
     return own;
+  }
+
+  /**
+   * Moves component i to the latent centre `centres[i]` (K × d, row-major) and gives it the
+   * decoder bias and mean offset of component `from[i]`: the scan decoded its candidate i with
+   * component from[i]'s rows, so component i now decodes that candidate at its centre.
+   */
+  placeAt(centres: Float32Array, from: Int32Array): void {
+    const K = this.options.components;
+    const copyRows = (v: tf.Variable): void => {
+      const width = v.shape[1]!;
+      const old = v.dataSync();
+      const rows = new Float32Array(K * width);
+      for (let i = 0; i < K; i++) rows.set(old.subarray(from[i]! * width, (from[i]! + 1) * width), i * width);
+      tf.tidy(() => v.assign(tf.tensor2d(rows, [K, width])));
+    };
+    tf.tidy(() => this.centres.assign(tf.tensor2d(centres, [K, this.latentDimension])));
+    if (this.decoderBias) copyRows(this.decoderBias);
+    if (this.decoderOffset) copyRows(this.decoderOffset);
   }
 
   /** Current weights π (Float64). */

@@ -24,7 +24,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backboneTorsions, createRng, modelVector, requireCoordinateNames } from '@embedcg/core';
-import type { Model, ModelDraw, ModelDrawOptions, ModelMetadata, Rng } from '@embedcg/core';
+import type { Model, ModelDraw, ModelDrawOptions, ModelMetadata, Rng, TargetProbe } from '@embedcg/core';
+import { chooseScanCandidates } from './component-scan.js';
 import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
@@ -394,6 +395,48 @@ export class VaeModel implements Model {
       const mean = this.decoderStandard(z, this.likeliestComponent(z)).mean;
       return this.fromStandard(this.decoderFlow ? this.decoderFlow.forward(mean, z).u : mean);
     });
+  }
+
+  /**
+   * With `priorMixture.scan` (component-scan.ts): decodes `candidates` latent values (z drawn with
+   * standard deviation `spread`, each with the next component in turn), scores the structures with
+   * the probe, and starts component i at the i-th chosen basin bottom: centre at its z, decoder
+   * rows of the component that decoded it. Otherwise a no-op.
+   */
+  async initialize(probe: TargetProbe): Promise<string | undefined> {
+    this.checkLive();
+    const mixture = this.priorMixture;
+    const scan = mixture?.options.scan;
+    if (!mixture || !scan) return undefined;
+    const K = mixture.options.components;
+    const d = this.latentDimension;
+    const D = this.dimension;
+    const M = scan.candidates;
+    const z = probe.rng.fillNormal(new Float32Array(M * d)) as Float32Array;
+    for (let i = 0; i < z.length; i++) z[i]! *= scan.spread;
+    const labels = Int32Array.from({ length: M }, (_, i) => i % K);
+    const { u, y } = tf.tidy(() => {
+      const zt = tf.tensor2d(z, [M, d]);
+      const mean = this.decoderStandard(zt, mixture.decoderBias ? mixture.oneHot(labels) : undefined).mean;
+      const ut = this.decoderFlow ? this.decoderFlow.forward(mean, zt).u : mean;
+      return { u: ut.dataSync() as Float32Array, y: this.fromStandard(ut).dataSync() as Float32Array };
+    });
+    const logTarget = await probe.logTarget(Float64Array.from(y), M);
+    // Compared over the coordinates the CVs drive (latentSkip): the slow ones. Elsewhere the
+    // untrained decoder's small random differences would outweigh the basins'.
+    const columns = this.latentSkip ? [...this.latentSkip.indices] : Array.from({ length: D }, (_, j) => j);
+    const points = new Float64Array(M * columns.length);
+    for (let i = 0; i < M; i++) columns.forEach((c, j) => { points[i * columns.length + j] = u[i * D + c]!; });
+    const periods = columns.map((c) => (this.circular.includes(c) ? (2 * Math.PI) / this.outputScales[c]! : 0));
+    const { chosen, bottoms } = chooseScanCandidates(logTarget, points, columns.length, periods, K, scan);
+    const centres = new Float32Array(K * d);
+    chosen.forEach((c, i) => centres.set(z.subarray(c * d, (c + 1) * d), i * d));
+    mixture.placeAt(centres, Int32Array.from(chosen, (c) => labels[c]!));
+    const shown = columns.length <= 4 ? columns : columns.slice(0, 4);
+    const where = chosen.map((c) => `(${shown.map((col) => y[c * D + col]!.toFixed(2)).join(', ')}) log p̃ ${logTarget[c]!.toFixed(1)}`);
+    const how = bottoms >= K ? `the best ${K} of ${bottoms} basin bottoms` : `all ${bottoms} basin bottoms and ${K - bottoms} spread-out low-energy structures`;
+    return `vae: priorMixture.scan placed the ${K} components at ${how} among ${M} decoded structures ` +
+      `(coordinates ${shown.join(', ')}${columns.length > shown.length ? ', …' : ''}): ${where.join('; ')}`;
   }
 
   /**
