@@ -259,3 +259,16 @@ test('molecularMetrics: identical model and reference give zero errors; a known 
   assert.ok(diff['mol.deltaF.errorRawUpperKT']! < 0, 'the shift is resolved');
   close(diff['mol.population.phiPositive.factorRaw']!, pm / pr, 1e-12, 'factor');
 });
+
+test('molecularMetrics: the basins\' worst factor leaves out the φ > 0 half-plane, which also holds the β tail past ±180°', () => {
+  const frames = (list: [number, number, number][]) => Float64Array.from(list.flatMap(([count, p, q]) => Array.from({ length: count }, () => peptide(p * DEG, q * DEG)).flat()));
+  // Reference: 90 β, 10 αL. Model: 80 β, 10 in β's tail at φ = 170°, 10 αL.
+  const reference = frames([[90, -75, 145], [10, 60, 40]]);
+  const model = frames([[80, -75, 145], [10, 170, 150], [10, 60, 40]]);
+  const m = molecularMetrics({ topology, beta: 0.5, samples: { x: model, n: 100 }, reference: { x: reference, n: 100 }, bootstrap: 10 });
+  close(m['mol.population.phiPositive.factorRaw']!, 2, 1e-12, 'half-plane 0.2 vs 0.1');
+  close(m['mol.population.c7axAlphaL.factorRaw']!, 1, 1e-12, 'C7ax/αL 0.1 vs 0.1');
+  close(m['mol.population.beta.factorRaw']!, 0.9 / 0.8, 1e-12, 'β 0.8 vs 0.9');
+  close(m['mol.population.worstFactorRaw']!, 2, 1e-12, 'all four');
+  close(m['mol.population.worstFactorBasinsRaw']!, 0.9 / 0.8, 1e-12, 'β, αR and C7ax/αL');
+});

@@ -116,18 +116,22 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const nr = ref.n;
   m['mol.reference.frames'] = nr;
   const popRef = statePopulations(ra.phi, ra.psi);
-  let worst = 1, worstRw = 1;
+  let worst = 1, worstRw = 1, worstBasins = 1;
   for (const st of POPULATIONS) {
     m[`mol.population.${st}.reference`] = popRef[st];
     const factor = (p: number) => (p > 0 && popRef[st] > 0 ? Math.max(p / popRef[st], popRef[st] / p) : p === popRef[st] ? 1 : Infinity);
     m[`mol.population.${st}.factorRaw`] = factor(popRaw[st]);
     worst = Math.max(worst, factor(popRaw[st]));
+    // The basins (C7eq/C5/PII, αR, C7ax/αL) without the φ > 0 half-plane, whose 120°–180° part is
+    // the β basin's tail wrapped past −180°, not a basin of its own.
+    if (st !== 'phiPositive') worstBasins = Math.max(worstBasins, factor(popRaw[st]));
     if (popRw) {
       m[`mol.population.${st}.factorReweighted`] = factor(popRw[st]);
       worstRw = Math.max(worstRw, factor(popRw[st]));
     }
   }
   m['mol.population.worstFactorRaw'] = worst;
+  m['mol.population.worstFactorBasinsRaw'] = worstBasins;
   if (popRw) m['mol.population.worstFactorReweighted'] = worstRw;
 
   // Ramachandran divergences, KL(ref ‖ model) and JS.
