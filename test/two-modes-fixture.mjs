@@ -79,14 +79,22 @@ export const weightedTwoModes = twoModeTarget(
  */
 export const twoComponents = defineModel({
   name: 'two-components', version: '0.0.0', apiVersion: API_VERSION, description: '1-D two-component mixture with a learnable weight',
-  optionsSchema: { type: 'object', properties: { score: { type: 'boolean', default: true }, proposal: { type: 'number', default: 0 } } },
+  optionsSchema: {
+    type: 'object',
+    properties: { score: { type: 'boolean', default: true }, proposal: { type: 'number', default: 0 }, at: { type: 'number', default: A }, sharedWidth: { type: 'boolean', default: false } },
+  },
   create: (opts) => {
+    const at = opts.at ?? A;
     const logit = tf.variable(tf.scalar(0), true, 'mix/logit');
+    // With `sharedWidth`: one learnable log σ for both components (a parameter they share).
+    const logSigma = opts.sharedWidth ? tf.variable(tf.scalar(0), true, 'mix/logSigma') : undefined;
     // Not tf.logSigmoid: its gradient met a disposed tensor inside the trainer's step (tfjs 4.22, wasm).
     const logPi = () => tf.logSoftmax(tf.stack([tf.scalar(0), logit]));
     const logProb = (y) => tf.tidy(() => {
-      const comps = tf.stack([tf.square(tf.add(y, A)), tf.square(tf.sub(y, A))], 1).reshape([y.shape[0], 2]);
-      return tf.logSumExp(tf.add(tf.sub(tf.mul(comps, -0.5), 0.5 * Math.log(2 * Math.PI)), logPi().reshape([1, 2])), 1);
+      const inv = logSigma ? tf.exp(tf.neg(logSigma)) : tf.scalar(1);
+      const comps = tf.stack([tf.square(tf.mul(tf.add(y, at), inv)), tf.square(tf.mul(tf.sub(y, at), inv))], 1).reshape([y.shape[0], 2]);
+      const norm = logSigma ? tf.add(logSigma, 0.5 * Math.log(2 * Math.PI)) : tf.scalar(0.5 * Math.log(2 * Math.PI));
+      return tf.logSumExp(tf.add(tf.sub(tf.mul(comps, -0.5), norm), logPi().reshape([1, 2])), 1);
     });
     return {
       name: 'two-components', dimension: 1, exactDensity: true,
@@ -96,7 +104,9 @@ export const twoComponents = defineModel({
         const picked = [1 - ((1 - eta) * pi + eta / 2), (1 - eta) * pi + eta / 2];
         const plus = Float32Array.from({ length: n }, () => (rng.uniform() < picked[1] ? 1 : 0));
         const eps = rng.fillNormal(new Float32Array(n));
-        const y = tf.tensor2d(Float32Array.from(eps, (e, i) => e + (plus[i] ? A : -A)), [n, 1]);
+        const shift = tf.tensor2d(Float32Array.from(plus, (p) => (p ? at : -at)), [n, 1]);
+        const noise = tf.tensor2d(eps, [n, 1]);
+        const y = logSigma ? tf.add(shift, tf.mul(tf.exp(logSigma), noise)) : tf.add(shift, noise);
         const logQ = logProb(y);
         if (opts.score === false) return { y, logQ };
         const choiceLogProb = tf.sum(tf.mul(tf.tensor2d(Float32Array.from(Array.from(plus).flatMap((p) => [1 - p, p])), [n, 2]), logPi().reshape([1, 2])), 1);
@@ -104,9 +114,29 @@ export const twoComponents = defineModel({
         return { y, logQ, proposalLogRatio: tf.sub(choiceLogProb, tf.tensor1d(Float32Array.from(plus, (p) => Math.log(picked[p])))) };
       },
       logProb,
-      variables: () => [logit],
+      variables: () => (logSigma ? [logit, logSigma] : [logit]),
       metadata: () => ({ plugin: 'two-components', dimension: 1 }),
-      dispose: () => logit.dispose(),
+      dispose: () => tf.dispose(logSigma ? [logit, logSigma] : [logit]),
     };
   },
+});
+
+/**
+ * Separated modes of different widths: weight 0.9 at +6 with σ = 1, 0.1 at −6 with σ = 2. A model
+ * with one width for both fits it between the two, weighted by how much each mode counts.
+ */
+export const twoWidths = defineForceField({
+  name: 'two-widths', version: '0.0.0', apiVersion: API_VERSION, description: '1-D modes of widths 1 and 2', optionsSchema: { type: 'object' },
+  create: () => ({
+    name: 'two-widths', dimension: 1, initialPositions: Float64Array.from([6]),
+    evaluate(x, n) {
+      const energies = new Float64Array(n), forces = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const p = 0.9 * Math.exp(-((x[i] - 6) ** 2) / 2), m = (0.1 / 2) * Math.exp(-((x[i] + 6) ** 2) / 8);
+        energies[i] = -Math.log(p + m);
+        forces[i] = -((x[i] - 6) * p + ((x[i] + 6) / 4) * m) / (p + m);
+      }
+      return { energies, forces };
+    },
+  }),
 });

@@ -53,6 +53,14 @@ export interface TrainingSettings {
   /** α of the Rényi bound in the final stage at β* (default: `renyiAlpha`). */
   finalRenyiAlpha?: number;
   /**
+   * For models that draw a training batch's discrete choices from a proposal (`proposalLogRatio`):
+   * 'weighted' (default) weights every sample's whole gradient by q/proposal, the exact reverse-KL
+   * gradient; 'balanced' gives each sample its proposal share in the gradient of everything but
+   * the choice probabilities, which keep their exact gradient. Shared parameters then fit every
+   * choice (mixture component) alike instead of in proportion to its probability.
+   */
+  proposalFit: 'weighted' | 'balanced';
+  /**
    * Learning rate reached at the end of the final stage, decayed geometrically from `learningRate`
    * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
    */
@@ -151,6 +159,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           renyiAlpha: {
             type: 'number', minimum: 0, maximum: 1, default: 1,
             description: 'alpha of the variational Renyi bound for the reverse-KL steps: 1 = reverse KL; below 1 every sample is weighted by its self-normalised importance weight to the power 1 - alpha (mass-covering)',
+          },
+          proposalFit: {
+            type: 'string', enum: ['weighted', 'balanced'], default: 'weighted',
+            description: "for models drawing their discrete choices from a proposal: 'weighted' (exact reverse-KL gradient) or 'balanced' (every parameter but the choice probabilities learns from each sample at its proposal share, so shared parameters fit rare mixture components as well as common ones; the choice probabilities keep their exact gradient)",
           },
           finalRenyiAlpha: {
             type: 'number', minimum: 0, maximum: 1,

@@ -336,9 +336,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       logw.push(-beta * g.energies[i]! - a.logQ[i]!);
       ratio.push(a.proposalLogRatio?.[i] ?? 0);
     }
-    // Self-normalised weights (q/proposal)·w^power of the kept samples, spread back over the batch (0 where dropped).
-    const batchWeights = (power: number): tf.Tensor1D => {
-      const wKept = normalizedWeights(logw.map((v, j) => power * v + ratio[j]!));
+    // Self-normalised weights (q/proposal)·w^power of the kept samples, spread back over the batch
+    // (0 where dropped); without the q/proposal factor when `withRatio` is false.
+    const batchWeights = (power: number, withRatio = true): tf.Tensor1D => {
+      const wKept = normalizedWeights(logw.map((v, j) => power * v + (withRatio ? ratio[j]! : 0)));
       const wn = new Float32Array(bs);
       for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
       return tf.tensor1d(wn);
@@ -349,6 +350,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const renyi = renyiPower > 0 ? batchWeights(renyiPower) : undefined;
     // Draws from a proposal: the reverse-KL mean becomes the (q/proposal)-weighted mean.
     const proposalWeights = a.proposalLogRatio && !renyi ? batchWeights(0) : undefined;
+    // proposalFit 'balanced': the reparameterised gradient at the proposal's shares; the choice
+    // probabilities get back their exact share through (w − u)·log(q/proposal) below.
+    const fitWeights = a.proposalLogRatio && cfg.proposalFit === 'balanced' ? batchWeights(renyiPower, false) : undefined;
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
@@ -376,7 +380,13 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
         const weights = renyi ?? proposalWeights;
-        let reverse = (weights ? tf.sum(tf.mul(per, weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        let reverse = (weights ? tf.sum(tf.mul(per, fitWeights ?? weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        // ℓ holds log q(choice), whose gradient must keep the weights w: add (w − u)·log(q/proposal)
+        // less its value (the same draw's, as numbers), which has that gradient and value 0.
+        if (fitWeights && weights && d.proposalLogRatio) {
+          const inert = tf.sub(d.proposalLogRatio, tf.tensor1d(Float32Array.from(a.proposalLogRatio!)));
+          reverse = tf.add(reverse, tf.sum(tf.mul(tf.sub(weights, fitWeights), inert))) as tf.Scalar;
+        }
         if (choiceCoef && d.choiceLogProb) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, d.choiceLogProb))) as tf.Scalar;
         if (choiceCoef && d.proposalLogRatio) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, tf.exp(d.proposalLogRatio)))) as tf.Scalar;
         if (!fwd) return reverse;
@@ -396,6 +406,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       tf.dispose([E, F, mask]);
       renyi?.dispose();
       proposalWeights?.dispose();
+      fitWeights?.dispose();
       choiceCoef?.dispose();
       if (fwd) tf.dispose([fwd.y, fwd.w]);
       if (fwdTerm) fwdTerm.dispose();
