@@ -54,3 +54,34 @@ test('latentSkip: clear errors naming the option', () => {
   assert.throws(make({ coordinates: 'backbone', slope: 1 }), /option latentSkip.coordinates 'backbone' needs a transform that names its 4 coordinates/);
   assert.throws(make([1, 2]), /option latentSkip must be an object/);
 });
+
+test('latentSkipOnly: the skip coordinates stay linear in z however the MLP is trained; the others follow the MLP', () => {
+  // finalLayerScale 1 and a trained-looking MLP: every output coordinate would bend with z.
+  const opts = { ...base, finalLayerScale: 1, latentSkip: { coordinates: [1, 3], slope: 1.5 } };
+  const only = createVaeModel({ ...opts, latentSkipOnly: true, scope: 't-skip-only' }, ctx);
+  const mixed = createVaeModel({ ...opts, scope: 't-skip-mixed' }, ctx);
+  try {
+    for (const m of [only, mixed]) {
+      for (const v of m.variables().filter((x) => x.name.includes('/decoder/') && !x.name.endsWith('/skip'))) {
+        v.assign(tf.tensor(Float32Array.from({ length: v.size }, (_, i) => Math.sin(1.7 * i + 0.3)), v.shape));
+      }
+    }
+    const zs = [[0, 0], [0.7, -0.4], [-1.3, 2.1]];
+    const decode = (m: typeof only) => tf.tidy(() => m.decode(tf.tensor2d(zs.flat(), [3, 2])).arraySync() as number[][]);
+    const a = decode(only), b = decode(mixed);
+    // Coordinate 1 (scale 1) ← z1 and 3 (scale 1) ← z2 at slope 1.5, exactly: mean + 1.5 z.
+    zs.forEach(([z1, z2], i) => {
+      assert.ok(Math.abs(a[i]![1]! - (-3 + 1.5 * z1!)) < 1e-5, `row ${i} coordinate 1: ${a[i]![1]}`);
+      assert.ok(Math.abs(a[i]![3]! - (3 + 1.5 * z2!)) < 1e-5, `row ${i} coordinate 3: ${a[i]![3]}`);
+      // The other coordinates are the same MLP's in both models.
+      for (const c of [0, 2]) assert.ok(Math.abs(a[i]![c]! - b[i]![c]!) < 1e-6, `row ${i} coordinate ${c}`);
+    });
+    // Without the option the MLP moves the skip coordinates too.
+    assert.ok(zs.some((_, i) => Math.abs(b[i]![1]! - a[i]![1]!) > 0.05), 'the MLP bends coordinate 1 without latentSkipOnly');
+    assert.equal((only.metadata().options as { latentSkipOnly?: boolean }).latentSkipOnly, true);
+    assert.throws(() => createVaeModel({ ...base, latentSkipOnly: true, scope: 't-skip-only-bad' }, ctx), /latentSkipOnly.*needs latentSkip/);
+  } finally {
+    only.dispose();
+    mixed.dispose();
+  }
+});

@@ -112,6 +112,12 @@ export interface VaeOptions {
   /** A linear path from z to these coordinates, initialised with the given slope (see {@link LatentSkip}). */
   latentSkip?: LatentSkip;
   /**
+   * With `latentSkip`: the MLP leaves the skip coordinates alone, so their means are linear in z
+   * (plus a mixture component's offset). Why: a rare component's place on those coordinates is then
+   * its own parameters', not the shared MLP's, which the common components keep retraining.
+   */
+  latentSkipOnly: boolean;
+  /**
    * With `latentSkip`: give the encoder's mean the matching linear path from the same coordinates
    * to z, started as the exact inverse of the decoder's (z_k = Σ s_c u_c / (slope·n_k) over the n_k
    * coordinates of latent k). The recognition model is trained only on the model's own samples, so
@@ -164,6 +170,7 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   rotorEncoder: 'hidden',
   encoderAngles: 'wrapped',
   encoderSkip: false,
+  latentSkipOnly: false,
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -222,6 +229,10 @@ export const optionsSchema: JSONSchema = {
     encoderAngles: {
       type: 'string', enum: ['wrapped', 'trig'], default: DEFAULT_OPTIONS.encoderAngles,
       description: "what the encoder sees of circular coordinates: 'wrapped' (y - m wrapped into [-pi, pi), standardised; jumps at m ± pi) or 'trig' (cos y, sin y; continuous on the whole circle)",
+    },
+    latentSkipOnly: {
+      type: 'boolean', default: DEFAULT_OPTIONS.latentSkipOnly,
+      description: "with latentSkip: the decoder's MLP leaves the skip coordinates alone, so their means are linear in z (plus a mixture component's offset) and a rare component keeps its place there when the shared MLP is retrained for the common ones",
     },
     encoderSkip: {
       type: 'boolean', default: DEFAULT_OPTIONS.encoderSkip,
@@ -366,6 +377,8 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   if (priorMixture !== undefined) o.priorMixture = resolvePriorMixture(priorMixture, fail);
   if (typeof o.encoderSkip !== 'boolean') fail('encoderSkip', `must be true or false, got ${JSON.stringify(o.encoderSkip)}`);
   if (o.encoderSkip && o.latentSkip === undefined) fail('encoderSkip', 'needs latentSkip (it inverts the decoder\'s linear latent path)');
+  if (typeof o.latentSkipOnly !== 'boolean') fail('latentSkipOnly', `must be true or false, got ${JSON.stringify(o.latentSkipOnly)}`);
+  if (o.latentSkipOnly && o.latentSkip === undefined) fail('latentSkipOnly', 'needs latentSkip (it names the coordinates the MLP leaves alone)');
   if (o.encoderSkip && o.latentSkip!.slope === 0) fail('encoderSkip', 'needs a non-zero latentSkip.slope (it starts as the inverse of that slope)');
   if (o.encoderAngles !== 'wrapped' && o.encoderAngles !== 'trig') fail('encoderAngles', `must be 'wrapped' or 'trig', got ${JSON.stringify(o.encoderAngles)}`);
   if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);

@@ -106,6 +106,8 @@ export class VaeModel implements Model {
   readonly latentSkip: { readonly indices: readonly number[]; readonly slope: number } | undefined;
   /** d × D kernel of the linear path z → μ (with `latentSkip`). */
   private readonly decoderSkip: tf.Variable | undefined;
+  /** 1 × D row, 0 at the skip coordinates and 1 elsewhere (with `latentSkipOnly`). */
+  private readonly mlpMask: tf.Tensor2D | undefined;
   /** D × d kernel of the linear path u → encoder mean (with `encoderSkip`). */
   private readonly encoderSkip: tf.Variable | undefined;
   /** The learnable mixture prior over z (option `priorMixture`); undefined: z ~ N(0, I). */
@@ -184,6 +186,11 @@ export class VaeModel implements Model {
         skip.indices.forEach((c, k) => { w[(k % d) * D + c] = skip.slope / this.outputScales[c]!; });
         this.decoderSkip = createVariable(`${scope}/decoder/skip`, tf.tensor2d(w, [d, D]));
         created.push(this.decoderSkip);
+        if (o.latentSkipOnly) {
+          const mask = new Float32Array(D).fill(1);
+          for (const c of skip.indices) mask[c] = 0;
+          this.mlpMask = tf.tensor2d(mask, [1, D]);
+        }
         if (o.encoderSkip) {
           const hidden = o.rotorEncoder === 'hidden' ? skip.indices.filter((c) => this.rotors.includes(c)) : [];
           if (hidden.length > 0) throw new RangeError(`vae model: option encoderSkip would show the encoder the hidden rotor ${hidden[0]}; drop it from latentSkip.coordinates or set rotorEncoder 'raw'`);
@@ -521,6 +528,7 @@ export class VaeModel implements Model {
         ...(this.latentSkip ? { latentSkip: { coordinates: [...this.latentSkip.indices], slope: this.latentSkip.slope } } : {}),
         ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
         ...(this.encoderSkip ? { encoderSkip: true } : {}),
+        ...(this.mlpMask ? { latentSkipOnly: true } : {}),
         ...(o.priorMixture ? { priorMixture: { ...o.priorMixture } } : {}),
         ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
@@ -543,6 +551,7 @@ export class VaeModel implements Model {
     this.scaleTensor?.dispose();
     this.invScaleTensor?.dispose();
     this.wrapPeriod?.dispose();
+    this.mlpMask?.dispose();
     if (this.rotor) tf.dispose([this.rotor.period, this.rotor.gaussianMask]);
     this.encoderMask?.dispose();
     if (this.decoderCaps) tf.dispose([this.decoderCaps.centre, this.decoderCaps.halfWidth]);
@@ -562,6 +571,7 @@ export class VaeModel implements Model {
       h = act(i === 0 && bias ? tf.add(pre, bias) : pre) as tf.Tensor2D;
     });
     let mlpMean = applyDense(this.decoderMean, h);
+    if (this.mlpMask) mlpMean = tf.mul(mlpMean, this.mlpMask) as tf.Tensor2D;
     if (component) {
       const offset = tf.matMul(component, this.priorMixture!.decoderOffset!);
       mlpMean = tf.add(mlpMean, this.decoderHidden.length === 0 ? tf.add(bias!, offset) : offset) as tf.Tensor2D;
