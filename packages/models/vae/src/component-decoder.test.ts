@@ -115,7 +115,7 @@ test('componentDecoder: with equal centres, zero component biases and a blind cl
     const bounds = [model, plain].map((m) => tf.tidy(() => Array.from(m.logProbBound(y, createRng(1)).dataSync())));
     y.dispose();
     bounds[0]!.forEach((v, i) => assert.ok(Math.abs(v - bounds[1]![i]!) < 1e-3, `bound ${i}: ${v} vs ${bounds[1]![i]}`));
-    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, { ...own, balanceEncoder: false });
+    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, own);
   } finally {
     model.dispose();
     plain.dispose();
@@ -124,55 +124,6 @@ test('componentDecoder: with equal centres, zero component biases and a blind cl
 
 test('componentDecoder: gradients of ℓ, of log π_k and of logProbBound match central differences', () => {
   assertMixtureGradientsMatch(() => createVaeModel({ ...base, priorMixture: own, scope: 't-cd-g' }, ctx));
-});
-
-test('balanceEncoder: the recognition networks learn from every sample at the proposal\'s share; the decoder\'s gradients and ℓ do not change', () => {
-  const make = (balanceEncoder: boolean, scope: string) => createVaeModel({ ...base, priorMixture: { ...own, balanceEncoder }, scope }, ctx);
-  const [plain, balanced] = [make(false, 't-be-0'), make(true, 't-be-1')];
-  try {
-    // Uneven weights, so that π/P̃ differs between components (P̃ = ½π + ⅙ here).
-    for (const m of [plain, balanced]) byName(m, '/prior/scaled-logits').assign(tf.tensor1d([0.85, 0.12, 0.03].map((p) => Math.log(p) / LOGIT_SCALE)));
-    const n = 48;
-    // The trainer's loss for a draw from the proposal: Σ_i w_i (ℓ_i + U_i), w_i the self-normalised π/P̃;
-    // `uniform` puts 1/n on every sample instead.
-    const lossOf = (m: VaeModel, uniform: boolean) => () => tf.tidy(() => {
-      const d = m.draw(n, createRng(9), { training: true });
-      const ratio = Array.from(d.proposalLogRatio!.dataSync(), Math.exp);
-      const S = ratio.reduce((a, v) => a + v, 0);
-      const w = tf.tensor1d(uniform ? ratio.map(() => 1 / n) : ratio.map((v) => v / S));
-      const energy = tf.sum(tf.square(tf.sub(d.y, tf.tensor2d([ctx.outputMean]))), 1);
-      return tf.sum(tf.mul(w, tf.add(d.logQ, energy))) as tf.Scalar;
-    });
-    const ratioSum = tf.tidy(() => Array.from(balanced.draw(n, createRng(9), { training: true }).proposalLogRatio!.dataSync(), Math.exp).reduce((a, v) => a + v, 0));
-    const gradsOf = (m: VaeModel, uniform: boolean) => {
-      const { value, grads } = tf.variableGrads(lossOf(m, uniform), m.variables());
-      const out = { value: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k.split('/').slice(1).join('/'), Array.from(g.dataSync())])) };
-      tf.dispose([value, grads]);
-      return out;
-    };
-    const a = gradsOf(plain, false), b = gradsOf(balanced, false), u = gradsOf(plain, true);
-    assert.ok(Math.abs(a.value - b.value) < 1e-4 * Math.abs(a.value), `loss ${a.value} vs ${b.value}`);
-    const recognition = (k: string) => k.startsWith('encoder/') || k.startsWith('prior/classifier/');
-    const close = (x: number[], y: number[], scale: number, what: string) => x.forEach((v, i) => assert.ok(Math.abs(v * scale - y[i]!) <= 2e-3 * Math.max(Math.abs(y[i]!), 1e-2), `${what}[${i}]: ${v * scale} vs ${y[i]}`));
-    let recognitionChecked = 0, changed = 0;
-    for (const [k, g] of Object.entries(b.grads)) {
-      if (recognition(k)) {
-        // Each sample's recognition gradient at weight 1/S, S = Σ π/P̃ (≈ n): the uniform loss's times n/S.
-        close(g, u.grads[k]!, ratioSum / n, `balanced ${k} vs uniform`);
-        if (g.some((v, i) => Math.abs(v - a.grads[k]![i]!) > 0.05 * Math.abs(v) + 1e-4)) changed++;
-        recognitionChecked++;
-      } else {
-        close(g, a.grads[k]!, 1, `decoder/prior ${k}`);
-      }
-    }
-    assert.ok(recognitionChecked >= 6, `${recognitionChecked} recognition variables`);
-    assert.ok(changed >= 1, 'the rebalancing changes the recognition gradients at these weights');
-    // Draws that are not for training are untouched.
-    assertSameDraws(plain, balanced);
-  } finally {
-    plain.dispose();
-    balanced.dispose();
-  }
 });
 
 test('componentDecoder: a non-boolean is a clear error', () => {

@@ -247,7 +247,6 @@ export const optionsSchema: JSONSchema = {
         centres: { type: 'string', enum: ['normal', 'even'], default: DEFAULT_PRIOR_MIXTURE.centres, description: "initial centres: 'normal' (drawn from N(0, spread^2 I)) or 'even' (a Halton sequence in the box of half-width sqrt(3)·spread: no two start close)" },
         std: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_PRIOR_MIXTURE.std, description: 'initial standard deviation of each component' },
         balance: { type: 'number', minimum: 0, maximum: 1, default: DEFAULT_PRIOR_MIXTURE.balance, description: 'training draws pick components from (1 - balance)·weights + balance/K and weight samples back, so rare components keep training; 0: draw from the weights' },
-        balanceEncoder: { type: 'boolean', default: DEFAULT_PRIOR_MIXTURE.balanceEncoder, description: 'with componentDecoder and balance > 0: the encoder and its classifier learn from each component at the proposal\'s share, not its weight, so a rare component\'s bound is as tight as a common one\'s (the model and the loss values are unchanged)' },
         scan: {
           type: 'object', additionalProperties: false,
           description: 'before training, decode `candidates` latent values drawn with standard deviation `spread`, score them with the force field, and start the components at the best basin bottoms (no better structure within `radius`, over the latentSkip coordinates, else all): each component at the bottom of a different basin',
@@ -391,9 +390,8 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
 
 function resolvePriorMixture(given: unknown, fail: (field: string, problem: string) => never): PriorMixtureOptions {
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return fail('priorMixture', `must be an object like { "components": 3 }, got ${JSON.stringify(given)}`);
-  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, centres = DEFAULT_PRIOR_MIXTURE.centres, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, balanceEncoder = DEFAULT_PRIOR_MIXTURE.balanceEncoder, scan, ...extra } = given as Record<string, unknown>;
-  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, centres, componentDecoder, balance, balanceEncoder and scan');
-  if (typeof balanceEncoder !== 'boolean') fail('priorMixture.balanceEncoder', `must be true or false, got ${JSON.stringify(balanceEncoder)}`);
+  const { components, spread = DEFAULT_PRIOR_MIXTURE.spread, std = DEFAULT_PRIOR_MIXTURE.std, centres = DEFAULT_PRIOR_MIXTURE.centres, componentDecoder = DEFAULT_PRIOR_MIXTURE.componentDecoder, balance = DEFAULT_PRIOR_MIXTURE.balance, scan, ...extra } = given as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) fail(`priorMixture.${Object.keys(extra)[0]}`, 'is not an option; expected components, spread, std, centres, componentDecoder, balance and scan');
   if (centres !== 'normal' && centres !== 'even') fail('priorMixture.centres', `must be 'normal' or 'even', got ${JSON.stringify(centres)}`);
   if (typeof balance !== 'number' || !(balance >= 0 && balance <= 1)) fail('priorMixture.balance', `must be a number in [0, 1], got ${JSON.stringify(balance)}`);
   if (typeof componentDecoder !== 'boolean') fail('priorMixture.componentDecoder', `must be true or false, got ${JSON.stringify(componentDecoder)}`);
@@ -401,7 +399,7 @@ function resolvePriorMixture(given: unknown, fail: (field: string, problem: stri
   for (const [k, v] of [['spread', spread], ['std', std]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(`priorMixture.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  const resolved: PriorMixtureOptions = { components: components as number, spread: spread as number, std: std as number, centres, componentDecoder: componentDecoder as boolean, balance: balance as number, balanceEncoder: balanceEncoder as boolean };
+  const resolved: PriorMixtureOptions = { components: components as number, spread: spread as number, std: std as number, centres, componentDecoder: componentDecoder as boolean, balance: balance as number };
   if (scan !== undefined) resolved.scan = resolveComponentScan(scan, components as number, fail);
   return resolved;
 }

@@ -57,7 +57,7 @@ test('priorMixture: draw picks components with probabilities π, reports log π_
     byName(model, '/prior/centres').assign(tf.zeros([3, 2]));
     byName(model, '/prior/logstd').assign(tf.zeros([3, 2]));
     assertSameDraws(model, plain);
-    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, { ...mixture, centres: 'normal', componentDecoder: false, balance: 0.5, balanceEncoder: false });
+    assert.deepEqual((model.metadata().options as { priorMixture?: unknown }).priorMixture, { ...mixture, centres: 'normal', componentDecoder: false, balance: 0.5 });
     assert.equal((plain.metadata().options as { priorMixture?: unknown }).priorMixture, undefined);
   } finally {
     plain.dispose();

@@ -54,11 +54,6 @@ export interface PriorMixtureOptions {
    * each sample by π_k/P̃_k (module doc); 0 draws from π and uses the score-function gradient.
    */
   balance: number;
-  /**
-   * With `componentDecoder` and balance > 0: the encoder and classifier learn from every training
-   * sample at the proposal's share, not the component's weight (VaeModel.encoderRebalance); default false.
-   */
-  balanceEncoder: boolean;
   /** Place the components at distinct low-energy structures before training (component-scan.ts); absent: no scan. */
   scan?: ComponentScanOptions;
 }
@@ -74,7 +69,7 @@ export interface ComponentLayerWidths {
 }
 
 /** Defaults of the optional fields (options schema and resolver). */
-export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, centres: 'normal' as const, componentDecoder: false, balance: 0.5, balanceEncoder: false });
+export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, centres: 'normal' as const, componentDecoder: false, balance: 0.5 });
 
 const HALTON_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
 

@@ -318,33 +318,9 @@ export class VaeModel implements Model {
       } else {
         logQ = tf.add(logQ, mixture.logDensity(z)) as tf.Tensor1D;
       }
-      if (proposal && mixture.options.balanceEncoder && component) logQ = tf.add(logQ, this.encoderRebalance(u, z, component, labels, proposal)) as tf.Tensor1D;
       if (proposal) return { y, logQ, z, proposalLogRatio: mixture.proposalLogRatio(labels, proposal) };
       return { y, logQ, z, choiceLogProb: mixture.choiceLogProb(labels) };
     });
-  }
-
-  /**
-   * A term of value 0 whose gradient, added to ℓ_i, scales sample i's gradient to the encoder and
-   * the classifier (only) by P̃_k/π_k: the trainer weights the sample by π_k/P̃_k, so the recognition
-   * networks see every component at the proposal's share instead of its weight (`balanceEncoder`).
-   * Why this is allowed: r only tightens the bound, and r(k, z|y) = q(k, z|y) minimises every
-   * positive weighting of −log r; the model q(y) and ℓ's values do not change. Why it matters: fit
-   * in proportion to π_k, a rare component's recognition is looser, its mean ℓ higher, its weight
-   * lower still (README, alanine).
-   */
-  private encoderRebalance(u: tf.Tensor2D, z: tf.Tensor2D, component: tf.Tensor2D, labels: Int32Array, proposal: Float64Array): tf.Tensor1D {
-    const mixture = this.priorMixture!;
-    const weights = mixture.weights();
-    const factor = Float32Array.from(labels, (k) => proposal[k]! / weights[k]! - 1);
-    // u and z as constants: the term must not reach the decoder or the prior through them.
-    const uConst = tf.tensor2d(u.dataSync() as Float32Array, u.shape);
-    const zConst = tf.tensor2d(z.dataSync() as Float32Array, z.shape);
-    const enc = this.encoderStandard(this.wrapStandard(uConst));
-    const logRk = tf.sum(tf.mul(mixture.classifierLogProbs(enc.hidden), component), 1);
-    const minusLogR = tf.neg(tf.add(gaussianLogDensityTf(zConst, enc.mean, enc.logVariance), logRk)) as tf.Tensor1D;
-    const centred = tf.sub(minusLogR, tf.tensor1d(minusLogR.dataSync() as Float32Array));
-    return tf.mul(centred, tf.tensor1d(factor)) as tf.Tensor1D;
   }
 
   /**
