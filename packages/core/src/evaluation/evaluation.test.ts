@@ -272,3 +272,30 @@ test('molecularMetrics: the basins\' worst factor leaves out the φ > 0 half-pla
   close(m['mol.population.worstFactorRaw']!, 2, 1e-12, 'all four');
   close(m['mol.population.worstFactorBasinsRaw']!, 0.9 / 0.8, 1e-12, 'β, αR and C7ax/αL');
 });
+
+test('molecularMetrics: a CV continuous across the β basin\'s ±180° seam separates C7ax/αL, not the φ sign', () => {
+  // Reference frames: β around φ = −160° (σ 15°, so its tail crosses ±180°), C7ax/αL at φ = 60°.
+  // z1 is φ in a chart cut at φ = 0 (the barrier) with 10° of noise, z2 is noise: a CV that knows
+  // the basins but not on which side of ±180° a β frame within its precision lies.
+  const rng = createRng(11);
+  const n = 3000;
+  const x: number[] = [];
+  const latent = new Float64Array(2 * n);
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    const rare = i % 20 === 0;
+    const phi = rare ? (60 + 10 * rng.normal()) * DEG : (-160 + 15 * rng.normal()) * DEG;
+    const wrapped = Math.atan2(Math.sin(phi), Math.cos(phi));
+    if (wrapped > (120 * DEG)) tail++;
+    x.push(...peptide(wrapped, (rare ? 40 : 150) * DEG));
+    latent[2 * i] = (wrapped < 0 ? wrapped + 2 * Math.PI : wrapped) + 10 * DEG * rng.normal();
+    latent[2 * i + 1] = 0.1 * rng.normal();
+  }
+  const X = Float64Array.from(x);
+  const m = molecularMetrics({ topology, beta: 0.5, samples: { x: X, n }, reference: { x: X, n, latent, latentDim: 2 }, bootstrap: 10 });
+  assert.ok(tail > 40, `the β tail holds ${tail} frames at φ > 120°`);
+  assert.ok(m['mol.cv.c7axAlphaL.bestBalancedAccuracy']! > 0.98, `C7ax/αL from z: ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`);
+  assert.equal(m['mol.cv.c7axAlphaL.positives'], n / 20, 'positives, pooled over both test halves');
+  assert.ok(m['mol.cv.phiSign.bestBalancedAccuracy']! < 0.93,
+    `φ sign ${m['mol.cv.phiSign.bestBalancedAccuracy']} vs C7ax/αL ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`);
+});

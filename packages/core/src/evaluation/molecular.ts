@@ -17,7 +17,7 @@ import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifie
 import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
 import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { wrongChiralityRate } from '../transforms/chirality.js';
-import { POPULATIONS, deltaFFromProbability, phiPositiveProbability, stateOf, statePopulations } from './states.js';
+import { POPULATIONS, deltaFFromProbability, inC7axAlphaL, phiPositiveProbability, stateOf, statePopulations } from './states.js';
 import { wasserstein1 } from './wasserstein.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
@@ -228,7 +228,11 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
     const zNeg = new Float64Array(negIdx.length * L);
     negIdx.forEach((i, j) => zNeg.set(ref.latent!.subarray(i * L, (i + 1) * L), j * L));
     const alpha = Uint8Array.from(negIdx, (i) => (stateOf(ra.phi[i]!, ra.psi[i]!) === 1 ? 1 : 0));
-    const tasks: Array<[string, Float64Array, Uint8Array]> = [['phiSign', ref.latent, phiSign], ['alphaBeta', zNeg, alpha]];
+    // The φ-sign cut at ±180° runs through the β basin, whose tail reaches past φ = 180°: frames a
+    // few degrees apart land on both sides of it. c7axAlphaL asks for the metastable φ > 0 state
+    // (C7ax/αL) against everything else, a cut along the barriers at φ ≈ 0 and φ ≈ 120°.
+    const basins = Uint8Array.from(ra.phi, (p) => (inC7axAlphaL(p) ? 1 : 0));
+    const tasks: Array<[string, Float64Array, Uint8Array]> = [['phiSign', ref.latent, phiSign], ['c7axAlphaL', ref.latent, basins], ['alphaBeta', zNeg, alpha]];
     for (const [task, z, y] of tasks) {
       let bestAcc = 0, bestBal = 0;
       for (const [name, clf] of [['logistic', logisticQuadratic], ['knn', nearestNeighbours()]] as const) {

@@ -16,6 +16,11 @@ export const POPULATIONS = [...STATES, 'c7axAlphaL'] as const;
 export type PopulationName = (typeof POPULATIONS)[number];
 const BASINS_PHI_MAX = (120 * Math.PI) / 180;
 
+/** Whether φ lies in the C7ax/αL basins proper (0 < φ < 120°), not in the β tail past ±180°. */
+export function inC7axAlphaL(phi: number): boolean {
+  return phi > 0 && phi < BASINS_PHI_MAX;
+}
+
 const DEG = Math.PI / 180;
 
 /** State index (0 beta, 1 alphaR, 2 phiPositive) of one (φ, ψ) pair; -1 for non-finite angles. */
@@ -36,7 +41,7 @@ export function statePopulations(phi: ArrayLike<number>, psi: ArrayLike<number>,
     const w = W ? W[i]! : 1;
     if (s < 0 || !Number.isFinite(w)) continue;
     p[s] += w;
-    if (s === 2 && phi[i]! < BASINS_PHI_MAX) basins += w;
+    if (s === 2 && inC7axAlphaL(phi[i]!)) basins += w;
     total += w;
   }
   return { beta: p[0]! / total, alphaR: p[1]! / total, phiPositive: p[2]! / total, c7axAlphaL: basins / total };
