@@ -44,10 +44,12 @@ test('choiceLogProb: reverse KL moves a mixture weight from ½ to the target\'s 
   assert.ok(Math.abs(pi - 0.8) < 0.04, `π = ${pi}, want 0.8`);
 });
 
-test('choiceLogProb under the Rényi step (α = 0.5) reaches the same optimum', async (t) => {
-  const pi = await fittedWeight({ training: { renyiAlpha: 0.5 } });
-  t.diagnostic(`π = ${pi.toFixed(3)}`);
-  assert.ok(Math.abs(pi - 0.8) < 0.04, `π = ${pi}, want 0.8`);
+test('choiceLogProb under the Rényi step (α = 0.5), alone or mixed with reverse KL, reaches the same optimum', async (t) => {
+  for (const training of [{ renyiAlpha: 0.5 }, { renyiAlpha: 0.5, reverseKLShare: 0.5 }]) {
+    const pi = await fittedWeight({ training });
+    t.diagnostic(`${JSON.stringify(training)}: π = ${pi.toFixed(3)}`);
+    assert.ok(Math.abs(pi - 0.8) < 0.04, `π = ${pi}, want 0.8`);
+  }
 });
 
 test('without choiceLogProb the weight gets no gradient in expectation and stays near ½', async (t) => {
@@ -70,8 +72,10 @@ for (const training of [{}, { renyiAlpha: 0.5 }]) {
 // training.proposalFit 'balanced': every parameter but the choice probabilities learns from each
 // sample at its proposal share; the choice probabilities keep their exact gradient, so the optimum
 // of the weight does not move. (Here the weight is the only parameter: the test is that exactness.)
-for (const training of [{ proposalFit: 'balanced' }, { proposalFit: 'balanced', renyiAlpha: 0.5 }]) {
-  test(`proposalFit 'balanced' (${training.renyiAlpha ? 'Rényi α = 0.5' : 'reverse KL'}) keeps the weight's optimum 0.8`, async (t) => {
+// reverseKLShare mixes reverse KL into the Rényi step; both share the optimum, and so must the mix.
+for (const training of [{ proposalFit: 'balanced' }, { proposalFit: 'balanced', renyiAlpha: 0.5 }, { proposalFit: 'balanced', renyiAlpha: 0.5, reverseKLShare: 0.5 }]) {
+  const what = training.reverseKLShare ? 'Rényi α = 0.5 mixed half and half with reverse KL' : training.renyiAlpha ? 'Rényi α = 0.5' : 'reverse KL';
+  test(`proposalFit 'balanced' (${what}) keeps the weight's optimum 0.8`, async (t) => {
     const pi = await fittedWeight({ proposal: 0.5, training });
     t.diagnostic(`π = ${pi.toFixed(3)}`);
     assert.ok(Math.abs(pi - 0.8) < 0.04, `π = ${pi}, want 0.8`);
@@ -108,4 +112,36 @@ test('proposalFit \'balanced\' fits a shared width at the proposal\'s shares, \'
   assert.ok(Math.abs(balanced.sigma - 1.13) < 0.03, `balanced σ ${balanced.sigma}, want 1.13`);
   // Both keep the weight near its optimum (0.90 on this seed, against 0.92 for separated modes).
   for (const r of [weighted, balanced]) assert.ok(Math.abs(r.pi - 0.92) < 0.04, `π ${r.pi}, want ≈ 0.92`);
+});
+
+// reverseKLShare mixes reverse KL into a Rényi step's reparameterised gradient only: the mixture
+// weights keep the Rényi gradient. Here the model has no other parameter and its components
+// (width 1) cannot fit the − mode (width 0.5), so the optima differ; by quadrature over π:
+// reverse KL 0.691, D_0.5 0.556, the half-and-half objective 0.648.
+test('reverseKLShare leaves the mixture weights to the Rényi gradient', async (t) => {
+  const fit = async (training) => {
+    const config = validateRunConfig({
+      name: 'share', seed: 6,
+      forceField: { package: 'test-plugins', name: 'two-widths', options: { at: 10, weight: 0.5, width: 0.5 } },
+      model: { package: 'test-plugins', name: 'two-components', options: { proposal: 0.5, at: 10 } },
+      target: { beta: 1 },
+      schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
+      training: { batchSize: 512, learningRate: 0.02, initialSteps: 0, stepsPerLevel: 1, finalSteps: 400, finalLearningRate: 0.002, backend: 'wasm', ...training },
+      evaluation: { samples: 500, batchSize: 500 },
+    });
+    const plugins = await assemblePlugins(config, { configDir: process.cwd(), preloaded });
+    try {
+      await train({ runDir: mkdtempSync(join(tmpdir(), 'embedcg-share-')), config, ...plugins, progress: false });
+      return 1 / (1 + Math.exp(-plugins.model.variables()[0].dataSync()[0]));
+    } finally {
+      plugins.model.dispose();
+    }
+  };
+  const kl = await fit({});
+  const renyi = await fit({ renyiAlpha: 0.5 });
+  const shared = await fit({ renyiAlpha: 0.5, reverseKLShare: 0.5 });
+  const sharedBalanced = await fit({ renyiAlpha: 0.5, reverseKLShare: 0.5, proposalFit: 'balanced' });
+  t.diagnostic(`π: reverse KL ${kl.toFixed(3)}, Rényi ${renyi.toFixed(3)}, λ 0.5 ${shared.toFixed(3)}, λ 0.5 balanced ${sharedBalanced.toFixed(3)}`);
+  assert.ok(Math.abs(kl - 0.691) < 0.03, `reverse KL π ${kl}, want 0.691`);
+  for (const pi of [renyi, shared, sharedBalanced]) assert.ok(Math.abs(pi - 0.556) < 0.03, `π ${pi}, want D_0.5's 0.556 (not the mixed objective's 0.648)`);
 });

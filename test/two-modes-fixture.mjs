@@ -122,21 +122,26 @@ export const twoComponents = defineModel({
 });
 
 /**
- * Separated modes of different widths: weight 0.9 at +6 with σ = 1, 0.1 at −6 with σ = 2. A model
- * with one width for both fits it between the two, weighted by how much each mode counts.
+ * Separated modes of different widths: weight 0.9 at +6 with σ = 1, 0.1 at −6 with σ = 2 (options
+ * `at`, `weight` of the + mode, `width` of the − mode). A model with one width for both fits it
+ * between the two, weighted by how much each mode counts.
  */
 export const twoWidths = defineForceField({
-  name: 'two-widths', version: '0.0.0', apiVersion: API_VERSION, description: '1-D modes of widths 1 and 2', optionsSchema: { type: 'object' },
-  create: () => ({
-    name: 'two-widths', dimension: 1, initialPositions: Float64Array.from([6]),
-    evaluate(x, n) {
-      const energies = new Float64Array(n), forces = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const p = 0.9 * Math.exp(-((x[i] - 6) ** 2) / 2), m = (0.1 / 2) * Math.exp(-((x[i] + 6) ** 2) / 8);
-        energies[i] = -Math.log(p + m);
-        forces[i] = -((x[i] - 6) * p + ((x[i] + 6) / 4) * m) / (p + m);
-      }
-      return { energies, forces };
-    },
-  }),
+  name: 'two-widths', version: '0.0.0', apiVersion: API_VERSION, description: '1-D modes of widths 1 and 2',
+  optionsSchema: { type: 'object', properties: { at: { type: 'number', default: 6 }, weight: { type: 'number', default: 0.9 }, width: { type: 'number', default: 2 } } },
+  create: (opts) => {
+    const a = opts.at ?? 6, w = opts.weight ?? 0.9, s = opts.width ?? 2;
+    return {
+      name: 'two-widths', dimension: 1, initialPositions: Float64Array.from([a]),
+      evaluate(x, n) {
+        const energies = new Float64Array(n), forces = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const p = w * Math.exp(-((x[i] - a) ** 2) / 2), m = ((1 - w) / s) * Math.exp(-((x[i] + a) ** 2) / (2 * s * s));
+          energies[i] = -Math.log(p + m);
+          forces[i] = -((x[i] - a) * p + ((x[i] + a) / (s * s)) * m) / (p + m);
+        }
+        return { energies, forces };
+      },
+    };
+  },
 });

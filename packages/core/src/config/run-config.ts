@@ -17,6 +17,12 @@ export interface EnergyGuardSettings {
   maxEnergy: number;
   /** Fraction of each batch with the highest energies left out of the loss. */
   dropFraction: number;
+  /**
+   * `maxEnergy` and `dropFraction` for the final stage at β* (each defaults to the setting above).
+   * A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of
+   * clashing samples in place.
+   */
+  final?: { maxEnergy?: number; dropFraction?: number };
 }
 
 export interface TrainingSettings {
@@ -52,6 +58,15 @@ export interface TrainingSettings {
   renyiAlpha: number;
   /** α of the Rényi bound in the final stage at β* (default: `renyiAlpha`). */
   finalRenyiAlpha?: number;
+  /**
+   * Share λ of plain reverse KL mixed into a Rényi step (α < 1): the reparameterised gradient is
+   * (1 − λ)·∇L_α + λ·∇KL (default 0); the choice probabilities of a model that draws from a
+   * proposal (mixture weights) keep L_α's. The Rényi weights w^(1−α) of a clashing sample are ~0,
+   * so without it nothing pushes the model's worst tail out of a clash; reverse KL weighs every
+   * sample alike and does. Its weight gradient, though, compares the components' mean bounds, and
+   * would drain a rare component whose bound is looser.
+   */
+  reverseKLShare: number;
   /**
    * For models that draw a training batch's discrete choices from a proposal (`proposalLogRatio`):
    * 'weighted' (default) weights every sample's whole gradient by q/proposal, the exact reverse-KL
@@ -164,6 +179,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
             type: 'string', enum: ['weighted', 'balanced'], default: 'weighted',
             description: "for models drawing their discrete choices from a proposal: 'weighted' (exact reverse-KL gradient) or 'balanced' (every parameter but the choice probabilities learns from each sample at its proposal share, so shared parameters fit rare mixture components as well as common ones; the choice probabilities keep their exact gradient)",
           },
+          reverseKLShare: {
+            type: 'number', minimum: 0, maximum: 1, default: 0,
+            description: 'share of plain reverse KL mixed into the reparameterised gradient of Renyi steps (alpha < 1): (1 - share)·Renyi + share·KL; mixture weights drawn from a proposal keep the Renyi gradient. The Renyi weights ignore clashing samples; reverse KL pushes them away',
+          },
           finalRenyiAlpha: {
             type: 'number', minimum: 0, maximum: 1,
             description: 'renyiAlpha for the final stage at the target beta only (default: renyiAlpha); e.g. reverse KL while tempering, then a mass-covering alpha < 1 at the target',
@@ -198,6 +217,15 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
             properties: {
               maxEnergy: { type: 'number', exclusiveMinimum: 0, default: 1e8 },
               dropFraction: { type: 'number', minimum: 0, maximum: 0.5, default: 0 },
+              final: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'maxEnergy and dropFraction for the final stage at the target beta (each defaults to the setting above). A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of clashing samples in place',
+                properties: {
+                  maxEnergy: { type: 'number', exclusiveMinimum: 0 },
+                  dropFraction: { type: 'number', minimum: 0, maximum: 0.5 },
+                },
+              },
             },
           },
         },

@@ -148,7 +148,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   }
   const fwdWeight = cfg.forwardKLWeight ?? 0;
   const renyiPowers = { other: 1 - (cfg.renyiAlpha ?? 1), final: 1 - (cfg.finalRenyiAlpha ?? cfg.renyiAlpha ?? 1) };
-  for (const [key, p] of [['renyiAlpha', renyiPowers.other], ['finalRenyiAlpha', renyiPowers.final]] as const) {
+  for (const [key, p] of [['renyiAlpha', renyiPowers.other], ['finalRenyiAlpha', renyiPowers.final], ['reverseKLShare', cfg.reverseKLShare ?? 0]] as const) {
     if (!(p >= 0 && p <= 1)) throw new ConfigError(`training.${key} must be a number in [0, 1], got ${cfg[key]}`);
   }
   if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
@@ -320,7 +320,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const t1 = performance.now();
     const ev = await ff.evaluate(a.x, bs);
     const t2 = performance.now();
-    const g = guardEnergies(ev.energies, ev.forces, D, cfg.energyGuard);
+    const guard = state.phase === 'final' && cfg.energyGuard.final ? { ...cfg.energyGuard, ...cfg.energyGuard.final } : cfg.energyGuard;
+    const g = guardEnergies(ev.energies, ev.forces, D, guard);
     const kept = bs - g.dropped;
     if (kept === 0) {
       throw new TrainingError(
@@ -336,23 +337,35 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       logw.push(-beta * g.energies[i]! - a.logQ[i]!);
       ratio.push(a.proposalLogRatio?.[i] ?? 0);
     }
+    const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
+    // reverseKLShare λ: a Rényi step's reparameterised gradient becomes (1 − λ)·∇L_α + λ·∇KL, its
+    // weights mixed the same way. The choice probabilities keep L_α's gradient: reverse KL's
+    // compares the components' mean bounds, and a rare component's looser bound would drain it.
+    const klShare = renyiPower > 0 ? cfg.reverseKLShare ?? 0 : 0;
     // Self-normalised weights (q/proposal)·w^power of the kept samples, spread back over the batch
-    // (0 where dropped); without the q/proposal factor when `withRatio` is false.
-    const batchWeights = (power: number, withRatio = true): tf.Tensor1D => {
-      const wKept = normalizedWeights(logw.map((v, j) => power * v + (withRatio ? ratio[j]! : 0)));
+    // (0 where dropped); without the q/proposal factor when `withRatio` is false. With `mix`, mixed
+    // with reverse KL's weights (power 0) by reverseKLShare.
+    const batchWeights = (power: number, withRatio = true, mix = false): tf.Tensor1D => {
+      const kept = (p: number) => normalizedWeights(logw.map((v, j) => p * v + (withRatio ? ratio[j]! : 0)));
+      let wKept = kept(power);
+      if (mix && klShare > 0) {
+        const kl = kept(0);
+        wKept = wKept.map((v, j) => (1 - klShare) * v + klShare * kl[j]!);
+      }
       const wn = new Float32Array(bs);
       for (let i = 0, j = 0; i < bs; i++) if (g.mask[i] === 1) wn[i] = wKept[j++]!;
       return tf.tensor1d(wn);
     };
     // Variational Rényi bound (Li & Turner 2016): the reparameterised gradient of L_α weights each
     // sample's ∇(log q + βU) by w^(1−α), self-normalised over the batch; α = 1 is the plain mean.
-    const renyiPower = state.phase === 'final' ? renyiPowers.final : renyiPowers.other;
     const renyi = renyiPower > 0 ? batchWeights(renyiPower) : undefined;
     // Draws from a proposal: the reverse-KL mean becomes the (q/proposal)-weighted mean.
     const proposalWeights = a.proposalLogRatio && !renyi ? batchWeights(0) : undefined;
-    // proposalFit 'balanced': the reparameterised gradient at the proposal's shares; the choice
-    // probabilities get back their exact share through (w − u)·log(q/proposal) below.
-    const fitWeights = a.proposalLogRatio && cfg.proposalFit === 'balanced' ? batchWeights(renyiPower, false) : undefined;
+    // Weights of the reparameterised gradient, when they differ from the objective's:
+    // proposalFit 'balanced' takes the proposal's shares, reverseKLShare mixes in reverse KL's.
+    // The choice probabilities get back the objective's weights through (w − u)·log P below.
+    const balanced = a.proposalLogRatio !== undefined && cfg.proposalFit === 'balanced';
+    const fitWeights = balanced || klShare > 0 ? batchWeights(renyiPower, !balanced, true) : undefined;
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
@@ -381,8 +394,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         const per = tf.add(lq, tf.mul(beta, u));
         const weights = renyi ?? proposalWeights;
         let reverse = (weights ? tf.sum(tf.mul(per, fitWeights ?? weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
-        // ℓ holds log q(choice), whose gradient must keep the weights w: add (w − u)·log(q/proposal)
-        // less its value (the same draw's, as numbers), which has that gradient and value 0.
+        // With a proposal, ℓ holds log q(choice), whose gradient must keep the objective's weights w:
+        // add (w − u)·log(q/proposal) less its value (the same draw's, as numbers), which has that
+        // gradient and value 0. (A choiceLogProb model's ℓ is its own affair: its pathwise
+        // gradient takes u whole.)
         if (fitWeights && weights && d.proposalLogRatio) {
           const inert = tf.sub(d.proposalLogRatio, tf.tensor1d(Float32Array.from(a.proposalLogRatio!)));
           reverse = tf.add(reverse, tf.sum(tf.mul(tf.sub(weights, fitWeights), inert))) as tf.Scalar;
