@@ -85,3 +85,42 @@ test('latentSkipOnly: the skip coordinates stay linear in z however the MLP is t
     mixed.dispose();
   }
 });
+
+test('latentSkipMlpRange: the MLP moves the skip coordinates by r·tanh(MLP/r), never more than r; gradients match differences', () => {
+  // Output scales 1 (coordinate 1) and 1 (coordinate 3): r = 0.2 is 0.2 in standardised units too;
+  // coordinate 2 (scale 0.5) is not a skip coordinate and keeps the MLP whole.
+  const opts = { ...base, finalLayerScale: 1, latentSkip: { coordinates: [1, 3], slope: 1.5 } };
+  const bounded = createVaeModel({ ...opts, latentSkipOnly: true, latentSkipMlpRange: 0.2, scope: 't-skip-range' }, ctx);
+  const free = createVaeModel({ ...opts, scope: 't-skip-free' }, ctx);
+  const off = createVaeModel({ ...opts, latentSkipOnly: true, scope: 't-skip-off' }, ctx);
+  try {
+    for (const m of [bounded, free, off]) {
+      for (const v of m.variables().filter((x) => x.name.includes('/decoder/') && !x.name.endsWith('/skip'))) {
+        v.assign(tf.tensor(Float32Array.from({ length: v.size }, (_, i) => Math.sin(1.7 * i + 0.3)), v.shape));
+      }
+    }
+    const zs = [[0, 0], [0.7, -0.4], [-1.3, 2.1], [3, -3]];
+    const decode = (m: typeof bounded) => tf.tidy(() => m.decode(tf.tensor2d(zs.flat(), [zs.length, 2])).arraySync() as number[][]);
+    const a = decode(bounded), f = decode(free), o = decode(off);
+    let bent = 0;
+    zs.forEach((_, i) => {
+      for (const c of [1, 3]) {
+        // free − off is the MLP's own push m (the skip path is the same in both): bounded = off + r·tanh(m/r).
+        const m = f[i]![c]! - o[i]![c]!;
+        assert.ok(Math.abs(a[i]![c]! - o[i]![c]! - 0.2 * Math.tanh(m / 0.2)) < 1e-5, `row ${i} coordinate ${c}: ${a[i]![c]! - o[i]![c]!} vs ${0.2 * Math.tanh(m / 0.2)}`);
+        assert.ok(Math.abs(a[i]![c]! - o[i]![c]!) <= 0.2 + 1e-6);
+        if (Math.abs(m) > 0.2) bent++;
+      }
+      for (const c of [0, 2]) assert.ok(Math.abs(a[i]![c]! - f[i]![c]!) < 1e-6, `row ${i} coordinate ${c} keeps the MLP`);
+    });
+    assert.ok(bent > 0, 'the scrambled MLP pushes some skip coordinate further than r, so the bound acts');
+    assert.equal((bounded.metadata().options as { latentSkipMlpRange?: number }).latentSkipMlpRange, 0.2);
+    assertGradientsMatchDifferences(bounded.variables(), quadraticDrawLoss(bounded, [1, -2, 0, 2.5], [40, 2, 3, 1]), { rel: 1e-2, abs: 3e-3 });
+    assert.throws(() => createVaeModel({ ...opts, latentSkipMlpRange: 0.2, scope: 't-skip-range-bad' }, ctx), /latentSkipMlpRange.*needs latentSkipOnly/);
+    assert.throws(() => createVaeModel({ ...opts, latentSkipOnly: true, latentSkipMlpRange: -1, scope: 't-skip-range-neg' }, ctx), /latentSkipMlpRange/);
+  } finally {
+    bounded.dispose();
+    free.dispose();
+    off.dispose();
+  }
+});

@@ -118,6 +118,13 @@ export interface VaeOptions {
    */
   latentSkipOnly: boolean;
   /**
+   * With `latentSkipOnly`: let the MLP move the skip coordinates by at most this much (in their
+   * units, radians for φ/ψ), as r·tanh(MLP/r); 0 (default) keeps it off them. Why: the Gaussian
+   * each component then draws in (φ, ψ) can bend within its basin, while no component can be
+   * carried further than r, short of the barriers.
+   */
+  latentSkipMlpRange: number;
+  /**
    * With `latentSkip`: give the encoder's mean the matching linear path from the same coordinates
    * to z, started as the exact inverse of the decoder's (z_k = Σ s_c u_c / (slope·n_k) over the n_k
    * coordinates of latent k). The recognition model is trained only on the model's own samples, so
@@ -171,6 +178,7 @@ export const DEFAULT_OPTIONS: Readonly<VaeOptions> = Object.freeze({
   encoderAngles: 'wrapped',
   encoderSkip: false,
   latentSkipOnly: false,
+  latentSkipMlpRange: 0,
   finalLayerScale: 0.1,
   scope: 'vae',
 } as VaeOptions);
@@ -233,6 +241,10 @@ export const optionsSchema: JSONSchema = {
     latentSkipOnly: {
       type: 'boolean', default: DEFAULT_OPTIONS.latentSkipOnly,
       description: "with latentSkip: the decoder's MLP leaves the skip coordinates alone, so their means are linear in z (plus a mixture component's offset) and a rare component keeps its place there when the shared MLP is retrained for the common ones",
+    },
+    latentSkipMlpRange: {
+      type: 'number', minimum: 0, default: DEFAULT_OPTIONS.latentSkipMlpRange,
+      description: "with latentSkipOnly: the MLP may move the skip coordinates by at most this much (their units; radians for phi/psi), as r·tanh(MLP/r), so a component's shape bends within its basin but the component cannot be carried across a barrier; 0 keeps the MLP off them",
     },
     encoderSkip: {
       type: 'boolean', default: DEFAULT_OPTIONS.encoderSkip,
@@ -378,6 +390,10 @@ export function resolveOptions(partial: VaeOptionsInput, dimension: number): Vae
   if (o.encoderSkip && o.latentSkip === undefined) fail('encoderSkip', 'needs latentSkip (it inverts the decoder\'s linear latent path)');
   if (typeof o.latentSkipOnly !== 'boolean') fail('latentSkipOnly', `must be true or false, got ${JSON.stringify(o.latentSkipOnly)}`);
   if (o.latentSkipOnly && o.latentSkip === undefined) fail('latentSkipOnly', 'needs latentSkip (it names the coordinates the MLP leaves alone)');
+  if (typeof o.latentSkipMlpRange !== 'number' || !(o.latentSkipMlpRange >= 0) || !Number.isFinite(o.latentSkipMlpRange)) {
+    fail('latentSkipMlpRange', `must be a finite number ≥ 0, got ${JSON.stringify(o.latentSkipMlpRange)}`);
+  }
+  if (o.latentSkipMlpRange > 0 && !o.latentSkipOnly) fail('latentSkipMlpRange', 'needs latentSkipOnly (it bounds the MLP on the coordinates that option takes it off)');
   if (o.encoderSkip && o.latentSkip!.slope === 0) fail('encoderSkip', 'needs a non-zero latentSkip.slope (it starts as the inverse of that slope)');
   if (o.encoderAngles !== 'wrapped' && o.encoderAngles !== 'trig') fail('encoderAngles', `must be 'wrapped' or 'trig', got ${JSON.stringify(o.encoderAngles)}`);
   if (o.rotorEncoder !== 'hidden' && o.rotorEncoder !== 'raw') fail('rotorEncoder', `must be 'hidden' or 'raw', got ${JSON.stringify(o.rotorEncoder)}`);

@@ -108,6 +108,8 @@ export class VaeModel implements Model {
   private readonly decoderSkip: tf.Variable | undefined;
   /** 1 × D row, 0 at the skip coordinates and 1 elsewhere (with `latentSkipOnly`). */
   private readonly mlpMask: tf.Tensor2D | undefined;
+  /** With `latentSkipMlpRange` r: 1 × D row, r in standardised units at the skip coordinates, 1 elsewhere. */
+  private readonly mlpRange: tf.Tensor2D | undefined;
   /** D × d kernel of the linear path u → encoder mean (with `encoderSkip`). */
   private readonly encoderSkip: tf.Variable | undefined;
   /** The learnable mixture prior over z (option `priorMixture`); undefined: z ~ N(0, I). */
@@ -190,6 +192,11 @@ export class VaeModel implements Model {
           const mask = new Float32Array(D).fill(1);
           for (const c of skip.indices) mask[c] = 0;
           this.mlpMask = tf.tensor2d(mask, [1, D]);
+          if (o.latentSkipMlpRange > 0) {
+            const range = new Float32Array(D).fill(1);
+            for (const c of skip.indices) range[c] = o.latentSkipMlpRange / this.outputScales[c]!;
+            this.mlpRange = tf.tensor2d(range, [1, D]);
+          }
         }
         if (o.encoderSkip) {
           const hidden = o.rotorEncoder === 'hidden' ? skip.indices.filter((c) => this.rotors.includes(c)) : [];
@@ -505,6 +512,7 @@ export class VaeModel implements Model {
         ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
         ...(this.encoderSkip ? { encoderSkip: true } : {}),
         ...(this.mlpMask ? { latentSkipOnly: true } : {}),
+        ...(this.mlpRange ? { latentSkipMlpRange: o.latentSkipMlpRange } : {}),
         ...(o.priorMixture ? { priorMixture: { ...o.priorMixture } } : {}),
         ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
@@ -528,6 +536,7 @@ export class VaeModel implements Model {
     this.invScaleTensor?.dispose();
     this.wrapPeriod?.dispose();
     this.mlpMask?.dispose();
+    this.mlpRange?.dispose();
     if (this.rotor) tf.dispose([this.rotor.period, this.rotor.gaussianMask]);
     this.encoderMask?.dispose();
     if (this.decoderCaps) tf.dispose([this.decoderCaps.centre, this.decoderCaps.halfWidth]);
@@ -547,7 +556,13 @@ export class VaeModel implements Model {
       h = act(i === 0 && bias ? tf.add(pre, bias) : pre) as tf.Tensor2D;
     });
     let mlpMean = applyDense(this.decoderMean, h);
-    if (this.mlpMask) mlpMean = tf.mul(mlpMean, this.mlpMask) as tf.Tensor2D;
+    if (this.mlpMask) {
+      const kept = tf.mul(mlpMean, this.mlpMask);
+      // mask·m + (1 − mask)·r·tanh(m/r): bounded by r at the skip coordinates, untouched elsewhere.
+      mlpMean = (this.mlpRange
+        ? tf.add(kept, tf.mul(tf.sub(1, this.mlpMask), tf.mul(this.mlpRange, tf.tanh(tf.div(mlpMean, this.mlpRange)))))
+        : kept) as tf.Tensor2D;
+    }
     if (component) {
       const offset = tf.matMul(component, this.priorMixture!.decoderOffset!);
       mlpMean = tf.add(mlpMean, this.decoderHidden.length === 0 ? tf.add(bias!, offset) : offset) as tf.Tensor2D;
