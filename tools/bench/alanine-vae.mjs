@@ -38,6 +38,13 @@ try {
     for (const task of ['phiSign', 'c7axAlphaL', 'alphaBeta']) {
       results.push({ what: `CV classifier ${task}`, 'logistic acc': g(`cv.${task}.logistic.accuracy`), 'logistic bal': g(`cv.${task}.logistic.balancedAccuracy`), 'knn acc': g(`cv.${task}.knn.accuracy`), 'knn bal': g(`cv.${task}.knn.balancedAccuracy`), positives: g(`cv.${task}.positives`) });
     }
+    // Where the φ-sign misses fall: recall by region of the reference frames.
+    const recall = (clf, r) => g(`cv.phiSign.${clf}.recall.${r}`);
+    results.push({
+      what: 'CV φ-sign recall by region', 'knn β tail (φ ≥ 120°)': recall('knn', 'betaTail'), 'knn C7ax/αL': recall('knn', 'c7axAlphaL'), 'knn φ < 0': recall('knn', 'negative'),
+      'logistic β tail': recall('logistic', 'betaTail'), 'logistic C7ax/αL': recall('logistic', 'c7axAlphaL'), 'logistic φ < 0': recall('logistic', 'negative'),
+      'frames β tail': g('cv.phiSign.recall.betaTail.frames'), 'frames C7ax/αL': g('cv.phiSign.recall.c7axAlphaL.frames'),
+    });
     results.push({ what: 'CV |Spearman|', sinPhi: g('cv.spearman.sinPhi'), cosPhi: g('cv.spearman.cosPhi'), sinPsi: g('cv.spearman.sinPsi'), cosPsi: g('cv.spearman.cosPsi') });
     targets.push(target('CV φ-sign balanced accuracy (best classifier)', g('cv.phiSign.bestBalancedAccuracy'), '>=', 0.95));
     // The φ > 0 state proper: C7ax/αL against the rest, β's tail past ±180° included in the rest.

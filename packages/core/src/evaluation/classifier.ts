@@ -17,6 +17,8 @@ export interface ClassifierScore {
   /** Frames scored and how many of them are class 1. */
   n: number;
   positives: number;
+  /** Each frame's out-of-fold prediction (0 or 1), so callers can see where the misses fall. */
+  predictions: Uint8Array;
 }
 
 export type Classifier = (trainX: Float64Array, trainY: Uint8Array, dim: number) => (x: Float64Array, i: number) => number;
@@ -160,13 +162,15 @@ export function crossValidate(z: Float64Array, labels: Uint8Array, dim: number, 
   const half = Math.floor(n / 2);
   const parts: Array<[number, number]> = [[0, half], [half, n]];
   const correct = [0, 0], total = [0, 0];
+  const predictions = new Uint8Array(n);
   for (let fold = 0; fold < 2; fold++) {
     const [a, b] = parts[fold]!, [c, d] = parts[1 - fold]!;
     const predict = classifier(z.slice(a * dim, b * dim), labels.slice(a, b), dim);
     for (let i = c; i < d; i++) {
       const y = labels[i]!;
       total[y]++;
-      if (predict(z, i) === y) correct[y]++;
+      predictions[i] = predict(z, i) === 1 ? 1 : 0;
+      if (predictions[i] === y) correct[y]++;
     }
   }
   const recall = [0, 1].map((c) => (total[c]! > 0 ? correct[c]! / total[c]! : NaN));
@@ -176,5 +180,6 @@ export function crossValidate(z: Float64Array, labels: Uint8Array, dim: number, 
     balancedAccuracy: present.reduce((s, r) => s + r, 0) / Math.max(1, present.length),
     n: total[0]! + total[1]!,
     positives: total[1]!,
+    predictions,
   };
 }

@@ -105,6 +105,12 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
     assert.equal(crossValidate(r.z, r.y, 2, clf).balancedAccuracy, 1);
     const c = crossValidate(z, noise, 2, clf);
     assert.ok(Math.abs(c.balancedAccuracy - 0.5) < 0.06, `chance level, got ${c.balancedAccuracy}`);
+    // The out-of-fold predictions are the ones scored.
+    const hits = [0, 0], counts = [0, 0];
+    c.predictions.forEach((p, i) => { counts[noise[i]!]++; if (p === noise[i]) hits[noise[i]!]++; });
+    assert.equal(c.predictions.length, n);
+    assert.equal((hits[0]! + hits[1]!) / n, c.accuracy);
+    assert.ok(Math.abs((hits[0]! / counts[0]! + hits[1]! / counts[1]!) / 2 - c.balancedAccuracy) < 1e-12);
   }
 });
 
@@ -298,4 +304,14 @@ test('molecularMetrics: a CV continuous across the β basin\'s ±180° seam sepa
   assert.equal(m['mol.cv.c7axAlphaL.positives'], n / 20, 'positives, pooled over both test halves');
   assert.ok(m['mol.cv.phiSign.bestBalancedAccuracy']! < 0.93,
     `φ sign ${m['mol.cv.phiSign.bestBalancedAccuracy']} vs C7ax/αL ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`);
+  // The φ-sign misses fall at the seam: the C7ax/αL frames are all recalled, the tail's not, and
+  // φ < 0 frames near −180° are called φ > 0 (recalls 0.77–0.80 and 0.88 here).
+  assert.equal(m['mol.cv.phiSign.recall.betaTail.frames'], tail);
+  assert.equal(m['mol.cv.phiSign.recall.c7axAlphaL.frames'], n / 20);
+  assert.equal(m['mol.cv.phiSign.recall.negative.frames'], n - n / 20 - tail);
+  for (const clf of ['knn', 'logistic']) {
+    const r = (region: string) => m[`mol.cv.phiSign.${clf}.recall.${region}`]!;
+    assert.ok(r('c7axAlphaL') > 0.97 && r('betaTail') < 0.9 && r('negative') < 0.95,
+      `${clf}: recall C7ax/αL ${r('c7axAlphaL')}, β tail ${r('betaTail')}, φ < 0 ${r('negative')}`);
+  }
 });

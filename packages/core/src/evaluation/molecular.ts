@@ -17,7 +17,7 @@ import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifie
 import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
 import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { wrongChiralityRate } from '../transforms/chirality.js';
-import { POPULATIONS, deltaFFromProbability, inC7axAlphaL, phiPositiveProbability, stateOf, statePopulations } from './states.js';
+import { POPULATIONS, deltaFFromProbability, inBetaTail, inC7axAlphaL, phiPositiveProbability, stateOf, statePopulations } from './states.js';
 import { wasserstein1 } from './wasserstein.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
@@ -242,6 +242,20 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
         bestAcc = Math.max(bestAcc, sc.accuracy);
         bestBal = Math.max(bestBal, sc.balancedAccuracy);
         m[`mol.cv.${task}.positives`] = sc.positives;
+        // Where the φ-sign misses fall: the β tail at φ > 120° against C7ax/αL, and the φ < 0
+        // frames called φ > 0 (mostly β next to −180° when the CV blurs the seam).
+        if (task === 'phiSign') {
+          for (const [region, inRegion] of [['betaTail', inBetaTail], ['c7axAlphaL', inC7axAlphaL], ['negative', (p: number) => p <= 0]] as const) {
+            let hit = 0, count = 0;
+            for (let i = 0; i < nr; i++) {
+              if (!inRegion(ra.phi[i]!)) continue;
+              count++;
+              if (sc.predictions[i] === y[i]) hit++;
+            }
+            m[`mol.cv.phiSign.${name}.recall.${region}`] = count > 0 ? hit / count : NaN;
+            m[`mol.cv.phiSign.recall.${region}.frames`] = count;
+          }
+        }
       }
       m[`mol.cv.${task}.bestAccuracy`] = bestAcc;
       m[`mol.cv.${task}.bestBalancedAccuracy`] = bestBal;

@@ -21,6 +21,11 @@ export function inC7axAlphaL(phi: number): boolean {
   return phi > 0 && phi < BASINS_PHI_MAX;
 }
 
+/** Whether φ lies in the β basin's tail past ±180° (φ ≥ 120°): φ > 0, but β. */
+export function inBetaTail(phi: number): boolean {
+  return phi >= BASINS_PHI_MAX;
+}
+
 const DEG = Math.PI / 180;
 
 /** State index (0 beta, 1 alphaR, 2 phiPositive) of one (φ, ψ) pair; -1 for non-finite angles. */
