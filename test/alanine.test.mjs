@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assemblePlugins, backboneDihedrals, canonicalFrame, chiralCentres, wrongChirality, createRng, createRigidBodyTransform, dihedralSeries, readDcd, readPdb,
@@ -208,6 +208,18 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   assert.ok(metrics['mol.ramachandran.jsRaw'] >= 0 && metrics['mol.ramachandran.jsRaw'] <= Math.LN2);
   assert.equal(metrics['mol.reference.frames'], 200);
   assert.ok(existsSync(join(runDir, 'samples.pdb')));
+
+  // The same frames with the first two atoms listed in the other order (as another builder might):
+  // same atom count, another system; refused, naming the atom, rather than scored.
+  const swapped = join(runDir, 'swapped.dcd');
+  copyFileSync(dcd, swapped);
+  const lines = readFileSync(join(runDir, 'samples.pdb'), 'utf8').split('\n');
+  const atomLines = lines.flatMap((l, k) => (/^(ATOM|HETATM)/.test(l) ? [k] : []));
+  [lines[atomLines[0]], lines[atomLines[1]]] = [lines[atomLines[1]], lines[atomLines[0]]];
+  writeFileSync(join(runDir, 'swapped.pdb'), lines.join('\n'));
+  const w = runCli(['evaluate', runDir, '--json', '-n', '50', '--reference', swapped]);
+  assert.equal(w.code, 2, w.stderr);
+  assert.match(w.stderr, /swapped\.dcd: atom 0 is \w+ \(.*\) in .*swapped\.pdb but \w+ \(.*\) in force field .*another order/);
 });
 
 test('bad input to cvs/decode/evaluate names the problem', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * `embedcg cvs`: the latent CVs (encoder means z = μ_φ(x)) of every frame of a trajectory, with
  * the backbone dihedrals φ/ψ in degrees when the topology has them. Also home of the helper that
- * reads trajectories for a run (used by `decode` and `evaluate --reference`).
+ * reads trajectories for a run (also used by `evaluate --reference`).
  */
 import type { CommandModule } from 'yargs';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import {
   backboneDihedrals, dihedralSeries, encodeConfigurations, openRun, readDcd, readPdb, selectBackend,
-  type CoordinateTransform, type ForceField, type Model,
+  type Atom, type CoordinateTransform, type ForceField, type Model,
 } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -26,7 +26,7 @@ export interface LoadedFrames {
  * Read DCD or PDB trajectories for a force field of `ff.dimension` coordinates. `skip` frames are
  * dropped from the start of each file (equilibration), then every `stride`-th frame is kept.
  */
-export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimension' | 'name'>, o: { skip?: number; stride?: number } = {}): LoadedFrames {
+export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimension' | 'name' | 'topology'>, o: { skip?: number; stride?: number } = {}): LoadedFrames {
   const skip = o.skip ?? 0, stride = o.stride ?? 1;
   if (!Number.isInteger(skip) || skip < 0) throw new UsageError(`--skip must be a non-negative integer, got ${skip}`);
   if (!Number.isInteger(stride) || stride < 1) throw new UsageError(`--stride must be a positive integer, got ${stride}`);
@@ -37,15 +37,22 @@ export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimensio
     if (!existsSync(p)) throw new UsageError(`${p}: no such file`);
     const ext = extname(p).toLowerCase();
     let nAtoms: number, nFrames: number, positions: Float64Array;
-    if (ext === '.dcd') ({ nAtoms, nFrames, positions } = readDcd(p));
-    else if (ext === '.pdb') {
+    // Atom names and elements: a PDB's own, a DCD's from its sibling PDB when there is one.
+    let named: { atoms: Atom[]; from: string } | undefined;
+    if (ext === '.dcd') {
+      ({ nAtoms, nFrames, positions } = readDcd(p));
+      const sibling = p.slice(0, p.length - ext.length) + '.pdb';
+      if (ff.topology && existsSync(sibling)) named = { atoms: readPdb(sibling).atoms, from: sibling };
+    } else if (ext === '.pdb') {
       const f = readPdb(p);
       ({ nFrames, positions } = f);
       nAtoms = f.atoms.length;
+      named = { atoms: f.atoms, from: p };
     } else throw new UsageError(`${p}: unsupported trajectory format "${ext}"; use .dcd or .pdb`);
     if (3 * nAtoms !== D) {
       throw new UsageError(`${p}: ${nAtoms} atoms, but force field "${ff.name}" has ${D / 3}; the trajectory is of another system`);
     }
+    if (named) checkAtomOrder(p, named, ff);
     const keep: number[] = [];
     for (let f = skip; f < nFrames; f += stride) keep.push(f);
     const out = new Float64Array(keep.length * D);
@@ -62,6 +69,24 @@ export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimensio
     at += p.length;
   }
   return { x, n, runLengths };
+}
+
+/**
+ * The same atom count is not the same system: a trajectory whose atoms come in another order
+ * (the same molecule from another builder, say) would give energies and CVs of scrambled
+ * structures without a word. A DCD carries no atom names, so its sibling PDB (as `embedcg sample`
+ * and `embedcg md` write it) stands for it; elements are compared, since names differ by convention.
+ */
+function checkAtomOrder(path: string, named: { atoms: Atom[]; from: string }, ff: Pick<ForceField, 'name' | 'topology'>): void {
+  const atoms = ff.topology?.atoms;
+  if (!atoms || named.atoms.length !== atoms.length) return;
+  const i = named.atoms.findIndex((a, k) => a.element.toLowerCase() !== atoms[k]!.element.toLowerCase());
+  if (i < 0) return;
+  const theirs = named.atoms[i]!, ours = atoms[i]!;
+  throw new UsageError(
+    `${path}: atom ${i} is ${theirs.element} (${theirs.name}) in ${named.from} but ${ours.element} (${ours.name}) in force field "${ff.name}": ` +
+      `the trajectory lists the atoms in another order than the run's system; reorder it, or make the reference from this system (embedcg md)`,
+  );
 }
 
 /** Encoder means of n configurations (force-field space), in chunks to bound tfjs memory. */
