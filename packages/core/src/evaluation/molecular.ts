@@ -223,8 +223,12 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   if (ref.latent && ref.latentDim) {
     const L = ref.latentDim;
     const phiSign = Uint8Array.from(ra.phi, (p) => (p > 0 ? 1 : 0));
-    const negIdx: number[] = [];
-    for (let i = 0; i < nr; i++) if (ra.phi[i]! <= 0) negIdx.push(i);
+    const indicesWhere = (inRegion: (phi: number) => boolean): number[] => {
+      const idx: number[] = [];
+      for (let i = 0; i < nr; i++) if (inRegion(ra.phi[i]!)) idx.push(i);
+      return idx;
+    };
+    const negIdx = indicesWhere((p) => p <= 0);
     const zNeg = new Float64Array(negIdx.length * L);
     negIdx.forEach((i, j) => zNeg.set(ref.latent!.subarray(i * L, (i + 1) * L), j * L));
     const alpha = Uint8Array.from(negIdx, (i) => (stateOf(ra.phi[i]!, ra.psi[i]!) === 1 ? 1 : 0));
@@ -233,6 +237,10 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
     // (C7ax/αL) against everything else, a cut along the barriers at φ ≈ 0 and φ ≈ 120°.
     const basins = Uint8Array.from(ra.phi, (p) => (inC7axAlphaL(p) ? 1 : 0));
     const tasks: Array<[string, Float64Array, Uint8Array]> = [['phiSign', ref.latent, phiSign], ['c7axAlphaL', ref.latent, basins], ['alphaBeta', zNeg, alpha]];
+    // Where the φ-sign misses fall: the β tail at φ ≥ 120° against C7ax/αL, and the φ < 0 frames
+    // called φ > 0 (mostly β next to −180° when the CV blurs the seam).
+    const phiSignRegions: Array<[string, number[]]> = [['betaTail', indicesWhere(inBetaTail)], ['c7axAlphaL', indicesWhere(inC7axAlphaL)], ['negative', negIdx]];
+    for (const [region, idx] of phiSignRegions) m[`mol.cv.phiSign.recall.${region}.frames`] = idx.length;
     for (const [task, z, y] of tasks) {
       let bestAcc = 0, bestBal = 0;
       for (const [name, clf] of [['logistic', logisticQuadratic], ['knn', nearestNeighbours()]] as const) {
@@ -242,18 +250,10 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
         bestAcc = Math.max(bestAcc, sc.accuracy);
         bestBal = Math.max(bestBal, sc.balancedAccuracy);
         m[`mol.cv.${task}.positives`] = sc.positives;
-        // Where the φ-sign misses fall: the β tail at φ > 120° against C7ax/αL, and the φ < 0
-        // frames called φ > 0 (mostly β next to −180° when the CV blurs the seam).
         if (task === 'phiSign') {
-          for (const [region, inRegion] of [['betaTail', inBetaTail], ['c7axAlphaL', inC7axAlphaL], ['negative', (p: number) => p <= 0]] as const) {
-            let hit = 0, count = 0;
-            for (let i = 0; i < nr; i++) {
-              if (!inRegion(ra.phi[i]!)) continue;
-              count++;
-              if (sc.predictions[i] === y[i]) hit++;
-            }
-            m[`mol.cv.phiSign.${name}.recall.${region}`] = count > 0 ? hit / count : NaN;
-            m[`mol.cv.phiSign.recall.${region}.frames`] = count;
+          for (const [region, idx] of phiSignRegions) {
+            const hits = idx.reduce((acc, i) => acc + (sc.predictions[i] === y[i] ? 1 : 0), 0);
+            m[`mol.cv.phiSign.${name}.recall.${region}`] = idx.length > 0 ? hits / idx.length : NaN;
           }
         }
       }
