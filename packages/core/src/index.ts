@@ -16,8 +16,9 @@ export * from './util/psis.js';
 export { selectBackend, type BackendName } from './backend.js';
 export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
 export * from './config/run-config.js';
+export { mergeConfig, resolveExtends, type ResolvedConfig } from './config/extends.js';
 export {
-  loadPluginPackage, listInstalledPackageNames, discoverPlugins, checkDescriptor, createPlugin,
+  loadPluginPackage, listInstalledPackageNames, discoverPlugins, checkDescriptor, createPlugin, resolvePluginOptions,
   type PluginRef, type PluginPackage, type ResolveOptions,
 } from './plugin-loader.js';
 export { plugins } from './builtin-plugins.js';
@@ -35,7 +36,7 @@ export {
   writeCheckpoint, findCheckpoint, readCheckpointState, loadModelWeights, initModelFrom, CHECKPOINT_DIR, type TrainerState,
 } from './training/checkpoint.js';
 export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
-export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';
+export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, resolveRunConfig, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';
 export * from './io/index.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {

@@ -186,12 +186,15 @@ export function checkDescriptor(p: AnyPlugin, where: string): void {
 }
 
 /** Validate options (filling defaults) and create the plugin instance. */
-export async function createPlugin<K extends PluginKind>(
-  kind: K,
+/**
+ * Find the plugin a config entry names and check its options (defaults filled in), without creating
+ * it: what `embedcg config` shows, and the first half of createPlugin.
+ */
+export async function resolvePluginOptions(
+  kind: PluginKind,
   ref: PluginRef,
-  context: PluginContext,
   opts: ResolveOptions & { configPath?: string; jsonPath?: string },
-): Promise<{ instance: KindMap[K]; descriptor: AnyPlugin; options: Record<string, unknown>; packageVersion: string }> {
+): Promise<{ descriptor: AnyPlugin; options: Record<string, unknown>; pkg: PluginPackage; where: string }> {
   const where = `${opts.configPath ?? 'config'}${opts.jsonPath ? ` at ${opts.jsonPath}` : ''}`;
   // Every problem below is reported against the config entry that caused it, so the user knows what to edit.
   let pkg: PluginPackage;
@@ -222,6 +225,16 @@ export async function createPlugin<K extends PluginKind>(
       `${where}: invalid options for plugin "${ref.name}" (${pkg.packageName}):\n${formatIssues(issues, `${opts.jsonPath ?? ''}/options`)}`,
     );
   }
+  return { descriptor, options, pkg, where };
+}
+
+export async function createPlugin<K extends PluginKind>(
+  kind: K,
+  ref: PluginRef,
+  context: PluginContext,
+  opts: ResolveOptions & { configPath?: string; jsonPath?: string },
+): Promise<{ instance: KindMap[K]; descriptor: AnyPlugin; options: Record<string, unknown>; packageVersion: string }> {
+  const { descriptor, options, pkg, where } = await resolvePluginOptions(kind, ref, opts);
   let instance: KindMap[K];
   try {
     instance = (await descriptor.create(options, context)) as KindMap[K];

@@ -16,7 +16,7 @@ import type { Model } from './contracts/model.js';
 import type { TemperingSchedule } from './contracts/schedule.js';
 import { CountingForceField } from './counting-force-field.js';
 import { validateRunConfig, type RunConfig } from './config/run-config.js';
-import { createPlugin, type ResolveOptions } from './plugin-loader.js';
+import { createPlugin, resolvePluginOptions, type ResolveOptions } from './plugin-loader.js';
 import type { AnyPlugin, PluginContext } from './plugin.js';
 import { plugins as corePlugins } from './builtin-plugins.js';
 import { InputError } from './errors.js';
@@ -70,6 +70,21 @@ export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Pr
   const sch = await createPlugin('schedule', config.schedule, ctx, { ...r, jsonPath: '/schedule' });
   versions.schedule = { package: config.schedule.package, name: config.schedule.name, version: sch.packageVersion };
   return { forceField: new CountingForceField(ff.instance), transform, model: model.instance, schedule: sch.instance, versions };
+}
+
+/**
+ * The config as a run will use it, without creating anything: each plugin found and its options
+ * checked, their defaults filled in (`embedcg config`).
+ */
+export async function resolveRunConfig(config: RunConfig, o: AssembleOptions): Promise<RunConfig> {
+  const r = { ...resolveOptionsFor(o), configPath: o.configPath };
+  const out = structuredClone(config);
+  const slots = [['forceField', 'forcefield'], ['transform', 'transform'], ['model', 'model'], ['schedule', 'schedule']] as const;
+  for (const [slot, kind] of slots) {
+    const ref = out[slot];
+    if (ref) ref.options = (await resolvePluginOptions(kind, ref, { ...r, jsonPath: `/${slot}` })).options;
+  }
+  return out;
 }
 
 export function writeRunFiles(runDir: string, config: RunConfig, meta: Record<string, unknown>): void {

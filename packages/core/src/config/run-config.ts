@@ -2,10 +2,11 @@
  * The run config: one JSON document naming every plugin of a run and the training settings.
  * `runConfigSchema(pluginSchemas?)` is the JSON Schema `embedcg schema` prints.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { formatIssues, validateAgainst } from './validate.js';
+import { resolveExtends } from './extends.js';
+export { jsonErrorLocation } from './json-location.js';
 import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
@@ -130,9 +131,15 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
     title: 'embedcg run config',
     type: 'object',
     additionalProperties: false,
-    required: ['name', 'forceField', 'model'],
+    // A file that extends another may leave anything to its base; the merged config must be whole.
+    if: { required: ['extends'] },
+    else: { required: ['name', 'forceField', 'model'] },
     properties: {
       $schema: { type: 'string' },
+      extends: {
+        type: 'string', minLength: 1,
+        description: 'Path of a run config this one builds on, relative to this file: objects merge key by key, other values replace the base\'s, null removes a key. Other relative paths resolve against the folder of the config being run',
+      },
       name: { type: 'string', minLength: 1, description: 'Run name, shown in reports' },
       seed: { type: 'integer', minimum: 0, default: 0 },
       forceField: refFor('forcefield'),
@@ -262,6 +269,9 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(`${source}: a run config must be a JSON object`, source);
   }
+  if ('extends' in value) {
+    throw new ConfigError(`${source}/extends: only a config read from a file can extend another (loadRunConfig and \`embedcg train\` merge it); merge the base in before validating`, source);
+  }
   const issues = validateAgainst(runConfigSchema(), value);
   if (issues.length) {
     throw new ConfigError(`${source}: invalid run config:\n${formatIssues(issues)}\nRun \`embedcg schema\` for the full schema.`, source);
@@ -269,30 +279,13 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
   return value as RunConfig;
 }
 
-/** " at line L, column C" for a JSON.parse error that reports a position (or ends early); else "". */
-export function jsonErrorLocation(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  const pos = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-  if (pos === undefined || pos > text.length) return '';
-  const before = text.slice(0, pos);
-  return ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
-}
-
-/** Read, parse and validate a config file. */
-export function loadRunConfig(path: string): { config: RunConfig; configDir: string; path: string } {
+/**
+ * Read, merge (`extends`, see extends.ts) and validate a config file. `sources` lists the files
+ * merged, the file asked for first.
+ */
+export function loadRunConfig(path: string): { config: RunConfig; configDir: string; path: string; sources: string[] } {
   const abs = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${path}: cannot read config file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, path);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${path}: malformed JSON${jsonErrorLocation(text, (e as Error).message)}: ${(e as Error).message}`, path);
-  }
-  return { config: validateRunConfig(parsed, path), configDir: dirname(abs), path: abs };
+  const { value, sources } = resolveExtends(abs, path);
+  const shownAs = sources.length > 1 ? `${path} (with the configs it extends)` : path;
+  return { config: validateRunConfig(value, shownAs), configDir: dirname(abs), path: abs, sources };
 }
