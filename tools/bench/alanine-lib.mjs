@@ -34,7 +34,7 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
   const evalOnly = process.argv.includes('--eval-only');
   const runDir = resolve(repoRoot, arg('run', `runs/${runName}`));
   const configPath = join(repoRoot, 'tools', 'bench', configFile);
-  const { config, configDir } = loadRunConfig(configPath);
+  const { config, configDir, sources } = loadRunConfig(configPath);
   // --seed S reruns a config with another seed (weights, draws and evaluation samples all follow it).
   if (arg('seed', undefined) !== undefined) config.seed = Number(arg('seed', undefined));
   const dir = join(sharedDir, 'data', 'alanine-dipeptide');
@@ -54,7 +54,7 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
     state = readCheckpointState(cp);
   } else {
     const canResume = resume && findCheckpoint(runDir);
-    if (!canResume) writeRunFiles(runDir, config, { configPath, configDir, backend, started: new Date().toISOString() });
+    if (!canResume) writeRunFiles(runDir, config, { configPath, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), configDir, backend, started: new Date().toISOString() });
     const initFrom = arg('init-from', undefined);
     if (initFrom && !canResume) {
       const { copied, fresh } = initModelFrom(resolve(repoRoot, initFrom), plugins.model);

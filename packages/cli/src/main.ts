@@ -9,6 +9,7 @@ import { cliDir, exitCodeFor } from './context.js';
 import { UsageError } from './errors.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { schemaCommand } from './commands/schema.js';
+import { configCommand } from './commands/config.js';
 import { trainCommand } from './commands/train.js';
 import { sampleCommand } from './commands/sample.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -37,7 +38,8 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     .command(sampleCommand)
     .command(evaluateCommand)
     .command(pluginsCommand)
-    .command(schemaCommand);
+    .command(schemaCommand)
+    .command(configCommand);
   for (const c of await optionalCommands()) cli.command(c);
   cli
     .demandCommand(1, 'name a command; see --help')

@@ -40,7 +40,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train examples/double-well.json --out runs/dw --resume', 'continue an interrupted run')
       .example('$0 train vae-flowdecoder.json --out runs/fd --init-from runs/vae', 'fine-tune a trained VAE with a flow decoder'),
   handler: async (argv) => {
-    const { config, configDir, path } = loadRunConfig(argv.config);
+    const { config, configDir, path, sources } = loadRunConfig(argv.config);
     const runDir = resolve(argv.out);
     if (!argv.resume && !argv.force && existsSync(join(runDir, 'config.json'))) {
       throw new UsageError(`${argv.out} already holds a run; pass --resume to continue it or --force to start over`);
@@ -59,7 +59,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
     if (!argv.resume) {
       writeRunFiles(runDir, config, {
-        configPath: path, configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
+        configPath: path, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
         started: new Date().toISOString(), node: process.version, argv: process.argv.slice(2),
       });
     }
