@@ -9,21 +9,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanError, repoRoot, runCli, tempDir } from './support.mjs';
+import { assertCleanError, repoRoot, runCli, tempDir, tinyDoubleWellConfig } from './support.mjs';
 
 const { API_VERSION } = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
 
 /** A small valid config; `patch` edits a copy. */
 function config(patch = (c) => c) {
-  return patch({
-    name: 'bad-config-test',
-    seed: 3,
-    forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
-    model: { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderActivations: ['tanh'] } },
-    schedule: { package: '@embedcg/core', name: 'kl-increase', options: { samples: 64 } },
-    training: { batchSize: 16, initialSteps: 2, stepsPerLevel: 1, finalSteps: 2, historyEvery: 1 },
-    evaluation: { samples: 100, batchSize: 100 },
-  });
+  return patch(tinyDoubleWellConfig('bad-config-test', 3));
 }
 
 /** Write `text` as FILE in a fresh folder and run `embedcg train FILE --out run --max-steps 2` there. */

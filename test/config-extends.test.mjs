@@ -9,20 +9,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanError, repoRoot, runCli, tempDir } from './support.mjs';
+import { assertCleanError, repoRoot, runCli, tempDir, tinyDoubleWellConfig } from './support.mjs';
 
 const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
 const vae = await import(pathToFileURL(join(repoRoot, 'packages/models/vae/dist/index.js')).href);
 
-const base = {
-  name: 'extends-base',
-  seed: 3,
-  forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
-  model: { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderActivations: ['tanh'] } },
-  schedule: { package: '@embedcg/core', name: 'kl-increase', options: { samples: 64 } },
-  training: { batchSize: 16, initialSteps: 2, stepsPerLevel: 1, finalSteps: 2, historyEvery: 1 },
-  evaluation: { samples: 100, batchSize: 100 },
-};
+const base = tinyDoubleWellConfig('extends-base', 3);
 const variant = { extends: 'base.json', name: 'extends-variant', seed: 5, model: { options: { decoderHidden: [6, 6] } } };
 
 function setup(t) {

@@ -47,3 +47,16 @@ export function assertCleanError(r, code = 2) {
   assert.doesNotMatch(r.stderr, /^\s{4}at /m, `stderr holds a stack trace:\n${r.stderr}`);
   return r.stderr.slice(r.stderr.indexOf('error:'));
 }
+
+/** A double-well VAE config small enough to train a few steps in a second or two. */
+export function tinyDoubleWellConfig(name = 'tiny-double-well', seed = 3) {
+  return {
+    name,
+    seed,
+    forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
+    model: { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderActivations: ['tanh'] } },
+    schedule: { package: '@embedcg/core', name: 'kl-increase', options: { samples: 64 } },
+    training: { batchSize: 16, initialSteps: 2, stepsPerLevel: 1, finalSteps: 2, historyEvery: 1 },
+    evaluation: { samples: 100, batchSize: 100 },
+  };
+}
