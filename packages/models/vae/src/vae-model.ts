@@ -594,10 +594,14 @@ export class VaeModel implements Model {
     const dec = this.decoderStandard(z, component);
     const inv = this.decoderFlow?.inverse(u, z);
     if (inv) return tf.add(gaussianLogDensityTf(inv.v, dec.mean, dec.logVariance), inv.logDet) as tf.Tensor1D;
-    if (!this.rotor) return gaussianLogDensityTf(u, dec.mean, dec.logVariance);
+    // u is wrapped onto [−π, π) at circular coordinates, μ is not (a latent skip can put it past
+    // ±π): their difference is taken to the nearest image, the draw's own residual σε, which is
+    // far below π. Unwrapped, a torsion drawn past −π would sit 2π from its own mean.
+    const residual = this.wrapStandard(tf.sub(u, dec.mean) as tf.Tensor2D);
+    if (!this.rotor) return gaussianLogDensityTf(residual, tf.zerosLike(residual), dec.logVariance);
     // The Gaussian's quadratic term at the other coordinates (masked, not subtracted, so a rotor
     // far from μ leaves no float32 residue), the mixture's at the rotors.
-    const eps = tf.mul(tf.sub(u, dec.mean), tf.exp(tf.mul(dec.logVariance, -0.5))) as tf.Tensor2D;
+    const eps = tf.mul(residual, tf.exp(tf.mul(dec.logVariance, -0.5))) as tf.Tensor2D;
     const quad = tf.sum(tf.mul(tf.square(eps), this.rotor.gaussianMask), 1);
     const lvSum = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
     const gauss = tf.sub(tf.mul(tf.add(quad, lvSum), -0.5), 0.5 * this.dimension * LOG_2PI);
