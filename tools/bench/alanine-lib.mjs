@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
-  assemblePlugins, computeMetrics, findCheckpoint, initModelFrom, loadModelWeights, loadRunConfig, readCheckpointState, readDcd, selectBackend,
-  targetBeta, train, writeRunFiles,
+  assemblePlugins, backboneDihedrals, computeMetrics, createRng, dihedralSeries, essFraction, findCheckpoint, initModelFrom, loadModelWeights, loadRunConfig,
+  paretoSmooth, readCheckpointState, readDcd, selectBackend, statePopulations, targetBeta, train, withLatentSamples, writeRunFiles,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
 import { repoRoot, sharedDir } from './lib.mjs';
@@ -92,14 +92,42 @@ export function stepTimeRow(runDir) {
   return row;
 }
 
-/** n model samples at the target β, counted on top of the training evaluations. */
+/**
+ * n model samples at the target β, counted on top of the training evaluations. `--latent-samples K`
+ * overrides the config's evaluation.latentSamples.
+ */
 export async function sampleAlanine({ config, plugins, state, beta, n }) {
   plugins.forceField.evaluations = state.energyEvaluations;
   const { metrics, samples } = await computeMetrics({
     model: plugins.model, transform: plugins.transform, forceField: plugins.forceField, beta, samples: n, seed: config.seed + 1,
-    batchSize: config.evaluation.batchSize,
+    batchSize: config.evaluation.batchSize, latentSamples: Number(arg('latent-samples', config.evaluation.latentSamples)),
   });
   return { metrics, samples };
+}
+
+/**
+ * The same draws reweighted with ℓ from K latent samples each (no energy evaluated again): how much
+ * of the weights' spread is the encoder's, which more latent samples remove, and how much is the
+ * model's. One row per K: ESS, PSIS k̂, the reweighted populations and the mean ℓ + βU (the KL
+ * bound up to log Z; it falls as the bound tightens).
+ */
+export function latentSampleRows({ samples, plugins, topology, Ks = [1, 4, 16, 64], seed = 17 }) {
+  if (!plugins.model.logProbEstimate || !samples.z) return [];
+  const { phi, psi } = backboneDihedrals(topology);
+  const f = dihedralSeries(samples.x, samples.dimension, samples.n, phi[0]);
+  const p = dihedralSeries(samples.x, samples.dimension, samples.n, psi[0]);
+  return Ks.map((K) => {
+    const t0 = performance.now();
+    const s = withLatentSamples(samples, plugins.model, plugins.transform, K, createRng(seed + K));
+    const pop = statePopulations(f, p, s.logw);
+    let bound = 0, finite = 0;
+    for (let i = 0; i < s.n; i++) if (Number.isFinite(s.energies[i])) { bound += s.logQ[i] + s.beta * s.energies[i]; finite++; }
+    return {
+      what: `weights, ${K} latent sample${K > 1 ? 's' : ''}`, ESS: essFraction(s.logw), khat: paretoSmooth(s.logw).khat,
+      'rw β': pop.beta, 'rw αR': pop.alphaR, 'rw φ>0': pop.phiPositive, 'rw C7ax/αL': pop.c7axAlphaL,
+      'mean ℓ+βU': bound / finite, 's': (performance.now() - t0) / 1000,
+    };
+  });
 }
 
 /** All reference frames after `skip` per run, with their energies; undefined when there is no reference yet. */

@@ -12,7 +12,7 @@
 import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
-import { arg, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';
+import { arg, latentSampleRows, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';
 
 const skip = Number(arg('skip', 100)); // reference frames dropped per run as equilibration
 const benchName = arg('name', process.argv.includes('--decoder-flow') ? 'alanine-vae-flowdecoder' : 'alanine-vae');
@@ -24,7 +24,8 @@ try {
   const results = [...rows];
   const targets = [];
   const { metrics, samples } = await sampleAlanine({ config, plugins, state, beta, n: config.evaluation.samples });
-  results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });
+  results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, 'latent samples': metrics.latentSamples, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });
+  results.push(...latentSampleRows({ samples, plugins, topology: ff.topology }));
   const ref = await loadReference(ff, skip);
   const latent = ref && encodeConfigurations(plugins.model, plugins.transform, ref.x, ref.n);
   const mol = molecularMetrics({

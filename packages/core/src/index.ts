@@ -26,7 +26,7 @@ export * from './schedules/index.js';
 export { CountingForceField } from './counting-force-field.js';
 export { energyOp } from './training/energy-op.js';
 export { guardEnergies, type GuardedBatch } from './training/energy-guard.js';
-export { drawSamples, drawConfigurations, type SampleSet, type DrawOptions } from './training/sampling.js';
+export { drawSamples, drawConfigurations, withLatentSamples, type SampleSet, type DrawOptions } from './training/sampling.js';
 export { selectSamples, rightHandedSamples, type ChiralityFilterResult } from './training/chirality-filter.js';
 export { rungBetas, fillBuffer, resample, type ReweightingSettings, type Buffer as ReweightingBuffer } from './training/reweighting.js';
 export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { molecularMetrics, openRun, selectBackend, targetBeta } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
-import { printMetrics, runMetrics } from '../evaluation.js';
+import { checkLatentSamples, latentSamplesOption, printMetrics, runMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
@@ -14,6 +14,7 @@ interface EvaluateArgs {
   skip: number;
   stride: number;
   chirality: ChiralityMode;
+  latentSamples?: number;
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
@@ -24,6 +25,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .positional('run', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
       .option('n', { type: 'number', describe: 'Samples (default: the config\'s evaluation.samples)' })
+      .option('latent-samples', latentSamplesOption)
       .option('reference', { type: 'string', array: true, describe: 'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality' })
       .option('skip', { type: 'number', default: 0, describe: 'Reference frames to drop at the start of each file (equilibration)' })
       .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th reference frame' })
@@ -36,7 +38,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     try {
       // Evaluations already spent in training count toward the total.
       run.plugins.forceField.evaluations = run.state.energyEvaluations;
-      const { metrics, samples } = await runMetrics(run.config, run.plugins, run.state.wallSeconds, argv.n);
+      const { metrics, samples } = await runMetrics(run.config, run.plugins, run.state.wallSeconds, argv.n, checkLatentSamples(argv.latentSamples, run.plugins.model));
       let all: Record<string, unknown> = metrics;
       if (argv.reference?.length) {
         const p = run.plugins;

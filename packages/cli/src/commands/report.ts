@@ -59,7 +59,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     try {
       const p = run.plugins;
       const beta = targetBeta(run.config);
-      const s = await drawSamples({ model: p.model, transform: p.transform, forceField: p.forceField, n: argv.n, beta, rng: createRng(argv.seed) });
+      const s = await drawSamples({ model: p.model, transform: p.transform, forceField: p.forceField, n: argv.n, beta, rng: createRng(argv.seed), latentSamples: run.config.evaluation.latentSamples });
       const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
       const data: ReportData = {
         beta,

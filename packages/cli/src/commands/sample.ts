@@ -6,6 +6,7 @@ import { createRng, drawSamples, openRun, selectBackend, targetBeta, writeDcd, w
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
+import { checkLatentSamples, latentSamplesOption } from '../evaluation.js';
 
 interface SampleArgs {
   run: string;
@@ -14,6 +15,7 @@ interface SampleArgs {
   seed: number;
   energies: boolean;
   chirality: ChiralityMode;
+  latentSamples?: number;
 }
 
 /** CSV with a header: x1..xD, then logw (and energy) when computed. */
@@ -58,6 +60,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the draw' })
       .option('energies', { type: 'boolean', default: true, describe: 'Evaluate energies for log weights (--no-energies to skip)' })
       .option('chirality', chiralityOption)
+      .option('latent-samples', latentSamplesOption)
       .example('$0 sample runs/dw -n 20000 --out s.csv', 'CSV with x1,x2,logw,energy')
       .example('$0 sample runs/ala2 -n 100000 --out s.dcd --chirality filter', 'DCD + PDB + log weights, wrong enantiomers dropped'),
   handler: async (argv) => {
@@ -71,6 +74,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       const drawn = await drawSamples({
         model: p.model, transform: p.transform, forceField: argv.energies ? p.forceField : undefined,
         n: argv.n, beta: targetBeta(run.config), rng: createRng(argv.seed), batchSize: run.config.evaluation.batchSize,
+        latentSamples: checkLatentSamples(argv.latentSamples, p.model) ?? run.config.evaluation.latentSamples,
       });
       const s = applyChirality(argv.chirality, drawn, p.forceField).samples;
       const files = ext === '.csv' ? (await writeSamplesCsv(argv.out, s, argv.energies), [argv.out]) : writeSamplesDcd(argv.out, s, p.forceField.topology, argv.energies);

@@ -100,6 +100,14 @@ export interface Model {
    * `logProb` is absent (a reweighted wake-sleep step).
    */
   logProbBound?(y: tf.Tensor2D, rng: Rng): tf.Tensor1D;
+  /**
+   * For latent-variable models: the log of an unbiased estimate of q(y) from `samples` latent
+   * values drawn from the model's encoder r(z|y) (the importance-weighted bound). Given `z`, the
+   * latent each row was drawn from counts as the first of them; then exp(−βU)/q̂(y) is an exact
+   * importance weight, whose spread falls with `samples`. Sampling uses it (evaluation.latentSamples)
+   * to tighten importance weights without more energy evaluations.
+   */
+  logProbEstimate?(y: tf.Tensor2D, rng: Rng, samples: number, z?: tf.Tensor2D): tf.Tensor1D;
   /** Mean configuration for latent values z (n × latentDimension) → n × dimension. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
   /**

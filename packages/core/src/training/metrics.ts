@@ -20,6 +20,8 @@ export interface MetricsOptions {
   samples: number;
   seed: number;
   batchSize?: number;
+  /** Latent samples per draw for ℓ (see drawSamples); default 1. */
+  latentSamples?: number;
 }
 
 /** Latent CVs (encoder means) of configurations in force-field space. */
@@ -47,10 +49,11 @@ export function basinMasses(s: SampleSet, contains: (x: Float64Array) => boolean
 
 export async function computeMetrics(o: MetricsOptions): Promise<{ metrics: Record<string, number | string>; samples: SampleSet }> {
   const rng = createRng(o.seed * 104729 + 3);
-  const s = await drawSamples({ model: o.model, transform: o.transform, forceField: o.forceField, n: o.samples, beta: o.beta, rng, batchSize: o.batchSize });
+  const s = await drawSamples({ model: o.model, transform: o.transform, forceField: o.forceField, n: o.samples, beta: o.beta, rng, batchSize: o.batchSize, latentSamples: o.latentSamples });
   const m: Record<string, number | string> = {};
   const finite = Array.from(s.energies).filter(Number.isFinite).length;
   m.samples = s.n;
+  if (o.model.logProbEstimate) m.latentSamples = o.latentSamples ?? 1;
   m.nonFiniteEnergyFraction = 1 - finite / s.n;
   m.logZ = logMeanExp(s.logw);
   m.ess = essFraction(s.logw);
