@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as core from '@embedcg/core';
 import {
   assemblePlugins, createRng, drawSamples, essFraction, logMeanExp, selectBackend, train, validateRunConfig, withLatentSamples,
 } from '@embedcg/core';
@@ -59,20 +60,22 @@ test('K latent samples per draw: unbiased weights for every K, ESS up and the KL
     assert.ok(rows[1].klBound < rows[0].klBound && rows[2].klBound < rows[1].klBound, `the KL bound should tighten with K: ${rows.map((r) => r.klBound.toFixed(4)).join(', ')}`);
     assert.ok(rows[2].klBound > -0.01, `a KL bound stays ≥ 0 (${rows[2].klBound})`);
 
-    // drawSamples with latentSamples: the same configurations as K = 1 from the same seed (the
-    // estimate's noise is drawn after them), the same number of energy evaluations.
+    // drawSamples with latentSamples: the same configurations as K = 1 from the same seed, batch
+    // after batch (the estimate's noise has a stream of its own), the same energy evaluations.
+    const quarter = await drawSamples({ model, forceField, n, beta: BETA, rng: createRng(21), batchSize: n / 4 });
     const e0 = forceField.evaluations;
-    const s8 = await drawSamples({ model, forceField, n, beta: BETA, rng: createRng(21), batchSize: n, latentSamples: 8 });
+    const s8 = await drawSamples({ model, forceField, n, beta: BETA, rng: createRng(21), batchSize: n / 4, latentSamples: 8 });
     assert.equal(forceField.evaluations - e0, n);
-    assert.deepEqual(s8.x, s1.x);
-    assert.ok(essFraction(s8.logw) > rows[0].ess);
+    assert.deepEqual(s8.x, quarter.x);
+    assert.deepEqual(s8.energies, quarter.energies);
+    assert.ok(essFraction(s8.logw) > essFraction(quarter.logw));
   } finally {
     plugins.model.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('latentSamples: a count below 1, or K > 1 for a model without a latent estimate, is refused with a message', async () => {
+test('latentSamples: a count below 1 is refused with a message; an exact-density model ignores K (its ℓ is exact)', async () => {
   const ff = analytic.plugins.find((p) => p.name === 'double-well').create({}, { configDir: repoRoot, seed: 0, log: () => {} });
   const model = vae.createVaeModel({ latentDim: 1, decoderHidden: [4], encoderHidden: [4], encoderActivations: ['tanh'], scope: 'ls-err' }, { dimension: 2, seed: 1 });
   try {
@@ -82,17 +85,21 @@ test('latentSamples: a count below 1, or K > 1 for a model without a latent esti
     model.dispose();
   }
   const flat = await gaussian.create({}, { configDir: repoRoot, seed: 0, log: () => {}, modelDimension: 1 });
-  await assert.rejects(drawSamples({ model: flat, n: 10, beta: 1, rng: createRng(1), latentSamples: 4 }), /latentSamples 4 needs a model with logProbEstimate\(\); model "gaussian" has none/);
+  const a = await drawSamples({ model: flat, n: 50, beta: 1, rng: createRng(1) });
+  const b = await drawSamples({ model: flat, n: 50, beta: 1, rng: createRng(1), latentSamples: 4 });
+  assert.deepEqual(b.logQ, a.logQ);
 });
-
 test('embedcg evaluate --latent-samples K: reported in the metrics; a bad count is a clean usage error', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'dw.json'), JSON.stringify(tinyDoubleWellConfig('latent-samples-cli', 3)));
   const tr = runCli(['train', 'dw.json', '--out', 'run', '--no-progress'], { cwd: dir });
   assert.equal(tr.code, 0, tr.stderr);
-  const one = runCli(['evaluate', 'run', '--json'], { cwd: dir });
+  const one = runCli(['evaluate', 'run', '--json', '--latent-samples', '1'], { cwd: dir });
   assert.equal(one.code, 0, one.stderr);
-  assert.equal(JSON.parse(one.stdout).latentSamples, 1, 'the config default');
+  assert.equal(JSON.parse(one.stdout).latentSamples, 1);
+  const byDefault = runCli(['evaluate', 'run', '--json'], { cwd: dir });
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  assert.equal(JSON.parse(byDefault.stdout).latentSamples, core.runConfigSchema().properties.evaluation.properties.latentSamples.default, 'the config default');
   const eight = runCli(['evaluate', 'run', '--json', '--latent-samples', '8'], { cwd: dir });
   assert.equal(eight.code, 0, eight.stderr);
   const m = JSON.parse(eight.stdout);

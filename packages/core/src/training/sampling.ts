@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model, ModelDrawOptions } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';
-import type { Rng } from '../util/random.js';
+import { createRng, type Rng } from '../util/random.js';
 
 export interface SampleSet {
   n: number;
@@ -40,7 +40,8 @@ export interface DrawOptions {
   batchSize?: number;
   /**
    * Latent samples per configuration for ℓ (models with `logProbEstimate`; default 1, the draw's
-   * own ℓ). More give exact weights with less spread at no extra energy evaluation.
+   * own ℓ). More give exact weights with less spread at no extra energy evaluation. Models without
+   * the estimate ignore it: their ℓ is exact already, the limit more samples approach.
    */
   latentSamples?: number;
 }
@@ -82,9 +83,12 @@ export async function drawSamples(o: DrawOptions): Promise<SampleSet> {
   const Dm = o.model.dimension;
   const L = o.model.latentDimension ?? 0;
   const bs = Math.max(1, o.batchSize ?? 5000);
-  const K = o.latentSamples ?? 1;
-  if (!Number.isInteger(K) || K < 1) throw new RangeError(`drawSamples: latentSamples must be a whole number ≥ 1, got ${K}`);
-  if (K > 1 && !o.model.logProbEstimate) throw new RangeError(`drawSamples: latentSamples ${K} needs a model with logProbEstimate(); model "${o.model.name}" has none`);
+  const asked = o.latentSamples ?? 1;
+  if (!Number.isInteger(asked) || asked < 1) throw new RangeError(`drawSamples: latentSamples must be a whole number ≥ 1, got ${asked}`);
+  const K = o.model.logProbEstimate ? asked : 1;
+  // The estimate's noise comes from its own stream, seeded from (not drawn from) the caller's, so
+  // the configurations drawn are the same whatever K is: only their weights change.
+  const latentRng = K > 1 ? createRng((o.rng.getState()[0]! ^ 0x5bd1e995) >>> 0) : undefined;
   const out: SampleSet = {
     n: o.n, dimension: D, modelDimension: Dm, beta: o.beta, latentDim: L,
     x: new Float64Array(o.n * D), y: new Float64Array(o.n * Dm),
@@ -96,7 +100,7 @@ export async function drawSamples(o: DrawOptions): Promise<SampleSet> {
     const d = drawConfigurations(o.model, o.transform, b, o.rng);
     if (K > 1) {
       if (!d.z) throw new RangeError(`drawSamples: latentSamples ${K} needs the drawn latents, and model "${o.model.name}" returned none`);
-      tightenLogQ(o.model, d, b, K, o.rng);
+      tightenLogQ(o.model, d, b, K, latentRng!);
     }
     out.x.set(d.x, start * D);
     out.y.set(d.y, start * Dm);
