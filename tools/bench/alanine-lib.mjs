@@ -130,8 +130,11 @@ export function latentSampleRows({ samples, plugins, topology, Ks = [1, 4, 16, 6
   });
 }
 
-/** All reference frames after `skip` per run, with their energies; undefined when there is no reference yet. */
-export async function loadReference(ff, skip) {
+/**
+ * All reference frames after `skip` per run, with their energies (NaN with `energies: false`, for
+ * a bench that needs only geometry); undefined when there is no reference yet.
+ */
+export async function loadReference(ff, skip, { energies: withEnergies = true } = {}) {
   const all = existsSync(refDir) ? readdirSync(refDir).filter((f) => f.endsWith('.dcd')).sort().map((f) => join(refDir, f)) : [];
   // `embedcg md` appends a frame every interval: a file touched in the last two minutes is a run in
   // progress, and half a run would bias the reference toward its starting basin.
@@ -151,8 +154,8 @@ export async function loadReference(ff, skip) {
   const x = new Float64Array(n * D);
   let at = 0;
   for (const p of parts) { x.set(p, at); at += p.length; }
-  const energies = new Float64Array(n);
-  for (let s = 0; s < n; s += 5000) {
+  const energies = new Float64Array(n).fill(NaN);
+  for (let s = 0; withEnergies && s < n; s += 5000) {
     const b = Math.min(5000, n - s);
     energies.set((await ff.inner.evaluate(x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
   }
