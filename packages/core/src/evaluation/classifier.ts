@@ -54,7 +54,8 @@ function solve(A: number[][], b: number[]): number[] {
 
 /**
  * Logistic regression on quadratic features of z (so a ring- or band-shaped boundary is
- * learnable in a 2-D latent space), class-balanced, small L2 penalty, fitted by Newton's method.
+ * learnable in a 2-D latent space), class-balanced, small L2 penalty, fitted by Newton's method
+ * with a backtracking line search.
  */
 export const logisticQuadratic: Classifier = (X, Y, dim) => {
   const n = Y.length;
@@ -73,19 +74,38 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
   const w = new Array(P).fill(0);
   const f = new Float64Array(P);
   const lambda = 1e-5 * n;
-  for (let it = 0; it < 50; it++) {
+  // Features once: the loss is evaluated again at each trial step of the line search.
+  const F = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) {
+    quadraticFeatures(X, i, dim, mu, sd, f);
+    F.set(f, i * P);
+  }
+  const margin = (weights: number[], i: number) => {
+    let t = 0;
+    for (let k = 0; k < P; k++) t += weights[k]! * F[i * P + k]!;
+    return t;
+  };
+  // Penalised, class-weighted log-loss; log(1 + e^t) − y·t written to stay finite for any t.
+  const loss = (weights: number[]) => {
+    let L = 0;
+    for (let i = 0; i < n; i++) {
+      const t = margin(weights, i);
+      L += cw[Y[i]!]! * ((t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - Y[i]! * t);
+    }
+    return L + 0.5 * lambda * weights.reduce((a, v) => a + v * v, 0);
+  };
+  let current = loss(w);
+  for (let it = 0; it < 100; it++) {
     const g = new Array(P).fill(0);
     const H = Array.from({ length: P }, () => new Array(P).fill(0));
     for (let i = 0; i < n; i++) {
-      quadraticFeatures(X, i, dim, mu, sd, f);
-      let t = 0;
-      for (let k = 0; k < P; k++) t += w[k] * f[k]!;
-      const p = 1 / (1 + Math.exp(-t));
+      const p = 1 / (1 + Math.exp(-margin(w, i)));
       const c = cw[Y[i]!]!;
-      const r = c * (p - Y[i]!), s = c * Math.max(p * (1 - p), 1e-12);
+      const r = c * (p - Y[i]!), sw = c * Math.max(p * (1 - p), 1e-12);
       for (let k = 0; k < P; k++) {
-        g[k] += r * f[k]!;
-        for (let l = 0; l <= k; l++) H[k]![l] += s * f[k]! * f[l]!;
+        const fk = F[i * P + k]!;
+        g[k] += r * fk;
+        for (let l = 0; l <= k; l++) H[k]![l] += sw * fk * F[i * P + l]!;
       }
     }
     for (let k = 0; k < P; k++) {
@@ -94,11 +114,20 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
       for (let l = 0; l < k; l++) H[l]![k] = H[k]![l]!;
     }
     const step = solve(H, g);
-    let change = 0;
-    for (let k = 0; k < P; k++) {
-      w[k] -= step[k]!;
-      change = Math.max(change, Math.abs(step[k]!));
+    // Damped Newton: on (nearly) separable classes a full step overshoots, and undamped iterations
+    // can end far from the optimum; halving until the loss falls keeps every step a descent.
+    let alpha = 1;
+    let trial = w.map((v, k) => v - step[k]!);
+    let next = loss(trial);
+    while (!(next <= current) && alpha > 1e-6) {
+      alpha /= 2;
+      trial = w.map((v, k) => v - alpha * step[k]!);
+      next = loss(trial);
     }
+    if (!(next <= current)) break;
+    const change = Math.max(...step.map((v) => Math.abs(alpha * v)));
+    for (let k = 0; k < P; k++) w[k] = trial[k]!;
+    current = next;
     if (change < 1e-8) break;
   }
   const fx = new Float64Array(P);

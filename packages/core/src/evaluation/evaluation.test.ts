@@ -114,6 +114,27 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
   }
 });
 
+test('logisticQuadratic separates a rare class that borders the common one (undamped Newton steps overshoot there)', () => {
+  // φ in the latent's chart with no noise, shaped like the reference: the common class (φ < 0)
+  // piles up near −2.3 and reaches both ends of (−π, 0), the rare one (0.5 %) lies just past −π
+  // (the β tail) and far out (C7ax/αL). Separable at −π with no margin: full Newton steps left one
+  // fold answering "common" everywhere (balanced accuracy 0.73 on 40000 reference frames).
+  const rng = createRng(12);
+  const n = 40000;
+  const z = new Float64Array(2 * n), y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let x: number;
+    if (i % 200 === 0) x = i % 800 === 0 ? -Math.PI - 0.6 * rng.uniform() : -5.2 + 0.2 * rng.normal();
+    else do x = -2.3 + 0.6 * rng.normal(); while (x <= -Math.PI || x >= 0);
+    z[2 * i] = x;
+    z[2 * i + 1] = 2.5 + 0.4 * rng.normal();
+    y[i] = i % 200 === 0 ? 1 : 0;
+  }
+  const score = crossValidate(z, y, 2, logisticQuadratic);
+  assert.equal(score.positives, n / 200);
+  assert.ok(score.balancedAccuracy > 0.98, `balanced accuracy ${score.balancedAccuracy}`);
+});
+
 test('nearestNeighbours keeps every frame of a rare class that sits in many small places', () => {
   // 0.25 % rare frames in 25 tiny blobs, 3 per blob in each half, among 60000 uniform frames:
   // thinning all frames alike (1 in 8) would leave most blobs without a training frame.
