@@ -2,21 +2,15 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
-import { createVaeModel, unclampLogVariance, type VaeModel, type VaeOptionsInput } from './index.js';
+import { createVaeModel, type VaeModel, type VaeOptionsInput } from './index.js';
 import { LOGIT_SCALE } from './prior-mixture.js';
-import { assertMixtureGradientsMatch, assertSameDraws, setupBackend } from './setup.test.util.js';
+import { assertMixtureGradientsMatch, assertSameDraws, byName, fixMixtureWithBlindEncoder, gaussianRows, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
 const base: VaeOptionsInput = { latentDim: 2, decoderHidden: [6], encoderHidden: [5], encoderActivations: ['tanh'], outputScales: [0.1, 1, 0.5], finalLayerScale: 1 };
 const ctx = { dimension: 3, seed: 6, outputMean: [1, -3, 0.2] };
 const own = { components: 3, spread: 1.5, std: 0.6, centres: 'normal' as const, componentDecoder: true, balance: 0.5 };
-
-function byName(model: VaeModel, suffix: string): tf.Variable {
-  const v = model.variables().find((x) => x.name.endsWith(suffix));
-  assert.ok(v, `no variable *${suffix}`);
-  return v;
-}
 
 /** Mean and standard error of exp(a_i) over the rows a_i. */
 function meanOfExp(values: ArrayLike<number>): { mean: number; se: number } {
@@ -26,26 +20,13 @@ function meanOfExp(values: ArrayLike<number>): { mean: number; se: number } {
   return { mean, se: Math.sqrt(variance / e.length) };
 }
 
-/** log N(y; c, diag s²) per row of a flat n × 3 array. */
-function gaussianRows(y: ArrayLike<number>, c: number[], s: number[]): Float64Array {
-  const n = y.length / 3;
-  return Float64Array.from({ length: n }, (_, i) => c.reduce((a, ci, j) => a - 0.5 * ((y[3 * i + j]! - ci) / s[j]!) ** 2 - Math.log(s[j]! * Math.sqrt(2 * Math.PI)), 0));
-}
-
 test('componentDecoder: ℓ is the log ratio of q(k, z, y) to r(k|y) r(z|y), so E_q[g(y) e^(−ℓ)] = 1 for any density g, from q or from the training proposal', () => {
   // Σ_k ∫∫ q(k, z, y) · r(k|y) r(z|y) g(y) / q(k, z, y) = ∫ g = 1. Dropping −log r(k|y) from ℓ would
   // give about K instead; using the mixture's log p(z) in place of log π_k N(z; a_k) would be biased too.
   const model = createVaeModel({ ...base, priorMixture: own, scope: 't-cd-w' }, ctx);
   try {
-    byName(model, '/prior/scaled-logits').assign(tf.tensor1d([0.5, 0.3, 0.2].map((p) => Math.log(p) / LOGIT_SCALE)));
-    // A finite-variance estimate needs r(z|y) narrower than every p(z|k) and inside them all:
-    // r = N(0, 0.5²), components of width 0.6 around nearby, distinct centres.
-    byName(model, '/prior/centres').assign(tf.tensor2d([[-0.3, 0.2], [0.3, 0], [0, -0.3]]));
-    for (const suffix of ['/encoder/mean/kernel', '/encoder/mean/bias', '/encoder/logvar/kernel']) {
-      const v = byName(model, suffix);
-      v.assign(tf.zerosLike(v));
-    }
-    byName(model, '/encoder/logvar/bias').assign(tf.fill([2], unclampLogVariance(Math.log(0.25))));
+    // A finite-variance estimate needs r(z|y) narrower than every p(z|k) and inside them all.
+    fixMixtureWithBlindEncoder(model, LOGIT_SCALE);
     const n = 40_000;
     for (const training of [false, true]) {
       // A training draw picks components from P̃ = ½π + ½/K and carries b = log(π_k/P̃_k): E_P̃[e^b g e^(−ℓ)] = 1 too.

@@ -5,24 +5,12 @@ import { createRng } from '@embedcg/core';
 import { createVaeModel, unclampLogVariance, type VaeModel, type VaeOptionsInput } from './index.js';
 import { LOG_2PI } from './gaussian.js';
 import { LOGIT_SCALE } from './prior-mixture.js';
-import { setupBackend } from './setup.test.util.js';
+import { byName, fixMixtureWithBlindEncoder, gaussianRows, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
 const base: VaeOptionsInput = { latentDim: 2, decoderHidden: [6], encoderHidden: [5], encoderActivations: ['tanh'], outputScales: [0.1, 1, 0.5], finalLayerScale: 1 };
 const ctx = { dimension: 3, seed: 6, outputMean: [1, -3, 0.2] };
-
-function byName(model: VaeModel, suffix: string): tf.Variable {
-  const v = model.variables().find((x) => x.name.endsWith(suffix));
-  assert.ok(v, `no variable *${suffix}`);
-  return v;
-}
-
-/** log N(y; c, diag s²) per row of a flat n × 3 array. */
-function gaussianRows(y: ArrayLike<number>, c: number[], s: number[]): Float64Array {
-  const n = y.length / 3;
-  return Float64Array.from({ length: n }, (_, i) => c.reduce((a, ci, j) => a - 0.5 * ((y[3 * i + j]! - ci) / s[j]!) ** 2 - Math.log(s[j]! * Math.sqrt(2 * Math.PI)), 0));
-}
 
 /**
  * Mean and standard error of g(y) e^(−ℓ) over draws y ~ q with ℓ = logProbEstimate(y, K, drawn z),
@@ -72,14 +60,8 @@ for (const componentDecoder of [true, false]) {
   test(`logProbEstimate: E_q[g(y) e^(−ℓ_K)] = 1 for K = 1, 4, 16, with a spread that falls as K grows (mixture prior, componentDecoder ${componentDecoder})`, () => {
     const model = createVaeModel({ ...base, priorMixture: { components: 3, spread: 1.5, std: 0.6, centres: 'normal', componentDecoder }, scope: `t-ie-m${componentDecoder}` }, ctx);
     try {
-      byName(model, '/prior/scaled-logits').assign(tf.tensor1d([0.5, 0.3, 0.2].map((p) => Math.log(p) / LOGIT_SCALE)));
-      byName(model, '/prior/centres').assign(tf.tensor2d([[-0.3, 0.2], [0.3, 0], [0, -0.3]]));
       // An encoder that ignores y: far from each y's posterior, so the K = 1 weights are noisy.
-      for (const suffix of ['/encoder/mean/kernel', '/encoder/mean/bias', '/encoder/logvar/kernel']) {
-        const v = byName(model, suffix);
-        v.assign(tf.zerosLike(v));
-      }
-      byName(model, '/encoder/logvar/bias').assign(tf.fill([2], unclampLogVariance(Math.log(0.25))));
+      fixMixtureWithBlindEncoder(model, LOGIT_SCALE);
       const n = 40_000;
       const se: number[] = [];
       for (const K of [1, 4, 16]) {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
 import type { Model } from '@embedcg/core';
 import type { VaeModel } from './vae-model.js';
+import { unclampLogVariance } from './log-variance.js';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
@@ -95,4 +96,32 @@ export function assertSameDraws(a: Model, b: Model): void {
   }));
   assert.deepEqual(da!.y, db!.y);
   da!.logQ.forEach((v, i) => assert.ok(Math.abs(v - db!.logQ[i]!) < 1e-3, `ℓ ${i}: ${v} vs ${db!.logQ[i]}`));
+}
+
+/** The model's variable whose name ends with `suffix`. */
+export function byName(model: Model, suffix: string): tf.Variable {
+  const v = model.variables().find((x) => x.name.endsWith(suffix));
+  assert.ok(v, `no variable *${suffix}`);
+  return v;
+}
+
+/** log N(y; c, diag s²) per row of a flat n × 3 array. */
+export function gaussianRows(y: ArrayLike<number>, c: number[], s: number[]): Float64Array {
+  const n = y.length / 3;
+  return Float64Array.from({ length: n }, (_, i) => c.reduce((a, ci, j) => a - 0.5 * ((y[3 * i + j]! - ci) / s[j]!) ** 2 - Math.log(s[j]! * Math.sqrt(2 * Math.PI)), 0));
+}
+
+/**
+ * A 3-component mixture (weights 0.5 / 0.3 / 0.2, nearby distinct centres) and an encoder that
+ * ignores y: r(z|y) = N(0, 0.5²), narrower than every component and inside them all, so weights
+ * against it have finite variance while being far from each y's posterior.
+ */
+export function fixMixtureWithBlindEncoder(model: VaeModel, logitScale: number): void {
+  byName(model, '/prior/scaled-logits').assign(tf.tensor1d([0.5, 0.3, 0.2].map((p) => Math.log(p) / logitScale)));
+  byName(model, '/prior/centres').assign(tf.tensor2d([[-0.3, 0.2], [0.3, 0], [0, -0.3]]));
+  for (const suffix of ['/encoder/mean/kernel', '/encoder/mean/bias', '/encoder/logvar/kernel']) {
+    const v = byName(model, suffix);
+    v.assign(tf.zerosLike(v));
+  }
+  byName(model, '/encoder/logvar/bias').assign(tf.fill([2], unclampLogVariance(Math.log(0.25))));
 }
