@@ -185,7 +185,6 @@ export function checkDescriptor(p: AnyPlugin, where: string): void {
   if (problem) throw new PluginError(`${id}: optionsSchema is not a valid JSON Schema: ${problem}`);
 }
 
-/** Validate options (filling defaults) and create the plugin instance. */
 /**
  * Find the plugin a config entry names and check its options (defaults filled in), without creating
  * it: what `embedcg config` shows, and the first half of createPlugin.
@@ -228,6 +227,7 @@ export async function resolvePluginOptions(
   return { descriptor, options, pkg, where };
 }
 
+/** Validate options (filling defaults) and create the plugin instance. */
 export async function createPlugin<K extends PluginKind>(
   kind: K,
   ref: PluginRef,

@@ -68,6 +68,11 @@ export function drawConfigurations(model: Model, transform: CoordinateTransform 
   return { x, y: y64, logQ: lq, logDetJ, z: z ? Float64Array.from(z) : undefined, hasChoice, proposalLogRatio: proposalLogRatio && Float64Array.from(proposalLogRatio) };
 }
 
+/** log w = −βU − ℓ; a non-finite energy (overlapping atoms) gives weight zero. */
+function logWeight(u: number, beta: number, logQ: number): number {
+  return Number.isFinite(u) ? -beta * u - logQ : -Infinity;
+}
+
 /**
  * Replace each draw's ℓ by the model's K-sample estimate, the drawn latent counted as the first
  * sample, keeping the transform's log-determinant.
@@ -111,7 +116,7 @@ export async function drawSamples(o: DrawOptions): Promise<SampleSet> {
       for (let i = 0; i < b; i++) {
         const u = e.energies[i]!;
         out.energies[start + i] = u;
-        out.logw[start + i] = Number.isFinite(u) ? -o.beta * u - d.logQ[i]! : -Infinity;
+        out.logw[start + i] = logWeight(u, o.beta, d.logQ[i]!);
       }
     }
   }
@@ -134,10 +139,7 @@ export function withLatentSamples(s: SampleSet, model: Model, transform: Coordin
     const y = s.y.subarray(start * Dm, (start + b) * Dm);
     const d = { y, z: s.z.subarray(start * L, (start + b) * L), logQ: out.logQ.subarray(start, start + b), logDetJ: transform ? transform.forward64(y, b).logDetJ : undefined };
     tightenLogQ(model, d, b, K, rng);
-    for (let i = start; i < start + b; i++) {
-      const u = s.energies[i]!;
-      out.logw[i] = Number.isNaN(u) ? NaN : Number.isFinite(u) ? -s.beta * u - out.logQ[i]! : -Infinity;
-    }
+    for (let i = start; i < start + b; i++) out.logw[i] = Number.isNaN(s.energies[i]!) ? NaN : logWeight(s.energies[i]!, s.beta, out.logQ[i]!);
   }
   return out;
 }
