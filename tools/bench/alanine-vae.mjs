@@ -2,6 +2,7 @@
 // native AMBER engine: a time-boxed training run, then the molecular yardsticks of science.md §7
 // against the reference MD in bench-results/alanine-ref/*.dcd (see alanine-lib.mjs).
 //   npm run bench -- alanine-vae [--minutes 55] [--resume] [--eval-only] [--skip 100] [--run runs/alanine-vae] [--decoder-flow]
+//     [--latent-samples K] (the main metrics' latent samples per draw) [--latent-ks 1,4,16,64] (the rows comparing K on the same draws)
 // --decoder-flow trains the same model with a flow decoder (alanine-vae-flowdecoder.config.json:
 // decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and
 // writes bench-results/alanine-vae-flowdecoder.json.
@@ -25,7 +26,7 @@ try {
   const targets = [];
   const { metrics, samples } = await sampleAlanine({ config, plugins, state, beta, n: config.evaluation.samples });
   results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, 'latent samples': metrics.latentSamples, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });
-  results.push(...latentSampleRows({ samples, plugins, topology: ff.topology }));
+  results.push(...latentSampleRows({ samples, plugins, topology: ff.topology, Ks: arg('latent-ks', '1,4,16,64').split(',').map(Number) }));
   const ref = await loadReference(ff, skip);
   const latent = ref && encodeConfigurations(plugins.model, plugins.transform, ref.x, ref.n);
   const mol = molecularMetrics({
