@@ -362,7 +362,7 @@ export class VaeModel implements Model {
         const perComponent = tf.add(this.componentLogDensities(u, z), tf.sub(mixture.jointLogDensities(z), logRk));
         return tf.add(tf.sum(tf.mul(tf.exp(logRk), perComponent), 1), rest) as tf.Tensor1D;
       }
-      const logP = mixture ? mixture.logDensity(z) : tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * d * LOG_2PI);
+      const logP = this.priorLogDensity(z);
       const logQ = this.decoderLogDensityStandard(u, z);
       return tf.add(tf.add(logP, logQ), rest) as tf.Tensor1D;
     });
@@ -379,14 +379,23 @@ export class VaeModel implements Model {
     this.checkShape('decoderLogDensity', z, this.latentDimension, 'latent dimension');
     if (z.shape[0] !== y.shape[0]) throw new RangeError(`vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`);
     return tf.tidy(() => {
-      const u = this.toStandard(y);
-      const mixture = this.priorMixture;
-      if (!mixture?.decoderBias) return tf.sub(this.decoderLogDensityStandard(u, z), this.logScaleSum) as tf.Tensor1D;
-      // With a component-aware decoder, q(y|z) = Σ_k p(k|z) q(y|z, k).
-      const joint = mixture.jointLogDensities(z);
-      const logPosterior = tf.sub(joint, tf.logSumExp(joint, 1, true));
-      return tf.sub(tf.logSumExp(tf.add(logPosterior, this.componentLogDensities(u, z)), 1), this.logScaleSum) as tf.Tensor1D;
+      return tf.sub(this.marginalDecoderLogDensity(this.toStandard(y), z), this.logScaleSum) as tf.Tensor1D;
     });
+  }
+
+  /** log q(u|z) of standardised u; with a component-aware decoder, q(u|z) = Σ_k p(k|z) q(u|z, k). */
+  private marginalDecoderLogDensity(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
+    const mixture = this.priorMixture;
+    if (!mixture?.decoderBias) return this.decoderLogDensityStandard(u, z);
+    const joint = mixture.jointLogDensities(z);
+    const logPosterior = tf.sub(joint, tf.logSumExp(joint, 1, true));
+    return tf.logSumExp(tf.add(logPosterior, this.componentLogDensities(u, z)), 1) as tf.Tensor1D;
+  }
+
+  /** log p(z): the mixture's, or the standard normal's. */
+  private priorLogDensity(z: tf.Tensor2D): tf.Tensor1D {
+    if (this.priorMixture) return this.priorMixture.logDensity(z);
+    return tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), 0.5 * z.shape[1] * LOG_2PI) as tf.Tensor1D;
   }
 
   /**
@@ -412,16 +421,13 @@ export class VaeModel implements Model {
       const u = this.toStandard(y);
       const enc = this.encoderStandard(u);
       const std = tf.exp(tf.mul(enc.logVariance, 0.5));
-      const mixture = this.priorMixture;
       const columns: tf.Tensor2D[] = [];
       for (let k = 0; k < samples; k++) {
         // A tidy per sample: the decoder's intermediates of one z are freed before the next, so
         // memory stays that of one pass whatever K is.
         columns.push(tf.tidy(() => {
           const zk = k === 0 && z ? z : (tf.add(enc.mean, tf.mul(std, tf.tensor2d(rng.fillNormal(new Float32Array(n * d)) as Float32Array, [n, d]))) as tf.Tensor2D);
-          const logJoint = mixture?.decoderBias
-            ? tf.logSumExp(tf.add(mixture.jointLogDensities(zk), this.componentLogDensities(u, zk)), 1)
-            : tf.add(mixture ? mixture.logDensity(zk) : tf.sub(tf.mul(tf.sum(tf.square(zk), 1), -0.5), 0.5 * d * LOG_2PI), this.decoderLogDensityStandard(u, zk));
+          const logJoint = tf.add(this.priorLogDensity(zk), this.marginalDecoderLogDensity(u, zk));
           return tf.sub(logJoint, gaussianLogDensityTf(zk, enc.mean, enc.logVariance)).reshape([n, 1]) as tf.Tensor2D;
         }));
       }
