@@ -17,6 +17,8 @@ export { selectBackend, type BackendName } from './backend.js';
 export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
 export * from './config/run-config.js';
 export { mergeConfig, resolveExtends, type ResolvedConfig } from './config/extends.js';
+export { applyOverrides, parseOverride, type ConfigOverride } from './config/overrides.js';
+export { configDifferences, formatConfigDifferences, type ConfigDifference } from './config/config-diff.js';
 export {
   loadPluginPackage, listInstalledPackageNames, discoverPlugins, checkDescriptor, createPlugin, resolvePluginOptions,
   type PluginRef, type PluginPackage, type ResolveOptions,

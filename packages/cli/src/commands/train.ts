@@ -19,7 +19,11 @@ interface TrainArgs {
   progress: boolean;
   serve: boolean;
   port: number;
+  set?: string | string[];
 }
+
+/** A --set argument as it would be typed back into a POSIX shell. */
+const shellWord = (w: string) => (/^[\w.,:=+\/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train <config>',
@@ -36,11 +40,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('progress', { type: 'boolean', default: true, describe: 'Show progress (--no-progress to hide)' })
       .option('serve', { type: 'boolean', default: false, describe: 'Serve live training curves on 127.0.0.1' })
       .option('port', { type: 'number', default: 0, describe: 'Port for --serve (0 = any free port)' })
+      .option('set', { type: 'string', describe: 'Override one config key, path=value (value read as JSON, else as text); repeatable. A resume needs the same --set options' })
       .example('$0 train examples/double-well.json --out runs/dw', 'train the double well (about a minute)')
       .example('$0 train examples/double-well.json --out runs/dw --resume', 'continue an interrupted run')
-      .example('$0 train vae-flowdecoder.json --out runs/fd --init-from runs/vae', 'fine-tune a trained VAE with a flow decoder'),
+      .example('$0 train vae-flowdecoder.json --out runs/fd --init-from runs/vae', 'fine-tune a trained VAE with a flow decoder')
+      .example('$0 train examples/double-well.json --out runs/dw-s2 --set seed=2 --set model.options.latentDim=2', 'the same recipe with another seed and a 2-D latent'),
   handler: async (argv) => {
-    const { config, configDir, path, sources } = loadRunConfig(argv.config);
+    const overrides = [argv.set ?? []].flat();
+    const { config, configDir, path, sources, label } = loadRunConfig(argv.config, overrides);
     const runDir = resolve(argv.out);
     if (!argv.resume && !argv.force && existsSync(join(runDir, 'config.json'))) {
       throw new UsageError(`${argv.out} already holds a run; pass --resume to continue it or --force to start over`);
@@ -50,7 +57,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
     // The backend is logged only once the plugins exist, so a config error stays the only output.
     const backend = await selectBackend(argv.backend ?? config.training.backend);
-    const plugins = await assemblePlugins(config, assembleOptions(configDir, path));
+    const plugins = await assemblePlugins(config, assembleOptions(configDir, label));
     log(`tfjs backend: ${backend}`);
     if (argv.initFrom && argv.resume) throw new UsageError('--init-from starts a new run from another one; it cannot be combined with --resume');
     if (argv.initFrom) {
@@ -59,7 +66,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
     if (!argv.resume) {
       writeRunFiles(runDir, config, {
-        configPath: path, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
+        configPath: path, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), ...(overrides.length ? { configOverrides: overrides } : {}), configDir, backend, coreVersion: CORE_VERSION, plugins: plugins.versions,
         started: new Date().toISOString(), node: process.version, argv: process.argv.slice(2),
       });
     }
@@ -85,7 +92,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         runDir, config, ...plugins, resume: argv.resume, log, progress: argv.progress, stopAfterSteps: argv.maxSteps, signal: abort.signal,
       });
       if (result.status !== 'done') {
-        log(`stopped at step ${result.state.step}; continue with: embedcg train ${argv.config} --out ${argv.out} --resume`);
+        log(`stopped at step ${result.state.step}; continue with: embedcg train ${argv.config} --out ${argv.out}${overrides.map((o) => ` --set ${shellWord(o)}`).join('')} --resume`);
         return;
       }
       const t = result.timing;

@@ -17,17 +17,17 @@ import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { jsonErrorLocation } from './json-location.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
 
-const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isJsonObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `override` laid over `base` by the rules above; neither input is modified. */
 export function mergeConfig(base: JsonObject, override: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [k, v] of Object.entries(override)) {
     if (v === null) delete out[k];
-    else if (isObject(v) && isObject(out[k])) out[k] = mergeConfig(out[k] as JsonObject, v);
+    else if (isJsonObject(v) && isJsonObject(out[k])) out[k] = mergeConfig(out[k] as JsonObject, v);
     else out[k] = v;
   }
   return out;
@@ -48,7 +48,7 @@ export function readConfigObject(path: string, shownAs: string): JsonObject {
   } catch (e) {
     throw new ConfigError(`${shownAs}: malformed JSON${jsonErrorLocation(text, (e as Error).message)}: ${(e as Error).message}`, shownAs);
   }
-  if (!isObject(parsed)) throw new ConfigError(`${shownAs}: a run config must be a JSON object`, shownAs);
+  if (!isJsonObject(parsed)) throw new ConfigError(`${shownAs}: a run config must be a JSON object`, shownAs);
   return parsed;
 }
 

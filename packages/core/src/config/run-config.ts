@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { formatIssues, validateAgainst } from './validate.js';
 import { resolveExtends } from './extends.js';
+import { applyOverrides, parseOverride } from './overrides.js';
 export { jsonErrorLocation } from './json-location.js';
 import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
@@ -285,12 +286,15 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
 }
 
 /**
- * Read, merge (`extends`, see extends.ts) and validate a config file. `sources` lists the files
- * merged, the file asked for first.
+ * Read, merge (`extends`, see extends.ts), apply command-line overrides (`--set`, see
+ * overrides.ts) and validate a config file. `sources` lists the files merged, the file asked for
+ * first; `label` names the config in messages (the path as given, and what was laid over it).
  */
-export function loadRunConfig(path: string): { config: RunConfig; configDir: string; path: string; sources: string[] } {
+export function loadRunConfig(path: string, overrides: readonly string[] = []): { config: RunConfig; configDir: string; path: string; sources: string[]; label: string } {
   const abs = resolve(path);
   const { value, sources } = resolveExtends(abs, path);
-  const shownAs = sources.length > 1 ? `${path} (with the configs it extends)` : path;
-  return { config: validateRunConfig(value, shownAs), configDir: dirname(abs), path: abs, sources };
+  const parsed = overrides.map(parseOverride);
+  const layers = [sources.length > 1 ? 'the configs it extends' : '', parsed.length ? parsed.map((o) => `--set ${o.text}`).join(' ') : ''].filter(Boolean);
+  const shownAs = layers.length ? `${path} (with ${layers.join(' and ')})` : path;
+  return { config: validateRunConfig(applyOverrides(value, parsed), shownAs), configDir: dirname(abs), path: abs, sources, label: shownAs };
 }

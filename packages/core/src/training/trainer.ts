@@ -18,6 +18,7 @@ import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 import type { CountingForceField } from '../counting-force-field.js';
 import { targetBeta, type RunConfig } from '../config/run-config.js';
 import { ConfigError, InputError, TrainingError } from '../errors.js';
+import { configDifferences, formatConfigDifferences } from '../config/config-diff.js';
 import { createRng, type Rng } from '../util/random.js';
 import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
@@ -165,6 +166,17 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   if (o.resume) {
     const cp = findCheckpoint(o.runDir);
     if (!cp) throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
+    const savedConfig = join(o.runDir, 'config.json');
+    if (existsSync(savedConfig)) {
+      const diffs = configDifferences(JSON.parse(readFileSync(savedConfig, 'utf8')), JSON.parse(JSON.stringify(o.config)));
+      if (diffs.length) {
+        throw new ConfigError(
+          `cannot resume ${o.runDir}: its config differs from the one the run started with (${savedConfig}):\n${formatConfigDifferences(diffs)}\n` +
+            'Resume with the same config (and the same --set options), or start a new run (--force, or another --out).',
+          savedConfig,
+        );
+      }
+    }
     state = readCheckpointState(cp);
     loadModelWeights(cp, model);
     await loadOptimizerState(cp, optimizer);
