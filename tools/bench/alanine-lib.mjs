@@ -34,9 +34,11 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
   const evalOnly = process.argv.includes('--eval-only');
   const runDir = resolve(repoRoot, arg('run', `runs/${runName}`));
   const configPath = join(repoRoot, 'tools', 'bench', configFile);
-  const { config, configDir, sources } = loadRunConfig(configPath);
-  // --seed S reruns a config with another seed (weights, draws and evaluation samples all follow it).
-  if (arg('seed', undefined) !== undefined) config.seed = Number(arg('seed', undefined));
+  // --seed S reruns a config with another seed (weights, draws and evaluation samples all follow
+  // it); --set key.path=value (repeatable) changes any key, as `embedcg train --set` does.
+  const sets = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--set' ? [a] : []));
+  if (arg('seed', undefined) !== undefined) sets.push(`seed=${arg('seed', undefined)}`);
+  const { config, configDir, sources } = loadRunConfig(configPath, sets);
   const dir = join(sharedDir, 'data', 'alanine-dipeptide');
   config.forceField.options.prmtop = join(dir, 'alanine-dipeptide-implicit.prmtop');
   config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
@@ -54,7 +56,7 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
     state = readCheckpointState(cp);
   } else {
     const canResume = resume && findCheckpoint(runDir);
-    if (!canResume) writeRunFiles(runDir, config, { configPath, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), configDir, backend, started: new Date().toISOString() });
+    if (!canResume) writeRunFiles(runDir, config, { configPath, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), ...(sets.length ? { configOverrides: sets } : {}), configDir, backend, started: new Date().toISOString() });
     const initFrom = arg('init-from', undefined);
     if (initFrom && !canResume) {
       const { copied, fresh } = initModelFrom(resolve(repoRoot, initFrom), plugins.model);

@@ -3,6 +3,7 @@
 // against the reference MD in bench-results/alanine-ref/*.dcd (see alanine-lib.mjs).
 //   npm run bench -- alanine-vae [--minutes 55] [--resume] [--eval-only] [--skip 100] [--run runs/alanine-vae] [--decoder-flow]
 //     [--latent-samples K] (the main metrics' latent samples per draw) [--latent-ks 1,4,16,64] (the rows comparing K on the same draws)
+//     [--config C] [--name N] [--seed S] [--set key.path=value …] (a variant of a config without a file, as `embedcg train --set`)
 // --decoder-flow trains the same model with a flow decoder (alanine-vae-flowdecoder.config.json:
 // decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and
 // writes bench-results/alanine-vae-flowdecoder.json.
