@@ -51,6 +51,12 @@ test('train --set: saved in config.json and run.json; a resume needs the same ov
   assert.match(forgot, /training\.finalSteps: 4 then, 2 now/);
   assert.match(forgot, /same --set options/);
 
+  // A run saved by a version that lacked a default the resuming version fills in is not "changed".
+  const savedPath = join(dir, 'run', 'config.json');
+  const older = JSON.parse(readFileSync(savedPath, 'utf8'));
+  assert.ok('gradClipNorm' in older.training, 'the saved config holds the run-config defaults');
+  delete older.training.gradClipNorm;
+  writeFileSync(savedPath, JSON.stringify(older, null, 2));
   const resumed = runCli(['train', 'dw.json', '--out', 'run', '--set', 'seed=11', '--set', 'training.finalSteps=4', '--resume', '--no-progress'], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming from step 3\b/);

@@ -16,7 +16,7 @@ import type { Model, TargetProbe } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 import type { CountingForceField } from '../counting-force-field.js';
-import { targetBeta, type RunConfig } from '../config/run-config.js';
+import { targetBeta, validateRunConfig, type RunConfig } from '../config/run-config.js';
 import { ConfigError, InputError, TrainingError } from '../errors.js';
 import { configDifferences, formatConfigDifferences } from '../config/config-diff.js';
 import { createRng, type Rng } from '../util/random.js';
@@ -168,7 +168,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     if (!cp) throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
     const savedConfig = join(o.runDir, 'config.json');
     if (existsSync(savedConfig)) {
-      const diffs = configDifferences(JSON.parse(readFileSync(savedConfig, 'utf8')), JSON.parse(JSON.stringify(o.config)));
+      // Validating fills the defaults of the version resuming, so a default added since the run
+      // started is not reported as a change.
+      const saved = validateRunConfig(JSON.parse(readFileSync(savedConfig, 'utf8')), savedConfig);
+      const diffs = configDifferences(saved, JSON.parse(JSON.stringify(o.config)));
       if (diffs.length) {
         throw new ConfigError(
           `cannot resume ${o.runDir}: its config differs from the one the run started with (${savedConfig}):\n${formatConfigDifferences(diffs)}\n` +
