@@ -9,7 +9,7 @@
  * must be quoted as JSON: `--set name='"42"'`.
  */
 import { ConfigError } from '../errors.js';
-import { isJsonObject as isObject, mergeConfig, type Json, type JsonObject } from './extends.js';
+import { isJsonObject, mergeConfig, type Json, type JsonObject } from './extends.js';
 
 export interface ConfigOverride {
   /** The keys from the config's root, e.g. ['model', 'options', 'latentDim']. */
@@ -48,7 +48,7 @@ export function applyOverrides(config: JsonObject, overrides: readonly ConfigOve
   for (const o of overrides) {
     let at: Json | undefined = out;
     for (let i = 0; i < o.path.length - 1; i++) {
-      at = isObject(at) ? at[o.path[i]!] : undefined;
+      at = isJsonObject(at) ? at[o.path[i]!] : undefined;
       if (Array.isArray(at)) {
         const whole = o.path.slice(0, i + 1).join('.');
         throw new ConfigError(`--set ${o.text}: ${whole} is a list; set the whole list, e.g. --set ${whole}=${JSON.stringify(at)}`, '--set');
@@ -56,7 +56,7 @@ export function applyOverrides(config: JsonObject, overrides: readonly ConfigOve
     }
     // Removing a key the config does not have is a no-op; laid over a missing parent, the null
     // would otherwise be copied in as a value.
-    if (o.value === null && !(isObject(at) && o.path[o.path.length - 1]! in at)) continue;
+    if (o.value === null && !(isJsonObject(at) && o.path[o.path.length - 1]! in at)) continue;
     let layer: Json = o.value;
     for (let i = o.path.length - 1; i >= 0; i--) layer = { [o.path[i]!]: layer };
     out = mergeConfig(out, layer as JsonObject);
