@@ -7,8 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assemblePlugins, backboneDihedrals, canonicalFrame, chiralCentres, wrongChirality, createRng, createRigidBodyTransform, dihedralSeries, readDcd, readPdb,
-  selectBackend, train, validateRunConfig, writeRunFiles,
+  assemblePlugins,
+  backboneDihedrals,
+  canonicalFrame,
+  chiralCentres,
+  wrongChirality,
+  createRng,
+  createRigidBodyTransform,
+  dihedralSeries,
+  readDcd,
+  readPdb,
+  selectBackend,
+  train,
+  validateRunConfig,
+  writeRunFiles,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
 import * as vae from '@embedcg/model-vae';
@@ -49,10 +61,14 @@ function rigidlyMoved(x0, nAtoms, copies, rng) {
 
 test('rigid-body transform: the AMBER energy of x and of its canonical form agree to 1e-9 relative', async () => {
   const ff = amber.createAmberForceField({
-    prmtop: join(ala, 'alanine-dipeptide-implicit.prmtop'), coordinates: join(ala, 'alanine-dipeptide-implicit.inpcrd'), solvent: 'obc2', workers: 1,
+    prmtop: join(ala, 'alanine-dipeptide-implicit.prmtop'),
+    coordinates: join(ala, 'alanine-dipeptide-implicit.inpcrd'),
+    solvent: 'obc2',
+    workers: 1,
   });
   try {
-    const nAtoms = 22, n = 8;
+    const nAtoms = 22,
+      n = 8;
     const x = rigidlyMoved(ff.initialPositions, nAtoms, n, createRng(1));
     const t = createRigidBodyTransform({ nAtoms, origin: 6, axis: 8, plane: 14 });
     const { y } = t.inverse64(x, n);
@@ -80,13 +96,27 @@ function alanineConfig() {
     name: 'ala-test',
     transform: { package: '@embedcg/core', name: 'rigid-body' },
     model: {
-      package: '@embedcg/model-vae', name: 'vae',
-      options: { latentDim: 2, decoderHidden: [32, 32], encoderHidden: [32, 32], encoderActivations: ['selu', 'selu'], outputScale: 0.05 },
+      package: '@embedcg/model-vae',
+      name: 'vae',
+      options: {
+        latentDim: 2,
+        decoderHidden: [32, 32],
+        encoderHidden: [32, 32],
+        encoderActivations: ['selu', 'selu'],
+        outputScale: 0.05,
+      },
     },
     schedule: { package: '@embedcg/core', name: 'kl-increase', options: { initialFraction: 0.01, samples: 200 } },
     training: {
-      ...example.training, batchSize: 64, learningRate: 0.003, initialSteps: 1000, stepsPerLevel: 10, finalSteps: 0,
-      checkpointEvery: 1000, historyEvery: 1, backend: 'wasm',
+      ...example.training,
+      batchSize: 64,
+      learningRate: 0.003,
+      initialSteps: 1000,
+      stepsPerLevel: 10,
+      finalSteps: 0,
+      checkpointEvery: 1000,
+      historyEvery: 1,
+      backend: 'wasm',
     },
     evaluation: { samples: 500, batchSize: 500 },
   };
@@ -96,7 +126,10 @@ function alanineConfig() {
 function mdtraj(code, args) {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import mdtraj'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    if (process.env.EMBEDCG_REQUIRE_OPENMM === '1') throw new Error(`mdtraj required (EMBEDCG_REQUIRE_OPENMM=1) but /usr/bin/python3 cannot import it: ${probe.stderr}`);
+    if (process.env.EMBEDCG_REQUIRE_OPENMM === '1')
+      throw new Error(
+        `mdtraj required (EMBEDCG_REQUIRE_OPENMM=1) but /usr/bin/python3 cannot import it: ${probe.stderr}`,
+      );
     return undefined;
   }
   const r = spawnSync('/usr/bin/python3', ['-c', code, ...args], { encoding: 'utf8' });
@@ -111,15 +144,24 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   const plugins = await assemblePlugins(config, { configDir: examples, preloaded, log: (m) => logs.push(m) });
   try {
     assert.equal(plugins.transform.inputDimension, 60);
-    assert.ok(logs.some((m) => /origin atom 6, axis atom 8, plane atom 14/.test(m)), logs.join('\n'));
+    assert.ok(
+      logs.some((m) => /origin atom 6, axis atom 8, plane atom 14/.test(m)),
+      logs.join('\n'),
+    );
     writeRunFiles(runDir, config, { configDir: examples });
     const r = await train({ runDir, config, ...plugins, progress: false, stopAfterSteps: 30 });
     assert.equal(r.status, 'stopped');
     assert.equal(r.state.step, 30);
-    const losses = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((h) => h.type === 'step').map((h) => h.loss);
+    const losses = readFileSync(join(runDir, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((h) => h.type === 'step')
+      .map((h) => h.loss);
     assert.equal(losses.length, 30);
     const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
-    const first = mean(losses.slice(0, 5)), last = mean(losses.slice(-5));
+    const first = mean(losses.slice(0, 5)),
+      last = mean(losses.slice(-5));
     assert.ok(last < first - 1, `loss should fall: first 5 steps ${first.toFixed(3)}, last 5 ${last.toFixed(3)}`);
     assert.ok(r.timing.forceFieldSeconds > 0 && r.timing.forceFieldSeconds < r.timing.totalSeconds);
   } finally {
@@ -141,7 +183,9 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   // --chirality filter: the same draw, minus exactly the frames whose Cα has the other handedness
   // than the initial structure (checked here with core's chirality functions on the unfiltered set).
   const filteredDcd = join(runDir, 'filtered.dcd');
-  const f = runCli(['sample', runDir, '-n', '200', '--out', filteredDcd, '--seed', '3', '--chirality', 'filter'], { timeout: 120_000 });
+  const f = runCli(['sample', runDir, '-n', '200', '--out', filteredDcd, '--seed', '3', '--chirality', 'filter'], {
+    timeout: 120_000,
+  });
   assert.equal(f.code, 0, f.stderr);
   const initial = readPdb(join(examples, 'alanine-dipeptide', 'ala2.pdb')).positions.subarray(0, 66);
   const topo = readPdb(join(runDir, 'samples.pdb'));
@@ -150,9 +194,16 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   const wrong = wrongChirality(ours.positions, 200, centres, initial);
   const nWrong = wrong.reduce((a, b) => a + b, 0);
   const filtered = readDcd(filteredDcd);
-  assert.equal(filtered.nFrames, 200 - nWrong, `filtered ${filtered.nFrames} frames, ${nWrong} of 200 are wrong-handed`);
+  assert.equal(
+    filtered.nFrames,
+    200 - nWrong,
+    `filtered ${filtered.nFrames} frames, ${nWrong} of 200 are wrong-handed`,
+  );
   assert.match(f.stderr + f.stdout, new RegExp(`dropped ${nWrong} of 200`));
-  assert.equal(wrongChirality(filtered.positions, filtered.nFrames, centres, initial).reduce((a, b) => a + b, 0), 0);
+  assert.equal(
+    wrongChirality(filtered.positions, filtered.nFrames, centres, initial).reduce((a, b) => a + b, 0),
+    0,
+  );
 
   // cvs: z and φ/ψ of every frame; φ must match mdtraj's.
   const csv = join(runDir, 'cvs.csv');
@@ -167,12 +218,15 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   const phiCore = dihedralSeries(ours.positions, 66, 200, bb.phi[0]);
   phiOurs.forEach((p, i) => assert.ok(Math.abs(p - (phiCore[i] * 180) / Math.PI) < 2e-3, `frame ${i} φ`));
 
-  const out = mdtraj([
-    'import sys, json, mdtraj as md',
-    't = md.load(sys.argv[1], top=sys.argv[2])',
-    'phi = md.compute_dihedrals(t, [[4, 6, 8, 14]])[:, 0]',
-    'print(json.dumps({"frames": t.n_frames, "atoms": t.n_atoms, "residues": [r.name for r in t.topology.residues], "xyz": t.xyz[:3].reshape(-1).tolist(), "phi": phi.tolist()}))',
-  ].join('\n'), [dcd, join(runDir, 'samples.pdb')]);
+  const out = mdtraj(
+    [
+      'import sys, json, mdtraj as md',
+      't = md.load(sys.argv[1], top=sys.argv[2])',
+      'phi = md.compute_dihedrals(t, [[4, 6, 8, 14]])[:, 0]',
+      'print(json.dumps({"frames": t.n_frames, "atoms": t.n_atoms, "residues": [r.name for r in t.topology.residues], "xyz": t.xyz[:3].reshape(-1).tolist(), "phi": phi.tolist()}))',
+    ].join('\n'),
+    [dcd, join(runDir, 'samples.pdb')],
+  );
   if (out === undefined) {
     t.diagnostic('mdtraj not available: the independent read-back of the sample DCD/PDB was skipped');
   } else {
@@ -182,7 +236,7 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
     assert.deepEqual(m.residues, ['ACE', 'ALA', 'NME']);
     m.xyz.forEach((v, k) => assert.ok(Math.abs(v - ours.positions[k]) < 1e-6, `coordinate ${k}`));
     m.phi.forEach((p, i) => {
-      const d = Math.abs(((p * 180) / Math.PI - phiOurs[i] + 540) % 360 - 180);
+      const d = Math.abs((((p * 180) / Math.PI - phiOurs[i] + 540) % 360) - 180);
       assert.ok(d < 0.01, `frame ${i}: mdtraj φ ${(p * 180) / Math.PI} vs ours ${phiOurs[i]}`);
     });
   }
@@ -202,7 +256,16 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   const e = runCli(['evaluate', runDir, '--json', '-n', '300', '--reference', dcd]);
   assert.equal(e.code, 0, e.stderr);
   const metrics = JSON.parse(e.stdout);
-  for (const k of ['mol.ramachandran.klRaw', 'mol.ramachandran.jsRaw', 'mol.deltaF.referenceKT', 'mol.energy.w1RawKT', 'mol.rg.w1RawNm', 'mol.cv.phiSign.bestAccuracy', 'mol.population.alphaR.raw', 'mol.chirality.wrongRate']) {
+  for (const k of [
+    'mol.ramachandran.klRaw',
+    'mol.ramachandran.jsRaw',
+    'mol.deltaF.referenceKT',
+    'mol.energy.w1RawKT',
+    'mol.rg.w1RawNm',
+    'mol.cv.phiSign.bestAccuracy',
+    'mol.population.alphaR.raw',
+    'mol.chirality.wrongRate',
+  ]) {
     assert.ok(k in metrics, `${k} missing from evaluate --json`);
   }
   assert.ok(metrics['mol.ramachandran.jsRaw'] >= 0 && metrics['mol.ramachandran.jsRaw'] <= Math.LN2);
@@ -219,7 +282,10 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   writeFileSync(join(runDir, 'swapped.pdb'), lines.join('\n'));
   const w = runCli(['evaluate', runDir, '--json', '-n', '50', '--reference', swapped]);
   assert.equal(w.code, 2, w.stderr);
-  assert.match(w.stderr, /swapped\.dcd: atom 0 is \w+ \(.*\) in .*swapped\.pdb but \w+ \(.*\) in force field .*another order/);
+  assert.match(
+    w.stderr,
+    /swapped\.dcd: atom 0 is \w+ \(.*\) in .*swapped\.pdb but \w+ \(.*\) in force field .*another order/,
+  );
 });
 
 test('bad input to cvs/decode/evaluate names the problem', async (t) => {

@@ -7,19 +7,37 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  importedSpecifiers, manifestTargets, packageOfSpecifier, tarballProblems, undeclaredImportProblems, workspaceClosure,
+  importedSpecifiers,
+  manifestTargets,
+  packageOfSpecifier,
+  tarballProblems,
+  undeclaredImportProblems,
+  workspaceClosure,
 } from '../tools/check-packages.mjs';
 import { tempDir } from './support.mjs';
 
 const manifest = {
-  name: '@x/pkg', version: '1.0.0', main: './dist/index.js', types: './dist/index.d.ts',
-  exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './extra': { import: './dist/extra.js' }, './package.json': './package.json' },
+  name: '@x/pkg',
+  version: '1.0.0',
+  main: './dist/index.js',
+  types: './dist/index.d.ts',
+  exports: {
+    '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+    './extra': { import: './dist/extra.js' },
+    './package.json': './package.json',
+  },
   bin: { xcli: './dist/bin.js' },
 };
 const goodFiles = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/extra.js', 'dist/bin.js'];
 
 test('manifestTargets collects main, types, bin and every exports target', () => {
-  assert.deepEqual(manifestTargets(manifest).sort(), ['dist/bin.js', 'dist/extra.js', 'dist/index.d.ts', 'dist/index.js', 'package.json']);
+  assert.deepEqual(manifestTargets(manifest).sort(), [
+    'dist/bin.js',
+    'dist/extra.js',
+    'dist/index.d.ts',
+    'dist/index.js',
+    'package.json',
+  ]);
 });
 
 test('tarballProblems: a complete clean tarball passes; each defect is named', () => {
@@ -27,7 +45,11 @@ test('tarballProblems: a complete clean tarball passes; each defect is named', (
   const cases = [
     [goodFiles.filter((f) => f !== 'dist/index.d.ts'), manifest, /lacks dist\/index\.d\.ts/],
     [goodFiles.filter((f) => f !== 'README.md'), manifest, /lacks README\.md/],
-    [goodFiles.filter((f) => f !== 'dist/extra.js'), manifest, /points at dist\/extra\.js, which is not in the tarball/],
+    [
+      goodFiles.filter((f) => f !== 'dist/extra.js'),
+      manifest,
+      /points at dist\/extra\.js, which is not in the tarball/,
+    ],
     [[...goodFiles, 'dist/index.test.js'], manifest, /contains test file dist\/index\.test\.js/],
     [[...goodFiles, 'dist/test-support/fixtures.js'], manifest, /contains test file dist\/test-support\/fixtures\.js/],
     [[...goodFiles, 'dist/tsconfig.tsbuildinfo'], manifest, /contains build state dist\/tsconfig\.tsbuildinfo/],
@@ -52,7 +74,14 @@ test('importedSpecifiers finds static, side-effect, re-export and dynamic import
     "y.option('init-from', { type: 'string' });",
     "const q = {x:1}.from('not-an-import');",
   ].join('\n');
-  assert.deepEqual(importedSpecifiers(src).sort(), ['./local.js', '@scope/beta/sub', 'alpha', 'gamma', 'node:fs', 'side-effect']);
+  assert.deepEqual(importedSpecifiers(src).sort(), [
+    './local.js',
+    '@scope/beta/sub',
+    'alpha',
+    'gamma',
+    'node:fs',
+    'side-effect',
+  ]);
   assert.equal(packageOfSpecifier('@scope/beta/sub'), '@scope/beta');
   assert.equal(packageOfSpecifier('yargs/helpers'), 'yargs');
   assert.equal(packageOfSpecifier('./x.js'), undefined);
@@ -63,10 +92,20 @@ test('importedSpecifiers finds static, side-effect, re-export and dynamic import
 test('undeclaredImportProblems flags an import that only hoisting would satisfy', (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, 'dist'));
-  writeFileSync(join(dir, 'dist', 'index.js'), "import yargs from 'yargs';\nimport { x } from '@x/core';\nimport { y } from '@x/pkg/extra';\nimport { z } from 'ajv/dist/2020.js';\n");
-  const pkg = { name: '@x/pkg', dir, files: ['dist/index.js'], manifest: { name: '@x/pkg', dependencies: { yargs: '^18.0.0' }, peerDependencies: { '@x/core': '^1.0.0' } } };
+  writeFileSync(
+    join(dir, 'dist', 'index.js'),
+    "import yargs from 'yargs';\nimport { x } from '@x/core';\nimport { y } from '@x/pkg/extra';\nimport { z } from 'ajv/dist/2020.js';\n",
+  );
+  const pkg = {
+    name: '@x/pkg',
+    dir,
+    files: ['dist/index.js'],
+    manifest: { name: '@x/pkg', dependencies: { yargs: '^18.0.0' }, peerDependencies: { '@x/core': '^1.0.0' } },
+  };
   const problems = undeclaredImportProblems(pkg);
-  assert.deepEqual(problems, ['@x/pkg: dist/index.js imports "ajv/dist/2020.js" but package.json does not list ajv in dependencies or peerDependencies']);
+  assert.deepEqual(problems, [
+    '@x/pkg: dist/index.js imports "ajv/dist/2020.js" but package.json does not list ajv in dependencies or peerDependencies',
+  ]);
 });
 
 test('workspaceClosure follows dependencies and peers between workspace packages only', () => {

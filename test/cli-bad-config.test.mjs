@@ -22,7 +22,8 @@ function config(patch = (c) => c) {
 function train(t, file, text, setup = () => {}) {
   const dir = tempDir(t);
   mkdirSync(dirname(join(dir, file)), { recursive: true });
-  if (text !== undefined) writeFileSync(join(dir, file), typeof text === 'string' ? text : JSON.stringify(text, null, 2));
+  if (text !== undefined)
+    writeFileSync(join(dir, file), typeof text === 'string' ? text : JSON.stringify(text, null, 2));
   setup(dir);
   const r = runCli(['train', file, '--out', 'run', '--max-steps', '2', '--no-progress'], { cwd: dir });
   return { ...r, dir };
@@ -59,19 +60,33 @@ test('missing config file: names the file', (t) => {
 });
 
 test('unknown plugin package: names the config entry, the fix and the installed plugin packages', (t) => {
-  const r = train(t, 'c.json', config((c) => ({ ...c, forceField: { package: 'embedcg-plugin-nope', name: 'x' } })));
+  const r = train(
+    t,
+    'c.json',
+    config((c) => ({ ...c, forceField: { package: 'embedcg-plugin-nope', name: 'x' } })),
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /c\.json at \/forceField/);
   assert.match(msg, /"embedcg-plugin-nope" is not installed/);
   assert.match(msg, /npm install embedcg-plugin-nope/);
-  for (const p of ['@embedcg/core', '@embedcg/forcefield-analytic', '@embedcg/forcefield-amber', '@embedcg/forcefield-openmm', '@embedcg/model-vae']) {
+  for (const p of [
+    '@embedcg/core',
+    '@embedcg/forcefield-analytic',
+    '@embedcg/forcefield-amber',
+    '@embedcg/forcefield-openmm',
+    '@embedcg/model-vae',
+  ]) {
     assert.ok(msg.includes(p), `the message should list installed package ${p}:\n${msg}`);
   }
   assertNoRun(r);
 });
 
 test('unknown plugin name in a known package: lists the plugins the package provides', (t) => {
-  const r = train(t, 'c.json', config((c) => ({ ...c, forceField: { package: '@embedcg/forcefield-analytic', name: 'triple-well' } })));
+  const r = train(
+    t,
+    'c.json',
+    config((c) => ({ ...c, forceField: { package: '@embedcg/forcefield-analytic', name: 'triple-well' } })),
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /c\.json at \/forceField/);
   assert.match(msg, /no plugin named "triple-well"/);
@@ -80,7 +95,11 @@ test('unknown plugin name in a known package: lists the plugins the package prov
 });
 
 test('wrong option type: names the JSON path and the expected type', (t) => {
-  const r = train(t, 'c.json', config((c) => ({ ...c, model: { ...c.model, options: { latentDim: 'two' } } })));
+  const r = train(
+    t,
+    'c.json',
+    config((c) => ({ ...c, model: { ...c.model, options: { latentDim: 'two' } } })),
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /c\.json/);
   assert.match(msg, /\/model\/options\/latentDim must be integer/);
@@ -88,7 +107,11 @@ test('wrong option type: names the JSON path and the expected type', (t) => {
 });
 
 test('invalid schedule options: names the JSON path and the bound', (t) => {
-  const r = train(t, 'c.json', config((c) => ({ ...c, schedule: { ...c.schedule, options: { delta: -1 } } })));
+  const r = train(
+    t,
+    'c.json',
+    config((c) => ({ ...c, schedule: { ...c.schedule, options: { delta: -1 } } })),
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /c\.json/);
   assert.match(msg, /\/schedule\/options\/delta must be > 0/);
@@ -96,7 +119,11 @@ test('invalid schedule options: names the JSON path and the bound', (t) => {
 });
 
 test('unknown top-level property: names it and points at `embedcg schema`', (t) => {
-  const r = train(t, 'c.json', config((c) => ({ ...c, epochs: 3 })));
+  const r = train(
+    t,
+    'c.json',
+    config((c) => ({ ...c, epochs: 3 })),
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /c\.json/);
   assert.match(msg, /unknown property "epochs"/);
@@ -107,19 +134,33 @@ test('unknown top-level property: names it and points at `embedcg schema`', (t) 
 test('apiVersion mismatch of a local plugin package (./ path, relative to the config): names both API versions and the entry', (t) => {
   // The config sits in a subfolder and the CLI runs from its parent: ./old-plugin must resolve
   // against the config's folder, not the working directory.
-  const r = train(t, 'configs/c.json', config((c) => ({ ...c, forceField: { package: './old-plugin', name: 'old-well' } })), (dir) => {
-    const pkg = join(dir, 'configs', 'old-plugin');
-    mkdirSync(pkg);
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'old-plugin', version: '0.0.1', type: 'module', exports: './index.js' }));
-    writeFileSync(join(pkg, 'index.js'), `export const plugins = [{
+  const r = train(
+    t,
+    'configs/c.json',
+    config((c) => ({ ...c, forceField: { package: './old-plugin', name: 'old-well' } })),
+    (dir) => {
+      const pkg = join(dir, 'configs', 'old-plugin');
+      mkdirSync(pkg);
+      writeFileSync(
+        join(pkg, 'package.json'),
+        JSON.stringify({ name: 'old-plugin', version: '0.0.1', type: 'module', exports: './index.js' }),
+      );
+      writeFileSync(
+        join(pkg, 'index.js'),
+        `export const plugins = [{
       kind: 'forcefield', name: 'old-well', version: '0.0.1', apiVersion: 99, optionsSchema: { type: 'object' },
       create() { throw new Error('create must not be called for a plugin of another API'); },
-    }];\n`);
-  });
+    }];\n`,
+      );
+    },
+  );
   const msg = assertCleanError(r);
   assert.match(msg, /configs\/c\.json at \/forceField/);
   assert.match(msg, /old-well/);
-  assert.ok(msg.includes(join(r.dir, 'configs', 'old-plugin')), `the message names where the plugin was found:\n${msg}`);
+  assert.ok(
+    msg.includes(join(r.dir, 'configs', 'old-plugin')),
+    `the message names where the plugin was found:\n${msg}`,
+  );
   assert.match(msg, /API 99/);
   assert.ok(msg.includes(`implements API ${API_VERSION}`), msg);
   assert.doesNotMatch(msg, /create must not be called/);

@@ -21,12 +21,18 @@ async function workspacePluginPackages() {
   const dirs = root.workspaces.flatMap((g) => {
     if (!g.endsWith('/*')) return [join(repoRoot, g)];
     const parent = join(repoRoot, g.slice(0, -2));
-    return readdirSync(parent).map((e) => join(parent, e)).filter((d) => statSync(d).isDirectory());
+    return readdirSync(parent)
+      .map((e) => join(parent, e))
+      .filter((d) => statSync(d).isDirectory());
   });
   const out = [];
   for (const d of dirs) {
     let pkg;
-    try { pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')); } catch { continue; }
+    try {
+      pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
     if (pkg.embedcg?.plugins !== true) continue;
     const mod = await import(pathToFileURL(join(d, 'dist', 'index.js')).href);
     out.push({ name: pkg.name, version: pkg.version, plugins: mod.plugins });
@@ -38,7 +44,13 @@ const workspacePlugins = await workspacePluginPackages();
 
 test('the workspace has the expected plugin packages', () => {
   const names = workspacePlugins.map((p) => p.name);
-  for (const n of ['@embedcg/core', '@embedcg/forcefield-analytic', '@embedcg/forcefield-amber', '@embedcg/forcefield-openmm', '@embedcg/model-vae']) {
+  for (const n of [
+    '@embedcg/core',
+    '@embedcg/forcefield-analytic',
+    '@embedcg/forcefield-amber',
+    '@embedcg/forcefield-openmm',
+    '@embedcg/model-vae',
+  ]) {
     assert.ok(names.includes(n), `${n} should be a plugin package (embedcg.plugins: true); found ${names.join(', ')}`);
   }
 });
@@ -49,7 +61,11 @@ test('embedcg plugins --json lists every plugin of every workspace plugin packag
   assert.doesNotMatch(r.stderr, /failed to load/, 'no installed plugin package fails to load');
   const rows = JSON.parse(r.stdout);
   for (const row of rows) {
-    assert.deepEqual(Object.keys(row).sort(), ['apiVersion', 'kind', 'name', 'package', 'version'], JSON.stringify(row));
+    assert.deepEqual(
+      Object.keys(row).sort(),
+      ['apiVersion', 'kind', 'name', 'package', 'version'],
+      JSON.stringify(row),
+    );
     assert.equal(typeof row.name, 'string');
     assert.equal(typeof row.version, 'string');
     assert.match(row.kind, /^(forcefield|model|transform|schedule|observable)$/);
@@ -70,7 +86,10 @@ test('embedcg plugins (table) shows each plugin on its own line', () => {
   assert.equal(r.code, 0, r.stderr);
   for (const pkg of workspacePlugins) {
     for (const d of pkg.plugins) {
-      assert.ok(r.stdout.split('\n').some((l) => l.includes(pkg.name) && l.includes(` ${d.name} `) && l.includes(d.kind)), `${pkg.name} ${d.name} missing:\n${r.stdout}`);
+      assert.ok(
+        r.stdout.split('\n').some((l) => l.includes(pkg.name) && l.includes(` ${d.name} `) && l.includes(d.kind)),
+        `${pkg.name} ${d.name} missing:\n${r.stdout}`,
+      );
     }
   }
 });
@@ -93,9 +112,15 @@ test('embedcg schema checks the options of every installed plugin', () => {
     for (const d of pkg.plugins) {
       if (!slot[d.kind]) continue;
       const branches = schema.properties[slot[d.kind]].allOf ?? [];
-      const b = branches.find((x) => x.if?.properties?.package?.const === pkg.name && x.if?.properties?.name?.const === d.name);
+      const b = branches.find(
+        (x) => x.if?.properties?.package?.const === pkg.name && x.if?.properties?.name?.const === d.name,
+      );
       assert.ok(b, `no schema branch for ${pkg.name} ${d.name} under /properties/${slot[d.kind]}`);
-      assert.deepEqual(b.then.properties.options, JSON.parse(JSON.stringify(d.optionsSchema)), `${pkg.name} ${d.name}: options schema differs`);
+      assert.deepEqual(
+        b.then.properties.options,
+        JSON.parse(JSON.stringify(d.optionsSchema)),
+        `${pkg.name} ${d.name}: options schema differs`,
+      );
     }
   }
 });
@@ -114,29 +139,49 @@ test('embedcg schema accepts the shipped example configs and rejects bad plugin 
     }
   };
   walk(join(repoRoot, 'examples'));
-  assert.ok(examples.some(([p]) => p.endsWith('double-well.json')), 'examples/double-well.json is a run config');
-  for (const [p, v] of examples) assert.equal(validate(v), true, `${relative(repoRoot, p)}: ${JSON.stringify(validate.errors)}`);
+  assert.ok(
+    examples.some(([p]) => p.endsWith('double-well.json')),
+    'examples/double-well.json is a run config',
+  );
+  for (const [p, v] of examples)
+    assert.equal(validate(v), true, `${relative(repoRoot, p)}: ${JSON.stringify(validate.errors)}`);
   const dw = JSON.parse(readFileSync(join(repoRoot, 'examples', 'double-well.json'), 'utf8'));
   const bad = structuredClone(dw);
   bad.model.options.latentDim = 'two';
   assert.equal(validate(bad), false);
-  assert.ok(validate.errors.some((e) => e.instancePath === '/model/options/latentDim'), JSON.stringify(validate.errors));
+  assert.ok(
+    validate.errors.some((e) => e.instancePath === '/model/options/latentDim'),
+    JSON.stringify(validate.errors),
+  );
   const badFf = structuredClone(dw);
   badFf.forceField.options = { noSuchOption: 1 };
-  assert.equal(validate(badFf), false, 'a plugin with additionalProperties: false rejects unknown options through the schema');
+  assert.equal(
+    validate(badFf),
+    false,
+    'a plugin with additionalProperties: false rejects unknown options through the schema',
+  );
 });
 
 test('schema/run-config.schema.json (the $schema of the examples) is what embedcg schema prints now', () => {
   const committed = JSON.parse(readFileSync(join(repoRoot, 'schema', 'run-config.schema.json'), 'utf8'));
-  assert.deepEqual(committed, JSON.parse(schemaRun.stdout), 'schema/run-config.schema.json is stale: run `npm run schema`');
+  assert.deepEqual(
+    committed,
+    JSON.parse(schemaRun.stdout),
+    'schema/run-config.schema.json is stale: run `npm run schema`',
+  );
 });
 
 /** `embedcg CMD --help`, several at a time (each run loads tfjs; the machine has two cores). */
 function help(cmd) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliBin, ...(cmd ? [cmd] : []), '--help'], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? err.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliBin, ...(cmd ? [cmd] : []), '--help'],
+      { cwd: repoRoot, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? err.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 

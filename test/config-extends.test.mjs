@@ -15,7 +15,12 @@ const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index
 const vae = await import(pathToFileURL(join(repoRoot, 'packages/models/vae/dist/index.js')).href);
 
 const base = tinyDoubleWellConfig('extends-base', 3);
-const variant = { extends: 'base.json', name: 'extends-variant', seed: 5, model: { options: { decoderHidden: [6, 6] } } };
+const variant = {
+  extends: 'base.json',
+  name: 'extends-variant',
+  seed: 5,
+  model: { options: { decoderHidden: [6, 6] } },
+};
 
 function setup(t) {
   const dir = tempDir(t);
@@ -24,7 +29,7 @@ function setup(t) {
   return dir;
 }
 
-test('embedcg config prints the merged config with the plugins\' defaults; train uses exactly it', (t) => {
+test("embedcg config prints the merged config with the plugins' defaults; train uses exactly it", (t) => {
   const dir = setup(t);
   const r = runCli(['config', 'variant.json', '--sources'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
@@ -37,7 +42,9 @@ test('embedcg config prints the merged config with the plugins\' defaults; train
   assert.equal('extends' in shown, false);
   // Defaults of the plugin's own option schema are filled in, not only the run config's.
   const vaeSchema = vae.plugins.find((p) => p.name === 'vae').optionsSchema;
-  const defaulted = Object.entries(vaeSchema.properties).filter(([k, s]) => 'default' in s && !(k in variant.model.options) && !(k in base.model.options));
+  const defaulted = Object.entries(vaeSchema.properties).filter(
+    ([k, s]) => 'default' in s && !(k in variant.model.options) && !(k in base.model.options),
+  );
   assert.ok(defaulted.length > 0, 'the vae plugin has option defaults to fill');
   for (const [k, s] of defaulted) assert.deepEqual(shown.model.options[k], s.default, `model option ${k}`);
   assert.equal(shown.training.batchSize, 16);
@@ -56,14 +63,23 @@ test('embedcg config prints the merged config with the plugins\' defaults; train
 
 test('a bad option in a base is reported against the config that was run, with its JSON path', (t) => {
   const dir = setup(t);
-  writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...base, model: { ...base.model, options: { ...base.model.options, latentDim: 'two' } } }));
-  for (const cmd of [['config', 'variant.json'], ['train', 'variant.json', '--out', 'run', '--max-steps', '1', '--no-progress']]) {
+  writeFileSync(
+    join(dir, 'base.json'),
+    JSON.stringify({ ...base, model: { ...base.model, options: { ...base.model.options, latentDim: 'two' } } }),
+  );
+  for (const cmd of [
+    ['config', 'variant.json'],
+    ['train', 'variant.json', '--out', 'run', '--max-steps', '1', '--no-progress'],
+  ]) {
     const msg = assertCleanError(runCli(cmd, { cwd: dir }));
     assert.match(msg, /variant\.json/);
     assert.match(msg, /\/model\/options\/latentDim/);
   }
   writeFileSync(join(dir, 'loop.json'), JSON.stringify({ extends: 'loop.json' }));
-  assert.match(assertCleanError(runCli(['config', 'loop.json'], { cwd: dir })), /loop\.json: "extends" goes round in a circle: loop\.json → loop\.json/);
+  assert.match(
+    assertCleanError(runCli(['config', 'loop.json'], { cwd: dir })),
+    /loop\.json: "extends" goes round in a circle: loop\.json → loop\.json/,
+  );
 });
 
 test('every bench config resolves: its chain of extends exists and each plugin accepts the merged options', async () => {
@@ -74,8 +90,16 @@ test('every bench config resolves: its chain of extends exists and each plugin a
   for (const f of files) {
     const { config, configDir, path, sources } = core.loadRunConfig(join(benchDir, f));
     if (sources.length > 1) extending++;
-    const resolved = await core.resolveRunConfig(config, { configDir, configPath: path, searchDirs: [repoRoot], preloaded: {} });
+    const resolved = await core.resolveRunConfig(config, {
+      configDir,
+      configPath: path,
+      searchDirs: [repoRoot],
+      preloaded: {},
+    });
     assert.equal(resolved.name.length > 0, true, f);
   }
-  assert.ok(extending > files.length / 2, `most bench configs hold only their differences (${extending} of ${files.length})`);
+  assert.ok(
+    extending > files.length / 2,
+    `most bench configs hold only their differences (${extending} of ${files.length})`,
+  );
 });

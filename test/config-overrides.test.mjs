@@ -15,13 +15,23 @@ const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index
 
 function setup(t) {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'dw.json'), JSON.stringify({ ...tinyDoubleWellConfig('overrides', 3), training: { ...tinyDoubleWellConfig().training, checkpointEvery: 1 } }, null, 2));
+  writeFileSync(
+    join(dir, 'dw.json'),
+    JSON.stringify(
+      { ...tinyDoubleWellConfig('overrides', 3), training: { ...tinyDoubleWellConfig().training, checkpointEvery: 1 } },
+      null,
+      2,
+    ),
+  );
   return dir;
 }
 
 test('embedcg config --set shows the override merged into the config', (t) => {
   const dir = setup(t);
-  const r = runCli(['config', 'dw.json', '--set', 'seed=11', '--set', 'model.options.decoderHidden=[5,5]', '--set', 'name=trial'], { cwd: dir });
+  const r = runCli(
+    ['config', 'dw.json', '--set', 'seed=11', '--set', 'model.options.decoderHidden=[5,5]', '--set', 'name=trial'],
+    { cwd: dir },
+  );
   assert.equal(r.code, 0, r.stderr);
   const shown = JSON.parse(r.stdout);
   assert.equal(shown.seed, 11);
@@ -36,16 +46,36 @@ test('embedcg config --set shows the override merged into the config', (t) => {
 test('train --set: saved in config.json and run.json; a resume needs the same overrides', (t) => {
   const dir = setup(t);
   // --set before the positional: a repeatable option must not swallow the config path.
-  const first = runCli(['train', '--set', 'seed=11', 'dw.json', '--out', 'run', '--set', 'training.finalSteps=4', '--max-steps', '3', '--no-progress'], { cwd: dir });
+  const first = runCli(
+    [
+      'train',
+      '--set',
+      'seed=11',
+      'dw.json',
+      '--out',
+      'run',
+      '--set',
+      'training.finalSteps=4',
+      '--max-steps',
+      '3',
+      '--no-progress',
+    ],
+    { cwd: dir },
+  );
   assert.equal(first.code, 0, first.stderr);
   const saved = JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8'));
   assert.equal(saved.seed, 11);
   assert.equal(saved.training.finalSteps, 4);
   const meta = JSON.parse(readFileSync(join(dir, 'run', 'run.json'), 'utf8'));
   assert.deepEqual(meta.configOverrides, ['seed=11', 'training.finalSteps=4']);
-  assert.match(first.stderr, /continue with: embedcg train dw\.json --out run --set seed=11 --set training\.finalSteps=4 --resume/);
+  assert.match(
+    first.stderr,
+    /continue with: embedcg train dw\.json --out run --set seed=11 --set training\.finalSteps=4 --resume/,
+  );
 
-  const forgot = assertCleanError(runCli(['train', 'dw.json', '--out', 'run', '--resume', '--no-progress'], { cwd: dir }));
+  const forgot = assertCleanError(
+    runCli(['train', 'dw.json', '--out', 'run', '--resume', '--no-progress'], { cwd: dir }),
+  );
   assert.match(forgot, /cannot resume \S*run: its config differs from the one the run started with/);
   assert.match(forgot, /seed: 11 then, 3 now/);
   assert.match(forgot, /training\.finalSteps: 4 then, 2 now/);
@@ -57,7 +87,21 @@ test('train --set: saved in config.json and run.json; a resume needs the same ov
   assert.ok('gradClipNorm' in older.training, 'the saved config holds the run-config defaults');
   delete older.training.gradClipNorm;
   writeFileSync(savedPath, JSON.stringify(older, null, 2));
-  const resumed = runCli(['train', 'dw.json', '--out', 'run', '--set', 'seed=11', '--set', 'training.finalSteps=4', '--resume', '--no-progress'], { cwd: dir });
+  const resumed = runCli(
+    [
+      'train',
+      'dw.json',
+      '--out',
+      'run',
+      '--set',
+      'seed=11',
+      '--set',
+      'training.finalSteps=4',
+      '--resume',
+      '--no-progress',
+    ],
+    { cwd: dir },
+  );
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming from step 3\b/);
   const state = core.readCheckpointState(core.findCheckpoint(join(dir, 'run')));

@@ -19,12 +19,22 @@ const preloaded = { 'test-plugins': [twoModes, gaussian], '@embedcg/model-vae': 
 
 function config(forwardKLWeight, model = { package: 'test-plugins', name: 'gaussian' }) {
   return validateRunConfig({
-    name: 'forward-kl', seed: 5,
+    name: 'forward-kl',
+    seed: 5,
     forceField: { package: 'test-plugins', name: 'two-modes' },
     model,
     target: { beta: 1 },
     schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
-    training: { batchSize: 512, learningRate: 0.02, initialSteps: 0, stepsPerLevel: 1, finalSteps: 600, historyEvery: 50, forwardKLWeight, backend: 'wasm' },
+    training: {
+      batchSize: 512,
+      learningRate: 0.02,
+      initialSteps: 0,
+      stepsPerLevel: 1,
+      finalSteps: 600,
+      historyEvery: 50,
+      forwardKLWeight,
+      backend: 'wasm',
+    },
     evaluation: { samples: 1000 },
   });
 }
@@ -46,17 +56,28 @@ test('reverse KL alone keeps one mode; a large forward-KL weight moves to the mo
   const fwd = await fit(30);
   const sigmaMoment = Math.sqrt(1 + A * A);
   assert.ok(Math.abs(fwd.mu) < 0.5, `forward KL: μ = ${fwd.mu}, expected ≈ 0 (between the modes)`);
-  assert.ok(Math.abs(fwd.sigma - sigmaMoment) / sigmaMoment < 0.15, `forward KL: σ = ${fwd.sigma}, expected ≈ ${sigmaMoment.toFixed(3)}`);
+  assert.ok(
+    Math.abs(fwd.sigma - sigmaMoment) / sigmaMoment < 0.15,
+    `forward KL: σ = ${fwd.sigma}, expected ≈ ${sigmaMoment.toFixed(3)}`,
+  );
 });
 
 test('forwardKLWeight with a model that has neither logProb nor logProbBound is a config error naming the option and the model', async () => {
-  const cfg = config(1, { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8, 8, 8] } });
+  const cfg = config(1, {
+    package: '@embedcg/model-vae',
+    name: 'vae',
+    options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8, 8, 8] },
+  });
   const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
   // A third-party latent model need not offer the bound: hide the VAE's.
   Object.defineProperty(plugins.model, 'logProbBound', { value: undefined });
   await assert.rejects(
     train({ runDir: mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-')), config: cfg, ...plugins, progress: false }),
-    (e) => e.name === 'ConfigError' && /forwardKLWeight/.test(e.message) && /vae/.test(e.message) && /logProbBound/.test(e.message),
+    (e) =>
+      e.name === 'ConfigError' &&
+      /forwardKLWeight/.test(e.message) &&
+      /vae/.test(e.message) &&
+      /logProbBound/.test(e.message),
   );
   plugins.model.dispose();
 });
@@ -70,15 +91,25 @@ test('training.finalLearningRate decays Adam geometrically over the final stage;
   const runDir = mkdtempSync(join(tmpdir(), 'embedcg-fwdkl-'));
   await train({ runDir, config: cfg, ...plugins, progress: false });
   plugins.model.dispose();
-  const steps = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
+  const steps = readFileSync(join(runDir, 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.type === 'step');
   for (const r of steps) {
     const parts = ['draw', 'forceField', 'gradient', 'update'].map((k) => r.ms?.[k]);
-    assert.ok(parts.every((v) => Number.isFinite(v) && v >= 0), `step ${r.step}: ms = ${JSON.stringify(r.ms)}`);
+    assert.ok(
+      parts.every((v) => Number.isFinite(v) && v >= 0),
+      `step ${r.step}: ms = ${JSON.stringify(r.ms)}`,
+    );
   }
   const final = steps.slice(-100);
   assert.equal(final.length, 100);
   for (const [k, r] of final.entries()) {
     const expected = 0.02 * (0.0002 / 0.02) ** (k / 100);
-    assert.ok(Math.abs(r.learningRate - expected) / expected < 1e-9, `final step ${k}: learning rate ${r.learningRate}, expected ${expected}`);
+    assert.ok(
+      Math.abs(r.learningRate - expected) / expected < 1e-9,
+      `final step ${k}: learning rate ${r.learningRate}, expected ${expected}`,
+    );
   }
 });

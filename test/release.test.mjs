@@ -16,5 +16,6 @@ test('nx release --dry-run --skip-publish succeeds offline with the current nx.j
   assert.equal(r.ok, true, `exit ${r.code}${r.networkCut ? ' (network cut off)' : ''}:\n${r.output}`);
   assert.match(r.output, /dry-?run/i, 'nx says it is a dry run');
   assert.doesNotMatch(r.output, /deprecated/i, `nx.json uses deprecated settings:\n${r.output}`);
-  for (const name of ['@embedcg/core', '@embedcg/cli', '@embedcg/model-vae']) assert.ok(r.output.includes(name), `${name} is a release project`);
+  for (const name of ['@embedcg/core', '@embedcg/cli', '@embedcg/model-vae'])
+    assert.ok(r.output.includes(name), `${name} is a release project`);
 });

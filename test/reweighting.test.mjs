@@ -18,12 +18,23 @@ before(async () => {
 
 function config(reweighting, training = {}, modelOptions = {}) {
   return validateRunConfig({
-    name: 'reweighting', seed: 3,
+    name: 'reweighting',
+    seed: 3,
     forceField: { package: 'test-plugins', name: 'two-modes' },
     model: { package: 'test-plugins', name: 'gaussian', options: modelOptions },
     target: { beta: 1 },
     schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
-    training: { batchSize: 512, learningRate: 0.02, initialSteps: 0, stepsPerLevel: 1, finalSteps: 300, historyEvery: 1, backend: 'wasm', reweighting, ...training },
+    training: {
+      batchSize: 512,
+      learningRate: 0.02,
+      initialSteps: 0,
+      stepsPerLevel: 1,
+      finalSteps: 300,
+      historyEvery: 1,
+      backend: 'wasm',
+      reweighting,
+      ...training,
+    },
     evaluation: { samples: 1000, batchSize: 1000 },
   });
 }
@@ -31,9 +42,18 @@ function config(reweighting, training = {}, modelOptions = {}) {
 async function fit(cfg, runDir = mkdtempSync(join(tmpdir(), 'embedcg-rw-')), opts = {}) {
   const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
   const r = await train({ runDir, config: cfg, ...plugins, progress: false, ...opts });
-  const [mu, logSigma] = ['g/mu', 'g/logSigma'].map((n) => plugins.model.variables().find((v) => v.name === n).dataSync()[0]);
+  const [mu, logSigma] = ['g/mu', 'g/logSigma'].map(
+    (n) =>
+      plugins.model
+        .variables()
+        .find((v) => v.name === n)
+        .dataSync()[0],
+  );
   plugins.model.dispose();
-  const history = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const history = readFileSync(join(runDir, 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   return { mu, sigma: Math.exp(logSigma), history, r, runDir, evaluations: plugins.forceField.evaluations };
 }
 
@@ -46,11 +66,15 @@ test('rungBetas: geometric from startFraction·β* (exclusive) to exactly β*', 
 });
 
 test('after reverse KL leaves one mode, reweighted maximum likelihood moves to the moment match', async (t) => {
-  const { mu, sigma, history, evaluations } = await fit(config({ stepsPerRung: 300, bufferSize: 4000, refreshEvery: 25 }));
+  const { mu, sigma, history, evaluations } = await fit(
+    config({ stepsPerRung: 300, bufferSize: 4000, refreshEvery: 25 }),
+  );
   const steps = history.filter((r) => r.type === 'step');
   const rev = steps.filter((r) => r.phase === undefined).at(-1);
   const rw = steps.filter((r) => r.phase === 'reweight');
-  t.diagnostic(`μ ${mu.toFixed(3)}, σ ${sigma.toFixed(3)} (moment match 0, ${SIGMA_MOMENT.toFixed(3)}); buffer ESS ${rw[0].ess.toFixed(3)} → ${rw.at(-1).ess.toFixed(3)}`);
+  t.diagnostic(
+    `μ ${mu.toFixed(3)}, σ ${sigma.toFixed(3)} (moment match 0, ${SIGMA_MOMENT.toFixed(3)}); buffer ESS ${rw[0].ess.toFixed(3)} → ${rw.at(-1).ess.toFixed(3)}`,
+  );
   assert.equal(rw.length, 300);
   assert.ok(rw.every((r) => r.beta === 1 && r.learningRate === 0.02));
   assert.ok(rev.ess > 0.9, `reverse KL alone should fit one mode well, batch ESS ${rev.ess}`);
@@ -66,8 +90,13 @@ test('after reverse KL leaves one mode, reweighted maximum likelihood moves to t
 test('a variable the draw reaches but log q does not keeps its Adam slot: reweighting still fits', async () => {
   // tf.variableGrads leaves such a variable out of the reweighting loss's gradients; Adam keys its
   // moments by position, so without padding the update mixed up slots and failed on shapes.
-  const { mu, sigma } = await fit(config({ stepsPerRung: 300, bufferSize: 2000, refreshEvery: 25 }, { finalSteps: 100 }, { drawOnly: true }));
-  assert.ok(Math.abs(mu) < 0.5 && Math.abs(sigma - SIGMA_MOMENT) / SIGMA_MOMENT < 0.15, `μ = ${mu}, σ = ${sigma}; expected ≈ 0, ${SIGMA_MOMENT}`);
+  const { mu, sigma } = await fit(
+    config({ stepsPerRung: 300, bufferSize: 2000, refreshEvery: 25 }, { finalSteps: 100 }, { drawOnly: true }),
+  );
+  assert.ok(
+    Math.abs(mu) < 0.5 && Math.abs(sigma - SIGMA_MOMENT) / SIGMA_MOMENT < 0.15,
+    `μ = ${mu}, σ = ${sigma}; expected ≈ 0, ${SIGMA_MOMENT}`,
+  );
 });
 
 test('startFraction < 1: tempering stops hot and the rungs cool to β*; a run stopped on a refresh boundary resumes exactly', async () => {
@@ -76,13 +105,21 @@ test('startFraction < 1: tempering stops hot and the rungs cool to β*; a run st
   const whole = await fit(cfg);
   const steps = whole.history.filter((r) => r.type === 'step');
   const rev = steps.filter((r) => r.phase === undefined);
-  assert.ok(rev.every((r) => Math.abs(r.beta - 0.2) < 1e-12), 'reverse KL runs at startFraction·β*');
+  assert.ok(
+    rev.every((r) => Math.abs(r.beta - 0.2) < 1e-12),
+    'reverse KL runs at startFraction·β*',
+  );
   const rungs = whole.history.filter((r) => r.type === 'level' && r.phase === 'reweight');
-  assert.deepEqual(rungs.map((r) => r.rung), [0, 1, 2]);
+  assert.deepEqual(
+    rungs.map((r) => r.rung),
+    [0, 1, 2],
+  );
   const expected = rungBetas(rwSettings, 1);
   rungs.forEach((r, k) => assert.ok(Math.abs(r.beta - expected[k]) < 1e-12, `rung ${k} β ${r.beta} vs ${expected[k]}`));
-  assert.ok(Math.abs(whole.mu) < 0.5 && Math.abs(whole.sigma - SIGMA_MOMENT) / SIGMA_MOMENT < 0.15,
-    `after the ladder μ = ${whole.mu}, σ = ${whole.sigma}; expected ≈ 0, ${SIGMA_MOMENT}`);
+  assert.ok(
+    Math.abs(whole.mu) < 0.5 && Math.abs(whole.sigma - SIGMA_MOMENT) / SIGMA_MOMENT < 0.15,
+    `after the ladder μ = ${whole.mu}, σ = ${whole.sigma}; expected ≈ 0, ${SIGMA_MOMENT}`,
+  );
 
   // Stop 40 steps into the ladder's first rung (a refresh boundary), then resume.
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-rw-'));
@@ -100,19 +137,36 @@ test('startFraction < 1: tempering stops hot and the rungs cool to β*; a run st
 });
 
 test('polishSteps: reverse KL at β* after the ladder, counted, recorded as phase "polish", and resumable exactly', async () => {
-  const rwSettings = { stepsPerRung: 40, bufferSize: 2000, refreshEvery: 20, startFraction: 0.5, rungs: 2, polishSteps: 30 };
+  const rwSettings = {
+    stepsPerRung: 40,
+    bufferSize: 2000,
+    refreshEvery: 20,
+    startFraction: 0.5,
+    rungs: 2,
+    polishSteps: 30,
+  };
   const cfg = config(rwSettings, { finalSteps: 50 });
   const whole = await fit(cfg);
   const steps = whole.history.filter((r) => r.type === 'step');
   const polish = steps.filter((r) => r.phase === 'polish');
   assert.equal(polish.length, 30);
-  assert.ok(polish.every((r) => r.beta === 1), 'polish runs at β*');
+  assert.ok(
+    polish.every((r) => r.beta === 1),
+    'polish runs at β*',
+  );
   assert.equal(steps.at(-1).phase, 'polish', 'polish comes last');
   const buffers = 2 * (40 / 20);
-  assert.equal(whole.evaluations, (steps.length - 80) * 512 + buffers * 2000, 'reverse-KL batches (tempering, final, polish) plus buffers');
+  assert.equal(
+    whole.evaluations,
+    (steps.length - 80) * 512 + buffers * 2000,
+    'reverse-KL batches (tempering, final, polish) plus buffers',
+  );
   // Reverse KL pulls the moment-matched σ ≈ 2.7 back towards one mode's σ = 1.
   const atLadderEnd = await fit(config({ ...rwSettings, polishSteps: 0 }, { finalSteps: 50 }));
-  assert.ok(whole.sigma < atLadderEnd.sigma, `polish should narrow the forward-KL fit: σ ${whole.sigma} vs ${atLadderEnd.sigma} before`);
+  assert.ok(
+    whole.sigma < atLadderEnd.sigma,
+    `polish should narrow the forward-KL fit: σ ${whole.sigma} vs ${atLadderEnd.sigma} before`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-rw-'));
   const first = await fit(cfg, dir, { stopAfterSteps: steps.length - 12 });

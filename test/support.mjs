@@ -22,7 +22,10 @@ export const cliBin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
 /** Run `embedcg ARGS` (the workspace build, or `bin` when given) and capture its output. */
 export function runCli(args, { cwd = repoRoot, bin = cliBin, timeout = 120_000, env = {} } = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd, encoding: 'utf8', timeout, env: { ...process.env, EMBEDCG_DEBUG: '', ...env },
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, EMBEDCG_DEBUG: '', ...env },
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
@@ -54,7 +57,11 @@ export function tinyDoubleWellConfig(name = 'tiny-double-well', seed = 3) {
     name,
     seed,
     forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
-    model: { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderActivations: ['tanh'] } },
+    model: {
+      package: '@embedcg/model-vae',
+      name: 'vae',
+      options: { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderActivations: ['tanh'] },
+    },
     schedule: { package: '@embedcg/core', name: 'kl-increase', options: { samples: 64 } },
     training: { batchSize: 16, initialSteps: 2, stepsPerLevel: 1, finalSteps: 2, historyEvery: 1 },
     evaluation: { samples: 100, batchSize: 100 },

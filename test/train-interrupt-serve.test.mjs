@@ -33,12 +33,19 @@ function waitFor(pred, ms, what) {
 test('SIGINT checkpoints and stops; --serve answers on 127.0.0.1 meanwhile', { timeout: 90_000 }, async (t) => {
   const dir = tempDir(t);
   const run = join(dir, 'run');
-  const child = spawn(process.execPath, [cliBin, 'train', smallConfig(dir), '--out', run, '--no-progress', '--serve'], { cwd: repoRoot });
+  const child = spawn(process.execPath, [cliBin, 'train', smallConfig(dir), '--out', run, '--no-progress', '--serve'], {
+    cwd: repoRoot,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
   const url = await waitFor(() => /http:\/\/127\.0\.0\.1:\d+\//.exec(stderr)?.[0], 30_000, 'the live-view URL');
-  await waitFor(() => existsSync(join(run, 'history.jsonl')) && readFileSync(join(run, 'history.jsonl'), 'utf8').split('\n').length > 3, 30_000, 'history lines');
+  await waitFor(
+    () =>
+      existsSync(join(run, 'history.jsonl')) && readFileSync(join(run, 'history.jsonl'), 'utf8').split('\n').length > 3,
+    30_000,
+    'history lines',
+  );
   const res = await fetch(`${url}api/history?since=0`, { signal: AbortSignal.timeout(5000) });
   assert.equal(res.status, 200);
   const body = await res.json();

@@ -28,8 +28,15 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Environment for child npm/nx processes: quiet, no prompts, no telemetry. */
 export function childEnv(extra = {}) {
   return {
-    ...process.env, NX_TUI: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true',
-    npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra,
+    ...process.env,
+    NX_TUI: 'false',
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_SKIP_NX_CACHE: 'true',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    ...extra,
   };
 }
 
@@ -55,7 +62,11 @@ export async function packWorkspaces(dest, root = repoRoot) {
   return packed.map((p) => {
     const dir = dirs.get(p.name);
     return {
-      name: p.name, version: p.version, tarball: join(dest, p.filename), files: p.files.map((f) => f.path), dir,
+      name: p.name,
+      version: p.version,
+      tarball: join(dest, p.filename),
+      files: p.files.map((f) => f.path),
+      dir,
       manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')),
     };
   });
@@ -82,8 +93,9 @@ export function manifestTargets(manifest) {
   const targets = new Set();
   const norm = (p) => p.replace(/^\.\//, '');
   const walk = (v) => {
-    if (typeof v === 'string') { if (!v.includes('*')) targets.add(norm(v)); }
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    if (typeof v === 'string') {
+      if (!v.includes('*')) targets.add(norm(v));
+    } else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
   };
   for (const k of ['main', 'types', 'module']) if (typeof manifest[k] === 'string') targets.add(norm(manifest[k]));
   walk(manifest.bin);
@@ -106,14 +118,22 @@ export function tarballProblems(pkg) {
     if (f.endsWith('.tsbuildinfo')) problems.push(`${pkg.name}: tarball contains build state ${f}`);
   }
   for (const [dep, range] of Object.entries({ ...pkg.manifest.dependencies, ...pkg.manifest.peerDependencies })) {
-    if (/^(workspace|file|link):/.test(String(range))) problems.push(`${pkg.name}: dependency ${dep} uses "${range}", which does not work from the registry`);
+    if (/^(workspace|file|link):/.test(String(range)))
+      problems.push(`${pkg.name}: dependency ${dep} uses "${range}", which does not work from the registry`);
   }
   return problems;
 }
 
 /** The package a bare specifier names (`@scope/name/sub` → `@scope/name`), or undefined for relative/builtin. */
 export function packageOfSpecifier(spec) {
-  if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || spec.startsWith('data:') || spec.startsWith('file:')) return undefined;
+  if (
+    spec.startsWith('.') ||
+    spec.startsWith('/') ||
+    spec.startsWith('node:') ||
+    spec.startsWith('data:') ||
+    spec.startsWith('file:')
+  )
+    return undefined;
   const parts = spec.split('/');
   const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
   return builtinModules.includes(name) ? undefined : name;
@@ -125,7 +145,11 @@ export function importedSpecifiers(source) {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const specs = new Set();
   // `from` must start a word that is not part of a hyphenated string such as 'init-from'.
-  for (const re of [/(?<![\w$.-])from\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]/g, /^\s*import\s*['"]([^'"]+)['"]/gm]) {
+  for (const re of [
+    /(?<![\w$.-])from\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]/g,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+  ]) {
     for (const m of code.matchAll(re)) specs.add(m[1]);
   }
   return [...specs];
@@ -134,14 +158,20 @@ export function importedSpecifiers(source) {
 /** Imports in the packed JS that the manifest does not declare. */
 export function undeclaredImportProblems(pkg) {
   const m = pkg.manifest;
-  const declared = new Set([m.name, ...Object.keys({ ...m.dependencies, ...m.peerDependencies, ...m.optionalDependencies })]);
+  const declared = new Set([
+    m.name,
+    ...Object.keys({ ...m.dependencies, ...m.peerDependencies, ...m.optionalDependencies }),
+  ]);
   const problems = [];
   for (const f of pkg.files.filter((f) => /\.(m?js)$/.test(f))) {
     const path = join(pkg.dir, f);
     if (!existsSync(path)) continue;
     for (const spec of importedSpecifiers(readFileSync(path, 'utf8'))) {
       const name = packageOfSpecifier(spec);
-      if (name && !declared.has(name)) problems.push(`${pkg.name}: ${f} imports "${spec}" but package.json does not list ${name} in dependencies or peerDependencies`);
+      if (name && !declared.has(name))
+        problems.push(
+          `${pkg.name}: ${f} imports "${spec}" but package.json does not list ${name} in dependencies or peerDependencies`,
+        );
     }
   }
   return problems;
@@ -167,9 +197,16 @@ export function workspaceClosure(name, byName) {
 export async function installInto(dir, tarballs) {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) {
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'embedcg-install-check', version: '0.0.0', private: true, type: 'module' }, null, 2));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'embedcg-install-check', version: '0.0.0', private: true, type: 'module' }, null, 2),
+    );
   }
-  const r = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], { cwd: dir });
+  const r = await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs],
+    { cwd: dir },
+  );
   return { ok: r.code === 0, output: `${r.stdout}\n${r.stderr}`.trim() };
 }
 
@@ -195,11 +232,13 @@ export async function importProblems(dir, pkg) {
   if (r.code !== 0) problems.push(`${pkg.name}: import() from a fresh install failed:\n${r.stderr.trim()}`);
   else {
     const exportsOf = JSON.parse(r.stdout.trim().split('\n').pop());
-    for (const [spec, keys] of Object.entries(exportsOf)) if (keys.length === 0) problems.push(`${pkg.name}: ${spec} exports nothing`);
+    for (const [spec, keys] of Object.entries(exportsOf))
+      if (keys.length === 0) problems.push(`${pkg.name}: ${spec} exports nothing`);
   }
-  for (const bin of Object.keys(typeof pkg.manifest.bin === 'string' ? { [pkg.name]: 1 } : pkg.manifest.bin ?? {})) {
+  for (const bin of Object.keys(typeof pkg.manifest.bin === 'string' ? { [pkg.name]: 1 } : (pkg.manifest.bin ?? {}))) {
     const b = await run(process.execPath, [join(dir, 'node_modules', '.bin', bin), '--help'], { cwd: dir });
-    if (b.code !== 0) problems.push(`${pkg.name}: \`${bin} --help\` exited ${b.code} in a fresh install:\n${b.stderr.trim()}`);
+    if (b.code !== 0)
+      problems.push(`${pkg.name}: \`${bin} --help\` exited ${b.code} in a fresh install:\n${b.stderr.trim()}`);
   }
   return problems;
 }
@@ -208,12 +247,14 @@ export async function importProblems(dir, pkg) {
 async function pool(items, limit, f) {
   const results = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await f(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await f(items[i], i);
+      }
+    }),
+  );
   return results;
 }
 
@@ -224,7 +265,10 @@ async function pool(items, limit, f) {
  */
 export function nxReleaseDryRun(root = repoRoot) {
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
-  if (head.status !== 0) return { skipped: `nx release needs a git repository with at least one commit (git rev-parse HEAD: ${(head.stderr || '').trim()})` };
+  if (head.status !== 0)
+    return {
+      skipped: `nx release needs a git repository with at least one commit (git rev-parse HEAD: ${(head.stderr || '').trim()})`,
+    };
   const nx = join(root, 'node_modules', '.bin', 'nx');
   const args = ['release', '--dry-run', '--skip-publish'];
   const isolated = spawnSync('unshare', ['-rn', 'true']).status === 0;
@@ -239,7 +283,14 @@ export function nxReleaseDryRun(root = repoRoot) {
  * Every check. `log` receives progress lines.
  * @returns {Promise<{problems: string[], skipped: string[], packages: string[], seconds: number}>}
  */
-export async function checkPackages({ root = repoRoot, keep = false, install = true, isolated = false, release = true, log = () => {} } = {}) {
+export async function checkPackages({
+  root = repoRoot,
+  keep = false,
+  install = true,
+  isolated = false,
+  release = true,
+  log = () => {},
+} = {}) {
   const t0 = performance.now();
   const problems = [];
   const skipped = [];
@@ -253,10 +304,17 @@ export async function checkPackages({ root = repoRoot, keep = false, install = t
       const byName = new Map(packs.map((p) => [p.name, p]));
       // One folder for all by default; --isolated gives each package its own, holding only what it declares.
       const groups = isolated
-        ? packs.map((p) => ({ dir: join(work, `install-${p.name.replace('/', '__')}`), names: workspaceClosure(p.name, byName), check: [p] }))
+        ? packs.map((p) => ({
+            dir: join(work, `install-${p.name.replace('/', '__')}`),
+            names: workspaceClosure(p.name, byName),
+            check: [p],
+          }))
         : [{ dir: join(work, 'install-all'), names: packs.map((p) => p.name), check: packs }];
       await pool(groups, 3, async (g) => {
-        const inst = await installInto(g.dir, g.names.map((n) => byName.get(n).tarball));
+        const inst = await installInto(
+          g.dir,
+          g.names.map((n) => byName.get(n).tarball),
+        );
         if (!inst.ok) {
           problems.push(`npm install of ${g.names.join(', ')} into an empty folder failed:\n${inst.output}`);
           return;
@@ -270,7 +328,10 @@ export async function checkPackages({ root = repoRoot, keep = false, install = t
     if (release) {
       const r = nxReleaseDryRun(root);
       if (r.skipped) skipped.push(`nx release --dry-run: ${r.skipped}`);
-      else if (!r.ok) problems.push(`nx release --dry-run --skip-publish exited ${r.code}${r.networkCut ? ' (network cut off)' : ''}:\n${r.output}`);
+      else if (!r.ok)
+        problems.push(
+          `nx release --dry-run --skip-publish exited ${r.code}${r.networkCut ? ' (network cut off)' : ''}:\n${r.output}`,
+        );
       else log(`nx release --dry-run --skip-publish ok${r.networkCut ? ' with the network cut off' : ''}`);
     }
     return { problems, skipped, packages: packs.map((p) => p.name), seconds: (performance.now() - t0) / 1000 };
@@ -283,11 +344,16 @@ export async function checkPackages({ root = repoRoot, keep = false, install = t
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const r = await checkPackages({
-    keep: argv.includes('--keep'), isolated: argv.includes('--isolated'), install: !argv.includes('--skip-install'), release: !argv.includes('--skip-release'),
-    log: (m) => console.error(`[${((performance.now()) / 1000).toFixed(1)} s] ${m}`),
+    keep: argv.includes('--keep'),
+    isolated: argv.includes('--isolated'),
+    install: !argv.includes('--skip-install'),
+    release: !argv.includes('--skip-release'),
+    log: (m) => console.error(`[${(performance.now() / 1000).toFixed(1)} s] ${m}`),
   });
   for (const s of r.skipped) console.error(`skipped: ${s}`);
   for (const p of r.problems) console.error(`problem: ${p}`);
-  console.error(`${r.problems.length ? 'FAILED' : 'ok'}: ${r.packages.length} packages checked in ${r.seconds.toFixed(1)} s`);
+  console.error(
+    `${r.problems.length ? 'FAILED' : 'ok'}: ${r.packages.length} packages checked in ${r.seconds.toFixed(1)} s`,
+  );
   process.exit(r.problems.length ? 1 : 0);
 }

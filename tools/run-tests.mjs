@@ -10,7 +10,11 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const found = [];
 function walk(dir, inDist) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const e of entries) {
     if (e === 'node_modules' || e.startsWith('.')) continue;
     const p = join(dir, e);

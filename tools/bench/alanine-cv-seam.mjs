@@ -15,10 +15,20 @@ import { arg, loadReference } from './alanine-lib.mjs';
 const skip = Number(arg('skip', 100));
 const sigmas = arg('sigmas', '0,2,5,10,20').split(',').map(Number);
 const data = join(sharedDir, 'data', 'alanine-dipeptide');
-const { instance: ff } = await createPlugin('forcefield', {
-  package: '@embedcg/forcefield-amber', name: 'amber',
-  options: { prmtop: join(data, 'alanine-dipeptide-implicit.prmtop'), coordinates: join(data, 'alanine-dipeptide-implicit.inpcrd'), solvent: 'obc2' },
-}, { configDir: repoRoot, seed: 0, log: () => {} }, { searchDirs: [], preloaded: { '@embedcg/forcefield-amber': amber.plugins } });
+const { instance: ff } = await createPlugin(
+  'forcefield',
+  {
+    package: '@embedcg/forcefield-amber',
+    name: 'amber',
+    options: {
+      prmtop: join(data, 'alanine-dipeptide-implicit.prmtop'),
+      coordinates: join(data, 'alanine-dipeptide-implicit.inpcrd'),
+      solvent: 'obc2',
+    },
+  },
+  { configDir: repoRoot, seed: 0, log: () => {} },
+  { searchDirs: [], preloaded: { '@embedcg/forcefield-amber': amber.plugins } },
+);
 const ref = await loadReference(ff, skip, { energies: false });
 if (!ref) {
   console.error('alanine-cv-seam: no reference MD yet (see the command above)');
@@ -45,21 +55,42 @@ for (const chart of ['plane', 'circle']) {
       else latent.set([Math.cos(f), Math.sin(f), p], i * 3);
     }
     const mol = molecularMetrics({
-      topology: ff.topology, beta: 1, samples, chiralityReference: ff.initialPositions, bootstrap: 1, seed: 7,
+      topology: ff.topology,
+      beta: 1,
+      samples,
+      chiralityReference: ff.initialPositions,
+      bootstrap: 1,
+      seed: 7,
       reference: { x: ref.x, n: ref.n, energies: ref.energies, runLengths: ref.runLengths, latent, latentDim: dim },
     });
     const g = (k) => mol[`mol.cv.${k}`];
     results.push({
-      chart, 'σ (deg)': sigma,
-      'φ-sign knn': g('phiSign.knn.balancedAccuracy'), 'φ-sign logistic': g('phiSign.logistic.balancedAccuracy'),
+      chart,
+      'σ (deg)': sigma,
+      'φ-sign knn': g('phiSign.knn.balancedAccuracy'),
+      'φ-sign logistic': g('phiSign.logistic.balancedAccuracy'),
       'C7ax/αL knn': g('c7axAlphaL.knn.balancedAccuracy'),
-      'recall tail': g('phiSign.knn.recall.betaTail'), 'recall C7ax/αL': g('phiSign.knn.recall.c7axAlphaL'), 'recall φ<0': g('phiSign.knn.recall.negative'),
+      'recall tail': g('phiSign.knn.recall.betaTail'),
+      'recall C7ax/αL': g('phiSign.knn.recall.c7axAlphaL'),
+      'recall φ<0': g('phiSign.knn.recall.negative'),
     });
   }
 }
 // The finest noise at which the plane chart still meets the literal target, for the table.
 const passing = results.filter((r) => r.chart === 'plane' && r['φ-sign knn'] >= 0.95).map((r) => r['σ (deg)']);
-targets.push(target('plane chart: largest σ (deg) with literal φ-sign k-NN ≥ 0.95', passing.length ? Math.max(...passing) : NaN, '>=', 0));
-results.push({ chart: 'reference', frames: ref.n, runs: ref.files.length, 'β tail frames': phi.filter((p) => p >= 120 * DEG).length });
+targets.push(
+  target(
+    'plane chart: largest σ (deg) with literal φ-sign k-NN ≥ 0.95',
+    passing.length ? Math.max(...passing) : NaN,
+    '>=',
+    0,
+  ),
+);
+results.push({
+  chart: 'reference',
+  frames: ref.n,
+  runs: ref.files.length,
+  'β tail frames': phi.filter((p) => p >= 120 * DEG).length,
+});
 writeResults('alanine-cv-seam', results, targets);
 await ff.dispose?.();

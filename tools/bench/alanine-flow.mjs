@@ -17,17 +17,30 @@ const skip = Number(arg('skip', 100));
 const nSamples = Number(arg('samples', 100_000));
 const name = arg('name', 'alanine-flow');
 const { config, plugins, state, beta, rows } = await trainAlanine({
-  configFile: arg('config', 'alanine-flow.config.json'), runName: name, preloaded: { '@embedcg/model-flow': flow.plugins }, defaultMinutes: 60,
+  configFile: arg('config', 'alanine-flow.config.json'),
+  runName: name,
+  preloaded: { '@embedcg/model-flow': flow.plugins },
+  defaultMinutes: 60,
 });
 const ff = plugins.forceField;
 try {
   const results = [...rows];
   const targets = [];
   const { metrics, samples } = await sampleAlanine({ config, plugins, state, beta, n: nSamples });
-  results.push({ what: 'samples', n: samples.n, ESS: metrics.ess, logZ: metrics.logZ, 'non-finite U': metrics.nonFiniteEnergyFraction, 'mean U kJ/mol': metrics.meanEnergy, 'all energy evals': ff.evaluations });
+  results.push({
+    what: 'samples',
+    n: samples.n,
+    ESS: metrics.ess,
+    logZ: metrics.logZ,
+    'non-finite U': metrics.nonFiniteEnergyFraction,
+    'mean U kJ/mol': metrics.meanEnergy,
+    'all energy evals': ff.evaluations,
+  });
   const ref = await loadReference(ff, skip);
   const input = {
-    topology: ff.topology, beta, samples: { x: samples.x, n: samples.n, energies: samples.energies, logw: samples.logw },
+    topology: ff.topology,
+    beta,
+    samples: { x: samples.x, n: samples.n, energies: samples.energies, logw: samples.logw },
     chiralityReference: ff.initialPositions,
     ...(ref ? { reference: { x: ref.x, n: ref.n, energies: ref.energies, runLengths: ref.runLengths }, seed: 7 } : {}),
   };
@@ -37,8 +50,16 @@ try {
   if (ref) {
     const mol32 = molecularMetrics({ ...input, bins: 32 });
     const g = (m, k) => m[`mol.${k}`];
-    results.push({ what: 'Ramachandran 32×32 (nats)', 'JS raw': g(mol32, 'ramachandran.jsRaw'), 'JS rw': g(mol32, 'ramachandran.jsReweighted'), 'JS floor (halves)': g(mol32, 'ramachandran.noiseFloor.js'), 'JS run1 vs rest': g(mol32, 'ramachandran.runVsRuns.js') });
-    targets.push(target('|ΔF(φ>0 vs φ<0) error| reweighted (kT)', Math.abs(g(mol64, 'deltaF.errorReweightedKT')), '<=', 0.5));
+    results.push({
+      what: 'Ramachandran 32×32 (nats)',
+      'JS raw': g(mol32, 'ramachandran.jsRaw'),
+      'JS rw': g(mol32, 'ramachandran.jsReweighted'),
+      'JS floor (halves)': g(mol32, 'ramachandran.noiseFloor.js'),
+      'JS run1 vs rest': g(mol32, 'ramachandran.runVsRuns.js'),
+    });
+    targets.push(
+      target('|ΔF(φ>0 vs φ<0) error| reweighted (kT)', Math.abs(g(mol64, 'deltaF.errorReweightedKT')), '<=', 0.5),
+    );
     targets.push(target('Ramachandran JS reweighted, 32×32 (nats)', g(mol32, 'ramachandran.jsReweighted'), '<=', 0.02));
     for (const st of ['beta', 'alphaR', 'phiPositive']) {
       targets.push(target(`basin ${st} present in raw samples (population)`, g(mol64, `population.${st}.raw`), '>', 0));

@@ -4,8 +4,25 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
-  assemblePlugins, backboneDihedrals, computeMetrics, createRng, dihedralSeries, essFraction, findCheckpoint, initModelFrom, loadModelWeights, loadRunConfig,
-  paretoSmooth, readCheckpointState, readDcd, selectBackend, statePopulations, targetBeta, train, withLatentSamples, writeRunFiles,
+  assemblePlugins,
+  backboneDihedrals,
+  computeMetrics,
+  createRng,
+  dihedralSeries,
+  essFraction,
+  findCheckpoint,
+  initModelFrom,
+  loadModelWeights,
+  loadRunConfig,
+  paretoSmooth,
+  readCheckpointState,
+  readDcd,
+  selectBackend,
+  statePopulations,
+  targetBeta,
+  train,
+  withLatentSamples,
+  writeRunFiles,
 } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
 import { repoRoot, sharedDir } from './lib.mjs';
@@ -20,8 +37,10 @@ export const refDir = join(repoRoot, 'bench-results', 'alanine-ref');
 /** The command that makes one more independent reference run: 40 ns at 1 fs, a frame every 2 ps (26 min on one core). */
 export function referenceHint(k = 1) {
   const d = join(sharedDir, 'data/alanine-dipeptide');
-  return `node packages/cli/dist/bin.js md --prmtop ${join(d, 'alanine-dipeptide-implicit.prmtop')} --coords ${join(d, 'alanine-dipeptide-implicit.inpcrd')} ` +
-    `--solvent obc2 --temperature 330 --steps 40000000 --interval 2000 --platform Reference --seed ${k} --out ${join(refDir, `run${k}.dcd`)}`;
+  return (
+    `node packages/cli/dist/bin.js md --prmtop ${join(d, 'alanine-dipeptide-implicit.prmtop')} --coords ${join(d, 'alanine-dipeptide-implicit.inpcrd')} ` +
+    `--solvent obc2 --temperature 330 --steps 40000000 --interval 2000 --platform Reference --seed ${k} --out ${join(refDir, `run${k}.dcd`)}`
+  );
 }
 
 /**
@@ -44,7 +63,9 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
   config.forceField.options.coordinates = join(dir, 'alanine-dipeptide-implicit.inpcrd');
   const backend = await selectBackend(config.training.backend, (m) => console.error(m));
   const plugins = await assemblePlugins(config, {
-    configDir, preloaded: { '@embedcg/forcefield-amber': amber.plugins, ...preloaded }, log: (m) => console.error(m),
+    configDir,
+    preloaded: { '@embedcg/forcefield-amber': amber.plugins, ...preloaded },
+    log: (m) => console.error(m),
   });
   let state;
   let timing = { forceFieldSeconds: NaN, totalSeconds: NaN };
@@ -56,7 +77,15 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
     state = readCheckpointState(cp);
   } else {
     const canResume = resume && findCheckpoint(runDir);
-    if (!canResume) writeRunFiles(runDir, config, { configPath, ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}), ...(sets.length ? { configOverrides: sets } : {}), configDir, backend, started: new Date().toISOString() });
+    if (!canResume)
+      writeRunFiles(runDir, config, {
+        configPath,
+        ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}),
+        ...(sets.length ? { configOverrides: sets } : {}),
+        configDir,
+        backend,
+        started: new Date().toISOString(),
+      });
     const initFrom = arg('init-from', undefined);
     if (initFrom && !canResume) {
       const { copied, fresh } = initModelFrom(resolve(repoRoot, initFrom), plugins.model);
@@ -64,17 +93,34 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
     }
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), minutes * 60_000);
-    const r = await train({ runDir, config, ...plugins, resume: Boolean(canResume), progress: process.stderr.isTTY, signal: abort.signal, log: (m) => console.error(m) });
+    const r = await train({
+      runDir,
+      config,
+      ...plugins,
+      resume: Boolean(canResume),
+      progress: process.stderr.isTTY,
+      signal: abort.signal,
+      log: (m) => console.error(m),
+    });
     clearTimeout(timer);
     ({ state, timing, status } = r);
   }
   const beta = targetBeta(config);
   const trainingRow = {
-    what: 'training', status, steps: state.step, levels: state.level, 'β/β*': state.beta / beta, phase: state.phase,
-    'energy evals': state.energyEvaluations, 'wall s (total)': state.wallSeconds,
-    'this call s': timing.totalSeconds, 'force field s': timing.forceFieldSeconds,
-    'networks s': timing.totalSeconds - timing.forceFieldSeconds, 'ff share': timing.forceFieldSeconds / timing.totalSeconds,
-    'ms/step': (1000 * timing.totalSeconds) / Math.max(1, state.step), backend,
+    what: 'training',
+    status,
+    steps: state.step,
+    levels: state.level,
+    'β/β*': state.beta / beta,
+    phase: state.phase,
+    'energy evals': state.energyEvaluations,
+    'wall s (total)': state.wallSeconds,
+    'this call s': timing.totalSeconds,
+    'force field s': timing.forceFieldSeconds,
+    'networks s': timing.totalSeconds - timing.forceFieldSeconds,
+    'ff share': timing.forceFieldSeconds / timing.totalSeconds,
+    'ms/step': (1000 * timing.totalSeconds) / Math.max(1, state.step),
+    backend,
   };
   // The first rows of every alanine bench's table: the training run and, when history has it, the step-time split.
   const timingRow = stepTimeRow(runDir);
@@ -85,10 +131,21 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
 export function stepTimeRow(runDir) {
   const path = join(runDir, 'history.jsonl');
   if (!existsSync(path)) return undefined;
-  const steps = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'step' && r.ms);
+  const steps = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.type === 'step' && r.ms);
   if (steps.length === 0) return undefined;
   const mean = (k) => steps.reduce((a, r) => a + r.ms[k], 0) / steps.length;
-  const row = { what: 'ms per step (history sample)', steps: steps.length, draw: mean('draw'), 'force field': mean('forceField'), 'gradient pass': mean('gradient'), 'Adam update': mean('update') };
+  const row = {
+    what: 'ms per step (history sample)',
+    steps: steps.length,
+    draw: mean('draw'),
+    'force field': mean('forceField'),
+    'gradient pass': mean('gradient'),
+    'Adam update': mean('update'),
+  };
   row.total = row.draw + row['force field'] + row['gradient pass'] + row['Adam update'];
   row['ff share'] = row['force field'] / row.total;
   return row;
@@ -101,8 +158,14 @@ export function stepTimeRow(runDir) {
 export async function sampleAlanine({ config, plugins, state, beta, n }) {
   plugins.forceField.evaluations = state.energyEvaluations;
   const { metrics, samples } = await computeMetrics({
-    model: plugins.model, transform: plugins.transform, forceField: plugins.forceField, beta, samples: n, seed: config.seed + 1,
-    batchSize: config.evaluation.batchSize, latentSamples: Number(arg('latent-samples', config.evaluation.latentSamples)),
+    model: plugins.model,
+    transform: plugins.transform,
+    forceField: plugins.forceField,
+    beta,
+    samples: n,
+    seed: config.seed + 1,
+    batchSize: config.evaluation.batchSize,
+    latentSamples: Number(arg('latent-samples', config.evaluation.latentSamples)),
   });
   return { metrics, samples };
 }
@@ -122,12 +185,23 @@ export function latentSampleRows({ samples, plugins, topology, Ks = [1, 4, 16, 6
     const t0 = performance.now();
     const s = withLatentSamples(samples, plugins.model, plugins.transform, K, createRng(seed + K));
     const pop = statePopulations(f, p, s.logw);
-    let bound = 0, finite = 0;
-    for (let i = 0; i < s.n; i++) if (Number.isFinite(s.energies[i])) { bound += s.logQ[i] + s.beta * s.energies[i]; finite++; }
+    let bound = 0,
+      finite = 0;
+    for (let i = 0; i < s.n; i++)
+      if (Number.isFinite(s.energies[i])) {
+        bound += s.logQ[i] + s.beta * s.energies[i];
+        finite++;
+      }
     return {
-      what: `weights, ${K} latent sample${K > 1 ? 's' : ''}`, ESS: essFraction(s.logw), khat: paretoSmooth(s.logw).khat,
-      'rw β': pop.beta, 'rw αR': pop.alphaR, 'rw φ>0': pop.phiPositive, 'rw C7ax/αL': pop.c7axAlphaL,
-      'mean ℓ+βU': bound / finite, 's': (performance.now() - t0) / 1000,
+      what: `weights, ${K} latent sample${K > 1 ? 's' : ''}`,
+      ESS: essFraction(s.logw),
+      khat: paretoSmooth(s.logw).khat,
+      'rw β': pop.beta,
+      'rw αR': pop.alphaR,
+      'rw φ>0': pop.phiPositive,
+      'rw C7ax/αL': pop.c7axAlphaL,
+      'mean ℓ+βU': bound / finite,
+      s: (performance.now() - t0) / 1000,
     };
   });
 }
@@ -137,16 +211,24 @@ export function latentSampleRows({ samples, plugins, topology, Ks = [1, 4, 16, 6
  * a bench that needs only geometry); undefined when there is no reference yet.
  */
 export async function loadReference(ff, skip, { energies: withEnergies = true } = {}) {
-  const all = existsSync(refDir) ? readdirSync(refDir).filter((f) => f.endsWith('.dcd')).sort().map((f) => join(refDir, f)) : [];
+  const all = existsSync(refDir)
+    ? readdirSync(refDir)
+        .filter((f) => f.endsWith('.dcd'))
+        .sort()
+        .map((f) => join(refDir, f))
+    : [];
   // `embedcg md` appends a frame every interval: a file touched in the last two minutes is a run in
   // progress, and half a run would bias the reference toward its starting basin.
   const files = all.filter((f) => {
     const age = (Date.now() - statSync(f).mtimeMs) / 1000;
-    if (age < 120) console.error(`reference: skipping ${basename(f)}, still being written (modified ${age.toFixed(0)} s ago)`);
+    if (age < 120)
+      console.error(`reference: skipping ${basename(f)}, still being written (modified ${age.toFixed(0)} s ago)`);
     return age >= 120;
   });
   if (files.length === 0) {
-    console.error(`no reference trajectory in ${refDir}; make one (or more, with other seeds) with\n  ${referenceHint(1)}`);
+    console.error(
+      `no reference trajectory in ${refDir}; make one (or more, with other seeds) with\n  ${referenceHint(1)}`,
+    );
     return undefined;
   }
   const D = ff.dimension;
@@ -155,7 +237,10 @@ export async function loadReference(ff, skip, { energies: withEnergies = true } 
   const n = runLengths.reduce((a, b) => a + b, 0);
   const x = new Float64Array(n * D);
   let at = 0;
-  for (const p of parts) { x.set(p, at); at += p.length; }
+  for (const p of parts) {
+    x.set(p, at);
+    at += p.length;
+  }
   const energies = new Float64Array(n).fill(NaN);
   for (let s = 0; withEnergies && s < n; s += 5000) {
     const b = Math.min(5000, n - s);
@@ -168,14 +253,57 @@ export async function loadReference(ff, skip, { energies: withEnergies = true } 
 export function molecularRows(mol, ref) {
   const g = (k) => mol[`mol.${k}`];
   const rows = [];
-  if (ref) rows.push({ what: 'reference', files: ref.files.length, frames: ref.n, 'frames per run': ref.runLengths.join('+') });
+  if (ref)
+    rows.push({
+      what: 'reference',
+      files: ref.files.length,
+      frames: ref.n,
+      'frames per run': ref.runLengths.join('+'),
+    });
   for (const st of ['beta', 'alphaR', 'phiPositive', 'c7axAlphaL']) {
-    rows.push({ what: `population ${st}`, raw: g(`population.${st}.raw`), reweighted: g(`population.${st}.reweighted`), reference: g(`population.${st}.reference`), 'factor raw': g(`population.${st}.factorRaw`) });
+    rows.push({
+      what: `population ${st}`,
+      raw: g(`population.${st}.raw`),
+      reweighted: g(`population.${st}.reweighted`),
+      reference: g(`population.${st}.reference`),
+      'factor raw': g(`population.${st}.factorRaw`),
+    });
   }
   if (g('reference.frames')) {
-    rows.push({ what: 'Ramachandran (nats)', 'KL raw': g('ramachandran.klRaw'), 'KL rw': g('ramachandran.klReweighted'), 'JS raw': g('ramachandran.jsRaw'), 'JS rw': g('ramachandran.jsReweighted'), 'JS floor (halves)': g('ramachandran.noiseFloor.js'), 'KL floor (halves)': g('ramachandran.noiseFloor.kl'), 'JS run1 vs rest': g('ramachandran.runVsRuns.js') });
-    rows.push({ what: 'ΔF(φ>0 vs φ<0) kT', reference: g('deltaF.referenceKT'), 'ref 95% lo': g('deltaF.referenceLowerKT'), 'ref 95% hi': g('deltaF.referenceUpperKT'), 'ref run spread': g('deltaF.referenceRunSpreadKT'), 'model raw': g('deltaF.modelRawKT'), 'model rw': g('deltaF.modelReweightedKT'), 'err raw': g('deltaF.errorRawKT'), 'err rw': g('deltaF.errorReweightedKT'), 'err rw lo': g('deltaF.errorReweightedLowerKT'), 'err rw hi': g('deltaF.errorReweightedUpperKT') });
-    rows.push({ what: 'distances', 'W1 βU raw kT': g('energy.w1RawKT'), 'W1 βU rw kT': g('energy.w1ReweightedKT'), 'W1 βU floor': g('energy.noiseFloorKT'), '<βU> model': g('energy.meanModelKT'), '<βU> ref': g('energy.meanReferenceKT'), 'W1 Rg raw nm': g('rg.w1RawNm'), 'W1 Rg rw nm': g('rg.w1ReweightedNm'), 'W1 Rg floor nm': g('rg.noiseFloorNm') });
+    rows.push({
+      what: 'Ramachandran (nats)',
+      'KL raw': g('ramachandran.klRaw'),
+      'KL rw': g('ramachandran.klReweighted'),
+      'JS raw': g('ramachandran.jsRaw'),
+      'JS rw': g('ramachandran.jsReweighted'),
+      'JS floor (halves)': g('ramachandran.noiseFloor.js'),
+      'KL floor (halves)': g('ramachandran.noiseFloor.kl'),
+      'JS run1 vs rest': g('ramachandran.runVsRuns.js'),
+    });
+    rows.push({
+      what: 'ΔF(φ>0 vs φ<0) kT',
+      reference: g('deltaF.referenceKT'),
+      'ref 95% lo': g('deltaF.referenceLowerKT'),
+      'ref 95% hi': g('deltaF.referenceUpperKT'),
+      'ref run spread': g('deltaF.referenceRunSpreadKT'),
+      'model raw': g('deltaF.modelRawKT'),
+      'model rw': g('deltaF.modelReweightedKT'),
+      'err raw': g('deltaF.errorRawKT'),
+      'err rw': g('deltaF.errorReweightedKT'),
+      'err rw lo': g('deltaF.errorReweightedLowerKT'),
+      'err rw hi': g('deltaF.errorReweightedUpperKT'),
+    });
+    rows.push({
+      what: 'distances',
+      'W1 βU raw kT': g('energy.w1RawKT'),
+      'W1 βU rw kT': g('energy.w1ReweightedKT'),
+      'W1 βU floor': g('energy.noiseFloorKT'),
+      '<βU> model': g('energy.meanModelKT'),
+      '<βU> ref': g('energy.meanReferenceKT'),
+      'W1 Rg raw nm': g('rg.w1RawNm'),
+      'W1 Rg rw nm': g('rg.w1ReweightedNm'),
+      'W1 Rg floor nm': g('rg.noiseFloorNm'),
+    });
   }
   rows.push({ what: 'chirality', 'wrong rate raw': g('chirality.wrongRate') });
   return rows;

@@ -23,7 +23,9 @@ function noisy(x0, n, sigma, seed) {
   let s = seed;
   const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
   const out = new Float64Array(n * x0.length);
-  for (let c = 0; c < n; c++) for (let k = 0; k < x0.length; k++) out[c * x0.length + k] = x0[k] + sigma * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  for (let c = 0; c < n; c++)
+    for (let k = 0; k < x0.length; k++)
+      out[c * x0.length + k] = x0[k] + sigma * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
   return out;
 }
 
@@ -43,7 +45,8 @@ async function nativeRate(ff, x, batch) {
   const pool = x.length / dim;
   // warm up (JIT, worker start)
   for (let w = 0; w < 3; w++) await ff.evaluate(x.subarray(0, batch * dim), batch);
-  let done = 0, offset = 0;
+  let done = 0,
+    offset = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < SECONDS * 1000) {
     if (offset + batch > pool) offset = 0;
@@ -58,7 +61,21 @@ function openmmRate(solvent, x) {
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-bench-'));
   try {
     writeFileSync(join(dir, 'x.f64'), Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-    const r = spawnSync(python, [join(repoRoot, 'tools', 'openmm-reference', 'openmm_throughput.py'), '--prmtop', prmtop, '--solvent', solvent, '--positions', join(dir, 'x.f64'), '--min-seconds', String(SECONDS * 2)], { encoding: 'utf8' });
+    const r = spawnSync(
+      python,
+      [
+        join(repoRoot, 'tools', 'openmm-reference', 'openmm_throughput.py'),
+        '--prmtop',
+        prmtop,
+        '--solvent',
+        solvent,
+        '--positions',
+        join(dir, 'x.f64'),
+        '--min-seconds',
+        String(SECONDS * 2),
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) return { error: (r.stderr || String(r.error)).trim().split('\n').pop() };
     return JSON.parse(r.stdout);
   } finally {
@@ -68,7 +85,8 @@ function openmmRate(solvent, x) {
 
 const results = [];
 const targets = [];
-const mhz = cpus()[0]?.speed || Number((readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/) ?? [])[1]) || 2000;
+const mhz =
+  cpus()[0]?.speed || Number((readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/) ?? [])[1]) || 2000;
 const peak = cores * (mhz / 1000) * 1e9 * 16; // AVX2: 2 FMA pipes × 4 doubles × 2 flops per cycle per core
 for (const solvent of ['vacuum', 'obc2']) {
   const ff = createAmberForceField({ prmtop, coordinates: inpcrd, solvent });
@@ -83,12 +101,24 @@ for (const solvent of ['vacuum', 'obc2']) {
   }
   for (const batch of BATCHES) {
     const rate = await nativeRate(ff, x, batch);
-    const row = { solvent, batch, 'native conf/s': Math.round(rate), 'openmm conf/s': omm.error ? 'n/a' : Math.round(omm.per_second), ratio: omm.error ? 'n/a' : +(rate / omm.per_second).toFixed(1), 'flops/conf': flops, 'GFLOP/s': +((rate * flops) / 1e9).toFixed(2), '% peak': +((100 * rate * flops) / peak).toFixed(2) };
+    const row = {
+      solvent,
+      batch,
+      'native conf/s': Math.round(rate),
+      'openmm conf/s': omm.error ? 'n/a' : Math.round(omm.per_second),
+      ratio: omm.error ? 'n/a' : +(rate / omm.per_second).toFixed(1),
+      'flops/conf': flops,
+      'GFLOP/s': +((rate * flops) / 1e9).toFixed(2),
+      '% peak': +((100 * rate * flops) / peak).toFixed(2),
+    };
     results.push(row);
-    if (!omm.error && batch >= 256) targets.push(target(`${solvent} batch ${batch}: native / OpenMM-from-Python throughput`, row.ratio, '>=', 10));
+    if (!omm.error && batch >= 256)
+      targets.push(target(`${solvent} batch ${batch}: native / OpenMM-from-Python throughput`, row.ratio, '>=', 10));
   }
   if (omm.error) console.error(`OpenMM not available (${omm.error}): no ratio for ${solvent}`);
   await ff.dispose();
 }
-console.log(`peak estimate: ${cores} cores × ${(mhz / 1000).toFixed(2)} GHz × 16 double flops/cycle (AVX2 FMA) = ${(peak / 1e9).toFixed(0)} GFLOP/s; flops/conf counts sqrt, division and transcendentals as 1`);
+console.log(
+  `peak estimate: ${cores} cores × ${(mhz / 1000).toFixed(2)} GHz × 16 double flops/cycle (AVX2 FMA) = ${(peak / 1e9).toFixed(0)} GFLOP/s; flops/conf counts sqrt, division and transcendentals as 1`,
+);
 writeResults('amber-throughput', results, targets);

@@ -88,7 +88,8 @@ if (!isMainThread && workerData?.role === 'data-parallel-worker') {
         grads = new Float32Array(m.grads);
         rng = createRng(m.rngSeed);
         const parameters = parameterCount(model);
-        if (parameters !== weights.length || parameters !== grads.length) throw new Error(`worker: ${parameters} parameters but buffers of ${weights.length} and ${grads.length}`);
+        if (parameters !== weights.length || parameters !== grads.length)
+          throw new Error(`worker: ${parameters} parameters but buffers of ${weights.length} and ${grads.length}`);
         parentPort.postMessage({ type: 'ready', backend, parameters });
       } else if (m.type === 'grad') {
         const t0 = performance.now();
@@ -109,7 +110,7 @@ if (!isMainThread && workerData?.role === 'data-parallel-worker') {
         parentPort.close();
       }
     } catch (e) {
-      parentPort.postMessage({ type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) });
+      parentPort.postMessage({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });
   parentPort.postMessage({ type: 'started', backend });

@@ -35,7 +35,8 @@ const arg = (name, fallback) => {
 const quick = process.argv.includes('--quick');
 const STEPS = Number(arg('steps', quick ? 2 : 20));
 const WARMUP = Number(arg('warmup', quick ? 1 : 3));
-if (!(Number.isInteger(STEPS) && STEPS >= 1 && Number.isInteger(WARMUP) && WARMUP >= 0)) throw new Error('--steps must be a positive integer and --warmup a non-negative one');
+if (!(Number.isInteger(STEPS) && STEPS >= 1 && Number.isInteger(WARMUP) && WARMUP >= 0))
+  throw new Error('--steps must be a positive integer and --warmup a non-negative one');
 const REL_TOL = 1e-4;
 
 // examples/alanine-dipeptide-flow.json's model (scaleByKind needs the internal-coordinates
@@ -53,9 +54,16 @@ await selectBackend('wasm');
 
 // ---- workers -------------------------------------------------------------------------------
 function startWorker(id) {
-  const w = new Worker(new URL('./data-parallel-worker.mjs', import.meta.url), { workerData: { role: 'data-parallel-worker', id } });
+  const w = new Worker(new URL('./data-parallel-worker.mjs', import.meta.url), {
+    workerData: { role: 'data-parallel-worker', id },
+  });
   let pending;
-  const failed = (e) => { if (pending) { pending.reject(e); pending = undefined; } };
+  const failed = (e) => {
+    if (pending) {
+      pending.reject(e);
+      pending = undefined;
+    }
+  };
   w.on('message', (m) => {
     if (!pending) return;
     const p = pending;
@@ -65,7 +73,10 @@ function startWorker(id) {
   });
   w.on('error', failed);
   w.on('exit', (code) => failed(new Error(`worker ${id} exited with code ${code}`)));
-  const next = () => new Promise((resolve, reject) => { pending = { resolve, reject }; });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+    });
   const started = next();
   return {
     started,
@@ -90,14 +101,22 @@ const workerStartMs = performance.now() - tStart;
 for (const b of backends) if (b.backend !== 'wasm') throw new Error(`worker backend is ${b.backend}, expected wasm`);
 
 // ---- helpers ---------------------------------------------------------------------------------
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const r1 = (x) => +x.toFixed(1);
 const r2 = (x) => +x.toFixed(2);
 
 function relDiff(a, b) {
-  let d = 0, n = 0;
-  for (let i = 0; i < a.length; i++) { d += (a[i] - b[i]) ** 2; n += b[i] ** 2; }
+  let d = 0,
+    n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
   if (!(n > 0)) throw new Error('full-batch gradient is zero: the equality check would be vacuous');
   return Math.sqrt(d / n);
 }
@@ -133,10 +152,19 @@ async function runCase({ D, B }, caseIndex) {
   const P = parameterCount(contenders.single.model);
   const weights = new Float32Array(new SharedArrayBuffer(4 * P));
   const gradBufs = workers.map(() => new Float32Array(new SharedArrayBuffer(4 * P)));
-  await Promise.all(workers.map((w, i) => w.request({
-    type: 'init', options: { ...MODEL, scope: `worker${caseIndex}` }, dimension: D, seed, rngSeed: 1000 + 17 * i + caseIndex,
-    weights: weights.buffer, grads: gradBufs[i].buffer,
-  })));
+  await Promise.all(
+    workers.map((w, i) =>
+      w.request({
+        type: 'init',
+        options: { ...MODEL, scope: `worker${caseIndex}` },
+        dimension: D,
+        seed,
+        rngSeed: 1000 + 17 * i + caseIndex,
+        weights: weights.buffer,
+        grads: gradBufs[i].buffer,
+      }),
+    ),
+  );
 
   // -- correctness: same samples, halves vs full batch -------------------------------------------
   const check = contenders.single.model;
@@ -195,7 +223,8 @@ async function runCase({ D, B }, caseIndex) {
       const tA = performance.now();
       const replies = await Promise.all(workers.map((w) => w.request({ type: 'grad', n: half })));
       const tB = performance.now();
-      const a = gradBufs[0], b = gradBufs[1];
+      const a = gradBufs[0],
+        b = gradBufs[1];
       const avg = new Float32Array(P);
       for (let k = 0; k < P; k++) avg[k] = 0.5 * (a[k] + b[k]);
       applyFlat(c.model, c.opt, avg);
@@ -248,7 +277,9 @@ async function runCase({ D, B }, caseIndex) {
   const w2 = median(contenders.workers2.ms);
   const mw = median(contenders.mainWorker.ms);
   const row = {
-    D, B, params: P,
+    D,
+    B,
+    params: P,
     'single ms': r1(single),
     'single B/2 ms': r1(halfMs),
     '1 worker alone B/2 ms': r1(median(contenders.oneWorker.ms)),
@@ -267,7 +298,10 @@ async function runCase({ D, B }, caseIndex) {
     steps: STEPS,
     load1: r2(loadavg()[0]),
   };
-  for (const c of Object.values(contenders)) { c.opt?.dispose(); c.model?.dispose(); }
+  for (const c of Object.values(contenders)) {
+    c.opt?.dispose();
+    c.model?.dispose();
+  }
   console.log(JSON.stringify(row));
   return row;
 }
@@ -278,15 +312,33 @@ try {
   for (const [i, c] of CASES.entries()) {
     const row = await runCase(c, i);
     results.push(row);
-    targets.push(target(`gradient rel. diff, halves in 2 workers vs full batch, D=${c.D} B=${c.B}`, row['grad rel diff 2w'], '<', REL_TOL));
-    targets.push(target(`gradient rel. diff, main half + worker half vs full batch, D=${c.D} B=${c.B}`, row['grad rel diff m+w'], '<', REL_TOL));
+    targets.push(
+      target(
+        `gradient rel. diff, halves in 2 workers vs full batch, D=${c.D} B=${c.B}`,
+        row['grad rel diff 2w'],
+        '<',
+        REL_TOL,
+      ),
+    );
+    targets.push(
+      target(
+        `gradient rel. diff, main half + worker half vs full batch, D=${c.D} B=${c.B}`,
+        row['grad rel diff m+w'],
+        '<',
+        REL_TOL,
+      ),
+    );
   }
 } finally {
   await Promise.all(workers.map((w) => w.close()));
 }
 const main = results.find((r) => r.D === 60 && r.B === 256);
-targets.unshift(target('speedup at D=60 B=256', Math.max(main['speedup 2 workers'], main['speedup main+worker']), '>=', 1.3));
-console.log(`worker start-up (2 workers, tfjs + wasm each, in parallel): ${workerStartMs.toFixed(0)} ms; ms are medians over ${STEPS} steps after ${WARMUP} warm-ups; speedup = single / data-parallel, best variant in the target row`);
+targets.unshift(
+  target('speedup at D=60 B=256', Math.max(main['speedup 2 workers'], main['speedup main+worker']), '>=', 1.3),
+);
+console.log(
+  `worker start-up (2 workers, tfjs + wasm each, in parallel): ${workerStartMs.toFixed(0)} ms; ms are medians over ${STEPS} steps after ${WARMUP} warm-ups; speedup = single / data-parallel, best variant in the target row`,
+);
 writeResults('data-parallel', results, targets);
 const failedCheck = targets.filter((t) => t.metric.startsWith('gradient') && !t.met);
 if (failedCheck.length) {

@@ -26,10 +26,22 @@ async function runOnce(file, seed, edit = (c) => c) {
   try {
     const r = await train({ runDir: dir, config, ...plugins, progress: false });
     const { metrics } = await computeMetrics({
-      model: plugins.model, transform: plugins.transform, forceField: plugins.forceField, beta: targetBeta(config),
-      samples: config.evaluation.samples, seed: config.seed, batchSize: config.evaluation.batchSize,
+      model: plugins.model,
+      transform: plugins.transform,
+      forceField: plugins.forceField,
+      beta: targetBeta(config),
+      samples: config.evaluation.samples,
+      seed: config.seed,
+      batchSize: config.evaluation.batchSize,
     });
-    return { metrics, steps: r.state.step, levels: r.state.level, evaluations: plugins.forceField.evaluations, wallSeconds: r.state.wallSeconds, config };
+    return {
+      metrics,
+      steps: r.state.step,
+      levels: r.state.level,
+      evaluations: plugins.forceField.evaluations,
+      wallSeconds: r.state.wallSeconds,
+      config,
+    };
   } finally {
     plugins.model.dispose();
     await plugins.forceField.dispose();
@@ -59,12 +71,27 @@ if (only !== 'mb') {
       training: { ...c.training, initialSteps: Math.max(0, t.steps - finalSteps), finalSteps },
     }));
     const g = await runOnce('double-well.json', seed, withoutMixture);
-    for (const [mode, r] of [['tempered', t], ['untempered', u], ['tempered, N(0, I) prior', g]]) {
+    for (const [mode, r] of [
+      ['tempered', t],
+      ['untempered', u],
+      ['tempered, N(0, I) prior', g],
+    ]) {
       const m = r.metrics;
       const row = {
-        system: 'double-well', mode, seed, steps: r.steps, levels: r.levels, kl: m.kl, logZError: m.logZError, ess: m.ess,
-        minorRaw: m.minorModeMass, minorReweighted: m.minorModeMassReweighted, minorExact: m.minorModeMassExact,
-        energyEvaluations: r.evaluations, evalsVsP2: r.evaluations / P2_FLOW_EVALUATIONS, wallSeconds: r.wallSeconds,
+        system: 'double-well',
+        mode,
+        seed,
+        steps: r.steps,
+        levels: r.levels,
+        kl: m.kl,
+        logZError: m.logZError,
+        ess: m.ess,
+        minorRaw: m.minorModeMass,
+        minorReweighted: m.minorModeMassReweighted,
+        minorExact: m.minorModeMassExact,
+        energyEvaluations: r.evaluations,
+        evalsVsP2: r.evaluations / P2_FLOW_EVALUATIONS,
+        wallSeconds: r.wallSeconds,
       };
       rows.push(row);
       if (mode === 'tempered') dw.push(row);
@@ -73,23 +100,61 @@ if (only !== 'mb') {
   }
   const worst = (f) => Math.max(...dw.map(f));
   targets.push(
-    target('double-well worst |raw minor mass / exact − 1|', worst((r) => relErr(r.minorRaw, r.minorExact)), '<=', 0.25),
-    target('double-well worst |reweighted minor mass / exact − 1|', worst((r) => relErr(r.minorReweighted, r.minorExact)), '<=', 0.1),
-    target('double-well worst |log Z error|', worst((r) => Math.abs(r.logZError)), '<', 0.02),
-    target('double-well worst KL', worst((r) => r.kl), '<', 0.01),
-    target('double-well worst energy evaluations vs P2 flow (3.5e6)', worst((r) => r.energyEvaluations), '<=', P2_FLOW_EVALUATIONS),
+    target(
+      'double-well worst |raw minor mass / exact − 1|',
+      worst((r) => relErr(r.minorRaw, r.minorExact)),
+      '<=',
+      0.25,
+    ),
+    target(
+      'double-well worst |reweighted minor mass / exact − 1|',
+      worst((r) => relErr(r.minorReweighted, r.minorExact)),
+      '<=',
+      0.1,
+    ),
+    target(
+      'double-well worst |log Z error|',
+      worst((r) => Math.abs(r.logZError)),
+      '<',
+      0.02,
+    ),
+    target(
+      'double-well worst KL',
+      worst((r) => r.kl),
+      '<',
+      0.01,
+    ),
+    target(
+      'double-well worst energy evaluations vs P2 flow (3.5e6)',
+      worst((r) => r.energyEvaluations),
+      '<=',
+      P2_FLOW_EVALUATIONS,
+    ),
   );
 }
 
 if (only !== 'dw') {
   const mb = [];
-  for (const [mode, seed] of seeds.flatMap((sd) => [['tempered', sd], ['tempered, N(0, I) prior', sd]])) {
+  for (const [mode, seed] of seeds.flatMap((sd) => [
+    ['tempered', sd],
+    ['tempered, N(0, I) prior', sd],
+  ])) {
     const r = await runOnce('muller-brown.json', seed, mode === 'tempered' ? undefined : withoutMixture);
     const m = r.metrics;
-    const basins = Object.keys(m).filter((k) => k.startsWith('basinMassExact.')).map((k) => k.slice('basinMassExact.'.length));
+    const basins = Object.keys(m)
+      .filter((k) => k.startsWith('basinMassExact.'))
+      .map((k) => k.slice('basinMassExact.'.length));
     const row = {
-      system: 'muller-brown', mode, seed, steps: r.steps, levels: r.levels, kl: m.kl, logZError: m.logZError, ess: m.ess,
-      energyEvaluations: r.evaluations, wallSeconds: r.wallSeconds,
+      system: 'muller-brown',
+      mode,
+      seed,
+      steps: r.steps,
+      levels: r.levels,
+      kl: m.kl,
+      logZError: m.logZError,
+      ess: m.ess,
+      energyEvaluations: r.evaluations,
+      wallSeconds: r.wallSeconds,
     };
     for (const b of basins) {
       row[`${b}Raw`] = m[`basinMass.${b}`];
@@ -101,7 +166,14 @@ if (only !== 'dw') {
     if (mode === 'tempered') mb.push(row);
     console.error(JSON.stringify(row));
   }
-  targets.push(target('muller-brown worst |raw basin mass / exact − 1| (all basins, all seeds)', Math.max(...mb.map((r) => r.worstBasinRelErr)), '<=', 0.25));
+  targets.push(
+    target(
+      'muller-brown worst |raw basin mass / exact − 1| (all basins, all seeds)',
+      Math.max(...mb.map((r) => r.worstBasinRelErr)),
+      '<=',
+      0.25,
+    ),
+  );
 }
 
 writeResults('double-well', rows, targets);

@@ -24,7 +24,11 @@ const arg = (name, fallback) => {
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const gmm = process.argv.includes('--gmm');
 const mb = process.argv.includes('--mb');
-const defaultConfig = join(repoRoot, 'examples', gmm ? 'gaussian-mixture-flow.json' : mb ? 'muller-brown-flow.json' : 'double-well-flow.json');
+const defaultConfig = join(
+  repoRoot,
+  'examples',
+  gmm ? 'gaussian-mixture-flow.json' : mb ? 'muller-brown-flow.json' : 'double-well-flow.json',
+);
 const name = arg('name', gmm ? 'flow-gaussian-mixture' : mb ? 'flow-muller-brown' : 'flow-double-well');
 const { config: base, configDir, path } = loadRunConfig(arg('config', defaultConfig));
 await selectBackend('wasm', () => {});
@@ -43,15 +47,35 @@ for (const seed of seeds) {
     const trainSeconds = (performance.now() - t0) / 1000;
     const trainEvaluations = plugins.forceField.evaluations;
     const { metrics: m } = await computeMetrics({
-      model: plugins.model, forceField: plugins.forceField, beta: targetBeta(config), samples: config.evaluation.samples, seed,
+      model: plugins.model,
+      forceField: plugins.forceField,
+      beta: targetBeta(config),
+      samples: config.evaluation.samples,
+      seed,
     });
-    const modes = Object.keys(m).filter((k) => k.startsWith('basinMass.')).sort();
+    const modes = Object.keys(m)
+      .filter((k) => k.startsWith('basinMass.'))
+      .sort();
     const modeMasses = Object.fromEntries(modes.map((k) => [k.replace('basinMass.', 'mass.'), m[k]]));
     results.push({
-      seed, ...(gmm || mb ? modeMasses : {}),
-      ...(mb ? Object.fromEntries(modes.map((k) => [k.replace('basinMass.', 'exact.'), m[k.replace('basinMass.', 'basinMassExact.')]])) : {}), steps: r.state.step, levels: r.state.level, trainEvaluations, wallSeconds: +trainSeconds.toFixed(1),
-      kl: m.kl, logZError: m.logZError, ess: m.ess, minorMass: m.minorModeMass, minorMassReweighted: m.minorModeMassReweighted,
-      minorMassExact: m.minorModeMassExact, minorMassRelErr: (m.minorModeMass - m.minorModeMassExact) / m.minorModeMassExact,
+      seed,
+      ...(gmm || mb ? modeMasses : {}),
+      ...(mb
+        ? Object.fromEntries(
+            modes.map((k) => [k.replace('basinMass.', 'exact.'), m[k.replace('basinMass.', 'basinMassExact.')]]),
+          )
+        : {}),
+      steps: r.state.step,
+      levels: r.state.level,
+      trainEvaluations,
+      wallSeconds: +trainSeconds.toFixed(1),
+      kl: m.kl,
+      logZError: m.logZError,
+      ess: m.ess,
+      minorMass: m.minorModeMass,
+      minorMassReweighted: m.minorModeMassReweighted,
+      minorMassExact: m.minorModeMassExact,
+      minorMassRelErr: (m.minorModeMass - m.minorModeMassExact) / m.minorModeMassExact,
       ...(gmm ? slowFastSeparation(plugins.model, plugins.forceField.reference, { seed }) : {}),
     });
     plugins.model.dispose();
@@ -71,7 +95,14 @@ if (gmm) {
     // A separates slow from fast: the mode is read off z, and the fast noise ε knows nothing of it.
     if (r.slowModeAccuracy !== undefined) {
       targets.push(target(`mode accuracy from z (seed ${r.seed})`, r.slowModeAccuracy, '>=', 0.99));
-      targets.push(target(`share of the fast noise's variance explained by the mode (seed ${r.seed})`, r.fastNoiseModeVarianceShare, '<=', 0.02));
+      targets.push(
+        target(
+          `share of the fast noise's variance explained by the mode (seed ${r.seed})`,
+          r.fastNoiseModeVarianceShare,
+          '<=',
+          0.02,
+        ),
+      );
     }
   }
   writeResults(name, results, targets);

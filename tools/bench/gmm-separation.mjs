@@ -11,8 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import { GMM_FAST_DIM, GMM_SLOW_DIM, nearestCentre } from '@embedcg/forcefield-analytic';
 
 function nearestCentroidAccuracy(values, dim, labels, k) {
-  const n = labels.length, half = Math.floor(n / 2);
-  const sums = Array.from({ length: k }, () => new Float64Array(dim)), counts = new Array(k).fill(0);
+  const n = labels.length,
+    half = Math.floor(n / 2);
+  const sums = Array.from({ length: k }, () => new Float64Array(dim)),
+    counts = new Array(k).fill(0);
   for (let i = 0; i < half; i++) {
     counts[labels[i]]++;
     for (let j = 0; j < dim; j++) sums[labels[i]][j] += values[i * dim + j];
@@ -20,7 +22,8 @@ function nearestCentroidAccuracy(values, dim, labels, k) {
   const centroids = sums.map((s, m) => s.map((v) => v / Math.max(1, counts[m])));
   let right = 0;
   for (let i = half; i < n; i++) {
-    let best = 0, bestD = Infinity;
+    let best = 0,
+      bestD = Infinity;
     for (let m = 0; m < k; m++) {
       let d2 = 0;
       for (let j = 0; j < dim; j++) d2 += (values[i * dim + j] - centroids[m][j]) ** 2;
@@ -36,8 +39,10 @@ function modeVarianceShare(values, dim, labels, k) {
   const n = labels.length;
   let share = 0;
   for (let j = 0; j < dim; j++) {
-    const sum = new Float64Array(k), count = new Float64Array(k);
-    let total = 0, total2 = 0;
+    const sum = new Float64Array(k),
+      count = new Float64Array(k);
+    let total = 0,
+      total2 = 0;
     for (let i = 0; i < n; i++) {
       const v = values[i * dim + j];
       sum[labels[i]] += v;
@@ -72,17 +77,19 @@ function orthonormalColumns(a, rows, cols) {
 /** Mean squared cosine of the principal angles between two k-D subspaces (orthonormal bases). */
 function meanSquaredCosine(q1, q2) {
   let s = 0;
-  for (const u of q1) for (const v of q2) {
-    let dot = 0;
-    for (let r = 0; r < u.length; r++) dot += u[r] * v[r];
-    s += dot * dot;
-  }
+  for (const u of q1)
+    for (const v of q2) {
+      let dot = 0;
+      for (let r = 0; r < u.length; r++) dot += u[r] * v[r];
+      s += dot * dot;
+    }
   return s / q1.length;
 }
 
 export function slowFastSeparation(model, reference, { samples = 6000, seed = 1 } = {}) {
   if (typeof model.splitLatent !== 'function' || typeof model.matrixValues !== 'function') return {};
-  const D = GMM_SLOW_DIM + GMM_FAST_DIM, d = GMM_SLOW_DIM;
+  const D = GMM_SLOW_DIM + GMM_FAST_DIM,
+    d = GMM_SLOW_DIM;
   let s = seed >>> 0;
   const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
   const x = reference.sample(1, samples, uniform);
@@ -91,15 +98,23 @@ export function slowFastSeparation(model, reference, { samples = 6000, seed = 1 
     const r = model.splitLatent(tf.tensor2d(Float32Array.from(x), [samples, D]));
     return { z: r.z.dataSync(), noise: r.noise.dataSync() };
   });
-  let m1 = 0, m2 = 0;
-  for (const e of noise) { m1 += e; m2 += e * e; }
+  let m1 = 0,
+    m2 = 0;
+  for (const e of noise) {
+    m1 += e;
+    m2 += e * e;
+  }
   m1 /= noise.length;
   const A = model.matrixValues();
-  const slowCols = new Float64Array(D * d), fastCols = new Float64Array(D * (D - d));
-  for (let r = 0; r < D; r++) for (let c = 0; c < D; c++) (c < d ? slowCols : fastCols)[r * (c < d ? d : D - d) + (c < d ? c : c - d)] = A[r * D + c];
+  const slowCols = new Float64Array(D * d),
+    fastCols = new Float64Array(D * (D - d));
+  for (let r = 0; r < D; r++)
+    for (let c = 0; c < D; c++)
+      (c < d ? slowCols : fastCols)[r * (c < d ? d : D - d) + (c < d ? c : c - d)] = A[r * D + c];
   // True slow directions [I; B] (x_z moves x_X = B x_z with it); true fast directions [0; I].
   const B = reference.parameters.B;
-  const trueSlow = new Float64Array(D * d), trueFast = new Float64Array(D * GMM_FAST_DIM);
+  const trueSlow = new Float64Array(D * d),
+    trueFast = new Float64Array(D * GMM_FAST_DIM);
   for (let i = 0; i < d; i++) trueSlow[i * d + i] = 1;
   for (let j = 0; j < GMM_FAST_DIM; j++) {
     for (let i = 0; i < d; i++) trueSlow[(d + j) * d + i] = B[j * d + i];
@@ -113,6 +128,9 @@ export function slowFastSeparation(model, reference, { samples = 6000, seed = 1 
     fastNoiseMean: m1,
     fastNoiseStd: Math.sqrt(m2 / noise.length - m1 * m1),
     slowSubspaceCos2: meanSquaredCosine(orthonormalColumns(slowCols, D, d), orthonormalColumns(trueSlow, D, d)),
-    fastSubspaceCos2: meanSquaredCosine(orthonormalColumns(fastCols, D, D - d), orthonormalColumns(trueFast, D, GMM_FAST_DIM)),
+    fastSubspaceCos2: meanSquaredCosine(
+      orthonormalColumns(fastCols, D, D - d),
+      orthonormalColumns(trueFast, D, GMM_FAST_DIM),
+    ),
   };
 }

@@ -10,19 +10,45 @@ export const sharedDir = process.env.EMBEDCG_SHARED ?? join(repoRoot, '..', 'sha
 
 export function machine() {
   const c = cpus();
-  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), os: `${platform()} ${release()}`, node: process.version };
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+  };
 }
 
 /** A target row: `met` is computed from the comparison, never typed in. */
 export function target(metric, value, op, bound) {
-  const met = op === '<=' ? value <= bound : op === '>=' ? value >= bound : op === '<' ? value < bound : op === '>' ? value > bound : (() => { throw new Error(`bad op ${op}`); })();
+  const met =
+    op === '<='
+      ? value <= bound
+      : op === '>='
+        ? value >= bound
+        : op === '<'
+          ? value < bound
+          : op === '>'
+            ? value > bound
+            : (() => {
+                throw new Error(`bad op ${op}`);
+              })();
   return { metric, value, target: `${op} ${bound}`, met };
 }
 
 export function printTable(rows) {
   if (rows.length === 0) return;
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const fmt = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4)) : v === undefined ? '' : String(v));
+  const fmt = (v) =>
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? String(v)
+        : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+          ? v.toExponential(3)
+          : v.toFixed(4)
+      : v === undefined
+        ? ''
+        : String(v);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)));
   console.log(cols.map((c, i) => c.padEnd(widths[i])).join('  '));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

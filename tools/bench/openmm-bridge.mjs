@@ -14,14 +14,18 @@ if (!avail.ok) {
   process.exit(process.env.EMBEDCG_REQUIRE_OPENMM === '1' ? 1 : 0);
 }
 const dir = join(sharedDir, 'data', 'alanine-dipeptide');
-const source = { prmtop: join(dir, 'alanine-dipeptide-implicit.prmtop'), coordinates: join(dir, 'alanine-dipeptide-implicit.inpcrd'), solvent: 'obc2' };
+const source = {
+  prmtop: join(dir, 'alanine-dipeptide-implicit.prmtop'),
+  coordinates: join(dir, 'alanine-dipeptide-implicit.inpcrd'),
+  solvent: 'obc2',
+};
 const batches = quick ? [1, 16, 256] : [1, 4, 16, 64, 256, 1024];
 const minEvals = quick ? 1000 : 4000; // per measurement: enough to dominate timer noise
 const rounds = quick ? 2 : 3;
 
 function configurations(base, n) {
   let s = 12345;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const x = new Float64Array(n * base.length);
   for (let i = 0; i < n; i++) for (let k = 0; k < base.length; k++) x[i * base.length + k] = base[k] + 0.01 * u();
   return x;
@@ -48,7 +52,9 @@ for (const processes of [1, 2]) {
         // on the share of the batch each process gets from the bridge.
         const share = Math.ceil(batch / processes);
         const runs = await Promise.all(
-          Array.from({ length: processes }, () => ff.pool.run({ cmd: 'bench', n: share, repeats: calls }, { positions: x.subarray(0, share * 66) })),
+          Array.from({ length: processes }, () =>
+            ff.pool.run({ cmd: 'bench', n: share, repeats: calls }, { positions: x.subarray(0, share * 66) }),
+          ),
         );
         const rate = Math.min(...runs.map((r) => r.header.evaluations / r.header.seconds));
         pyRate = Math.max(pyRate, rate);
@@ -65,7 +71,15 @@ for (const processes of [1, 2]) {
         ratio_per_process: +(perProcess / pyRate).toFixed(3),
         overhead_us_per_call: +((bridgeSeconds / calls - Math.ceil(batch / processes) / pyRate) * 1e6).toFixed(1),
       });
-      if (batch >= 256) targets.push(target(`bridge/in-process per process, batch ${batch}, ${processes} proc`, +(perProcess / pyRate).toFixed(3), '>=', 0.8));
+      if (batch >= 256)
+        targets.push(
+          target(
+            `bridge/in-process per process, batch ${batch}, ${processes} proc`,
+            +(perProcess / pyRate).toFixed(3),
+            '>=',
+            0.8,
+          ),
+        );
     }
   } finally {
     await ff.dispose();

@@ -20,5 +20,11 @@ export function log(message: string): void {
 
 /** Exit code for an error: 2 for bad usage or input, 1 for failures during work. */
 export function exitCodeFor(err: unknown): number {
-  return err instanceof UsageError || err instanceof InputError || (err as Error)?.name === 'InputError' || (err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'PluginError' ? 2 : 1;
+  return err instanceof UsageError ||
+    err instanceof InputError ||
+    (err as Error)?.name === 'InputError' ||
+    (err as Error)?.name === 'ConfigError' ||
+    (err as Error)?.name === 'PluginError'
+    ? 2
+    : 1;
 }

@@ -18,8 +18,12 @@ import { evaluateCommand } from './commands/evaluate.js';
 async function optionalCommands(): Promise<CommandModule<any, any>[]> {
   const out: CommandModule<any, any>[] = [];
   for (const [file, name] of [
-    ['energy', 'energyCommand'], ['md', 'mdCommand'], ['prepare', 'prepareCommand'], ['report', 'reportCommand'],
-    ['cvs', 'cvsCommand'], ['decode', 'decodeCommand'],
+    ['energy', 'energyCommand'],
+    ['md', 'mdCommand'],
+    ['prepare', 'prepareCommand'],
+    ['report', 'reportCommand'],
+    ['cvs', 'cvsCommand'],
+    ['decode', 'decodeCommand'],
   ] as const) {
     const p = join(cliDir, 'commands', `${file}.js`);
     if (existsSync(p)) out.push((await import(pathToFileURL(p).href))[name]);

@@ -21,7 +21,10 @@ async function tryImport(specifier: string): Promise<boolean> {
  * Select and initialise a backend; returns the name tfjs reports. `auto` prefers tfjs-node,
  * then wasm, then cpu. An explicit choice that is unavailable is an error.
  */
-export async function selectBackend(preferred: BackendName = 'auto', log: (m: string) => void = () => {}): Promise<string> {
+export async function selectBackend(
+  preferred: BackendName = 'auto',
+  log: (m: string) => void = () => {},
+): Promise<string> {
   tf.enableProdMode();
   const order: Array<Exclude<BackendName, 'auto'>> = preferred === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preferred];
   const failures: string[] = [];

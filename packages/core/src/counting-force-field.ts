@@ -7,11 +7,21 @@ export class CountingForceField implements ForceField {
   /** Seconds spent inside evaluate (wall). */
   seconds = 0;
   constructor(readonly inner: ForceField) {}
-  get name() { return this.inner.name; }
-  get dimension() { return this.inner.dimension; }
-  get topology() { return this.inner.topology; }
-  get reference() { return this.inner.reference; }
-  get initialPositions() { return this.inner.initialPositions; }
+  get name() {
+    return this.inner.name;
+  }
+  get dimension() {
+    return this.inner.dimension;
+  }
+  get topology() {
+    return this.inner.topology;
+  }
+  get reference() {
+    return this.inner.reference;
+  }
+  get initialPositions() {
+    return this.inner.initialPositions;
+  }
   async evaluate(positions: Float64Array, n: number, options?: EvaluateOptions): Promise<EnergyBatch> {
     const t0 = performance.now();
     this.evaluations += n;
@@ -23,7 +33,9 @@ export class CountingForceField implements ForceField {
       }
       for (let i = 0; i < n; i++) {
         if (Number.isNaN(out.energies[i]!)) {
-          throw new Error(`force field "${this.name}" returned NaN energy for configuration ${i} of ${n}; a force field must return a number or +Infinity`);
+          throw new Error(
+            `force field "${this.name}" returned NaN energy for configuration ${i} of ${n}; a force field must return a number or +Infinity`,
+          );
         }
       }
       return out;
@@ -31,5 +43,7 @@ export class CountingForceField implements ForceField {
       this.seconds += (performance.now() - t0) / 1000;
     }
   }
-  dispose() { return this.inner.dispose?.(); }
+  dispose() {
+    return this.inner.dispose?.();
+  }
 }

@@ -6,7 +6,10 @@
 /** Bad input: a config, an option, a file. Exit code 2. */
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(message: string, readonly source?: string) {
+  constructor(
+    message: string,
+    readonly source?: string,
+  ) {
     super(message);
   }
 }

@@ -20,37 +20,101 @@ export { mergeConfig, resolveExtends, type ResolvedConfig } from './config/exten
 export { applyOverrides, parseOverride, type ConfigOverride } from './config/overrides.js';
 export { configDifferences, formatConfigDifferences, type ConfigDifference } from './config/config-diff.js';
 export {
-  loadPluginPackage, listInstalledPackageNames, discoverPlugins, checkDescriptor, createPlugin, resolvePluginOptions,
-  type PluginRef, type PluginPackage, type ResolveOptions,
+  loadPluginPackage,
+  listInstalledPackageNames,
+  discoverPlugins,
+  checkDescriptor,
+  createPlugin,
+  resolvePluginOptions,
+  type PluginRef,
+  type PluginPackage,
+  type ResolveOptions,
 } from './plugin-loader.js';
 export { plugins } from './builtin-plugins.js';
 export * from './schedules/index.js';
 export { CountingForceField } from './counting-force-field.js';
 export { energyOp } from './training/energy-op.js';
 export { guardEnergies, type GuardedBatch } from './training/energy-guard.js';
-export { drawSamples, drawConfigurations, withLatentSamples, type SampleSet, type DrawOptions } from './training/sampling.js';
+export {
+  drawSamples,
+  drawConfigurations,
+  withLatentSamples,
+  type SampleSet,
+  type DrawOptions,
+} from './training/sampling.js';
 export { selectSamples, rightHandedSamples, type ChiralityFilterResult } from './training/chirality-filter.js';
-export { rungBetas, fillBuffer, resample, type ReweightingSettings, type Buffer as ReweightingBuffer } from './training/reweighting.js';
+export {
+  rungBetas,
+  fillBuffer,
+  resample,
+  type ReweightingSettings,
+  type Buffer as ReweightingBuffer,
+} from './training/reweighting.js';
 export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';
 export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
 export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';
 export {
-  writeCheckpoint, findCheckpoint, readCheckpointState, loadModelWeights, initModelFrom, CHECKPOINT_DIR, type TrainerState,
+  writeCheckpoint,
+  findCheckpoint,
+  readCheckpointState,
+  loadModelWeights,
+  initModelFrom,
+  CHECKPOINT_DIR,
+  type TrainerState,
 } from './training/checkpoint.js';
 export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
-export { assemblePlugins, openRun, writeRunFiles, resolveOptionsFor, resolveRunConfig, type RunPlugins, type OpenedRun, type AssembleOptions } from './run.js';
+export {
+  assemblePlugins,
+  openRun,
+  writeRunFiles,
+  resolveOptionsFor,
+  resolveRunConfig,
+  type RunPlugins,
+  type OpenedRun,
+  type AssembleOptions,
+} from './run.js';
 export * from './io/index.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {
-  createRigidBodyTransform, canonicalFrame, backboneAnchors, fixedCoordinates, rigidBodyPlugin,
-  type RigidBodyAnchors, type RigidBodyOptions, type RigidBodyPluginOptions,
+  createRigidBodyTransform,
+  canonicalFrame,
+  backboneAnchors,
+  fixedCoordinates,
+  rigidBodyPlugin,
+  type RigidBodyAnchors,
+  type RigidBodyOptions,
+  type RigidBodyPluginOptions,
 } from './transforms/index.js';
-export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, type SystemParameters, type SystemAtom, type GbParameters } from './system/system-json.js';
+export {
+  parseSystemJson,
+  loadSystemJson,
+  formatSystemJson,
+  writeSystemJson,
+  type SystemParameters,
+  type SystemAtom,
+  type GbParameters,
+} from './system/system-json.js';
 export * from './evaluation/index.js';
 export {
-  createInternalCoordinateTransform, buildZMatrix, validateZMatrix, internalCoordinateNames, internalCoordinatesPlugin,
-  chiralityCenters, signedVolume, wrongChirality, wrongChiralityRate, scalesByKind, backboneTorsions, methylRotorTorsions, requireCoordinateNames,
-  type ScalesByKind, type InternalCoordinateTransform, type InternalCoordinateOptions, type ZMatrixRow, type InternalCoordinatesPluginOptions, type ChiralityCenter,
+  createInternalCoordinateTransform,
+  buildZMatrix,
+  validateZMatrix,
+  internalCoordinateNames,
+  internalCoordinatesPlugin,
+  chiralityCenters,
+  signedVolume,
+  wrongChirality,
+  wrongChiralityRate,
+  scalesByKind,
+  backboneTorsions,
+  methylRotorTorsions,
+  requireCoordinateNames,
+  type ScalesByKind,
+  type InternalCoordinateTransform,
+  type InternalCoordinateOptions,
+  type ZMatrixRow,
+  type InternalCoordinatesPluginOptions,
+  type ChiralityCenter,
 } from './transforms/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

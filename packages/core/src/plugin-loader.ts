@@ -112,7 +112,10 @@ export async function loadPluginPackage(spec: string, opts: ResolveOptions): Pro
     throw new PluginError(`plugin package "${spec}" failed to load from ${entry}: ${(e as Error).message}`);
   }
   const plugins = pluginsOf(mod);
-  if (!plugins) throw new PluginError(`package "${spec}" (${entry}) does not export \`plugins\`: it is not an embedcg plugin package`);
+  if (!plugins)
+    throw new PluginError(
+      `package "${spec}" (${entry}) does not export \`plugins\`: it is not an embedcg plugin package`,
+    );
   return { packageName: pkg.name ?? spec, packageVersion: pkg.version ?? '0.0.0', location: pkgDir ?? entry!, plugins };
 }
 
@@ -154,7 +157,9 @@ function safeReaddir(d: string): string[] {
 }
 
 /** Load every installed plugin package. Packages that fail to load are reported, not fatal. */
-export async function discoverPlugins(opts: ResolveOptions): Promise<{ packages: PluginPackage[]; failures: string[] }> {
+export async function discoverPlugins(
+  opts: ResolveOptions,
+): Promise<{ packages: PluginPackage[]; failures: string[] }> {
   const packages: PluginPackage[] = [];
   const failures: string[] = [];
   for (const name of await listInstalledPackageNames(opts)) {
@@ -210,12 +215,17 @@ export async function resolvePluginOptions(
     );
   }
   try {
-    checkDescriptor(descriptor, pkg.location === '(in memory)' ? pkg.packageName : `${pkg.packageName} at ${pkg.location}`);
+    checkDescriptor(
+      descriptor,
+      pkg.location === '(in memory)' ? pkg.packageName : `${pkg.packageName} at ${pkg.location}`,
+    );
   } catch (e) {
     throw new PluginError(`${where}: ${(e as Error).message}`);
   }
   if (descriptor.kind !== kind) {
-    throw new PluginError(`${where}: plugin "${ref.name}" of "${pkg.packageName}" is a ${descriptor.kind} plugin, but a ${kind} plugin is needed here`);
+    throw new PluginError(
+      `${where}: plugin "${ref.name}" of "${pkg.packageName}" is a ${descriptor.kind} plugin, but a ${kind} plugin is needed here`,
+    );
   }
   const options = structuredClone(ref.options ?? {});
   const issues = validateAgainst(descriptor.optionsSchema, options);

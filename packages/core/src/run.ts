@@ -55,7 +55,11 @@ export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Pr
   const ctx: PluginContext = { configDir: o.configDir, seed: config.seed, log };
   const versions: RunPlugins['versions'] = {};
   const ff = await createPlugin('forcefield', config.forceField, ctx, { ...r, jsonPath: '/forceField' });
-  versions.forceField = { package: config.forceField.package, name: config.forceField.name, version: ff.packageVersion };
+  versions.forceField = {
+    package: config.forceField.package,
+    name: config.forceField.name,
+    version: ff.packageVersion,
+  };
   ctx.forceField = ff.instance;
   let transform: CoordinateTransform | undefined;
   if (config.transform) {
@@ -69,7 +73,13 @@ export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Pr
   versions.model = { package: config.model.package, name: config.model.name, version: model.packageVersion };
   const sch = await createPlugin('schedule', config.schedule, ctx, { ...r, jsonPath: '/schedule' });
   versions.schedule = { package: config.schedule.package, name: config.schedule.name, version: sch.packageVersion };
-  return { forceField: new CountingForceField(ff.instance), transform, model: model.instance, schedule: sch.instance, versions };
+  return {
+    forceField: new CountingForceField(ff.instance),
+    transform,
+    model: model.instance,
+    schedule: sch.instance,
+    versions,
+  };
 }
 
 /**
@@ -79,7 +89,12 @@ export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Pr
 export async function resolveRunConfig(config: RunConfig, o: AssembleOptions): Promise<RunConfig> {
   const r = { ...resolveOptionsFor(o), configPath: o.configPath };
   const out = structuredClone(config);
-  const slots = [['forceField', 'forcefield'], ['transform', 'transform'], ['model', 'model'], ['schedule', 'schedule']] as const;
+  const slots = [
+    ['forceField', 'forcefield'],
+    ['transform', 'transform'],
+    ['model', 'model'],
+    ['schedule', 'schedule'],
+  ] as const;
   for (const [slot, kind] of slots) {
     const ref = out[slot];
     if (ref) ref.options = (await resolvePluginOptions(kind, ref, { ...r, jsonPath: `/${slot}` })).options;
@@ -106,7 +121,10 @@ export interface OpenedRun {
 export async function openRun(runDir: string, o: Omit<AssembleOptions, 'configDir'> = {}): Promise<OpenedRun> {
   const dir = resolve(runDir);
   const cfgPath = join(dir, 'config.json');
-  if (!existsSync(cfgPath)) throw new InputError(`${runDir}: not a run directory (no config.json); train first with \`embedcg train CONFIG --out ${runDir}\``);
+  if (!existsSync(cfgPath))
+    throw new InputError(
+      `${runDir}: not a run directory (no config.json); train first with \`embedcg train CONFIG --out ${runDir}\``,
+    );
   const meta = existsSync(join(dir, 'run.json')) ? JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) : {};
   const config = validateRunConfig(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath);
   const configDir = typeof meta.configDir === 'string' && existsSync(meta.configDir) ? meta.configDir : dir;

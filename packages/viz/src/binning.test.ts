@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { histogram1d, histogram2d, weightsFromLogw, effectiveSampleSize, subsampleIndices, quantile, toWrappedDegrees } from './binning.js';
+import {
+  histogram1d,
+  histogram2d,
+  weightsFromLogw,
+  effectiveSampleSize,
+  subsampleIndices,
+  quantile,
+  toWrappedDegrees,
+} from './binning.js';
 import { isoSegments } from './contours.js';
 import { dihedralState } from './dihedral-states.js';
 import { exactMarginals2D } from './exact-marginals.js';
@@ -19,7 +27,10 @@ test('histogram1d: density integrates to the fraction inside the range, weights 
   // Weight only the positive values: all mass moves to x > 0.
   const w = v.map((x) => (x > 0 ? 1 : 0));
   const hw = histogram1d(v, w, -2, 2, 40);
-  assert.equal(hw.counts.slice(0, 20).reduce((a, b) => a + b, 0), 0);
+  assert.equal(
+    hw.counts.slice(0, 20).reduce((a, b) => a + b, 0),
+    0,
+  );
   assert.throws(() => histogram1d(v, undefined, 1, 1, 10), /hi > lo/);
 });
 

@@ -62,12 +62,19 @@ export function checkWeights(values: NumArray, weights: NumArray | undefined, na
   }
   for (let i = 0; i < weights.length; i++) {
     const w = weights[i]!;
-    if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`${name}: weight ${i} is ${w}; weights must be finite and ≥ 0`);
+    if (!(w >= 0) || !Number.isFinite(w))
+      throw new RangeError(`${name}: weight ${i} is ${w}; weights must be finite and ≥ 0`);
   }
 }
 
 /** Weighted histogram of `values` on `nbins` equal bins over [lo, hi). */
-export function histogram1d(values: NumArray, weights: NumArray | undefined, lo: number, hi: number, nbins: number): Histogram1D {
+export function histogram1d(
+  values: NumArray,
+  weights: NumArray | undefined,
+  lo: number,
+  hi: number,
+  nbins: number,
+): Histogram1D {
   if (!(hi > lo)) throw new RangeError(`histogram range must have hi > lo, got [${lo}, ${hi})`);
   const edges = new Float64Array(nbins + 1);
   const width = (hi - lo) / nbins;

@@ -16,7 +16,12 @@ export interface Segment {
  * Iso-line segments of `values[j * nx + i]`, sampled at (xs[i], ys[j]), for each level.
  * Non-finite values are treated as +∞ (above every level).
  */
-export function isoSegments(values: ArrayLike<number>, xs: ArrayLike<number>, ys: ArrayLike<number>, levels: readonly number[]): Segment[] {
+export function isoSegments(
+  values: ArrayLike<number>,
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  levels: readonly number[],
+): Segment[] {
   const nx = xs.length;
   const ny = ys.length;
   const v = (i: number, j: number): number => {

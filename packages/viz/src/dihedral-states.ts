@@ -19,7 +19,8 @@ export function dihedralState(phi: number, psi: number): string {
 
 /** State labels of arrays of φ and ψ (radians). */
 export function dihedralStates(phi: NumArray, psi: NumArray): string[] {
-  if (phi.length !== psi.length) throw new RangeError(`dihedralStates: ${phi.length} φ values but ${psi.length} ψ values`);
+  if (phi.length !== psi.length)
+    throw new RangeError(`dihedralStates: ${phi.length} φ values but ${psi.length} ψ values`);
   const out: string[] = new Array(phi.length);
   for (let i = 0; i < phi.length; i++) out[i] = dihedralState(phi[i]!, psi[i]!);
   return out;

@@ -7,7 +7,15 @@ export * from './plots/index.js';
 export { svgToPng, vegaLiteToSvg, type PngOptions } from './render.js';
 export { readRun, parseHistory } from './run-files.js';
 export { escapeHtml, jsonForScript } from './escape.js';
-export { weightsFromLogw, effectiveSampleSize, histogram1d, histogram2d, subsampleIndices, type Histogram1D, type Histogram2D } from './binning.js';
+export {
+  weightsFromLogw,
+  effectiveSampleSize,
+  histogram1d,
+  histogram2d,
+  subsampleIndices,
+  type Histogram1D,
+  type Histogram2D,
+} from './binning.js';
 export { buildReport, writeReport, type ReportData, type ReportOptions, type BuiltReport } from './report.js';
 export { structureFrames, framesToPdb, checkMoleculeSamples, type StructureFrames } from './structure-frames.js';
 export { serveLive, type LiveOptions, type LiveServer } from './live-server.js';

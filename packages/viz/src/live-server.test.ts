@@ -26,8 +26,13 @@ test('serveLive binds to 127.0.0.1 and its history endpoint follows appended lin
     assert.equal(h.next, 10);
     // Append five lines and half of a sixth: only the complete ones show up.
     appendFileSync(join(dir, 'history.jsonl'), lines.slice(10, 15).join('') + lines[15]!.slice(0, 20));
-    h = (await (await fetch(`${live.url}api/history?since=${h.next}&generation=${h.generation}`)).json()) as HistoryReply;
-    assert.deepEqual(h.records, lines.slice(10, 15).map((l) => JSON.parse(l)));
+    h = (await (
+      await fetch(`${live.url}api/history?since=${h.next}&generation=${h.generation}`)
+    ).json()) as HistoryReply;
+    assert.deepEqual(
+      h.records,
+      lines.slice(10, 15).map((l) => JSON.parse(l)),
+    );
     assert.equal(h.next, 15);
     appendFileSync(join(dir, 'history.jsonl'), lines[15]!.slice(20));
     h = (await (await fetch(`${live.url}api/history?since=15&generation=${h.generation}`)).json()) as HistoryReply;

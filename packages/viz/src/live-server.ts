@@ -59,7 +59,10 @@ export async function serveLive(runDir: string, options: LiveOptions = {}): Prom
       case '/api/history': {
         await tail.poll();
         const clientGeneration = Number(url.searchParams.get('generation') ?? tail.generation);
-        const since = clientGeneration === tail.generation ? Math.max(0, Math.floor(Number(url.searchParams.get('since') ?? 0)) || 0) : 0;
+        const since =
+          clientGeneration === tail.generation
+            ? Math.max(0, Math.floor(Number(url.searchParams.get('since') ?? 0)) || 0)
+            : 0;
         const body = { records: tail.records.slice(since), next: tail.records.length, generation: tail.generation };
         return send(res, 200, 'application/json', JSON.stringify(body));
       }

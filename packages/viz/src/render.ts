@@ -21,7 +21,10 @@ export const PLOT_CONFIG = {
  * The shared {@link PLOT_CONFIG} is merged under the spec's own config.
  */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
-  const withConfig = { ...spec, config: { ...PLOT_CONFIG, ...((spec as { config?: object }).config ?? {}) } } as TopLevelSpec;
+  const withConfig = {
+    ...spec,
+    config: { ...PLOT_CONFIG, ...((spec as { config?: object }).config ?? {}) },
+  } as TopLevelSpec;
   const compiled = compile(withConfig).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -39,7 +42,10 @@ export interface PngOptions {
 
 /** Rasterise an SVG string to a PNG (white background, system fonts with DejaVu Sans as default). */
 export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
-  const fitTo = options.width !== undefined ? { mode: 'width' as const, value: Math.round(options.width) } : { mode: 'zoom' as const, value: 2 };
+  const fitTo =
+    options.width !== undefined
+      ? { mode: 'width' as const, value: Math.round(options.width) }
+      : { mode: 'zoom' as const, value: 2 };
   const resvg = new Resvg(svg, {
     fitTo,
     background: 'white',

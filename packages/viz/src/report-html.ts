@@ -78,7 +78,9 @@ function plotFigure(p: RenderedPlot): string {
 
 function viewerSection(page: ReportPage): string {
   if (!page.frames || !page.viewerLibrary) return '';
-  const pdbLink = page.framesPdb ? ` Frames as a multi-model PDB: <a href="${escapeHtml(page.framesPdb)}">${escapeHtml(page.framesPdb)}</a>.` : '';
+  const pdbLink = page.framesPdb
+    ? ` Frames as a multi-model PDB: <a href="${escapeHtml(page.framesPdb)}">${escapeHtml(page.framesPdb)}</a>.`
+    : '';
   return `
 <h2>Sampled configurations</h2>
 <p class="sub">${page.frames.coordinates.length} configurations drawn from the model (drag to rotate, scroll to zoom).${pdbLink}</p>

@@ -10,7 +10,17 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { writeReport } from './report.js';
 import { serveLive } from './live-server.js';
-import { browserSkipReason, CHROMIUM, CHROMIUM_ARGS, decodePng, imageStats, makeAlanineRun, makeDoubleWellRun, syntheticHistory, tmpDir } from './test-support/fixtures.js';
+import {
+  browserSkipReason,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  decodePng,
+  imageStats,
+  makeAlanineRun,
+  makeDoubleWellRun,
+  syntheticHistory,
+  tmpDir,
+} from './test-support/fixtures.js';
 
 const skip = browserSkipReason();
 let browser: Browser | undefined;
@@ -38,7 +48,9 @@ async function watchedPage(): Promise<{ page: Page; problems: string[]; requests
     void d.dismiss();
   });
   page.on('request', (r) => requests.push(r.url()));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? 'no reason given'})`));
+  page.on('requestfailed', (r) =>
+    problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? 'no reason given'})`),
+  );
   return { page, problems, requests };
 }
 
@@ -48,7 +60,13 @@ test('2-D report from file://: no errors, every plot image loaded, config name s
   const report = await writeReport(dir, makeDoubleWellRun(dir, evil));
   const { page, problems, requests } = await watchedPage();
   await page.goto(pathToFileURL(report.index).href, { waitUntil: 'load' });
-  const images = await page.$$eval('img.plot', (imgs) => imgs.map((i) => ({ complete: (i as HTMLImageElement).complete, w: (i as HTMLImageElement).naturalWidth, h: (i as HTMLImageElement).naturalHeight })));
+  const images = await page.$$eval('img.plot', (imgs) =>
+    imgs.map((i) => ({
+      complete: (i as HTMLImageElement).complete,
+      w: (i as HTMLImageElement).naturalWidth,
+      h: (i as HTMLImageElement).naturalHeight,
+    })),
+  );
   assert.equal(images.length, 5);
   for (const im of images) assert.ok(im.complete && im.w > 100 && im.h > 100, JSON.stringify(im));
   assert.equal(await page.textContent('#run-name'), evil);
@@ -65,7 +83,11 @@ test('molecule report: the 3-D viewer draws, the slider and Play change frames',
   const report = await writeReport(dir, { ...makeAlanineRun(dir, 'ala <script>alert(1)</script>'), maxFrames: 20 });
   const { page, problems, requests } = await watchedPage();
   await page.goto(pathToFileURL(report.index).href, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { embedcgViewer?: unknown }).embedcgViewer !== undefined, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => (window as unknown as { embedcgViewer?: unknown }).embedcgViewer !== undefined,
+    null,
+    { timeout: 30_000 },
+  );
   assert.equal(await page.textContent('#viewer-status'), '');
   const shot0 = decodePng(await page.locator('#viewer').screenshot());
   const stats = imageStats(shot0);
@@ -81,7 +103,11 @@ test('molecule report: the 3-D viewer draws, the slider and Play change frames',
   assert.ok(differing > 50, `frame 20 looks like frame 1 (${differing} pixels differ)`);
 
   await page.click('#frame-play');
-  await page.waitForFunction(() => (window as unknown as { embedcgViewer: { current(): number } }).embedcgViewer.current() !== 19, null, { timeout: 5000 });
+  await page.waitForFunction(
+    () => (window as unknown as { embedcgViewer: { current(): number } }).embedcgViewer.current() !== 19,
+    null,
+    { timeout: 5000 },
+  );
   assert.equal(await page.textContent('#frame-play'), 'Pause');
   await page.click('#frame-play');
   assert.deepEqual(problems, []);
@@ -92,23 +118,37 @@ test('molecule report: the 3-D viewer draws, the slider and Play change frames',
 test('live view in the browser redraws when history.jsonl grows', { skip }, async () => {
   const dir = tmpDir();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'live run' }));
-  const lines = syntheticHistory(40, 2).filter((r) => r.type === 'step').map((r) => JSON.stringify(r) + '\n');
+  const lines = syntheticHistory(40, 2)
+    .filter((r) => r.type === 'step')
+    .map((r) => JSON.stringify(r) + '\n');
   writeFileSync(join(dir, 'history.jsonl'), lines.slice(0, 5).join(''));
   const live = await serveLive(dir, { pollMs: 200 });
   try {
     const { page, problems } = await watchedPage();
     await page.goto(live.url);
-    await page.waitForFunction(() => document.querySelector('#latest td')?.textContent === '4', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#latest td')?.textContent === '4', null, {
+      timeout: 10_000,
+    });
     appendFileSync(join(dir, 'history.jsonl'), lines.slice(5, 30).join(''));
-    await page.waitForFunction(() => document.querySelector('#latest td')?.textContent === '29', null, { timeout: 10_000 });
-    await page.waitForFunction(() => {
-      const img = document.getElementById('curves') as HTMLImageElement;
-      return img.complete && img.naturalWidth > 0 && img.src.includes('n=30');
-    }, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#latest td')?.textContent === '29', null, {
+      timeout: 10_000,
+    });
+    await page.waitForFunction(
+      () => {
+        const img = document.getElementById('curves') as HTMLImageElement;
+        return img.complete && img.naturalWidth > 0 && img.src.includes('n=30');
+      },
+      null,
+      { timeout: 10_000 },
+    );
     // The page replaces the curves image as the history grows; the browser aborts a request still
     // in flight for an older one. That is not a failure of the view (the newest image loaded above).
-    const superseded = /^request failed: http:\/\/127\.0\.0\.1:\d+\/api\/curves\.svg\?n=(\d+)&g=\d+ \(net::ERR_ABORTED\)$/;
-    assert.deepEqual(problems.filter((p) => !(superseded.test(p) && Number(superseded.exec(p)![1]) < 30)), []);
+    const superseded =
+      /^request failed: http:\/\/127\.0\.0\.1:\d+\/api\/curves\.svg\?n=(\d+)&g=\d+ \(net::ERR_ABORTED\)$/;
+    assert.deepEqual(
+      problems.filter((p) => !(superseded.test(p) && Number(superseded.exec(p)![1]) < 30)),
+      [],
+    );
     await page.close();
   } finally {
     await live.close();

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeReport, buildReport } from './report.js';
-import { decodePng, hasPngSignature, imageStats, makeAlanineRun, makeDoubleWellRun, tmpDir } from './test-support/fixtures.js';
+import {
+  decodePng,
+  hasPngSignature,
+  imageStats,
+  makeAlanineRun,
+  makeDoubleWellRun,
+  tmpDir,
+} from './test-support/fixtures.js';
 
 const EVIL = '<script>alert(1)</script>';
 
@@ -13,7 +20,14 @@ test('writeReport of a 2-D run: PNGs on disk, inlined in the page, no viewer, na
   const r = await writeReport(dir, data);
   assert.deepEqual(r.warnings, []);
   const names = r.files.map((f) => basename(f)).sort();
-  assert.deepEqual(names, ['energy-histogram.png', 'index.html', 'marginal-x.png', 'marginal-y.png', 'potential.png', 'training-curves.png']);
+  assert.deepEqual(names, [
+    'energy-histogram.png',
+    'index.html',
+    'marginal-x.png',
+    'marginal-y.png',
+    'potential.png',
+    'training-curves.png',
+  ]);
   for (const f of r.files.filter((f) => f.endsWith('.png'))) {
     const png = readFileSync(f);
     assert.ok(hasPngSignature(png), f);
@@ -28,19 +42,31 @@ test('writeReport of a 2-D run: PNGs on disk, inlined in the page, no viewer, na
   assert.equal((html.match(/<script/g) ?? []).length, 0);
   // Self-contained: nothing is loaded from a URL.
   assert.ok(!/(src|href)="(https?:)?\/\//.test(html));
-  for (const key of ['kl', 'logZExact', 'minorModeMass', 'note']) assert.ok(html.includes(`<th scope="row">${key}</th>`), key);
+  for (const key of ['kl', 'logZExact', 'minorModeMass', 'note'])
+    assert.ok(html.includes(`<th scope="row">${key}</th>`), key);
   assert.ok(html.includes('&quot;training&quot;: {'), 'config shown, pretty-printed');
 });
 
 test('buildReport of a molecule: viewer with 3Dmol inlined and frames that cannot break out of their <script>', async () => {
   const dir = tmpDir();
   const data = makeAlanineRun(dir, 'ala');
-  const atoms = data.topology!.atoms.map((a, i) => (i === 0 ? { ...a, name: `H</script><script>alert(2)</script>` } : a));
-  const r = await buildReport({ ...data, topology: { ...data.topology!, atoms }, run: { config: { name: 'ala' }, metrics: {}, history: [] }, outDir: `${dir}/report`, maxFrames: 12 });
+  const atoms = data.topology!.atoms.map((a, i) =>
+    i === 0 ? { ...a, name: `H</script><script>alert(2)</script>` } : a,
+  );
+  const r = await buildReport({
+    ...data,
+    topology: { ...data.topology!, atoms },
+    run: { config: { name: 'ala' }, metrics: {}, history: [] },
+    outDir: `${dir}/report`,
+    maxFrames: 12,
+  });
   assert.deepEqual(r.warnings, []);
   assert.ok(r.files.some((f) => f.endsWith('frames.pdb')) && existsSync(`${dir}/report/frames.pdb`));
   assert.ok(r.files.some((f) => f.endsWith('ramachandran.png')));
-  assert.ok(r.files.some((f) => f.endsWith('latent-space.png')), 'latent plot with states from the dihedrals');
+  assert.ok(
+    r.files.some((f) => f.endsWith('latent-space.png')),
+    'latent plot with states from the dihedrals',
+  );
   // Exactly our three script elements: frames JSON, 3Dmol.js, viewer code.
   assert.equal((r.html.match(/<script\b/gi) ?? []).length, 3);
   assert.equal((r.html.match(/<\/script>/gi) ?? []).length, 3);

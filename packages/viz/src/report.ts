@@ -37,9 +37,18 @@ export interface ReportData {
   /** Topology of a molecule; enables the 3-D viewer. */
   topology?: MoleculeTopology;
   /** Backbone dihedrals (radians) of the model samples and of the reference. */
-  dihedrals?: { model: { phi: NumArray; psi: NumArray; weights?: NumArray }; reference?: { phi: NumArray; psi: NumArray; weights?: NumArray } };
+  dihedrals?: {
+    model: { phi: NumArray; psi: NumArray; weights?: NumArray };
+    reference?: { phi: NumArray; psi: NumArray; weights?: NumArray };
+  };
   /** A 2-D potential: draws the potential with samples over it and exact marginals along x and y. */
-  potential?: { energy: (x: number, y: number) => number; xRange: readonly [number, number]; yRange: readonly [number, number]; xLabel?: string; yLabel?: string };
+  potential?: {
+    energy: (x: number, y: number) => number;
+    xRange: readonly [number, number];
+    yRange: readonly [number, number];
+    xLabel?: string;
+    yLabel?: string;
+  };
   /** Conformational state of each model sample (for the latent-space plot); default: from the dihedrals. */
   states?: readonly string[];
   /** CVs decoded on a line or grid. */
@@ -105,7 +114,12 @@ function plotJobs(data: ReportData): PlotJob[] {
   const s = data.samples;
   const w = sampleWeights(s);
   if (history.length > 0) {
-    jobs.push({ id: 'training-curves', title: 'Training curves', caption: 'Loss, tempering, effective sample size and cost against the training step.', svg: () => trainingCurves(history) });
+    jobs.push({
+      id: 'training-curves',
+      title: 'Training curves',
+      caption: 'Loss, tempering, effective sample size and cost against the training step.',
+      svg: () => trainingCurves(history),
+    });
   }
   const beta = s?.beta ?? data.beta;
   if (data.potential && s && s.dimension === 2) {
@@ -119,7 +133,16 @@ function plotJobs(data: ReportData): PlotJob[] {
       id: 'potential',
       title: 'Potential and samples',
       caption: 'Reduced potential βU (kT) with contours; red points are model samples.',
-      svg: () => potential2D({ energy: pot.energy, xRange: pot.xRange, yRange: pot.yRange, beta, samples: { x, y }, xLabel, yLabel }),
+      svg: () =>
+        potential2D({
+          energy: pot.energy,
+          xRange: pot.xRange,
+          yRange: pot.yRange,
+          beta,
+          samples: { x, y },
+          xLabel,
+          yLabel,
+        }),
     });
     const exact = exactMarginals2D(pot.energy, pot.xRange, pot.yRange, beta);
     const [xName, xUnit] = splitLabel(xLabel);
@@ -138,7 +161,12 @@ function plotJobs(data: ReportData): PlotJob[] {
     });
   }
   (data.marginals ?? []).forEach((m, k) => {
-    jobs.push({ id: `marginal-${k + 1}`, title: m.title ?? `Marginal of ${m.label}`, caption: 'Marginal distribution.', svg: () => marginal(m) });
+    jobs.push({
+      id: `marginal-${k + 1}`,
+      title: m.title ?? `Marginal of ${m.label}`,
+      caption: 'Marginal distribution.',
+      svg: () => marginal(m),
+    });
   });
   const dih = data.dihedrals;
   if (dih) {
@@ -161,15 +189,26 @@ function plotJobs(data: ReportData): PlotJob[] {
     }
   }
   if (s?.latent && s.latentDim) {
-    const states = data.states ?? (dih && dih.model.phi.length === s.n ? dihedralStates(dih.model.phi, dih.model.psi) : undefined);
+    const states =
+      data.states ?? (dih && dih.model.phi.length === s.n ? dihedralStates(dih.model.phi, dih.model.psi) : undefined);
     if (states) {
       const { latent, latentDim } = s;
-      jobs.push({ id: 'latent-space', title: 'Latent space', caption: 'Latent coordinates (CVs) of model samples, coloured by conformational state.', svg: () => latentSpace({ latent, latentDim, state: states }) });
+      jobs.push({
+        id: 'latent-space',
+        title: 'Latent space',
+        caption: 'Latent coordinates (CVs) of model samples, coloured by conformational state.',
+        svg: () => latentSpace({ latent, latentDim, state: states }),
+      });
     }
   }
   if (data.decoded) {
     const decoded = data.decoded;
-    jobs.push({ id: 'decoded-grid', title: 'Decoded CVs', caption: 'Backbone dihedrals of configurations decoded along the CVs.', svg: () => decodedGrid(decoded) });
+    jobs.push({
+      id: 'decoded-grid',
+      title: 'Decoded CVs',
+      caption: 'Backbone dihedrals of configurations decoded along the CVs.',
+      svg: () => decodedGrid(decoded),
+    });
   }
   if (s?.energies && beta !== undefined) {
     const model = scaled(s.energies, beta);
@@ -181,7 +220,8 @@ function plotJobs(data: ReportData): PlotJob[] {
       svg: () => energyHistogram({ model, ...(w ? { weights: w } : {}), ...(ref ? { reference: ref } : {}) }),
     });
   }
-  for (const p of data.extraPlots ?? []) jobs.push({ id: p.id, title: p.title, caption: p.caption ?? '', svg: async () => p.svg });
+  for (const p of data.extraPlots ?? [])
+    jobs.push({ id: p.id, title: p.title, caption: p.caption ?? '', svg: async () => p.svg });
   return jobs;
 }
 
@@ -247,7 +287,9 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
     config,
     metrics: opts.run?.metrics ?? {},
     plots,
-    ...(frames && frames.coordinates.length > 0 ? { frames, viewerLibrary: viewerJs!, framesPdb: opts.outDir ? 'frames.pdb' : undefined } : {}),
+    ...(frames && frames.coordinates.length > 0
+      ? { frames, viewerLibrary: viewerJs!, framesPdb: opts.outDir ? 'frames.pdb' : undefined }
+      : {}),
     warnings,
   });
   return { html, files, warnings };

@@ -48,9 +48,15 @@ test('HistoryTail reads appended lines only once, waits for complete lines, rest
   assert.equal(await tail.poll(), 0);
   appendFileSync(file, 'ep":2}\n');
   assert.equal(await tail.poll(), 1);
-  assert.deepEqual(tail.records.map((r) => (r as { step: number }).step), [0, 1, 2]);
+  assert.deepEqual(
+    tail.records.map((r) => (r as { step: number }).step),
+    [0, 1, 2],
+  );
   writeFileSync(file, '{"type":"step","step":9}\n');
   await tail.poll();
   assert.equal(tail.generation, 1);
-  assert.deepEqual(tail.records.map((r) => (r as { step: number }).step), [9]);
+  assert.deepEqual(
+    tail.records.map((r) => (r as { step: number }).step),
+    [9],
+  );
 });

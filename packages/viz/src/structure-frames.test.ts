@@ -23,7 +23,10 @@ test('structureFrames picks evenly strided finite frames in Å', () => {
   assert.equal(f.sampleIndex[0], 4);
   assert.ok(Math.abs(f.coordinates[0]![5]! - samples.positions[4 * 66 + 5]! * 10) < 1e-3);
   assert.deepEqual(f.reducedEnergy?.[0], -20);
-  assert.throws(() => structureFrames({ ...samples, dimension: 60, positions: new Float64Array(120 * 60) }, topology), /samples\.dimension is 60 but the topology has 22 atoms/);
+  assert.throws(
+    () => structureFrames({ ...samples, dimension: 60, positions: new Float64Array(120 * 60) }, topology),
+    /samples\.dimension is 60 but the topology has 22 atoms/,
+  );
   assert.throws(() => structureFrames(samples, { ...topology, bonds: [[0, 22]] }), /topology\.bonds\[0\] = \[0, 22\]/);
 });
 
@@ -54,12 +57,20 @@ test('framesToPdb writes fixed-column ATOM records that mdtraj reads back', (t) 
     return;
   }
   assert.equal(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout) as { frames: number; atoms: number; xyz: number[]; bonds: number[][]; residues: string[] };
+  const got = JSON.parse(r.stdout) as {
+    frames: number;
+    atoms: number;
+    xyz: number[];
+    bonds: number[][];
+    residues: string[];
+  };
   assert.equal(got.frames, 5);
   assert.equal(got.atoms, 22);
   assert.deepEqual(got.residues, ['ACE', 'ALA', 'NME']);
   got.xyz.forEach((v, k) => assert.ok(Math.abs(v * 10 - frames.coordinates[2]![k]!) < 2e-3, `coordinate ${k}`));
-  const expected = topology.bonds.map((b) => [Math.min(b[0]!, b[1]!), Math.max(b[0]!, b[1]!)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  const expected = topology.bonds
+    .map((b) => [Math.min(b[0]!, b[1]!), Math.max(b[0]!, b[1]!)])
+    .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
   // mdtraj adds template bonds of standard residues to the CONECT ones; the sets must agree.
   assert.deepEqual(got.bonds, expected);
 });

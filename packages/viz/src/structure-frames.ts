@@ -33,13 +33,17 @@ export function checkMoleculeSamples(samples: SampleSet, topology: MoleculeTopol
     );
   }
   if (samples.positions.length !== samples.n * samples.dimension) {
-    throw new RangeError(`${name}.positions has ${samples.positions.length} numbers, expected n × dimension = ${samples.n} × ${samples.dimension}`);
+    throw new RangeError(
+      `${name}.positions has ${samples.positions.length} numbers, expected n × dimension = ${samples.n} × ${samples.dimension}`,
+    );
   }
   topology.bonds.forEach((b, k) => {
     const i = b[0];
     const j = b[1];
     if (!(Number.isInteger(i) && Number.isInteger(j) && i! >= 0 && j! >= 0 && i! < atoms && j! < atoms)) {
-      throw new RangeError(`topology.bonds[${k}] = [${String(i)}, ${String(j)}] is not a pair of atom indices in [0, ${atoms})`);
+      throw new RangeError(
+        `topology.bonds[${k}] = [${String(i)}, ${String(j)}] is not a pair of atom indices in [0, ${atoms})`,
+      );
     }
   });
 }
@@ -125,9 +129,9 @@ export function framesToPdb(frames: StructureFrames): string {
     (neighbours.get(j) ?? neighbours.set(j, []).get(j)!).push(i);
   }
   for (const [i, js] of [...neighbours.entries()].sort((a, b) => a[0] - b[0])) {
-    for (let k = 0; k < js.length; k += 4) lines.push('CONECT' + [i, ...js.slice(k, k + 4)].map((x) => pad(x + 1, 5)).join(''));
+    for (let k = 0; k < js.length; k += 4)
+      lines.push('CONECT' + [i, ...js.slice(k, k + 4)].map((x) => pad(x + 1, 5)).join(''));
   }
   lines.push('END');
   return lines.join('\n') + '\n';
 }
-

@@ -13,9 +13,19 @@ export const configCommand: CommandModule<{}, { config: string; sources: boolean
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })
-      .option('sources', { type: 'boolean', default: false, describe: 'Also list, on stderr, the files merged (the config first, then what it extends)' })
-      .option('set', { type: 'string', describe: 'Override one config key, path=value, as `train --set` does; repeatable' })
-      .example('$0 config tools/bench/alanine-vae-components-tighter.config.json', 'the whole recipe behind a config that holds only its differences')
+      .option('sources', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also list, on stderr, the files merged (the config first, then what it extends)',
+      })
+      .option('set', {
+        type: 'string',
+        describe: 'Override one config key, path=value, as `train --set` does; repeatable',
+      })
+      .example(
+        '$0 config tools/bench/alanine-vae-components-tighter.config.json',
+        'the whole recipe behind a config that holds only its differences',
+      )
       .example('$0 config my-run.json > /dev/null && echo valid', 'check a config without training')
       .example('$0 config examples/double-well.json --set training.finalSteps=4000', 'what a --set changes'),
   handler: async (argv) => {

@@ -8,8 +8,17 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import {
-  backboneDihedrals, dihedralSeries, encodeConfigurations, openRun, readDcd, readPdb, selectBackend,
-  type Atom, type CoordinateTransform, type ForceField, type Model,
+  backboneDihedrals,
+  dihedralSeries,
+  encodeConfigurations,
+  openRun,
+  readDcd,
+  readPdb,
+  selectBackend,
+  type Atom,
+  type CoordinateTransform,
+  type ForceField,
+  type Model,
 } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -26,10 +35,16 @@ export interface LoadedFrames {
  * Read DCD or PDB trajectories for a force field of `ff.dimension` coordinates. `skip` frames are
  * dropped from the start of each file (equilibration), then every `stride`-th frame is kept.
  */
-export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimension' | 'name' | 'topology'>, o: { skip?: number; stride?: number } = {}): LoadedFrames {
-  const skip = o.skip ?? 0, stride = o.stride ?? 1;
+export function readTrajectories(
+  paths: string[],
+  ff: Pick<ForceField, 'dimension' | 'name' | 'topology'>,
+  o: { skip?: number; stride?: number } = {},
+): LoadedFrames {
+  const skip = o.skip ?? 0,
+    stride = o.stride ?? 1;
   if (!Number.isInteger(skip) || skip < 0) throw new UsageError(`--skip must be a non-negative integer, got ${skip}`);
-  if (!Number.isInteger(stride) || stride < 1) throw new UsageError(`--stride must be a positive integer, got ${stride}`);
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new UsageError(`--stride must be a positive integer, got ${stride}`);
   const D = ff.dimension;
   const parts: Float64Array[] = [];
   const runLengths: number[] = [];
@@ -50,7 +65,9 @@ export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimensio
       named = { atoms: f.atoms, from: p };
     } else throw new UsageError(`${p}: unsupported trajectory format "${ext}"; use .dcd or .pdb`);
     if (3 * nAtoms !== D) {
-      throw new UsageError(`${p}: ${nAtoms} atoms, but force field "${ff.name}" has ${D / 3}; the trajectory is of another system`);
+      throw new UsageError(
+        `${p}: ${nAtoms} atoms, but force field "${ff.name}" has ${D / 3}; the trajectory is of another system`,
+      );
     }
     if (named) checkAtomOrder(p, named, ff);
     const keep: number[] = [];
@@ -77,12 +94,17 @@ export function readTrajectories(paths: string[], ff: Pick<ForceField, 'dimensio
  * structures without a word. A DCD carries no atom names, so its sibling PDB (as `embedcg sample`
  * and `embedcg md` write it) stands for it; elements are compared, since names differ by convention.
  */
-function checkAtomOrder(path: string, named: { atoms: Atom[]; from: string }, ff: Pick<ForceField, 'name' | 'topology'>): void {
+function checkAtomOrder(
+  path: string,
+  named: { atoms: Atom[]; from: string },
+  ff: Pick<ForceField, 'name' | 'topology'>,
+): void {
   const atoms = ff.topology?.atoms;
   if (!atoms || named.atoms.length !== atoms.length) return;
   const i = named.atoms.findIndex((a, k) => a.element.toLowerCase() !== atoms[k]!.element.toLowerCase());
   if (i < 0) return;
-  const theirs = named.atoms[i]!, ours = atoms[i]!;
+  const theirs = named.atoms[i]!,
+    ours = atoms[i]!;
   throw new UsageError(
     `${path}: atom ${i} is ${theirs.element} (${theirs.name}) in ${named.from} but ${ours.element} (${ours.name}) in force field "${ff.name}": ` +
       `the trajectory lists the atoms in another order than the run's system; reorder it, or make the reference from this system (embedcg md)`,
@@ -90,8 +112,16 @@ function checkAtomOrder(path: string, named: { atoms: Atom[]; from: string }, ff
 }
 
 /** Encoder means of n configurations (force-field space), in chunks to bound tfjs memory. */
-export function latentOf(model: Model, transform: CoordinateTransform | undefined, x: Float64Array, n: number, D: number, chunk = 5000): Float64Array {
-  if (!model.encode || !model.latentDimension) throw new UsageError(`model "${model.name}" has no encoder: it gives no latent CVs`);
+export function latentOf(
+  model: Model,
+  transform: CoordinateTransform | undefined,
+  x: Float64Array,
+  n: number,
+  D: number,
+  chunk = 5000,
+): Float64Array {
+  if (!model.encode || !model.latentDimension)
+    throw new UsageError(`model "${model.name}" has no encoder: it gives no latent CVs`);
   const L = model.latentDimension;
   const z = new Float64Array(n * L);
   for (let s = 0; s < n; s += chunk) {
@@ -102,16 +132,28 @@ export function latentOf(model: Model, transform: CoordinateTransform | undefine
 }
 
 /** φ/ψ (degrees) of the first residue that has both, or undefined without a backbone. */
-export function backboneAnglesDeg(ff: Pick<ForceField, 'topology' | 'dimension'>, x: Float64Array, n: number): { phi: Float64Array; psi: Float64Array } | undefined {
+export function backboneAnglesDeg(
+  ff: Pick<ForceField, 'topology' | 'dimension'>,
+  x: Float64Array,
+  n: number,
+): { phi: Float64Array; psi: Float64Array } | undefined {
   if (!ff.topology) return undefined;
   const bb = backboneDihedrals(ff.topology);
   if (bb.phi.length === 0) return undefined;
   const deg = (a: Float64Array) => a.map((v) => (v * 180) / Math.PI);
-  return { phi: deg(dihedralSeries(x, ff.dimension, n, bb.phi[0]!)), psi: deg(dihedralSeries(x, ff.dimension, n, bb.psi[0]!)) };
+  return {
+    phi: deg(dihedralSeries(x, ff.dimension, n, bb.phi[0]!)),
+    psi: deg(dihedralSeries(x, ff.dimension, n, bb.psi[0]!)),
+  };
 }
 
 /** Write rows to a CSV file with back-pressure. */
-export async function writeCsv(path: string, header: string[], n: number, row: (i: number) => Array<number | string>): Promise<void> {
+export async function writeCsv(
+  path: string,
+  header: string[],
+  n: number,
+  row: (i: number) => Array<number | string>,
+): Promise<void> {
   const out = createWriteStream(path);
   out.write(header.join(',') + '\n');
   for (let i = 0; i < n; i++) if (!out.write(row(i).join(',') + '\n')) await once(out, 'drain');
@@ -133,7 +175,12 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('coords', { type: 'string', array: true, demandOption: true, describe: 'Trajectory files (.dcd or .pdb), concatenated in order' })
+      .option('coords', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Trajectory files (.dcd or .pdb), concatenated in order',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'Output CSV: frame,z1..zd[,phi,psi]' })
       .option('skip', { type: 'number', default: 0, describe: 'Frames to drop at the start of each file' })
       .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th frame' })
@@ -150,7 +197,9 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
       const ang = backboneAnglesDeg(ff, fr.x, fr.n);
       const header = ['frame', ...Array.from({ length: L }, (_, l) => `z${l + 1}`), ...(ang ? ['phi', 'psi'] : [])];
       await writeCsv(argv.out, header, fr.n, (i) => [
-        i, ...Array.from({ length: L }, (_, l) => z[i * L + l]!), ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []),
+        i,
+        ...Array.from({ length: L }, (_, l) => z[i * L + l]!),
+        ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []),
       ]);
       log(`wrote CVs of ${fr.n} frames to ${argv.out}`);
     } finally {

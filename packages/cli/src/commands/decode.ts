@@ -36,28 +36,48 @@ export function latentGrid(L: number, points: number, range: number): { z: Float
 
 export const decodeCommand: CommandModule<object, DecodeArgs> = {
   command: 'decode <run>',
-  describe: 'Decoder means along a grid of latent values (what each CV does): multi-model PDB or DCD, plus CSV with z, φ/ψ and energy',
+  describe:
+    'Decoder means along a grid of latent values (what each CV does): multi-model PDB or DCD, plus CSV with z, φ/ψ and energy',
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('grid', { type: 'number', describe: 'Points per latent axis (default 101 for one CV, 21 for two or more)' })
-      .option('range', { type: 'number', default: 3, describe: 'Latent values run from −range to +range (prior standard deviations)' })
-      .option('out', { type: 'string', describe: 'Output .pdb (multi-model) or .dcd (+ .pdb topology); default RUN/decoded.pdb. The CSV goes beside it' })
-      .example('$0 decode runs/ala2 --grid 21 --out decoded.pdb', '441 structures on a 21 × 21 latent grid, decoded.csv with z1,z2,phi,psi,energy'),
+      .option('grid', {
+        type: 'number',
+        describe: 'Points per latent axis (default 101 for one CV, 21 for two or more)',
+      })
+      .option('range', {
+        type: 'number',
+        default: 3,
+        describe: 'Latent values run from −range to +range (prior standard deviations)',
+      })
+      .option('out', {
+        type: 'string',
+        describe:
+          'Output .pdb (multi-model) or .dcd (+ .pdb topology); default RUN/decoded.pdb. The CSV goes beside it',
+      })
+      .example(
+        '$0 decode runs/ala2 --grid 21 --out decoded.pdb',
+        '441 structures on a 21 × 21 latent grid, decoded.csv with z1,z2,phi,psi,energy',
+      ),
   handler: async (argv) => {
     if (!(argv.range > 0)) throw new UsageError(`--range must be positive, got ${argv.range}`);
     const out = argv.out ?? join(argv.run, 'decoded.pdb');
     const ext = extname(out).toLowerCase();
-    if (ext !== '.pdb' && ext !== '.dcd') throw new UsageError(`--out ${out}: unsupported extension "${ext}"; use .pdb or .dcd`);
+    if (ext !== '.pdb' && ext !== '.dcd')
+      throw new UsageError(`--out ${out}: unsupported extension "${ext}"; use .pdb or .dcd`);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       const p = run.plugins;
       const model = p.model;
-      if (!model.decode || !model.latentDimension) throw new UsageError(`model "${model.name}" has no decoder of latent values; decode needs a latent-variable model`);
+      if (!model.decode || !model.latentDimension)
+        throw new UsageError(
+          `model "${model.name}" has no decoder of latent values; decode needs a latent-variable model`,
+        );
       const L = model.latentDimension;
       const points = argv.grid ?? (L === 1 ? 101 : 21);
-      if (!Number.isInteger(points) || points < 1) throw new UsageError(`--grid must be a positive integer, got ${argv.grid}`);
+      if (!Number.isInteger(points) || points < 1)
+        throw new UsageError(`--grid must be a positive integer, got ${argv.grid}`);
       if (L > 2) log(`decode: the model has ${L} CVs; z1 and z2 vary, the others stay at 0`);
       const { z, n } = latentGrid(L, points, argv.range);
       const yv = tf.tidy(() => model.decode!(tf.tensor2d(z, [n, L])).dataSync() as Float32Array);
@@ -66,21 +86,38 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       const x = p.transform ? p.transform.forward64(y, n).x : y;
       const energies = (await ff.inner.evaluate(x, n, { energiesOnly: true })).energies;
       const top = ff.topology;
-      if (!top) throw new UsageError(`force field "${ff.name}" has no atoms; decode writes molecular structures (use \`embedcg sample\` for other systems)`);
+      if (!top)
+        throw new UsageError(
+          `force field "${ff.name}" has no atoms; decode writes molecular structures (use \`embedcg sample\` for other systems)`,
+        );
       const base = out.slice(0, -ext.length);
       const files: string[] = [];
       if (ext === '.pdb') {
-        writePdb(out, { atoms: top.atoms, nFrames: n, positions: x }, { title: `embedcg decoded latent grid (${n} models)`, bonds: top.bonds });
+        writePdb(
+          out,
+          { atoms: top.atoms, nFrames: n, positions: x },
+          { title: `embedcg decoded latent grid (${n} models)`, bonds: top.bonds },
+        );
         files.push(out);
       } else {
         writeDcd(out, x, top.atoms.length, { title: 'embedcg decoded latent grid' });
-        writePdb(`${base}.pdb`, { atoms: top.atoms, nFrames: 1, positions: x.slice(0, 3 * top.atoms.length) }, { title: 'embedcg decoded topology', bonds: top.bonds });
+        writePdb(
+          `${base}.pdb`,
+          { atoms: top.atoms, nFrames: 1, positions: x.slice(0, 3 * top.atoms.length) },
+          { title: 'embedcg decoded topology', bonds: top.bonds },
+        );
         files.push(out, `${base}.pdb`);
       }
       const ang = backboneAnglesDeg(ff, x, n);
-      const header = [...Array.from({ length: L }, (_, l) => `z${l + 1}`), ...(ang ? ['phi', 'psi'] : []), 'energy_kJmol'];
+      const header = [
+        ...Array.from({ length: L }, (_, l) => `z${l + 1}`),
+        ...(ang ? ['phi', 'psi'] : []),
+        'energy_kJmol',
+      ];
       await writeCsv(`${base}.csv`, header, n, (i) => [
-        ...Array.from({ length: L }, (_, l) => z[i * L + l]!.toPrecision(6)), ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []), energies[i]!,
+        ...Array.from({ length: L }, (_, l) => z[i * L + l]!.toPrecision(6)),
+        ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []),
+        energies[i]!,
       ]);
       files.push(`${base}.csv`);
       log(`decoded ${n} latent points: ${files.join(', ')}`);

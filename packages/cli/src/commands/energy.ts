@@ -32,7 +32,9 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
   try {
     mod = (await import('@embedcg/forcefield-openmm' as string)) as typeof mod;
   } catch (e) {
-    throw new UsageError(`--engine openmm needs the package @embedcg/forcefield-openmm, which could not be loaded (${(e as Error).message})`);
+    throw new UsageError(
+      `--engine openmm needs the package @embedcg/forcefield-openmm, which could not be loaded (${(e as Error).message})`,
+    );
   }
   try {
     return await mod.createOpenMMForceField({
@@ -48,8 +50,13 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
 function formatTable(rows: Array<Record<string, string>>): string {
   const cols = Object.keys(rows[0] ?? {});
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
-  const line = (r: Record<string, string>) => cols.map((c, i) => (i === 0 ? r[c]!.padEnd(width[i]!) : r[c]!.padStart(width[i]!))).join('  ');
-  return [line(Object.fromEntries(cols.map((c) => [c, c]))), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const line = (r: Record<string, string>) =>
+    cols.map((c, i) => (i === 0 ? r[c]!.padEnd(width[i]!) : r[c]!.padStart(width[i]!))).join('  ');
+  return [
+    line(Object.fromEntries(cols.map((c) => [c, c]))),
+    width.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export const energyCommand: CommandModule<object, EnergyArgs> = {
@@ -58,28 +65,68 @@ export const energyCommand: CommandModule<object, EnergyArgs> = {
   builder: (y) =>
     y
       .option('prmtop', { type: 'string', describe: 'AMBER prmtop file' })
-      .option('system', { type: 'string', alias: 'system-json', describe: 'embedcg system.json (from `embedcg prepare`)' })
-      .option('coords', { type: 'string', demandOption: true, describe: 'coordinates: .inpcrd/.rst7, .pdb (all models) or .dcd (all frames)' })
-      .option('solvent', { type: 'string', choices: ['vacuum', 'obc1', 'obc2'], default: 'obc2', describe: 'implicit solvent' })
+      .option('system', {
+        type: 'string',
+        alias: 'system-json',
+        describe: 'embedcg system.json (from `embedcg prepare`)',
+      })
+      .option('coords', {
+        type: 'string',
+        demandOption: true,
+        describe: 'coordinates: .inpcrd/.rst7, .pdb (all models) or .dcd (all frames)',
+      })
+      .option('solvent', {
+        type: 'string',
+        choices: ['vacuum', 'obc1', 'obc2'],
+        default: 'obc2',
+        describe: 'implicit solvent',
+      })
       .option('forces', { type: 'boolean', default: false, describe: 'also output forces (kJ/mol/nm; with --json)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON {"frames":[{"energy","terms","forces"?}]}' })
-      .option('engine', { type: 'string', choices: ['native', 'openmm'], default: 'native', describe: 'native AMBER engine or OpenMM (Reference platform)' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print JSON {"frames":[{"energy","terms","forces"?}]}',
+      })
+      .option('engine', {
+        type: 'string',
+        choices: ['native', 'openmm'],
+        default: 'native',
+        describe: 'native AMBER engine or OpenMM (Reference platform)',
+      })
       .example('$0 energy --prmtop ala2.prmtop --coords ala2.inpcrd --solvent obc2', 'energy terms of one structure')
-      .example('$0 energy --prmtop ala2.prmtop --coords traj.dcd --solvent vacuum --json', 'every frame of a trajectory, as JSON')
-      .example('$0 energy --system system.json --coords ala2.pdb --engine openmm --forces --json', 'the same through OpenMM, with forces') as unknown as Argv<EnergyArgs>,
+      .example(
+        '$0 energy --prmtop ala2.prmtop --coords traj.dcd --solvent vacuum --json',
+        'every frame of a trajectory, as JSON',
+      )
+      .example(
+        '$0 energy --system system.json --coords ala2.pdb --engine openmm --forces --json',
+        'the same through OpenMM, with forces',
+      ) as unknown as Argv<EnergyArgs>,
   handler: async (argv) => {
-    if ((argv.prmtop === undefined) === (argv.system === undefined)) throw new UsageError('give exactly one of --prmtop FILE or --system system.json');
-    for (const [flag, path] of [['--prmtop', argv.prmtop], ['--system', argv.system], ['--coords', argv.coords]] as const) {
+    if ((argv.prmtop === undefined) === (argv.system === undefined))
+      throw new UsageError('give exactly one of --prmtop FILE or --system system.json');
+    for (const [flag, path] of [
+      ['--prmtop', argv.prmtop],
+      ['--system', argv.system],
+      ['--coords', argv.coords],
+    ] as const) {
       if (path !== undefined && !existsSync(path)) throw new UsageError(`${flag}: file "${path}" does not exist`);
     }
     const frames: CoordinateFrames = asUsage(() => readCoordinateFrames(argv.coords));
-    const ff: ForceField = argv.engine === 'openmm'
-      ? await openmmForceField(argv)
-      : asUsage(() => createAmberForceField({ ...(argv.prmtop ? { prmtop: argv.prmtop } : { system: argv.system! }), solvent: argv.solvent }));
+    const ff: ForceField =
+      argv.engine === 'openmm'
+        ? await openmmForceField(argv)
+        : asUsage(() =>
+            createAmberForceField({
+              ...(argv.prmtop ? { prmtop: argv.prmtop } : { system: argv.system! }),
+              solvent: argv.solvent,
+            }),
+          );
     let batch: EnergyBatch;
     try {
       const nAtoms = ff.dimension / 3;
-      if (frames.nAtoms !== nAtoms) throw new UsageError(`${argv.coords}: has ${frames.nAtoms} atoms, but the system has ${nAtoms}`);
+      if (frames.nAtoms !== nAtoms)
+        throw new UsageError(`${argv.coords}: has ${frames.nAtoms} atoms, but the system has ${nAtoms}`);
       try {
         batch = await ff.evaluate(frames.positions, frames.nFrames, { terms: true, energiesOnly: !argv.forces });
       } catch (e) {

@@ -24,47 +24,85 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     y
       .positional('run', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
-      .option('n', { type: 'number', describe: 'Samples (default: the config\'s evaluation.samples)' })
+      .option('n', { type: 'number', describe: "Samples (default: the config's evaluation.samples)" })
       .option('latent-samples', latentSamplesOption)
-      .option('reference', { type: 'string', array: true, describe: 'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality' })
-      .option('skip', { type: 'number', default: 0, describe: 'Reference frames to drop at the start of each file (equilibration)' })
+      .option('reference', {
+        type: 'string',
+        array: true,
+        describe:
+          'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality',
+      })
+      .option('skip', {
+        type: 'number',
+        default: 0,
+        describe: 'Reference frames to drop at the start of each file (equilibration)',
+      })
       .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th reference frame' })
-      .option('chirality', { ...chiralityOption, describe: 'With --reference: filter drops wrong-enantiomer samples before the molecular metrics (weights renormalised); report only reports the rate' })
+      .option('chirality', {
+        ...chiralityOption,
+        describe:
+          'With --reference: filter drops wrong-enantiomer samples before the molecular metrics (weights renormalised); report only reports the rate',
+      })
       .example('$0 evaluate runs/dw --json', 'metrics as JSON')
-      .example('$0 evaluate runs/ala2 --reference md1.dcd md2.dcd --skip 100 --json', 'molecular metrics against two MD runs'),
+      .example(
+        '$0 evaluate runs/ala2 --reference md1.dcd md2.dcd --skip 100 --json',
+        'molecular metrics against two MD runs',
+      ),
   handler: async (argv) => {
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       // Evaluations already spent in training count toward the total.
       run.plugins.forceField.evaluations = run.state.energyEvaluations;
-      const { metrics, samples } = await runMetrics(run.config, run.plugins, run.state.wallSeconds, argv.n, checkLatentSamples(argv.latentSamples, run.plugins.model));
+      const { metrics, samples } = await runMetrics(
+        run.config,
+        run.plugins,
+        run.state.wallSeconds,
+        argv.n,
+        checkLatentSamples(argv.latentSamples, run.plugins.model),
+      );
       let all: Record<string, unknown> = metrics;
       if (argv.reference?.length) {
         const p = run.plugins;
         const ff = p.forceField;
-        if (!ff.topology) throw new UsageError(`--reference: force field "${ff.name}" has no atoms; molecular metrics need a molecular system`);
+        if (!ff.topology)
+          throw new UsageError(
+            `--reference: force field "${ff.name}" has no atoms; molecular metrics need a molecular system`,
+          );
         const ref = readTrajectories(argv.reference, ff, { skip: argv.skip, stride: argv.stride });
         // Reference energies are the reference's cost, not the model's: evaluate them uncounted.
         const energies = new Float64Array(ref.n);
         const D = ff.dimension;
         for (let s = 0; s < ref.n; s += 5000) {
           const b = Math.min(5000, ref.n - s);
-          energies.set((await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
+          energies.set(
+            (await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies,
+            s,
+          );
         }
-        const latent = p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
+        const latent =
+          p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
         log(`molecular metrics against ${ref.n} reference frames from ${argv.reference.length} file(s)`);
         const filtered = argv.chirality === 'filter' ? applyChirality('filter', samples, ff) : undefined;
         const s = filtered?.samples ?? samples;
         const mol = molecularMetrics({
-          topology: ff.topology, beta: targetBeta(run.config),
+          topology: ff.topology,
+          beta: targetBeta(run.config),
           samples: { x: s.x, n: s.n, energies: s.energies, logw: s.logw },
-          reference: { x: ref.x, n: ref.n, energies, runLengths: ref.runLengths, latent, latentDim: p.model.latentDimension },
+          reference: {
+            x: ref.x,
+            n: ref.n,
+            energies,
+            runLengths: ref.runLengths,
+            latent,
+            latentDim: p.model.latentDimension,
+          },
           seed: run.config.seed,
         });
         all = { ...metrics, ...mol };
         // After filtering, mol.chirality.wrongRate is 0 by construction; keep the model's own rate.
-        if (filtered) all = { ...all, 'mol.chirality.filtered': 1, 'mol.chirality.wrongRateUnfiltered': filtered.wrongRate ?? 0 };
+        if (filtered)
+          all = { ...all, 'mol.chirality.filtered': 1, 'mol.chirality.wrongRateUnfiltered': filtered.wrongRate ?? 0 };
       }
       if (argv.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
       else printMetrics(all);

@@ -26,27 +26,60 @@ export const mdCommand: CommandModule<object, MdArgs> = {
   builder: (y) =>
     withSystemOptions(y)
       .option('temperature', { type: 'number', default: 300, describe: 'temperature, K' })
-      .option('steps', { type: 'number', demandOption: true, describe: 'total steps (with --resume: continue up to this step)' })
+      .option('steps', {
+        type: 'number',
+        demandOption: true,
+        describe: 'total steps (with --resume: continue up to this step)',
+      })
       .option('interval', { type: 'number', default: 1000, describe: 'steps between frames, CSV rows and checkpoints' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed (deterministic on the Reference platform)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'trajectory .dcd; OUT.pdb, OUT.energies.csv, OUT.chk beside it' })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'trajectory .dcd; OUT.pdb, OUT.energies.csv, OUT.chk beside it',
+      })
       .option('friction', { type: 'number', default: 1, describe: 'Langevin friction, 1/ps' })
       .option('timestep', { type: 'number', default: 0.001, describe: 'time step, ps (0.001 = 1 fs)' })
       .option('minimize', { type: 'boolean', default: false, describe: 'minimise before dynamics' })
-      .option('resume', { type: 'boolean', default: false, describe: 'continue from the checkpoint, appending to the trajectory' })
-      .example('$0 md --prmtop ala2.prmtop --coords ala2.inpcrd --solvent obc2 --temperature 330 --steps 1000000 --interval 1000 --seed 1 --out traj.dcd', 'alanine dipeptide, 1 ns') as unknown as Argv<MdArgs>,
+      .option('resume', {
+        type: 'boolean',
+        default: false,
+        describe: 'continue from the checkpoint, appending to the trajectory',
+      })
+      .example(
+        '$0 md --prmtop ala2.prmtop --coords ala2.inpcrd --solvent obc2 --temperature 330 --steps 1000000 --interval 1000 --seed 1 --out traj.dcd',
+        'alanine dipeptide, 1 ns',
+      ) as unknown as Argv<MdArgs>,
   handler: async (argv) => {
     const source = systemSourceFrom(argv);
     for (const k of ['steps', 'interval', 'seed'] as const) {
-      if (!Number.isInteger(argv[k]) || argv[k] < (k === 'interval' ? 1 : 0)) throw new UsageError(`--${k} must be a ${k === 'interval' ? 'positive' : 'non-negative'} integer, got ${argv[k]}`);
+      if (!Number.isInteger(argv[k]) || argv[k] < (k === 'interval' ? 1 : 0))
+        throw new UsageError(
+          `--${k} must be a ${k === 'interval' ? 'positive' : 'non-negative'} integer, got ${argv[k]}`,
+        );
     }
     for (const k of ['temperature', 'friction', 'timestep'] as const) {
-      if (!(argv[k] > 0) && !(k === 'friction' && argv[k] === 0)) throw new UsageError(`--${k} must be positive, got ${argv[k]}`);
+      if (!(argv[k] > 0) && !(k === 'friction' && argv[k] === 0))
+        throw new UsageError(`--${k} must be positive, got ${argv[k]}`);
     }
-    if (!argv.resume && !source.coordinates && !source.pdb) throw new UsageError('md needs starting coordinates: --coords F (or --pdb)');
+    if (!argv.resume && !source.coordinates && !source.pdb)
+      throw new UsageError('md needs starting coordinates: --coords F (or --pdb)');
     const progress = createProgress(`md ${argv.out}`);
     const r = await runMD(
-      { ...source, out: argv.out, temperature: argv.temperature, steps: argv.steps, interval: argv.interval, seed: argv.seed, friction: argv.friction, timestep: argv.timestep, minimize: argv.minimize, resume: argv.resume, platform: argv.platform, python: argv.python },
+      {
+        ...source,
+        out: argv.out,
+        temperature: argv.temperature,
+        steps: argv.steps,
+        interval: argv.interval,
+        seed: argv.seed,
+        friction: argv.friction,
+        timestep: argv.timestep,
+        minimize: argv.minimize,
+        resume: argv.resume,
+        platform: argv.platform,
+        python: argv.python,
+      },
       (p) => {
         const todo = p.total - p.startStep;
         const rate = (p.step - p.startStep) / Math.max(p.elapsed, 1e-9);
@@ -57,6 +90,8 @@ export const mdCommand: CommandModule<object, MdArgs> = {
         });
       },
     );
-    progress.done(`md: ${r.step} steps, ${r.frames} frames, ${r.stepsPerSecond.toFixed(0)} steps/s → ${r.files.dcd}, ${r.files.pdb}, ${r.files.csv}`);
+    progress.done(
+      `md: ${r.step} steps, ${r.frames} frames, ${r.stepsPerSecond.toFixed(0)} steps/s → ${r.files.dcd}, ${r.files.pdb}, ${r.files.csv}`,
+    );
   },
 };

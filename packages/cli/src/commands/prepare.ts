@@ -24,27 +24,60 @@ export function withSystemOptions<T>(y: Argv<T>) {
   return y
     .option('prmtop', { type: 'string', describe: 'AMBER prmtop file' })
     .option('pdb', { type: 'string', describe: 'PDB file (with --forcefield, or topology for --system-xml)' })
-    .option('forcefield', { type: 'string', array: true, describe: 'OpenMM force-field XML names, e.g. amber96.xml amber96_obc.xml' })
+    .option('forcefield', {
+      type: 'string',
+      array: true,
+      describe: 'OpenMM force-field XML names, e.g. amber96.xml amber96_obc.xml',
+    })
     .option('system-xml', { type: 'string', describe: 'serialized OpenMM System XML' })
     .option('system-json', { type: 'string', describe: 'embedcg system.json' })
     .option('coords', { type: 'string', describe: 'coordinates (.inpcrd/.rst7, .pdb or OpenMM State .xml)' })
-    .option('solvent', { type: 'string', choices: ['vacuum', 'obc1', 'obc2'], describe: 'implicit solvent of a prmtop (default vacuum)' })
-    .option('platform', { type: 'string', default: 'Reference', choices: ['Reference', 'CPU', 'CUDA', 'OpenCL'], describe: 'OpenMM platform' })
-    .option('python', { type: 'string', describe: 'Python interpreter with OpenMM (default /usr/bin/python3, then python3 on PATH)' });
+    .option('solvent', {
+      type: 'string',
+      choices: ['vacuum', 'obc1', 'obc2'],
+      describe: 'implicit solvent of a prmtop (default vacuum)',
+    })
+    .option('platform', {
+      type: 'string',
+      default: 'Reference',
+      choices: ['Reference', 'CPU', 'CUDA', 'OpenCL'],
+      describe: 'OpenMM platform',
+    })
+    .option('python', {
+      type: 'string',
+      describe: 'Python interpreter with OpenMM (default /usr/bin/python3, then python3 on PATH)',
+    });
 }
 
 /** Check the system options (files exist, exactly one source) and turn them into a SystemSource. */
 export function systemSourceFrom(argv: SystemArgs): SystemSource {
-  for (const [flag, path] of [['--prmtop', argv.prmtop], ['--pdb', argv.pdb], ['--system-xml', argv['system-xml']], ['--system-json', argv['system-json']], ['--coords', argv.coords]] as const) {
+  for (const [flag, path] of [
+    ['--prmtop', argv.prmtop],
+    ['--pdb', argv.pdb],
+    ['--system-xml', argv['system-xml']],
+    ['--system-json', argv['system-json']],
+    ['--coords', argv.coords],
+  ] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${flag}: file "${path}" does not exist`);
   }
-  const sources = [argv.prmtop && '--prmtop', argv['system-xml'] && '--system-xml', argv['system-json'] && '--system-json', argv.pdb && argv.forcefield?.length && '--pdb + --forcefield'].filter(Boolean);
+  const sources = [
+    argv.prmtop && '--prmtop',
+    argv['system-xml'] && '--system-xml',
+    argv['system-json'] && '--system-json',
+    argv.pdb && argv.forcefield?.length && '--pdb + --forcefield',
+  ].filter(Boolean);
   if (sources.length === 0) {
-    throw new UsageError(argv.pdb ? '--pdb needs --forcefield (e.g. --forcefield amber96.xml amber96_obc.xml), or use --system-xml' : 'name a system: --prmtop F [--solvent obc2], --pdb F --forcefield X.xml…, --system-xml F or --system-json F');
+    throw new UsageError(
+      argv.pdb
+        ? '--pdb needs --forcefield (e.g. --forcefield amber96.xml amber96_obc.xml), or use --system-xml'
+        : 'name a system: --prmtop F [--solvent obc2], --pdb F --forcefield X.xml…, --system-xml F or --system-json F',
+    );
   }
   if (sources.length > 1) throw new UsageError(`give one system source, got ${sources.join(' and ')}`);
   if (argv.forcefield?.length && argv.solvent && argv.solvent !== 'vacuum') {
-    throw new UsageError('--solvent applies to --prmtop; with --forcefield add the implicit-solvent XML instead (e.g. amber96_obc.xml)');
+    throw new UsageError(
+      '--solvent applies to --prmtop; with --forcefield add the implicit-solvent XML instead (e.g. amber96_obc.xml)',
+    );
   }
   return {
     prmtop: argv.prmtop,
@@ -66,17 +99,36 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     withSystemOptions(y)
       .option('out', { type: 'string', demandOption: true, describe: 'system.json to write' })
       .option('out-pdb', { type: 'string', describe: 'also write the structure as PDB (needs coordinates)' })
-      .option('minimize', { type: 'boolean', default: false, describe: 'minimise the coordinates in OpenMM before writing --out-pdb' })
-      .example('$0 prepare --pdb ala2.pdb --forcefield amber96.xml amber96_obc.xml --out system.json', 'from a PDB and OpenMM force-field files')
-      .example('$0 prepare --prmtop ala2.prmtop --solvent obc2 --out system.json', 'from an AMBER prmtop') as unknown as Argv<PrepareArgs>,
+      .option('minimize', {
+        type: 'boolean',
+        default: false,
+        describe: 'minimise the coordinates in OpenMM before writing --out-pdb',
+      })
+      .example(
+        '$0 prepare --pdb ala2.pdb --forcefield amber96.xml amber96_obc.xml --out system.json',
+        'from a PDB and OpenMM force-field files',
+      )
+      .example(
+        '$0 prepare --prmtop ala2.prmtop --solvent obc2 --out system.json',
+        'from an AMBER prmtop',
+      ) as unknown as Argv<PrepareArgs>,
   handler: async (argv) => {
     const source = systemSourceFrom(argv);
     if ((argv['out-pdb'] || argv.minimize) && !source.coordinates && !source.pdb) {
       throw new UsageError('--out-pdb and --minimize need coordinates: give --coords (or --pdb)');
     }
-    const r = await prepareSystem({ ...source, out: argv.out, outPdb: argv['out-pdb'], minimize: argv.minimize, platform: argv.platform, python: argv.python });
+    const r = await prepareSystem({
+      ...source,
+      out: argv.out,
+      outPdb: argv['out-pdb'],
+      minimize: argv.minimize,
+      platform: argv.platform,
+      python: argv.python,
+    });
     const s = r.system;
     const counts = `${s.atoms.length} atoms, ${s.harmonicBonds.length} bonds, ${s.harmonicAngles.length} angles, ${s.periodicTorsions.length} torsions, ${s.nonbonded.exceptions.length} exceptions, GB ${s.gb ? s.gb.model : 'none'}`;
-    process.stderr.write(`wrote ${argv.out} (${counts})${argv['out-pdb'] ? ` and ${argv['out-pdb']}` : ''}${r.minimizedEnergy !== undefined ? `; minimised energy ${r.minimizedEnergy.toFixed(4)} kJ/mol` : ''}\n`);
+    process.stderr.write(
+      `wrote ${argv.out} (${counts})${argv['out-pdb'] ? ` and ${argv['out-pdb']}` : ''}${r.minimizedEnergy !== undefined ? `; minimised energy ${r.minimizedEnergy.toFixed(4)} kJ/mol` : ''}\n`,
+    );
   },
 };

@@ -2,7 +2,15 @@ import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  backboneDihedrals, createRng, dihedralSeries, drawSamples, encodeConfigurations, openRun, readDcd, selectBackend, targetBeta,
+  backboneDihedrals,
+  createRng,
+  dihedralSeries,
+  drawSamples,
+  encodeConfigurations,
+  openRun,
+  readDcd,
+  selectBackend,
+  targetBeta,
   type ForceField,
 } from '@embedcg/core';
 import { writeReport, type ReportData } from '@embedcg/viz';
@@ -34,9 +42,12 @@ function syncEnergy(ff: ForceField): ((x: number, y: number) => number) | undefi
 
 /** Plot ranges covering the bulk of the samples (0.5–99.5 %), padded. */
 function range(values: Float64Array, stride: number, offset: number): [number, number] {
-  const v = Float64Array.from({ length: values.length / stride }, (_, i) => values[i * stride + offset]!).filter(Number.isFinite).sort();
+  const v = Float64Array.from({ length: values.length / stride }, (_, i) => values[i * stride + offset]!)
+    .filter(Number.isFinite)
+    .sort();
   if (v.length === 0) return [-1, 1];
-  const lo = v[Math.floor(0.005 * (v.length - 1))]!, hi = v[Math.ceil(0.995 * (v.length - 1))]!;
+  const lo = v[Math.floor(0.005 * (v.length - 1))]!,
+    hi = v[Math.ceil(0.995 * (v.length - 1))]!;
   const pad = 0.15 * (hi - lo || 1);
   return [lo - pad, hi + pad];
 }
@@ -53,19 +64,34 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .example('$0 report runs/dw', 'open runs/dw/report/index.html in a browser'),
   handler: async (argv) => {
     if (!Number.isInteger(argv.n) || argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
-    if (argv.reference && !existsSync(argv.reference)) throw new UsageError(`--reference ${argv.reference}: no such file`);
+    if (argv.reference && !existsSync(argv.reference))
+      throw new UsageError(`--reference ${argv.reference}: no such file`);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       const p = run.plugins;
       const beta = targetBeta(run.config);
-      const s = await drawSamples({ model: p.model, transform: p.transform, forceField: p.forceField, n: argv.n, beta, rng: createRng(argv.seed), latentSamples: run.config.evaluation.latentSamples });
+      const s = await drawSamples({
+        model: p.model,
+        transform: p.transform,
+        forceField: p.forceField,
+        n: argv.n,
+        beta,
+        rng: createRng(argv.seed),
+        latentSamples: run.config.evaluation.latentSamples,
+      });
       const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
       const data: ReportData = {
         beta,
         samples: {
-          positions: s.x, n: s.n, dimension: s.dimension, logw: s.logw, energies: s.energies, beta,
-          latent, latentDim: latent ? p.model.latentDimension : undefined,
+          positions: s.x,
+          n: s.n,
+          dimension: s.dimension,
+          logw: s.logw,
+          energies: s.energies,
+          beta,
+          latent,
+          latentDim: latent ? p.model.latentDimension : undefined,
         },
       };
       const energy = syncEnergy(p.forceField.inner);
@@ -78,10 +104,15 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         const bb = backboneDihedrals(top);
         if (bb.phi.length) {
           const D = s.dimension;
-          data.dihedrals = { model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) } };
+          data.dihedrals = {
+            model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) },
+          };
           if (argv.reference) {
             const ref = readDcd(argv.reference);
-            if (ref.nAtoms * 3 !== D) throw new UsageError(`--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`);
+            if (ref.nAtoms * 3 !== D)
+              throw new UsageError(
+                `--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`,
+              );
             data.dihedrals.reference = {
               phi: dihedralSeries(ref.positions, D, ref.nFrames, bb.phi[0]!),
               psi: dihedralSeries(ref.positions, D, ref.nFrames, bb.psi[0]!),

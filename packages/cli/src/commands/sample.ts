@@ -2,7 +2,17 @@ import type { CommandModule } from 'yargs';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { createRng, drawSamples, openRun, selectBackend, targetBeta, writeDcd, writePdb, type SampleSet, type Topology } from '@embedcg/core';
+import {
+  createRng,
+  drawSamples,
+  openRun,
+  selectBackend,
+  targetBeta,
+  writeDcd,
+  writePdb,
+  type SampleSet,
+  type Topology,
+} from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
@@ -35,12 +45,24 @@ export async function writeSamplesCsv(path: string, s: SampleSet, withWeights: b
 }
 
 /** DCD + PDB topology + one log weight per frame. */
-export function writeSamplesDcd(path: string, s: SampleSet, topology: Topology | undefined, withWeights: boolean): string[] {
-  if (!topology) throw new UsageError(`${path}: DCD output needs a molecular force field (this run's force field has no atoms); write .csv instead`);
+export function writeSamplesDcd(
+  path: string,
+  s: SampleSet,
+  topology: Topology | undefined,
+  withWeights: boolean,
+): string[] {
+  if (!topology)
+    throw new UsageError(
+      `${path}: DCD output needs a molecular force field (this run's force field has no atoms); write .csv instead`,
+    );
   const nAtoms = topology.atoms.length;
   const base = path.slice(0, -extname(path).length);
   writeDcd(path, s.x, nAtoms, { title: 'embedcg samples' });
-  writePdb(`${base}.pdb`, { atoms: topology.atoms, nFrames: 1, positions: s.x.slice(0, nAtoms * 3) }, { title: 'embedcg samples topology', bonds: topology.bonds });
+  writePdb(
+    `${base}.pdb`,
+    { atoms: topology.atoms, nFrames: 1, positions: s.x.slice(0, nAtoms * 3) },
+    { title: 'embedcg samples topology', bonds: topology.bonds },
+  );
   const files = [path, `${base}.pdb`];
   if (withWeights) {
     writeFileSync(`${base}.logw.txt`, Array.from(s.logw, (v) => String(v)).join('\n') + '\n');
@@ -56,28 +78,48 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('n', { type: 'number', default: 10000, describe: 'Number of samples' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Output: .csv, or .dcd (+ .pdb topology and .logw.txt) for molecules' })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Output: .csv, or .dcd (+ .pdb topology and .logw.txt) for molecules',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the draw' })
-      .option('energies', { type: 'boolean', default: true, describe: 'Evaluate energies for log weights (--no-energies to skip)' })
+      .option('energies', {
+        type: 'boolean',
+        default: true,
+        describe: 'Evaluate energies for log weights (--no-energies to skip)',
+      })
       .option('chirality', chiralityOption)
       .option('latent-samples', latentSamplesOption)
       .example('$0 sample runs/dw -n 20000 --out s.csv', 'CSV with x1,x2,logw,energy')
-      .example('$0 sample runs/ala2 -n 100000 --out s.dcd --chirality filter', 'DCD + PDB + log weights, wrong enantiomers dropped'),
+      .example(
+        '$0 sample runs/ala2 -n 100000 --out s.dcd --chirality filter',
+        'DCD + PDB + log weights, wrong enantiomers dropped',
+      ),
   handler: async (argv) => {
     if (!Number.isInteger(argv.n) || argv.n < 1) throw new UsageError(`-n must be a positive integer, got ${argv.n}`);
     const ext = extname(argv.out).toLowerCase();
-    if (ext !== '.csv' && ext !== '.dcd') throw new UsageError(`--out ${argv.out}: unsupported extension "${ext}"; use .csv or .dcd`);
+    if (ext !== '.csv' && ext !== '.dcd')
+      throw new UsageError(`--out ${argv.out}: unsupported extension "${ext}"; use .csv or .dcd`);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
       const p = run.plugins;
       const drawn = await drawSamples({
-        model: p.model, transform: p.transform, forceField: argv.energies ? p.forceField : undefined,
-        n: argv.n, beta: targetBeta(run.config), rng: createRng(argv.seed), batchSize: run.config.evaluation.batchSize,
+        model: p.model,
+        transform: p.transform,
+        forceField: argv.energies ? p.forceField : undefined,
+        n: argv.n,
+        beta: targetBeta(run.config),
+        rng: createRng(argv.seed),
+        batchSize: run.config.evaluation.batchSize,
         latentSamples: checkLatentSamples(argv.latentSamples, p.model) ?? run.config.evaluation.latentSamples,
       });
       const s = applyChirality(argv.chirality, drawn, p.forceField).samples;
-      const files = ext === '.csv' ? (await writeSamplesCsv(argv.out, s, argv.energies), [argv.out]) : writeSamplesDcd(argv.out, s, p.forceField.topology, argv.energies);
+      const files =
+        ext === '.csv'
+          ? (await writeSamplesCsv(argv.out, s, argv.energies), [argv.out])
+          : writeSamplesDcd(argv.out, s, p.forceField.topology, argv.energies);
       log(`wrote ${s.n} samples: ${files.join(', ')}`);
     } finally {
       await run.plugins.forceField.dispose();

@@ -19,12 +19,22 @@ export function configDifferences(before: unknown, after: unknown, path = ''): C
   }
   const text = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v as Json));
   const [b, a] = [text(before), text(after)];
-  return b === a ? [] : [{ path: path || '(the whole config)', ...(b === undefined ? {} : { before: b }), ...(a === undefined ? {} : { after: a }) }];
+  return b === a
+    ? []
+    : [
+        {
+          path: path || '(the whole config)',
+          ...(b === undefined ? {} : { before: b }),
+          ...(a === undefined ? {} : { after: a }),
+        },
+      ];
 }
 
 /** One line per difference, at most `max`, for an error message. */
 export function formatConfigDifferences(diffs: readonly ConfigDifference[], max = 6): string {
-  const lines = diffs.slice(0, max).map((d) => `  ${d.path}: ${d.before ?? '(absent)'} then, ${d.after ?? '(absent)'} now`);
+  const lines = diffs
+    .slice(0, max)
+    .map((d) => `  ${d.path}: ${d.before ?? '(absent)'} then, ${d.after ?? '(absent)'} now`);
   if (diffs.length > max) lines.push(`  … and ${diffs.length - max} more`);
   return lines.join('\n');
 }

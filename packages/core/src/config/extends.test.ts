@@ -17,15 +17,22 @@ function withTempDir(f: (dir: string) => void): void {
   }
 }
 
-const write = (path: string, value: unknown) => writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+const write = (path: string, value: unknown) =>
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
 const base = () => ({
   name: 'base',
   seed: 1,
   forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well', options: { a: 1 } },
   model: {
-    package: '@embedcg/model-vae', name: 'vae',
-    options: { latentDim: 2, decoderHidden: [100, 100, 100], decoderStdMax: { coordinates: 'backbone', max: 0.1 }, latentSkip: { slope: 1.5 } },
+    package: '@embedcg/model-vae',
+    name: 'vae',
+    options: {
+      latentDim: 2,
+      decoderHidden: [100, 100, 100],
+      decoderStdMax: { coordinates: 'backbone', max: 0.1 },
+      latentSkip: { slope: 1.5 },
+    },
   },
   training: { batchSize: 512, finalSteps: 2000 },
 });
@@ -33,7 +40,11 @@ const base = () => ({
 test('mergeConfig: objects merge key by key, arrays and scalars replace, null removes; inputs untouched', () => {
   const b = base();
   const before = JSON.stringify(b);
-  const o = { name: 'v', model: { options: { decoderHidden: [50], decoderStdMax: { max: 0.05 }, latentSkip: null } }, training: { finalSteps: 0 } };
+  const o = {
+    name: 'v',
+    model: { options: { decoderHidden: [50], decoderStdMax: { max: 0.05 }, latentSkip: null } },
+    training: { finalSteps: 0 },
+  };
   const m = mergeConfig(b, o as any) as any;
   assert.equal(m.name, 'v');
   assert.equal(m.seed, 1);
@@ -53,7 +64,11 @@ test('loadRunConfig follows a chain of extends across folders and validates the 
   withTempDir((dir) => {
     mkdirSync(join(dir, 'variants'));
     write(join(dir, 'base.json'), base());
-    write(join(dir, 'variants', 'tighter.json'), { extends: '../base.json', name: 'tighter', model: { options: { decoderStdMax: { max: 0.05 } } } });
+    write(join(dir, 'variants', 'tighter.json'), {
+      extends: '../base.json',
+      name: 'tighter',
+      model: { options: { decoderStdMax: { max: 0.05 } } },
+    });
     const seed2 = join(dir, 'variants', 'tighter-seed2.json');
     write(seed2, { extends: 'tighter.json', seed: 2 });
     const r = loadRunConfig(seed2);
@@ -66,7 +81,10 @@ test('loadRunConfig follows a chain of extends across folders and validates the 
     assert.deepEqual(c.forceField.options, { a: 1 });
     assert.equal('extends' in c, false, 'the merged config no longer names a base');
     // Validation filled the defaults of what no file set.
-    assert.equal(c.training.stepsPerLevel, (runConfigSchema() as any).properties.training.properties.stepsPerLevel.default);
+    assert.equal(
+      c.training.stepsPerLevel,
+      (runConfigSchema() as any).properties.training.properties.stepsPerLevel.default,
+    );
     assert.equal(c.training.finalSteps, 2000);
     // A plain file (no extends) lists only itself.
     assert.deepEqual(loadRunConfig(join(dir, 'base.json')).sources, [join(dir, 'base.json')]);
@@ -79,7 +97,13 @@ test('extends: a cycle, a missing base, a bad value and a broken base are Config
     const b = join(dir, 'b.json');
     write(a, { extends: 'b.json', name: 'a' });
     write(b, { extends: 'a.json' });
-    assert.throws(() => loadRunConfig(a), (e: Error) => e instanceof ConfigError && e.message.startsWith(`${a}: "extends" goes round in a circle: `) && /a\.json → .*b\.json → .*a\.json$/.test(e.message));
+    assert.throws(
+      () => loadRunConfig(a),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`${a}: "extends" goes round in a circle: `) &&
+        /a\.json → .*b\.json → .*a\.json$/.test(e.message),
+    );
 
     const self = join(dir, 'self.json');
     write(self, { extends: './self.json' });
@@ -87,21 +111,40 @@ test('extends: a cycle, a missing base, a bad value and a broken base are Config
 
     const orphan = join(dir, 'orphan.json');
     write(orphan, { extends: 'nope.json', name: 'o' });
-    assert.throws(() => loadRunConfig(orphan), (e: Error) => e instanceof ConfigError && e.message === `${orphan} extends "nope.json": cannot read config file (no such file)`);
+    assert.throws(
+      () => loadRunConfig(orphan),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === `${orphan} extends "nope.json": cannot read config file (no such file)`,
+    );
 
     const numeric = join(dir, 'numeric.json');
     write(numeric, { extends: 3, name: 'n' });
-    assert.throws(() => loadRunConfig(numeric), (e: Error) => e instanceof ConfigError && e.message === `${numeric}/extends: must be the path of another run config (a non-empty string), not 3`);
+    assert.throws(
+      () => loadRunConfig(numeric),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === `${numeric}/extends: must be the path of another run config (a non-empty string), not 3`,
+    );
 
     write(join(dir, 'broken.json'), '{\n  "seed": 1,,\n}\n');
     const child = join(dir, 'child.json');
     write(child, { extends: 'broken.json' });
-    assert.throws(() => loadRunConfig(child), (e: Error) => e instanceof ConfigError && e.message.startsWith(`${child} extends "broken.json": malformed JSON at line 2, column 13`));
+    assert.throws(
+      () => loadRunConfig(child),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`${child} extends "broken.json": malformed JSON at line 2, column 13`),
+    );
 
     write(join(dir, 'list.json'), '[1, 2]');
     const onList = join(dir, 'on-list.json');
     write(onList, { extends: 'list.json' });
-    assert.throws(() => loadRunConfig(onList), (e: Error) => e instanceof ConfigError && e.message === `${onList} extends "list.json": a run config must be a JSON object`);
+    assert.throws(
+      () => loadRunConfig(onList),
+      (e: Error) =>
+        e instanceof ConfigError && e.message === `${onList} extends "list.json": a run config must be a JSON object`,
+    );
   });
 });
 
@@ -110,12 +153,15 @@ test('extends: the merged config must be valid as a whole, and the message says 
     write(join(dir, 'base.json'), base());
     const noModel = join(dir, 'no-model.json');
     write(noModel, { extends: 'base.json', model: null });
-    assert.throws(() => loadRunConfig(noModel), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /^.*no-model\.json \(with the configs it extends\): invalid run config:\n/);
-      assert.match(e.message, /must have required property 'model'/);
-      return true;
-    });
+    assert.throws(
+      () => loadRunConfig(noModel),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /^.*no-model\.json \(with the configs it extends\): invalid run config:\n/);
+        assert.match(e.message, /must have required property 'model'/);
+        return true;
+      },
+    );
     const badValue = join(dir, 'bad-value.json');
     write(badValue, { extends: 'base.json', training: { batchSize: 0 } });
     assert.throws(() => loadRunConfig(badValue), /\/training\/batchSize must be >= 1/);
@@ -123,7 +169,12 @@ test('extends: the merged config must be valid as a whole, and the message says 
 });
 
 test('validateRunConfig refuses an unmerged extends; the schema lets a variant file leave the required keys to its base', () => {
-  assert.throws(() => validateRunConfig({ ...base(), extends: 'x.json' }, 'cfg'), (e: Error) => e instanceof ConfigError && e.message.startsWith('cfg/extends: only a config read from a file can extend another'));
+  assert.throws(
+    () => validateRunConfig({ ...base(), extends: 'x.json' }, 'cfg'),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message.startsWith('cfg/extends: only a config read from a file can extend another'),
+  );
   // What an editor checks against the printed schema: a variant holding only its differences passes,
   // a file with neither extends nor the required keys does not.
   assert.deepEqual(validateAgainst(runConfigSchema(), { extends: 'base.json', seed: 2 }), []);
@@ -134,6 +185,9 @@ test('resolveExtends names the first file as the user typed it', () => {
   withTempDir((dir) => {
     const f = join(dir, 'x.json');
     write(f, { extends: 'y.json' });
-    assert.throws(() => resolveExtends(f, 'configs/x.json'), (e: Error) => e.message === 'configs/x.json extends "y.json": cannot read config file (no such file)');
+    assert.throws(
+      () => resolveExtends(f, 'configs/x.json'),
+      (e: Error) => e.message === 'configs/x.json extends "y.json": cannot read config file (no such file)',
+    );
   });
 });

@@ -40,13 +40,19 @@ export function readConfigObject(path: string, shownAs: string): JsonObject {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${shownAs}: cannot read config file (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, shownAs);
+    throw new ConfigError(
+      `${shownAs}: cannot read config file (${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)})`,
+      shownAs,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${shownAs}: malformed JSON${jsonErrorLocation(text, (e as Error).message)}: ${(e as Error).message}`, shownAs);
+    throw new ConfigError(
+      `${shownAs}: malformed JSON${jsonErrorLocation(text, (e as Error).message)}: ${(e as Error).message}`,
+      shownAs,
+    );
   }
   if (!isJsonObject(parsed)) throw new ConfigError(`${shownAs}: a run config must be a JSON object`, shownAs);
   return parsed;
@@ -79,7 +85,10 @@ export function resolveExtends(path: string, shownAs = path): ResolvedConfig {
     chain.push(rest);
     if (base === undefined) break;
     if (typeof base !== 'string' || base.length === 0) {
-      throw new ConfigError(`${label}/extends: must be the path of another run config (a non-empty string), not ${JSON.stringify(base)}`, label);
+      throw new ConfigError(
+        `${label}/extends: must be the path of another run config (a non-empty string), not ${JSON.stringify(base)}`,
+        label,
+      );
     }
     const next = resolve(dirname(abs), base);
     label = `${label} extends "${base}"`;

@@ -11,7 +11,11 @@ import { loadRunConfig } from './run-config.js';
 const base = () => ({
   name: 'base',
   seed: 1,
-  model: { package: 'm', name: 'vae', options: { latentDim: 2, decoderHidden: [100, 100], decoderStdMax: { coordinates: 'backbone', max: 0.1 } } },
+  model: {
+    package: 'm',
+    name: 'vae',
+    options: { latentDim: 2, decoderHidden: [100, 100], decoderStdMax: { coordinates: 'backbone', max: 0.1 } },
+  },
   training: { batchSize: 512, finalSteps: 2000 },
 });
 
@@ -28,7 +32,10 @@ test('parseOverride: JSON values where they parse, plain text otherwise', () => 
 });
 
 test('parseOverride: a malformed argument names itself and the problem', () => {
-  assert.throws(() => parseOverride('seed'), (e: unknown) => e instanceof ConfigError && /--set seed: expected path=value/.test(e.message));
+  assert.throws(
+    () => parseOverride('seed'),
+    (e: unknown) => e instanceof ConfigError && /--set seed: expected path=value/.test(e.message),
+  );
   assert.throws(() => parseOverride('=3'), /"" is not a key path/);
   assert.throws(() => parseOverride('model..latentDim=1'), /"model\.\.latentDim" is not a key path/);
   assert.throws(() => parseOverride('extends=a.json'), /"extends" is resolved from the file/);
@@ -37,11 +44,25 @@ test('parseOverride: a malformed argument names itself and the problem', () => {
 test('applyOverrides: the extends merge rules, in order, inputs untouched', () => {
   const b = base();
   const before = JSON.stringify(b);
-  const out = applyOverrides(b, ['seed=7', 'model.options.decoderHidden=[8]', 'model.options.decoderStdMax={"max":0.05}', 'training.finalSteps=null', 'seed=9', 'evaluation.samples=100'].map(parseOverride)) as any;
+  const out = applyOverrides(
+    b,
+    [
+      'seed=7',
+      'model.options.decoderHidden=[8]',
+      'model.options.decoderStdMax={"max":0.05}',
+      'training.finalSteps=null',
+      'seed=9',
+      'evaluation.samples=100',
+    ].map(parseOverride),
+  ) as any;
   assert.equal(JSON.stringify(b), before, 'the input is not modified');
   assert.equal(out.seed, 9, 'a later --set wins');
   assert.deepEqual(out.model.options.decoderHidden, [8], 'a list replaces');
-  assert.deepEqual(out.model.options.decoderStdMax, { coordinates: 'backbone', max: 0.05 }, 'an object merges key by key');
+  assert.deepEqual(
+    out.model.options.decoderStdMax,
+    { coordinates: 'backbone', max: 0.05 },
+    'an object merges key by key',
+  );
   assert.equal('finalSteps' in out.training, false, 'null removes the key');
   assert.equal(out.training.batchSize, 512);
   assert.deepEqual(out.evaluation, { samples: 100 }, 'a missing parent is created');
@@ -50,26 +71,41 @@ test('applyOverrides: the extends merge rules, in order, inputs untouched', () =
 });
 
 test('applyOverrides: a key inside a list is refused with the whole-list form', () => {
-  assert.throws(() => applyOverrides(base(), [parseOverride('model.options.decoderHidden.0=3')]),
-    (e: unknown) => e instanceof ConfigError && e.message.includes('model.options.decoderHidden is a list; set the whole list, e.g. --set model.options.decoderHidden=[100,100]'));
+  assert.throws(
+    () => applyOverrides(base(), [parseOverride('model.options.decoderHidden.0=3')]),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.includes(
+        'model.options.decoderHidden is a list; set the whole list, e.g. --set model.options.decoderHidden=[100,100]',
+      ),
+  );
 });
 
 test('loadRunConfig with overrides: validated as a whole, errors name the file and the --set', () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-overrides-'));
   try {
     const file = join(dir, 'run.json');
-    writeFileSync(file, JSON.stringify({
-      name: 'x', seed: 1,
-      forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
-      model: { package: '@embedcg/model-vae', name: 'vae' },
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'x',
+        seed: 1,
+        forceField: { package: '@embedcg/forcefield-analytic', name: 'double-well' },
+        model: { package: '@embedcg/model-vae', name: 'vae' },
+      }),
+    );
     const { config, label } = loadRunConfig(file, ['seed=4', 'training.finalSteps=10']);
     assert.equal(config.seed, 4);
     assert.equal(config.training.finalSteps, 10);
     assert.equal(label, `${file} (with --set seed=4 --set training.finalSteps=10)`);
     assert.equal(loadRunConfig(file).label, file);
-    assert.throws(() => loadRunConfig(file, ['seed=abc']),
-      (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${file} (with --set seed=abc): invalid run config`) && /\/seed must be integer/.test(e.message));
+    assert.throws(
+      () => loadRunConfig(file, ['seed=abc']),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`${file} (with --set seed=abc): invalid run config`) &&
+        /\/seed must be integer/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,7 +113,12 @@ test('loadRunConfig with overrides: validated as a whole, errors name the file a
 
 test('configDifferences: every differing key path with both values, nothing for equal configs', () => {
   assert.deepEqual(configDifferences(base(), base()), []);
-  const after = applyOverrides(base(), ['seed=2', 'training.finalSteps=null', 'model.options.decoderHidden=[100]', 'evaluation.samples=5'].map(parseOverride));
+  const after = applyOverrides(
+    base(),
+    ['seed=2', 'training.finalSteps=null', 'model.options.decoderHidden=[100]', 'evaluation.samples=5'].map(
+      parseOverride,
+    ),
+  );
   const diffs = configDifferences(base(), after);
   assert.deepEqual(diffs, [
     { path: 'seed', before: '1', after: '2' },

@@ -22,13 +22,21 @@ export interface ConfigOverride {
 /** Parse one `path=value`; errors name the argument. */
 export function parseOverride(text: string): ConfigOverride {
   const eq = text.indexOf('=');
-  if (eq < 0) throw new ConfigError(`--set ${text}: expected path=value, e.g. --set model.options.latentDim=1`, '--set');
+  if (eq < 0)
+    throw new ConfigError(`--set ${text}: expected path=value, e.g. --set model.options.latentDim=1`, '--set');
   const pathText = text.slice(0, eq).trim();
   const path = pathText.split('.');
   if (pathText === '' || path.some((k) => k === '')) {
-    throw new ConfigError(`--set ${text}: "${pathText}" is not a key path (keys joined by dots, e.g. training.finalSteps)`, '--set');
+    throw new ConfigError(
+      `--set ${text}: "${pathText}" is not a key path (keys joined by dots, e.g. training.finalSteps)`,
+      '--set',
+    );
   }
-  if (path[0] === 'extends') throw new ConfigError(`--set ${text}: "extends" is resolved from the file before overrides apply; it cannot be set`, '--set');
+  if (path[0] === 'extends')
+    throw new ConfigError(
+      `--set ${text}: "extends" is resolved from the file before overrides apply; it cannot be set`,
+      '--set',
+    );
   const raw = text.slice(eq + 1);
   let value: Json;
   try {
@@ -51,7 +59,10 @@ export function applyOverrides(config: JsonObject, overrides: readonly ConfigOve
       at = isJsonObject(at) ? at[o.path[i]!] : undefined;
       if (Array.isArray(at)) {
         const whole = o.path.slice(0, i + 1).join('.');
-        throw new ConfigError(`--set ${o.text}: ${whole} is a list; set the whole list, e.g. --set ${whole}=${JSON.stringify(at)}`, '--set');
+        throw new ConfigError(
+          `--set ${o.text}: ${whole} is a list; set the whole list, e.g. --set ${whole}=${JSON.stringify(at)}`,
+          '--set',
+        );
       }
     }
     // Removing a key the config does not have is a no-op; laid over a missing parent, the null

@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { K_BOLTZMANN, jsonErrorLocation, loadRunConfig, runConfigSchema, targetBeta, validateRunConfig } from './run-config.js';
+import {
+  K_BOLTZMANN,
+  jsonErrorLocation,
+  loadRunConfig,
+  runConfigSchema,
+  targetBeta,
+  validateRunConfig,
+} from './run-config.js';
 
 const minimal = () => ({
   name: 'm',
@@ -14,7 +21,11 @@ const minimal = () => ({
 
 /** The `default` of every property of an object schema. */
 function defaultsOf(schema: any): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(schema.properties as Record<string, any>).filter(([, s]) => 'default' in s).map(([k, s]) => [k, s.default]));
+  return Object.fromEntries(
+    Object.entries(schema.properties as Record<string, any>)
+      .filter(([, s]) => 'default' in s)
+      .map(([k, s]) => [k, s.default]),
+  );
 }
 
 function withTempDir(f: (dir: string) => void): void {
@@ -44,13 +55,20 @@ test('a minimal config gets every schema default, in place, down to nested secti
 });
 
 test('given values are kept, only missing ones are defaulted', () => {
-  const c = validateRunConfig({ ...minimal(), seed: 7, training: { batchSize: 33, energyGuard: { dropFraction: 0.1 } } });
+  const c = validateRunConfig({
+    ...minimal(),
+    seed: 7,
+    training: { batchSize: 33, energyGuard: { dropFraction: 0.1 } },
+  });
   const s = runConfigSchema() as any;
   assert.equal(c.seed, 7);
   assert.equal(c.training.batchSize, 33);
   assert.equal(c.training.learningRate, s.properties.training.properties.learningRate.default);
   assert.equal(c.training.energyGuard.dropFraction, 0.1);
-  assert.equal(c.training.energyGuard.maxEnergy, s.properties.training.properties.energyGuard.properties.maxEnergy.default);
+  assert.equal(
+    c.training.energyGuard.maxEnergy,
+    s.properties.training.properties.energyGuard.properties.maxEnergy.default,
+  );
 });
 
 test('target temperature becomes β = 1/(k_B T) with k_B = 0.0083144626 kJ/mol/K', () => {
@@ -66,19 +84,32 @@ test('target temperature becomes β = 1/(k_B T) with k_B = 0.0083144626 kJ/mol/K
 });
 
 test('target needs exactly one of temperature and beta, each positive', () => {
-  assert.throws(() => validateRunConfig({ ...minimal(), target: { temperature: 300, beta: 1 } }, 'both.json'), (e: Error) => {
-    assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /^both\.json: invalid run config/);
-    assert.match(e.message, /\/target/);
-    return true;
-  });
-  assert.throws(() => validateRunConfig({ ...minimal(), target: {} }, 'none.json'), /none\.json: invalid run config:[\s\S]*\/target/);
-  assert.throws(() => validateRunConfig({ ...minimal(), target: { temperature: -5 } }, 't.json'), /\/target\/temperature must be > 0/);
+  assert.throws(
+    () => validateRunConfig({ ...minimal(), target: { temperature: 300, beta: 1 } }, 'both.json'),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^both\.json: invalid run config/);
+      assert.match(e.message, /\/target/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => validateRunConfig({ ...minimal(), target: {} }, 'none.json'),
+    /none\.json: invalid run config:[\s\S]*\/target/,
+  );
+  assert.throws(
+    () => validateRunConfig({ ...minimal(), target: { temperature: -5 } }, 't.json'),
+    /\/target\/temperature must be > 0/,
+  );
 });
 
 test('schema violations name the file, every JSON path and the fix', () => {
   assert.throws(
-    () => validateRunConfig({ ...minimal(), epochs: 3, training: { batchSize: 0, backend: 'gpu' }, forceField: { package: 'x' } }, 'cfg.json'),
+    () =>
+      validateRunConfig(
+        { ...minimal(), epochs: 3, training: { batchSize: 0, backend: 'gpu' }, forceField: { package: 'x' } },
+        'cfg.json',
+      ),
     (e: Error) => {
       assert.ok(e instanceof InputError, 'config problems are input errors (exit code 2)');
       assert.match(e.message, /^cfg\.json: invalid run config:/);
@@ -90,11 +121,14 @@ test('schema violations name the file, every JSON path and the fix', () => {
       return true;
     },
   );
-  for (const bad of [null, [], 'config', 3]) assert.throws(() => validateRunConfig(bad, 'x.json'), /x\.json: a run config must be a JSON object/);
+  for (const bad of [null, [], 'config', 3])
+    assert.throws(() => validateRunConfig(bad, 'x.json'), /x\.json: a run config must be a JSON object/);
 });
 
-test('runConfigSchema adds one if/then branch per plugin that checks that plugin\'s options', () => {
-  const schema = runConfigSchema([{ kind: 'model', package: 'p', name: 'm', schema: { type: 'object', properties: { width: { type: 'integer' } } } }]) as any;
+test("runConfigSchema adds one if/then branch per plugin that checks that plugin's options", () => {
+  const schema = runConfigSchema([
+    { kind: 'model', package: 'p', name: 'm', schema: { type: 'object', properties: { width: { type: 'integer' } } } },
+  ]) as any;
   assert.equal(schema.properties.model.allOf.length, 1);
   assert.equal(schema.properties.forceField.allOf, undefined, 'kinds without plugins stay plain');
 });
@@ -106,22 +140,34 @@ test('loadRunConfig reads, validates and reports the config folder', () => {
     const r = loadRunConfig(path);
     assert.equal(r.configDir, dir);
     assert.equal(r.path, path);
-    assert.equal(r.config.training.batchSize, (runConfigSchema() as any).properties.training.properties.batchSize.default);
+    assert.equal(
+      r.config.training.batchSize,
+      (runConfigSchema() as any).properties.training.properties.batchSize.default,
+    );
   });
 });
 
 test('loadRunConfig: a missing file and malformed JSON are ConfigErrors naming the file (and the line)', () => {
   withTempDir((dir) => {
     const missing = join(dir, 'nope.json');
-    assert.throws(() => loadRunConfig(missing), (e: Error) => e instanceof ConfigError && e.message === `${missing}: cannot read config file (no such file)`);
+    assert.throws(
+      () => loadRunConfig(missing),
+      (e: Error) => e instanceof ConfigError && e.message === `${missing}: cannot read config file (no such file)`,
+    );
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{\n  "name": "x",\n  "seed": 1,,\n}\n');
-    assert.throws(() => loadRunConfig(bad), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: malformed JSON at line 3, column 13: `));
-      // Line 3 is `  "seed": 1,,`: the second comma, column 13, is the mistake.
-      return true;
-    });
+    assert.throws(
+      () => loadRunConfig(bad),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(
+          e.message,
+          new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: malformed JSON at line 3, column 13: `),
+        );
+        // Line 3 is `  "seed": 1,,`: the second comma, column 13, is the mistake.
+        return true;
+      },
+    );
   });
 });
 

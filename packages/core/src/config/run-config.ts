@@ -108,15 +108,26 @@ const pluginRefSchema = (kind: string): JSONSchema => ({
   required: ['package', 'name'],
   additionalProperties: false,
   properties: {
-    package: { type: 'string', minLength: 1, description: 'npm package name, or a path starting with ./ relative to the config' },
+    package: {
+      type: 'string',
+      minLength: 1,
+      description: 'npm package name, or a path starting with ./ relative to the config',
+    },
     name: { type: 'string', minLength: 1 },
     options: { type: 'object', default: {} },
   },
 });
 
 /** The run-config schema; `pluginOptions` adds if/then branches that check each known plugin's options. */
-export function runConfigSchema(pluginOptions: Array<{ kind: string; package: string; name: string; schema: JSONSchema }> = []): JSONSchema {
-  const slot: Record<string, string> = { forcefield: 'forceField', transform: 'transform', model: 'model', schedule: 'schedule' };
+export function runConfigSchema(
+  pluginOptions: Array<{ kind: string; package: string; name: string; schema: JSONSchema }> = [],
+): JSONSchema {
+  const slot: Record<string, string> = {
+    forcefield: 'forceField',
+    transform: 'transform',
+    model: 'model',
+    schedule: 'schedule',
+  };
   const refFor = (kind: string): JSONSchema => {
     const base = pluginRefSchema(kind);
     const branches = pluginOptions
@@ -139,8 +150,10 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
     properties: {
       $schema: { type: 'string' },
       extends: {
-        type: 'string', minLength: 1,
-        description: 'Path of a run config this one builds on, relative to this file: objects merge key by key, other values replace the base\'s, null removes a key. Other relative paths resolve against the folder of the config being run',
+        type: 'string',
+        minLength: 1,
+        description:
+          "Path of a run config this one builds on, relative to this file: objects merge key by key, other values replace the base's, null removes a key. Other relative paths resolve against the folder of the config being run",
       },
       name: { type: 'string', minLength: 1, description: 'Run name, shown in reports' },
       seed: { type: 'integer', minimum: 0, default: 0 },
@@ -173,28 +186,47 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
           finalLearningRate: {
-            type: 'number', exclusiveMinimum: 0,
-            description: 'learning rate at the end of the final stage, decayed geometrically from learningRate (default: no decay)',
+            type: 'number',
+            exclusiveMinimum: 0,
+            description:
+              'learning rate at the end of the final stage, decayed geometrically from learningRate (default: no decay)',
           },
           forwardKLWeight: {
-            type: 'number', minimum: 0, default: 0,
-            description: 'weight of the importance-weighted forward KL mixed into the loss (counters mode dropping; latent-variable models use their evidence bound for log q)',
+            type: 'number',
+            minimum: 0,
+            default: 0,
+            description:
+              'weight of the importance-weighted forward KL mixed into the loss (counters mode dropping; latent-variable models use their evidence bound for log q)',
           },
           renyiAlpha: {
-            type: 'number', minimum: 0, maximum: 1, default: 1,
-            description: 'alpha of the variational Renyi bound for the reverse-KL steps: 1 = reverse KL; below 1 every sample is weighted by its self-normalised importance weight to the power 1 - alpha (mass-covering)',
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            default: 1,
+            description:
+              'alpha of the variational Renyi bound for the reverse-KL steps: 1 = reverse KL; below 1 every sample is weighted by its self-normalised importance weight to the power 1 - alpha (mass-covering)',
           },
           proposalFit: {
-            type: 'string', enum: ['weighted', 'balanced'], default: 'weighted',
-            description: "for models drawing their discrete choices from a proposal: 'weighted' (exact reverse-KL gradient) or 'balanced' (every parameter but the choice probabilities learns from each sample at its proposal share, so shared parameters fit rare mixture components as well as common ones; the choice probabilities keep their exact gradient)",
+            type: 'string',
+            enum: ['weighted', 'balanced'],
+            default: 'weighted',
+            description:
+              "for models drawing their discrete choices from a proposal: 'weighted' (exact reverse-KL gradient) or 'balanced' (every parameter but the choice probabilities learns from each sample at its proposal share, so shared parameters fit rare mixture components as well as common ones; the choice probabilities keep their exact gradient)",
           },
           reverseKLShare: {
-            type: 'number', minimum: 0, maximum: 1, default: 0,
-            description: 'share of plain reverse KL mixed into the reparameterised gradient of Renyi steps (alpha < 1): (1 - share)·Renyi + share·KL; mixture weights drawn from a proposal keep the Renyi gradient. The Renyi weights ignore clashing samples; reverse KL pushes them away',
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            default: 0,
+            description:
+              'share of plain reverse KL mixed into the reparameterised gradient of Renyi steps (alpha < 1): (1 - share)·Renyi + share·KL; mixture weights drawn from a proposal keep the Renyi gradient. The Renyi weights ignore clashing samples; reverse KL pushes them away',
           },
           finalRenyiAlpha: {
-            type: 'number', minimum: 0, maximum: 1,
-            description: 'renyiAlpha for the final stage at the target beta only (default: renyiAlpha); e.g. reverse KL while tempering, then a mass-covering alpha < 1 at the target',
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description:
+              'renyiAlpha for the final stage at the target beta only (default: renyiAlpha); e.g. reverse KL while tempering, then a mass-covering alpha < 1 at the target',
           },
           reweighting: {
             type: 'object',
@@ -206,15 +238,43 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
             required: ['stepsPerRung'],
             properties: {
               stepsPerRung: { type: 'integer', minimum: 1, description: 'weighted maximum-likelihood steps per rung' },
-              bufferSize: { type: 'integer', minimum: 100, default: 20000, description: 'samples per buffer (each costs one energy evaluation)' },
-              refreshEvery: { type: 'integer', minimum: 1, default: 100, description: 'redraw the buffer from the current model every this many steps' },
-              startFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'β/β* where reverse-KL tempering stops' },
-              rungs: { type: 'integer', minimum: 1, default: 1, description: 'geometric rungs from startFraction·β* to β*' },
+              bufferSize: {
+                type: 'integer',
+                minimum: 100,
+                default: 20000,
+                description: 'samples per buffer (each costs one energy evaluation)',
+              },
+              refreshEvery: {
+                type: 'integer',
+                minimum: 1,
+                default: 100,
+                description: 'redraw the buffer from the current model every this many steps',
+              },
+              startFraction: {
+                type: 'number',
+                exclusiveMinimum: 0,
+                maximum: 1,
+                default: 1,
+                description: 'β/β* where reverse-KL tempering stops',
+              },
+              rungs: {
+                type: 'integer',
+                minimum: 1,
+                default: 1,
+                description: 'geometric rungs from startFraction·β* to β*',
+              },
               batchSize: { type: 'integer', minimum: 1, description: 'minibatch size (default training.batchSize)' },
-              learningRate: { type: 'number', exclusiveMinimum: 0, description: 'default training.finalLearningRate, else training.learningRate' },
+              learningRate: {
+                type: 'number',
+                exclusiveMinimum: 0,
+                description: 'default training.finalLearningRate, else training.learningRate',
+              },
               polishSteps: {
-                type: 'integer', minimum: 0, default: 0,
-                description: 'reverse-KL steps at β* after the ladder: they tighten each mode without moving mass between modes that sit apart',
+                type: 'integer',
+                minimum: 0,
+                default: 0,
+                description:
+                  'reverse-KL steps at β* after the ladder: they tighten each mode without moving mass between modes that sit apart',
               },
             },
           },
@@ -229,7 +289,8 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
               final: {
                 type: 'object',
                 additionalProperties: false,
-                description: 'maxEnergy and dropFraction for the final stage at the target beta (each defaults to the setting above). A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of clashing samples in place',
+                description:
+                  'maxEnergy and dropFraction for the final stage at the target beta (each defaults to the setting above). A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of clashing samples in place',
                 properties: {
                   maxEnergy: { type: 'number', exclusiveMinimum: 0 },
                   dropFraction: { type: 'number', minimum: 0, maximum: 0.5 },
@@ -247,8 +308,11 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
           samples: { type: 'integer', minimum: 100, default: 20000 },
           batchSize: { type: 'integer', minimum: 1, default: 5000 },
           latentSamples: {
-            type: 'integer', minimum: 1, default: 16,
-            description: 'latent-variable models: encoder draws per sample for its log-density estimate (the importance-weighted bound, the drawn latent counted as one; 1 = the one-sample bound). More keep the importance weights exact with less spread (higher ESS, tighter KL bound) at no extra energy evaluation, only network passes. Exact-density models ignore it',
+            type: 'integer',
+            minimum: 1,
+            default: 16,
+            description:
+              'latent-variable models: encoder draws per sample for its log-density estimate (the importance-weighted bound, the drawn latent counted as one; 1 = the one-sample bound). More keep the importance weights exact with less spread (higher ESS, tighter KL bound) at no extra energy evaluation, only network passes. Exact-density models ignore it',
           },
         },
       },
@@ -257,7 +321,12 @@ export function runConfigSchema(pluginOptions: Array<{ kind: string; package: st
         additionalProperties: false,
         default: {},
         properties: {
-          saveSamples: { type: 'integer', minimum: 0, default: 0, description: 'Samples to write to RUN/samples after training' },
+          saveSamples: {
+            type: 'integer',
+            minimum: 0,
+            default: 0,
+            description: 'Samples to write to RUN/samples after training',
+          },
         },
       },
     },
@@ -276,11 +345,17 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
     throw new ConfigError(`${source}: a run config must be a JSON object`, source);
   }
   if ('extends' in value) {
-    throw new ConfigError(`${source}/extends: only a config read from a file can extend another (loadRunConfig and \`embedcg train\` merge it); merge the base in before validating`, source);
+    throw new ConfigError(
+      `${source}/extends: only a config read from a file can extend another (loadRunConfig and \`embedcg train\` merge it); merge the base in before validating`,
+      source,
+    );
   }
   const issues = validateAgainst(runConfigSchema(), value);
   if (issues.length) {
-    throw new ConfigError(`${source}: invalid run config:\n${formatIssues(issues)}\nRun \`embedcg schema\` for the full schema.`, source);
+    throw new ConfigError(
+      `${source}: invalid run config:\n${formatIssues(issues)}\nRun \`embedcg schema\` for the full schema.`,
+      source,
+    );
   }
   return value as RunConfig;
 }
@@ -290,11 +365,23 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
  * overrides.ts) and validate a config file. `sources` lists the files merged, the file asked for
  * first; `label` names the config in messages (the path as given, and what was laid over it).
  */
-export function loadRunConfig(path: string, overrides: readonly string[] = []): { config: RunConfig; configDir: string; path: string; sources: string[]; label: string } {
+export function loadRunConfig(
+  path: string,
+  overrides: readonly string[] = [],
+): { config: RunConfig; configDir: string; path: string; sources: string[]; label: string } {
   const abs = resolve(path);
   const { value, sources } = resolveExtends(abs, path);
   const parsed = overrides.map(parseOverride);
-  const layers = [sources.length > 1 ? 'the configs it extends' : '', parsed.length ? parsed.map((o) => `--set ${o.text}`).join(' ') : ''].filter(Boolean);
+  const layers = [
+    sources.length > 1 ? 'the configs it extends' : '',
+    parsed.length ? parsed.map((o) => `--set ${o.text}`).join(' ') : '',
+  ].filter(Boolean);
   const shownAs = layers.length ? `${path} (with ${layers.join(' and ')})` : path;
-  return { config: validateRunConfig(applyOverrides(value, parsed), shownAs), configDir: dirname(abs), path: abs, sources, label: shownAs };
+  return {
+    config: validateRunConfig(applyOverrides(value, parsed), shownAs),
+    configDir: dirname(abs),
+    path: abs,
+    sources,
+    label: shownAs,
+  };
 }

@@ -31,10 +31,22 @@ test('validateAgainst reports every issue with its JSON path and a readable mess
 });
 
 test('formatIssues prefixes paths (plugin options live under /<slot>/options) and drops the bare root', () => {
-  assert.equal(formatIssues([{ path: '/n', message: 'must be integer' }], '/model/options'), '  /model/options/n must be integer');
+  assert.equal(
+    formatIssues([{ path: '/n', message: 'must be integer' }], '/model/options'),
+    '  /model/options/n must be integer',
+  );
   assert.equal(formatIssues([{ path: '/', message: 'unknown property "e"' }]), '  unknown property "e"');
-  assert.equal(formatIssues([{ path: '/', message: 'unknown property "e"' }], '/model/options'), '  /model/options unknown property "e"');
-  assert.equal(formatIssues([{ path: '/a', message: 'x' }, { path: '/b', message: 'y' }]), '  /a x\n  /b y');
+  assert.equal(
+    formatIssues([{ path: '/', message: 'unknown property "e"' }], '/model/options'),
+    '  /model/options unknown property "e"',
+  );
+  assert.equal(
+    formatIssues([
+      { path: '/a', message: 'x' },
+      { path: '/b', message: 'y' },
+    ]),
+    '  /a x\n  /b y',
+  );
 });
 
 test('schemaProblem accepts valid schemas and explains invalid ones', () => {

@@ -5,7 +5,13 @@ import type { JSONSchema } from '../plugin.js';
 
 // addUsedSchema: false — schemas are built fresh per call (runConfigSchema(), plugin schemas), and a
 // registered $id would make the second compile of the same $id throw "already exists".
-const ajv = new Ajv2020({ useDefaults: true, allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
+const ajv = new Ajv2020({
+  useDefaults: true,
+  allErrors: true,
+  strict: false,
+  allowUnionTypes: true,
+  addUsedSchema: false,
+});
 const cache = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 
 export interface ValidationIssue {
@@ -20,7 +26,10 @@ function describe(e: ErrorObject): ValidationIssue {
     return { path, message: `unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"` };
   }
   if (e.keyword === 'enum') {
-    return { path, message: `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` };
+    return {
+      path,
+      message: `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`,
+    };
   }
   return { path, message: e.message ?? e.keyword };
 }
@@ -37,7 +46,9 @@ export function validateAgainst(schema: JSONSchema, value: unknown): ValidationI
 }
 
 export function formatIssues(issues: ValidationIssue[], prefix = ''): string {
-  return issues.map((i) => `  ${prefix}${i.path === '/' ? '' : i.path} ${i.message}`.replace(/^ {2}\s*/, '  ')).join('\n');
+  return issues
+    .map((i) => `  ${prefix}${i.path === '/' ? '' : i.path} ${i.message}`.replace(/^ {2}\s*/, '  '))
+    .join('\n');
 }
 
 /** Compile-check a schema itself (used for plugin option schemas). */

@@ -96,7 +96,8 @@ export interface ForceField {
 
 /** Throw a clear error when `positions` does not hold n finite configurations. */
 export function checkPositions(ff: { name: string; dimension: number }, positions: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${ff.name}: batch size must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`${ff.name}: batch size must be a non-negative integer, got ${n}`);
   if (positions.length !== n * ff.dimension) {
     throw new RangeError(
       `${ff.name}: expected ${n} configurations × ${ff.dimension} coordinates = ${n * ff.dimension} numbers, got ${positions.length}`,

@@ -8,7 +8,7 @@ import type { Rng } from '../util/random.js';
 export function resampleIndices(n: number, rng: Rng, blockLength = 1): Int32Array {
   const out = new Int32Array(n);
   const L = Math.max(1, Math.min(Math.floor(blockLength), n));
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const start = rng.int(n - L + 1);
     for (let j = 0; j < L && k < n; j++) out[k++] = start + j;
   }
@@ -20,14 +20,18 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   const pos = q * (n - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  const a = sorted[lo]!, b = sorted[hi]!;
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
+  const a = sorted[lo]!,
+    b = sorted[hi]!;
   if (lo === hi || a === b) return a;
   return a + (b - a) * (pos - lo);
 }
 
 /** Central interval [lower, upper] of bootstrap replicates (default 95 %). NaN replicates are dropped. */
 export function bootstrapInterval(replicates: ArrayLike<number>, level = 0.95): [number, number] {
-  const v = Array.from(replicates).filter((r) => !Number.isNaN(r)).sort((p, q) => p - q);
+  const v = Array.from(replicates)
+    .filter((r) => !Number.isNaN(r))
+    .sort((p, q) => p - q);
   return [percentile(v, (1 - level) / 2), percentile(v, 1 - (1 - level) / 2)];
 }

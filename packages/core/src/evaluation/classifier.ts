@@ -21,10 +21,21 @@ export interface ClassifierScore {
   predictions: Uint8Array;
 }
 
-export type Classifier = (trainX: Float64Array, trainY: Uint8Array, dim: number) => (x: Float64Array, i: number) => number;
+export type Classifier = (
+  trainX: Float64Array,
+  trainY: Uint8Array,
+  dim: number,
+) => (x: Float64Array, i: number) => number;
 
 /** Quadratic features [1, z, z_a z_b] of standardised z (a ≤ b). */
-function quadraticFeatures(z: Float64Array, i: number, dim: number, mu: number[], sd: number[], out: Float64Array): void {
+function quadraticFeatures(
+  z: Float64Array,
+  i: number,
+  dim: number,
+  mu: number[],
+  sd: number[],
+  out: Float64Array,
+): void {
   let k = 0;
   out[k++] = 1;
   const s: number[] = [];
@@ -59,9 +70,11 @@ function solve(A: number[][], b: number[]): number[] {
  */
 export const logisticQuadratic: Classifier = (X, Y, dim) => {
   const n = Y.length;
-  const mu: number[] = [], sd: number[] = [];
+  const mu: number[] = [],
+    sd: number[] = [];
   for (let a = 0; a < dim; a++) {
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (let i = 0; i < n; i++) m += X[i * dim + a]!;
     m /= n;
     for (let i = 0; i < n; i++) v += (X[i * dim + a]! - m) ** 2;
@@ -69,7 +82,8 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
     sd.push(Math.sqrt(v / n) || 1);
   }
   const P = 1 + dim + (dim * (dim + 1)) / 2;
-  const n1 = Y.reduce((s, v) => s + v, 0), n0 = n - n1;
+  const n1 = Y.reduce((s, v) => s + v, 0),
+    n0 = n - n1;
   const cw = [n0 > 0 ? n / (2 * n0) : 0, n1 > 0 ? n / (2 * n1) : 0];
   const w = new Array(P).fill(0);
   const f = new Float64Array(P);
@@ -101,7 +115,8 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-margin(w, i)));
       const c = cw[Y[i]!]!;
-      const r = c * (p - Y[i]!), sw = c * Math.max(p * (1 - p), 1e-12);
+      const r = c * (p - Y[i]!),
+        sw = c * Math.max(p * (1 - p), 1e-12);
       for (let k = 0; k < P; k++) {
         const fk = F[i * P + k]!;
         g[k] += r * fk;
@@ -158,10 +173,12 @@ export function nearestNeighbours(k = 15, maxTrain = 4000): Classifier {
     };
     const keptRare = thin(byClass[rare]!, Math.floor(maxTrain / 2));
     const idx = [...keptRare, ...thin(byClass[1 - rare]!, maxTrain - keptRare.length)];
-    const n1 = idx.reduce((s, i) => s + Y[i]!, 0), n0 = idx.length - n1;
+    const n1 = idx.reduce((s, i) => s + Y[i]!, 0),
+      n0 = idx.length - n1;
     const vote = [n0 > 0 ? 1 / n0 : 0, n1 > 0 ? 1 / n1 : 0];
     const kk = Math.min(k, idx.length);
-    const bestD = new Float64Array(kk), bestY = new Uint8Array(kk);
+    const bestD = new Float64Array(kk),
+      bestY = new Uint8Array(kk);
     return (x, q) => {
       bestD.fill(Infinity);
       for (const i of idx) {
@@ -177,23 +194,36 @@ export function nearestNeighbours(k = 15, maxTrain = 4000): Classifier {
         bestD[j] = d;
         bestY[j] = Y[i]!;
       }
-      let s0 = 0, s1 = 0;
-      for (let j = 0; j < kk; j++) if (bestY[j]) s1 += vote[1]!; else s0 += vote[0]!;
+      let s0 = 0,
+        s1 = 0;
+      for (let j = 0; j < kk; j++)
+        if (bestY[j]) s1 += vote[1]!;
+        else s0 += vote[0]!;
       return s1 > s0 ? 1 : 0;
     };
   };
 }
 
 /** Two-fold cross-validation on contiguous halves; scores pooled over both test halves. */
-export function crossValidate(z: Float64Array, labels: Uint8Array, dim: number, classifier: Classifier): ClassifierScore {
+export function crossValidate(
+  z: Float64Array,
+  labels: Uint8Array,
+  dim: number,
+  classifier: Classifier,
+): ClassifierScore {
   const n = labels.length;
   if (z.length !== n * dim) throw new RangeError(`classifier: ${z.length} latent values for ${n} frames × ${dim}`);
   const half = Math.floor(n / 2);
-  const parts: Array<[number, number]> = [[0, half], [half, n]];
-  const correct = [0, 0], total = [0, 0];
+  const parts: Array<[number, number]> = [
+    [0, half],
+    [half, n],
+  ];
+  const correct = [0, 0],
+    total = [0, 0];
   const predictions = new Uint8Array(n);
   for (let fold = 0; fold < 2; fold++) {
-    const [a, b] = parts[fold]!, [c, d] = parts[1 - fold]!;
+    const [a, b] = parts[fold]!,
+      [c, d] = parts[1 - fold]!;
     const predict = classifier(z.slice(a * dim, b * dim), labels.slice(a, b), dim);
     for (let i = c; i < d; i++) {
       const y = labels[i]!;

@@ -19,9 +19,15 @@ export function angleBin(angle: number, bins: number): number {
  * `weights` (linear, need not be normalised) reweight the samples; non-finite angles or
  * weights are left out.
  */
-export function ramachandranHistogram(phi: ArrayLike<number>, psi: ArrayLike<number>, weights?: ArrayLike<number>, bins = RAMACHANDRAN_BINS): Float64Array {
+export function ramachandranHistogram(
+  phi: ArrayLike<number>,
+  psi: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+  bins = RAMACHANDRAN_BINS,
+): Float64Array {
   if (phi.length !== psi.length) throw new RangeError(`histogram: ${phi.length} φ values but ${psi.length} ψ values`);
-  if (weights && weights.length !== phi.length) throw new RangeError(`histogram: ${weights.length} weights for ${phi.length} samples`);
+  if (weights && weights.length !== phi.length)
+    throw new RangeError(`histogram: ${weights.length} weights for ${phi.length} samples`);
   const h = new Float64Array(bins * bins);
   let total = 0;
   for (let i = 0; i < phi.length; i++) {
@@ -45,7 +51,8 @@ function smooth(p: ArrayLike<number>, epsilon: number): Float64Array {
 /** KL(p ‖ q) in nats between two normalised histograms of the same grid, each smoothed by ε. */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, epsilon = HISTOGRAM_EPSILON): number {
   if (p.length !== q.length) throw new RangeError(`KL: histograms of ${p.length} and ${q.length} bins`);
-  const P = smooth(p, epsilon), Q = smooth(q, epsilon);
+  const P = smooth(p, epsilon),
+    Q = smooth(q, epsilon);
   let s = 0;
   for (let k = 0; k < P.length; k++) s += P[k]! * Math.log(P[k]! / Q[k]!);
   return Math.max(0, s);
@@ -54,7 +61,8 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, epsilon
 /** Jensen–Shannon divergence in nats: ½KL(p‖m) + ½KL(q‖m), m = (p + q)/2; in [0, ln 2]. */
 export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>, epsilon = HISTOGRAM_EPSILON): number {
   if (p.length !== q.length) throw new RangeError(`JS: histograms of ${p.length} and ${q.length} bins`);
-  const P = smooth(p, epsilon), Q = smooth(q, epsilon);
+  const P = smooth(p, epsilon),
+    Q = smooth(q, epsilon);
   let s = 0;
   for (let k = 0; k < P.length; k++) {
     const m = 0.5 * (P[k]! + Q[k]!);

@@ -14,7 +14,8 @@ import { molecularMetrics } from './molecular.js';
 import { rightHandedSamples } from '../training/chirality-filter.js';
 
 const DEG = Math.PI / 180;
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 test('angle bins: 64 bins over [−π, π), π wraps to the first bin', () => {
   assert.equal(angleBin(-Math.PI, 64), 0);
@@ -28,10 +29,16 @@ test('KL and JS: zero for identical sets, ln 2 (JS) for disjoint ones, exact for
   const phi = Float64Array.from({ length: 5000 }, () => (rng.uniform() * 2 - 1) * Math.PI);
   const psi = Float64Array.from({ length: 5000 }, () => (rng.uniform() * 2 - 1) * Math.PI);
   const h = ramachandranHistogram(phi, psi);
-  close(h.reduce((a, b) => a + b, 0), 1, 1e-12, 'normalised');
+  close(
+    h.reduce((a, b) => a + b, 0),
+    1,
+    1e-12,
+    'normalised',
+  );
   assert.equal(klDivergence(h, h), 0);
   assert.equal(jensenShannon(h, h), 0);
-  const a = ramachandranHistogram([-2], [-2]), b = ramachandranHistogram([2], [2]);
+  const a = ramachandranHistogram([-2], [-2]),
+    b = ramachandranHistogram([2], [2]);
   close(jensenShannon(a, b), Math.LN2, 1e-6, 'JS of disjoint');
   // p = (0.5, 0.5), q = (0.9, 0.1) on a 1×2 grid: KL = 0.5 ln(0.5/0.9) + 0.5 ln(0.5/0.1).
   close(klDivergence([0.5, 0.5], [0.9, 0.1], 0), 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(5), 1e-15, 'KL two bins');
@@ -68,13 +75,17 @@ test('states, populations, ΔF and bootstrap intervals', () => {
   const lw = Float64Array.from(phi, (p) => (p > 0 ? Math.log(3) : 0));
   close(statePopulations(phi, psi, lw).phiPositive, 3 / 7, 1e-12, 'reweighted population');
   // c7axAlphaL counts 0 < φ < 120° only: the β tail past ±180° (φ = 170°) is φ > 0 but not those basins.
-  const split = statePopulations([60 * DEG, 170 * DEG, -60 * DEG, -150 * DEG], [30 * DEG, 150 * DEG, -45 * DEG, 150 * DEG]);
+  const split = statePopulations(
+    [60 * DEG, 170 * DEG, -60 * DEG, -150 * DEG],
+    [30 * DEG, 150 * DEG, -45 * DEG, 150 * DEG],
+  );
   assert.deepEqual(split, { beta: 0.25, alphaR: 0.25, phiPositive: 0.5, c7axAlphaL: 0.25 });
   const rng = createRng(3);
   const idx = resampleIndices(100, rng, 10);
   assert.equal(idx.length, 100);
   assert.ok(idx.every((i) => i >= 0 && i < 100));
-  for (let k = 0; k < 100; k += 10) for (let j = 1; j < 10; j++) assert.equal(idx[k + j], idx[k]! + j, 'contiguous blocks');
+  for (let k = 0; k < 100; k += 10)
+    for (let j = 1; j < 10; j++) assert.equal(idx[k + j], idx[k]! + j, 'contiguous blocks');
   const [lo, hi] = bootstrapInterval(Float64Array.from({ length: 1001 }, (_, i) => i));
   close(lo, 25, 1e-12, 'lower');
   close(hi, 975, 1e-12, 'upper');
@@ -83,10 +94,14 @@ test('states, populations, ΔF and bootstrap intervals', () => {
 test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on noise', () => {
   const rng = createRng(4);
   const n = 2000;
-  const z = new Float64Array(2 * n), lin = new Uint8Array(n), ring = new Uint8Array(n), noise = new Uint8Array(n);
+  const z = new Float64Array(2 * n),
+    lin = new Uint8Array(n),
+    ring = new Uint8Array(n),
+    noise = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     // Uniform in a box: a test set inside the training set's range (no extrapolation).
-    const x = 4 * rng.uniform() - 2, y = 4 * rng.uniform() - 2;
+    const x = 4 * rng.uniform() - 2,
+      y = 4 * rng.uniform() - 2;
     z[2 * i] = x;
     z[2 * i + 1] = y;
     lin[i] = x + 0.5 * y > 0.3 ? 1 : 0;
@@ -96,7 +111,10 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
   // Leave a margin so that a finite training set can find a separating boundary exactly.
   const keep = (lab: Uint8Array, margin: (i: number) => boolean) => {
     const idx = Array.from({ length: n }, (_, i) => i).filter(margin);
-    return { z: Float64Array.from(idx.flatMap((i) => [z[2 * i]!, z[2 * i + 1]!])), y: Uint8Array.from(idx, (i) => lab[i]!) };
+    return {
+      z: Float64Array.from(idx.flatMap((i) => [z[2 * i]!, z[2 * i + 1]!])),
+      y: Uint8Array.from(idx, (i) => lab[i]!),
+    };
   };
   const l = keep(lin, (i) => Math.abs(z[2 * i]! + 0.5 * z[2 * i + 1]! - 0.3) > 0.3);
   const r = keep(ring, (i) => Math.abs(Math.hypot(z[2 * i]!, z[2 * i + 1]!) - 1.2) > 0.25);
@@ -106,8 +124,12 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
     const c = crossValidate(z, noise, 2, clf);
     assert.ok(Math.abs(c.balancedAccuracy - 0.5) < 0.06, `chance level, got ${c.balancedAccuracy}`);
     // The out-of-fold predictions are the ones scored.
-    const hits = [0, 0], counts = [0, 0];
-    c.predictions.forEach((p, i) => { counts[noise[i]!]++; if (p === noise[i]) hits[noise[i]!]++; });
+    const hits = [0, 0],
+      counts = [0, 0];
+    c.predictions.forEach((p, i) => {
+      counts[noise[i]!]++;
+      if (p === noise[i]) hits[noise[i]!]++;
+    });
     assert.equal(c.predictions.length, n);
     assert.equal((hits[0]! + hits[1]!) / n, c.accuracy);
     assert.ok(Math.abs((hits[0]! / counts[0]! + hits[1]! / counts[1]!) / 2 - c.balancedAccuracy) < 1e-12);
@@ -121,11 +143,14 @@ test('logisticQuadratic separates a rare class that borders the common one (unda
   // fold answering "common" everywhere (balanced accuracy 0.73 on 40000 reference frames).
   const rng = createRng(12);
   const n = 40000;
-  const z = new Float64Array(2 * n), y = new Uint8Array(n);
+  const z = new Float64Array(2 * n),
+    y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let x: number;
     if (i % 200 === 0) x = i % 800 === 0 ? -Math.PI - 0.6 * rng.uniform() : -5.2 + 0.2 * rng.normal();
-    else do x = -2.3 + 0.6 * rng.normal(); while (x <= -Math.PI || x >= 0);
+    else
+      do x = -2.3 + 0.6 * rng.normal();
+      while (x <= -Math.PI || x >= 0);
     z[2 * i] = x;
     z[2 * i + 1] = 2.5 + 0.4 * rng.normal();
     y[i] = i % 200 === 0 ? 1 : 0;
@@ -139,9 +164,12 @@ test('nearestNeighbours keeps every frame of a rare class that sits in many smal
   // 0.25 % rare frames in 25 tiny blobs, 3 per blob in each half, among 60000 uniform frames:
   // thinning all frames alike (1 in 8) would leave most blobs without a training frame.
   const rng = createRng(4);
-  const half = 30000, blobs = 25, perBlob = 3;
+  const half = 30000,
+    blobs = 25,
+    perBlob = 3;
   const centres = Array.from({ length: blobs }, () => [3.6 * rng.uniform() - 1.8, 3.6 * rng.uniform() - 1.8]);
-  const z = new Float64Array(4 * half), y = new Uint8Array(2 * half);
+  const z = new Float64Array(4 * half),
+    y = new Uint8Array(2 * half);
   for (let h = 0; h < 2; h++) {
     for (let j = 0; j < half; j++) {
       const i = h * half + j;
@@ -179,17 +207,26 @@ const topology: Topology = {
 type V = [number, number, number];
 const sub = (a: V, b: V): V => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const cross = (a: V, b: V): V => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const unit = (a: V): V => { const l = Math.hypot(...a); return [a[0] / l, a[1] / l, a[2] / l]; };
+const unit = (a: V): V => {
+  const l = Math.hypot(...a);
+  return [a[0] / l, a[1] / l, a[2] / l];
+};
 /** Place d with |cd| = r, angle bcd = theta, dihedral abcd = tau (NeRF). */
 function place(a: V, b: V, c: V, r: number, theta: number, tau: number): V {
   const bc = unit(sub(c, b));
   const n = unit(cross(sub(b, a), bc));
   const m = cross(n, bc);
   const d2 = [-r * Math.cos(theta), r * Math.sin(theta) * Math.cos(tau), r * Math.sin(theta) * Math.sin(tau)];
-  return [c[0] + d2[0]! * bc[0] + d2[1]! * m[0] + d2[2]! * n[0], c[1] + d2[0]! * bc[1] + d2[1]! * m[1] + d2[2]! * n[1], c[2] + d2[0]! * bc[2] + d2[1]! * m[2] + d2[2]! * n[2]];
+  return [
+    c[0] + d2[0]! * bc[0] + d2[1]! * m[0] + d2[2]! * n[0],
+    c[1] + d2[0]! * bc[1] + d2[1]! * m[1] + d2[2]! * n[1],
+    c[2] + d2[0]! * bc[2] + d2[1]! * m[2] + d2[2]! * n[2],
+  ];
 }
 function peptide(phi: number, psi: number, mirror = false): number[] {
-  const C0: V = [0, 0, 0], N: V = [0.133, 0, 0], CA: V = [0.133 + 0.146 * Math.cos(1.1), 0.146 * Math.sin(1.1), 0];
+  const C0: V = [0, 0, 0],
+    N: V = [0.133, 0, 0],
+    CA: V = [0.133 + 0.146 * Math.cos(1.1), 0.146 * Math.sin(1.1), 0];
   const C = place(C0, N, CA, 0.152, 1.94, phi);
   const N2 = place(N, CA, C, 0.133, 2.03, psi);
   const CB = place(C, N, CA, 0.153, 1.92, -2.1);
@@ -203,21 +240,42 @@ test('peptide builder gives the requested φ, ψ; chirality and Rg behave', () =
   close(dihedral(x, 18, 0, [1, 2, 3, 4]), 140 * DEG, 1e-12, 'ψ');
   const centres = chiralCentres(topology);
   assert.deepEqual(centres, [{ center: 2, neighbours: [1, 3, 5, -1] }]);
-  const both = Float64Array.from([...peptide(-70 * DEG, 140 * DEG), ...peptide(-70 * DEG, 140 * DEG, true), ...peptide(60 * DEG, 30 * DEG)]);
+  const both = Float64Array.from([
+    ...peptide(-70 * DEG, 140 * DEG),
+    ...peptide(-70 * DEG, 140 * DEG, true),
+    ...peptide(60 * DEG, 30 * DEG),
+  ]);
   close(wrongChiralityRate(both, 3, centres, x), 1 / 3, 1e-15, 'mirror image is the wrong enantiomer');
   // Two unit masses 0.2 nm apart: Rg = 0.1.
   close(radiusOfGyration([0, 0, 0, 0.2, 0, 0], 1, [1, 1])[0]!, 0.1, 1e-15, 'Rg');
-  close(radiusOfGyration([0, 0, 0, 0.3, 0, 0], 1, [2, 1])[0]!, Math.sqrt((2 * 0.1 ** 2 + 0.2 ** 2) / 3), 1e-15, 'mass-weighted Rg');
+  close(
+    radiusOfGyration([0, 0, 0, 0.3, 0, 0], 1, [2, 1])[0]!,
+    Math.sqrt((2 * 0.1 ** 2 + 0.2 ** 2) / 3),
+    1e-15,
+    'mass-weighted Rg',
+  );
 });
 
 test('rightHandedSamples drops the mirror image and keeps every per-sample array of the rest aligned', () => {
   const ref = Float64Array.from(peptide(-70 * DEG, 140 * DEG));
   const D = ref.length;
-  const x = Float64Array.from([...peptide(-70 * DEG, 140 * DEG), ...peptide(-70 * DEG, 140 * DEG, true), ...peptide(60 * DEG, 30 * DEG)]);
+  const x = Float64Array.from([
+    ...peptide(-70 * DEG, 140 * DEG),
+    ...peptide(-70 * DEG, 140 * DEG, true),
+    ...peptide(60 * DEG, 30 * DEG),
+  ]);
   const set = {
-    n: 3, dimension: D, x, y: Float64Array.from([10, 11, 20, 21, 30, 31]), modelDimension: 2,
-    energies: Float64Array.from([1, 2, 3]), logQ: Float64Array.from([-1, -2, -3]), logw: Float64Array.from([0.1, 0.2, 0.3]),
-    beta: 1, z: Float64Array.from([7, 8, 9]), latentDim: 1,
+    n: 3,
+    dimension: D,
+    x,
+    y: Float64Array.from([10, 11, 20, 21, 30, 31]),
+    modelDimension: 2,
+    energies: Float64Array.from([1, 2, 3]),
+    logQ: Float64Array.from([-1, -2, -3]),
+    logw: Float64Array.from([0.1, 0.2, 0.3]),
+    beta: 1,
+    z: Float64Array.from([7, 8, 9]),
+    latentDim: 1,
   };
   const r = rightHandedSamples(set, topology, ref);
   assert.equal(r.centres, 1);
@@ -254,15 +312,27 @@ test('molecularMetrics: identical model and reference give zero errors; a known 
   const energies = Float64Array.from({ length: n }, () => rng.normal() * 5);
   const latent = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
-    const phi = dihedral(x, 18, i, [0, 1, 2, 3]), psi = dihedral(x, 18, i, [1, 2, 3, 4]);
+    const phi = dihedral(x, 18, i, [0, 1, 2, 3]),
+      psi = dihedral(x, 18, i, [1, 2, 3, 4]);
     latent[2 * i] = Math.cos(phi) + 0.01 * rng.normal();
     latent[2 * i + 1] = Math.sin(psi) + Math.sin(phi);
   }
   const same = molecularMetrics({
-    topology, beta: 0.5, samples: { x, n, energies, logw: new Float64Array(n) },
-    reference: { x, n, energies, latent, latentDim: 2, runLengths: [n / 2, n / 2] }, bootstrap: 50,
+    topology,
+    beta: 0.5,
+    samples: { x, n, energies, logw: new Float64Array(n) },
+    reference: { x, n, energies, latent, latentDim: 2, runLengths: [n / 2, n / 2] },
+    bootstrap: 50,
   });
-  for (const k of ['mol.ramachandran.klRaw', 'mol.ramachandran.jsRaw', 'mol.ramachandran.klReweighted', 'mol.energy.w1RawKT', 'mol.rg.w1RawNm', 'mol.deltaF.errorRawKT', 'mol.chirality.wrongRate']) {
+  for (const k of [
+    'mol.ramachandran.klRaw',
+    'mol.ramachandran.jsRaw',
+    'mol.ramachandran.klReweighted',
+    'mol.energy.w1RawKT',
+    'mol.rg.w1RawNm',
+    'mol.deltaF.errorRawKT',
+    'mol.chirality.wrongRate',
+  ]) {
     assert.equal(same[k], 0, k);
   }
   assert.equal(same['mol.population.worstFactorRaw'], 1);
@@ -271,28 +341,56 @@ test('molecularMetrics: identical model and reference give zero errors; a known 
   assert.ok(same['mol.deltaF.errorRawLowerKT']! < 0 && same['mol.deltaF.errorRawUpperKT']! > 0, 'interval covers 0');
   assert.equal(same['mol.reference.runs'], 2);
   // Equal weights have no tail to smooth: PSIS leaves them alone and k̂ is far below 0.5.
-  assert.ok(Math.abs(same['mol.deltaF.errorPsisKT']! - same['mol.deltaF.errorReweightedKT']!) < 1e-9, 'PSIS of equal weights changes nothing');
+  assert.ok(
+    Math.abs(same['mol.deltaF.errorPsisKT']! - same['mol.deltaF.errorReweightedKT']!) < 1e-9,
+    'PSIS of equal weights changes nothing',
+  );
   assert.ok(same['mol.khat']! < 0.5, `k̂ of equal weights ${same['mol.khat']}`);
-  assert.ok(same['mol.cv.phiSign.bestBalancedAccuracy']! > 0.97, `φ-sign from z: ${same['mol.cv.phiSign.bestBalancedAccuracy']}`);
-  assert.ok(same['mol.cv.alphaBeta.bestBalancedAccuracy']! > 0.97, `α/β from z: ${same['mol.cv.alphaBeta.bestBalancedAccuracy']}`);
+  assert.ok(
+    same['mol.cv.phiSign.bestBalancedAccuracy']! > 0.97,
+    `φ-sign from z: ${same['mol.cv.phiSign.bestBalancedAccuracy']}`,
+  );
+  assert.ok(
+    same['mol.cv.alphaBeta.bestBalancedAccuracy']! > 0.97,
+    `α/β from z: ${same['mol.cv.alphaBeta.bestBalancedAccuracy']}`,
+  );
   close(same['mol.cv.spearman.cosPhi']!, 1, 0.01, 'z1 tracks cos φ');
 
   const xs = Float64Array.from(shifted);
   const diff = molecularMetrics({ topology, beta: 0.5, samples: { x: xs, n }, reference: { x, n }, bootstrap: 100 });
-  const pm = diff['mol.population.phiPositive.raw']!, pr = diff['mol.population.phiPositive.reference']!;
+  const pm = diff['mol.population.phiPositive.raw']!,
+    pr = diff['mol.population.phiPositive.reference']!;
   close(diff['mol.deltaF.errorRawKT']!, -Math.log(pm / (1 - pm)) + Math.log(pr / (1 - pr)), 1e-12, 'ΔF error');
   // Construction: 0.2 vs 0.1 → error −ln(0.25) + ln(1/9) = ln(4/9) ≈ −0.81 kT, inside the interval.
-  assert.ok(diff['mol.deltaF.errorRawLowerKT']! < Math.log(4 / 9) && Math.log(4 / 9) < diff['mol.deltaF.errorRawUpperKT']!);
+  assert.ok(
+    diff['mol.deltaF.errorRawLowerKT']! < Math.log(4 / 9) && Math.log(4 / 9) < diff['mol.deltaF.errorRawUpperKT']!,
+  );
   assert.ok(diff['mol.deltaF.errorRawUpperKT']! < 0, 'the shift is resolved');
   close(diff['mol.population.phiPositive.factorRaw']!, pm / pr, 1e-12, 'factor');
 });
 
-test('molecularMetrics: the basins\' worst factor leaves out the φ > 0 half-plane, which also holds the β tail past ±180°', () => {
-  const frames = (list: [number, number, number][]) => Float64Array.from(list.flatMap(([count, p, q]) => Array.from({ length: count }, () => peptide(p * DEG, q * DEG)).flat()));
+test("molecularMetrics: the basins' worst factor leaves out the φ > 0 half-plane, which also holds the β tail past ±180°", () => {
+  const frames = (list: [number, number, number][]) =>
+    Float64Array.from(
+      list.flatMap(([count, p, q]) => Array.from({ length: count }, () => peptide(p * DEG, q * DEG)).flat()),
+    );
   // Reference: 90 β, 10 αL. Model: 80 β, 10 in β's tail at φ = 170°, 10 αL.
-  const reference = frames([[90, -75, 145], [10, 60, 40]]);
-  const model = frames([[80, -75, 145], [10, 170, 150], [10, 60, 40]]);
-  const m = molecularMetrics({ topology, beta: 0.5, samples: { x: model, n: 100 }, reference: { x: reference, n: 100 }, bootstrap: 10 });
+  const reference = frames([
+    [90, -75, 145],
+    [10, 60, 40],
+  ]);
+  const model = frames([
+    [80, -75, 145],
+    [10, 170, 150],
+    [10, 60, 40],
+  ]);
+  const m = molecularMetrics({
+    topology,
+    beta: 0.5,
+    samples: { x: model, n: 100 },
+    reference: { x: reference, n: 100 },
+    bootstrap: 10,
+  });
   close(m['mol.population.phiPositive.factorRaw']!, 2, 1e-12, 'half-plane 0.2 vs 0.1');
   close(m['mol.population.c7axAlphaL.factorRaw']!, 1, 1e-12, 'C7ax/αL 0.1 vs 0.1');
   close(m['mol.population.beta.factorRaw']!, 0.9 / 0.8, 1e-12, 'β 0.8 vs 0.9');
@@ -300,7 +398,7 @@ test('molecularMetrics: the basins\' worst factor leaves out the φ > 0 half-pla
   close(m['mol.population.worstFactorBasinsRaw']!, 0.9 / 0.8, 1e-12, 'β, αR and C7ax/αL');
 });
 
-test('molecularMetrics: a CV continuous across the β basin\'s ±180° seam separates C7ax/αL, not the φ sign', () => {
+test("molecularMetrics: a CV continuous across the β basin's ±180° seam separates C7ax/αL, not the φ sign", () => {
   // Reference frames: β around φ = −160° (σ 15°, so its tail crosses ±180°), C7ax/αL at φ = 60°.
   // z1 is φ in a chart cut at φ = 0 (the barrier) with 10° of noise, z2 is noise: a CV that knows
   // the basins but not on which side of ±180° a β frame within its precision lies.
@@ -313,18 +411,29 @@ test('molecularMetrics: a CV continuous across the β basin\'s ±180° seam sepa
     const rare = i % 20 === 0;
     const phi = rare ? (60 + 10 * rng.normal()) * DEG : (-160 + 15 * rng.normal()) * DEG;
     const wrapped = Math.atan2(Math.sin(phi), Math.cos(phi));
-    if (wrapped > (120 * DEG)) tail++;
+    if (wrapped > 120 * DEG) tail++;
     x.push(...peptide(wrapped, (rare ? 40 : 150) * DEG));
     latent[2 * i] = (wrapped < 0 ? wrapped + 2 * Math.PI : wrapped) + 10 * DEG * rng.normal();
     latent[2 * i + 1] = 0.1 * rng.normal();
   }
   const X = Float64Array.from(x);
-  const m = molecularMetrics({ topology, beta: 0.5, samples: { x: X, n }, reference: { x: X, n, latent, latentDim: 2 }, bootstrap: 10 });
+  const m = molecularMetrics({
+    topology,
+    beta: 0.5,
+    samples: { x: X, n },
+    reference: { x: X, n, latent, latentDim: 2 },
+    bootstrap: 10,
+  });
   assert.ok(tail > 40, `the β tail holds ${tail} frames at φ > 120°`);
-  assert.ok(m['mol.cv.c7axAlphaL.bestBalancedAccuracy']! > 0.98, `C7ax/αL from z: ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`);
+  assert.ok(
+    m['mol.cv.c7axAlphaL.bestBalancedAccuracy']! > 0.98,
+    `C7ax/αL from z: ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`,
+  );
   assert.equal(m['mol.cv.c7axAlphaL.positives'], n / 20, 'positives, pooled over both test halves');
-  assert.ok(m['mol.cv.phiSign.bestBalancedAccuracy']! < 0.93,
-    `φ sign ${m['mol.cv.phiSign.bestBalancedAccuracy']} vs C7ax/αL ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`);
+  assert.ok(
+    m['mol.cv.phiSign.bestBalancedAccuracy']! < 0.93,
+    `φ sign ${m['mol.cv.phiSign.bestBalancedAccuracy']} vs C7ax/αL ${m['mol.cv.c7axAlphaL.bestBalancedAccuracy']}`,
+  );
   // The φ-sign misses fall at the seam: the C7ax/αL frames are all recalled, the tail's not, and
   // φ < 0 frames near −180° are called φ > 0 (recalls 0.77–0.80 and 0.88 here).
   assert.equal(m['mol.cv.phiSign.recall.betaTail.frames'], tail);
@@ -332,7 +441,9 @@ test('molecularMetrics: a CV continuous across the β basin\'s ±180° seam sepa
   assert.equal(m['mol.cv.phiSign.recall.negative.frames'], n - n / 20 - tail);
   for (const clf of ['knn', 'logistic']) {
     const r = (region: string) => m[`mol.cv.phiSign.${clf}.recall.${region}`]!;
-    assert.ok(r('c7axAlphaL') > 0.97 && r('betaTail') < 0.9 && r('negative') < 0.95,
-      `${clf}: recall C7ax/αL ${r('c7axAlphaL')}, β tail ${r('betaTail')}, φ < 0 ${r('negative')}`);
+    assert.ok(
+      r('c7axAlphaL') > 0.97 && r('betaTail') < 0.9 && r('negative') < 0.95,
+      `${clf}: recall C7ax/αL ${r('c7axAlphaL')}, β tail ${r('betaTail')}, φ < 0 ${r('negative')}`,
+    );
   }
 });

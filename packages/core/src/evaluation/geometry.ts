@@ -4,21 +4,29 @@ import type { Topology } from '../contracts/force-field.js';
 
 /** Mass-weighted radius of gyration (nm) of every frame; equal masses when the topology has none. */
 export function radiusOfGyration(x: ArrayLike<number>, n: number, masses: ArrayLike<number>): Float64Array {
-  const N = masses.length, D = 3 * N;
+  const N = masses.length,
+    D = 3 * N;
   let M = 0;
   for (let i = 0; i < N; i++) M += masses[i]!;
   const m = M > 0 ? Array.from(masses) : new Array(N).fill(1);
   if (M <= 0) M = N;
   const out = new Float64Array(n);
   for (let f = 0; f < n; f++) {
-    let cx = 0, cy = 0, cz = 0;
+    let cx = 0,
+      cy = 0,
+      cz = 0;
     for (let i = 0; i < N; i++) {
-      cx += m[i]! * x[f * D + 3 * i]!; cy += m[i]! * x[f * D + 3 * i + 1]!; cz += m[i]! * x[f * D + 3 * i + 2]!;
+      cx += m[i]! * x[f * D + 3 * i]!;
+      cy += m[i]! * x[f * D + 3 * i + 1]!;
+      cz += m[i]! * x[f * D + 3 * i + 2]!;
     }
-    cx /= M; cy /= M; cz /= M;
+    cx /= M;
+    cy /= M;
+    cz /= M;
     let s = 0;
     for (let i = 0; i < N; i++) {
-      s += m[i]! * ((x[f * D + 3 * i]! - cx) ** 2 + (x[f * D + 3 * i + 1]! - cy) ** 2 + (x[f * D + 3 * i + 2]! - cz) ** 2);
+      s +=
+        m[i]! * ((x[f * D + 3 * i]! - cx) ** 2 + (x[f * D + 3 * i + 1]! - cy) ** 2 + (x[f * D + 3 * i + 2]! - cz) ** 2);
     }
     out[f] = Math.sqrt(s / M);
   }
@@ -39,8 +47,12 @@ export function backboneChiralCentres(top: Topology): ChiralityCenter[] {
   });
   const out: ChiralityCenter[] = [];
   for (const [, m] of [...byRes].sort((p, q) => p[0] - q[0])) {
-    const ca = m.get('CA'), n = m.get('N'), c = m.get('C'), cb = m.get('CB');
-    if (ca !== undefined && n !== undefined && c !== undefined && cb !== undefined) out.push({ center: ca, neighbours: [n, c, cb, -1] });
+    const ca = m.get('CA'),
+      n = m.get('N'),
+      c = m.get('C'),
+      cb = m.get('CB');
+    if (ca !== undefined && n !== undefined && c !== undefined && cb !== undefined)
+      out.push({ center: ca, neighbours: [n, c, cb, -1] });
   }
   return out;
 }

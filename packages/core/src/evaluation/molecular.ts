@@ -14,10 +14,24 @@ import { essFraction, normalizedWeights, spearman } from '../util/stats.js';
 import { paretoSmooth } from '../util/psis.js';
 import { bootstrapInterval, resampleIndices } from './bootstrap.js';
 import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
-import { HISTOGRAM_EPSILON, RAMACHANDRAN_BINS, jensenShannon, klDivergence, ramachandranHistogram } from './divergence.js';
+import {
+  HISTOGRAM_EPSILON,
+  RAMACHANDRAN_BINS,
+  jensenShannon,
+  klDivergence,
+  ramachandranHistogram,
+} from './divergence.js';
 import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { wrongChiralityRate } from '../transforms/chirality.js';
-import { POPULATIONS, deltaFFromProbability, inBetaTail, inC7axAlphaL, phiPositiveProbability, stateOf, statePopulations } from './states.js';
+import {
+  POPULATIONS,
+  deltaFFromProbability,
+  inBetaTail,
+  inC7axAlphaL,
+  phiPositiveProbability,
+  stateOf,
+  statePopulations,
+} from './states.js';
 import { wasserstein1 } from './wasserstein.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
@@ -62,9 +76,15 @@ interface Angles {
 
 function anglesOf(top: Topology, s: ConfigurationSet): Angles {
   const bb = backboneDihedrals(top);
-  if (bb.phi.length === 0) throw new RangeError('molecular evaluation: the topology has no backbone φ/ψ (atoms named C, N, CA, C, N in consecutive residues)');
+  if (bb.phi.length === 0)
+    throw new RangeError(
+      'molecular evaluation: the topology has no backbone φ/ψ (atoms named C, N, CA, C, N in consecutive residues)',
+    );
   const D = 3 * top.atoms.length;
-  if (s.x.length !== s.n * D) throw new RangeError(`molecular evaluation: ${s.x.length} coordinates for ${s.n} frames of ${top.atoms.length} atoms`);
+  if (s.x.length !== s.n * D)
+    throw new RangeError(
+      `molecular evaluation: ${s.x.length} coordinates for ${s.n} frames of ${top.atoms.length} atoms`,
+    );
   // The first residue with both angles (the alanine of ACE-ALA-NME).
   return { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) };
 }
@@ -76,7 +96,8 @@ function slice(a: Angles, from: number, to: number): Angles {
 /** The molecular metrics; see the file comment for units and conventions. */
 export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetrics {
   const { topology: top, beta } = input;
-  const bins = input.bins ?? RAMACHANDRAN_BINS, eps = input.epsilon ?? HISTOGRAM_EPSILON;
+  const bins = input.bins ?? RAMACHANDRAN_BINS,
+    eps = input.epsilon ?? HISTOGRAM_EPSILON;
   const B = input.bootstrap ?? 200;
   const rng = createRng(input.seed ?? 11);
   const D = 3 * top.atoms.length;
@@ -105,7 +126,9 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const masses = top.atoms.map((a) => a.mass);
   const rgModel = radiusOfGyration(s.x, s.n, masses);
   const centres = chiralCentres(top);
-  const chiralRef = input.chiralityReference ?? (input.reference && input.reference.n > 0 ? input.reference.x.subarray(0, D) : undefined);
+  const chiralRef =
+    input.chiralityReference ??
+    (input.reference && input.reference.n > 0 ? input.reference.x.subarray(0, D) : undefined);
   if (centres.length && chiralRef) {
     m['mol.chirality.wrongRate'] = wrongChiralityRate(Float64Array.from(s.x), s.n, centres, chiralRef);
   }
@@ -116,10 +139,13 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const nr = ref.n;
   m['mol.reference.frames'] = nr;
   const popRef = statePopulations(ra.phi, ra.psi);
-  let worst = 1, worstRw = 1, worstBasins = 1;
+  let worst = 1,
+    worstRw = 1,
+    worstBasins = 1;
   for (const st of POPULATIONS) {
     m[`mol.population.${st}.reference`] = popRef[st];
-    const factor = (p: number) => (p > 0 && popRef[st] > 0 ? Math.max(p / popRef[st], popRef[st] / p) : p === popRef[st] ? 1 : Infinity);
+    const factor = (p: number) =>
+      p > 0 && popRef[st] > 0 ? Math.max(p / popRef[st], popRef[st] / p) : p === popRef[st] ? 1 : Infinity;
     m[`mol.population.${st}.factorRaw`] = factor(popRaw[st]);
     worst = Math.max(worst, factor(popRaw[st]));
     // The basins (C7eq/C5/PII, αR, C7ax/αL) without the φ > 0 half-plane, whose 120°–180° part is
@@ -156,7 +182,8 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   m['mol.deltaF.referenceKT'] = dfRef;
   const blockLen = input.referenceBlockLength ?? Math.max(1, Math.floor(nr / 40));
   const refReps = new Float64Array(B);
-  for (let b = 0; b < B; b++) refReps[b] = deltaFFromProbability(phiPositiveProbability(ra.phi, undefined, resampleIndices(nr, rng, blockLen)));
+  for (let b = 0; b < B; b++)
+    refReps[b] = deltaFFromProbability(phiPositiveProbability(ra.phi, undefined, resampleIndices(nr, rng, blockLen)));
   const [rl, ru] = bootstrapInterval(refReps);
   m['mol.deltaF.referenceLowerKT'] = rl;
   m['mol.deltaF.referenceUpperKT'] = ru;
@@ -185,12 +212,16 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   // Spread between independent reference runs: the reference's own uncertainty.
   const runs = ref.runLengths;
   if (runs && runs.length > 1 && runs.reduce((a, b) => a + b, 0) === nr) {
-    const dfs: number[] = [], pops: number[] = [];
+    const dfs: number[] = [],
+      pops: number[] = [];
     let start = 0;
     runs.forEach((len, r) => {
       const p = phiPositiveProbability(ra.phi.subarray(start, start + len));
       m[`mol.reference.run${r + 1}.phiPositive`] = p;
-      m[`mol.reference.run${r + 1}.alphaR`] = statePopulations(slice(ra, start, start + len).phi, slice(ra, start, start + len).psi).alphaR;
+      m[`mol.reference.run${r + 1}.alphaR`] = statePopulations(
+        slice(ra, start, start + len).phi,
+        slice(ra, start, start + len).psi,
+      ).alphaR;
       dfs.push(deltaFFromProbability(p));
       pops.push(p);
       start += len;
@@ -205,12 +236,18 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   // Energy distribution in kT, and radius of gyration in nm (1-D Wasserstein).
   if (s.energies && ref.energies) {
     const bu = (e: Float64Array) => Float64Array.from(e, (v) => beta * v);
-    const bs = bu(s.energies), br = bu(ref.energies);
+    const bs = bu(s.energies),
+      br = bu(ref.energies);
     m['mol.energy.w1RawKT'] = wasserstein1(bs, br);
     if (haveW) m['mol.energy.w1ReweightedKT'] = wasserstein1(bs, br, W);
     m['mol.energy.noiseFloorKT'] = wasserstein1(br.subarray(0, half), br.subarray(half));
-    let fin = 0, mean = 0;
-    for (const v of bs) if (Number.isFinite(v)) { fin++; mean += v; }
+    let fin = 0,
+      mean = 0;
+    for (const v of bs)
+      if (Number.isFinite(v)) {
+        fin++;
+        mean += v;
+      }
     m['mol.energy.meanModelKT'] = mean / Math.max(1, fin);
     m['mol.energy.meanReferenceKT'] = br.reduce((a, b) => a + b, 0) / nr;
   }
@@ -236,14 +273,26 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
     // few degrees apart land on both sides of it. c7axAlphaL asks for the metastable φ > 0 state
     // (C7ax/αL) against everything else, a cut along the barriers at φ ≈ 0 and φ ≈ 120°.
     const basins = Uint8Array.from(ra.phi, (p) => (inC7axAlphaL(p) ? 1 : 0));
-    const tasks: Array<[string, Float64Array, Uint8Array]> = [['phiSign', ref.latent, phiSign], ['c7axAlphaL', ref.latent, basins], ['alphaBeta', zNeg, alpha]];
+    const tasks: Array<[string, Float64Array, Uint8Array]> = [
+      ['phiSign', ref.latent, phiSign],
+      ['c7axAlphaL', ref.latent, basins],
+      ['alphaBeta', zNeg, alpha],
+    ];
     // Where the φ-sign misses fall: the β tail at φ ≥ 120° against C7ax/αL, and the φ < 0 frames
     // called φ > 0 (mostly β next to −180° when the CV blurs the seam).
-    const phiSignRegions: Array<[string, number[]]> = [['betaTail', indicesWhere(inBetaTail)], ['c7axAlphaL', indicesWhere(inC7axAlphaL)], ['negative', negIdx]];
+    const phiSignRegions: Array<[string, number[]]> = [
+      ['betaTail', indicesWhere(inBetaTail)],
+      ['c7axAlphaL', indicesWhere(inC7axAlphaL)],
+      ['negative', negIdx],
+    ];
     for (const [region, idx] of phiSignRegions) m[`mol.cv.phiSign.recall.${region}.frames`] = idx.length;
     for (const [task, z, y] of tasks) {
-      let bestAcc = 0, bestBal = 0;
-      for (const [name, clf] of [['logistic', logisticQuadratic], ['knn', nearestNeighbours()]] as const) {
+      let bestAcc = 0,
+        bestBal = 0;
+      for (const [name, clf] of [
+        ['logistic', logisticQuadratic],
+        ['knn', nearestNeighbours()],
+      ] as const) {
         const sc = crossValidate(z, y, L, clf);
         m[`mol.cv.${task}.${name}.accuracy`] = sc.accuracy;
         m[`mol.cv.${task}.${name}.balancedAccuracy`] = sc.balancedAccuracy;
@@ -261,9 +310,15 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
       m[`mol.cv.${task}.bestBalancedAccuracy`] = bestBal;
     }
     // |Spearman| of the best latent coordinate with sin/cos of each angle.
-    const zl = Array.from({ length: L }, (_, l) => Float64Array.from({ length: nr }, (_, i) => ref.latent![i * L + l]!));
-    for (const [name, f] of [['sinPhi', (i: number) => Math.sin(ra.phi[i]!)], ['cosPhi', (i: number) => Math.cos(ra.phi[i]!)],
-      ['sinPsi', (i: number) => Math.sin(ra.psi[i]!)], ['cosPsi', (i: number) => Math.cos(ra.psi[i]!)]] as const) {
+    const zl = Array.from({ length: L }, (_, l) =>
+      Float64Array.from({ length: nr }, (_, i) => ref.latent![i * L + l]!),
+    );
+    for (const [name, f] of [
+      ['sinPhi', (i: number) => Math.sin(ra.phi[i]!)],
+      ['cosPhi', (i: number) => Math.cos(ra.phi[i]!)],
+      ['sinPsi', (i: number) => Math.sin(ra.psi[i]!)],
+      ['cosPsi', (i: number) => Math.cos(ra.psi[i]!)],
+    ] as const) {
       const v = Float64Array.from({ length: nr }, (_, i) => f(i));
       m[`mol.cv.spearman.${name}`] = Math.max(...zl.map((z) => Math.abs(spearman(z, v))));
     }

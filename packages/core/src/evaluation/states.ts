@@ -36,7 +36,11 @@ export function stateOf(phi: number, psi: number): number {
 }
 
 /** Populations of the three states. With `logWeights`, self-normalised importance weights. */
-export function statePopulations(phi: ArrayLike<number>, psi: ArrayLike<number>, logWeights?: ArrayLike<number>): Record<PopulationName, number> {
+export function statePopulations(
+  phi: ArrayLike<number>,
+  psi: ArrayLike<number>,
+  logWeights?: ArrayLike<number>,
+): Record<PopulationName, number> {
   const W = logWeights ? normalizedWeights(logWeights) : undefined;
   const p = [0, 0, 0];
   let basins = 0;
@@ -61,8 +65,13 @@ export function deltaFFromProbability(pPositive: number): number {
 }
 
 /** Probability of φ > 0 (weighted by linear weights when given). */
-export function phiPositiveProbability(phi: ArrayLike<number>, weights?: ArrayLike<number>, indices?: ArrayLike<number>): number {
-  let pos = 0, tot = 0;
+export function phiPositiveProbability(
+  phi: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+  indices?: ArrayLike<number>,
+): number {
+  let pos = 0,
+    tot = 0;
   const n = indices ? indices.length : phi.length;
   for (let j = 0; j < n; j++) {
     const i = indices ? indices[j]! : j;

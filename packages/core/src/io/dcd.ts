@@ -39,11 +39,16 @@ export interface DcdWriteOptions {
 
 /** Encode frames (nm) as a DCD file with the layout of OpenMM's DCDFile. */
 export function formatDcd(positions: Float64Array, nAtoms: number, options: DcdWriteOptions = {}): Uint8Array {
-  if (!Number.isInteger(nAtoms) || nAtoms <= 0) throw new RangeError(`DCD writer: number of atoms must be a positive integer, got ${nAtoms}`);
-  if (positions.length % (3 * nAtoms) !== 0) throw new RangeError(`DCD writer: ${positions.length} coordinates is not a whole number of frames of ${nAtoms} atoms`);
+  if (!Number.isInteger(nAtoms) || nAtoms <= 0)
+    throw new RangeError(`DCD writer: number of atoms must be a positive integer, got ${nAtoms}`);
+  if (positions.length % (3 * nAtoms) !== 0)
+    throw new RangeError(
+      `DCD writer: ${positions.length} coordinates is not a whole number of frames of ${nAtoms} atoms`,
+    );
   const nFrames = positions.length / (3 * nAtoms);
   const cells = options.unitCells;
-  if (cells && cells.length !== nFrames * 6) throw new RangeError(`DCD writer: unitCells must hold 6 numbers per frame (${nFrames * 6}), got ${cells.length}`);
+  if (cells && cells.length !== nFrames * 6)
+    throw new RangeError(`DCD writer: unitCells must hold 6 numbers per frame (${nFrames * 6}), got ${cells.length}`);
   const firstStep = options.firstStep ?? 0;
   const interval = options.interval ?? 1;
   const frameBytes = (cells ? 56 : 0) + 3 * (8 + 4 * nAtoms);
@@ -51,16 +56,29 @@ export function formatDcd(positions: Float64Array, nAtoms: number, options: DcdW
   const dv = new DataView(buf);
   const u8 = new Uint8Array(buf);
   let o = 0;
-  const i32 = (v: number) => { dv.setInt32(o, v, true); o += 4; };
-  const f32 = (v: number) => { dv.setFloat32(o, v, true); o += 4; };
-  const f64 = (v: number) => { dv.setFloat64(o, v, true); o += 8; };
+  const i32 = (v: number) => {
+    dv.setInt32(o, v, true);
+    o += 4;
+  };
+  const f32 = (v: number) => {
+    dv.setFloat32(o, v, true);
+    o += 4;
+  };
+  const f64 = (v: number) => {
+    dv.setFloat64(o, v, true);
+    o += 8;
+  };
   const ascii = (s: string, width: number) => {
     for (let k = 0; k < width; k++) u8[o + k] = k < s.length ? s.charCodeAt(k) & 0x7f : 0;
     o += width;
   };
   // Record 1: 'CORD' + 20 control integers (ICNTRL), the 10th being the time step as float32.
-  i32(84); ascii('CORD', 4);
-  i32(nFrames); i32(firstStep); i32(interval); i32(firstStep + nFrames * interval);
+  i32(84);
+  ascii('CORD', 4);
+  i32(nFrames);
+  i32(firstStep);
+  i32(interval);
+  i32(firstStep + nFrames * interval);
   for (let k = 0; k < 5; k++) i32(0);
   f32((options.timestep ?? 0.001) / AKMA_PS);
   i32(cells ? 1 : 0);
@@ -68,27 +86,35 @@ export function formatDcd(positions: Float64Array, nAtoms: number, options: DcdW
   i32(24); // CHARMM version, which readers use to detect the extended format
   i32(84);
   // Record 2: titles.
-  i32(164); i32(2);
+  i32(164);
+  i32(2);
   ascii((options.title ?? 'Created by embedcg').slice(0, 80), 80);
   ascii(`Created ${new Date().toUTCString()}`.slice(0, 80), 80);
   i32(164);
   // Record 3: number of atoms.
-  i32(4); i32(nAtoms); i32(4);
+  i32(4);
+  i32(nAtoms);
+  i32(4);
   for (let f = 0; f < nFrames; f++) {
     if (cells) {
       const c = f * 6;
       const rad = Math.PI / 180;
       // CHARMM order a, cos(gamma), b, cos(beta), cos(alpha), c, with cosines written as sin(90°-angle) like OpenMM.
       i32(48);
-      f64(cells[c]! * 10); f64(Math.sin(Math.PI / 2 - cells[c + 5]! * rad)); f64(cells[c + 1]! * 10);
-      f64(Math.sin(Math.PI / 2 - cells[c + 4]! * rad)); f64(Math.sin(Math.PI / 2 - cells[c + 3]! * rad)); f64(cells[c + 2]! * 10);
+      f64(cells[c]! * 10);
+      f64(Math.sin(Math.PI / 2 - cells[c + 5]! * rad));
+      f64(cells[c + 1]! * 10);
+      f64(Math.sin(Math.PI / 2 - cells[c + 4]! * rad));
+      f64(Math.sin(Math.PI / 2 - cells[c + 3]! * rad));
+      f64(cells[c + 2]! * 10);
       i32(48);
     }
     for (let axis = 0; axis < 3; axis++) {
       i32(4 * nAtoms);
       for (let a = 0; a < nAtoms; a++) {
         const v = positions[(f * nAtoms + a) * 3 + axis]!;
-        if (!Number.isFinite(v)) throw new RangeError(`DCD writer: frame ${f}, atom ${a} has a non-finite coordinate (${v})`);
+        if (!Number.isFinite(v))
+          throw new RangeError(`DCD writer: frame ${f}, atom ${a} has a non-finite coordinate (${v})`);
         f32(v * 10);
       }
       i32(4 * nAtoms);
@@ -105,12 +131,15 @@ export function writeDcd(path: string, positions: Float64Array, nAtoms: number, 
 /** Decode a DCD file (either byte order, 32-bit record markers). `source` names it in errors. */
 export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (what: string): never => { throw new InputError(`${source}: ${what}`, source); };
+  const fail = (what: string): never => {
+    throw new InputError(`${source}: ${what}`, source);
+  };
   if (bytes.byteLength < 100) fail(`file is too short for a DCD header (${bytes.byteLength} bytes)`);
   let little = true;
   if (dv.getInt32(0, true) !== 84) {
     if (dv.getInt32(0, false) === 84) little = false;
-    else if (dv.getInt32(0, true) === 0 && dv.getInt32(4, true) === 84) fail('64-bit Fortran record markers are not supported');
+    else if (dv.getInt32(0, true) === 0 && dv.getInt32(4, true) === 84)
+      fail('64-bit Fortran record markers are not supported');
     else fail('not a DCD file (first record marker is not 84)');
   }
   const magic = String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!);
@@ -126,7 +155,10 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
   const timestepAkma = charmm ? dv.getFloat32(8 + 36, little) : dv.getFloat64(8 + 36, little);
   if (int(88) !== 84) fail('corrupt header: record 1 end marker is not 84');
   let o = 92;
-  const need = (n: number, what: string) => { if (o + n > bytes.byteLength) fail(`truncated in ${what} (needs ${n} bytes at offset ${o}, file has ${bytes.byteLength})`); };
+  const need = (n: number, what: string) => {
+    if (o + n > bytes.byteLength)
+      fail(`truncated in ${what} (needs ${n} bytes at offset ${o}, file has ${bytes.byteLength})`);
+  };
   need(8, 'title record');
   const titleLen = int(o);
   const nTitles = int(o + 4);
@@ -135,7 +167,11 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
   const titles: string[] = [];
   for (let t = 0; t < nTitles; t++) {
     const start = o + 8 + 80 * t;
-    titles.push(String.fromCharCode(...bytes.subarray(start, start + 80)).replace(/\0+$/, '').trimEnd());
+    titles.push(
+      String.fromCharCode(...bytes.subarray(start, start + 80))
+        .replace(/\0+$/, '')
+        .trimEnd(),
+    );
   }
   o += 4 + titleLen;
   if (int(o) !== titleLen) fail('corrupt title record end marker');
@@ -149,7 +185,9 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
   const remaining = bytes.byteLength - o;
   const nFrames = Math.floor(remaining / frameBytes);
   if (remaining % frameBytes !== 0) {
-    fail(`truncated: frame ${nFrames} is incomplete (${remaining % frameBytes} of ${frameBytes} bytes; the header announces ${headerFrames} frames)`);
+    fail(
+      `truncated: frame ${nFrames} is incomplete (${remaining % frameBytes} of ${frameBytes} bytes; the header announces ${headerFrames} frames)`,
+    );
   }
   const positions = new Float64Array(nFrames * nAtoms * 3);
   const unitCells = hasCell ? new Float64Array(nFrames * 6) : undefined;
@@ -162,7 +200,8 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
       o += 56;
     }
     for (let axis = 0; axis < 3; axis++) {
-      if (int(o) !== 4 * nAtoms || int(o + 4 + 4 * nAtoms) !== 4 * nAtoms) fail(`frame ${f}: corrupt coordinate record (axis ${'xyz'[axis]})`);
+      if (int(o) !== 4 * nAtoms || int(o + 4 + 4 * nAtoms) !== 4 * nAtoms)
+        fail(`frame ${f}: corrupt coordinate record (axis ${'xyz'[axis]})`);
       o += 4;
       for (let a = 0; a < nAtoms; a++) {
         positions[(f * nAtoms + a) * 3 + axis] = dv.getFloat32(o, little) / 10;

@@ -20,8 +20,23 @@ export interface MolecularFrames {
 
 /** Standard atomic weights (dalton) of the elements that occur in biomolecular force fields. */
 export const ELEMENT_MASSES: Readonly<Record<string, number>> = {
-  H: 1.008, D: 2.014, C: 12.011, N: 14.007, O: 15.999, F: 18.998, Na: 22.99, Mg: 24.305, P: 30.974,
-  S: 32.06, Cl: 35.45, K: 39.098, Ca: 40.078, Fe: 55.845, Zn: 65.38, Br: 79.904, I: 126.904,
+  H: 1.008,
+  D: 2.014,
+  C: 12.011,
+  N: 14.007,
+  O: 15.999,
+  F: 18.998,
+  Na: 22.99,
+  Mg: 24.305,
+  P: 30.974,
+  S: 32.06,
+  Cl: 35.45,
+  K: 39.098,
+  Ca: 40.078,
+  Fe: 55.845,
+  Zn: 65.38,
+  Br: 79.904,
+  I: 126.904,
 };
 
 /**
@@ -29,7 +44,10 @@ export const ELEMENT_MASSES: Readonly<Record<string, number>> = {
  * does for prmtop files: two-letter ions first, then the first letter.
  */
 export function guessElement(atomName: string): string {
-  const upper = atomName.trim().replace(/^[0-9]+/, '').toUpperCase();
+  const upper = atomName
+    .trim()
+    .replace(/^[0-9]+/, '')
+    .toUpperCase();
   // Ions are named after their element (CL, NA, ...); longer names such as "NA1" are not ions,
   // and "CA" is the alpha carbon, so only exact two-letter ion names map to two-letter elements.
   const ions: Record<string, string> = { CL: 'Cl', NA: 'Na', MG: 'Mg', ZN: 'Zn', BR: 'Br', K: 'K' };

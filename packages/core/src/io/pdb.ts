@@ -25,7 +25,10 @@ export function parsePdb(text: string, source = 'PDB input'): MolecularFrames {
   const finishFrame = (lineNo: number) => {
     if (atomInFrame === 0) return;
     if (nFrames > 0 && atomInFrame !== atoms.length) {
-      throw new InputError(`${source}: model ${nFrames + 1} (ending at line ${lineNo}) has ${atomInFrame} atoms, but model 1 has ${atoms.length}`, source);
+      throw new InputError(
+        `${source}: model ${nFrames + 1} (ending at line ${lineNo}) has ${atomInFrame} atoms, but model 1 has ${atoms.length}`,
+        source,
+      );
     }
     nFrames++;
     atomInFrame = 0;
@@ -42,7 +45,11 @@ export function parsePdb(text: string, source = 'PDB input'): MolecularFrames {
       finishFrame(ln + 1);
       inModel = false;
     } else if (rec === 'ATOM' || rec === 'HETATM') {
-      if (line.length < 54) throw new InputError(`${source}: line ${ln + 1}: ${rec} record is too short for coordinates (${line.length} < 54 characters)`, source);
+      if (line.length < 54)
+        throw new InputError(
+          `${source}: line ${ln + 1}: ${rec} record is too short for coordinates (${line.length} < 54 characters)`,
+          source,
+        );
       const x = Number(line.slice(30, 38));
       const y = Number(line.slice(38, 46));
       const z = Number(line.slice(46, 54));
@@ -66,11 +73,21 @@ export function parsePdb(text: string, source = 'PDB input'): MolecularFrames {
         const serial = Number(line.slice(6, 11));
         if (Number.isInteger(serial)) serialToIndex.set(serial, atoms.length - 1);
       } else if (atomInFrame >= atoms.length) {
-        throw new InputError(`${source}: line ${ln + 1}: model ${nFrames + 1} has more atoms than model 1 (${atoms.length})`, source);
+        throw new InputError(
+          `${source}: line ${ln + 1}: model ${nFrames + 1} has more atoms than model 1 (${atoms.length})`,
+          source,
+        );
       }
       atomInFrame++;
     } else if (rec === 'CRYST1' && nFrames === 0 && cells.length === 0) {
-      const v = [line.slice(6, 15), line.slice(15, 24), line.slice(24, 33), line.slice(33, 40), line.slice(40, 47), line.slice(47, 54)].map(Number);
+      const v = [
+        line.slice(6, 15),
+        line.slice(15, 24),
+        line.slice(24, 33),
+        line.slice(33, 40),
+        line.slice(40, 47),
+        line.slice(47, 54),
+      ].map(Number);
       if (v.every((n) => Number.isFinite(n))) cells.push(v[0]! / 10, v[1]! / 10, v[2]! / 10, v[3]!, v[4]!, v[5]!);
     } else if (rec === 'CONECT') {
       const from = serialToIndex.get(Number(line.slice(6, 11)));
@@ -89,7 +106,10 @@ export function parsePdb(text: string, source = 'PDB input'): MolecularFrames {
   if (!sawModel && nFrames !== 1) nFrames = 1;
   const result: MolecularFrames = { atoms, nFrames, positions: Float64Array.from(coords) };
   if (result.positions.length !== nFrames * atoms.length * 3) {
-    throw new InputError(`${source}: inconsistent models (${coords.length / 3} atom records for ${nFrames} models of ${atoms.length} atoms)`, source);
+    throw new InputError(
+      `${source}: inconsistent models (${coords.length / 3} atom records for ${nFrames} models of ${atoms.length} atoms)`,
+      source,
+    );
   }
   if (bonds.length) result.bonds = bonds;
   if (cells.length) {
@@ -126,7 +146,10 @@ function atomNameField(name: string, element: string): string {
  * Format frames as PDB text: one MODEL per frame when there is more than one, Å with 3 decimals
  * (so a round trip loses up to 5e-5 nm), CONECT records for `bonds` when given.
  */
-export function formatPdb(frames: MolecularFrames, options: { title?: string; bonds?: Array<[number, number]> } = {}): string {
+export function formatPdb(
+  frames: MolecularFrames,
+  options: { title?: string; bonds?: Array<[number, number]> } = {},
+): string {
   const { atoms, nFrames, positions } = frames;
   const n = atoms.length;
   if (positions.length !== nFrames * n * 3) {
@@ -143,14 +166,32 @@ export function formatPdb(frames: MolecularFrames, options: { title?: string; bo
       if (![0, 1, 2].every((k) => Number.isFinite(positions[o + k]!))) {
         throw new RangeError(`PDB writer: frame ${f}, atom ${a} (${atom.name}) has a non-finite coordinate`);
       }
-      const coordinates = [0, 1, 2].map((k) => fmt(positions[o + k]! * 10, 8, 3, `frame ${f} atom ${a} coordinate`)).join('');
+      const coordinates = [0, 1, 2]
+        .map((k) => fmt(positions[o + k]! * 10, 8, 3, `frame ${f} atom ${a} coordinate`))
+        .join('');
       out.push(
-        'ATOM  ' + String(a + 1).padStart(5) + ' ' + atomNameField(atom.name, atom.element) + ' ' +
-        atom.residueName.slice(0, 3).padStart(3) + ' A' + String((atom.residueIndex + 1) % 10000).padStart(4) + '    ' +
-        coordinates + '  1.00  0.00          ' + atom.element.toUpperCase().padStart(2),
+        'ATOM  ' +
+          String(a + 1).padStart(5) +
+          ' ' +
+          atomNameField(atom.name, atom.element) +
+          ' ' +
+          atom.residueName.slice(0, 3).padStart(3) +
+          ' A' +
+          String((atom.residueIndex + 1) % 10000).padStart(4) +
+          '    ' +
+          coordinates +
+          '  1.00  0.00          ' +
+          atom.element.toUpperCase().padStart(2),
       );
     }
-    out.push('TER   ' + String(n + 1).padStart(5) + '      ' + (atoms[n - 1]?.residueName ?? '').slice(0, 3).padStart(3) + ' A' + String(((atoms[n - 1]?.residueIndex ?? 0) + 1) % 10000).padStart(4));
+    out.push(
+      'TER   ' +
+        String(n + 1).padStart(5) +
+        '      ' +
+        (atoms[n - 1]?.residueName ?? '').slice(0, 3).padStart(3) +
+        ' A' +
+        String(((atoms[n - 1]?.residueIndex ?? 0) + 1) % 10000).padStart(4),
+    );
     if (nFrames > 1) out.push('ENDMDL');
   }
   const bonds = options.bonds ?? frames.bonds ?? [];
@@ -169,6 +210,10 @@ export function formatPdb(frames: MolecularFrames, options: { title?: string; bo
 }
 
 /** Write frames to a PDB file (see {@link formatPdb}). */
-export function writePdb(path: string, frames: MolecularFrames, options: { title?: string; bonds?: Array<[number, number]> } = {}): void {
+export function writePdb(
+  path: string,
+  frames: MolecularFrames,
+  options: { title?: string; bonds?: Array<[number, number]> } = {},
+): void {
   writeFileSync(path, formatPdb(frames, options));
 }

@@ -18,12 +18,20 @@ const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     value: tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ks)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), tf.sum(dy, 0)];
+      return [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(ks)),
+        tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
+        tf.sum(dy, 0),
+      ];
     },
   };
 });
 
 /** x (n × fanIn) · kernel (fanIn × fanOut) + bias (fanOut), differentiable in all three. */
-export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D | tf.Variable, bias: tf.Tensor1D | tf.Variable): tf.Tensor2D {
+export function denseOp(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D | tf.Variable,
+  bias: tf.Tensor1D | tf.Variable,
+): tf.Tensor2D {
   return op(x, kernel, bias) as tf.Tensor2D;
 }

@@ -21,9 +21,32 @@ test('dihedral has the IUPAC sign: a-b-c-d with d turned by +t about b→c (righ
 
 test('backbone quadruples of ACE-ALA-NME are φ = 4-6-8-14 and ψ = 6-8-14-16', () => {
   const names: Array<[string, number]> = [
-    ['CH3', 0], ['H1', 0], ['H2', 0], ['H3', 0], ['C', 0], ['O', 0], ['N', 1], ['H', 1], ['CA', 1], ['HA', 1], ['CB', 1],
-    ['HB1', 1], ['HB2', 1], ['HB3', 1], ['C', 1], ['O', 1], ['N', 2], ['H', 2], ['C', 2], ['H1', 2], ['H2', 2], ['H3', 2],
+    ['CH3', 0],
+    ['H1', 0],
+    ['H2', 0],
+    ['H3', 0],
+    ['C', 0],
+    ['O', 0],
+    ['N', 1],
+    ['H', 1],
+    ['CA', 1],
+    ['HA', 1],
+    ['CB', 1],
+    ['HB1', 1],
+    ['HB2', 1],
+    ['HB3', 1],
+    ['C', 1],
+    ['O', 1],
+    ['N', 2],
+    ['H', 2],
+    ['C', 2],
+    ['H1', 2],
+    ['H2', 2],
+    ['H3', 2],
   ];
-  const bb = backboneDihedrals({ atoms: names.map(([name, r]) => ({ name, element: name[0]!, mass: 1, residueName: 'X', residueIndex: r })), bonds: [] });
+  const bb = backboneDihedrals({
+    atoms: names.map(([name, r]) => ({ name, element: name[0]!, mass: 1, residueName: 'X', residueIndex: r })),
+    bonds: [],
+  });
   assert.deepEqual(bb, { phi: [[4, 6, 8, 14]], psi: [[6, 8, 14, 16]], residues: [1] });
 });

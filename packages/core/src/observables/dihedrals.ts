@@ -14,7 +14,11 @@ export function dihedral(x: ArrayLike<number>, D: number, frame: number, q: Quad
   const b1 = [p(q[1], 0) - p(q[0], 0), p(q[1], 1) - p(q[0], 1), p(q[1], 2) - p(q[0], 2)];
   const b2 = [p(q[2], 0) - p(q[1], 0), p(q[2], 1) - p(q[1], 1), p(q[2], 2) - p(q[1], 2)];
   const b3 = [p(q[3], 0) - p(q[2], 0), p(q[3], 1) - p(q[2], 1), p(q[3], 2) - p(q[2], 2)];
-  const cross = (u: number[], v: number[]) => [u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!];
+  const cross = (u: number[], v: number[]) => [
+    u[1]! * v[2]! - u[2]! * v[1]!,
+    u[2]! * v[0]! - u[0]! * v[2]!,
+    u[0]! * v[1]! - u[1]! * v[0]!,
+  ];
   const dot = (u: number[], v: number[]) => u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!;
   // Blondel & Karplus: atan2(|b2| b1·(b2×b3), (b1×b2)·(b2×b3)), the IUPAC sign that mdtraj and
   // OpenMM use (alanine dipeptide's C7eq/β region has φ < 0).
@@ -36,11 +40,17 @@ export function backboneDihedrals(top: Topology): { phi: Quad[]; psi: Quad[]; re
     if (!byRes.has(a.residueIndex)) byRes.set(a.residueIndex, new Map());
     byRes.get(a.residueIndex)!.set(a.name.trim(), i);
   });
-  const phi: Quad[] = [], psi: Quad[] = [], residues: number[] = [];
+  const phi: Quad[] = [],
+    psi: Quad[] = [],
+    residues: number[] = [];
   for (const [r, names] of [...byRes.entries()].sort((a, b) => a[0] - b[0])) {
-    const prev = byRes.get(r - 1), next = byRes.get(r + 1);
-    const N = names.get('N'), CA = names.get('CA'), C = names.get('C');
-    const Cp = prev?.get('C'), Nn = next?.get('N');
+    const prev = byRes.get(r - 1),
+      next = byRes.get(r + 1);
+    const N = names.get('N'),
+      CA = names.get('CA'),
+      C = names.get('C');
+    const Cp = prev?.get('C'),
+      Nn = next?.get('N');
     if (N === undefined || CA === undefined || C === undefined || Cp === undefined || Nn === undefined) continue;
     phi.push([Cp, N, CA, C]);
     psi.push([N, CA, C, Nn]);

@@ -10,7 +10,9 @@ export interface GeometricOptions {
 }
 
 export function geometricLadder(beta0: number, target: number, levels: number): number[] {
-  return Array.from({ length: levels + 1 }, (_, k) => (k === levels ? target : beta0 * (target / beta0) ** (k / levels)));
+  return Array.from({ length: levels + 1 }, (_, k) =>
+    k === levels ? target : beta0 * (target / beta0) ** (k / levels),
+  );
 }
 
 export const geometricPlugin = defineSchedule<GeometricOptions>({

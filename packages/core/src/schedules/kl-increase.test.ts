@@ -8,25 +8,32 @@ import type { LevelContext, ScheduleSamples } from '../contracts/schedule.js';
  * Target: harmonic U = ½ k |x|² in D dims, p_β = N(0, 1/(βk)), log Z_β = (D/2) log(2π/(βk)).
  * Model: q = N(0, s² I) with exact log q. Both are Gaussian, so every quantity of §5 is analytic.
  */
-const k = 2, D = 3;
+const k = 2,
+  D = 3;
 const logZ = (beta: number) => (D / 2) * Math.log((2 * Math.PI) / (beta * k));
 /** KL(N(0, s²) ‖ N(0, σ²)) in D dims. */
 const klGauss = (s2: number, sigma2: number) => (D / 2) * (Math.log(sigma2 / s2) + s2 / sigma2 - 1);
 
 function gaussianSamples(s2: number, M: number, seed: number): ScheduleSamples {
   const rng = createRng(seed);
-  const energies = new Float64Array(M), logQ = new Float64Array(M);
+  const energies = new Float64Array(M),
+    logQ = new Float64Array(M);
   for (let i = 0; i < M; i++) {
     let r2 = 0;
     for (let d = 0; d < D; d++) r2 += s2 * rng.normal() ** 2;
     energies[i] = 0.5 * k * r2;
-    logQ[i] = -0.5 * r2 / s2 - (D / 2) * Math.log(2 * Math.PI * s2);
+    logQ[i] = (-0.5 * r2) / s2 - (D / 2) * Math.log(2 * Math.PI * s2);
   }
   return { energies, logQ };
 }
 
 /** §5 written out on its own, loop by loop, with the documented KL floor of 1e-3. */
-function direct(beta: number, s: ScheduleSamples, logZk: number | undefined, o: { maxStep: number; minStep: number; delta: number; shrink: number }) {
+function direct(
+  beta: number,
+  s: ScheduleSamples,
+  logZk: number | undefined,
+  o: { maxStep: number; minStep: number; delta: number; shrink: number },
+) {
   const M = s.energies.length;
   const lw = Array.from(s.energies, (u, i) => -beta * u - s.logQ[i]!);
   const mx = Math.max(...lw);
@@ -51,7 +58,8 @@ function direct(beta: number, s: ScheduleSamples, logZk: number | undefined, o: 
   return { deltaBeta: db, deltaLogZ: dlogZ(db), logZ: lz + dlogZ(db), kl, r: r(db), tried, rOf: r };
 }
 
-const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+const near = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 const opts = { maxStep: 0.5, minStep: 0.001, delta: 0.1, shrink: 0.6 };
 
 test('q = p_β exactly: log Ẑ is exact, KL is zero, and the floor keeps r finite', () => {
@@ -92,7 +100,8 @@ test('Δβ starts at the maximum and shrinks by the factor while r > δ, within 
   near(got.deltaBeta, opts.maxStep * opts.shrink ** (want.tried.length - 1), 1e-12, 'Δβ = max · 0.6^j');
   assert.ok(got.r <= opts.delta);
   // Every larger candidate was rejected.
-  for (const db of want.tried.slice(0, -1)) assert.ok(want.rOf(db) > opts.delta, `candidate ${db} should have been rejected`);
+  for (const db of want.tried.slice(0, -1))
+    assert.ok(want.rOf(db) > opts.delta, `candidate ${db} should have been rejected`);
   // Loose δ: the maximum is taken at once.
   assert.equal(klIncreaseStep(beta, s, undefined, { ...opts, delta: 1e6 }).deltaBeta, opts.maxStep);
   // Impossible δ: the ladder still moves by the minimum.
@@ -105,9 +114,24 @@ test('Δβ starts at the maximum and shrinks by the factor while r > δ, within 
 });
 
 test('the schedule carries log Ẑ across levels, clamps at the target and round-trips its state', () => {
-  const o = { initialFraction: 0.1, maxStepFraction: 0.2, minStepFraction: 0.001, delta: 0.1, shrink: 0.6, samples: 1000 };
+  const o = {
+    initialFraction: 0.1,
+    maxStepFraction: 0.2,
+    minStepFraction: 0.001,
+    delta: 0.1,
+    shrink: 0.6,
+    samples: 1000,
+  };
   const target = 2;
-  const ctx = (beta: number, level: number): LevelContext => ({ level, beta, targetBeta: target, stepInLevel: 100, losses: [], stepsPerLevel: 100, initialSteps: 500 });
+  const ctx = (beta: number, level: number): LevelContext => ({
+    level,
+    beta,
+    targetBeta: target,
+    stepInLevel: 100,
+    losses: [],
+    stepsPerLevel: 100,
+    initialSteps: 500,
+  });
   const a = createKlIncreaseSchedule(o);
   assert.equal(a.initialBeta(target), 0.2);
   assert.equal(a.samplesNeeded, 1000);
@@ -145,10 +169,11 @@ test('the plugin schema rejects δ ≤ 0 and a shrink factor outside (0, 1)', ()
   assert.equal(props.shrink.default, 0.6);
 });
 
-test('a carried log Ẑ that makes the KL estimate negative is replaced by the level\'s own estimate', () => {
+test("a carried log Ẑ that makes the KL estimate negative is replaced by the level's own estimate", () => {
   const rng = createRng(42);
   const M = 2000;
-  const energies = new Float64Array(M), logQ = new Float64Array(M);
+  const energies = new Float64Array(M),
+    logQ = new Float64Array(M);
   for (let i = 0; i < M; i++) {
     // q = N(0, 1.3²) against p = N(0, 1): a real mismatch, so the true KL is clearly positive.
     const x = 1.3 * rng.normal();

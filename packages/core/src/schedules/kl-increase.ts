@@ -33,11 +33,13 @@ export function klIncreaseStep(
   logZ: number | undefined,
   o: { maxStep: number; minStep: number; delta: number; shrink: number },
 ): { deltaBeta: number; deltaLogZ: number; logZ: number; kl: number; r: number } {
-  const u = samples.energies, l = samples.logQ;
+  const u = samples.energies,
+    l = samples.logQ;
   const M = u.length;
   const logw = new Float64Array(M);
   for (let i = 0; i < M; i++) logw[i] = -beta * u[i]! - l[i]!;
-  const ubar = mean(u), lbar = mean(l);
+  const ubar = mean(u),
+    lbar = mean(l);
   const fresh = logSumExp(logw) - Math.log(M);
   let logZk = logZ ?? fresh;
   // The carried log Ẑ accumulates the noise of every Δlog Z; at low ESS it can drift until the
@@ -86,7 +88,10 @@ export function createKlIncreaseSchedule(o: KlIncreaseOptions): TemperingSchedul
       });
       const beta = Math.min(ctx.beta + step.deltaBeta, ctx.targetBeta);
       state = { logZ: step.logZ };
-      return { beta, info: { kl: step.kl, r: step.r, deltaBeta: step.deltaBeta, deltaLogZ: step.deltaLogZ, logZ: step.logZ } };
+      return {
+        beta,
+        info: { kl: step.kl, r: step.r, deltaBeta: step.deltaBeta, deltaLogZ: step.deltaLogZ, logZ: step.logZ },
+      };
     },
     getState: () => ({ ...state }),
     setState: (s) => {

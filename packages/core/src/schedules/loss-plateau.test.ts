@@ -5,9 +5,17 @@ import { geometricLadder, geometricPlugin } from './geometric.js';
 import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 
 const ctx = (o: Partial<LevelContext>): LevelContext => ({
-  level: 0, beta: 0.1, targetBeta: 1, stepInLevel: 0, losses: [], stepsPerLevel: 100, initialSteps: 300, ...o,
+  level: 0,
+  beta: 0.1,
+  targetBeta: 1,
+  stepInLevel: 0,
+  losses: [],
+  stepsPerLevel: 100,
+  initialSteps: 300,
+  ...o,
 });
-const create = (p: any, options: any): TemperingSchedule => p.create(options, { configDir: '.', seed: 0, log: () => {} });
+const create = (p: any, options: any): TemperingSchedule =>
+  p.create(options, { configDir: '.', seed: 0, log: () => {} });
 
 test('lossPlateaued compares the means of the last two windows relative to the last', () => {
   assert.equal(lossPlateaued([1, 1, 1], 2, 0.01), false, 'fewer than two windows: never');
@@ -28,7 +36,14 @@ test('lossPlateaued compares the means of the last two windows relative to the l
 });
 
 test('loss-plateau levels last between minSteps and maxSteps, and β grows by the factor up to the target', () => {
-  const s = create(lossPlateauPlugin, { initialFraction: 0.05, factor: 2, window: 5, tolerance: 0.01, minSteps: 20, maxSteps: 50 });
+  const s = create(lossPlateauPlugin, {
+    initialFraction: 0.05,
+    factor: 2,
+    window: 5,
+    tolerance: 0.01,
+    minSteps: 20,
+    maxSteps: 50,
+  });
   const flat = new Array(30).fill(-3);
   const falling = Array.from({ length: 30 }, (_, i) => -i);
   assert.equal(s.initialBeta(4), 0.2);
@@ -38,7 +53,18 @@ test('loss-plateau levels last between minSteps and maxSteps, and β grows by th
   assert.equal(s.levelComplete(ctx({ stepInLevel: 50, losses: falling })), true, 'maxSteps reached');
   assert.equal(s.nextBeta(ctx({ beta: 0.3 })).beta, 0.6);
   assert.equal(s.nextBeta(ctx({ beta: 0.7 })).beta, 1, 'clamped at the target');
-  assert.throws(() => create(lossPlateauPlugin, { initialFraction: 0.05, factor: 2, window: 5, tolerance: 0.01, minSteps: 60, maxSteps: 50 }), /minSteps \(60\) must not exceed maxSteps \(50\)/);
+  assert.throws(
+    () =>
+      create(lossPlateauPlugin, {
+        initialFraction: 0.05,
+        factor: 2,
+        window: 5,
+        tolerance: 0.01,
+        minSteps: 60,
+        maxSteps: 50,
+      }),
+    /minSteps \(60\) must not exceed maxSteps \(50\)/,
+  );
 });
 
 test('the geometric ladder runs from β_0 to the target exactly with a constant ratio', () => {
@@ -47,7 +73,8 @@ test('the geometric ladder runs from β_0 to the target exactly with a constant 
   assert.equal(ladder[0], 0.01);
   assert.equal(ladder[8], 2);
   const ratio = (2 / 0.01) ** (1 / 8);
-  for (let i = 1; i < ladder.length; i++) assert.ok(Math.abs(ladder[i]! / ladder[i - 1]! - ratio) < 1e-12, `ratio at ${i}`);
+  for (let i = 1; i < ladder.length; i++)
+    assert.ok(Math.abs(ladder[i]! / ladder[i - 1]! - ratio) < 1e-12, `ratio at ${i}`);
   const s = create(geometricPlugin, { initialFraction: 0.005, levels: 8 });
   assert.equal(s.initialBeta(2), 0.01);
   assert.equal(s.samplesNeeded, 0);

@@ -52,7 +52,8 @@ export const lossPlateauPlugin = defineSchedule<LossPlateauOptions>({
       samplesNeeded: 0,
       initialBeta: (t) => o.initialFraction * t,
       levelComplete: (ctx: LevelContext) =>
-        ctx.stepInLevel >= o.maxSteps || (ctx.stepInLevel >= o.minSteps && lossPlateaued(ctx.losses, o.window, o.tolerance)),
+        ctx.stepInLevel >= o.maxSteps ||
+        (ctx.stepInLevel >= o.minSteps && lossPlateaued(ctx.losses, o.window, o.tolerance)),
       nextBeta: (ctx) => ({ beta: Math.min(ctx.beta * o.factor, ctx.targetBeta) }),
       getState: () => ({}),
       setState: () => {},

@@ -59,46 +59,74 @@ export interface SystemParameters {
 
 /** Validate a parsed JSON value as `SystemParameters`; errors name `source` and the JSON path. */
 export function parseSystemJson(obj: unknown, source = 'system.json'): SystemParameters {
-  const fail = (path: string, msg: string): never => { throw new InputError(`${source}: ${path}: ${msg}`, source); };
+  const fail = (path: string, msg: string): never => {
+    throw new InputError(`${source}: ${path}: ${msg}`, source);
+  };
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObj(obj)) fail('(root)', 'expected a JSON object');
   const o = obj as Record<string, unknown>;
   if (o.format !== 'embedcg-system') fail('format', `expected "embedcg-system", got ${JSON.stringify(o.format)}`);
-  if (o.version !== 1) fail('version', `unsupported version ${JSON.stringify(o.version)} (this reader knows version 1)`);
+  if (o.version !== 1)
+    fail('version', `unsupported version ${JSON.stringify(o.version)} (this reader knows version 1)`);
   if (!Array.isArray(o.atoms) || o.atoms.length === 0) fail('atoms', 'expected a non-empty array');
   const nAtoms = (o.atoms as unknown[]).length;
   const atoms: SystemAtom[] = (o.atoms as unknown[]).map((a, i) => {
     const p = `atoms[${i}]`;
     if (!isObj(a)) fail(p, 'expected an object');
     const r = a as Record<string, unknown>;
-    for (const key of ['name', 'element', 'residueName'] as const) if (typeof r[key] !== 'string') fail(`${p}.${key}`, 'expected a string');
-    if (typeof r.mass !== 'number' || !Number.isFinite(r.mass) || r.mass < 0) fail(`${p}.mass`, `expected a non-negative number (dalton), got ${JSON.stringify(r.mass)}`);
-    if (!Number.isInteger(r.residueIndex) || (r.residueIndex as number) < 0) fail(`${p}.residueIndex`, 'expected a non-negative integer');
-    return { name: r.name as string, element: r.element as string, mass: r.mass as number, residueName: r.residueName as string, residueIndex: r.residueIndex as number };
+    for (const key of ['name', 'element', 'residueName'] as const)
+      if (typeof r[key] !== 'string') fail(`${p}.${key}`, 'expected a string');
+    if (typeof r.mass !== 'number' || !Number.isFinite(r.mass) || r.mass < 0)
+      fail(`${p}.mass`, `expected a non-negative number (dalton), got ${JSON.stringify(r.mass)}`);
+    if (!Number.isInteger(r.residueIndex) || (r.residueIndex as number) < 0)
+      fail(`${p}.residueIndex`, 'expected a non-negative integer');
+    return {
+      name: r.name as string,
+      element: r.element as string,
+      mass: r.mass as number,
+      residueName: r.residueName as string,
+      residueIndex: r.residueIndex as number,
+    };
   });
   // kinds: 'a' atom index, 'n' finite number, 'p' positive integer periodicity
   const rows = <T>(value: unknown, path: string, kinds: string): T[] => {
     if (!Array.isArray(value)) fail(path, 'expected an array');
     return (value as unknown[]).map((row, r) => {
-      if (!Array.isArray(row) || row.length !== kinds.length) fail(`${path}[${r}]`, `expected an array of ${kinds.length} numbers`);
+      if (!Array.isArray(row) || row.length !== kinds.length)
+        fail(`${path}[${r}]`, `expected an array of ${kinds.length} numbers`);
       (row as unknown[]).forEach((v, c) => {
         const at = `${path}[${r}][${c}]`;
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `expected a finite number, got ${JSON.stringify(v)}`);
-        if (kinds[c] === 'a' && (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= nAtoms)) fail(at, `atom index ${v} out of range (${nAtoms} atoms)`);
-        if (kinds[c] === 'p' && (!Number.isInteger(v) || (v as number) < 1)) fail(at, `periodicity must be a positive integer, got ${v}`);
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          fail(at, `expected a finite number, got ${JSON.stringify(v)}`);
+        if (kinds[c] === 'a' && (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= nAtoms))
+          fail(at, `atom index ${v} out of range (${nAtoms} atoms)`);
+        if (kinds[c] === 'p' && (!Number.isInteger(v) || (v as number) < 1))
+          fail(at, `periodicity must be a positive integer, got ${v}`);
       });
       return row as unknown as T;
     });
   };
   const bonds = rows<[number, number]>(o.bonds ?? [], 'bonds', 'aa');
   const harmonicBonds = rows<[number, number, number, number]>(o.harmonicBonds ?? [], 'harmonicBonds', 'aann');
-  const harmonicAngles = rows<[number, number, number, number, number]>(o.harmonicAngles ?? [], 'harmonicAngles', 'aaann');
-  const periodicTorsions = rows<[number, number, number, number, number, number, number]>(o.periodicTorsions ?? [], 'periodicTorsions', 'aaaapnn');
+  const harmonicAngles = rows<[number, number, number, number, number]>(
+    o.harmonicAngles ?? [],
+    'harmonicAngles',
+    'aaann',
+  );
+  const periodicTorsions = rows<[number, number, number, number, number, number, number]>(
+    o.periodicTorsions ?? [],
+    'periodicTorsions',
+    'aaaapnn',
+  );
   if (!isObj(o.nonbonded)) fail('nonbonded', 'expected an object with particles and exceptions');
   const nb = o.nonbonded as Record<string, unknown>;
   const particles = rows<[number, number, number]>(nb.particles, 'nonbonded.particles', 'nnn');
   if (particles.length !== nAtoms) fail('nonbonded.particles', `has ${particles.length} entries for ${nAtoms} atoms`);
-  const exceptions = rows<[number, number, number, number, number]>(nb.exceptions ?? [], 'nonbonded.exceptions', 'aannn');
+  const exceptions = rows<[number, number, number, number, number]>(
+    nb.exceptions ?? [],
+    'nonbonded.exceptions',
+    'aannn',
+  );
   const seen = new Set<number>();
   exceptions.forEach(([i, j], r) => {
     if (i === j) fail(`nonbonded.exceptions[${r}]`, `pairs an atom with itself (${i})`);
@@ -110,15 +138,20 @@ export function parseSystemJson(obj: unknown, source = 'system.json'): SystemPar
   if (o.gb !== null && o.gb !== undefined) {
     if (!isObj(o.gb)) fail('gb', 'expected null or an object');
     const g = o.gb as Record<string, unknown>;
-    if (g.model !== 'obc1' && g.model !== 'obc2') fail('gb.model', `expected "obc1" or "obc2", got ${JSON.stringify(g.model)}`);
+    if (g.model !== 'obc1' && g.model !== 'obc2')
+      fail('gb.model', `expected "obc1" or "obc2", got ${JSON.stringify(g.model)}`);
     const num = (key: string, dflt: number, positive: boolean) => {
       const v = g[key] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v) || (positive ? v <= 0 : v < 0)) fail(`gb.${key}`, `expected a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || (positive ? v <= 0 : v < 0))
+        fail(`gb.${key}`, `expected a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(v)}`);
       return v as number;
     };
     const gp = rows<[number, number, number]>(g.particles, 'gb.particles', 'nnn');
     if (gp.length !== nAtoms) fail('gb.particles', `has ${gp.length} entries for ${nAtoms} atoms`);
-    gp.forEach(([, radius], r) => { if (radius <= 0.009) fail(`gb.particles[${r}][1]`, `radius ${radius} nm must exceed the 0.009 nm dielectric offset`); });
+    gp.forEach(([, radius], r) => {
+      if (radius <= 0.009)
+        fail(`gb.particles[${r}][1]`, `radius ${radius} nm must exceed the 0.009 nm dielectric offset`);
+    });
     gb = {
       model: g.model as 'obc1' | 'obc2',
       solventDielectric: num('solventDielectric', 78.5, true),
@@ -127,7 +160,17 @@ export function parseSystemJson(obj: unknown, source = 'system.json'): SystemPar
       particles: gp,
     };
   }
-  return { format: 'embedcg-system', version: 1, atoms, bonds, harmonicBonds, harmonicAngles, periodicTorsions, nonbonded: { particles, exceptions }, gb };
+  return {
+    format: 'embedcg-system',
+    version: 1,
+    atoms,
+    bonds,
+    harmonicBonds,
+    harmonicAngles,
+    periodicTorsions,
+    nonbonded: { particles, exceptions },
+    gb,
+  };
 }
 
 /** Read and validate a system.json file. */
@@ -149,7 +192,8 @@ export function loadSystemJson(path: string): SystemParameters {
 
 /** The JSON text of a system (numbers at full double precision). */
 export function formatSystemJson(system: SystemParameters): string {
-  const rows = (a: unknown[][]) => (a.length ? '[\n    ' + a.map((r) => JSON.stringify(r)).join(',\n    ') + '\n  ]' : '[]');
+  const rows = (a: unknown[][]) =>
+    a.length ? '[\n    ' + a.map((r) => JSON.stringify(r)).join(',\n    ') + '\n  ]' : '[]';
   const parts = [
     `"format": "embedcg-system"`,
     `"version": 1`,

@@ -75,7 +75,10 @@ export async function checkForcesFiniteDifference(ff: ForceField, o: ForceCheckO
     const probes = new Float64Array(2 * coords * D);
     for (let c = 0; c < coords; c++) {
       const k = Math.floor(c * step);
-      for (const [j, s] of [[0, 1], [1, -1]] as const) {
+      for (const [j, s] of [
+        [0, 1],
+        [1, -1],
+      ] as const) {
         const row = probes.subarray((2 * c + j) * D, (2 * c + j + 1) * D);
         row.set(x);
         row[k] = x[k]! + s * h;
@@ -90,7 +93,10 @@ export async function checkForcesFiniteDifference(ff: ForceField, o: ForceCheckO
       const tol = rtol * Math.max(rms, Math.abs(an)) + atol;
       worst = Math.max(worst, err / tol);
       if (!(err <= tol)) {
-        fail('forces vs finite differences', `${ff.name}: configuration ${i}, coordinate ${k}: force ${an} but −dU/dx by finite differences ${fd} (|error| ${err.toExponential(2)} > tolerance ${tol.toExponential(2)})`);
+        fail(
+          'forces vs finite differences',
+          `${ff.name}: configuration ${i}, coordinate ${k}: force ${an} but −dU/dx by finite differences ${fd} (|error| ${err.toExponential(2)} > tolerance ${tol.toExponential(2)})`,
+        );
       }
     }
   }
@@ -98,7 +104,10 @@ export async function checkForcesFiniteDifference(ff: ForceField, o: ForceCheckO
 }
 
 /** Evaluating n configurations at once gives the same numbers as one at a time. */
-export async function checkBatchInvariance(ff: ForceField, o: { points?: Float64Array; rtol?: number } = {}): Promise<string> {
+export async function checkBatchInvariance(
+  ff: ForceField,
+  o: { points?: Float64Array; rtol?: number } = {},
+): Promise<string> {
   const D = ff.dimension;
   const pts = o.points ?? probePoints(ff, 5, 2, ff.initialPositions ? 0.01 : 1);
   const n = pts.length / D;
@@ -106,16 +115,24 @@ export async function checkBatchInvariance(ff: ForceField, o: { points?: Float64
   const all = await ff.evaluate(pts, n);
   for (let i = 0; i < n; i++) {
     const one = await ff.evaluate(pts.slice(i * D, (i + 1) * D), 1);
-    const e0 = all.energies[i]!, e1 = one.energies[0]!;
-    if (!(Math.abs(e0 - e1) <= rtol * Math.max(1, Math.abs(e0)))) fail('batch invariance', `${ff.name}: configuration ${i}: energy ${e0} in a batch of ${n} but ${e1} alone`);
+    const e0 = all.energies[i]!,
+      e1 = one.energies[0]!;
+    if (!(Math.abs(e0 - e1) <= rtol * Math.max(1, Math.abs(e0))))
+      fail('batch invariance', `${ff.name}: configuration ${i}: energy ${e0} in a batch of ${n} but ${e1} alone`);
     for (let k = 0; k < D; k++) {
-      const a = all.forces[i * D + k]!, b = one.forces[k]!;
-      if (!(Math.abs(a - b) <= rtol * Math.max(1, Math.abs(a)))) fail('batch invariance', `${ff.name}: configuration ${i}, coordinate ${k}: force ${a} in a batch but ${b} alone`);
+      const a = all.forces[i * D + k]!,
+        b = one.forces[k]!;
+      if (!(Math.abs(a - b) <= rtol * Math.max(1, Math.abs(a))))
+        fail(
+          'batch invariance',
+          `${ff.name}: configuration ${i}, coordinate ${k}: force ${a} in a batch but ${b} alone`,
+        );
     }
   }
   // A zero-size batch is legal and returns empty arrays.
   const empty = await ff.evaluate(new Float64Array(0), 0);
-  if (empty.energies.length !== 0) fail('batch invariance', `${ff.name}: an empty batch returned ${empty.energies.length} energies`);
+  if (empty.energies.length !== 0)
+    fail('batch invariance', `${ff.name}: an empty batch returned ${empty.energies.length} energies`);
   return `${n} configurations`;
 }
 
@@ -129,7 +146,11 @@ export async function checkBadInput(ff: ForceField): Promise<string> {
     await ff.evaluate(pts, 2);
   } catch (e) {
     threw = true;
-    if (!/1/.test((e as Error).message)) fail('bad input', `${ff.name}: the error for NaN coordinates does not name configuration 1: "${(e as Error).message}"`);
+    if (!/1/.test((e as Error).message))
+      fail(
+        'bad input',
+        `${ff.name}: the error for NaN coordinates does not name configuration 1: "${(e as Error).message}"`,
+      );
   }
   if (!threw) fail('bad input', `${ff.name}: NaN coordinates were accepted`);
   threw = false;
@@ -147,7 +168,11 @@ export function checkSchemaDefaults(p: AnyPlugin, options: Record<string, unknow
   checkDescriptor(p, 'testkit');
   const opts = structuredClone(options);
   const issues = validateAgainst(p.optionsSchema, opts);
-  if (issues.length) fail('schema-valid defaults', `plugin "${p.name}": options ${JSON.stringify(options)} with defaults filled are invalid:\n${formatIssues(issues)}`);
+  if (issues.length)
+    fail(
+      'schema-valid defaults',
+      `plugin "${p.name}": options ${JSON.stringify(options)} with defaults filled are invalid:\n${formatIssues(issues)}`,
+    );
   return opts;
 }
 
@@ -159,7 +184,9 @@ export async function checkModelDeterminism(create: (seed: number) => Promise<Mo
     m.dispose();
     return v;
   };
-  const a = await draw(1, 5), b = await draw(1, 5), c = await draw(2, 6);
+  const a = await draw(1, 5),
+    b = await draw(1, 5),
+    c = await draw(2, 6);
   if (!a.every((v, i) => v === b[i])) fail('determinism', 'the same seeds gave different samples');
   if (a.every((v, i) => v === c[i])) fail('determinism', 'different seeds gave identical samples');
   return 'seeded draws reproduce';
@@ -170,15 +197,20 @@ export function checkModelDraw(m: Model): string {
   const n = 8;
   const { value, grads } = tf.variableGrads(() => {
     const d = m.draw(n, createRng(11));
-    if (d.y.shape[0] !== n || d.y.shape[1] !== m.dimension) fail('model draw', `y has shape [${d.y.shape}], expected [${n}, ${m.dimension}]`);
-    if (d.logQ.shape.length !== 1 || d.logQ.shape[0] !== n) fail('model draw', `logQ has shape [${d.logQ.shape}], expected [${n}]`);
-    if (m.latentDimension && d.z && d.z.shape[1] !== m.latentDimension) fail('model draw', `z has ${d.z.shape[1]} columns, expected ${m.latentDimension}`);
+    if (d.y.shape[0] !== n || d.y.shape[1] !== m.dimension)
+      fail('model draw', `y has shape [${d.y.shape}], expected [${n}, ${m.dimension}]`);
+    if (d.logQ.shape.length !== 1 || d.logQ.shape[0] !== n)
+      fail('model draw', `logQ has shape [${d.logQ.shape}], expected [${n}]`);
+    if (m.latentDimension && d.z && d.z.shape[1] !== m.latentDimension)
+      fail('model draw', `z has ${d.z.shape[1]} columns, expected ${m.latentDimension}`);
     const lq = d.logQ.dataSync();
     if (!lq.every(Number.isFinite)) fail('model draw', 'logQ has non-finite values');
     const loss = tf.add(tf.mean(d.logQ), tf.mean(tf.sum(tf.square(d.y), 1))) as tf.Scalar;
     if (!d.choiceLogProb) return loss;
-    if (d.choiceLogProb.shape.length !== 1 || d.choiceLogProb.shape[0] !== n) fail('model draw', `choiceLogProb has shape [${d.choiceLogProb.shape}], expected [${n}]`);
-    if (!d.choiceLogProb.dataSync().every((v) => Number.isFinite(v) && v <= 1e-6)) fail('model draw', 'choiceLogProb must hold finite log-probabilities (≤ 0)');
+    if (d.choiceLogProb.shape.length !== 1 || d.choiceLogProb.shape[0] !== n)
+      fail('model draw', `choiceLogProb has shape [${d.choiceLogProb.shape}], expected [${n}]`);
+    if (!d.choiceLogProb.dataSync().every((v) => Number.isFinite(v) && v <= 1e-6))
+      fail('model draw', 'choiceLogProb must hold finite log-probabilities (≤ 0)');
     // The choice's probabilities are variables too: they need a gradient path through it.
     return tf.add(loss, tf.mean(d.choiceLogProb)) as tf.Scalar;
   }, m.variables());
@@ -187,7 +219,8 @@ export function checkModelDraw(m: Model): string {
   if (missing.length) fail('model draw', `no gradient for variables ${missing.map((v) => v.name).join(', ')}`);
   checkTrainingDraw(m, n);
   const names = m.variables().map((v) => v.name);
-  if (new Set(names).size !== names.length) fail('model draw', 'variable names are not unique (checkpoints store them by name)');
+  if (new Set(names).size !== names.length)
+    fail('model draw', 'variable names are not unique (checkpoints store them by name)');
   return `${m.variables().length} variables, shapes ok`;
 }
 
@@ -195,12 +228,19 @@ export function checkModelDraw(m: Model): string {
 function checkTrainingDraw(m: Model, n: number): void {
   tf.tidy(() => {
     const d = m.draw(n, createRng(12), { training: true });
-    if (d.y.shape[0] !== n || d.y.shape[1] !== m.dimension) fail('model training draw', `y has shape [${d.y.shape}], expected [${n}, ${m.dimension}]`);
+    if (d.y.shape[0] !== n || d.y.shape[1] !== m.dimension)
+      fail('model training draw', `y has shape [${d.y.shape}], expected [${n}, ${m.dimension}]`);
     if (!d.logQ.dataSync().every(Number.isFinite)) fail('model training draw', 'logQ has non-finite values');
     if (!d.proposalLogRatio) return;
-    if (d.choiceLogProb) fail('model training draw', 'reports both proposalLogRatio and choiceLogProb; the proposal weights already carry the choice gradient');
-    if (d.proposalLogRatio.shape.length !== 1 || d.proposalLogRatio.shape[0] !== n) fail('model training draw', `proposalLogRatio has shape [${d.proposalLogRatio.shape}], expected [${n}]`);
-    if (!d.proposalLogRatio.dataSync().every(Number.isFinite)) fail('model training draw', 'proposalLogRatio has non-finite values');
+    if (d.choiceLogProb)
+      fail(
+        'model training draw',
+        'reports both proposalLogRatio and choiceLogProb; the proposal weights already carry the choice gradient',
+      );
+    if (d.proposalLogRatio.shape.length !== 1 || d.proposalLogRatio.shape[0] !== n)
+      fail('model training draw', `proposalLogRatio has shape [${d.proposalLogRatio.shape}], expected [${n}]`);
+    if (!d.proposalLogRatio.dataSync().every(Number.isFinite))
+      fail('model training draw', 'proposalLogRatio has non-finite values');
   });
 }
 
@@ -217,7 +257,8 @@ export async function checkModelInitialize(m: Model): Promise<string> {
     beta: 1,
     rng: createRng(13),
     async logTarget(y: Float64Array, n: number) {
-      if (!Number.isInteger(n) || n < 1 || y.length !== n * D) fail('model initialize', `probed ${y.length} values as ${n} rows of ${D}`);
+      if (!Number.isInteger(n) || n < 1 || y.length !== n * D)
+        fail('model initialize', `probed ${y.length} values as ${n} rows of ${D}`);
       if (!y.every(Number.isFinite)) fail('model initialize', 'probed non-finite coordinates');
       rows += n;
       return Float64Array.from({ length: n }, (_, i) => {
@@ -228,7 +269,8 @@ export async function checkModelInitialize(m: Model): Promise<string> {
     },
   };
   const said = await m.initialize(probe);
-  if (said !== undefined && typeof said !== 'string') fail('model initialize', `resolved to ${typeof said}, expected a string or undefined`);
+  if (said !== undefined && typeof said !== 'string')
+    fail('model initialize', `resolved to ${typeof said}, expected a string or undefined`);
   checkModelDraw(m);
   return `probed ${rows} configurations; draws still conform`;
 }
@@ -257,7 +299,8 @@ export async function runPluginConformance(plugin: AnyPlugin, o: ConformanceOpti
   const ctx = (seed: number): PluginContext => ({ configDir: process.cwd(), seed, log: () => {}, ...o.context });
   let opts: Record<string, unknown> = {};
   await run('descriptor and schema-valid defaults', () => {
-    if (plugin.apiVersion !== API_VERSION) fail('descriptor', `apiVersion ${plugin.apiVersion} ≠ core's ${API_VERSION}`);
+    if (plugin.apiVersion !== API_VERSION)
+      fail('descriptor', `apiVersion ${plugin.apiVersion} ≠ core's ${API_VERSION}`);
     opts = checkSchemaDefaults(plugin, o.options);
     return 'ok';
   });
@@ -273,7 +316,8 @@ export async function runPluginConformance(plugin: AnyPlugin, o: ConformanceOpti
           const pts = o.forces?.points ?? probePoints(ff, 3, 4, ff.initialPositions ? 0.01 : 1);
           const a = await ff.evaluate(pts, pts.length / ff.dimension);
           const b = await ff2.evaluate(pts, pts.length / ff.dimension);
-          if (!a.energies.every((v, i) => v === b.energies[i])) fail('determinism', 'two instances with the same options and seed disagree');
+          if (!a.energies.every((v, i) => v === b.energies[i]))
+            fail('determinism', 'two instances with the same options and seed disagree');
           return 'two instances agree exactly';
         } finally {
           await ff2.dispose?.();
@@ -286,12 +330,20 @@ export async function runPluginConformance(plugin: AnyPlugin, o: ConformanceOpti
     const make = async (seed: number) => (await plugin.create(structuredClone(opts), ctx(seed))) as Model;
     await run('model draw', async () => {
       const m = await make(0);
-      try { return checkModelDraw(m); } finally { m.dispose(); }
+      try {
+        return checkModelDraw(m);
+      } finally {
+        m.dispose();
+      }
     });
     await run('determinism', () => checkModelDeterminism(make));
     await run('initialize', async () => {
       const m = await make(0);
-      try { return await checkModelInitialize(m); } finally { m.dispose(); }
+      try {
+        return await checkModelInitialize(m);
+      } finally {
+        m.dispose();
+      }
     });
   } else {
     await run('create', async () => {
@@ -301,7 +353,9 @@ export async function runPluginConformance(plugin: AnyPlugin, o: ConformanceOpti
   }
   const failed = results.filter((r) => !r.passed);
   if (failed.length && (o.throwOnFailure ?? true)) {
-    throw new ConformanceError(`plugin "${plugin.name}" failed ${failed.length} conformance check(s):\n${failed.map((f) => `  - ${f.check}: ${f.detail}`).join('\n')}`);
+    throw new ConformanceError(
+      `plugin "${plugin.name}" failed ${failed.length} conformance check(s):\n${failed.map((f) => `  - ${f.check}: ${f.detail}`).join('\n')}`,
+    );
   }
   return results;
 }

@@ -1,12 +1,30 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.js';
 import { createRng } from '../util/random.js';
-import { findCheckpoint, initModelFrom, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState } from './checkpoint.js';
+import {
+  findCheckpoint,
+  initModelFrom,
+  loadModelWeights,
+  loadOptimizerState,
+  readCheckpointState,
+  writeCheckpoint,
+  type TrainerState,
+} from './checkpoint.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -27,8 +45,19 @@ const values = (vs: tf.Variable[]) => vs.map((v) => Array.from(v.dataSync()));
 
 function state(step: number): TrainerState {
   return {
-    step, level: 2, beta: 0.37, targetBeta: 1, stepInLevel: 5, losses: [1.5, -0.25], phase: 'tempering', finalStepsDone: 0,
-    energyEvaluations: 12345, wallSeconds: 6.5, rngState: createRng(step).getState(), scheduleState: { logZ: -3.25 }, lastDeltaBeta: 0.05,
+    step,
+    level: 2,
+    beta: 0.37,
+    targetBeta: 1,
+    stepInLevel: 5,
+    losses: [1.5, -0.25],
+    phase: 'tempering',
+    finalStepsDone: 0,
+    energyEvaluations: 12345,
+    wallSeconds: 6.5,
+    rngState: createRng(step).getState(),
+    scheduleState: { logZ: -3.25 },
+    lastDeltaBeta: 0.05,
     historyLines: 17,
   };
 }
@@ -124,11 +153,17 @@ test('loading into a model of another architecture names the variable and shapes
   const { vars, model } = makeModel(3);
   await writeCheckpoint(dir, model, undefined, state(1));
   const other = [tf.variable(tf.zeros([3, 3]), true, vars[0]!.name + '-other')];
-  assert.throws(() => loadModelWeights(join(dir, 'checkpoint'), { variables: () => other }), /no saved value for variable ".*-other"/);
+  assert.throws(
+    () => loadModelWeights(join(dir, 'checkpoint'), { variables: () => other }),
+    /no saved value for variable ".*-other"/,
+  );
   const reshaped = { variables: () => [vars[1]!] };
   vars[1]!.dispose();
   const wrong = tf.variable(tf.zeros([4]), true, vars[1]!.name);
-  assert.throws(() => loadModelWeights(join(dir, 'checkpoint'), { variables: () => [wrong] }), /has shape \[4\] but the checkpoint holds \[3\]/);
+  assert.throws(
+    () => loadModelWeights(join(dir, 'checkpoint'), { variables: () => [wrong] }),
+    /has shape \[4\] but the checkpoint holds \[3\]/,
+  );
   void reshaped;
   tf.dispose([vars[0]!, ...other, wrong]);
   rmSync(dir, { recursive: true, force: true });
@@ -147,7 +182,11 @@ test('initModelFrom copies variables by name, keeps new ones fresh, and refuses 
     const rng = createRng(9);
     const extra = tf.variable(tf.tensor1d(rng.fillNormal(new Float32Array(4)) as Float32Array), true, `${tag}/extra`);
     const extraBefore = Array.from(extra.dataSync());
-    const target = [tf.variable(tf.zeros([2, 3]), true, `${tag}/kernel`), tf.variable(tf.zeros([3]), true, `${tag}/bias`), extra];
+    const target = [
+      tf.variable(tf.zeros([2, 3]), true, `${tag}/kernel`),
+      tf.variable(tf.zeros([3]), true, `${tag}/bias`),
+      extra,
+    ];
     const r = initModelFrom(dir, { variables: () => target });
     assert.deepEqual(r.copied, [`${tag}/kernel`, `${tag}/bias`]);
     assert.deepEqual(r.fresh, [`${tag}/extra`]);
@@ -155,7 +194,10 @@ test('initModelFrom copies variables by name, keeps new ones fresh, and refuses 
     assert.deepEqual(Array.from(extra.dataSync()), extraBefore);
     tf.dispose(target);
     const wrongShape = tf.variable(tf.zeros([3, 2]), true, `${tag}/kernel`);
-    assert.throws(() => initModelFrom(dir, { variables: () => [wrongShape] }), (e: Error) => e.name === 'InputError' && /shape \[3,2\] here but \[2,3\]/.test(e.message));
+    assert.throws(
+      () => initModelFrom(dir, { variables: () => [wrongShape] }),
+      (e: Error) => e.name === 'InputError' && /shape \[3,2\] here but \[2,3\]/.test(e.message),
+    );
     wrongShape.dispose();
     const unrelated = tf.variable(tf.zeros([1]), true, `${tag}/unrelated`);
     assert.throws(() => initModelFrom(dir, { variables: () => [unrelated] }), /none of this model's variables/);

@@ -48,9 +48,20 @@ export async function writeCheckpoint(
   writeWeights(tmp, 'weights', variablesToValues(model.variables()), { model: model.metadata() });
   if (optimizer) {
     const named = await optimizer.getWeights();
-    const items = named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(w.tensor.dataSync()) }));
+    const items = named.map((w) => ({
+      name: w.name,
+      shape: w.tensor.shape,
+      values: Float32Array.from(w.tensor.dataSync()),
+    }));
     const powers = adamPowers(optimizer);
-    if (powers) powers.forEach((v, i) => items.push({ name: `${ADAM_POWER_PREFIX}${ADAM_POWERS[i]}`, shape: v.shape, values: Float32Array.from(v.dataSync()) }));
+    if (powers)
+      powers.forEach((v, i) =>
+        items.push({
+          name: `${ADAM_POWER_PREFIX}${ADAM_POWERS[i]}`,
+          shape: v.shape,
+          values: Float32Array.from(v.dataSync()),
+        }),
+      );
     writeWeights(tmp, 'optimizer', items);
   }
   writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
@@ -84,24 +95,40 @@ export function loadModelWeights(dir: string, model: { variables(): tf.Variable[
  * source's Gaussian decoder, since the flow is zero-initialised); a name with another shape is an
  * error, because it means another architecture, not an extension of it.
  */
-export function initModelFrom(runDir: string, model: { variables(): tf.Variable[] }): { copied: string[]; fresh: string[] } {
+export function initModelFrom(
+  runDir: string,
+  model: { variables(): tf.Variable[] },
+): { copied: string[]; fresh: string[] } {
   const cp = findCheckpoint(runDir);
-  if (!cp) throw new InputError(`--init-from ${runDir}: no checkpoint there (a run directory written by embedcg train)`);
+  if (!cp)
+    throw new InputError(`--init-from ${runDir}: no checkpoint there (a run directory written by embedcg train)`);
   const { items } = readWeights(cp, 'weights');
   const byName = new Map(items.map((it) => [it.name, it]));
-  const copied: string[] = [], fresh: string[] = [];
+  const copied: string[] = [],
+    fresh: string[] = [];
   for (const v of model.variables()) {
     const it = byName.get(v.name);
-    if (!it) { fresh.push(v.name); continue; }
+    if (!it) {
+      fresh.push(v.name);
+      continue;
+    }
     if (it.shape.join('x') !== v.shape.join('x')) {
-      throw new InputError(`--init-from ${runDir}: variable "${v.name}" has shape [${v.shape}] here but [${it.shape}] in that run (another architecture)`);
+      throw new InputError(
+        `--init-from ${runDir}: variable "${v.name}" has shape [${v.shape}] here but [${it.shape}] in that run (another architecture)`,
+      );
     }
     copied.push(v.name);
   }
-  if (copied.length === 0) throw new InputError(`--init-from ${runDir}: none of this model's variables are in that run (names differ: check the model plugin and its scope)`);
+  if (copied.length === 0)
+    throw new InputError(
+      `--init-from ${runDir}: none of this model's variables are in that run (names differ: check the model plugin and its scope)`,
+    );
   for (const name of copied) {
     const it = byName.get(name)!;
-    model.variables().find((v) => v.name === name)!.assign(tf.tensor(it.values, it.shape));
+    model
+      .variables()
+      .find((v) => v.name === name)!
+      .assign(tf.tensor(it.values, it.shape));
   }
   return { copied, fresh };
 }

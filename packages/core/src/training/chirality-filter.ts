@@ -43,9 +43,15 @@ export interface ChiralityFilterResult {
  * Keep the samples whose every stereocentre has the handedness of `reference` (one configuration
  * in force-field space, e.g. the force field's initial positions).
  */
-export function rightHandedSamples(s: SampleSet, topology: Topology, reference: ArrayLike<number>): ChiralityFilterResult {
+export function rightHandedSamples(
+  s: SampleSet,
+  topology: Topology,
+  reference: ArrayLike<number>,
+): ChiralityFilterResult {
   if (reference.length !== s.dimension) {
-    throw new RangeError(`chirality filter: the reference structure has ${reference.length} coordinates, the samples ${s.dimension}`);
+    throw new RangeError(
+      `chirality filter: the reference structure has ${reference.length} coordinates, the samples ${s.dimension}`,
+    );
   }
   const centres = chiralCentres(topology);
   if (centres.length === 0 || s.n === 0) return { samples: s, wrongRate: 0, centres: centres.length };

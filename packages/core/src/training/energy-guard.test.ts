@@ -13,7 +13,12 @@ function guarded(points: number[][], maxEnergy: number, dropFraction = 0) {
 }
 
 test('energies at or below maxEnergy and their forces pass through unchanged', () => {
-  const pts = [[0.1, 0.2], [-1, 2], [2, -3], [0, 0]];
+  const pts = [
+    [0.1, 0.2],
+    [-1, 2],
+    [2, -3],
+    [0, 0],
+  ];
   const g = guarded(pts, 100);
   pts.forEach(([x, y], i) => {
     assert.equal(g.energies[i], U(x!, y!));
@@ -25,7 +30,12 @@ test('energies at or below maxEnergy and their forces pass through unchanged', (
 
 test('above maxEnergy: M + log1p(u − M), and the forces are minus the gradient of that (finite differences)', () => {
   const M = 50;
-  const pts = [[5, 1], [-20, 3], [4.2, -1], [1000, 7]];
+  const pts = [
+    [5, 1],
+    [-20, 3],
+    [4.2, -1],
+    [1000, 7],
+  ];
   const g = guarded(pts, M);
   const h = 1e-6;
   const ge = (x: number, y: number) => guarded([[x, y]], M).energies[0]!;
@@ -37,11 +47,18 @@ test('above maxEnergy: M + log1p(u − M), and the forces are minus the gradient
     const f = F(x!, y!);
     assert.ok(Math.abs(g.forces[2 * i]! - f[0] * scale) <= 1e-15 * Math.abs(f[0]) + 1e-300);
     // Finite differences of the guarded energy, relative step so huge energies are resolved.
-    const hx = h * Math.max(1, Math.abs(x!)), hy = h * Math.max(1, Math.abs(y!));
+    const hx = h * Math.max(1, Math.abs(x!)),
+      hy = h * Math.max(1, Math.abs(y!));
     const fx = -(ge(x! + hx, y!) - ge(x! - hx, y!)) / (2 * hx);
     const fy = -(ge(x!, y! + hy) - ge(x!, y! - hy)) / (2 * hy);
-    assert.ok(Math.abs(fx - g.forces[2 * i]!) < 1e-6 * Math.max(1, Math.abs(fx)), `point ${i}: F_x ${g.forces[2 * i]} vs FD ${fx}`);
-    assert.ok(Math.abs(fy - g.forces[2 * i + 1]!) < 1e-6 * Math.max(1, Math.abs(fy)), `point ${i}: F_y ${g.forces[2 * i + 1]} vs FD ${fy}`);
+    assert.ok(
+      Math.abs(fx - g.forces[2 * i]!) < 1e-6 * Math.max(1, Math.abs(fx)),
+      `point ${i}: F_x ${g.forces[2 * i]} vs FD ${fx}`,
+    );
+    assert.ok(
+      Math.abs(fy - g.forces[2 * i + 1]!) < 1e-6 * Math.max(1, Math.abs(fy)),
+      `point ${i}: F_y ${g.forces[2 * i + 1]} vs FD ${fy}`,
+    );
   });
   // The guard is continuous with a continuous derivative across u = M (no kink for the optimiser).
   const x0 = Math.sqrt(M / 3);
@@ -49,7 +66,10 @@ test('above maxEnergy: M + log1p(u − M), and the forces are minus the gradient
     const e = guarded([[x0 + dx, 0]], M);
     assert.ok(Math.abs(e.energies[0]! - U(x0 + dx, 0)) < 1e-9);
     const f0 = F(x0 + dx, 0)[0];
-    assert.ok(Math.abs(e.forces[0]! - f0) < 1e-4 * Math.abs(f0), `force ${e.forces[0]} vs ${f0} at u − M = ${U(x0 + dx, 0) - M}`);
+    assert.ok(
+      Math.abs(e.forces[0]! - f0) < 1e-4 * Math.abs(f0),
+      `force ${e.forces[0]} vs ${f0} at u − M = ${U(x0 + dx, 0) - M}`,
+    );
   }
 });
 
@@ -76,7 +96,10 @@ test('dropFraction drops the highest energies, counting non-finite ones towards 
   const withInf = energies.slice();
   withInf[2] = Infinity;
   const g2 = guardEnergies(Float64Array.from(withInf), f, 2, { maxEnergy: 1e8, dropFraction: 0.3 });
-  assert.deepEqual([...g2.mask.keys()].filter((i) => g2.mask[i] === 0).sort((a, b) => a - b), [1, 2, 5]);
+  assert.deepEqual(
+    [...g2.mask.keys()].filter((i) => g2.mask[i] === 0).sort((a, b) => a - b),
+    [1, 2, 5],
+  );
   assert.equal(g2.dropped, 3);
   assert.equal(g2.nonFinite, 1);
   for (const i of [1, 2, 5]) assert.equal(g2.forces[2 * i], 0);

@@ -17,7 +17,12 @@ export interface GuardedBatch {
   nonFinite: number;
 }
 
-export function guardEnergies(energies: Float64Array, forces: Float64Array, dimension: number, settings: EnergyGuardSettings): GuardedBatch {
+export function guardEnergies(
+  energies: Float64Array,
+  forces: Float64Array,
+  dimension: number,
+  settings: EnergyGuardSettings,
+): GuardedBatch {
   const n = energies.length;
   const e = new Float64Array(n);
   const f = new Float64Array(forces.length);
@@ -43,7 +48,9 @@ export function guardEnergies(energies: Float64Array, forces: Float64Array, dime
   let dropped = nonFinite;
   const extra = Math.floor(settings.dropFraction * n) - nonFinite;
   if (extra > 0) {
-    const order = Array.from({ length: n }, (_, i) => i).filter((i) => mask[i] === 1).sort((a, b) => e[b]! - e[a]!);
+    const order = Array.from({ length: n }, (_, i) => i)
+      .filter((i) => mask[i] === 1)
+      .sort((a, b) => e[b]! - e[a]!);
     for (let j = 0; j < extra && j < order.length; j++) {
       const i = order[j]!;
       mask[i] = 0;

@@ -11,7 +11,11 @@ before(async () => {
 
 test('energyOp returns the energies and its gradient is −c·F for a loss Σ c_i U_i', () => {
   const rng = createRng(11);
-  for (const [n, D] of [[7, 3], [32, 2], [1, 60]] as const) {
+  for (const [n, D] of [
+    [7, 3],
+    [32, 2],
+    [1, 60],
+  ] as const) {
     const xv = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
     const ev = rng.fillNormal(new Float32Array(n)) as Float32Array;
     const fv = rng.fillNormal(new Float32Array(n * D)) as Float32Array;
@@ -27,7 +31,10 @@ test('energyOp returns the energies and its gradient is −c·F for a loss Σ c_
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < D; k++) {
         const want = -cv[i]! * fv[i * D + k]!;
-        assert.ok(Math.abs(gv[i * D + k]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `n=${n} D=${D} [${i},${k}]: ${gv[i * D + k]} vs ${want}`);
+        assert.ok(
+          Math.abs(gv[i * D + k]! - want) <= 1e-6 * Math.max(1, Math.abs(want)),
+          `n=${n} D=${D} [${i},${k}]: ${gv[i * D + k]} vs ${want}`,
+        );
       }
     }
     // The caller's tensors stay usable: the op must not dispose or alias them.
@@ -38,9 +45,15 @@ test('energyOp returns the energies and its gradient is −c·F for a loss Σ c_
 });
 
 test('energyOp composes with the chain rule: d/dθ Σ U(θ·y) = −Σ F·y', () => {
-  const y = tf.tensor2d([[1, 2], [-0.5, 3]]);
+  const y = tf.tensor2d([
+    [1, 2],
+    [-0.5, 3],
+  ]);
   const E = tf.tensor1d([0.1, 0.2]);
-  const Fo = tf.tensor2d([[0.3, -1], [2, 0.5]]);
+  const Fo = tf.tensor2d([
+    [0.3, -1],
+    [2, 0.5],
+  ]);
   const theta = tf.scalar(1.7);
   const g = tf.grad((t: tf.Tensor) => tf.sum(energyOp(tf.mul(t, y) as tf.Tensor2D, E, Fo)))(theta);
   const want = -(0.3 * 1 + -1 * 2 + 2 * -0.5 + 0.5 * 3);

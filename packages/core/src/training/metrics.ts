@@ -25,7 +25,12 @@ export interface MetricsOptions {
 }
 
 /** Latent CVs (encoder means) of configurations in force-field space. */
-export function encodeConfigurations(model: Model, transform: CoordinateTransform | undefined, x: Float64Array, n: number): Float64Array | undefined {
+export function encodeConfigurations(
+  model: Model,
+  transform: CoordinateTransform | undefined,
+  x: Float64Array,
+  n: number,
+): Float64Array | undefined {
   if (!model.encode) return undefined;
   const y = transform ? transform.inverse64(x, n).y : x;
   const z = tf.tidy(() => model.encode!(tf.tensor2d(Float32Array.from(y), [n, model.dimension])));
@@ -37,7 +42,8 @@ export function encodeConfigurations(model: Model, transform: CoordinateTransfor
 /** Basin masses of a sample set: raw fraction and self-normalised reweighted. */
 export function basinMasses(s: SampleSet, contains: (x: Float64Array) => boolean): { raw: number; reweighted: number } {
   const W = normalizedWeights(s.logw);
-  let raw = 0, rw = 0;
+  let raw = 0,
+    rw = 0;
   for (let i = 0; i < s.n; i++) {
     if (contains(s.x.subarray(i * s.dimension, (i + 1) * s.dimension))) {
       raw++;
@@ -47,9 +53,20 @@ export function basinMasses(s: SampleSet, contains: (x: Float64Array) => boolean
   return { raw: raw / s.n, reweighted: rw };
 }
 
-export async function computeMetrics(o: MetricsOptions): Promise<{ metrics: Record<string, number | string>; samples: SampleSet }> {
+export async function computeMetrics(
+  o: MetricsOptions,
+): Promise<{ metrics: Record<string, number | string>; samples: SampleSet }> {
   const rng = createRng(o.seed * 104729 + 3);
-  const s = await drawSamples({ model: o.model, transform: o.transform, forceField: o.forceField, n: o.samples, beta: o.beta, rng, batchSize: o.batchSize, latentSamples: o.latentSamples });
+  const s = await drawSamples({
+    model: o.model,
+    transform: o.transform,
+    forceField: o.forceField,
+    n: o.samples,
+    beta: o.beta,
+    rng,
+    batchSize: o.batchSize,
+    latentSamples: o.latentSamples,
+  });
   const m: Record<string, number | string> = {};
   const finite = Array.from(s.energies).filter(Number.isFinite).length;
   m.samples = s.n;
@@ -90,7 +107,8 @@ export async function computeMetrics(o: MetricsOptions): Promise<{ metrics: Reco
       const nRef = 10_000;
       const xr = ref.sample(o.beta, nRef, () => rng.uniform());
       const z = encodeConfigurations(o.model, o.transform, xr, nRef)!;
-      const D = o.forceField.dimension, L = o.model.latentDimension;
+      const D = o.forceField.dimension,
+        L = o.model.latentDimension;
       const slow = Float64Array.from({ length: nRef }, (_, i) => xr[i * D + ref.slowCoordinate!]!);
       let best = 0;
       for (let l = 0; l < L; l++) {

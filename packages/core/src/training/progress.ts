@@ -14,7 +14,10 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.round((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-export function createProgress(label: string, opts: { stream?: NodeJS.WriteStream; intervalMs?: number; enabled?: boolean } = {}): ProgressSink {
+export function createProgress(
+  label: string,
+  opts: { stream?: NodeJS.WriteStream; intervalMs?: number; enabled?: boolean } = {},
+): ProgressSink {
   const stream = opts.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY);
   const interval = opts.intervalMs ?? (tty ? 200 : 10_000);
@@ -31,7 +34,9 @@ export function createProgress(label: string, opts: { stream?: NodeJS.WriteStrea
       const elapsed = (now - t0) / 1000;
       const f = Math.min(Math.max(fraction, 0), 1);
       const eta = f > 0 ? (elapsed * (1 - f)) / f : NaN;
-      const body = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join('  ');
+      const body = Object.entries(fields)
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`)
+        .join('  ');
       lastLine = `${label} ${(100 * f).toFixed(1).padStart(5)}%  ${body}  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`;
       if (tty) stream.write(`\r\x1b[2K${lastLine}`);
       else stream.write(`${lastLine}\n`);

@@ -60,9 +60,23 @@ export interface Buffer {
 
 /** Draw `n` samples from the model, weight them at β, and keep those with weight > 0. */
 export async function fillBuffer(o: {
-  model: Model; transform?: CoordinateTransform; forceField: ForceField; n: number; beta: number; rng: Rng; batchSize: number;
+  model: Model;
+  transform?: CoordinateTransform;
+  forceField: ForceField;
+  n: number;
+  beta: number;
+  rng: Rng;
+  batchSize: number;
 }): Promise<Buffer> {
-  const s = await drawSamples({ model: o.model, transform: o.transform, forceField: o.forceField, n: o.n, beta: o.beta, rng: o.rng, batchSize: o.batchSize });
+  const s = await drawSamples({
+    model: o.model,
+    transform: o.transform,
+    forceField: o.forceField,
+    n: o.n,
+    beta: o.beta,
+    rng: o.rng,
+    batchSize: o.batchSize,
+  });
   const Dm = s.modelDimension;
   const keep: number[] = [];
   for (let i = 0; i < s.n; i++) if (Number.isFinite(s.logw[i]!)) keep.push(i);
@@ -90,7 +104,8 @@ export function resample(buf: Buffer, n: number, rng: Rng): Float32Array {
   const out = new Float32Array(n * D);
   for (let r = 0; r < n; r++) {
     const u = rng.uniform() * total;
-    let lo = 0, hi = m - 1;
+    let lo = 0,
+      hi = m - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (buf.cdf[mid]! < u) lo = mid + 1;
@@ -102,7 +117,12 @@ export function resample(buf: Buffer, n: number, rng: Rng): Float32Array {
 }
 
 /** The loss of one step: −mean log q over a resampled minibatch (a scalar inside variableGrads). */
-export function weightedLikelihoodLoss(logQ: (y: tf.Tensor2D) => tf.Tensor1D, rows: Float32Array, n: number, D: number): tf.Scalar {
+export function weightedLikelihoodLoss(
+  logQ: (y: tf.Tensor2D) => tf.Tensor1D,
+  rows: Float32Array,
+  n: number,
+  D: number,
+): tf.Scalar {
   const y = tf.tensor2d(rows, [n, D]);
   return tf.neg(tf.mean(logQ(y))) as tf.Scalar;
 }

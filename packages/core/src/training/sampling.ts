@@ -47,12 +47,21 @@ export interface DrawOptions {
 }
 
 /** Model draws mapped to force-field space, without energies. */
-export function drawConfigurations(model: Model, transform: CoordinateTransform | undefined, n: number, rng: Rng, options?: ModelDrawOptions) {
+export function drawConfigurations(
+  model: Model,
+  transform: CoordinateTransform | undefined,
+  n: number,
+  rng: Rng,
+  options?: ModelDrawOptions,
+) {
   const { y, logQ, z, hasChoice, proposalLogRatio } = tf.tidy(() => {
     const d = model.draw(n, rng, options);
     return {
-      y: d.y.dataSync() as Float32Array, logQ: d.logQ.dataSync() as Float32Array, z: d.z?.dataSync() as Float32Array | undefined,
-      hasChoice: d.choiceLogProb !== undefined, proposalLogRatio: d.proposalLogRatio?.dataSync() as Float32Array | undefined,
+      y: d.y.dataSync() as Float32Array,
+      logQ: d.logQ.dataSync() as Float32Array,
+      z: d.z?.dataSync() as Float32Array | undefined,
+      hasChoice: d.choiceLogProb !== undefined,
+      proposalLogRatio: d.proposalLogRatio?.dataSync() as Float32Array | undefined,
     };
   });
   const y64 = Float64Array.from(y);
@@ -65,7 +74,15 @@ export function drawConfigurations(model: Model, transform: CoordinateTransform 
     logDetJ = t.logDetJ;
     for (let i = 0; i < n; i++) lq[i] = lq[i]! - t.logDetJ[i]!;
   }
-  return { x, y: y64, logQ: lq, logDetJ, z: z ? Float64Array.from(z) : undefined, hasChoice, proposalLogRatio: proposalLogRatio && Float64Array.from(proposalLogRatio) };
+  return {
+    x,
+    y: y64,
+    logQ: lq,
+    logDetJ,
+    z: z ? Float64Array.from(z) : undefined,
+    hasChoice,
+    proposalLogRatio: proposalLogRatio && Float64Array.from(proposalLogRatio),
+  };
 }
 
 /** log w = −βU − ℓ; a non-finite energy (overlapping atoms) gives weight zero. */
@@ -77,9 +94,22 @@ function logWeight(u: number, beta: number, logQ: number): number {
  * Replace each draw's ℓ by the model's K-sample estimate, the drawn latent counted as the first
  * sample, keeping the transform's log-determinant.
  */
-function tightenLogQ(model: Model, d: { y: Float64Array; z?: Float64Array; logQ: Float64Array; logDetJ?: Float64Array }, n: number, K: number, rng: Rng): void {
+function tightenLogQ(
+  model: Model,
+  d: { y: Float64Array; z?: Float64Array; logQ: Float64Array; logDetJ?: Float64Array },
+  n: number,
+  K: number,
+  rng: Rng,
+): void {
   const L = model.latentDimension!;
-  const est = tf.tidy(() => model.logProbEstimate!(tf.tensor2d(Float32Array.from(d.y), [n, model.dimension]), rng, K, tf.tensor2d(Float32Array.from(d.z!), [n, L])).dataSync());
+  const est = tf.tidy(() =>
+    model.logProbEstimate!(
+      tf.tensor2d(Float32Array.from(d.y), [n, model.dimension]),
+      rng,
+      K,
+      tf.tensor2d(Float32Array.from(d.z!), [n, L]),
+    ).dataSync(),
+  );
   for (let i = 0; i < n; i++) d.logQ[i] = est[i]! - (d.logDetJ ? d.logDetJ[i]! : 0);
 }
 
@@ -89,22 +119,33 @@ export async function drawSamples(o: DrawOptions): Promise<SampleSet> {
   const L = o.model.latentDimension ?? 0;
   const bs = Math.max(1, o.batchSize ?? 5000);
   const asked = o.latentSamples ?? 1;
-  if (!Number.isInteger(asked) || asked < 1) throw new RangeError(`drawSamples: latentSamples must be a whole number ≥ 1, got ${asked}`);
+  if (!Number.isInteger(asked) || asked < 1)
+    throw new RangeError(`drawSamples: latentSamples must be a whole number ≥ 1, got ${asked}`);
   const K = o.model.logProbEstimate ? asked : 1;
   // The estimate's noise comes from its own stream, seeded from (not drawn from) the caller's, so
   // the configurations drawn are the same whatever K is: only their weights change.
   const latentRng = K > 1 ? createRng((o.rng.getState()[0]! ^ 0x5bd1e995) >>> 0) : undefined;
   const out: SampleSet = {
-    n: o.n, dimension: D, modelDimension: Dm, beta: o.beta, latentDim: L,
-    x: new Float64Array(o.n * D), y: new Float64Array(o.n * Dm),
-    energies: new Float64Array(o.n).fill(NaN), logQ: new Float64Array(o.n), logw: new Float64Array(o.n).fill(NaN),
+    n: o.n,
+    dimension: D,
+    modelDimension: Dm,
+    beta: o.beta,
+    latentDim: L,
+    x: new Float64Array(o.n * D),
+    y: new Float64Array(o.n * Dm),
+    energies: new Float64Array(o.n).fill(NaN),
+    logQ: new Float64Array(o.n),
+    logw: new Float64Array(o.n).fill(NaN),
     z: L > 0 ? new Float64Array(o.n * L) : undefined,
   };
   for (let start = 0; start < o.n; start += bs) {
     const b = Math.min(bs, o.n - start);
     const d = drawConfigurations(o.model, o.transform, b, o.rng);
     if (K > 1) {
-      if (!d.z) throw new RangeError(`drawSamples: latentSamples ${K} needs the drawn latents, and model "${o.model.name}" returned none`);
+      if (!d.z)
+        throw new RangeError(
+          `drawSamples: latentSamples ${K} needs the drawn latents, and model "${o.model.name}" returned none`,
+        );
       tightenLogQ(o.model, d, b, K, latentRng!);
     }
     out.x.set(d.x, start * D);
@@ -128,18 +169,34 @@ export async function drawSamples(o: DrawOptions): Promise<SampleSet> {
  * counted as the first), and log w recomputed from the stored energies: no energy evaluation, so
  * weights from several K can be compared on identical configurations.
  */
-export function withLatentSamples(s: SampleSet, model: Model, transform: CoordinateTransform | undefined, K: number, rng: Rng, batchSize = 5000): SampleSet {
+export function withLatentSamples(
+  s: SampleSet,
+  model: Model,
+  transform: CoordinateTransform | undefined,
+  K: number,
+  rng: Rng,
+  batchSize = 5000,
+): SampleSet {
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`withLatentSamples: K must be a whole number ≥ 1, got ${K}`);
-  if (!model.logProbEstimate || !s.z) throw new RangeError(`withLatentSamples: needs a latent-variable model with logProbEstimate() and the drawn latents (model "${model.name}")`);
+  if (!model.logProbEstimate || !s.z)
+    throw new RangeError(
+      `withLatentSamples: needs a latent-variable model with logProbEstimate() and the drawn latents (model "${model.name}")`,
+    );
   const out: SampleSet = { ...s, logQ: new Float64Array(s.n), logw: new Float64Array(s.n) };
   const Dm = s.modelDimension;
   const L = s.latentDim;
   for (let start = 0; start < s.n; start += batchSize) {
     const b = Math.min(batchSize, s.n - start);
     const y = s.y.subarray(start * Dm, (start + b) * Dm);
-    const d = { y, z: s.z.subarray(start * L, (start + b) * L), logQ: out.logQ.subarray(start, start + b), logDetJ: transform ? transform.forward64(y, b).logDetJ : undefined };
+    const d = {
+      y,
+      z: s.z.subarray(start * L, (start + b) * L),
+      logQ: out.logQ.subarray(start, start + b),
+      logDetJ: transform ? transform.forward64(y, b).logDetJ : undefined,
+    };
     tightenLogQ(model, d, b, K, rng);
-    for (let i = start; i < start + b; i++) out.logw[i] = Number.isNaN(s.energies[i]!) ? NaN : logWeight(s.energies[i]!, s.beta, out.logQ[i]!);
+    for (let i = start; i < start + b; i++)
+      out.logw[i] = Number.isNaN(s.energies[i]!) ? NaN : logWeight(s.energies[i]!, s.beta, out.logQ[i]!);
   }
   return out;
 }

@@ -16,7 +16,11 @@
  */
 import { normalizedWeights } from '../util/stats.js';
 
-export function scoreCoefficients(logwKept: readonly number[], mask: ArrayLike<number>, renyiPower: number): Float32Array {
+export function scoreCoefficients(
+  logwKept: readonly number[],
+  mask: ArrayLike<number>,
+  renyiPower: number,
+): Float32Array {
   const n = logwKept.length;
   const out = new Float32Array(mask.length);
   if (n === 0) return out;
@@ -49,7 +53,12 @@ export function scoreCoefficients(logwKept: readonly number[], mask: ArrayLike<n
  *
  * Dropped samples (mask 0) get c = 0; logwKept and ratioKept list the kept samples in order.
  */
-export function proposalCoefficients(logwKept: readonly number[], ratioKept: readonly number[], mask: ArrayLike<number>, renyiPower: number): Float32Array {
+export function proposalCoefficients(
+  logwKept: readonly number[],
+  ratioKept: readonly number[],
+  mask: ArrayLike<number>,
+  renyiPower: number,
+): Float32Array {
   const n = logwKept.length;
   const out = new Float32Array(mask.length);
   if (n === 0) return out;

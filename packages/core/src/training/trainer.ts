@@ -26,7 +26,12 @@ import { guardEnergies } from './energy-guard.js';
 import { drawConfigurations, drawSamples } from './sampling.js';
 import { proposalCoefficients, scoreCoefficients } from './score-function.js';
 import {
-  findCheckpoint, loadModelWeights, loadOptimizerState, readCheckpointState, writeCheckpoint, type TrainerState,
+  findCheckpoint,
+  loadModelWeights,
+  loadOptimizerState,
+  readCheckpointState,
+  writeCheckpoint,
+  type TrainerState,
 } from './checkpoint.js';
 import { createProgress } from './progress.js';
 import { fillBuffer, resample, rungBetas, weightedLikelihoodLoss, type Buffer } from './reweighting.js';
@@ -84,13 +89,21 @@ export interface TrainResult {
 export const HISTORY_FILE = 'history.jsonl';
 
 /** The target density at β for `Model.initialize`, evaluated in batches of at most `batchSize`. */
-function targetProbe(model: Model, transform: CoordinateTransform | undefined, ff: CountingForceField, beta: number, rng: Rng, batchSize: number): TargetProbe {
+function targetProbe(
+  model: Model,
+  transform: CoordinateTransform | undefined,
+  ff: CountingForceField,
+  beta: number,
+  rng: Rng,
+  batchSize: number,
+): TargetProbe {
   const Dm = model.dimension;
   return {
     beta,
     rng,
     async logTarget(y: Float64Array, n: number): Promise<Float64Array> {
-      if (y.length !== n * Dm) throw new RangeError(`target probe: ${n} rows of ${Dm} need ${n * Dm} values, got ${y.length}`);
+      if (y.length !== n * Dm)
+        throw new RangeError(`target probe: ${n} rows of ${Dm} need ${n * Dm} values, got ${y.length}`);
       const out = new Float64Array(n);
       for (let start = 0; start < n; start += batchSize) {
         const b = Math.min(batchSize, n - start);
@@ -109,13 +122,18 @@ function targetProbe(model: Model, transform: CoordinateTransform | undefined, f
 
 function countLines(path: string): number {
   if (!existsSync(path)) return 0;
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).length;
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
 }
 
 /** Keep the first `n` lines of history.jsonl (drop what was written after the checkpoint). */
 function truncateHistory(path: string, n: number): void {
   if (!existsSync(path)) return;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, n);
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .slice(0, n);
   writeFileSync(path, lines.length ? lines.join('\n') + '\n' : '');
 }
 
@@ -131,10 +149,14 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const optimizer = tf.train.adam(cfg.learningRate);
   const expectedIn = transform ? transform.outputDimension : model.dimension;
   if (expectedIn !== D) {
-    throw new InputError(`the model produces ${expectedIn}-dimensional configurations but force field "${ff.name}" expects ${D}`);
+    throw new InputError(
+      `the model produces ${expectedIn}-dimensional configurations but force field "${ff.name}" expects ${D}`,
+    );
   }
   if (transform && transform.inputDimension !== model.dimension) {
-    throw new InputError(`transform "${transform.name}" takes ${transform.inputDimension} dimensions but model "${model.name}" has ${model.dimension}`);
+    throw new InputError(
+      `transform "${transform.name}" takes ${transform.inputDimension} dimensions but model "${model.name}" has ${model.dimension}`,
+    );
   }
 
   const rw = cfg.reweighting;
@@ -149,7 +171,11 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   }
   const fwdWeight = cfg.forwardKLWeight ?? 0;
   const renyiPowers = { other: 1 - (cfg.renyiAlpha ?? 1), final: 1 - (cfg.finalRenyiAlpha ?? cfg.renyiAlpha ?? 1) };
-  for (const [key, p] of [['renyiAlpha', renyiPowers.other], ['finalRenyiAlpha', renyiPowers.final], ['reverseKLShare', cfg.reverseKLShare ?? 0]] as const) {
+  for (const [key, p] of [
+    ['renyiAlpha', renyiPowers.other],
+    ['finalRenyiAlpha', renyiPowers.final],
+    ['reverseKLShare', cfg.reverseKLShare ?? 0],
+  ] as const) {
     if (!(p >= 0 && p <= 1)) throw new ConfigError(`training.${key} must be a number in [0, 1], got ${cfg[key]}`);
   }
   if (fwdWeight > 0 && !model.logProb && !model.logProbBound) {
@@ -165,7 +191,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   let state: TrainerState;
   if (o.resume) {
     const cp = findCheckpoint(o.runDir);
-    if (!cp) throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
+    if (!cp)
+      throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
     const savedConfig = join(o.runDir, 'config.json');
     if (existsSync(savedConfig)) {
       // Validating fills the defaults of the version resuming, so a default added since the run
@@ -191,13 +218,32 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   } else {
     writeFileSync(historyPath, '');
     state = {
-      step: 0, level: 0, beta: schedule.initialBeta(temperTarget), targetBeta: target, stepInLevel: 0, losses: [],
-      phase: 'tempering', finalStepsDone: 0, energyEvaluations: 0, wallSeconds: 0,
-      rngState: rng.getState(), scheduleState: schedule.getState(), historyLines: 0,
+      step: 0,
+      level: 0,
+      beta: schedule.initialBeta(temperTarget),
+      targetBeta: target,
+      stepInLevel: 0,
+      losses: [],
+      phase: 'tempering',
+      finalStepsDone: 0,
+      energyEvaluations: 0,
+      wallSeconds: 0,
+      rngState: rng.getState(),
+      scheduleState: schedule.getState(),
+      historyLines: 0,
     };
   }
   if (!o.resume && model.initialize) {
-    const said = await model.initialize(targetProbe(model, transform, ff, state.beta, createRng(o.config.seed * 7919 + 29), o.config.evaluation.batchSize));
+    const said = await model.initialize(
+      targetProbe(
+        model,
+        transform,
+        ff,
+        state.beta,
+        createRng(o.config.seed * 7919 + 29),
+        o.config.evaluation.batchSize,
+      ),
+    );
     if (said) log(said);
   }
   let historyLines = state.historyLines;
@@ -223,7 +269,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const reweightTotal = rw ? rungs.length * rw.stepsPerRung + polishTotal : 0;
   const estimateRemaining = (): number => {
     if (state.phase === 'polish') return polishTotal - (state.polishStepsDone ?? 0);
-    if (state.phase === 'reweight') return reweightTotal - (state.rung ?? 0) * rw!.stepsPerRung - (state.rungStepsDone ?? 0);
+    if (state.phase === 'reweight')
+      return reweightTotal - (state.rung ?? 0) * rw!.stepsPerRung - (state.rungStepsDone ?? 0);
     if (state.phase === 'final') return cfg.finalSteps - state.finalStepsDone + reweightTotal;
     if (state.phase === 'done') return 0;
     const here = Math.max(0, (state.level === 0 ? cfg.initialSteps : cfg.stepsPerLevel) - state.stepInLevel);
@@ -241,9 +288,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       return lr;
     }
-    const lr = state.phase === 'final' && lrFinal !== undefined && cfg.finalSteps > 0
-      ? cfg.learningRate * (lrFinal / cfg.learningRate) ** (state.finalStepsDone / cfg.finalSteps)
-      : cfg.learningRate;
+    const lr =
+      state.phase === 'final' && lrFinal !== undefined && cfg.finalSteps > 0
+        ? cfg.learningRate * (lrFinal / cfg.learningRate) ** (state.finalStepsDone / cfg.finalSteps)
+        : cfg.learningRate;
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     return lr;
   };
@@ -300,15 +348,28 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const evals0 = ff.evaluations;
     if (!buffer || state.rungStepsDone! % rw!.refreshEvery === 0) {
       try {
-        buffer = await fillBuffer({ model, transform, forceField: ff, n: rw!.bufferSize, beta, rng, batchSize: o.config.evaluation.batchSize });
+        buffer = await fillBuffer({
+          model,
+          transform,
+          forceField: ff,
+          n: rw!.bufferSize,
+          beta,
+          rng,
+          batchSize: o.config.evaluation.batchSize,
+        });
       } catch (e) {
-        throw new TrainingError(`training.reweighting, step ${state.step}: ${(e as Error).message}; the model proposes impossible structures`);
+        throw new TrainingError(
+          `training.reweighting, step ${state.step}: ${(e as Error).message}; the model proposes impossible structures`,
+        );
       }
     }
     const t1 = performance.now();
     const rows = resample(buffer, bs, rng);
     const t2 = performance.now();
-    const { value, grads } = tf.variableGrads(() => weightedLikelihoodLoss(forwardLogQ, rows, bs, buffer!.dimension), model.variables());
+    const { value, grads } = tf.variableGrads(
+      () => weightedLikelihoodLoss(forwardLogQ, rows, bs, buffer!.dimension),
+      model.variables(),
+    );
     const loss = value.dataSync()[0]!;
     const normSq = checkedNormSq(value, grads, loss, beta);
     const t3 = performance.now();
@@ -318,8 +379,18 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     state.step++;
     state.rungStepsDone!++;
     return {
-      type: 'step', phase: 'reweight', step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
-      ess: buffer.ess, dropped: buffer.drawn - buffer.cdf.length, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+      type: 'step',
+      phase: 'reweight',
+      step: state.step,
+      level: state.level,
+      beta,
+      betaFraction: beta / target,
+      loss,
+      learningRate,
+      ess: buffer.ess,
+      dropped: buffer.drawn - buffer.cdf.length,
+      energyEvaluations: ff.evaluations,
+      wallSeconds: wall(),
       // A refresh step's draw and energies both count as force-field time: the buffer is one call.
       ms: { draw: t2 - t1, forceField: ff.evaluations > evals0 ? t1 - t0 : 0, gradient: t3 - t2, update: t4 - t3 },
     };
@@ -335,7 +406,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const t1 = performance.now();
     const ev = await ff.evaluate(a.x, bs);
     const t2 = performance.now();
-    const guard = state.phase === 'final' && cfg.energyGuard.final ? { ...cfg.energyGuard, ...cfg.energyGuard.final } : cfg.energyGuard;
+    const guard =
+      state.phase === 'final' && cfg.energyGuard.final
+        ? { ...cfg.energyGuard, ...cfg.energyGuard.final }
+        : cfg.energyGuard;
     const g = guardEnergies(ev.energies, ev.forces, D, guard);
     const kept = bs - g.dropped;
     if (kept === 0) {
@@ -356,7 +430,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // reverseKLShare λ: a Rényi step's reparameterised gradient becomes (1 − λ)·∇L_α + λ·∇KL, its
     // weights mixed the same way. The choice probabilities keep L_α's gradient: reverse KL's
     // compares the components' mean bounds, and a rare component's looser bound would drain it.
-    const klShare = renyiPower > 0 ? cfg.reverseKLShare ?? 0 : 0;
+    const klShare = renyiPower > 0 ? (cfg.reverseKLShare ?? 0) : 0;
     // Self-normalised weights (q/proposal)·w^power of the kept samples, spread back over the batch
     // (0 where dropped); without the q/proposal factor when `withRatio` is false. With `mix`, mixed
     // with reverse KL's weights (power 0) by reverseKLShare.
@@ -384,16 +458,21 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     // Mass-covering correction: self-normalised weights of this batch (held constant) times
     // −log q at the same points. Reverse KL alone lets a minor basin drain away once few samples
     // land there; the weights of those few samples are large and pull the density back.
-    const fwd = fwdWeight > 0 ? { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: batchWeights(1) } : undefined;
-    const choiceCoef = a.hasChoice ? tf.tensor1d(scoreCoefficients(logw, g.mask, renyiPower))
-      : a.proposalLogRatio ? tf.tensor1d(proposalCoefficients(logw, ratio, g.mask, renyiPower)) : undefined;
+    const fwd =
+      fwdWeight > 0 ? { y: tf.tensor2d(Float32Array.from(a.y), [bs, model.dimension]), w: batchWeights(1) } : undefined;
+    const choiceCoef = a.hasChoice
+      ? tf.tensor1d(scoreCoefficients(logw, g.mask, renyiPower))
+      : a.proposalLogRatio
+        ? tf.tensor1d(proposalCoefficients(logw, ratio, g.mask, renyiPower))
+        : undefined;
     rng.setState(snap);
     const E = tf.tensor1d(Float32Array.from(g.energies));
     const F = tf.tensor2d(Float32Array.from(g.forces), [bs, D]);
     const mask = tf.tensor1d(Float32Array.from(g.mask));
     let loss: number;
     let fwdTerm: tf.Scalar | undefined;
-    let t3 = NaN, t4 = NaN;
+    let t3 = NaN,
+      t4 = NaN;
     let forwardLoss: number | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
@@ -408,7 +487,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         const u = energyOp(x, E, F);
         const per = tf.add(lq, tf.mul(beta, u));
         const weights = renyi ?? proposalWeights;
-        let reverse = (weights ? tf.sum(tf.mul(per, fitWeights ?? weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)) as tf.Scalar;
+        let reverse = (
+          weights ? tf.sum(tf.mul(per, fitWeights ?? weights)) : tf.div(tf.sum(tf.mul(per, mask)), kept)
+        ) as tf.Scalar;
         // With a proposal, ℓ holds log q(choice), whose gradient must keep the objective's weights w:
         // add (w − u)·log(q/proposal) less its value (the same draw's, as numbers), which has that
         // gradient and value 0. (A choiceLogProb model's ℓ is its own affair: its pathwise
@@ -417,8 +498,10 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
           const inert = tf.sub(d.proposalLogRatio, tf.tensor1d(Float32Array.from(a.proposalLogRatio!)));
           reverse = tf.add(reverse, tf.sum(tf.mul(tf.sub(weights, fitWeights), inert))) as tf.Scalar;
         }
-        if (choiceCoef && d.choiceLogProb) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, d.choiceLogProb))) as tf.Scalar;
-        if (choiceCoef && d.proposalLogRatio) reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, tf.exp(d.proposalLogRatio)))) as tf.Scalar;
+        if (choiceCoef && d.choiceLogProb)
+          reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, d.choiceLogProb))) as tf.Scalar;
+        if (choiceCoef && d.proposalLogRatio)
+          reverse = tf.add(reverse, tf.sum(tf.mul(choiceCoef, tf.exp(d.proposalLogRatio)))) as tf.Scalar;
         if (!fwd) return reverse;
         const forward = tf.neg(tf.sum(tf.mul(fwd.w, forwardLogQ(fwd.y)))) as tf.Scalar;
         fwdTerm = tf.keep(forward);
@@ -426,7 +509,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       }, model.variables());
       if (fwdTerm) forwardLoss = fwdTerm.dataSync()[0]!;
       // The reported loss stays the plain reverse-KL mean, comparable across α.
-      loss = renyi ? -logw.reduce((acc, v) => acc + v, 0) / logw.length : value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
+      loss = renyi
+        ? -logw.reduce((acc, v) => acc + v, 0) / logw.length
+        : value.dataSync()[0]! - fwdWeight * (forwardLoss ?? 0);
       t3 = performance.now();
       const normSq = checkedNormSq(value, grads, loss, beta);
       clipAndApply(grads, normSq);
@@ -447,9 +532,19 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     if (state.phase === 'final') state.finalStepsDone++;
     if (state.phase === 'polish') state.polishStepsDone = (state.polishStepsDone ?? 0) + 1;
     return {
-      type: 'step', ...(state.phase === 'polish' ? { phase: 'polish' } : {}), step: state.step, level: state.level, beta, betaFraction: beta / target, loss, learningRate,
+      type: 'step',
+      ...(state.phase === 'polish' ? { phase: 'polish' } : {}),
+      step: state.step,
+      level: state.level,
+      beta,
+      betaFraction: beta / target,
+      loss,
+      learningRate,
       ...(forwardLoss !== undefined ? { forwardLoss } : {}),
-      ess: essFraction(logw.map((v, j) => v + ratio[j]!)), dropped: g.dropped, energyEvaluations: ff.evaluations, wallSeconds: wall(),
+      ess: essFraction(logw.map((v, j) => v + ratio[j]!)),
+      dropped: g.dropped,
+      energyEvaluations: ff.evaluations,
+      wallSeconds: wall(),
       ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },
     };
   };
@@ -467,7 +562,11 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     if (o.signal?.aborted || (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps)) {
       await checkpoint();
       progress.done(`stopped at step ${state.step}; resume with --resume`);
-      return { state, status: 'stopped', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };
+      return {
+        state,
+        status: 'stopped',
+        timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 },
+      };
     }
     // Yield to the event loop once a step: without it, signal handlers (Ctrl-C checkpoints),
     // a live-view server and worker messages would wait until training ends.
@@ -478,25 +577,51 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     if (state.step % cfg.historyEvery === 0) writeHistory(rec);
     const rem = estimateRemaining();
     progress.update(state.step / (state.step + rem), {
-      step: state.step, level: state.level, 'β/β*': rec.betaFraction, loss: rec.loss, ESS: lastEss, evals: ff.evaluations,
+      step: state.step,
+      level: state.level,
+      'β/β*': rec.betaFraction,
+      loss: rec.loss,
+      ESS: lastEss,
+      evals: ff.evaluations,
     });
 
     let newLevel = false;
     if (state.phase === 'tempering') {
       const ctx: LevelContext = {
-        level: state.level, beta: state.beta, targetBeta: temperTarget, stepInLevel: state.stepInLevel,
-        losses: state.losses, stepsPerLevel: cfg.stepsPerLevel, initialSteps: cfg.initialSteps,
+        level: state.level,
+        beta: state.beta,
+        targetBeta: temperTarget,
+        stepInLevel: state.stepInLevel,
+        losses: state.losses,
+        stepsPerLevel: cfg.stepsPerLevel,
+        initialSteps: cfg.initialSteps,
       };
       if (schedule.levelComplete(ctx)) {
         if (state.beta >= temperTarget) {
           state.phase = cfg.finalSteps > 0 ? 'final' : afterFinal();
-          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: 1, phase: 'final', energyEvaluations: ff.evaluations, wallSeconds: wall() });
+          writeHistory({
+            type: 'level',
+            level: state.level,
+            beta: state.beta,
+            betaFraction: 1,
+            phase: 'final',
+            energyEvaluations: ff.evaluations,
+            wallSeconds: wall(),
+          });
         } else {
           let info: Record<string, number> = {};
           let ess = NaN;
           let next: number;
           if (schedule.samplesNeeded > 0) {
-            const s = await drawSamples({ model, transform, forceField: ff, n: schedule.samplesNeeded, beta: state.beta, rng, batchSize: o.config.evaluation.batchSize });
+            const s = await drawSamples({
+              model,
+              transform,
+              forceField: ff,
+              n: schedule.samplesNeeded,
+              beta: state.beta,
+              rng,
+              batchSize: o.config.evaluation.batchSize,
+            });
             const keep: number[] = [];
             for (let i = 0; i < s.n; i++) if (Number.isFinite(s.energies[i]!)) keep.push(i);
             const energies = Float64Array.from(keep, (i) => s.energies[i]!);
@@ -518,9 +643,21 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
             info = d.info ?? {};
           }
           if (!(next > state.beta)) {
-            throw new TrainingError(`schedule "${schedule.name}" proposed β = ${next}, which does not increase the current β = ${state.beta}`);
+            throw new TrainingError(
+              `schedule "${schedule.name}" proposed β = ${next}, which does not increase the current β = ${state.beta}`,
+            );
           }
-          writeHistory({ type: 'level', level: state.level, beta: state.beta, betaFraction: state.beta / target, nextBeta: Math.min(next, temperTarget), ess, ...info, energyEvaluations: ff.evaluations, wallSeconds: wall() });
+          writeHistory({
+            type: 'level',
+            level: state.level,
+            beta: state.beta,
+            betaFraction: state.beta / target,
+            nextBeta: Math.min(next, temperTarget),
+            ess,
+            ...info,
+            energyEvaluations: ff.evaluations,
+            wallSeconds: wall(),
+          });
           state.lastDeltaBeta = Math.min(next, temperTarget) - state.beta;
           state.beta = Math.min(next, temperTarget);
           state.level++;
@@ -533,7 +670,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       state.phase = afterFinal();
       newLevel = true;
     } else if (state.phase === 'reweight' && state.rungStepsDone! >= rw!.stepsPerRung) {
-      writeHistory({ type: 'level', phase: 'reweight', rung: state.rung, beta: state.beta, betaFraction: state.beta / target, ess: buffer?.ess, energyEvaluations: ff.evaluations, wallSeconds: wall() });
+      writeHistory({
+        type: 'level',
+        phase: 'reweight',
+        rung: state.rung,
+        beta: state.beta,
+        betaFraction: state.beta / target,
+        ess: buffer?.ess,
+        energyEvaluations: ff.evaluations,
+        wallSeconds: wall(),
+      });
       state.rung = state.rung! + 1;
       state.rungStepsDone = 0;
       buffer = undefined;
@@ -546,11 +692,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     } else if (state.phase === 'polish' && state.polishStepsDone! >= polishTotal) {
       state.phase = 'done';
     }
-    const due = state.phase === 'reweight'
-      ? state.rungStepsDone! % rw!.refreshEvery === 0
-      : state.step % cfg.checkpointEvery === 0;
+    const due =
+      state.phase === 'reweight'
+        ? state.rungStepsDone! % rw!.refreshEvery === 0
+        : state.step % cfg.checkpointEvery === 0;
     if (newLevel || state.phase === 'done' || due) await checkpoint();
   }
   progress.done(`training done: ${state.step} steps, ${ff.evaluations} energy evaluations, ${wall().toFixed(1)} s`);
-  return { state, status: 'done', timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 } };
+  return {
+    state,
+    status: 'done',
+    timing: { forceFieldSeconds: ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 },
+  };
 }

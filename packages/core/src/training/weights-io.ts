@@ -13,7 +13,12 @@ export interface NamedValues {
   values: Float32Array;
 }
 
-export function writeWeights(dir: string, prefix: string, items: NamedValues[], extra: Record<string, unknown> = {}): void {
+export function writeWeights(
+  dir: string,
+  prefix: string,
+  items: NamedValues[],
+  extra: Record<string, unknown> = {},
+): void {
   const total = items.reduce((s, it) => s + it.values.length, 0);
   const buf = new Float32Array(total);
   let off = 0;
@@ -25,7 +30,9 @@ export function writeWeights(dir: string, prefix: string, items: NamedValues[], 
     format: 'embedcg-weights',
     generatedBy: '@embedcg/core',
     ...extra,
-    weightsManifest: [{ paths: [`${prefix}.bin`], weights: items.map((it) => ({ name: it.name, shape: it.shape, dtype: 'float32' })) }],
+    weightsManifest: [
+      { paths: [`${prefix}.bin`], weights: items.map((it) => ({ name: it.name, shape: it.shape, dtype: 'float32' })) },
+    ],
   };
   writeFileSync(join(dir, `${prefix}.bin`), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
   writeFileSync(join(dir, `${prefix}.json`), JSON.stringify(manifest, null, 1));
@@ -42,7 +49,8 @@ export function readWeights(dir: string, prefix: string): { items: NamedValues[]
   const items: NamedValues[] = [];
   for (const w of group.weights as Array<{ name: string; shape: number[] }>) {
     const size = w.shape.reduce((a, b) => a * b, 1);
-    if (off + size > all.length) throw new Error(`${jsonPath}: weights.bin is shorter than the manifest says (truncated file?)`);
+    if (off + size > all.length)
+      throw new Error(`${jsonPath}: weights.bin is shorter than the manifest says (truncated file?)`);
     items.push({ name: w.name, shape: w.shape, values: all.slice(off, off + size) });
     off += size;
   }
@@ -58,7 +66,10 @@ export function assignValues(vars: tf.Variable[], items: NamedValues[], source: 
   const byName = new Map(items.map((it) => [it.name, it]));
   for (const v of vars) {
     const it = byName.get(v.name);
-    if (!it) throw new Error(`${source}: no saved value for variable "${v.name}" (the model architecture differs from the checkpoint's)`);
+    if (!it)
+      throw new Error(
+        `${source}: no saved value for variable "${v.name}" (the model architecture differs from the checkpoint's)`,
+      );
     if (it.shape.join('x') !== v.shape.join('x')) {
       throw new Error(`${source}: variable "${v.name}" has shape [${v.shape}] but the checkpoint holds [${it.shape}]`);
     }

@@ -31,7 +31,10 @@ export function chiralityCenters(top: Topology, depth = 6): ChiralityCenter[] {
   const tree = (i: number, path: number[], left: number): string => {
     if (left === 0) return element(i);
     const next = nbrs[i]!.filter((m) => !path.includes(m));
-    return `${element(i)}(${next.map((m) => tree(m, [...path, m], left - 1)).sort().join(',')})`;
+    return `${element(i)}(${next
+      .map((m) => tree(m, [...path, m], left - 1))
+      .sort()
+      .join(',')})`;
   };
   const centers: ChiralityCenter[] = [];
   for (let c = 0; c < N; c++) {
@@ -45,32 +48,51 @@ export function chiralityCenters(top: Topology, depth = 6): ChiralityCenter[] {
 
 /** Signed volume (a−c)·((b−c)×(d−c)) of a centre's first three neighbours in configuration f. */
 export function signedVolume(x: ArrayLike<number>, D: number, f: number, center: ChiralityCenter): number {
-  const o = f * D, c = center.center;
+  const o = f * D,
+    c = center.center;
   const p = (i: number, k: number) => x[o + 3 * i + k]! - x[o + 3 * c + k]!;
   const [a, b, d] = center.neighbours;
-  const u = [p(a, 0), p(a, 1), p(a, 2)], v = [p(b, 0), p(b, 1), p(b, 2)], w = [p(d, 0), p(d, 1), p(d, 2)];
-  return u[0]! * (v[1]! * w[2]! - v[2]! * w[1]!) - u[1]! * (v[0]! * w[2]! - v[2]! * w[0]!) + u[2]! * (v[0]! * w[1]! - v[1]! * w[0]!);
+  const u = [p(a, 0), p(a, 1), p(a, 2)],
+    v = [p(b, 0), p(b, 1), p(b, 2)],
+    w = [p(d, 0), p(d, 1), p(d, 2)];
+  return (
+    u[0]! * (v[1]! * w[2]! - v[2]! * w[1]!) -
+    u[1]! * (v[0]! * w[2]! - v[2]! * w[0]!) +
+    u[2]! * (v[0]! * w[1]! - v[1]! * w[0]!)
+  );
 }
 
 /**
  * Per configuration, 1 when any centre's handedness differs from the reference configuration's
  * (a flat volume counts as wrong). `reference` is one configuration; its length sets 3N.
  */
-export function wrongChirality(x: Float64Array, n: number, centers: readonly ChiralityCenter[], reference: ArrayLike<number>): Uint8Array {
+export function wrongChirality(
+  x: Float64Array,
+  n: number,
+  centers: readonly ChiralityCenter[],
+  reference: ArrayLike<number>,
+): Uint8Array {
   const D = reference.length;
   if (x.length !== n * D) throw new RangeError(`chirality check: expected ${n} × ${D} coordinates, got ${x.length}`);
   const want = centers.map((c) => {
     const v = signedVolume(reference, D, 0, c);
-    if (!(v !== 0 && Number.isFinite(v))) throw new RangeError(`chirality check: the reference is flat or undefined at centre atom ${c.center}`);
+    if (!(v !== 0 && Number.isFinite(v)))
+      throw new RangeError(`chirality check: the reference is flat or undefined at centre atom ${c.center}`);
     return Math.sign(v);
   });
   const wrong = new Uint8Array(n);
-  for (let f = 0; f < n; f++) wrong[f] = centers.some((c, m) => Math.sign(signedVolume(x, D, f, c)) !== want[m]) ? 1 : 0;
+  for (let f = 0; f < n; f++)
+    wrong[f] = centers.some((c, m) => Math.sign(signedVolume(x, D, f, c)) !== want[m]) ? 1 : 0;
   return wrong;
 }
 
 /** Fraction of the n configurations with at least one centre of the wrong handedness. */
-export function wrongChiralityRate(x: Float64Array, n: number, centers: readonly ChiralityCenter[], reference: ArrayLike<number>): number {
+export function wrongChiralityRate(
+  x: Float64Array,
+  n: number,
+  centers: readonly ChiralityCenter[],
+  reference: ArrayLike<number>,
+): number {
   if (n === 0) return 0;
   return wrongChirality(x, n, centers, reference).reduce((s, w) => s + w, 0) / n;
 }

@@ -7,7 +7,9 @@ export function molecularForceField(context: PluginContext, transform: string): 
   const ff = context.forceField;
   if (!ff) throw new InputError(`${transform} transform: needs the run's force field (it is created after it)`);
   if (ff.dimension % 3 !== 0) {
-    throw new InputError(`${transform} transform: force field "${ff.name}" has ${ff.dimension} coordinates, not 3 per atom; it is not molecular`);
+    throw new InputError(
+      `${transform} transform: force field "${ff.name}" has ${ff.dimension} coordinates, not 3 per atom; it is not molecular`,
+    );
   }
   return { ff, nAtoms: ff.dimension / 3 };
 }

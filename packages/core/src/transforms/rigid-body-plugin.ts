@@ -18,14 +18,27 @@ export const rigidBodyPlugin = defineTransform<RigidBodyPluginOptions>({
   name: 'rigid-body',
   version: CORE_VERSION,
   apiVersion: API_VERSION,
-  description: 'Removes rigid-body motion: 3 anchor atoms fix 6 coordinates (origin, axis, plane); D → D − 6, log|det J| = 0',
+  description:
+    'Removes rigid-body motion: 3 anchor atoms fix 6 coordinates (origin, axis, plane); D → D − 6, log|det J| = 0',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      origin: { type: 'integer', minimum: 0, description: 'zero-based index of the atom at the origin (default: backbone N)' },
-      axis: { type: 'integer', minimum: 0, description: 'zero-based index of the atom on the +x axis (default: backbone CA)' },
-      plane: { type: 'integer', minimum: 0, description: 'zero-based index of the atom in the xy plane (default: backbone C)' },
+      origin: {
+        type: 'integer',
+        minimum: 0,
+        description: 'zero-based index of the atom at the origin (default: backbone N)',
+      },
+      axis: {
+        type: 'integer',
+        minimum: 0,
+        description: 'zero-based index of the atom on the +x axis (default: backbone CA)',
+      },
+      plane: {
+        type: 'integer',
+        minimum: 0,
+        description: 'zero-based index of the atom in the xy plane (default: backbone C)',
+      },
     },
   },
   create(options, context) {
@@ -35,7 +48,7 @@ export const rigidBodyPlugin = defineTransform<RigidBodyPluginOptions>({
       const found = ff.topology ? backboneAnchors(ff.topology) : undefined;
       if (!found) {
         throw new InputError(
-          'rigid-body transform: options origin, axis and plane are required when the force field\'s topology has no residue with atoms named N, CA and C',
+          "rigid-body transform: options origin, axis and plane are required when the force field's topology has no residue with atoms named N, CA and C",
         );
       }
       origin ??= found.origin;

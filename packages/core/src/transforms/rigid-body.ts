@@ -34,7 +34,9 @@ export interface RigidBodyOptions extends RigidBodyAnchors {
 
 /** Indices (into x) of the 6 coordinates the canonical frame fixes at zero, ascending. */
 export function fixedCoordinates(a: RigidBodyAnchors): number[] {
-  return [3 * a.origin, 3 * a.origin + 1, 3 * a.origin + 2, 3 * a.axis + 1, 3 * a.axis + 2, 3 * a.plane + 2].sort((p, q) => p - q);
+  return [3 * a.origin, 3 * a.origin + 1, 3 * a.origin + 2, 3 * a.axis + 1, 3 * a.axis + 2, 3 * a.plane + 2].sort(
+    (p, q) => p - q,
+  );
 }
 
 /**
@@ -50,7 +52,9 @@ export function backboneAnchors(top: Topology): RigidBodyAnchors | undefined {
   });
   for (const r of [...byRes.keys()].sort((p, q) => p - q)) {
     const m = byRes.get(r)!;
-    const N = m.get('N'), CA = m.get('CA'), C = m.get('C');
+    const N = m.get('N'),
+      CA = m.get('CA'),
+      C = m.get('C');
     if (N !== undefined && CA !== undefined && C !== undefined) return { origin: N, axis: CA, plane: C };
   }
   return undefined;
@@ -58,14 +62,21 @@ export function backboneAnchors(top: Topology): RigidBodyAnchors | undefined {
 
 function checkAnchors(o: RigidBodyOptions): void {
   const { nAtoms, origin, axis, plane } = o;
-  if (!Number.isInteger(nAtoms) || nAtoms < 3) throw new InputError(`rigid-body transform: needs at least 3 atoms, got nAtoms = ${nAtoms}`);
-  for (const [k, v] of [['origin', origin], ['axis', axis], ['plane', plane]] as const) {
+  if (!Number.isInteger(nAtoms) || nAtoms < 3)
+    throw new InputError(`rigid-body transform: needs at least 3 atoms, got nAtoms = ${nAtoms}`);
+  for (const [k, v] of [
+    ['origin', origin],
+    ['axis', axis],
+    ['plane', plane],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v >= nAtoms) {
       throw new InputError(`rigid-body transform: option ${k} = ${v} is not an atom index in 0..${nAtoms - 1}`);
     }
   }
   if (origin === axis || origin === plane || axis === plane) {
-    throw new InputError(`rigid-body transform: origin, axis and plane must be three different atoms, got ${origin}, ${axis}, ${plane}`);
+    throw new InputError(
+      `rigid-body transform: origin, axis and plane must be three different atoms, got ${origin}, ${axis}, ${plane}`,
+    );
   }
 }
 
@@ -75,28 +86,50 @@ function checkAnchors(o: RigidBodyOptions): void {
  */
 export function canonicalFrame(x: Float64Array, n: number, a: RigidBodyAnchors & { nAtoms: number }): Float64Array {
   const D = 3 * a.nAtoms;
-  if (x.length !== n * D) throw new RangeError(`rigid-body transform: expected ${n} × ${D} coordinates, got ${x.length}`);
+  if (x.length !== n * D)
+    throw new RangeError(`rigid-body transform: expected ${n} × ${D} coordinates, got ${x.length}`);
   const out = new Float64Array(x.length);
   for (let f = 0; f < n; f++) {
     const o = f * D;
-    const ox = x[o + 3 * a.origin]!, oy = x[o + 3 * a.origin + 1]!, oz = x[o + 3 * a.origin + 2]!;
-    let e1x = x[o + 3 * a.axis]! - ox, e1y = x[o + 3 * a.axis + 1]! - oy, e1z = x[o + 3 * a.axis + 2]! - oz;
+    const ox = x[o + 3 * a.origin]!,
+      oy = x[o + 3 * a.origin + 1]!,
+      oz = x[o + 3 * a.origin + 2]!;
+    let e1x = x[o + 3 * a.axis]! - ox,
+      e1y = x[o + 3 * a.axis + 1]! - oy,
+      e1z = x[o + 3 * a.axis + 2]! - oz;
     const l1 = Math.hypot(e1x, e1y, e1z);
-    const vx = x[o + 3 * a.plane]! - ox, vy = x[o + 3 * a.plane + 1]! - oy, vz = x[o + 3 * a.plane + 2]! - oz;
-    if (!(l1 > 1e-12)) throw new RangeError(`rigid-body transform: configuration ${f}: axis atom ${a.axis} coincides with origin atom ${a.origin}`);
-    e1x /= l1; e1y /= l1; e1z /= l1;
+    const vx = x[o + 3 * a.plane]! - ox,
+      vy = x[o + 3 * a.plane + 1]! - oy,
+      vz = x[o + 3 * a.plane + 2]! - oz;
+    if (!(l1 > 1e-12))
+      throw new RangeError(
+        `rigid-body transform: configuration ${f}: axis atom ${a.axis} coincides with origin atom ${a.origin}`,
+      );
+    e1x /= l1;
+    e1y /= l1;
+    e1z /= l1;
     const p = vx * e1x + vy * e1y + vz * e1z;
-    let e2x = vx - p * e1x, e2y = vy - p * e1y, e2z = vz - p * e1z;
+    let e2x = vx - p * e1x,
+      e2y = vy - p * e1y,
+      e2z = vz - p * e1z;
     const l2 = Math.hypot(e2x, e2y, e2z);
     if (!(l2 > 1e-12 * Math.max(1, Math.hypot(vx, vy, vz)))) {
-      throw new RangeError(`rigid-body transform: configuration ${f}: atoms ${a.origin}, ${a.axis}, ${a.plane} are collinear; the frame is undefined`);
+      throw new RangeError(
+        `rigid-body transform: configuration ${f}: atoms ${a.origin}, ${a.axis}, ${a.plane} are collinear; the frame is undefined`,
+      );
     }
-    e2x /= l2; e2y /= l2; e2z /= l2;
+    e2x /= l2;
+    e2y /= l2;
+    e2z /= l2;
     // e3 = e1 × e2 keeps det R = +1: a rotation, never a reflection (chirality is preserved).
-    const e3x = e1y * e2z - e1z * e2y, e3y = e1z * e2x - e1x * e2z, e3z = e1x * e2y - e1y * e2x;
+    const e3x = e1y * e2z - e1z * e2y,
+      e3y = e1z * e2x - e1x * e2z,
+      e3z = e1x * e2y - e1y * e2x;
     for (let i = 0; i < a.nAtoms; i++) {
       const k = o + 3 * i;
-      const dx = x[k]! - ox, dy = x[k + 1]! - oy, dz = x[k + 2]! - oz;
+      const dx = x[k]! - ox,
+        dy = x[k + 1]! - oy,
+        dz = x[k + 2]! - oz;
       out[k] = e1x * dx + e1y * dy + e1z * dz;
       out[k + 1] = e2x * dx + e2y * dy + e2z * dz;
       out[k + 2] = e3x * dx + e3y * dy + e3z * dz;
@@ -137,7 +170,8 @@ export function createRigidBodyTransform(options: RigidBodyOptions): CoordinateT
     inputDimension: d,
     outputDimension: D,
     forward(y) {
-      if (y.shape[1] !== d) throw new RangeError(`rigid-body transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
+      if (y.shape[1] !== d)
+        throw new RangeError(`rigid-body transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
       const n = y.shape[0];
       // Slices of y and zero blocks, concatenated: exact (no arithmetic), and the gradient is a
       // slice of the upstream gradient, which every backend implements (a gather's scatter-add
@@ -148,7 +182,8 @@ export function createRigidBodyTransform(options: RigidBodyOptions): CoordinateT
       });
     },
     forward64(y, n) {
-      if (y.length !== n * d) throw new RangeError(`rigid-body transform: forward64 expects ${n} × ${d} numbers, got ${y.length}`);
+      if (y.length !== n * d)
+        throw new RangeError(`rigid-body transform: forward64 expects ${n} × ${d} numbers, got ${y.length}`);
       const x = new Float64Array(n * D);
       for (let f = 0; f < n; f++) for (let j = 0; j < d; j++) x[f * D + kept[j]!] = y[f * d + j]!;
       return { x, logDetJ: new Float64Array(n) };

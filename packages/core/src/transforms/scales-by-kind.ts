@@ -25,17 +25,24 @@ const KINDS = ['bond', 'angle', 'torsion'] as const;
  * (undefined: the run has none).
  */
 export function scalesByKind(
-  kinds: ScalesByKind, givenNames: readonly string[] | undefined, dimension: number, o: { who: string; transformName?: string },
+  kinds: ScalesByKind,
+  givenNames: readonly string[] | undefined,
+  dimension: number,
+  o: { who: string; transformName?: string },
 ): Float64Array {
   const names = requireCoordinateNames(givenNames, dimension, { ...o, option: 'scaleByKind' });
   const scales = Float64Array.from(names, (n, i) => {
     const kind = String(n).split(' ')[0]!;
-    if (!(KINDS as readonly string[]).includes(kind)) throw new RangeError(`${o.who}: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
+    if (!(KINDS as readonly string[]).includes(kind))
+      throw new RangeError(`${o.who}: option scaleByKind: coordinate ${i} ("${n}") is not a bond, angle or torsion`);
     return kinds[kind as (typeof KINDS)[number]];
   });
   if (kinds.backbone !== undefined) {
     const { phi, psi } = backboneTorsions(names);
-    if (phi.length + psi.length === 0) throw new RangeError(`${o.who}: option scaleByKind.backbone: no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's coordinate names`);
+    if (phi.length + psi.length === 0)
+      throw new RangeError(
+        `${o.who}: option scaleByKind.backbone: no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's coordinate names`,
+      );
     for (const i of [...phi, ...psi]) scales[i] = kinds.backbone;
   }
   return scales;

@@ -36,7 +36,22 @@ test('torsion names: no matches give empty lists (callers word their own errors)
 test('requireCoordinateNames returns the names, or says which option needed them and what the transform gave', () => {
   const names = ['bond A-B', 'angle A-B-C'];
   assert.equal(requireCoordinateNames(names, 2, { who: 'm', option: 'x' }), names);
-  assert.throws(() => requireCoordinateNames(undefined, 2, { who: 'm', option: "x 'y'" }), /^RangeError: m: option x 'y' needs a transform that names its 2 coordinates.*transform is absent$/);
-  assert.throws(() => requireCoordinateNames(undefined, 2, { who: 'm', option: 'x', transformName: 'rigid-body', otherwise: 'Use indices.' }), /transform is "rigid-body", which does not name its coordinates\. Use indices\.$/);
-  assert.throws(() => requireCoordinateNames(names, 3, { who: 'm', option: 'x' }), /names its 3 coordinates.*the names given cover 2 coordinates/);
+  assert.throws(
+    () => requireCoordinateNames(undefined, 2, { who: 'm', option: "x 'y'" }),
+    /^RangeError: m: option x 'y' needs a transform that names its 2 coordinates.*transform is absent$/,
+  );
+  assert.throws(
+    () =>
+      requireCoordinateNames(undefined, 2, {
+        who: 'm',
+        option: 'x',
+        transformName: 'rigid-body',
+        otherwise: 'Use indices.',
+      }),
+    /transform is "rigid-body", which does not name its coordinates\. Use indices\.$/,
+  );
+  assert.throws(
+    () => requireCoordinateNames(names, 3, { who: 'm', option: 'x' }),
+    /names its 3 coordinates.*the names given cover 2 coordinates/,
+  );
 });

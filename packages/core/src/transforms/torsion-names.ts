@@ -10,23 +10,33 @@
  * ("vae model"), `otherwise` ends it with what the user can do instead.
  */
 export function requireCoordinateNames(
-  names: readonly string[] | undefined, dimension: number, o: { who: string; option: string; transformName?: string; otherwise?: string },
+  names: readonly string[] | undefined,
+  dimension: number,
+  o: { who: string; option: string; transformName?: string; otherwise?: string },
 ): readonly string[] {
   if (names && names.length === dimension) return names;
-  throw new RangeError(`${o.who}: option ${o.option} needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
-    (names ? `the names given cover ${names.length} coordinates`
-      : `this run's transform is ${o.transformName !== undefined ? `"${o.transformName}", which does not name its coordinates` : 'absent'}`) +
-    (o.otherwise ? `. ${o.otherwise}` : ''));
+  throw new RangeError(
+    `${o.who}: option ${o.option} needs a transform that names its ${dimension} coordinates (the internal-coordinates transform); ` +
+      (names
+        ? `the names given cover ${names.length} coordinates`
+        : `this run's transform is ${o.transformName !== undefined ? `"${o.transformName}", which does not name its coordinates` : 'absent'}`) +
+      (o.otherwise ? `. ${o.otherwise}` : ''),
+  );
 }
 
 const strip = (label: string) => label.replace(/:\d+$/, '');
 const isH = (label: string) => /^H/i.test(strip(label));
 const isC = (label: string) => /^C/i.test(strip(label));
 
-interface Torsion { i: number; atoms: string[] }
+interface Torsion {
+  i: number;
+  atoms: string[];
+}
 
 function torsionsOf(names: readonly string[]): Torsion[] {
-  return names.map((n, i) => ({ i, atoms: n.startsWith('torsion ') ? n.slice(8).split('-') : [] })).filter((t) => t.atoms.length === 4);
+  return names
+    .map((n, i) => ({ i, atoms: n.startsWith('torsion ') ? n.slice(8).split('-') : [] }))
+    .filter((t) => t.atoms.length === 4);
 }
 
 /** Indices of φ = C–N–CA–C and ψ = N–CA–C–N (either direction); empty lists when absent. */

@@ -17,7 +17,8 @@ export const internalCoordinatesPlugin = defineTransform<InternalCoordinatesPlug
   name: 'internal-coordinates',
   version: CORE_VERSION,
   apiVersion: API_VERSION,
-  description: 'Z-matrix internal coordinates: bonds, angles, circular torsions (3N − 6) with the exact log|det J|; frame of 3 anchor atoms',
+  description:
+    'Z-matrix internal coordinates: bonds, angles, circular torsions (3N − 6) with the exact log|det J|; frame of 3 anchor atoms',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -26,7 +27,8 @@ export const internalCoordinatesPlugin = defineTransform<InternalCoordinatesPlug
         type: 'array',
         minItems: 3,
         items: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'integer', minimum: -1 } },
-        description: 'rows [atom, bondedTo, angleRef, torsionRef] (zero-based) in build order, one per atom; rows 0-2 give only the references they have (default: built from the topology bonds)',
+        description:
+          'rows [atom, bondedTo, angleRef, torsionRef] (zero-based) in build order, one per atom; rows 0-2 give only the references they have (default: built from the topology bonds)',
       },
     },
   },
@@ -37,13 +39,17 @@ export const internalCoordinatesPlugin = defineTransform<InternalCoordinatesPlug
     if (options.zMatrix) zMatrix = validateZMatrix(options.zMatrix, nAtoms);
     else {
       if (!topology || topology.bonds.length === 0) {
-        throw new InputError(`internal-coordinates transform: force field "${ff.name}" has no topology bonds to build a Z-matrix from; give option zMatrix`);
+        throw new InputError(
+          `internal-coordinates transform: force field "${ff.name}" has no topology bonds to build a Z-matrix from; give option zMatrix`,
+        );
       }
       zMatrix = buildZMatrix(topology);
     }
     const t = createInternalCoordinateTransform({ nAtoms, zMatrix, topology });
     const { origin, axis, plane } = t.anchors;
-    context.log(`internal-coordinates: ${options.zMatrix ? 'given' : 'automatic'} Z-matrix, frame atoms ${origin}, ${axis}, ${plane}; ${t.inputDimension} coordinates, ${nAtoms - 3} circular torsions`);
+    context.log(
+      `internal-coordinates: ${options.zMatrix ? 'given' : 'automatic'} Z-matrix, frame atoms ${origin}, ${axis}, ${plane}; ${t.inputDimension} coordinates, ${nAtoms - 3} circular torsions`,
+    );
     return t;
   },
 });

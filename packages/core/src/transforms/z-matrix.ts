@@ -47,9 +47,15 @@ export interface InternalCoordinateOptions {
 }
 
 /** Index in y of row r's bond (r ≥ 1), angle (r ≥ 2) and torsion (r ≥ 3), for N atoms. */
-export function bondIndex(r: number): number { return r - 1; }
-export function angleIndex(r: number, nAtoms: number): number { return nAtoms - 1 + r - 2; }
-export function torsionIndex(r: number, nAtoms: number): number { return 2 * nAtoms - 3 + r - 3; }
+export function bondIndex(r: number): number {
+  return r - 1;
+}
+export function angleIndex(r: number, nAtoms: number): number {
+  return nAtoms - 1 + r - 2;
+}
+export function torsionIndex(r: number, nAtoms: number): number {
+  return 2 * nAtoms - 3 + r - 3;
+}
 
 /**
  * Check an explicit Z-matrix: one row per atom, each referring only to distinct atoms placed in
@@ -57,7 +63,9 @@ export function torsionIndex(r: number, nAtoms: number): number { return 2 * nAt
  * Errors name the row and the problem.
  */
 export function validateZMatrix(rows: ReadonlyArray<ReadonlyArray<number>>, nAtoms: number): ZMatrixRow[] {
-  const fail = (msg: string): never => { throw new InputError(`internal-coordinates transform: zMatrix ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new InputError(`internal-coordinates transform: zMatrix ${msg}`);
+  };
   if (!Number.isInteger(nAtoms) || nAtoms < 3) fail(`needs a system of at least 3 atoms, got ${nAtoms}`);
   if (!Array.isArray(rows)) fail('must be an array of rows [atom, bondedTo, angleRef, torsionRef]');
   if (rows.length !== nAtoms) fail(`has ${rows.length} rows for ${nAtoms} atoms; every atom needs exactly one row`);
@@ -71,7 +79,10 @@ export function validateZMatrix(rows: ReadonlyArray<ReadonlyArray<number>>, nAto
     for (let c = 0; c < row.length; c++) {
       const v = row[c]!;
       if (c >= used) {
-        if (v !== -1) fail(`row ${r}: entry ${c} must be −1 (row ${r} of the frame has no ${['', 'bond', 'angle', 'torsion'][c]} reference), got ${v}`);
+        if (v !== -1)
+          fail(
+            `row ${r}: entry ${c} must be −1 (row ${r} of the frame has no ${['', 'bond', 'angle', 'torsion'][c]} reference), got ${v}`,
+          );
       } else if (!Number.isInteger(v) || v < 0 || v >= nAtoms) {
         fail(`row ${r}: entry ${c} = ${v} is not an atom index in 0..${nAtoms - 1}`);
       }
@@ -110,14 +121,22 @@ export function buildZMatrix(top: Topology): ZMatrixRow[] {
   const nbrs: number[][] = Array.from({ length: N }, () => []);
   top.bonds.forEach(([a, b], r) => {
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= N || b >= N || a === b) {
-      throw new InputError(`internal-coordinates transform: topology bond ${r} [${a}, ${b}] is not a pair of different atoms in 0..${N - 1}`);
+      throw new InputError(
+        `internal-coordinates transform: topology bond ${r} [${a}, ${b}] is not a pair of different atoms in 0..${N - 1}`,
+      );
     }
-    if (!nbrs[a]!.includes(b)) { nbrs[a]!.push(b); nbrs[b]!.push(a); }
+    if (!nbrs[a]!.includes(b)) {
+      nbrs[a]!.push(b);
+      nbrs[b]!.push(a);
+    }
   });
   const heavyDegree = nbrs.map((ns) => ns.filter((m) => isHeavy(top, m)).length);
   // Higher first: heavy, more heavy neighbours, more neighbours, lower index.
   const better = (p: number, q: number) =>
-    Number(isHeavy(top, q)) - Number(isHeavy(top, p)) || heavyDegree[q]! - heavyDegree[p]! || nbrs[q]!.length - nbrs[p]!.length || p - q;
+    Number(isHeavy(top, q)) - Number(isHeavy(top, p)) ||
+    heavyDegree[q]! - heavyDegree[p]! ||
+    nbrs[q]!.length - nbrs[p]!.length ||
+    p - q;
   const bonded = (p: number, q: number) => nbrs[p]!.includes(q);
 
   let frame: [number, number, number] | undefined;
@@ -127,10 +146,16 @@ export function buildZMatrix(top: Topology): ZMatrixRow[] {
     const z0 = [...Array(N).keys()].sort(better)[0]!;
     const z1 = [...nbrs[z0]!].sort(better)[0];
     if (z1 !== undefined) {
-      const z2 = [...nbrs[z1]!.filter((m) => m !== z0).sort(better), ...nbrs[z0]!.filter((m) => m !== z1).sort(better)][0];
+      const z2 = [
+        ...nbrs[z1]!.filter((m) => m !== z0).sort(better),
+        ...nbrs[z0]!.filter((m) => m !== z1).sort(better),
+      ][0];
       if (z2 !== undefined) frame = [z0, z1, z2];
     }
-    if (!frame) throw new InputError(`internal-coordinates transform: atom ${z0} and its bonded neighbours do not make 3 connected atoms; the bond graph is disconnected`);
+    if (!frame)
+      throw new InputError(
+        `internal-coordinates transform: atom ${z0} and its bonded neighbours do not make 3 connected atoms; the bond graph is disconnected`,
+      );
   }
 
   const [z0, z1, z2] = frame;
@@ -164,7 +189,10 @@ export function buildZMatrix(top: Topology): ZMatrixRow[] {
   }
   if (order.length < N) {
     const missing = [...Array(N).keys()].filter((m) => placed[m]! < 0);
-    const shown = missing.slice(0, 10).map((m) => `${m} (${top.atoms[m]!.name})`).join(', ');
+    const shown = missing
+      .slice(0, 10)
+      .map((m) => `${m} (${top.atoms[m]!.name})`)
+      .join(', ');
     throw new InputError(
       `internal-coordinates transform: the bond graph is disconnected: ${missing.length} atom(s) cannot be reached from atom ${z0} by bonds: ` +
         `${shown}${missing.length > 10 ? ', …' : ''}; give an explicit zMatrix`,
@@ -178,7 +206,9 @@ function atomLabels(nAtoms: number, top?: Topology): string[] {
   if (!top || top.atoms.length !== nAtoms) return Array.from({ length: nAtoms }, (_, i) => `#${i}`);
   const count = new Map<string, number>();
   for (const a of top.atoms) count.set(a.name.trim(), (count.get(a.name.trim()) ?? 0) + 1);
-  return top.atoms.map((a) => (count.get(a.name.trim())! > 1 ? `${a.name.trim()}:${a.residueIndex + 1}` : a.name.trim()));
+  return top.atoms.map((a) =>
+    count.get(a.name.trim())! > 1 ? `${a.name.trim()}:${a.residueIndex + 1}` : a.name.trim(),
+  );
 }
 
 /** Names of the y coordinates, chain-ordered from the references to the placed atom. */
@@ -201,7 +231,11 @@ function at(x: ArrayLike<number>, o: number, i: number): Vec {
 }
 const sub = (u: Vec, v: Vec): Vec => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
 const dot = (u: Vec, v: Vec) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-const cross = (u: Vec, v: Vec): Vec => [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+const cross = (u: Vec, v: Vec): Vec => [
+  u[1] * v[2] - u[2] * v[1],
+  u[2] * v[0] - u[0] * v[2],
+  u[0] * v[1] - u[1] * v[0],
+];
 const norm = (u: Vec) => Math.hypot(u[0], u[1], u[2]);
 
 /** The internal-coordinates transform (see the file comment for the conventions). */
@@ -218,7 +252,8 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
 
   const logDet64 = (y: Float64Array, o: number) => {
     let s = Math.log(Math.abs(y[o + bondIndex(2)]!));
-    for (let r = 3; r < N; r++) s += 2 * Math.log(Math.abs(y[o + bondIndex(r)]!)) + Math.log(Math.abs(Math.sin(y[o + angleIndex(r, N)]!)));
+    for (let r = 3; r < N; r++)
+      s += 2 * Math.log(Math.abs(y[o + bondIndex(r)]!)) + Math.log(Math.abs(Math.sin(y[o + angleIndex(r, N)]!)));
     return s;
   };
 
@@ -231,7 +266,8 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
     circular,
     names: internalCoordinateNames(zm, options.topology),
     forward(y) {
-      if (y.shape[1] !== d) throw new RangeError(`internal-coordinates transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
+      if (y.shape[1] !== d)
+        throw new RangeError(`internal-coordinates transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
       const n = y.shape[0];
       return tf.tidy(() => {
         // Column slices, element-wise ops and one concat only: every gradient here exists on wasm
@@ -239,7 +275,10 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
         const bonds = tf.slice(y, [0, 0], [n, N - 1]);
         const angles = tf.slice(y, [0, N - 1], [n, N - 2]);
         const torsions = tf.slice(y, [0, 2 * N - 3], [n, N - 3]);
-        const cosA = tf.cos(angles), sinA = tf.sin(angles), cosT = tf.cos(torsions), sinT = tf.sin(torsions);
+        const cosA = tf.cos(angles),
+          sinA = tf.sin(angles),
+          cosT = tf.cos(torsions),
+          sinT = tf.sin(torsions);
         const col = (t: tf.Tensor, c: number) => tf.slice(t, [0, c], [n, 1]);
         type V = [tf.Tensor, tf.Tensor, tf.Tensor];
         const zero = tf.zeros([n, 1]);
@@ -266,43 +305,62 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
           const bc = unit(vsub(pos[j]!, pos[k]!));
           const nv = unit(vcross(vsub(pos[k]!, pos[l]!), bc));
           const m = vcross(nv, bc);
-          const b = col(bonds, r - 1), ca = col(cosA, r - 2), sa = col(sinA, r - 2);
+          const b = col(bonds, r - 1),
+            ca = col(cosA, r - 2),
+            sa = col(sinA, r - 2);
           const d0 = tf.neg(tf.mul(b, ca));
           const bs = tf.mul(b, sa);
-          const d1 = tf.mul(bs, col(cosT, r - 3)), d2 = tf.mul(bs, col(sinT, r - 3));
+          const d1 = tf.mul(bs, col(cosT, r - 3)),
+            d2 = tf.mul(bs, col(sinT, r - 3));
           pos[i] = [0, 1, 2].map((c) =>
             tf.add(tf.add(tf.add(pos[j]![c]!, tf.mul(bc[c]!, d0)), tf.mul(m[c]!, d1)), tf.mul(nv[c]!, d2)),
           ) as V;
         }
         const x = tf.concat(pos.flat(), 1) as tf.Tensor2D;
         // log|b2| + Σ_{r≥3} (log b² + log|sin θ|), via squares so that no abs gradient is needed.
-        const rest = tf.add(tf.log(tf.square(tf.slice(bonds, [0, 2], [n, N - 3]))), tf.mul(tf.log(tf.square(tf.slice(sinA, [0, 1], [n, N - 3]))), 0.5));
+        const rest = tf.add(
+          tf.log(tf.square(tf.slice(bonds, [0, 2], [n, N - 3]))),
+          tf.mul(tf.log(tf.square(tf.slice(sinA, [0, 1], [n, N - 3]))), 0.5),
+        );
         const logDetJ = tf.add(tf.sum(rest, 1), tf.mul(tf.log(tf.square(tf.reshape(b2, [n]))), 0.5)) as tf.Tensor1D;
         return { x, logDetJ };
       });
     },
     forward64(y, n) {
-      if (y.length !== n * d) throw new RangeError(`internal-coordinates transform: forward64 expects ${n} × ${d} numbers, got ${y.length}`);
+      if (y.length !== n * d)
+        throw new RangeError(`internal-coordinates transform: forward64 expects ${n} × ${d} numbers, got ${y.length}`);
       const x = new Float64Array(n * D);
       const logDetJ = new Float64Array(n);
       for (let f = 0; f < n; f++) {
-        const o = f * d, xo = f * D;
+        const o = f * d,
+          xo = f * D;
         x[xo + 3 * z1] = y[o + bondIndex(1)]!;
-        const b2 = y[o + bondIndex(2)]!, t2 = y[o + angleIndex(2, N)]!;
+        const b2 = y[o + bondIndex(2)]!,
+          t2 = y[o + angleIndex(2, N)]!;
         x[xo + 3 * z2] = x[xo + 3 * zm[2]![1]]! + ux2 * b2 * Math.cos(t2);
         x[xo + 3 * z2 + 1] = b2 * Math.sin(t2);
         for (let r = 3; r < N; r++) {
           const [i, j, k, l] = zm[r]!;
-          const pj = at(x, xo, j), pk = at(x, xo, k), pl = at(x, xo, l);
+          const pj = at(x, xo, j),
+            pk = at(x, xo, k),
+            pl = at(x, xo, l);
           const bc = sub(pj, pk);
           const lb = norm(bc);
-          bc[0] /= lb; bc[1] /= lb; bc[2] /= lb;
+          bc[0] /= lb;
+          bc[1] /= lb;
+          bc[2] /= lb;
           const nv = cross(sub(pk, pl), bc);
           const ln = norm(nv);
-          nv[0] /= ln; nv[1] /= ln; nv[2] /= ln;
+          nv[0] /= ln;
+          nv[1] /= ln;
+          nv[2] /= ln;
           const m = cross(nv, bc);
-          const b = y[o + bondIndex(r)]!, th = y[o + angleIndex(r, N)]!, ph = y[o + torsionIndex(r, N)]!;
-          const d0 = -b * Math.cos(th), d1 = b * Math.sin(th) * Math.cos(ph), d2 = b * Math.sin(th) * Math.sin(ph);
+          const b = y[o + bondIndex(r)]!,
+            th = y[o + angleIndex(r, N)]!,
+            ph = y[o + torsionIndex(r, N)]!;
+          const d0 = -b * Math.cos(th),
+            d1 = b * Math.sin(th) * Math.cos(ph),
+            d2 = b * Math.sin(th) * Math.sin(ph);
           for (let c = 0; c < 3; c++) x[xo + 3 * i + c] = pj[c]! + bc[c]! * d0 + m[c]! * d1 + nv[c]! * d2;
         }
         logDetJ[f] = logDet64(y, o);
@@ -310,14 +368,17 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
       return { x, logDetJ };
     },
     inverse64(x, n) {
-      if (x.length !== n * D) throw new RangeError(`internal-coordinates transform: inverse64 expects ${n} × ${D} numbers, got ${x.length}`);
+      if (x.length !== n * D)
+        throw new RangeError(`internal-coordinates transform: inverse64 expects ${n} × ${D} numbers, got ${x.length}`);
       const y = new Float64Array(n * d);
       const logDetJ = new Float64Array(n);
       for (let f = 0; f < n; f++) {
-        const o = f * d, xo = f * D;
+        const o = f * d,
+          xo = f * D;
         for (let r = 1; r < N; r++) {
           const [i, j, k, l] = zm[r]!;
-          const pi = at(x, xo, i), pj = at(x, xo, j);
+          const pi = at(x, xo, i),
+            pj = at(x, xo, j);
           const ji = sub(pi, pj);
           y[o + bondIndex(r)] = norm(ji);
           if (r < 2) continue;
@@ -325,14 +386,17 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
           // atan2 keeps full precision near 0 and π, where acos loses it.
           y[o + angleIndex(r, N)] = Math.atan2(norm(cross(ji, jk)), dot(ji, jk));
           if (r < 3) continue;
-          const b1 = sub(at(x, xo, k), at(x, xo, l)), b2 = sub(pj, at(x, xo, k));
+          const b1 = sub(at(x, xo, k), at(x, xo, l)),
+            b2 = sub(pj, at(x, xo, k));
           const n2 = cross(b2, ji);
           const phi = Math.atan2(norm(b2) * dot(b1, n2), dot(cross(b1, b2), n2));
           y[o + torsionIndex(r, N)] = phi === -Math.PI ? Math.PI : phi;
         }
         logDetJ[f] = -logDet64(y, o);
         if (!Number.isFinite(logDetJ[f]!)) {
-          throw new RangeError(`internal-coordinates transform: configuration ${f} has coincident or collinear atoms; its internal coordinates are undefined`);
+          throw new RangeError(
+            `internal-coordinates transform: configuration ${f} has coincident or collinear atoms; its internal coordinates are undefined`,
+          );
         }
       }
       return { y, logDetJ };

@@ -32,7 +32,8 @@ export function fitGeneralizedPareto(x: ArrayLike<number>): { k: number; sigma: 
   if (n < 5) throw new RangeError(`fitGeneralizedPareto: needs at least 5 exceedances, got ${n}`);
   const m = 30 + Math.floor(Math.sqrt(n));
   const quartile = x[Math.floor(n / 4 + 0.5) - 1]!;
-  const b = new Float64Array(m), profile = new Float64Array(m);
+  const b = new Float64Array(m),
+    profile = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     b[j] = 1 - Math.sqrt(m / (j + 0.5));
     b[j] = b[j]! / (3 * quartile) + 1 / x[n - 1]!;
@@ -42,7 +43,8 @@ export function fitGeneralizedPareto(x: ArrayLike<number>): { k: number; sigma: 
     profile[j] = n * (Math.log(-b[j]! / kj) - kj - 1);
   }
   // Posterior weights of the grid of b: w_j = 1 / Σ_i exp(L_i − L_j).
-  let bPost = 0, wSum = 0;
+  let bPost = 0,
+    wSum = 0;
   for (let j = 0; j < m; j++) {
     let s = 0;
     for (let i = 0; i < m; i++) s += Math.exp(profile[i]! - profile[j]!);
@@ -87,7 +89,8 @@ export function paretoSmooth(logWeights: ArrayLike<number>): ParetoSmoothed {
       throw new RangeError(`paretoSmooth: log weight ${i} is NaN`);
     }
   }
-  if (finite.length === 0) throw new RangeError('paretoSmooth: every log weight is −Infinity (no sample has a finite energy)');
+  if (finite.length === 0)
+    throw new RangeError('paretoSmooth: every log weight is −Infinity (no sample has a finite energy)');
   const out = new Float64Array(n).fill(-Infinity);
   for (const i of finite) out[i] = logWeights[i]! - max;
   const nf = finite.length;

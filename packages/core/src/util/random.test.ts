@@ -14,7 +14,8 @@ function drawMix(rng: Rng, n: number): number[] {
 
 test('the same seed gives the same stream; different seeds give different streams', () => {
   assert.deepEqual(drawMix(createRng(42), 50), drawMix(createRng(42), 50));
-  const a = drawMix(createRng(42), 5), b = drawMix(createRng(43), 5);
+  const a = drawMix(createRng(42), 5),
+    b = drawMix(createRng(43), 5);
   assert.notDeepEqual(a, b);
 });
 
@@ -39,10 +40,14 @@ test('uniform, normal and fillNormal have the right moments; int covers its rang
     let m = 0;
     for (let i = 0; i < xs.length; i++) m += xs[i]!;
     m /= xs.length;
-    let v = 0, s = 0, k = 0;
+    let v = 0,
+      s = 0,
+      k = 0;
     for (let i = 0; i < xs.length; i++) {
       const d = xs[i]! - m;
-      v += d * d; s += d * d * d; k += d * d * d * d;
+      v += d * d;
+      s += d * d * d;
+      k += d * d * d * d;
     }
     v /= xs.length;
     return { mean: m, variance: v, skew: s / xs.length / v ** 1.5, kurtosis: k / xs.length / (v * v) };

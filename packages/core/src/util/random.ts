@@ -28,20 +28,33 @@ function splitmix32(seed: number): () => number {
 
 export function createRng(seed: number): Rng {
   const init = splitmix32(Math.floor(seed) >>> 0);
-  let s0 = init(), s1 = init(), s2 = init(), s3 = init();
+  let s0 = init(),
+    s1 = init(),
+    s2 = init(),
+    s3 = init();
   // A cached second Box–Muller normal would be hidden state; drawing pairs and discarding
   // keeps getState() complete.
   const next = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (s1 << 9) >>> 0;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
     s3 = rotl(s3, 11);
-    s0 >>>= 0; s1 >>>= 0; s2 >>>= 0; s3 >>>= 0;
+    s0 >>>= 0;
+    s1 >>>= 0;
+    s2 >>>= 0;
+    s3 >>>= 0;
     return result;
   };
-  const uniform = (): number => (next() * 2 ** -32 + (next() >>> 11) * 2 ** -53);
+  const uniform = (): number => next() * 2 ** -32 + (next() >>> 11) * 2 ** -53;
   const rng: Rng = {
-    uniform: () => { const u = uniform(); return u >= 1 ? 1 - 2 ** -53 : u; },
+    uniform: () => {
+      const u = uniform();
+      return u >= 1 ? 1 - 2 ** -53 : u;
+    },
     normal() {
       let u = 0;
       while (u <= 0) u = rng.uniform();

@@ -9,7 +9,8 @@ test('logSumExp equals log Σ exp computed directly, and stays finite where the 
   const v = [0.3, -1.2, 2.5, 0, 1e-3];
   close(logSumExp(v), Math.log(v.reduce((s, x) => s + Math.exp(x), 0)), 1e-14, 'moderate values');
   // Shift invariance: lse(v + c) = lse(v) + c, for c where exp(v + c) over/underflows.
-  for (const c of [1000, -1000, 700, -745]) close(logSumExp(v.map((x) => x + c)), logSumExp(v) + c, 1e-14, `shift ${c}`);
+  for (const c of [1000, -1000, 700, -745])
+    close(logSumExp(v.map((x) => x + c)), logSumExp(v) + c, 1e-14, `shift ${c}`);
   close(logSumExp([1000, 1000]), 1000 + Math.log(2), 1e-15, 'two equal huge values');
   close(logSumExp([-1e300, 0]), 0, 0, 'one value negligible');
   assert.equal(logSumExp([-Infinity, 0.5]), 0.5, '-Infinity contributes zero weight');
@@ -45,8 +46,11 @@ function directRanks(v: number[]): number[] {
 }
 function directPearson(a: number[], b: number[]): number {
   const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n, mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = a.reduce((s, x) => s + x, 0) / n,
+    mb = b.reduce((s, x) => s + x, 0) / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i]! - ma) * (b[i]! - mb);
     saa += (a[i]! - ma) ** 2;
@@ -63,7 +67,19 @@ test('ranks and Spearman agree with a direct computation, with ties', () => {
   close(spearman(a, b), directPearson(directRanks(a), directRanks(b)), 1e-14, 'spearman with ties');
   // Rank statistics ignore monotone transforms, even extreme ones.
   const x = [0.5, -3, 2, 7, 1e-9, -1e9, 42];
-  assert.equal(spearman(x, x.map((t) => Math.exp(t / 10) * 1e300)), 1);
-  assert.equal(spearman(x, x.map((t) => -(t ** 3))), -1);
+  assert.equal(
+    spearman(
+      x,
+      x.map((t) => Math.exp(t / 10) * 1e300),
+    ),
+    1,
+  );
+  assert.equal(
+    spearman(
+      x,
+      x.map((t) => -(t ** 3)),
+    ),
+    -1,
+  );
   assert.equal(spearman([1, 2, 3], [5, 5, 5]), 0, 'a constant has no rank correlation');
 });

@@ -54,7 +54,7 @@ export function ranks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const r = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && values[idx[j + 1]!] === values[idx[i]!]) j++;
     const avg = (i + j) / 2 + 1;
@@ -66,11 +66,17 @@ export function ranks(values: ArrayLike<number>): Float64Array {
 
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
 }

@@ -114,7 +114,10 @@ export function compileSystem(system: SystemParameters, options: CompileOptions 
   const solvent = options.solvent ?? (system.gb ? system.gb.model : 'vacuum');
   let gb: CompiledGb | null = null;
   if (solvent !== 'vacuum') {
-    if (!system.gb) throw new Error(`implicit solvent ${solvent} needs GB parameters, but the system has none (use solvent "vacuum", or export the system with GB)`);
+    if (!system.gb)
+      throw new Error(
+        `implicit solvent ${solvent} needs GB parameters, but the system has none (use solvent "vacuum", or export the system with GB)`,
+      );
     const g = system.gb;
     const epsIn = options.soluteDielectric ?? g.soluteDielectric;
     const epsOut = options.solventDielectric ?? g.solventDielectric;
@@ -169,7 +172,9 @@ function groupTorsions(pt: SystemParameters['periodicTorsions']) {
   const quads = [...byQuad.values()];
   const order = quads.flat();
   const torsionStart = new Int32Array(quads.length + 1);
-  quads.forEach((q, i) => { torsionStart[i + 1] = torsionStart[i]! + q.length; });
+  quads.forEach((q, i) => {
+    torsionStart[i + 1] = torsionStart[i]! + q.length;
+  });
   return {
     torsionIndex: Int32Array.from(quads.flatMap((q) => pt[q[0]!]!.slice(0, 4) as number[])),
     torsionStart,

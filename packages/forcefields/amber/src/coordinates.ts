@@ -28,7 +28,10 @@ export function readCoordinateFrames(path: string): CoordinateFrames {
     return { nAtoms: t.nAtoms, nFrames: t.nFrames, positions: t.positions, format: 'dcd' };
   }
   if (ext === '.nc' || ext === '.ncrst' || ext === '.ncdf') {
-    throw new InputError(`${path}: NetCDF files are not supported; use an ASCII inpcrd/rst7, a PDB or a DCD file`, path);
+    throw new InputError(
+      `${path}: NetCDF files are not supported; use an ASCII inpcrd/rst7, a PDB or a DCD file`,
+      path,
+    );
   }
   const c = readInpcrd(path);
   return { nAtoms: c.nAtoms, nFrames: 1, positions: c.positions, format: 'inpcrd' };

@@ -23,22 +23,36 @@ for (const solvent of ['vacuum', 'obc1', 'obc2'] as const) {
       // Per-term forces: evaluate each term's FD gradient and compare with the analytic total,
       // and check that terms sum to the energy.
       const sumTerms = Object.values(base.terms!).reduce((s, t) => s + t[0]!, 0);
-      assert.ok(Math.abs(sumTerms - base.energies[0]!) < 1e-9 * Math.max(1, Math.abs(sumTerms)), `terms sum ${sumTerms} vs energy ${base.energies[0]}`);
-      const plus = new Float64Array(dim * dim), minus = new Float64Array(dim * dim);
+      assert.ok(
+        Math.abs(sumTerms - base.energies[0]!) < 1e-9 * Math.max(1, Math.abs(sumTerms)),
+        `terms sum ${sumTerms} vs energy ${base.energies[0]}`,
+      );
+      const plus = new Float64Array(dim * dim),
+        minus = new Float64Array(dim * dim);
       for (let k = 0; k < dim; k++) {
-        plus.set(x, k * dim); minus.set(x, k * dim);
-        plus[k * dim + k]! += h; minus[k * dim + k]! -= h;
+        plus.set(x, k * dim);
+        minus.set(x, k * dim);
+        plus[k * dim + k]! += h;
+        minus[k * dim + k]! -= h;
       }
       const ep = ev.evaluateSync(plus, dim, { energiesOnly: true }).energies;
       const em = ev.evaluateSync(minus, dim, { energiesOnly: true }).energies;
-      let se = 0, sf = 0;
+      let se = 0,
+        sf = 0;
       for (let k = 0; k < dim; k++) {
         const fd = -(ep[k]! - em[k]!) / (2 * h);
         const d = fd - base.forces[k]!;
-        se += d * d; sf += fd * fd;
-        assert.ok(Math.abs(d) < 1e-4 * Math.max(1, Math.abs(fd)), `${solvent} configuration ${c} coordinate ${k}: analytic ${base.forces[k]} vs FD ${fd}`);
+        se += d * d;
+        sf += fd * fd;
+        assert.ok(
+          Math.abs(d) < 1e-4 * Math.max(1, Math.abs(fd)),
+          `${solvent} configuration ${c} coordinate ${k}: analytic ${base.forces[k]} vs FD ${fd}`,
+        );
       }
-      assert.ok(Math.sqrt(se / sf) < 1e-6, `${solvent} configuration ${c}: relative RMS FD error ${Math.sqrt(se / sf)}`);
+      assert.ok(
+        Math.sqrt(se / sf) < 1e-6,
+        `${solvent} configuration ${c}: relative RMS FD error ${Math.sqrt(se / sf)}`,
+      );
     }
   });
 }
@@ -61,7 +75,10 @@ test('bad input: non-finite coordinates name the configuration, wrong lengths ar
   assert.throws(() => ev.evaluateSync(x, 3), /ala: configuration 2 has a non-finite coordinate \(NaN\) at index 5/);
   x[2 * x0.length + 5] = Infinity;
   assert.throws(() => ev.evaluateSync(x, 3), /configuration 2 has a non-finite coordinate \(Infinity\)/);
-  assert.throws(() => ev.evaluateSync(new Float64Array(65), 1), /expected 1 configurations × 66 coordinates = 66 numbers, got 65/);
+  assert.throws(
+    () => ev.evaluateSync(new Float64Array(65), 1),
+    /expected 1 configurations × 66 coordinates = 66 numbers, got 65/,
+  );
   assert.throws(() => ev.evaluateSync(x0, 2), /expected 2 configurations/);
 });
 
@@ -78,8 +95,18 @@ for (const solvent of ['vacuum', 'obc2'] as const) {
     assert.equal(r.energies[1], Infinity);
     assert.equal(r.energies[3], Infinity);
     assert.ok(Number.isFinite(r.energies[0]!) && Number.isFinite(r.energies[2]!));
-    assert.ok(r.forces.every((v) => Number.isFinite(v)), 'forces stay finite');
-    assert.ok(r.forces.subarray(dim, 2 * dim).every((v) => v === 0), 'overlapping configuration has zero forces');
-    for (const t of Object.values(r.terms!)) assert.ok(t.every((v) => !Number.isNaN(v)), 'no NaN terms');
+    assert.ok(
+      r.forces.every((v) => Number.isFinite(v)),
+      'forces stay finite',
+    );
+    assert.ok(
+      r.forces.subarray(dim, 2 * dim).every((v) => v === 0),
+      'overlapping configuration has zero forces',
+    );
+    for (const t of Object.values(r.terms!))
+      assert.ok(
+        t.every((v) => !Number.isNaN(v)),
+        'no NaN terms',
+      );
   });
 }

@@ -42,14 +42,21 @@ export class AmberEvaluator {
     this.terms = termNames(this.compiled);
     this.kernel = new Kernel(this.compiled);
     const w = options.workers ?? availableParallelism();
-    if (!Number.isInteger(w) || w < 1) throw new RangeError(`${this.name}: workers must be a positive integer, got ${w}`);
+    if (!Number.isInteger(w) || w < 1)
+      throw new RangeError(`${this.name}: workers must be a positive integer, got ${w}`);
     this.workers = w;
     this.threshold = options.parallelThreshold ?? 64;
   }
 
-  private allocate(n: number, options: EvaluateOptions, shared: boolean): { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } {
+  private allocate(
+    n: number,
+    options: EvaluateOptions,
+    shared: boolean,
+  ): { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } {
     const make = (len: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * len)) : new Float64Array(len));
-    const out: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } = { energies: make(n) };
+    const out: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } = {
+      energies: make(n),
+    };
     if (!options.energiesOnly) out.forces = make(n * this.dimension);
     if (options.terms) out.terms = Object.fromEntries(this.terms.map((t) => [t, make(n)]));
     return out;
@@ -65,12 +72,20 @@ export class AmberEvaluator {
   }
 
   /** Evaluate n configurations; batches of at least `parallelThreshold` use the worker pool. */
-  evaluate(positions: Float64Array, n: number, options: EvaluateOptions = {}): AmberEnergyBatch | Promise<AmberEnergyBatch> {
+  evaluate(
+    positions: Float64Array,
+    n: number,
+    options: EvaluateOptions = {},
+  ): AmberEnergyBatch | Promise<AmberEnergyBatch> {
     if (this.workers <= 1 || n < this.threshold) return this.evaluateSync(positions, n, options);
     return this.evaluateParallel(positions, n, options);
   }
 
-  private async evaluateParallel(positions: Float64Array, n: number, options: EvaluateOptions): Promise<AmberEnergyBatch> {
+  private async evaluateParallel(
+    positions: Float64Array,
+    n: number,
+    options: EvaluateOptions,
+  ): Promise<AmberEnergyBatch> {
     checkPositions(this, positions, n);
     this.pool ??= new EvaluatorPool(this.compiled, this.workers - 1);
     const sharedPositions = new Float64Array(new SharedArrayBuffer(8 * positions.length));
@@ -88,14 +103,24 @@ export class AmberEvaluator {
         start,
         end,
         ...(out.forces ? { forces: out.forces.buffer as SharedArrayBuffer } : {}),
-        ...(out.terms ? { terms: Object.fromEntries(Object.entries(out.terms).map(([t, a]) => [t, a.buffer as SharedArrayBuffer])) } : {}),
+        ...(out.terms
+          ? { terms: Object.fromEntries(Object.entries(out.terms).map(([t, a]) => [t, a.buffer as SharedArrayBuffer])) }
+          : {}),
       };
       jobs.push(this.pool.run(k, request));
     }
     const overlaps: number[] = [];
     let localError: Error | undefined;
     try {
-      this.kernel.evaluateRange(sharedPositions, 0, Math.min(chunk, n), out.energies, out.forces, out.terms as TermArrays | undefined, overlaps);
+      this.kernel.evaluateRange(
+        sharedPositions,
+        0,
+        Math.min(chunk, n),
+        out.energies,
+        out.forces,
+        out.terms as TermArrays | undefined,
+        overlaps,
+      );
     } catch (e) {
       localError = e as Error;
     }
@@ -108,7 +133,9 @@ export class AmberEvaluator {
     overlaps.sort((a, b) => a - b);
     // Callers get ordinary (non-shared) arrays.
     const copy = (a: Float64Array) => a.slice();
-    const plain: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } = { energies: copy(out.energies) };
+    const plain: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> } = {
+      energies: copy(out.energies),
+    };
     if (out.forces) plain.forces = copy(out.forces);
     if (out.terms) plain.terms = Object.fromEntries(Object.entries(out.terms).map(([t, a]) => [t, copy(a)]));
     return finish(plain, overlaps);
@@ -122,7 +149,10 @@ export class AmberEvaluator {
   }
 }
 
-function finish(out: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> }, overlaps: number[]): AmberEnergyBatch {
+function finish(
+  out: { energies: Float64Array; forces?: Float64Array; terms?: Record<string, Float64Array> },
+  overlaps: number[],
+): AmberEnergyBatch {
   const batch: AmberEnergyBatch = { energies: out.energies, forces: out.forces ?? new Float64Array(0), overlaps };
   if (out.terms) batch.terms = out.terms;
   return batch;

@@ -44,7 +44,8 @@ export interface AmberForceField extends ForceField {
 export function createAmberForceField(options: AmberForceFieldOptions): AmberForceField {
   const base = options.baseDir ?? process.cwd();
   const solvent = options.solvent ?? 'obc2';
-  if (!['vacuum', 'obc1', 'obc2'].includes(solvent)) throw new InputError(`amber: solvent must be "vacuum", "obc1" or "obc2", got ${JSON.stringify(solvent)}`);
+  if (!['vacuum', 'obc1', 'obc2'].includes(solvent))
+    throw new InputError(`amber: solvent must be "vacuum", "obc1" or "obc2", got ${JSON.stringify(solvent)}`);
   if ((options.prmtop === undefined) === (options.system === undefined)) {
     throw new InputError('amber: give exactly one of "prmtop" (an AMBER topology) or "system" (a system.json)');
   }
@@ -64,7 +65,10 @@ export function createAmberForceField(options: AmberForceFieldOptions): AmberFor
     system = options.system!;
   }
   if (solvent !== 'vacuum' && !system.gb) {
-    throw new InputError(`${source}: solvent "${solvent}" needs GB parameters, but the system has none; use solvent "vacuum" or export the system with implicit solvent`, source);
+    throw new InputError(
+      `${source}: solvent "${solvent}" needs GB parameters, but the system has none; use solvent "vacuum" or export the system with implicit solvent`,
+      source,
+    );
   }
   const name = `amber(${basename(source)}, ${solvent})`;
   const evalOptions: ConstructorParameters<typeof AmberEvaluator>[1] = { solvent, name };

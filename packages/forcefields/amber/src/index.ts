@@ -10,8 +10,23 @@ export { parseFortranFormat, splitFixedWidth, type FortranFormat } from './fortr
 export { Prmtop, parsePrmtop, readPrmtop, POINTER_NAMES, type PrmtopSection, type PointerName } from './prmtop.js';
 export { parseInpcrd, readInpcrd, type AmberCoordinates } from './inpcrd.js';
 export { prmtopToSystem, checkPrmtopSupported, type PrmtopToSystemOptions } from './prmtop-to-system.js';
-export { parseSystemJson, loadSystemJson, formatSystemJson, writeSystemJson, type SystemParameters, type SystemAtom, type GbParameters } from './system.js';
-export { compileSystem, ONE_4PI_EPS0, ONE_4PI_EPS0_CUSTOM_GB, type CompiledSystem, type SolventModel, type CompileOptions } from './compiled.js';
+export {
+  parseSystemJson,
+  loadSystemJson,
+  formatSystemJson,
+  writeSystemJson,
+  type SystemParameters,
+  type SystemAtom,
+  type GbParameters,
+} from './system.js';
+export {
+  compileSystem,
+  ONE_4PI_EPS0,
+  ONE_4PI_EPS0_CUSTOM_GB,
+  type CompiledSystem,
+  type SolventModel,
+  type CompileOptions,
+} from './compiled.js';
 export { Kernel, termNames, OVERLAP_DISTANCE, type TermArrays } from './kernel.js';
 export { AmberEvaluator, type AmberEnergyBatch, type EvaluatorOptions } from './evaluator.js';
 export { readCoordinateFrames, type CoordinateFrames } from './coordinates.js';

@@ -32,14 +32,19 @@ export function readInpcrd(path: string): AmberCoordinates {
     throw new InputError(`${path}: cannot read coordinate file (${(e as Error).message})`, path);
   }
   if (bytes.subarray(0, 3).toString('latin1') === 'CDF' || bytes.subarray(1, 4).toString('latin1') === 'HDF') {
-    throw new InputError(`${path}: NetCDF restart files are not supported; write an ASCII inpcrd/rst7 (e.g. with cpptraj or ParmEd)`, path);
+    throw new InputError(
+      `${path}: NetCDF restart files are not supported; write an ASCII inpcrd/rst7 (e.g. with cpptraj or ParmEd)`,
+      path,
+    );
   }
   return parseInpcrd(bytes.toString('utf8'), path);
 }
 
 /** Parse inpcrd/rst7 text; `source` names the file in error messages. */
 export function parseInpcrd(text: string, source = 'inpcrd input'): AmberCoordinates {
-  const fail = (msg: string): never => { throw new InputError(`${source}: ${msg}`, source); };
+  const fail = (msg: string): never => {
+    throw new InputError(`${source}: ${msg}`, source);
+  };
   const lines = text.split(/\r?\n/);
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length < 2) fail('too short: expected a title line and an atom-count line');
@@ -63,12 +68,18 @@ export function parseInpcrd(text: string, source = 'inpcrd input'): AmberCoordin
   const n3 = nAtoms * 3;
   let hasVelocities = false;
   let hasBox = false;
-  if (values.length === n3) { /* coordinates only */ }
-  else if (values.length === n3 + 6) hasBox = true;
+  if (values.length === n3) {
+    /* coordinates only */
+  } else if (values.length === n3 + 6) hasBox = true;
   else if (values.length === 2 * n3) hasVelocities = true;
-  else if (values.length === 2 * n3 + 6) { hasVelocities = true; hasBox = true; }
-  else if (values.length < n3) fail(`truncated: ${nAtoms} atoms need ${n3} coordinates, found ${values.length}`);
-  else fail(`${values.length} values do not match ${nAtoms} atoms (expected ${n3} coordinates, optionally ${n3} velocities and 6 box values)`);
+  else if (values.length === 2 * n3 + 6) {
+    hasVelocities = true;
+    hasBox = true;
+  } else if (values.length < n3) fail(`truncated: ${nAtoms} atoms need ${n3} coordinates, found ${values.length}`);
+  else
+    fail(
+      `${values.length} values do not match ${nAtoms} atoms (expected ${n3} coordinates, optionally ${n3} velocities and 6 box values)`,
+    );
   const positions = new Float64Array(n3);
   for (let k = 0; k < n3; k++) positions[k] = values[k]! / 10;
   const result: AmberCoordinates = { title, nAtoms, positions };

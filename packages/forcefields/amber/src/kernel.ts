@@ -22,7 +22,9 @@ export interface TermArrays {
 
 /** Names of the terms a compiled system produces, in output order. */
 export function termNames(sys: CompiledSystem): Array<keyof TermArrays> {
-  return sys.gb ? ['bond', 'angle', 'torsion', 'nonbonded', 'gb', 'gbSurface'] : ['bond', 'angle', 'torsion', 'nonbonded'];
+  return sys.gb
+    ? ['bond', 'angle', 'torsion', 'nonbonded', 'gb', 'gbSurface']
+    : ['bond', 'angle', 'torsion', 'nonbonded'];
 }
 
 /** Atoms closer than this (nm) count as "on top of each other" when a result is not finite. */
@@ -94,7 +96,9 @@ export class Kernel {
           e = Infinity;
           f.fill(0);
         } else {
-          throw new Error(`configuration ${c}: the energy is not finite (${e}) although no atoms overlap; this is a bug, please report it with the coordinates`);
+          throw new Error(
+            `configuration ${c}: the energy is not finite (${e}) although no atoms overlap; this is a bug, please report it with the coordinates`,
+          );
         }
       }
       energies[c] = e;
@@ -118,9 +122,13 @@ export class Kernel {
     const n = this.sys.nAtoms;
     const limit = OVERLAP_DISTANCE * OVERLAP_DISTANCE;
     for (let i = 0; i < n; i++) {
-      const xi = x[base + 3 * i]!, yi = x[base + 3 * i + 1]!, zi = x[base + 3 * i + 2]!;
+      const xi = x[base + 3 * i]!,
+        yi = x[base + 3 * i + 1]!,
+        zi = x[base + 3 * i + 2]!;
       for (let j = i + 1; j < n; j++) {
-        const dx = xi - x[base + 3 * j]!, dy = yi - x[base + 3 * j + 1]!, dz = zi - x[base + 3 * j + 2]!;
+        const dx = xi - x[base + 3 * j]!,
+          dy = yi - x[base + 3 * j + 1]!,
+          dz = zi - x[base + 3 * j + 2]!;
         if (dx * dx + dy * dy + dz * dz < limit) return true;
       }
     }
@@ -132,15 +140,22 @@ export class Kernel {
     const f = this.force;
     let e = 0;
     for (let b = 0; b < r0.length; b++) {
-      const i = 3 * idx[2 * b]!, j = 3 * idx[2 * b + 1]!;
-      const dx = x[base + i]! - x[base + j]!, dy = x[base + i + 1]! - x[base + j + 1]!, dz = x[base + i + 2]! - x[base + j + 2]!;
+      const i = 3 * idx[2 * b]!,
+        j = 3 * idx[2 * b + 1]!;
+      const dx = x[base + i]! - x[base + j]!,
+        dy = x[base + i + 1]! - x[base + j + 1]!,
+        dz = x[base + i + 2]! - x[base + j + 2]!;
       const r = Math.sqrt(dx * dx + dy * dy + dz * dz);
       const dr = r - r0[b]!;
       const kdr = k[b]! * dr;
       e += 0.5 * kdr * dr;
       const s = -kdr / r;
-      f[i] += s * dx; f[i + 1] += s * dy; f[i + 2] += s * dz;
-      f[j] -= s * dx; f[j + 1] -= s * dy; f[j + 2] -= s * dz;
+      f[i] += s * dx;
+      f[i + 1] += s * dy;
+      f[i + 2] += s * dz;
+      f[j] -= s * dx;
+      f[j + 1] -= s * dy;
+      f[j + 2] -= s * dz;
     }
     this.eBond = e;
   }
@@ -151,11 +166,20 @@ export class Kernel {
     const f = this.force;
     let e = 0;
     for (let a = 0; a < t0.length; a++) {
-      const i = 3 * idx[3 * a]!, j = 3 * idx[3 * a + 1]!, l = 3 * idx[3 * a + 2]!;
-      const ax = x[base + i]! - x[base + j]!, ay = x[base + i + 1]! - x[base + j + 1]!, az = x[base + i + 2]! - x[base + j + 2]!;
-      const bx = x[base + l]! - x[base + j]!, by = x[base + l + 1]! - x[base + j + 1]!, bz = x[base + l + 2]! - x[base + j + 2]!;
-      const px = ay * bz - az * by, py = az * bx - ax * bz, pz = ax * by - ay * bx;
-      const ra2 = ax * ax + ay * ay + az * az, rb2 = bx * bx + by * by + bz * bz;
+      const i = 3 * idx[3 * a]!,
+        j = 3 * idx[3 * a + 1]!,
+        l = 3 * idx[3 * a + 2]!;
+      const ax = x[base + i]! - x[base + j]!,
+        ay = x[base + i + 1]! - x[base + j + 1]!,
+        az = x[base + i + 2]! - x[base + j + 2]!;
+      const bx = x[base + l]! - x[base + j]!,
+        by = x[base + l + 1]! - x[base + j + 1]!,
+        bz = x[base + l + 2]! - x[base + j + 2]!;
+      const px = ay * bz - az * by,
+        py = az * bx - ax * bz,
+        pz = ax * by - ay * bx;
+      const ra2 = ax * ax + ay * ay + az * az,
+        rb2 = bx * bx + by * by + bz * bz;
       const pn = Math.sqrt(px * px + py * py + pz * pz);
       const dot = ax * bx + ay * by + az * bz;
       // atan2 is accurate at every angle, including near 0 and π where acos loses digits.
@@ -165,12 +189,23 @@ export class Kernel {
       e += 0.5 * dEdT * d;
       const rp = pn < 1e-6 ? 1e-6 : pn;
       // ∂θ/∂a = (a × p)/(|a|²|p|) and ∂θ/∂b = −(b × p)/(|b|²|p|); the middle atom balances both.
-      const ta = -dEdT / (ra2 * rp), tc = dEdT / (rb2 * rp);
-      const fax = ta * (ay * pz - az * py), fay = ta * (az * px - ax * pz), faz = ta * (ax * py - ay * px);
-      const fcx = tc * (by * pz - bz * py), fcy = tc * (bz * px - bx * pz), fcz = tc * (bx * py - by * px);
-      f[i] += fax; f[i + 1] += fay; f[i + 2] += faz;
-      f[l] += fcx; f[l + 1] += fcy; f[l + 2] += fcz;
-      f[j] -= fax + fcx; f[j + 1] -= fay + fcy; f[j + 2] -= faz + fcz;
+      const ta = -dEdT / (ra2 * rp),
+        tc = dEdT / (rb2 * rp);
+      const fax = ta * (ay * pz - az * py),
+        fay = ta * (az * px - ax * pz),
+        faz = ta * (ax * py - ay * px);
+      const fcx = tc * (by * pz - bz * py),
+        fcy = tc * (bz * px - bx * pz),
+        fcz = tc * (bx * py - by * px);
+      f[i] += fax;
+      f[i + 1] += fay;
+      f[i + 2] += faz;
+      f[l] += fcx;
+      f[l + 1] += fcy;
+      f[l + 2] += fcz;
+      f[j] -= fax + fcx;
+      f[j + 1] -= fay + fcy;
+      f[j + 2] -= faz + fcz;
     }
     this.eAngle = e;
   }
@@ -182,32 +217,57 @@ export class Kernel {
    * share its geometry.
    */
   private torsions(x: Float64Array, base: number): void {
-    const { torsionIndex: idx, torsionStart: start, torsionPeriodicity: per, torsionCosPhase: cph, torsionSinPhase: sph, torsionK: k } = this.sys;
+    const {
+      torsionIndex: idx,
+      torsionStart: start,
+      torsionPeriodicity: per,
+      torsionCosPhase: cph,
+      torsionSinPhase: sph,
+      torsionK: k,
+    } = this.sys;
     const f = this.force;
     const nq = start.length - 1;
     let e = 0;
     for (let t = 0; t < nq; t++) {
-      const i = 3 * idx[4 * t]!, j = 3 * idx[4 * t + 1]!, kk = 3 * idx[4 * t + 2]!, l = 3 * idx[4 * t + 3]!;
-      const fx = x[base + i]! - x[base + j]!, fy = x[base + i + 1]! - x[base + j + 1]!, fz = x[base + i + 2]! - x[base + j + 2]!; // r_ij
-      const gx = x[base + kk]! - x[base + j]!, gy = x[base + kk + 1]! - x[base + j + 1]!, gz = x[base + kk + 2]! - x[base + j + 2]!; // r_kj
-      const hx = x[base + kk]! - x[base + l]!, hy = x[base + kk + 1]! - x[base + l + 1]!, hz = x[base + kk + 2]! - x[base + l + 2]!; // r_kl
-      const mx = fy * gz - fz * gy, my = fz * gx - fx * gz, mz = fx * gy - fy * gx; // m = r_ij × r_kj
-      const nx = gy * hz - gz * hy, ny = gz * hx - gx * hz, nz = gx * hy - gy * hx; // n = r_kj × r_kl
-      const m2 = mx * mx + my * my + mz * mz, n2 = nx * nx + ny * ny + nz * nz;
+      const i = 3 * idx[4 * t]!,
+        j = 3 * idx[4 * t + 1]!,
+        kk = 3 * idx[4 * t + 2]!,
+        l = 3 * idx[4 * t + 3]!;
+      const fx = x[base + i]! - x[base + j]!,
+        fy = x[base + i + 1]! - x[base + j + 1]!,
+        fz = x[base + i + 2]! - x[base + j + 2]!; // r_ij
+      const gx = x[base + kk]! - x[base + j]!,
+        gy = x[base + kk + 1]! - x[base + j + 1]!,
+        gz = x[base + kk + 2]! - x[base + j + 2]!; // r_kj
+      const hx = x[base + kk]! - x[base + l]!,
+        hy = x[base + kk + 1]! - x[base + l + 1]!,
+        hz = x[base + kk + 2]! - x[base + l + 2]!; // r_kl
+      const mx = fy * gz - fz * gy,
+        my = fz * gx - fx * gz,
+        mz = fx * gy - fy * gx; // m = r_ij × r_kj
+      const nx = gy * hz - gz * hy,
+        ny = gz * hx - gx * hz,
+        nz = gx * hy - gy * hx; // n = r_kj × r_kl
+      const m2 = mx * mx + my * my + mz * mz,
+        n2 = nx * nx + ny * ny + nz * nz;
       // Collinear atoms leave φ undefined: take φ = 0 (bounded energy) and no force.
       const degenerate = m2 < 1e-30 || n2 < 1e-30;
-      let c = 1, s = 0;
+      let c = 1,
+        s = 0;
       if (!degenerate) {
         const inv = 1 / Math.sqrt(m2 * n2);
         c = (mx * nx + my * ny + mz * nz) * inv;
-        const cx = my * nz - mz * ny, cy = mz * nx - mx * nz, cz = mx * ny - my * nx;
+        const cx = my * nz - mz * ny,
+          cy = mz * nx - mx * nz,
+          cz = mx * ny - my * nx;
         s = Math.sqrt(cx * cx + cy * cy + cz * cz) * inv;
         if (fx * nx + fy * ny + fz * nz < 0) s = -s;
       }
       let dEdPhi = 0;
       for (let term = start[t]!; term < start[t + 1]!; term++) {
         const nPer = per[term]!;
-        let cn = c, sn = s;
+        let cn = c,
+          sn = s;
         for (let p = 1; p < nPer; p++) {
           const tmp = cn * c - sn * s;
           sn = sn * c + cn * s;
@@ -221,15 +281,31 @@ export class Kernel {
       if (degenerate) continue;
       const g2 = gx * gx + gy * gy + gz * gz;
       const g = Math.sqrt(g2);
-      const si = (-dEdPhi * g) / m2, sl = (dEdPhi * g) / n2;
-      const fix = si * mx, fiy = si * my, fiz = si * mz; // force on i
-      const flx = sl * nx, fly = sl * ny, flz = sl * nz; // force on l
-      const p = (fx * gx + fy * gy + fz * gz) / g2, q = (hx * gx + hy * gy + hz * gz) / g2;
-      const sx = p * fix - q * flx, sy = p * fiy - q * fly, sz = p * fiz - q * flz;
-      f[i] += fix; f[i + 1] += fiy; f[i + 2] += fiz;
-      f[j] += -fix + sx; f[j + 1] += -fiy + sy; f[j + 2] += -fiz + sz;
-      f[kk] += -flx - sx; f[kk + 1] += -fly - sy; f[kk + 2] += -flz - sz;
-      f[l] += flx; f[l + 1] += fly; f[l + 2] += flz;
+      const si = (-dEdPhi * g) / m2,
+        sl = (dEdPhi * g) / n2;
+      const fix = si * mx,
+        fiy = si * my,
+        fiz = si * mz; // force on i
+      const flx = sl * nx,
+        fly = sl * ny,
+        flz = sl * nz; // force on l
+      const p = (fx * gx + fy * gy + fz * gz) / g2,
+        q = (hx * gx + hy * gy + hz * gz) / g2;
+      const sx = p * fix - q * flx,
+        sy = p * fiy - q * fly,
+        sz = p * fiz - q * flz;
+      f[i] += fix;
+      f[i + 1] += fiy;
+      f[i + 2] += fiz;
+      f[j] += -fix + sx;
+      f[j + 1] += -fiy + sy;
+      f[j + 2] += -fiz + sz;
+      f[kk] += -flx - sx;
+      f[kk + 1] += -fly - sy;
+      f[kk + 2] += -flz - sz;
+      f[l] += flx;
+      f[l + 1] += fly;
+      f[l + 2] += flz;
     }
     this.eTorsion = e;
   }
@@ -241,9 +317,15 @@ export class Kernel {
     let e = 0;
     for (let i = 0; i < n; i++) {
       const oi = base + 3 * i;
-      const xi = x[oi]!, yi = x[oi + 1]!, zi = x[oi + 2]!;
-      const qi = q[i]!, si = hs[i]!, ei = se[i]!;
-      let fxi = 0, fyi = 0, fzi = 0;
+      const xi = x[oi]!,
+        yi = x[oi + 1]!,
+        zi = x[oi + 2]!;
+      const qi = q[i]!,
+        si = hs[i]!,
+        ei = se[i]!;
+      let fxi = 0,
+        fyi = 0,
+        fzi = 0;
       let s = skipStart[i]!;
       const sEnd = skipStart[i + 1]!;
       let skip = s < sEnd ? skipPartner[s]! : n;
@@ -254,7 +336,9 @@ export class Kernel {
           continue;
         }
         const oj = base + 3 * j;
-        const dx = xi - x[oj]!, dy = yi - x[oj + 1]!, dz = zi - x[oj + 2]!;
+        const dx = xi - x[oj]!,
+          dy = yi - x[oj + 1]!,
+          dz = zi - x[oj + 2]!;
         const inv2 = 1 / (dx * dx + dy * dy + dz * dz);
         const coul = qi * q[j]! * Math.sqrt(inv2);
         const sig = si + hs[j]!;
@@ -263,24 +347,40 @@ export class Kernel {
         const eps4 = 4 * ei * se[j]!;
         e += coul + eps4 * (s6 * s6 - s6);
         const fs = (coul + eps4 * (12 * s6 * s6 - 6 * s6)) * inv2;
-        const jx = fs * dx, jy = fs * dy, jz = fs * dz;
-        fxi += jx; fyi += jy; fzi += jz;
-        f[3 * j] -= jx; f[3 * j + 1] -= jy; f[3 * j + 2] -= jz;
+        const jx = fs * dx,
+          jy = fs * dy,
+          jz = fs * dz;
+        fxi += jx;
+        fyi += jy;
+        fzi += jz;
+        f[3 * j] -= jx;
+        f[3 * j + 1] -= jy;
+        f[3 * j + 2] -= jz;
       }
-      f[3 * i] += fxi; f[3 * i + 1] += fyi; f[3 * i + 2] += fzi;
+      f[3 * i] += fxi;
+      f[3 * i + 1] += fyi;
+      f[3 * i + 2] += fzi;
     }
     const { exceptionIndex: ex, exceptionQQ: qq, exceptionA: A, exceptionB: B } = this.sys;
     for (let k = 0; k < qq.length; k++) {
-      const i = 3 * ex[2 * k]!, j = 3 * ex[2 * k + 1]!;
-      const dx = x[base + i]! - x[base + j]!, dy = x[base + i + 1]! - x[base + j + 1]!, dz = x[base + i + 2]! - x[base + j + 2]!;
+      const i = 3 * ex[2 * k]!,
+        j = 3 * ex[2 * k + 1]!;
+      const dx = x[base + i]! - x[base + j]!,
+        dy = x[base + i + 1]! - x[base + j + 1]!,
+        dz = x[base + i + 2]! - x[base + j + 2]!;
       const inv2 = 1 / (dx * dx + dy * dy + dz * dz);
       const inv6 = inv2 * inv2 * inv2;
       const coul = qq[k]! * Math.sqrt(inv2);
-      const a12 = A[k]! * inv6 * inv6, b6 = B[k]! * inv6;
+      const a12 = A[k]! * inv6 * inv6,
+        b6 = B[k]! * inv6;
       e += coul + a12 - b6;
       const fs = (coul + 12 * a12 - 6 * b6) * inv2;
-      f[i] += fs * dx; f[i + 1] += fs * dy; f[i + 2] += fs * dz;
-      f[j] -= fs * dx; f[j + 1] -= fs * dy; f[j + 2] -= fs * dz;
+      f[i] += fs * dx;
+      f[i + 1] += fs * dy;
+      f[i + 2] += fs * dz;
+      f[j] -= fs * dx;
+      f[j + 1] -= fs * dy;
+      f[j + 2] -= fs * dz;
     }
     this.eNonbonded = e;
   }
@@ -294,20 +394,30 @@ export class Kernel {
     const gb = this.sys.gb!;
     const n = this.sys.nAtoms;
     const { offsetRadius: or, scaledRadius: sr, radius, charge: q } = gb;
-    const I = this.bornI, B = this.bornR, dEdB = this.dEdB, chain = this.chain;
-    const dIi = this.pairDIi, dIj = this.pairDIj, R = this.pairR;
+    const I = this.bornI,
+      B = this.bornR,
+      dEdB = this.dEdB,
+      chain = this.chain;
+    const dIi = this.pairDIi,
+      dIj = this.pairDIj,
+      R = this.pairR;
     const f = this.force;
     const engulf = gb.engulfment;
     I.fill(0);
     let p = 0;
     for (let i = 0; i < n; i++) {
       const oi = base + 3 * i;
-      const xi = x[oi]!, yi = x[oi + 1]!, zi = x[oi + 2]!;
-      const ori = or[i]!, sri = sr[i]!;
+      const xi = x[oi]!,
+        yi = x[oi + 1]!,
+        zi = x[oi + 2]!;
+      const ori = or[i]!,
+        sri = sr[i]!;
       let Ii = 0;
       for (let j = i + 1; j < n; j++, p++) {
         const oj = base + 3 * j;
-        const dx = xi - x[oj]!, dy = yi - x[oj + 1]!, dz = zi - x[oj + 2]!;
+        const dx = xi - x[oj]!,
+          dy = yi - x[oj + 1]!,
+          dz = zi - x[oj + 2]!;
         const r = Math.sqrt(dx * dx + dy * dy + dz * dz);
         R[p] = r;
         const rInv = 1 / r;
@@ -333,7 +443,8 @@ export class Kernel {
     }
     // Born radii and their derivatives with respect to I.
     const { alpha, beta, gamma, prefactor, surfaceFactor } = gb;
-    let eSelf = 0, eSurf = 0;
+    let eSelf = 0,
+      eSurf = 0;
     for (let i = 0; i < n; i++) {
       const ori = or[i]!;
       const psi = I[i]! * ori;
@@ -341,7 +452,7 @@ export class Kernel {
       const th = Math.tanh(poly);
       const b = 1 / (1 / ori - th / radius[i]!);
       B[i] = b;
-      chain[i] = ((b * b * (1 - th * th) * (alpha + psi * (-2 * beta + 3 * gamma * psi))) * ori) / radius[i]!;
+      chain[i] = (b * b * (1 - th * th) * (alpha + psi * (-2 * beta + 3 * gamma * psi)) * ori) / radius[i]!;
       const self = (0.5 * prefactor * q[i]! * q[i]!) / b;
       eSelf += self;
       let de = -self / b;
@@ -385,20 +496,34 @@ export class Kernel {
     p = 0;
     for (let i = 0; i < n; i++) {
       const oi = base + 3 * i;
-      const xi = x[oi]!, yi = x[oi + 1]!, zi = x[oi + 2]!;
+      const xi = x[oi]!,
+        yi = x[oi + 1]!,
+        zi = x[oi + 2]!;
       const ci = chain[i]!;
-      let fxi = 0, fyi = 0, fzi = 0;
+      let fxi = 0,
+        fyi = 0,
+        fzi = 0;
       for (let j = i + 1; j < n; j++, p++) {
         const oj = base + 3 * j;
-        const dx = xi - x[oj]!, dy = yi - x[oj + 1]!, dz = zi - x[oj + 2]!;
+        const dx = xi - x[oj]!,
+          dy = yi - x[oj + 1]!,
+          dz = zi - x[oj + 2]!;
         const r = Math.sqrt(dx * dx + dy * dy + dz * dz);
         // total dE/dr / r
         const s = R[p]! + (ci * dIi[p]! + chain[j]! * dIj[p]!) / r;
-        const jx = -s * dx, jy = -s * dy, jz = -s * dz;
-        fxi += jx; fyi += jy; fzi += jz;
-        f[3 * j] -= jx; f[3 * j + 1] -= jy; f[3 * j + 2] -= jz;
+        const jx = -s * dx,
+          jy = -s * dy,
+          jz = -s * dz;
+        fxi += jx;
+        fyi += jy;
+        fzi += jz;
+        f[3 * j] -= jx;
+        f[3 * j + 1] -= jy;
+        f[3 * j + 2] -= jz;
       }
-      f[3 * i] += fxi; f[3 * i + 1] += fyi; f[3 * i + 2] += fzi;
+      f[3 * i] += fxi;
+      f[3 * i + 1] += fyi;
+      f[3 * i + 2] += fzi;
     }
     this.eGb = eSelf + ePair;
     this.eSurface = eSurf;
@@ -419,19 +544,28 @@ function hctTerm(r: number, rInv: number, rho: number, s: number, engulf: boolea
   const diff = r - s;
   const adiff = diff < 0 ? -diff : diff;
   let L: number, dL: number;
-  if (rho > adiff) { L = rho; dL = 0; } else { L = adiff; dL = diff < 0 ? -1 : 1; }
-  const iL = 1 / L, iU = 1 / U;
-  const iL2 = iL * iL, iU2 = iU * iU;
+  if (rho > adiff) {
+    L = rho;
+    dL = 0;
+  } else {
+    L = adiff;
+    dL = diff < 0 ? -1 : 1;
+  }
+  const iL = 1 / L,
+    iU = 1 / U;
+  const iL2 = iL * iL,
+    iU2 = iU * iU;
   const s2r = s * s * rInv;
   const logLU = Math.log(L * iU);
   const value = 0.5 * (iL - iU + 0.25 * (r - s2r) * (iU2 - iL2) + 0.5 * logLU * rInv);
-  let deriv = 0.5 * (
-    -dL * iL2 + iU2
-    + 0.25 * (1 + s2r * rInv) * (iU2 - iL2)
-    + 0.25 * (r - s2r) * (-2 * iU2 * iU + 2 * dL * iL2 * iL)
-    + 0.5 * rInv * (dL * iL - iU)
-    - 0.5 * logLU * rInv * rInv
-  );
+  let deriv =
+    0.5 *
+    (-dL * iL2 +
+      iU2 +
+      0.25 * (1 + s2r * rInv) * (iU2 - iL2) +
+      0.25 * (r - s2r) * (-2 * iU2 * iU + 2 * dL * iL2 * iL) +
+      0.5 * rInv * (dL * iL - iU) -
+      0.5 * logLU * rInv * rInv);
   let v = value;
   if (engulf && rho < s - r) {
     v += 1 / rho - iL;

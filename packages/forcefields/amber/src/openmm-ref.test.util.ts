@@ -24,9 +24,13 @@ let available: string | true | undefined;
 export function openmmAvailable(): true | string {
   if (available === undefined) {
     const r = spawnSync(PYTHON, ['-c', 'import openmm, numpy'], { encoding: 'utf8' });
-    available = r.status === 0 ? true : `${PYTHON} cannot import openmm: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
+    available =
+      r.status === 0
+        ? true
+        : `${PYTHON} cannot import openmm: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
   }
-  if (available !== true && process.env.EMBEDCG_REQUIRE_OPENMM === '1') throw new Error(`OpenMM required (EMBEDCG_REQUIRE_OPENMM=1) but not available: ${available}`);
+  if (available !== true && process.env.EMBEDCG_REQUIRE_OPENMM === '1')
+    throw new Error(`OpenMM required (EMBEDCG_REQUIRE_OPENMM=1) but not available: ${available}`);
   return available;
 }
 
@@ -37,7 +41,11 @@ export interface ReferenceResult {
 }
 
 /** Run amber_reference.py with `args`, passing `positions` (n × 3N, nm) through a temp file. */
-export function openmmReference(args: string[], positions?: Float64Array, exportTo?: string): ReferenceResult | undefined {
+export function openmmReference(
+  args: string[],
+  positions?: Float64Array,
+  exportTo?: string,
+): ReferenceResult | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-omm-'));
   try {
     const full = [referenceScript, ...args];
@@ -58,7 +66,11 @@ export function openmmReference(args: string[], positions?: Float64Array, export
 export function perturbed(x0: Float64Array, n: number, sigma: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
   const uniform = () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     return (s + 0.5) / 4294967296;
   };
   const out = new Float64Array(n * x0.length);

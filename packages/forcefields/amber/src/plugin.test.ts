@@ -19,7 +19,12 @@ test('exports one forcefield plugin named amber', () => {
 test('passes core conformance (FD forces, batch invariance, bad input, determinism) for vacuum and OBC2', async () => {
   for (const solvent of ['vacuum', 'obc2']) {
     const results = await runPluginConformance(amberPlugin, {
-      options: { prmtop: 'alanine-dipeptide-implicit.prmtop', coordinates: 'alanine-dipeptide-implicit.inpcrd', solvent, workers: 1 },
+      options: {
+        prmtop: 'alanine-dipeptide-implicit.prmtop',
+        coordinates: 'alanine-dipeptide-implicit.inpcrd',
+        solvent,
+        workers: 1,
+      },
       context: { configDir: alaDir },
     });
     assert.ok(results.length >= 4 && results.every((r) => r.passed), JSON.stringify(results));
@@ -29,7 +34,13 @@ test('passes core conformance (FD forces, batch invariance, bad input, determini
 test('create resolves paths against configDir, fills topology and initial positions from PDB or inpcrd', async () => {
   const configDir = dirname(fileURLToPath(import.meta.url));
   const ff = await amberPlugin.create(
-    { prmtop: relative(configDir, alaPrmtop), coordinates: relative(configDir, alaPdb), solvent: 'obc1', solventDielectric: 78.5, soluteDielectric: 1 },
+    {
+      prmtop: relative(configDir, alaPrmtop),
+      coordinates: relative(configDir, alaPdb),
+      solvent: 'obc1',
+      solventDielectric: 78.5,
+      soluteDielectric: 1,
+    },
     { configDir, seed: 0, log: () => {} },
   );
   assert.equal(ff.dimension, 66);
@@ -39,11 +50,15 @@ test('create resolves paths against configDir, fills topology and initial positi
   assert.equal(ff.topology!.atoms[6]!.residueName, 'ALA');
   const fromInpcrd = createAmberForceField({ prmtop: alaPrmtop, coordinates: alaInpcrd, workers: 1 });
   // PDB has 3 decimals in Å: the two starting structures agree to 5e-5 nm.
-  for (let k = 0; k < 66; k++) assert.ok(Math.abs(ff.initialPositions![k]! - fromInpcrd.initialPositions![k]!) <= 5.1e-5);
+  for (let k = 0; k < 66; k++)
+    assert.ok(Math.abs(ff.initialPositions![k]! - fromInpcrd.initialPositions![k]!) <= 5.1e-5);
   await ff.dispose?.();
   await fromInpcrd.dispose();
   assert.throws(() => createAmberForceField({ workers: 1 }), /give exactly one of "prmtop".*or "system"/);
-  assert.throws(() => createAmberForceField({ prmtop: alaPrmtop, coordinates: alaPrmtop, workers: 1 }), /alanine-dipeptide-implicit\.prmtop: line 2: expected the number of atoms/);
+  assert.throws(
+    () => createAmberForceField({ prmtop: alaPrmtop, coordinates: alaPrmtop, workers: 1 }),
+    /alanine-dipeptide-implicit\.prmtop: line 2: expected the number of atoms/,
+  );
 });
 
 test('the worker pool gives the same numbers as in-thread evaluation and shuts down', async () => {
@@ -60,7 +75,11 @@ test('the worker pool gives the same numbers as in-thread evaluation and shuts d
   assert.deepEqual(a.terms, b.terms);
   assert.deepEqual(a.overlaps, [5]);
   assert.ok(!(a.energies.buffer instanceof SharedArrayBuffer), 'callers get ordinary arrays');
-  await assert.rejects(async () => { const y = x.slice(); y[250 * 66] = NaN; await ff.evaluate(y, n); }, /configuration 250 has a non-finite coordinate/);
+  await assert.rejects(async () => {
+    const y = x.slice();
+    y[250 * 66] = NaN;
+    await ff.evaluate(y, n);
+  }, /configuration 250 has a non-finite coordinate/);
   await ff.dispose();
   await ff.dispose();
 });
@@ -78,7 +97,12 @@ test('an undisposed pool does not keep the process alive, and an awaited batch f
   const t0 = Date.now();
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync(process.execPath, ['--input-type=module'], { input: script, env, encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync(process.execPath, ['--input-type=module'], {
+    input: script,
+    env,
+    encoding: 'utf8',
+    timeout: 20000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /done 200 -137\.4395/);
   assert.ok(Date.now() - t0 < 15000, 'process exited promptly');

@@ -19,7 +19,8 @@ export const amberPlugin = defineForceField<AmberPluginOptions>({
   name: 'amber',
   version: PACKAGE_VERSION,
   apiVersion: API_VERSION,
-  description: 'Native AMBER force field (prmtop or system.json), vacuum / OBC1 / OBC2 implicit solvent, batched Float64 with worker threads',
+  description:
+    'Native AMBER force field (prmtop or system.json), vacuum / OBC1 / OBC2 implicit solvent, batched Float64 with worker threads',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -35,7 +36,12 @@ export const amberPlugin = defineForceField<AmberPluginOptions>({
     oneOf: [{ required: ['prmtop'] }, { required: ['system'] }],
   },
   create(options, context) {
-    const o: AmberForceFieldOptions = { solvent: options.solvent, solventDielectric: options.solventDielectric, soluteDielectric: options.soluteDielectric, baseDir: context.configDir };
+    const o: AmberForceFieldOptions = {
+      solvent: options.solvent,
+      solventDielectric: options.solventDielectric,
+      soluteDielectric: options.soluteDielectric,
+      baseDir: context.configDir,
+    };
     if (options.prmtop !== undefined) o.prmtop = options.prmtop;
     if (options.system !== undefined) o.system = options.system;
     if (options.coordinates !== undefined) o.coordinates = options.coordinates;

@@ -34,7 +34,10 @@ export class EvaluatorPool {
   private nextId = 0;
   private disposed = false;
 
-  constructor(system: CompiledSystem, readonly size: number) {
+  constructor(
+    system: CompiledSystem,
+    readonly size: number,
+  ) {
     for (let k = 0; k < size; k++) {
       // Workers inherit execArgv; --input-type/--eval flags of the parent would make them fail to start.
       const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
@@ -48,7 +51,9 @@ export class EvaluatorPool {
         p.resolve(reply);
       });
       worker.on('error', (err) => this.failAll(slot, err));
-      worker.on('exit', (code) => { if (!this.disposed) this.failAll(slot, new Error(`evaluator worker exited with code ${code}`)); });
+      worker.on('exit', (code) => {
+        if (!this.disposed) this.failAll(slot, new Error(`evaluator worker exited with code ${code}`));
+      });
       worker.postMessage({ type: 'init', system });
       worker.unref();
       this.slots.push(slot);
@@ -75,9 +80,11 @@ export class EvaluatorPool {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all(this.slots.map(async (s) => {
-      this.failAll(s, new Error('evaluator pool disposed'));
-      await s.worker.terminate();
-    }));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        this.failAll(s, new Error('evaluator pool disposed'));
+        await s.worker.terminate();
+      }),
+    );
   }
 }

@@ -34,22 +34,32 @@ export function checkPrmtopSupported(p: Prmtop): void {
   };
   if (p.has('CTITLE')) refuse('a CHAMBER (CHARMM-in-AMBER) topology', 'use the OpenMM engine with the CHARMM files');
   for (const flag of p.sections.keys()) {
-    if (flag.startsWith('CHARMM_CMAP') || flag.startsWith('CMAP_')) refuse(`CMAP correction maps (section ${flag})`, 'use --engine openmm');
-    if (flag.startsWith('AMOEBA')) refuse(`the AMOEBA polarizable force field (section ${flag})`, 'use --engine openmm');
+    if (flag.startsWith('CHARMM_CMAP') || flag.startsWith('CMAP_'))
+      refuse(`CMAP correction maps (section ${flag})`, 'use --engine openmm');
+    if (flag.startsWith('AMOEBA'))
+      refuse(`the AMOEBA polarizable force field (section ${flag})`, 'use --engine openmm');
   }
-  if (p.has('POLARIZABILITY') && p.real('POLARIZABILITY').some((v) => v !== 0)) refuse('atomic polarizabilities (section POLARIZABILITY)', 'use --engine openmm');
-  if (p.pointer('IFBOX') > 0) refuse(`a periodic box (IFBOX = ${p.pointer('IFBOX')})`, 'the engine is non-periodic: build the system without solvent box, or use --engine openmm');
+  if (p.has('POLARIZABILITY') && p.real('POLARIZABILITY').some((v) => v !== 0))
+    refuse('atomic polarizabilities (section POLARIZABILITY)', 'use --engine openmm');
+  if (p.pointer('IFBOX') > 0)
+    refuse(
+      `a periodic box (IFBOX = ${p.pointer('IFBOX')})`,
+      'the engine is non-periodic: build the system without solvent box, or use --engine openmm',
+    );
   if (p.pointer('IFCAP') > 0) refuse('the solvent cap (IFCAP)', 'rebuild without a cap');
   if (p.pointer('IFPERT') > 0) refuse('perturbation data (IFPERT)', 'rebuild without perturbation');
-  if (p.pointer('NUMEXTRA') > 0) refuse(`extra points / virtual sites (NUMEXTRA = ${p.pointer('NUMEXTRA')})`, 'use --engine openmm');
+  if (p.pointer('NUMEXTRA') > 0)
+    refuse(`extra points / virtual sites (NUMEXTRA = ${p.pointer('NUMEXTRA')})`, 'use --engine openmm');
   const names = p.text('ATOM_NAME');
   const ep = names.findIndex((n) => n.startsWith('EP') || n.startsWith('LP'));
   if (ep >= 0) refuse(`extra points / virtual sites (atom ${ep} is named ${names[ep]})`, 'use --engine openmm');
-  if (p.has('LENNARD_JONES_CCOEF')) refuse('12-6-4 Lennard-Jones terms (section LENNARD_JONES_CCOEF)', 'use --engine openmm');
+  if (p.has('LENNARD_JONES_CCOEF'))
+    refuse('12-6-4 Lennard-Jones terms (section LENNARD_JONES_CCOEF)', 'use --engine openmm');
   if (p.has('HBOND_ACOEF')) {
     const a = p.real('HBOND_ACOEF');
     const b = p.has('HBOND_BCOEF') ? p.real('HBOND_BCOEF') : new Float64Array(0);
-    if (a.some((v) => v !== 0) || b.some((v) => v !== 0)) refuse('10-12 hydrogen-bond terms (HBOND_ACOEF/HBOND_BCOEF)', 'OpenMM does not support them either');
+    if (a.some((v) => v !== 0) || b.some((v) => v !== 0))
+      refuse('10-12 hydrogen-bond terms (HBOND_ACOEF/HBOND_BCOEF)', 'OpenMM does not support them either');
   }
 }
 
@@ -57,7 +67,9 @@ export function checkPrmtopSupported(p: Prmtop): void {
 export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): SystemParameters {
   checkPrmtopSupported(p);
   const src = p.source;
-  const fail = (msg: string): never => { throw new InputError(`${src}: ${msg}`, src); };
+  const fail = (msg: string): never => {
+    throw new InputError(`${src}: ${msg}`, src);
+  };
   const n = p.pointer('NATOM');
   const ntypes = p.pointer('NTYPES');
 
@@ -73,16 +85,24 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
     while (res + 1 < resPtr.length && resPtr[res + 1]! - 1 <= i) res++;
     if (resPtr[0] !== 1) fail(`section RESIDUE_POINTER must start at atom 1, got ${resPtr[0]}`);
     const name = names[i]!;
-    atoms.push({ name, element: elementOf(name, atomicNumber?.[i]), mass: masses[i]!, residueName: resLabels[res]!, residueIndex: res });
+    atoms.push({
+      name,
+      element: elementOf(name, atomicNumber?.[i]),
+      mass: masses[i]!,
+      residueName: resLabels[res]!,
+      residueIndex: res,
+    });
   }
 
   const atomIndex = (raw: number, section: string, k: number): number => {
     const v = Math.abs(raw);
-    if (v % 3 !== 0 || v / 3 >= n) fail(`section ${section}: entry ${k + 1} has atom pointer ${raw}, not a multiple of 3 below 3 × NATOM`);
+    if (v % 3 !== 0 || v / 3 >= n)
+      fail(`section ${section}: entry ${k + 1} has atom pointer ${raw}, not a multiple of 3 below 3 × NATOM`);
     return v / 3;
   };
   const typeIndex = (raw: number, count: number, section: string, k: number): number => {
-    if (raw < 1 || raw > count) fail(`section ${section}: entry ${k + 1} has parameter index ${raw}, outside 1..${count}`);
+    if (raw < 1 || raw > count)
+      fail(`section ${section}: entry ${k + 1} has parameter index ${raw}, outside 1..${count}`);
     return raw - 1;
   };
 
@@ -98,7 +118,7 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
       const j = atomIndex(b[k + 1]!, section, k / 3);
       const t = typeIndex(b[k + 2]!, bk.length, section, k / 3);
       bonds.push([i, j]);
-      harmonicBonds.push([i, j, br[t]! * ANGSTROM, 2 * bk[t]! * KCAL / (ANGSTROM * ANGSTROM)]);
+      harmonicBonds.push([i, j, br[t]! * ANGSTROM, (2 * bk[t]! * KCAL) / (ANGSTROM * ANGSTROM)]);
     }
   }
 
@@ -110,7 +130,13 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
     const a = p.int(section);
     for (let k = 0; k < a.length; k += 4) {
       const t = typeIndex(a[k + 3]!, ak.length, section, k / 4);
-      harmonicAngles.push([atomIndex(a[k]!, section, k / 4), atomIndex(a[k + 1]!, section, k / 4), atomIndex(a[k + 2]!, section, k / 4), at0[t]!, 2 * ak[t]! * KCAL]);
+      harmonicAngles.push([
+        atomIndex(a[k]!, section, k / 4),
+        atomIndex(a[k + 1]!, section, k / 4),
+        atomIndex(a[k + 2]!, section, k / 4),
+        at0[t]!,
+        2 * ak[t]! * KCAL,
+      ]);
     }
   }
 
@@ -120,7 +146,8 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
   const nbIndex = p.int('NONBONDED_PARM_INDEX');
   const acoef = p.real('LENNARD_JONES_ACOEF');
   const bcoef = p.real('LENNARD_JONES_BCOEF');
-  const lj = (a: number, b: number): [number, number] => (a === 0 || b === 0 ? [1.0, 0] : [Math.pow((2 * a) / b, 1 / 6), (0.25 * b * b) / a]);
+  const lj = (a: number, b: number): [number, number] =>
+    a === 0 || b === 0 ? [1.0, 0] : [Math.pow((2 * a) / b, 1 / 6), (0.25 * b * b) / a];
   const typeParams: Array<[number, number]> = new Array(ntypes).fill(null).map(() => [0, 0]);
   const rMinHalf = new Float64Array(n); // Å
   const epsilon = new Float64Array(n); // kcal/mol
@@ -128,7 +155,8 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
     const t = typeOf[i]! - 1;
     if (t < 0 || t >= ntypes) fail(`section ATOM_TYPE_INDEX: atom ${i} has type ${t + 1}, outside 1..${ntypes}`);
     const idx = nbIndex[(ntypes + 1) * t]! - 1;
-    if (idx < 0) fail(`atom ${i} uses 10-12 hydrogen-bond parameters (negative NONBONDED_PARM_INDEX), which are not supported`);
+    if (idx < 0)
+      fail(`atom ${i} uses 10-12 hydrogen-bond parameters (negative NONBONDED_PARM_INDEX), which are not supported`);
     const [rMin, eps] = lj(acoef[idx]!, bcoef[idx]!);
     rMinHalf[i] = rMin / 2;
     epsilon[i] = eps;
@@ -143,14 +171,22 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
       const wdij = Math.sqrt(typeParams[a]![1] * typeParams[b]![1]);
       const A = acoef[idx]!;
       const B = bcoef[idx]!;
-      const nbfix = A === 0 || B === 0
-        ? A !== 0 || B !== 0 || (wdij !== 0 && rij !== 0)
-        : Math.abs((A - wdij * rij ** 12) / A) > 1e-6 || Math.abs((B - 2 * wdij * rij ** 6) / B) > 1e-6;
-      if (nbfix) fail(`off-diagonal Lennard-Jones parameters (NBFIX) between atom types ${a + 1} and ${b + 1} are not supported by the native engine; use --engine openmm`);
+      const nbfix =
+        A === 0 || B === 0
+          ? A !== 0 || B !== 0 || (wdij !== 0 && rij !== 0)
+          : Math.abs((A - wdij * rij ** 12) / A) > 1e-6 || Math.abs((B - 2 * wdij * rij ** 6) / B) > 1e-6;
+      if (nbfix)
+        fail(
+          `off-diagonal Lennard-Jones parameters (NBFIX) between atom types ${a + 1} and ${b + 1} are not supported by the native engine; use --engine openmm`,
+        );
     }
   }
   const sigmaOf = (rHalf: number) => rHalf * 2 * Math.pow(2, -1 / 6) * ANGSTROM;
-  const particles: SystemParameters['nonbonded']['particles'] = charges.map((q, i) => [q, sigmaOf(rMinHalf[i]!), epsilon[i]! * KCAL]);
+  const particles: SystemParameters['nonbonded']['particles'] = charges.map((q, i) => [
+    q,
+    sigmaOf(rMinHalf[i]!),
+    epsilon[i]! * KCAL,
+  ]);
 
   // Torsions and 1-4 pairs.
   const dk = p.real('DIHEDRAL_FORCE_CONSTANT');
@@ -172,15 +208,20 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
       const l = atomIndex(d[k + 3]!, section, row);
       const t = typeIndex(d[k + 4]!, dk.length, section, row);
       const periodicity = Math.trunc(0.5 + dn[t]!);
-      if (periodicity < 1) fail(`section DIHEDRAL_PERIODICITY: dihedral type ${t + 1} has periodicity ${dn[t]}, which is not supported`);
+      if (periodicity < 1)
+        fail(`section DIHEDRAL_PERIODICITY: dihedral type ${t + 1} has periodicity ${dn[t]}, which is not supported`);
       periodicTorsions.push([i, j, kk, l, periodicity, dphase[t]!, dk[t]! * KCAL]);
       // A negative third index means "1-4 already counted", a negative fourth an improper.
       if (d[k + 2]! > 0 && d[k + 3]! > 0) {
         const ee = scee ? scee[t]! : 1.2;
         const nb = scnb ? scnb[t]! : 2.0;
-        if (!(ee > 0) || !(nb > 0)) fail(`dihedral type ${t + 1} has a zero or negative 1-4 scale factor (SCEE ${ee}, SCNB ${nb})`);
+        if (!(ee > 0) || !(nb > 0))
+          fail(`dihedral type ${t + 1} has a zero or negative 1-4 scale factor (SCEE ${ee}, SCNB ${nb})`);
         const key = pairKey(i, l);
-        if (exceptionAt.has(key)) fail(`section ${section}: the 1-4 pair of atoms ${i} and ${l} is listed twice (entry ${row + 1}); mark repeats with a negative third index`);
+        if (exceptionAt.has(key))
+          fail(
+            `section ${section}: the 1-4 pair of atoms ${i} and ${l} is listed twice (entry ${row + 1}); mark repeats with a negative third index`,
+          );
         exceptionAt.set(key, exceptions.length);
         const sigma = (rMinHalf[i]! + rMinHalf[l]!) * Math.pow(2, -1 / 6) * ANGSTROM;
         const eps = (Math.sqrt(epsilon[i]! * epsilon[l]!) * KCAL) / nb;
@@ -195,7 +236,10 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const count = numExcluded[i]!;
-    if (count < 0 || offset + count > excludedList.length) fail(`section NUMBER_EXCLUDED_ATOMS: atom ${i} claims ${count} exclusions beyond the ${excludedList.length} entries of EXCLUDED_ATOMS_LIST`);
+    if (count < 0 || offset + count > excludedList.length)
+      fail(
+        `section NUMBER_EXCLUDED_ATOMS: atom ${i} claims ${count} exclusions beyond the ${excludedList.length} entries of EXCLUDED_ATOMS_LIST`,
+      );
     for (let k = offset; k < offset + count; k++) {
       const j1 = excludedList[k]!;
       if (j1 <= 0) continue; // 0 is AMBER's placeholder for "no exclusions"
@@ -213,7 +257,10 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
   let gb: GbParameters | null = null;
   const solvent = options.solvent ?? 'obc2';
   if (solvent !== 'vacuum') {
-    if (!p.has('RADII') || !p.has('SCREEN')) fail(`implicit solvent ${solvent} needs GB radii, but sections RADII/SCREEN are missing (set PBRadii in tleap, or use solvent "vacuum")`);
+    if (!p.has('RADII') || !p.has('SCREEN'))
+      fail(
+        `implicit solvent ${solvent} needs GB radii, but sections RADII/SCREEN are missing (set PBRadii in tleap, or use solvent "vacuum")`,
+      );
     const radii = p.real('RADII');
     const screen = p.real('SCREEN');
     gb = {
@@ -223,20 +270,59 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
       surfaceAreaEnergy: options.surfaceAreaEnergy ?? 2.25936,
       particles: charges.map((q, i) => {
         const r = radii[i]! * ANGSTROM;
-        if (!(r > 0.009)) fail(`section RADII: atom ${i} has radius ${radii[i]} Å; GB radii must exceed the 0.09 Å dielectric offset`);
+        if (!(r > 0.009))
+          fail(`section RADII: atom ${i} has radius ${radii[i]} Å; GB radii must exceed the 0.09 Å dielectric offset`);
         return [q, r, screen[i]!];
       }),
     };
   }
-  return { format: 'embedcg-system', version: 1, atoms, bonds, harmonicBonds, harmonicAngles, periodicTorsions, nonbonded: { particles, exceptions }, gb };
+  return {
+    format: 'embedcg-system',
+    version: 1,
+    atoms,
+    bonds,
+    harmonicBonds,
+    harmonicAngles,
+    periodicTorsions,
+    nonbonded: { particles, exceptions },
+    gb,
+  };
 }
 
 /** Element of a prmtop atom: ATOMIC_NUMBER when present, else guessed from the name as OpenMM does. */
 function elementOf(name: string, atomicNumber: number | undefined): string {
-  const SYMBOLS = ['', 'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl', 'Ar', 'K', 'Ca'];
+  const SYMBOLS = [
+    '',
+    'H',
+    'He',
+    'Li',
+    'Be',
+    'B',
+    'C',
+    'N',
+    'O',
+    'F',
+    'Ne',
+    'Na',
+    'Mg',
+    'Al',
+    'Si',
+    'P',
+    'S',
+    'Cl',
+    'Ar',
+    'K',
+    'Ca',
+  ];
   const extra: Record<number, string> = { 25: 'Mn', 26: 'Fe', 29: 'Cu', 30: 'Zn', 35: 'Br', 53: 'I' };
   if (atomicNumber !== undefined && atomicNumber > 0) return SYMBOLS[atomicNumber] ?? extra[atomicNumber] ?? '';
   const upper = name.toUpperCase().replace(/^[0-9]+/, '');
-  for (const [prefix, el] of [['CL', 'Cl'], ['NA', 'Na'], ['MG', 'Mg'], ['ZN', 'Zn']] as const) if (upper.startsWith(prefix)) return el;
+  for (const [prefix, el] of [
+    ['CL', 'Cl'],
+    ['NA', 'Na'],
+    ['MG', 'Mg'],
+    ['ZN', 'Zn'],
+  ] as const)
+    if (upper.startsWith(prefix)) return el;
   return /[A-Z]/.test(upper[0] ?? '') ? upper[0]! : '';
 }

@@ -43,16 +43,30 @@ test('reads every section of the alanine dipeptide prmtop into typed arrays', ()
 
 test('truncated or inconsistent prmtop files name the file, the section and the problem', () => {
   const cut = text.slice(0, text.indexOf('%FLAG ANGLE_FORCE_CONSTANT') + 200);
-  assert.throws(() => parsePrmtop(cut, 'cut.prmtop'), /cut\.prmtop: (section ANGLE_FORCE_CONSTANT has \d+ values, but POINTERS implies 16 \(file truncated\?\)|missing section %FLAG)/);
+  assert.throws(
+    () => parsePrmtop(cut, 'cut.prmtop'),
+    /cut\.prmtop: (section ANGLE_FORCE_CONSTANT has \d+ values, but POINTERS implies 16 \(file truncated\?\)|missing section %FLAG)/,
+  );
   const cutInSection = text.slice(0, text.indexOf('%FLAG CHARGE') + 200);
-  assert.throws(() => parsePrmtop(cutInSection, 'c2.prmtop'), /c2\.prmtop: section CHARGE has \d+ values, but POINTERS implies 22 \(file truncated\?\)/);
-  const badNumber = text.replace(/%FLAG MASS\s*\n%FORMAT\(5E16\.8\)\s*\n {2}1\.00800000E\+00/, (m) => m.replace('1.00800000E+00', '1.0080000xE+00'));
+  assert.throws(
+    () => parsePrmtop(cutInSection, 'c2.prmtop'),
+    /c2\.prmtop: section CHARGE has \d+ values, but POINTERS implies 22 \(file truncated\?\)/,
+  );
+  const badNumber = text.replace(/%FLAG MASS\s*\n%FORMAT\(5E16\.8\)\s*\n {2}1\.00800000E\+00/, (m) =>
+    m.replace('1.00800000E+00', '1.0080000xE+00'),
+  );
   assert.notEqual(badNumber, text);
-  assert.throws(() => parsePrmtop(badNumber, 'm.prmtop'), /m\.prmtop: section MASS: value 1 "1\.0080000xE\+00" is not a number/);
+  assert.throws(
+    () => parsePrmtop(badNumber, 'm.prmtop'),
+    /m\.prmtop: section MASS: value 1 "1\.0080000xE\+00" is not a number/,
+  );
   const badFormat = text.replace('%FORMAT(10I8)', '%FORMAT(10Q8)');
   assert.throws(() => parsePrmtop(badFormat, 'f.prmtop'), /f\.prmtop: line \d+: section POINTERS: unsupported format/);
   const noFormat = text.replace(/%FLAG CHARGE\s*\n%FORMAT\(5E16\.8\)/, '%FLAG CHARGE');
-  assert.throws(() => parsePrmtop(noFormat, 'n.prmtop'), /n\.prmtop: line \d+: section CHARGE has data but no %FORMAT line/);
+  assert.throws(
+    () => parsePrmtop(noFormat, 'n.prmtop'),
+    /n\.prmtop: line \d+: section CHARGE has data but no %FORMAT line/,
+  );
   assert.throws(() => parsePrmtop('ACE\n    22\n', 'old.prmtop'), /old\.prmtop: .*old-style .* not supported/);
   assert.throws(() => parsePrmtop('', 'e.prmtop'), /e\.prmtop: empty file/);
   assert.throws(() => readPrmtop('/nonexistent/x.prmtop'), /\/nonexistent\/x\.prmtop: cannot read prmtop file/);
@@ -71,17 +85,36 @@ function withPointer(name: number, value: number): string {
 
 test('unsupported content is refused naming the feature', () => {
   const box = withPointer(27, 1);
-  assert.throws(() => prmtopToSystem(parsePrmtop(box, 'box.prmtop')), /box\.prmtop: a periodic box \(IFBOX = 1\) is not supported by the native AMBER engine/);
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(box, 'box.prmtop')),
+    /box\.prmtop: a periodic box \(IFBOX = 1\) is not supported by the native AMBER engine/,
+  );
   const extra = withPointer(30, 2);
-  assert.throws(() => prmtopToSystem(parsePrmtop(extra, 'ep.prmtop')), /ep\.prmtop: extra points \/ virtual sites \(NUMEXTRA = 2\)/);
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(extra, 'ep.prmtop')),
+    /ep\.prmtop: extra points \/ virtual sites \(NUMEXTRA = 2\)/,
+  );
   const cmap = text + '%FLAG CHARMM_CMAP_COUNT\n%FORMAT(2I8)\n       1       1\n';
-  assert.throws(() => prmtopToSystem(parsePrmtop(cmap, 'cmap.prmtop')), /cmap\.prmtop: CMAP correction maps \(section CHARMM_CMAP_COUNT\)/);
-  const pol = text + '%FLAG POLARIZABILITY\n%FORMAT(5E16.8)\n' + Array.from({ length: 22 }, (_, i) => '  1.00000000E+00' + ((i + 1) % 5 === 0 ? '\n' : '')).join('') + '\n';
-  assert.throws(() => prmtopToSystem(parsePrmtop(pol, 'pol.prmtop')), /pol\.prmtop: atomic polarizabilities \(section POLARIZABILITY\)/);
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(cmap, 'cmap.prmtop')),
+    /cmap\.prmtop: CMAP correction maps \(section CHARMM_CMAP_COUNT\)/,
+  );
+  const pol =
+    text +
+    '%FLAG POLARIZABILITY\n%FORMAT(5E16.8)\n' +
+    Array.from({ length: 22 }, (_, i) => '  1.00000000E+00' + ((i + 1) % 5 === 0 ? '\n' : '')).join('') +
+    '\n';
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(pol, 'pol.prmtop')),
+    /pol\.prmtop: atomic polarizabilities \(section POLARIZABILITY\)/,
+  );
   const chamber = text.replace('%FLAG TITLE', '%FLAG CTITLE');
   assert.throws(() => prmtopToSystem(parsePrmtop(chamber, 'ch.prmtop')), /ch\.prmtop: a CHAMBER/);
   const noRadii = text.replace('%FLAG RADII', '%FLAG XRADII');
-  assert.throws(() => prmtopToSystem(parsePrmtop(noRadii, 'nr.prmtop'), { solvent: 'obc2' }), /nr\.prmtop: implicit solvent obc2 needs GB radii/);
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(noRadii, 'nr.prmtop'), { solvent: 'obc2' }),
+    /nr\.prmtop: implicit solvent obc2 needs GB radii/,
+  );
   assert.equal(prmtopToSystem(parsePrmtop(noRadii, 'nr.prmtop'), { solvent: 'vacuum' }).gb, null);
 });
 
@@ -92,8 +125,11 @@ test('inpcrd: coordinates in nm, velocities and box detected by count, truncatio
   assert.ok(Math.abs(c.positions[0]! - 0.2000001) < 1e-12);
   assert.equal(c.velocities, undefined);
   assert.equal(c.box, undefined);
-  const two = 'two atoms\n    3  10.5\n' + '   1.0000000   2.0000000   3.0000000   4.0000000   5.0000000   6.0000000\n   7.0000000   8.0000000   9.0000000\n';
-  const vel = '   0.1000000   0.2000000   0.3000000   0.4000000   0.5000000   0.6000000\n   0.7000000   0.8000000   0.9000000\n';
+  const two =
+    'two atoms\n    3  10.5\n' +
+    '   1.0000000   2.0000000   3.0000000   4.0000000   5.0000000   6.0000000\n   7.0000000   8.0000000   9.0000000\n';
+  const vel =
+    '   0.1000000   0.2000000   0.3000000   0.4000000   0.5000000   0.6000000\n   0.7000000   0.8000000   0.9000000\n';
   const box = '  30.0000000  31.0000000  32.0000000  90.0000000  90.0000000  90.0000000\n';
   const r = parseInpcrd(two + vel + box, 'r.rst7');
   assert.equal(r.time, 10.5);
@@ -104,7 +140,13 @@ test('inpcrd: coordinates in nm, velocities and box detected by count, truncatio
   // touching fixed-width fields are split by width
   const touching = parseInpcrd('t\n    1\n-100.0000000-200.0000000 300.0000000\n', 't');
   assert.deepEqual([...touching.positions], [-10, -20, 30]);
-  assert.throws(() => parseInpcrd('t\n    3\n   1.0000000   2.0000000\n', 'cut.inpcrd'), /cut\.inpcrd: truncated: 3 atoms need 9 coordinates, found 2/);
+  assert.throws(
+    () => parseInpcrd('t\n    3\n   1.0000000   2.0000000\n', 'cut.inpcrd'),
+    /cut\.inpcrd: truncated: 3 atoms need 9 coordinates, found 2/,
+  );
   assert.throws(() => parseInpcrd('t\n  abc\n', 'h.inpcrd'), /h\.inpcrd: line 2: expected the number of atoms/);
-  assert.throws(() => parseInpcrd('t\n    1\n   1.0000000   x.0000000   3.0000000\n', 'x.inpcrd'), /x\.inpcrd: line 3: field "x\.0000000" is not a number/);
+  assert.throws(
+    () => parseInpcrd('t\n    1\n   1.0000000   x.0000000   3.0000000\n', 'x.inpcrd'),
+    /x\.inpcrd: line 3: field "x\.0000000" is not a number/,
+  );
 });

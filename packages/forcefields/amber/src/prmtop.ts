@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '@embedcg/core';
-import { parseFortranFormat, parseFortranInt, parseFortranReal, splitFixedWidth, type FortranFormat } from './fortran-format.js';
+import {
+  parseFortranFormat,
+  parseFortranInt,
+  parseFortranReal,
+  splitFixedWidth,
+  type FortranFormat,
+} from './fortran-format.js';
 
 /** One `%FLAG` section with its data converted by its `%FORMAT`. */
 export interface PrmtopSection {
@@ -20,10 +26,38 @@ export interface PrmtopSection {
 
 /** Names of the POINTERS entries, in file order (AMBER file-format specification). */
 export const POINTER_NAMES = [
-  'NATOM', 'NTYPES', 'NBONH', 'MBONA', 'NTHETH', 'MTHETA', 'NPHIH', 'MPHIA', 'NHPARM', 'NPARM',
-  'NNB', 'NRES', 'NBONA', 'NTHETA', 'NPHIA', 'NUMBND', 'NUMANG', 'NPTRA', 'NATYP', 'NPHB',
-  'IFPERT', 'NBPER', 'NGPER', 'NDPER', 'MBPER', 'MGPER', 'MDPER', 'IFBOX', 'NMXRS', 'IFCAP',
-  'NUMEXTRA', 'NCOPY',
+  'NATOM',
+  'NTYPES',
+  'NBONH',
+  'MBONA',
+  'NTHETH',
+  'MTHETA',
+  'NPHIH',
+  'MPHIA',
+  'NHPARM',
+  'NPARM',
+  'NNB',
+  'NRES',
+  'NBONA',
+  'NTHETA',
+  'NPHIA',
+  'NUMBND',
+  'NUMANG',
+  'NPTRA',
+  'NATYP',
+  'NPHB',
+  'IFPERT',
+  'NBPER',
+  'NGPER',
+  'NDPER',
+  'MBPER',
+  'MGPER',
+  'MDPER',
+  'IFBOX',
+  'NMXRS',
+  'IFCAP',
+  'NUMEXTRA',
+  'NCOPY',
 ] as const;
 export type PointerName = (typeof POINTER_NAMES)[number];
 
@@ -57,7 +91,11 @@ export class Prmtop {
   /** An integer section (throws naming the file and section when it is missing or not integers). */
   int(flag: string): Int32Array {
     const s = this.section(flag);
-    if (!(s.data instanceof Int32Array)) throw new InputError(`${this.source}: section ${flag} has format (${s.formatText}), expected integers`, this.source);
+    if (!(s.data instanceof Int32Array))
+      throw new InputError(
+        `${this.source}: section ${flag} has format (${s.formatText}), expected integers`,
+        this.source,
+      );
     return s.data;
   }
 
@@ -72,7 +110,8 @@ export class Prmtop {
   /** A text section. */
   text(flag: string): string[] {
     const s = this.section(flag);
-    if (!Array.isArray(s.data)) throw new InputError(`${this.source}: section ${flag} has format (${s.formatText}), expected text`, this.source);
+    if (!Array.isArray(s.data))
+      throw new InputError(`${this.source}: section ${flag} has format (${s.formatText}), expected text`, this.source);
     return s.data;
   }
 
@@ -97,15 +136,25 @@ export function readPrmtop(path: string): Prmtop {
 
 /** Parse prmtop text; `source` names the file in error messages. */
 export function parsePrmtop(text: string, source = 'prmtop input'): Prmtop {
-  const fail = (msg: string): never => { throw new InputError(`${source}: ${msg}`, source); };
+  const fail = (msg: string): never => {
+    throw new InputError(`${source}: ${msg}`, source);
+  };
   const lines = text.split(/\r?\n/);
   const firstContent = lines.find((l) => l.trim() !== '');
   if (firstContent === undefined) fail('empty file');
   if (!firstContent!.startsWith('%')) {
-    fail('this is not a new-style (%FLAG/%FORMAT) AMBER prmtop file; old-style (AMBER ≤ 6) topologies are not supported — convert it with ParmEd or tleap');
+    fail(
+      'this is not a new-style (%FLAG/%FORMAT) AMBER prmtop file; old-style (AMBER ≤ 6) topologies are not supported — convert it with ParmEd or tleap',
+    );
   }
   let version: string | undefined;
-  interface Raw { flag: string; formatText?: string; format?: FortranFormat; fields: string[]; line: number }
+  interface Raw {
+    flag: string;
+    formatText?: string;
+    format?: FortranFormat;
+    fields: string[];
+    line: number;
+  }
   const raws: Raw[] = [];
   let current: Raw | undefined;
   for (let ln = 0; ln < lines.length; ln++) {
@@ -216,8 +265,16 @@ function checkCounts(p: Prmtop): void {
   const src = p.source;
   if (!p.has('POINTERS')) throw new InputError(`${src}: missing section %FLAG POINTERS`, src);
   const ptr = p.int('POINTERS');
-  if (ptr.length < 30) throw new InputError(`${src}: section POINTERS has ${ptr.length} values, expected at least 30 (file truncated?)`, src);
-  if (p.pointer('NATOM') <= 0) throw new InputError(`${src}: POINTERS says NATOM = ${p.pointer('NATOM')}; a topology needs at least one atom`, src);
+  if (ptr.length < 30)
+    throw new InputError(
+      `${src}: section POINTERS has ${ptr.length} values, expected at least 30 (file truncated?)`,
+      src,
+    );
+  if (p.pointer('NATOM') <= 0)
+    throw new InputError(
+      `${src}: POINTERS says NATOM = ${p.pointer('NATOM')}; a topology needs at least one atom`,
+      src,
+    );
   for (const [flag, expected, required] of expectedCounts(p)) {
     const s = p.sections.get(flag);
     if (!s) {
@@ -226,7 +283,10 @@ function checkCounts(p: Prmtop): void {
     }
     if (s.data.length !== expected) {
       const hint = s.data.length < expected ? ' (file truncated?)' : '';
-      throw new InputError(`${src}: section ${flag} has ${s.data.length} values, but POINTERS implies ${expected}${hint}`, src);
+      throw new InputError(
+        `${src}: section ${flag} has ${s.data.length} values, but POINTERS implies ${expected}${hint}`,
+        src,
+      );
     }
   }
 }

@@ -5,12 +5,7 @@ import type { EnergyBatch, EvaluateOptions } from '@embedcg/core';
  * Energy (returned) and, when `force` is non-null, the force `-dU/dx` written at
  * `force[forceOffset .. forceOffset + dimension)` for the configuration at `x[offset ..]`.
  */
-export type PointKernel = (
-  x: Float64Array,
-  offset: number,
-  force: Float64Array | null,
-  forceOffset: number,
-) => number;
+export type PointKernel = (x: Float64Array, offset: number, force: Float64Array | null, forceOffset: number) => number;
 
 /**
  * Run a per-configuration kernel over a validated batch.

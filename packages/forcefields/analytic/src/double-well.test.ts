@@ -8,7 +8,12 @@ import {
   doubleWellX1Potential,
   doubleWellX1Quadrature,
 } from './double-well.js';
-import { assertBadInputHandled, assertBatchInvariant, assertForcesMatchFiniteDifferences, binomialZ } from './testing.test.util.js';
+import {
+  assertBadInputHandled,
+  assertBatchInvariant,
+  assertForcesMatchFiniteDifferences,
+  binomialZ,
+} from './testing.test.util.js';
 
 /** Independent brute force: trapezoid over a fixed wide range (spectrally accurate for this integrand). */
 function bruteForceLogZ(beta: number, lo: number, hi: number, n: number): { logZ: number; minor: number } {
@@ -37,7 +42,11 @@ test('double well: log Z(1) = 12.0649 and minor mass 0.00835 (the published numb
 test('double well: quadrature agrees with an independent brute force to 1e-8, at several β', () => {
   const ref = createDoubleWell().reference;
   // β = 0.05 needs a range far wider than [−8, 8]: the adaptive range must find it.
-  for (const [beta, lo, hi] of [[1, -8, 8], [0.05, -20, 20], [4, -6, 6]] as const) {
+  for (const [beta, lo, hi] of [
+    [1, -8, 8],
+    [0.05, -20, 20],
+    [4, -6, 6],
+  ] as const) {
     const bf = bruteForceLogZ(beta, lo, hi, 400001);
     assert.ok(Math.abs(ref.logZ(beta) - bf.logZ) < 1e-8, `β = ${beta}: ${ref.logZ(beta)} vs brute force ${bf.logZ}`);
   }
@@ -96,7 +105,10 @@ test('double well: exact sampler reproduces basin masses, the x1 CDF and Var(x2)
       if (x[2 * i]! < -2.5) below++;
       v2 += x[2 * i + 1]! ** 2;
     }
-    assert.ok(Math.abs(binomialZ(minor, n, minorMass)) < 4.5, `β = ${beta}: minor fraction ${minor / n} vs ${minorMass}`);
+    assert.ok(
+      Math.abs(binomialZ(minor, n, minorMass)) < 4.5,
+      `β = ${beta}: minor fraction ${minor / n} vs ${minorMass}`,
+    );
     // P(x1 < −2.5) from the marginal, by a fine trapezoid.
     const grid = Float64Array.from({ length: 100001 }, (_, i) => -12 + (9.5 * i) / 100000);
     const p = ref.marginal(beta, grid);

@@ -64,8 +64,10 @@ const WALL_CUTOFF = 60;
  * barrier top so that both basin integrals are Simpson-accurate. `points` ≈ total node count.
  */
 export function doubleWellX1Quadrature(beta: number, points = 20001): DoubleWellQuadrature {
-  if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`double-well: beta must be a positive finite number, got ${beta}`);
-  if (!Number.isInteger(points) || points < 101) throw new RangeError(`double-well: quadraturePoints must be an integer ≥ 101, got ${points}`);
+  if (!(beta > 0) || !Number.isFinite(beta))
+    throw new RangeError(`double-well: beta must be a positive finite number, got ${beta}`);
+  if (!Number.isInteger(points) || points < 101)
+    throw new RangeError(`double-well: quadraturePoints must be an integer ≥ 101, got ${points}`);
   const { left, barrier, right } = doubleWellStationaryPoints();
   const uMin = Math.min(doubleWellX1Potential(left), doubleWellX1Potential(right));
   const excess = (x: number): number => beta * (doubleWellX1Potential(x) - uMin) - WALL_CUTOFF;

@@ -9,7 +9,12 @@ import {
   type GaussianMixtureParameters,
 } from './gaussian-mixture-fast.js';
 import { logSumExp } from './numerics.js';
-import { assertBadInputHandled, assertBatchInvariant, assertForcesMatchFiniteDifferences, binomialZ } from './testing.test.util.js';
+import {
+  assertBadInputHandled,
+  assertBatchInvariant,
+  assertForcesMatchFiniteDifferences,
+  binomialZ,
+} from './testing.test.util.js';
 
 const ff = createGaussianMixtureFast();
 const ref = ff.reference;
@@ -69,7 +74,11 @@ function testPoints(): Float64Array {
   const pts = new Float64Array(10 * D);
   pts.set(samples);
   // Between modes, where the responsibilities are not 0/1 (the log-sum-exp gradient matters).
-  for (const [r, [a, b, t]] of [[6, [0, 1, 0.5]], [7, [1, 2, 0.48]], [8, [0, 2, 0.53]]] as const) {
+  for (const [r, [a, b, t]] of [
+    [6, [0, 1, 0.5]],
+    [7, [1, 2, 0.48]],
+    [8, [0, 2, 0.53]],
+  ] as const) {
     for (let i = 0; i < 10; i++) pts[r * D + i] = (1 - t) * c[a * 10 + i]! + t * c[b * 10 + i]! + 0.01 * rng.normal();
     for (let j = 0; j < 10; j++) pts[r * D + 10 + j] = rng.normal();
   }
@@ -94,7 +103,10 @@ test('GMM: U = −log p against an independent 20-D joint-Gaussian computation (
   const e = (ff.evaluate(pts, 10, { energiesOnly: true }) as { energies: Float64Array }).energies;
   for (let i = 0; i < 10; i++) {
     const lp = jointLogDensity(ref.parameters, pts.subarray(i * D, (i + 1) * D));
-    assert.ok(Math.abs(e[i]! + lp) < 1e-9 * Math.max(1, Math.abs(lp)), `configuration ${i}: U ${e[i]} vs −log p ${-lp}`);
+    assert.ok(
+      Math.abs(e[i]! + lp) < 1e-9 * Math.max(1, Math.abs(lp)),
+      `configuration ${i}: U ${e[i]} vs −log p ${-lp}`,
+    );
     assert.ok(Math.abs(ref.negLogDensity(pts.subarray(i * D, (i + 1) * D)) - e[i]!) < 1e-12);
   }
   assert.equal(ref.logZ(1), 0);
@@ -127,7 +139,12 @@ test('GMM: exact sampler puts 1/3 in each mode, and x_X − B x_z has std σ/√
         r2 += (row[10 + j]! - bz) ** 2;
       }
     }
-    basins.forEach((b, k) => assert.ok(Math.abs(binomialZ(counts[k]!, n, b.mass)) < 4.5, `β = ${beta}, ${b.name}: ${counts[k]! / n} vs ${b.mass}`));
+    basins.forEach((b, k) =>
+      assert.ok(
+        Math.abs(binomialZ(counts[k]!, n, b.mass)) < 4.5,
+        `β = ${beta}, ${b.name}: ${counts[k]! / n} vs ${b.mass}`,
+      ),
+    );
     if (beta === 1) basins.forEach((b) => assert.ok(Math.abs(b.mass - 1 / 3) < 1e-12));
     const v = r2 / (10 * n);
     assert.ok(Math.abs((v * beta) / GMM_STD ** 2 - 1) < 4.5 * Math.sqrt(2 / (10 * n)));

@@ -96,8 +96,10 @@ const IS_SAMPLES_PER_COMPONENT = 1 << 15;
  * (every ρ equals 1 to double precision, e.g. β ≳ 0.5 for the default seed) the result is exact.
  */
 export function gaussianMixtureLogZ(params: GaussianMixtureParameters, beta: number, seed = 0): GaussianMixtureLogZ {
-  if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`gaussian-mixture-fast: beta must be a positive finite number, got ${beta}`);
-  const logC = 0.5 * GMM_SLOW_DIM * (1 - beta) * Math.log(2 * Math.PI * GMM_STD * GMM_STD) - 0.5 * GMM_SLOW_DIM * Math.log(beta);
+  if (!(beta > 0) || !Number.isFinite(beta))
+    throw new RangeError(`gaussian-mixture-fast: beta must be a positive finite number, got ${beta}`);
+  const logC =
+    0.5 * GMM_SLOW_DIM * (1 - beta) * Math.log(2 * Math.PI * GMM_STD * GMM_STD) - 0.5 * GMM_SLOW_DIM * Math.log(beta);
   const base = (1 - beta) * Math.log(GMM_COMPONENTS) + 2 * logC;
   const rng = createRng((seed ^ 0x6a09e667) >>> 0);
   const sd = GMM_STD / Math.sqrt(beta);
@@ -231,7 +233,8 @@ export function createGaussianMixtureReference(params: GaussianMixtureParameters
       }));
     },
     sample(beta, n, rng) {
-      if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`gaussian-mixture-fast: beta must be a positive finite number, got ${beta}`);
+      if (!(beta > 0) || !Number.isFinite(beta))
+        throw new RangeError(`gaussian-mixture-fast: beta must be a positive finite number, got ${beta}`);
       // Rejection from the tempered-component mixture: accept with ρ(z)/max ρ (bounds in gaussianMixtureLogZ).
       const logRhoMax = beta > 1 ? (beta - 1) * Math.log(GMM_COMPONENTS) : 0;
       const sd = GMM_STD / Math.sqrt(beta);
@@ -243,7 +246,8 @@ export function createGaussianMixtureReference(params: GaussianMixtureParameters
         const o = s * d;
         for (;;) {
           const m = Math.min(GMM_COMPONENTS - 1, Math.floor(rng() * GMM_COMPONENTS));
-          for (let i = 0; i < GMM_SLOW_DIM; i++) out[o + i] = params.centres[m * GMM_SLOW_DIM + i]! + sd * normalFrom(rng);
+          for (let i = 0; i < GMM_SLOW_DIM; i++)
+            out[o + i] = params.centres[m * GMM_SLOW_DIM + i]! + sd * normalFrom(rng);
           if (beta === 1) break;
           logComponentTerms(out, o, params.centres, la);
           for (let k = 0; k < GMM_COMPONENTS; k++) lb[k] = beta * la[k]!;
@@ -262,16 +266,22 @@ export function createGaussianMixtureReference(params: GaussianMixtureParameters
 }
 
 /** The 20-D mixture force field, U = −log p. */
-export function createGaussianMixtureFast(options: GaussianMixtureOptions = {}): ForceField & { reference: GaussianMixtureReference } {
+export function createGaussianMixtureFast(
+  options: GaussianMixtureOptions = {},
+): ForceField & { reference: GaussianMixtureReference } {
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`gaussian-mixture-fast: option "seed" must be a non-negative integer, got ${JSON.stringify(seed)}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new RangeError(
+      `gaussian-mixture-fast: option "seed" must be a non-negative integer, got ${JSON.stringify(seed)}`,
+    );
   const params = gaussianMixtureParameters(seed);
   const reference = createGaussianMixtureReference(params, seed);
   const d = GMM_SLOW_DIM + GMM_FAST_DIM;
   const initial = new Float64Array(d);
   for (let i = 0; i < GMM_SLOW_DIM; i++) initial[i] = params.centres[i]!;
   for (let j = 0; j < GMM_FAST_DIM; j++) {
-    for (let i = 0; i < GMM_SLOW_DIM; i++) initial[GMM_SLOW_DIM + j] = initial[GMM_SLOW_DIM + j]! + params.B[j * GMM_SLOW_DIM + i]! * params.centres[i]!;
+    for (let i = 0; i < GMM_SLOW_DIM; i++)
+      initial[GMM_SLOW_DIM + j] = initial[GMM_SLOW_DIM + j]! + params.B[j * GMM_SLOW_DIM + i]! * params.centres[i]!;
   }
   const scratch = { la: new Float64Array(GMM_COMPONENTS), r: new Float64Array(GMM_FAST_DIM) };
   const ff = {
@@ -299,7 +309,12 @@ export const gaussianMixtureFastPlugin = defineForceField<GaussianMixtureOptions
     type: 'object',
     additionalProperties: false,
     properties: {
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the mixture centres and of the matrix B.' },
+      seed: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Seed of the mixture centres and of the matrix B.',
+      },
     },
   },
   create: (options) => createGaussianMixtureFast(options),

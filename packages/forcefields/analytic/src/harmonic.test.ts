@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createRng } from '@embedcg/core';
 import { createHarmonic, harmonicLogZ } from './harmonic.js';
 import { simpson } from './numerics.js';
-import { assertBadInputHandled, assertBatchInvariant, assertForcesMatchFiniteDifferences } from './testing.test.util.js';
+import {
+  assertBadInputHandled,
+  assertBatchInvariant,
+  assertForcesMatchFiniteDifferences,
+} from './testing.test.util.js';
 
 test('harmonic: log Z equals the closed form and a numerical quadrature', () => {
   const k = [0.5, 2, 30];
@@ -16,17 +20,25 @@ test('harmonic: log Z equals the closed form and a numerical quadrature', () => 
     for (const ki of k) {
       const L = 12 / Math.sqrt(beta * ki);
       const m = 4000;
-      const f = Float64Array.from({ length: m + 1 }, (_, i) => Math.exp(-0.5 * beta * ki * (-L + (2 * L * i) / m) ** 2));
+      const f = Float64Array.from({ length: m + 1 }, (_, i) =>
+        Math.exp(-0.5 * beta * ki * (-L + (2 * L * i) / m) ** 2),
+      );
       numeric += Math.log(simpson(f, (2 * L) / m));
     }
-    assert.ok(Math.abs(ff.reference.logZ(beta) - numeric) < 1e-10, `β = ${beta}: ${ff.reference.logZ(beta)} vs ${numeric}`);
+    assert.ok(
+      Math.abs(ff.reference.logZ(beta) - numeric) < 1e-10,
+      `β = ${beta}: ${ff.reference.logZ(beta)} vs ${numeric}`,
+    );
   }
   assert.throws(() => harmonicLogZ([1], 0), /beta/);
 });
 
 test('harmonic: energies, forces (finite differences), batch invariance, bad input', async () => {
   const ff = createHarmonic({ dimension: 4, k: [1, 2, 3, 4], center: 0.5 });
-  const r = ff.evaluate(Float64Array.from([1.5, 0.5, 0.5, -0.5]), 1) as { energies: Float64Array; forces: Float64Array };
+  const r = ff.evaluate(Float64Array.from([1.5, 0.5, 0.5, -0.5]), 1) as {
+    energies: Float64Array;
+    forces: Float64Array;
+  };
   assert.equal(r.energies[0], 0.5 * 1 + 0.5 * 4 * 1);
   assert.deepEqual(Array.from(r.forces), [-1, -0, -0, 4]);
   const rng = createRng(5);
@@ -52,7 +64,7 @@ test('harmonic: exact sampler has mean c and variance 1/(βk)', () => {
     for (let s = 0; s < n; s++) v += (x[2 * s + i]! - m) ** 2;
     v /= n - 1;
     const sd = 1 / Math.sqrt(beta * k[i]!);
-    assert.ok(Math.abs(m - c[i]!) < 4.5 * sd / Math.sqrt(n));
+    assert.ok(Math.abs(m - c[i]!) < (4.5 * sd) / Math.sqrt(n));
     assert.ok(Math.abs(v / sd ** 2 - 1) < 4.5 * Math.sqrt(2 / n));
   }
 });

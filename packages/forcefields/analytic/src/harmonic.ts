@@ -19,7 +19,8 @@ export interface HarmonicOptions {
 
 /** log Z_β = Σ_i ½ log(2π / (β k_i)). */
 export function harmonicLogZ(k: ArrayLike<number>, beta: number): number {
-  if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`harmonic: beta must be a positive finite number, got ${beta}`);
+  if (!(beta > 0) || !Number.isFinite(beta))
+    throw new RangeError(`harmonic: beta must be a positive finite number, got ${beta}`);
   let s = 0;
   for (let i = 0; i < k.length; i++) s += 0.5 * Math.log((2 * Math.PI) / (beta * k[i]!));
   return s;
@@ -31,15 +32,31 @@ export function createHarmonic(options: HarmonicOptions = {}): ForceField & { re
   if (!Number.isInteger(dimension) || dimension < 1) {
     throw new RangeError(`harmonic: option "dimension" must be a positive integer, got ${JSON.stringify(dimension)}`);
   }
-  const k = broadcastOption('harmonic', 'k', options.k ?? 1, dimension, (v) => v > 0 && Number.isFinite(v), 'a positive finite number');
-  const center = broadcastOption('harmonic', 'center', options.center ?? 0, dimension, Number.isFinite, 'a finite number');
+  const k = broadcastOption(
+    'harmonic',
+    'k',
+    options.k ?? 1,
+    dimension,
+    (v) => v > 0 && Number.isFinite(v),
+    'a positive finite number',
+  );
+  const center = broadcastOption(
+    'harmonic',
+    'center',
+    options.center ?? 0,
+    dimension,
+    Number.isFinite,
+    'a finite number',
+  );
   const reference: ExactReference = {
     logZ: (beta) => harmonicLogZ(k, beta),
     sample(beta, n, rng) {
-      if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`harmonic: beta must be a positive finite number, got ${beta}`);
+      if (!(beta > 0) || !Number.isFinite(beta))
+        throw new RangeError(`harmonic: beta must be a positive finite number, got ${beta}`);
       const out = new Float64Array(n * dimension);
       for (let s = 0; s < n; s++) {
-        for (let i = 0; i < dimension; i++) out[s * dimension + i] = center[i]! + normalFrom(rng) / Math.sqrt(beta * k[i]!);
+        for (let i = 0; i < dimension; i++)
+          out[s * dimension + i] = center[i]! + normalFrom(rng) / Math.sqrt(beta * k[i]!);
       }
       return out;
     },
@@ -65,7 +82,10 @@ export function createHarmonic(options: HarmonicOptions = {}): ForceField & { re
 }
 
 const numberOrArray = (item: Record<string, unknown>, fallback: number, description: string) => ({
-  anyOf: [{ type: 'number', ...item }, { type: 'array', minItems: 1, items: { type: 'number', ...item } }],
+  anyOf: [
+    { type: 'number', ...item },
+    { type: 'array', minItems: 1, items: { type: 'number', ...item } },
+  ],
   default: fallback,
   description,
 });

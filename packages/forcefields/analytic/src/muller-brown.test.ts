@@ -10,7 +10,12 @@ import {
   mullerBrownRawGradient,
 } from './muller-brown.js';
 import { simpson } from './numerics.js';
-import { assertBadInputHandled, assertBatchInvariant, assertForcesMatchFiniteDifferences, binomialZ } from './testing.test.util.js';
+import {
+  assertBadInputHandled,
+  assertBatchInvariant,
+  assertForcesMatchFiniteDifferences,
+  binomialZ,
+} from './testing.test.util.js';
 
 // One reference for the whole file: the label grid and each β's quadrature are computed once.
 const ref = createMullerBrownReference();
@@ -22,17 +27,22 @@ test('Müller–Brown: the three minima are stationary, ordered, at the textbook
     mullerBrownRawGradient(p.x, p.y, g);
     assert.ok(Math.hypot(g[0]!, g[1]!) < 1e-9, `${p.name}: gradient ${g}`);
   }
-  assert.deepEqual(m.map((p) => [p.name, p.x.toFixed(3), p.y.toFixed(3), p.energy.toFixed(2)]), [
-    ['A', '-0.558', '1.442', '-146.70'],
-    ['B', '0.623', '0.028', '-108.17'],
-    ['C', '-0.050', '0.467', '-80.77'],
-  ]);
+  assert.deepEqual(
+    m.map((p) => [p.name, p.x.toFixed(3), p.y.toFixed(3), p.energy.toFixed(2)]),
+    [
+      ['A', '-0.558', '1.442', '-146.70'],
+      ['B', '0.623', '0.028', '-108.17'],
+      ['C', '-0.050', '0.467', '-80.77'],
+    ],
+  );
 });
 
 test('Müller–Brown: forces are −∇U (finite differences), batch-invariant, bad input refused', async () => {
   const ff = createMullerBrown();
   const rng = createRng(11);
-  const pts = Float64Array.from({ length: 2 * 16 }, (_, i) => (i % 2 === 0 ? -1.5 + 2.7 * rng.uniform() : -0.5 + 2.5 * rng.uniform()));
+  const pts = Float64Array.from({ length: 2 * 16 }, (_, i) =>
+    i % 2 === 0 ? -1.5 + 2.7 * rng.uniform() : -0.5 + 2.5 * rng.uniform(),
+  );
   await assertForcesMatchFiniteDifferences(ff, pts);
   await assertBatchInvariant(ff, pts);
   await assertBadInputHandled(ff);
@@ -44,7 +54,9 @@ test('Müller–Brown: log Z is converged in grid spacing and box size, and matc
   const q = ref.quadrature(1);
   const coarse = createMullerBrownReference({ gridSpacing: 0.01 }).quadrature(1);
   assert.ok(Math.abs(q.logZ - coarse.logZ) < 1e-9, `h = 0.005: ${q.logZ}, h = 0.01: ${coarse.logZ}`);
-  const wider = createMullerBrownReference({ gridSpacing: 0.01 }, { extraMargin: 0.6, boundaryCutoff: 80 }).quadrature(1);
+  const wider = createMullerBrownReference({ gridSpacing: 0.01 }, { extraMargin: 0.6, boundaryCutoff: 80 }).quadrature(
+    1,
+  );
   assert.ok(Math.abs(wider.logZ - coarse.logZ) < 1e-12, `box enlarged: ${wider.logZ} vs ${coarse.logZ}`);
   // Independent: 2-D Simpson (iterated) over a fixed generous box.
   const s = MULLER_BROWN_DEFAULT_SCALE;
@@ -63,12 +75,20 @@ test('Müller–Brown: log Z is converged in grid spacing and box size, and matc
 
 test('Müller–Brown: basin masses sum to 1, converge with the grid, and match the documented values', () => {
   const basins = ref.basins!(1);
-  assert.deepEqual(basins.map((b) => b.name), ['A', 'B', 'C']);
+  assert.deepEqual(
+    basins.map((b) => b.name),
+    ['A', 'B', 'C'],
+  );
   assert.ok(Math.abs(basins.reduce((t, b) => t + b.mass, 0) - 1) < 1e-12);
   const coarse = createMullerBrownReference({ gridSpacing: 0.01 }).basins!(1);
-  basins.forEach((b, k) => assert.ok(Math.abs(b.mass - coarse[k]!.mass) < 3e-4, `${b.name}: ${b.mass} vs ${coarse[k]!.mass}`));
+  basins.forEach((b, k) =>
+    assert.ok(Math.abs(b.mass - coarse[k]!.mass) < 3e-4, `${b.name}: ${b.mass} vs ${coarse[k]!.mass}`),
+  );
   // The README and the option description quote these (default scale, β = 1).
-  assert.deepEqual(basins.map((b) => (100 * b.mass).toFixed(1)), ['80.6', '12.9', '6.5']);
+  assert.deepEqual(
+    basins.map((b) => (100 * b.mass).toFixed(1)),
+    ['80.6', '12.9', '6.5'],
+  );
   // Colder: the deep well takes over.
   const cold = ref.basins!(4);
   assert.ok(cold[0]!.mass > 0.999 && cold[2]!.mass < cold[1]!.mass);
@@ -106,7 +126,10 @@ test('Müller–Brown: basin labels agree with a continuous steepest-descent flo
   assert.ok(disagree <= 3, `${disagree} of ${n} disagree`);
   minima.forEach((p, k) => {
     const bs = ref.basins!(1);
-    assert.deepEqual(bs.map((b) => b.contains([p.x, p.y])), [0, 1, 2].map((j) => j === k));
+    assert.deepEqual(
+      bs.map((b) => b.contains([p.x, p.y])),
+      [0, 1, 2].map((j) => j === k),
+    );
   });
   // Outside the label box: nearest minimum.
   assert.equal(ref.basinIndex(-10, 20), 0);
@@ -124,7 +147,9 @@ test('Müller–Brown: exact sampler reproduces the basin masses', () => {
     const k = basins.findIndex((b) => b.contains(p));
     counts[k] = counts[k]! + 1;
   }
-  basins.forEach((b, k) => assert.ok(Math.abs(binomialZ(counts[k]!, n, b.mass)) < 4.5, `${b.name}: ${counts[k]! / n} vs ${b.mass}`));
+  basins.forEach((b, k) =>
+    assert.ok(Math.abs(binomialZ(counts[k]!, n, b.mass)) < 4.5, `${b.name}: ${counts[k]! / n} vs ${b.mass}`),
+  );
   // Mean energy against the quadrature: E[βU] = −d log Z/d log β, by a central difference in β.
   const ff = createMullerBrown();
   const e = (ff.evaluate(x, n, { energiesOnly: true }) as { energies: Float64Array }).energies;

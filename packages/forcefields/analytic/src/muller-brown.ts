@@ -237,7 +237,8 @@ export function createMullerBrownReference(
   const cutoff = tuning.boundaryCutoff ?? BOUNDARY_CUTOFF;
   const scale = options.scale ?? MULLER_BROWN_DEFAULT_SCALE;
   const h = options.gridSpacing ?? 0.005;
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`muller-brown: option "scale" must be a positive number, got ${scale}`);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new RangeError(`muller-brown: option "scale" must be a positive number, got ${scale}`);
   if (!(h > 0) || h > 0.1) throw new RangeError(`muller-brown: option "gridSpacing" must be in (0, 0.1] nm, got ${h}`);
   const minima = mullerBrownMinima();
   const uMin = Math.min(...minima.map((m) => m.energy));
@@ -254,7 +255,8 @@ export function createMullerBrownReference(
     if (!labels) {
       const energy = new Float64Array(lattice.nx * lattice.ny);
       for (let j = 0; j < lattice.ny; j++) {
-        for (let i = 0; i < lattice.nx; i++) energy[j * lattice.nx + i] = mullerBrownRaw(lattice.x0 + i * h, lattice.y0 + j * h);
+        for (let i = 0; i < lattice.nx; i++)
+          energy[j * lattice.nx + i] = mullerBrownRaw(lattice.x0 + i * h, lattice.y0 + j * h);
       }
       labels = steepestDescentLabels(lattice, energy, minima, (x, y, out) => mullerBrownRawGradient(x, y, out));
     }
@@ -281,7 +283,8 @@ export function createMullerBrownReference(
 
   const cache = new Map<number, MullerBrownQuadrature>();
   const quadrature = (beta: number): MullerBrownQuadrature => {
-    if (!(beta > 0) || !Number.isFinite(beta)) throw new RangeError(`muller-brown: beta must be a positive finite number, got ${beta}`);
+    if (!(beta > 0) || !Number.isFinite(beta))
+      throw new RangeError(`muller-brown: beta must be a positive finite number, got ${beta}`);
     const hit = cache.get(beta);
     if (hit) return hit;
     const bs = beta * scale;
@@ -302,10 +305,22 @@ export function createMullerBrownReference(
     for (let round = 0; round < 200; round++) {
       const grow = Math.max(10, Math.round(0.1 * (i1 - i0)));
       let grew = false;
-      if (edgeMin(i0, j0, j1, true) < cutoff) { i0 -= grow; grew = true; }
-      if (edgeMin(i1, j0, j1, true) < cutoff) { i1 += grow; grew = true; }
-      if (edgeMin(j0, i0, i1, false) < cutoff) { j0 -= grow; grew = true; }
-      if (edgeMin(j1, i0, i1, false) < cutoff) { j1 += grow; grew = true; }
+      if (edgeMin(i0, j0, j1, true) < cutoff) {
+        i0 -= grow;
+        grew = true;
+      }
+      if (edgeMin(i1, j0, j1, true) < cutoff) {
+        i1 += grow;
+        grew = true;
+      }
+      if (edgeMin(j0, i0, i1, false) < cutoff) {
+        j0 -= grow;
+        grew = true;
+      }
+      if (edgeMin(j1, i0, i1, false) < cutoff) {
+        j1 += grow;
+        grew = true;
+      }
       if (!grew) break;
     }
     const extra = Math.ceil((tuning.extraMargin ?? 0) / h);
@@ -408,7 +423,8 @@ export const mullerBrownPlugin = defineForceField<MullerBrownOptions>({
         type: 'number',
         exclusiveMinimum: 0,
         default: MULLER_BROWN_DEFAULT_SCALE,
-        description: 'Multiplies the raw potential; 0.05 (= U/20) gives basin masses ≈ 80.6 % / 12.9 % / 6.5 % at β = 1.',
+        description:
+          'Multiplies the raw potential; 0.05 (= U/20) gives basin masses ≈ 80.6 % / 12.9 % / 6.5 % at β = 1.',
       },
       gridSpacing: {
         type: 'number',

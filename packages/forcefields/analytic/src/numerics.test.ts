@@ -26,5 +26,8 @@ test('searchCdf and inverseCdfLinear invert a piecewise-linear CDF', () => {
 test('bisect and broadcastOption', () => {
   assert.ok(Math.abs(bisect((t) => t * t - 2, 0, 2) - Math.SQRT2) < 1e-14);
   assert.deepEqual(Array.from(broadcastOption('o', 'k', 2, 3, (v) => v > 0, 'positive')), [2, 2, 2]);
-  assert.throws(() => broadcastOption('o', 'k', [1], 3, (v) => v > 0, 'positive'), /"k" must be a number or an array of 3/);
+  assert.throws(
+    () => broadcastOption('o', 'k', [1], 3, (v) => v > 0, 'positive'),
+    /"k" must be a number or an array of 3/,
+  );
 });

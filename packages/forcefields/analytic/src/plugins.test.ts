@@ -9,7 +9,10 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const context = { configDir: '.', seed: 0, log: () => {} };
 
 test('plugins: four force-field descriptors with this package version and the core API version', () => {
-  assert.deepEqual(plugins.map((p) => p.name), ['double-well', 'muller-brown', 'harmonic', 'gaussian-mixture-fast']);
+  assert.deepEqual(
+    plugins.map((p) => p.name),
+    ['double-well', 'muller-brown', 'harmonic', 'gaussian-mixture-fast'],
+  );
   for (const p of plugins) {
     assert.equal(p.kind, 'forcefield');
     assert.equal(p.version, pkg.version);
@@ -20,7 +23,12 @@ test('plugins: four force-field descriptors with this package version and the co
 });
 
 test('plugins: schemas fill defaults, refuse unknown options, and create works from the defaults', async () => {
-  const dims: Record<string, number> = { 'double-well': 2, 'muller-brown': 2, harmonic: 2, 'gaussian-mixture-fast': 20 };
+  const dims: Record<string, number> = {
+    'double-well': 2,
+    'muller-brown': 2,
+    harmonic: 2,
+    'gaussian-mixture-fast': 20,
+  };
   for (const p of plugins) {
     const opts: Record<string, unknown> = {};
     assert.deepEqual(validateAgainst(p.optionsSchema, opts), []);
@@ -41,7 +49,7 @@ test('plugins: schemas fill defaults, refuse unknown options, and create works f
   assert.equal(mbOpts.scale, 0.05);
 });
 
-test('plugins: every descriptor passes core\'s conformance testkit', async () => {
+test("plugins: every descriptor passes core's conformance testkit", async () => {
   for (const p of plugins) {
     const results = await runPluginConformance(p);
     assert.ok(results.length >= 4 && results.every((r) => r.passed), JSON.stringify(results));

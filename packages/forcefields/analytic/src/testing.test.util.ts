@@ -6,7 +6,12 @@ import type { ForceField } from '@embedcg/core';
  * Forces against a 5-point central difference of the energy (error O(h⁴), so a relative
  * tolerance of 1e-6 measures the analytic force, not the stencil).
  */
-export async function assertForcesMatchFiniteDifferences(ff: ForceField, points: Float64Array, rtol = 1e-6, h = 1e-4): Promise<number> {
+export async function assertForcesMatchFiniteDifferences(
+  ff: ForceField,
+  points: Float64Array,
+  rtol = 1e-6,
+  h = 1e-4,
+): Promise<number> {
   const d = ff.dimension;
   const n = points.length / d;
   const base = await ff.evaluate(points, n);
@@ -31,7 +36,10 @@ export async function assertForcesMatchFiniteDifferences(ff: ForceField, points:
       const f = base.forces[i * d + k]!;
       const rel = Math.abs(f + dU) / Math.max(norm, 1e-3);
       worst = Math.max(worst, rel);
-      assert.ok(rel < rtol, `${ff.name}: configuration ${i}, coordinate ${k}: force ${f} vs −dU/dx ${-dU} (relative error ${rel.toExponential(2)})`);
+      assert.ok(
+        rel < rtol,
+        `${ff.name}: configuration ${i}, coordinate ${k}: force ${f} vs −dU/dx ${-dU} (relative error ${rel.toExponential(2)})`,
+      );
     }
   }
   return worst;
@@ -59,7 +67,10 @@ export async function assertBadInputHandled(ff: ForceField): Promise<void> {
   const d = ff.dimension;
   const pts = new Float64Array(3 * d);
   pts[2 * d + d - 1] = NaN;
-  await assert.rejects(async () => ff.evaluate(pts, 3), (e: Error) => /configuration 2/.test(e.message) && e.message.includes(ff.name));
+  await assert.rejects(
+    async () => ff.evaluate(pts, 3),
+    (e: Error) => /configuration 2/.test(e.message) && e.message.includes(ff.name),
+  );
   pts[2 * d + d - 1] = Infinity;
   await assert.rejects(async () => ff.evaluate(pts, 3), /configuration 2/);
   await assert.rejects(async () => ff.evaluate(new Float64Array(2 * d + 1), 2), /expected 2 configurations/);
@@ -67,7 +78,10 @@ export async function assertBadInputHandled(ff: ForceField): Promise<void> {
   for (const big of [1e5, 1e160, -1e300, Number.MAX_VALUE]) {
     const r = await ff.evaluate(new Float64Array(d).fill(big), 1);
     assert.ok(!Number.isNaN(r.energies[0]!), `${ff.name}: energy NaN at coordinates ${big}`);
-    assert.ok(r.forces.every((v) => !Number.isNaN(v)), `${ff.name}: force NaN at coordinates ${big}`);
+    assert.ok(
+      r.forces.every((v) => !Number.isNaN(v)),
+      `${ff.name}: force NaN at coordinates ${big}`,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ const STDERR_TAIL_BYTES = 4000;
 /** The child died or hung; the request may be retried on a fresh child. */
 export class ChildFailure extends Error {
   override name = 'ChildFailure';
-  constructor(message: string, readonly kind: 'died' | 'timeout', readonly stderrTail: string) {
+  constructor(
+    message: string,
+    readonly kind: 'died' | 'timeout',
+    readonly stderrTail: string,
+  ) {
     super(message);
   }
 }
@@ -51,7 +55,10 @@ export class OpenMMChild {
   private exitInfo: string | undefined;
   readonly exited: Promise<void>;
 
-  constructor(python: string, private readonly label = 'openmm') {
+  constructor(
+    python: string,
+    private readonly label = 'openmm',
+  ) {
     this.proc = spawn(python, ['-u', SERVER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     trackChild(this.proc);
     this.proc.stdin.on('error', () => {
@@ -59,7 +66,8 @@ export class OpenMMChild {
     });
     this.proc.stderr.on('data', (d: Buffer) => {
       this.tail = (this.tail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-      if (process.env.EMBEDCG_OPENMM_DEBUG) process.stderr.write(`[${this.label} ${this.proc.pid}] ${d.toString('utf8')}`);
+      if (process.env.EMBEDCG_OPENMM_DEBUG)
+        process.stderr.write(`[${this.label} ${this.proc.pid}] ${d.toString('utf8')}`);
     });
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
     this.exited = new Promise((resolve) => {
@@ -101,9 +109,17 @@ export class OpenMMChild {
   }
 
   /** Send one request; resolves with the response frame. One request at a time. */
-  request(header: Record<string, unknown>, arrays: Record<string, Float64Array> = {}, options: RequestOptions = {}): Promise<Frame> {
-    if (this.pending) return Promise.reject(new Error(`${this.label}: child ${this.pid} already has a request in flight`));
-    if (!this.alive) return Promise.reject(new ChildFailure(`${this.label} child ${this.pid} ${this.exitInfo}`, 'died', this.stderrTail));
+  request(
+    header: Record<string, unknown>,
+    arrays: Record<string, Float64Array> = {},
+    options: RequestOptions = {},
+  ): Promise<Frame> {
+    if (this.pending)
+      return Promise.reject(new Error(`${this.label}: child ${this.pid} already has a request in flight`));
+    if (!this.alive)
+      return Promise.reject(
+        new ChildFailure(`${this.label} child ${this.pid} ${this.exitInfo}`, 'died', this.stderrTail),
+      );
     const id = this.nextId++;
     const cmd = String(header.cmd);
     return new Promise<Frame>((resolve, reject) => {
@@ -111,7 +127,10 @@ export class OpenMMChild {
       this.pending = p;
       if (options.timeoutMs && options.timeoutMs > 0) {
         p.timer = setTimeout(() => {
-          this.failPending('timeout', `${this.label} child ${this.pid} did not answer "${cmd}" within ${options.timeoutMs} ms`);
+          this.failPending(
+            'timeout',
+            `${this.label} child ${this.pid} did not answer "${cmd}" within ${options.timeoutMs} ms`,
+          );
           this.kill();
         }, options.timeoutMs);
       }

@@ -31,7 +31,8 @@ export function needOpenMM(t: TestContext): boolean {
   const a = openmmAvailability();
   const reason = !a.ok ? a.reason : !existsSync(PRMTOP) ? `shared data missing (${PRMTOP})` : undefined;
   if (reason === undefined) return true;
-  if (process.env.EMBEDCG_REQUIRE_OPENMM === '1') throw new Error(`EMBEDCG_REQUIRE_OPENMM=1 but OpenMM is not usable: ${reason}`);
+  if (process.env.EMBEDCG_REQUIRE_OPENMM === '1')
+    throw new Error(`EMBEDCG_REQUIRE_OPENMM=1 but OpenMM is not usable: ${reason}`);
   t.skip(`OpenMM not available: ${reason}`);
   return false;
 }
@@ -45,7 +46,8 @@ export function jitter(base: Float64Array, n: number, scale: number, seed = 1): 
   let s = seed >>> 0;
   const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
   const out = new Float64Array(n * base.length);
-  for (let i = 0; i < n; i++) for (let k = 0; k < base.length; k++) out[i * base.length + k] = base[k]! + scale * (u() + u() + u() - 1.5);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < base.length; k++) out[i * base.length + k] = base[k]! + scale * (u() + u() + u() - 1.5);
   return out;
 }
 
@@ -53,7 +55,11 @@ export function jitter(base: Float64Array, n: number, scale: number, seed = 1): 
  * Energies and forces computed by a plain in-process OpenMM script (no bridge), for a system
  * built by `buildPython` (Python code that assigns `system`).
  */
-export function openmmDirect(buildPython: string, positions: Float64Array, n: number): { energies: Float64Array; forces: Float64Array } {
+export function openmmDirect(
+  buildPython: string,
+  positions: Float64Array,
+  n: number,
+): { energies: Float64Array; forces: Float64Array } {
   const dir = tempDir();
   writeFileSync(join(dir, 'x.bin'), positions);
   const script = `

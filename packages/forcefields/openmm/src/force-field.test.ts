@@ -14,7 +14,10 @@ test('prmtop + OBC2 through a pool of 2 matches in-process OpenMM; per-term ener
     assert.equal(ff.dimension, 66);
     assert.equal(ff.pool.pids().length, 2);
     const names = ff.topology.atoms.map((a) => a.name);
-    assert.deepEqual([4, 6, 8, 14, 16].map((i) => names[i]), ['C', 'N', 'CA', 'C', 'N']);
+    assert.deepEqual(
+      [4, 6, 8, 14, 16].map((i) => names[i]),
+      ['C', 'N', 'CA', 'C', 'N'],
+    );
     assert.deepEqual([...new Set(ff.topology.atoms.map((a) => a.residueName))], ['ACE', 'ALA', 'NME']);
     assert.equal(ff.topology.bonds.length, 21);
     assert.ok(ff.topology.atoms.every((a) => a.mass > 0.9 && a.element.length > 0));
@@ -24,10 +27,19 @@ test('prmtop + OBC2 through a pool of 2 matches in-process OpenMM; per-term ener
     const direct = openmmDirect(PRMTOP_OBC2, x, n);
     assert.ok(maxRelDiff(r.energies, direct.energies) < 1e-12, 'energies');
     assert.ok(maxRelDiff(r.forces, direct.forces) < 1e-12, 'forces');
-    assert.deepEqual(Object.keys(r.terms!).sort(), ['GBSAOBCForce', 'HarmonicAngleForce', 'HarmonicBondForce', 'NonbondedForce', 'PeriodicTorsionForce']);
+    assert.deepEqual(Object.keys(r.terms!).sort(), [
+      'GBSAOBCForce',
+      'HarmonicAngleForce',
+      'HarmonicBondForce',
+      'NonbondedForce',
+      'PeriodicTorsionForce',
+    ]);
     for (let i = 0; i < n; i++) {
       const sum = Object.values(r.terms!).reduce((s, a) => s + a[i]!, 0);
-      assert.ok(Math.abs(sum - r.energies[i]!) < 1e-9 * Math.max(1, Math.abs(r.energies[i]!)), `terms of configuration ${i}`);
+      assert.ok(
+        Math.abs(sum - r.energies[i]!) < 1e-9 * Math.max(1, Math.abs(r.energies[i]!)),
+        `terms of configuration ${i}`,
+      );
     }
     const eOnly = await ff.evaluate(x, n, { energiesOnly: true });
     assert.deepEqual(Array.from(eOnly.energies), Array.from(r.energies));
@@ -113,7 +125,14 @@ test('the openmm plugin descriptor builds the force field from config options', 
   if (!needOpenMM(t)) return;
   const logs: string[] = [];
   const ff = (await p.create(
-    { prmtop: 'alanine-dipeptide-implicit.prmtop', coordinates: 'alanine-dipeptide-implicit.inpcrd', solvent: 'obc2', platform: 'Reference', processes: 1, timeoutMs: 60000 },
+    {
+      prmtop: 'alanine-dipeptide-implicit.prmtop',
+      coordinates: 'alanine-dipeptide-implicit.inpcrd',
+      solvent: 'obc2',
+      platform: 'Reference',
+      processes: 1,
+      timeoutMs: 60000,
+    },
     { configDir: PRMTOP.replace(/[^/]+$/, ''), seed: 1, log: (m: string) => logs.push(m) },
   )) as Awaited<ReturnType<typeof createOpenMMForceField>>;
   try {

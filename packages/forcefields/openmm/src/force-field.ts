@@ -60,9 +60,16 @@ export interface OpenMMForceField extends ForceField {
 
 /** Turn a SystemSource into the JSON spec + arrays the Python server understands. */
 export function systemSpec(src: SystemSource): { spec: Record<string, unknown>; arrays: Record<string, Float64Array> } {
-  const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(src.baseDir ?? process.cwd(), p));
-  const kinds = [src.prmtop && 'prmtop', src.system && 'system', src.systemJson && 'systemJson', src.pdb && src.forcefield?.length && 'pdb+forcefield'].filter(Boolean);
-  if (kinds.length === 0) throw new Error('openmm: no system given: set prmtop, system (OpenMM XML), systemJson, or pdb + forcefield');
+  const abs = (p: string | undefined) =>
+    p === undefined ? undefined : isAbsolute(p) ? p : resolve(src.baseDir ?? process.cwd(), p);
+  const kinds = [
+    src.prmtop && 'prmtop',
+    src.system && 'system',
+    src.systemJson && 'systemJson',
+    src.pdb && src.forcefield?.length && 'pdb+forcefield',
+  ].filter(Boolean);
+  if (kinds.length === 0)
+    throw new Error('openmm: no system given: set prmtop, system (OpenMM XML), systemJson, or pdb + forcefield');
   if (kinds.length > 1) throw new Error(`openmm: give only one system source, got ${kinds.join(', ')}`);
   const spec: Record<string, unknown> = {
     prmtop: abs(src.prmtop),
@@ -86,7 +93,8 @@ export async function createOpenMMForceField(options: OpenMMForceFieldOptions): 
   const { spec, arrays } = systemSpec(options);
   const python = findPython(options.python);
   const processes = options.processes ?? 1;
-  if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`openmm: processes must be a positive integer, got ${processes}`);
+  if (!Number.isInteger(processes) || processes < 1)
+    throw new RangeError(`openmm: processes must be a positive integer, got ${processes}`);
   const maxBatch = options.maxBatch ?? 4096;
   const source = options.prmtop ?? options.systemJson ?? options.system ?? options.pdb ?? '?';
   const name = `openmm(${basename(source)}${options.prmtop ? `, ${options.solvent ?? 'vacuum'}` : ''})`;
@@ -129,14 +137,18 @@ export async function createOpenMMForceField(options: OpenMMForceFieldOptions): 
     await Promise.all(jobs);
     for (let i = 0; i < n; i++) {
       if (Number.isNaN(energies[i])) {
-        throw new Error(`${name}: OpenMM returned a NaN energy for configuration ${i} (overlapping atoms or a broken geometry?)`);
+        throw new Error(
+          `${name}: OpenMM returned a NaN energy for configuration ${i} (overlapping atoms or a broken geometry?)`,
+        );
       }
     }
     if (!energiesOnly) {
       for (let j = 0; j < forces.length; j++) {
         if (Number.isNaN(forces[j]!)) {
           const i = Math.floor(j / dimension);
-          throw new Error(`${name}: OpenMM returned a NaN force for configuration ${i} (atom ${Math.floor((j % dimension) / 3)}; energy ${energies[i]})`);
+          throw new Error(
+            `${name}: OpenMM returned a NaN force for configuration ${i} (atom ${Math.floor((j % dimension) / 3)}; energy ${energies[i]})`,
+          );
         }
       }
     }

@@ -5,7 +5,13 @@ import type { PluginDescriptor } from '@embedcg/core';
 import { openmmForceFieldPlugin } from './plugin.js';
 
 export { createOpenMMForceField, systemSpec } from './force-field.js';
-export type { OpenMMForceField, OpenMMForceFieldOptions, SystemSource, Solvent, OpenMMPlatformName } from './force-field.js';
+export type {
+  OpenMMForceField,
+  OpenMMForceFieldOptions,
+  SystemSource,
+  Solvent,
+  OpenMMPlatformName,
+} from './force-field.js';
 export { prepareSystem } from './prepare.js';
 export type { PrepareOptions, PrepareResult } from './prepare.js';
 export { runMD } from './md.js';

@@ -26,19 +26,38 @@ function readDcd(file: string, natoms: number): { header: number; frames: Float3
 function dihedral(x: Float32Array, [a, b, c, d]: number[]): number {
   const p = (i: number) => [x[3 * i]!, x[3 * i + 1]!, x[3 * i + 2]!];
   const sub = (u: number[], v: number[]) => u.map((_, k) => u[k]! - v[k]!);
-  const cross = (u: number[], v: number[]) => [u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!];
+  const cross = (u: number[], v: number[]) => [
+    u[1]! * v[2]! - u[2]! * v[1]!,
+    u[2]! * v[0]! - u[0]! * v[2]!,
+    u[0]! * v[1]! - u[1]! * v[0]!,
+  ];
   const dot = (u: number[], v: number[]) => u.reduce((s, _, k) => s + u[k]! * v[k]!, 0);
   // b0 = p0 - p1, b1 = unit(p2 - p1); project b0 and b2 = p3 - p2 onto the plane normal to b1.
-  const b0 = sub(p(a!), p(b!)), b2 = sub(p(d!), p(c!));
+  const b0 = sub(p(a!), p(b!)),
+    b2 = sub(p(d!), p(c!));
   let b1 = sub(p(c!), p(b!));
   const len = Math.sqrt(dot(b1, b1));
   b1 = b1.map((v) => v / len);
-  const v = sub(b0, b1.map((u) => u * dot(b0, b1)));
-  const w = sub(b2, b1.map((u) => u * dot(b2, b1)));
+  const v = sub(
+    b0,
+    b1.map((u) => u * dot(b0, b1)),
+  );
+  const w = sub(
+    b2,
+    b1.map((u) => u * dot(b2, b1)),
+  );
   return (Math.atan2(dot(cross(b1, v), w), dot(v, w)) * 180) / Math.PI;
 }
 
-const base = { prmtop: PRMTOP, coordinates: INPCRD, solvent: 'obc2' as const, temperature: 330, interval: 50, seed: 7, progressSeconds: 0 };
+const base = {
+  prmtop: PRMTOP,
+  coordinates: INPCRD,
+  solvent: 'obc2' as const,
+  temperature: 330,
+  interval: 50,
+  seed: 7,
+  progressSeconds: 0,
+};
 
 test('MD is deterministic with a seed, and a resumed run continues exactly where it stopped', async (t) => {
   if (!needOpenMM(t)) return;
@@ -63,8 +82,14 @@ test('MD is deterministic with a seed, and a resumed run continues exactly where
   assert.ok(a.bytes.subarray(a.header).equals(again.bytes.subarray(again.header)), 'same seed, same trajectory');
   assert.ok(a.bytes.subarray(a.header).equals(split.bytes.subarray(split.header)), 'resume = uninterrupted run');
   assert.ok(!a.bytes.subarray(a.header).equals(other.bytes.subarray(other.header)), 'another seed, another trajectory');
-  assert.equal(readFileSync(join(dir, 'split.energies.csv'), 'utf8'), readFileSync(join(dir, 'full.energies.csv'), 'utf8'));
-  await assert.rejects(runMD({ ...base, temperature: 300, steps: 500, resume: true, out: join(dir, 'split.dcd') }), /temperature was 330/);
+  assert.equal(
+    readFileSync(join(dir, 'split.energies.csv'), 'utf8'),
+    readFileSync(join(dir, 'full.energies.csv'), 'utf8'),
+  );
+  await assert.rejects(
+    runMD({ ...base, temperature: 300, steps: 500, resume: true, out: join(dir, 'split.dcd') }),
+    /temperature was 330/,
+  );
 });
 
 test('the energies CSV holds step, time, potential and φ/ψ of the written frames', async (t) => {
@@ -85,6 +110,8 @@ test('the energies CSV holds step, time, potential and φ/ψ of the written fram
     assert.ok(Math.abs(dihedral(frames[f]!, [4, 6, 8, 14]) - phi!) < 0.01, `phi of frame ${f}`);
     assert.ok(Math.abs(dihedral(frames[f]!, [6, 8, 14, 16]) - psi!) < 0.01, `psi of frame ${f}`);
   });
-  const pdb = readFileSync(r.files.pdb, 'utf8').split('\n').filter((l) => /^(ATOM|HETATM)/.test(l));
+  const pdb = readFileSync(r.files.pdb, 'utf8')
+    .split('\n')
+    .filter((l) => /^(ATOM|HETATM)/.test(l));
   assert.equal(pdb.length, 22);
 });

@@ -58,10 +58,15 @@ export interface MDResult {
 /** Run MD; resolves when done. `onProgress` receives progress events from the child. */
 export async function runMD(options: MDOptions, onProgress?: (p: MDProgress) => void): Promise<MDResult> {
   const { spec, arrays } = systemSpec(options);
-  for (const [k, v] of [['temperature', options.temperature], ['steps', options.steps], ['interval', options.interval]] as const) {
+  for (const [k, v] of [
+    ['temperature', options.temperature],
+    ['steps', options.steps],
+    ['interval', options.interval],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`md: ${k} must be a non-negative number, got ${v}`);
   }
-  if (!Number.isInteger(options.interval) || options.interval < 1) throw new RangeError(`md: interval must be a positive integer, got ${options.interval}`);
+  if (!Number.isInteger(options.interval) || options.interval < 1)
+    throw new RangeError(`md: interval must be a positive integer, got ${options.interval}`);
   if (!Number.isInteger(options.steps)) throw new RangeError(`md: steps must be an integer, got ${options.steps}`);
   const out = isAbsolute(options.out) ? options.out : resolve(options.baseDir ?? process.cwd(), options.out);
   const child = new OpenMMChild(findPython(options.python).python, 'openmm md');

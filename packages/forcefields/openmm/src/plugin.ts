@@ -13,18 +13,27 @@ export const openmmOptionsSchema = {
     system: { type: 'string', description: 'serialized OpenMM System XML' },
     systemJson: { type: 'string', description: 'embedcg system.json (from `embedcg prepare`)' },
     pdb: { type: 'string', description: 'PDB file: topology and positions' },
-    forcefield: { type: 'array', items: { type: 'string' }, description: 'OpenMM force-field XML names, e.g. ["amber96.xml", "amber96_obc.xml"]' },
+    forcefield: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'OpenMM force-field XML names, e.g. ["amber96.xml", "amber96_obc.xml"]',
+    },
     coordinates: { type: 'string', description: 'starting coordinates (.inpcrd/.rst7, .pdb or State .xml)' },
     solvent: { enum: ['vacuum', 'obc1', 'obc2'], default: 'vacuum', description: 'implicit solvent of a prmtop' },
     platform: { enum: ['Reference', 'CPU', 'CUDA', 'OpenCL'], default: 'Reference' },
     processes: { type: 'integer', minimum: 1, default: 1, description: 'Python processes evaluating in parallel' },
     timeoutMs: { type: 'integer', minimum: 1, default: 120000, description: 'timeout of one request to one process' },
     maxBatch: { type: 'integer', minimum: 1, default: 4096, description: 'most configurations per request' },
-    python: { type: 'string', description: 'Python interpreter with OpenMM (default /usr/bin/python3, then python3 on PATH)' },
+    python: {
+      type: 'string',
+      description: 'Python interpreter with OpenMM (default /usr/bin/python3, then python3 on PATH)',
+    },
   },
 } as const;
 
-export type OpenMMPluginOptions = Omit<OpenMMForceFieldOptions, 'coordinates' | 'log' | 'baseDir'> & { coordinates?: string };
+export type OpenMMPluginOptions = Omit<OpenMMForceFieldOptions, 'coordinates' | 'log' | 'baseDir'> & {
+  coordinates?: string;
+};
 
 export const openmmForceFieldPlugin = defineForceField<OpenMMPluginOptions>({
   name: 'openmm',

@@ -24,7 +24,12 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 test('a child killed mid-request is reported, restarted, and its request retried', async (t) => {
   if (!needOpenMM(t)) return;
   const logs: string[] = [];
-  const ff = await createOpenMMForceField({ prmtop: PRMTOP, coordinates: INPCRD, solvent: 'obc2', log: (m) => logs.push(m) });
+  const ff = await createOpenMMForceField({
+    prmtop: PRMTOP,
+    coordinates: INPCRD,
+    solvent: 'obc2',
+    log: (m) => logs.push(m),
+  });
   try {
     const n = 2000;
     const x = jitter(ff.initialPositions!, n, 0.01);
@@ -48,7 +53,12 @@ test('a child killed mid-request is reported, restarted, and its request retried
 test('a hanging child times out, is restarted, and the request fails loudly after one retry', async (t) => {
   if (!needOpenMM(t)) return;
   const logs: string[] = [];
-  const ff = await createOpenMMForceField({ prmtop: PRMTOP, coordinates: INPCRD, timeoutMs: 700, log: (m) => logs.push(m) });
+  const ff = await createOpenMMForceField({
+    prmtop: PRMTOP,
+    coordinates: INPCRD,
+    timeoutMs: 700,
+    log: (m) => logs.push(m),
+  });
   try {
     const x = jitter(ff.initialPositions!, 4, 0.01);
     const before = await ff.evaluate(x, 4);
@@ -81,7 +91,10 @@ test('Python-side errors are not retried; queued requests all complete; dispose 
   const calls = Array.from({ length: 10 }, (_, i) => ff.evaluate(x.subarray(i * 3 * 66, (i + 1) * 3 * 66), 3));
   assert.ok(ff.pool.busyPids().length <= 2);
   const parts = await Promise.all(calls);
-  assert.deepEqual(parts.flatMap((p) => Array.from(p.energies)), Array.from(single.energies));
+  assert.deepEqual(
+    parts.flatMap((p) => Array.from(p.energies)),
+    Array.from(single.energies),
+  );
   await ff.dispose();
   assert.ok(pids.every(gone), 'children exited and were reaped');
   assert.equal(liveChildCount(), 0);

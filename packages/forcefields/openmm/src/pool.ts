@@ -63,7 +63,8 @@ export class OpenMMPool {
 
   /** Start every child and wait until all are initialised; throws the first init error. */
   async start(): Promise<Frame> {
-    for (let i = 0; i < this.opts.size; i++) this.slots.push({ index: i, state: 'starting', consecutiveStartFailures: 0 });
+    for (let i = 0; i < this.opts.size; i++)
+      this.slots.push({ index: i, state: 'starting', consecutiveStartFailures: 0 });
     const results = await Promise.allSettled(this.slots.map((s) => this.startSlot(s)));
     const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (bad) {
@@ -87,7 +88,9 @@ export class OpenMMPool {
     // A child that dies while idle is replaced at once rather than at its next request.
     void child.exited.then(() => {
       if (slot.child === child && slot.state === 'idle' && !this.closed && !shuttingDown()) {
-        this.log(`${this.label}: idle child ${child.pid} died${child.stderrTail ? `\n--- stderr tail ---\n${child.stderrTail}` : ''}; restarting it`);
+        this.log(
+          `${this.label}: idle child ${child.pid} died${child.stderrTail ? `\n--- stderr tail ---\n${child.stderrTail}` : ''}; restarting it`,
+        );
         this.restart(slot);
       }
     });
@@ -108,7 +111,11 @@ export class OpenMMPool {
   }
 
   /** Queue one request; resolves with its response frame. */
-  run(header: Record<string, unknown>, arrays: Record<string, Float64Array> = {}, timeoutMs = this.opts.timeoutMs): Promise<Frame> {
+  run(
+    header: Record<string, unknown>,
+    arrays: Record<string, Float64Array> = {},
+    timeoutMs = this.opts.timeoutMs,
+  ): Promise<Frame> {
     if (this.closed) return Promise.reject(new Error(`${this.label}: the force field was disposed`));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<Frame>((resolve, reject) => {
@@ -144,7 +151,11 @@ export class OpenMMPool {
         job.failures.push(err.message);
         const cmd = String(job.header.cmd);
         if (this.closed || shuttingDown()) {
-          job.reject(new Error(`${this.label}: "${cmd}" interrupted by ${this.closed ? 'dispose()' : 'process shutdown'}: ${err.message}`));
+          job.reject(
+            new Error(
+              `${this.label}: "${cmd}" interrupted by ${this.closed ? 'dispose()' : 'process shutdown'}: ${err.message}`,
+            ),
+          );
           return;
         } else if (job.failures.length >= 2) {
           job.reject(
@@ -177,7 +188,9 @@ export class OpenMMPool {
         if (slot.consecutiveStartFailures >= MAX_START_FAILURES) {
           slot.state = 'dead';
           if (this.slots.every((s) => s.state === 'dead')) {
-            this.broken = new Error(`${this.label}: every child failed to restart ${MAX_START_FAILURES} times; last error: ${err.message}`);
+            this.broken = new Error(
+              `${this.label}: every child failed to restart ${MAX_START_FAILURES} times; last error: ${err.message}`,
+            );
             for (const job of this.queue.splice(0)) job.reject(this.broken);
           }
           this.log(`${this.label}: giving up on child slot ${slot.index}: ${err.message}`);

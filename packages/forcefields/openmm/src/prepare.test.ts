@@ -12,7 +12,10 @@ import { INPCRD, PDB, PRMTOP, jitter, maxRelDiff, needOpenMM, tempDir } from './
 /** Energies/forces of the original OpenMM system and of the exported JSON built back into OpenMM. */
 async function roundTrip(source: Parameters<typeof createOpenMMForceField>[0], file: string) {
   const exported = await prepareSystem({ ...source, out: file });
-  const [orig, back] = await Promise.all([createOpenMMForceField(source), createOpenMMForceField({ systemJson: file, coordinates: source.coordinates })]);
+  const [orig, back] = await Promise.all([
+    createOpenMMForceField(source),
+    createOpenMMForceField({ systemJson: file, coordinates: source.coordinates }),
+  ]);
   try {
     const n = 12;
     const x = jitter(orig.initialPositions!, n, 0.01, 3);
@@ -50,7 +53,9 @@ test('PDB + amber96.xml + amber96_obc.xml exports (OBC2) and round-trips; --out-
   assert.ok(maxRelDiff(r.b.energies, r.a.energies) < 1e-6);
   assert.ok(maxRelDiff(r.b.forces, r.a.forces) < 1e-6);
   const out = await prepareSystem({ prmtop: PRMTOP, coordinates: INPCRD, outPdb: join(dir, 'x.pdb') });
-  const atoms = readFileSync(join(dir, 'x.pdb'), 'utf8').split('\n').filter((l) => /^(ATOM|HETATM)/.test(l));
+  const atoms = readFileSync(join(dir, 'x.pdb'), 'utf8')
+    .split('\n')
+    .filter((l) => /^(ATOM|HETATM)/.test(l));
   assert.equal(atoms.length, 22);
   for (let i = 0; i < 22; i++) {
     for (let k = 0; k < 3; k++) {
@@ -65,12 +70,15 @@ test('systems with forces the format cannot hold are refused, naming the force',
   const file = join(tempDir(), 'custom.xml');
   const py = openmmAvailability();
   assert.ok(py.ok);
-  const r = spawnSync(py.python, ['-c', `
+  const r = spawnSync(py.python, [
+    '-c',
+    `
 import openmm as mm
 s = mm.System(); [s.addParticle(12.0) for _ in range(2)]
 f = mm.CustomBondForce('k*r^4'); f.addGlobalParameter('k', 1.0); f.addBond(0, 1, []); s.addForce(f)
 open(${JSON.stringify(file)}, 'w').write(mm.XmlSerializer.serialize(s))
-`]);
+`,
+  ]);
   assert.equal(r.status, 0, String(r.stderr));
   await assert.rejects(prepareSystem({ system: file }), /cannot export CustomBondForce \(force 0 of the System\)/);
 });

@@ -49,7 +49,9 @@ export class FrameDecoder {
       if (this.buffered < HEADER_BYTES) break;
       const head = this.peek(HEADER_BYTES);
       if (!head.subarray(0, 4).equals(MAGIC)) {
-        throw new Error(`OpenMM server wrote something that is not a frame on stdout: ${JSON.stringify(head.toString('latin1'))}`);
+        throw new Error(
+          `OpenMM server wrote something that is not a frame on stdout: ${JSON.stringify(head.toString('latin1'))}`,
+        );
       }
       const jsonBytes = head.readUInt32LE(4);
       const payloadBytes = head.readUInt32LE(8);

@@ -47,9 +47,13 @@ function firstOnPath(name: string): string | undefined {
 function probe(python: string): PythonInfo | string {
   const hit = cache.get(python);
   if (hit !== undefined) return hit;
-  const r = spawnSync(python, ['-c', 'import numpy, openmm; print(openmm.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(python, ['-c', 'import numpy, openmm; print(openmm.__version__)'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   let result: PythonInfo | string;
-  if (r.error) result = `${python}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message}`;
+  if (r.error)
+    result = `${python}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message}`;
   else if (r.status !== 0) {
     const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
     result = `${python}: cannot import openmm (${last || `exit code ${r.status}`})`;
@@ -63,18 +67,24 @@ function probe(python: string): PythonInfo | string {
  * /usr/bin/python3, else the first python3 on PATH. Throws {@link OpenMMUnavailableError} saying what was tried and how to install.
  */
 export function findPython(explicit: string | undefined = process.env.EMBEDCG_PYTHON || undefined): PythonInfo {
-  const candidates = explicit ? [explicit] : [...new Set(['/usr/bin/python3', firstOnPath('python3')].filter((p): p is string => !!p))];
+  const candidates = explicit
+    ? [explicit]
+    : [...new Set(['/usr/bin/python3', firstOnPath('python3')].filter((p): p is string => !!p))];
   const reasons: string[] = [];
   for (const c of candidates) {
     const r = probe(c);
     if (typeof r !== 'string') return r;
     reasons.push(r);
   }
-  throw new OpenMMUnavailableError(`OpenMM is not available: ${reasons.join('; ') || 'no python3 found'}. ${INSTALL_HINT}`);
+  throw new OpenMMUnavailableError(
+    `OpenMM is not available: ${reasons.join('; ') || 'no python3 found'}. ${INSTALL_HINT}`,
+  );
 }
 
 /** Non-throwing check, for tests and `embedcg plugins`: `{ ok: true, ... }` or the reason. */
-export function openmmAvailability(python?: string): { ok: true; python: string; openmmVersion: string } | { ok: false; reason: string } {
+export function openmmAvailability(
+  python?: string,
+): { ok: true; python: string; openmmVersion: string } | { ok: false; reason: string } {
   try {
     return { ok: true, ...findPython(python) };
   } catch (e) {

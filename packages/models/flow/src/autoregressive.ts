@@ -46,11 +46,19 @@ const ORDER_SEED_SALT = 0x5eed0a7d;
  * reversed on every other layer. 'random': a fresh random permutation (from `seed`) on even layers,
  * reversed on the next one, so each pair of layers sees every coordinate both first and last.
  */
-export function autoregressiveOrders(dimension: number, layers: number, mode: AutoregressiveOrder, seed: number): number[][] {
+export function autoregressiveOrders(
+  dimension: number,
+  layers: number,
+  mode: AutoregressiveOrder,
+  seed: number,
+): number[][] {
   const rng = createRng((Math.floor(seed) ^ ORDER_SEED_SALT) >>> 0);
   const orders: number[][] = [];
   for (let k = 0; k < layers; k++) {
-    if (k % 2 === 1) { orders.push([...orders[k - 1]!].reverse()); continue; }
+    if (k % 2 === 1) {
+      orders.push([...orders[k - 1]!].reverse());
+      continue;
+    }
     const p = [...Array(dimension).keys()];
     if (mode === 'random') {
       for (let i = dimension - 1; i > 0; i--) {
@@ -68,15 +76,28 @@ export class AutoregressiveLayer {
   private readonly perCoordinate: number;
   readonly dimension: number;
 
-  constructor(private readonly spec: AutoregressiveSpec, rng: Rng) {
+  constructor(
+    private readonly spec: AutoregressiveSpec,
+    rng: Rng,
+  ) {
     const D = spec.order.length;
     const seen = new Set(spec.order);
     if (seen.size !== D || !spec.order.every((i) => Number.isInteger(i) && i >= 0 && i < D)) {
-      throw new RangeError(`flow model: autoregressive layer ${spec.name}: order must be a permutation of 0..${D - 1}, got ${JSON.stringify(spec.order)}`);
+      throw new RangeError(
+        `flow model: autoregressive layer ${spec.name}: order must be a permutation of 0..${D - 1}, got ${JSON.stringify(spec.order)}`,
+      );
     }
     this.dimension = D;
     this.perCoordinate = spec.transform === 'affine' ? 2 : splineParameterCount(spec.spline.bins);
-    this.conditioner = new MaskedMlp(spec.name, rng, spec.order, spec.hidden, this.perCoordinate, spec.activation, spec.finalLayerScale);
+    this.conditioner = new MaskedMlp(
+      spec.name,
+      rng,
+      spec.order,
+      spec.hidden,
+      this.perCoordinate,
+      spec.activation,
+      spec.finalLayerScale,
+    );
   }
 
   /** n × D × P raw parameters; row i depends only on the coordinates before i in the ordering. */
@@ -84,12 +105,14 @@ export class AutoregressiveLayer {
     return tf.reshape(this.conditioner.apply(x), [x.shape[0], this.dimension, this.perCoordinate]) as tf.Tensor3D;
   }
 
-
   /** x given y and the parameters, with the elementwise log dx/dy (n × D). */
   private invert(y: tf.Tensor2D, params: tf.Tensor3D): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
     if (this.spec.transform === 'affine') {
       const { shift, logScale } = affineParts(params, this.spec.scaleBound);
-      return { x: tf.mul(tf.sub(y, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D, logDet: tf.neg(logScale) as tf.Tensor2D };
+      return {
+        x: tf.mul(tf.sub(y, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D,
+        logDet: tf.neg(logScale) as tf.Tensor2D,
+      };
     }
     return splineInverse(y, params, this.spec.spline);
   }
@@ -99,7 +122,10 @@ export class AutoregressiveLayer {
     const params = this.params(x);
     if (this.spec.transform === 'affine') {
       const { shift, logScale } = affineParts(params, this.spec.scaleBound);
-      return { y: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D, logDet: tf.sum(logScale, 1) as tf.Tensor1D };
+      return {
+        y: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D,
+        logDet: tf.sum(logScale, 1) as tf.Tensor1D,
+      };
     }
     const s = splineForward(x, params, this.spec.spline);
     return { y: s.y, logDet: tf.sum(s.logDet, 1) as tf.Tensor1D };
@@ -113,21 +139,30 @@ export class AutoregressiveLayer {
    * passes are exact: this is the triangular solve itself, not a fixed-point approximation.
    */
   inverse(y: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const D = this.dimension, P = this.perCoordinate;
+    const D = this.dimension,
+      P = this.perCoordinate;
     const n = y.shape[0];
     const kernels = this.conditioner.maskedKernels();
     let x: tf.Tensor2D = tf.zeros([n, D]);
     let logDet: tf.Tensor2D = tf.zeros([n, 1]);
     for (const c of this.spec.order) {
-      const prev = x, prevLd = logDet;
+      const prev = x,
+        prevLd = logDet;
       // One scope per pass, so only x and the log-determinant survive it (under a gradient tape
       // the engine keeps what backprop needs).
       [x, logDet] = tf.tidy(() => {
-        const params = tf.reshape(this.conditioner.head(this.conditioner.trunk(prev, kernels), c, kernels), [n, 1, P]) as tf.Tensor3D;
+        const params = tf.reshape(this.conditioner.head(this.conditioner.trunk(prev, kernels), c, kernels), [
+          n,
+          1,
+          P,
+        ]) as tf.Tensor3D;
         const r = this.invert(tf.slice(y, [0, c], [n, 1]), params);
         const unit = new Float32Array(D);
         unit[c] = 1;
-        return [tf.add(prev, tf.mul(r.x, tf.tensor2d(unit, [1, D]))) as tf.Tensor2D, tf.add(prevLd, r.logDet) as tf.Tensor2D];
+        return [
+          tf.add(prev, tf.mul(r.x, tf.tensor2d(unit, [1, D]))) as tf.Tensor2D,
+          tf.add(prevLd, r.logDet) as tf.Tensor2D,
+        ];
       });
       prev.dispose();
       prevLd.dispose();

@@ -56,10 +56,22 @@ function circularKnots(params: tf.Tensor3D, s: CircularSplineShape): { knots: Kn
   // softplus(raw + c) + minDerivative = 1 at raw = 0. d[0] is the derivative at −π and at +π.
   const c = Math.log(Math.expm1(1 - s.minDerivative));
   const d = tf.add(tf.softplus(tf.add(tf.slice(params, [0, 0, 2 * K], [n, m, K]), c)), s.minDerivative) as tf.Tensor3D;
-  const dRight = tf.concat([tf.slice(d, [0, 0, 1], [n, m, K - 1]), tf.slice(d, [0, 0, 0], [n, m, 1])], 2) as tf.Tensor3D;
+  const dRight = tf.concat(
+    [tf.slice(d, [0, 0, 1], [n, m, K - 1]), tf.slice(d, [0, 0, 0], [n, m, 1])],
+    2,
+  ) as tf.Tensor3D;
   const rotation = tf.reshape(tf.slice(params, [0, 0, 3 * K], [n, m, 1]), [n, m]) as tf.Tensor2D;
   return {
-    knots: { xLeft: w.left, width: w.size, yLeft: h.left, height: h.size, xInner: w.inner, yInner: h.inner, dLeft: d, dRight },
+    knots: {
+      xLeft: w.left,
+      width: w.size,
+      yLeft: h.left,
+      height: h.size,
+      xInner: w.inner,
+      yInner: h.inner,
+      dLeft: d,
+      dRight,
+    },
     rotation,
   };
 }
@@ -68,14 +80,22 @@ function circularKnots(params: tf.Tensor3D, s: CircularSplineShape): { knots: Kn
  * y = wrap(spline(x) + φ) and log dy/dx, both n × m. `params` is n × m × (3K + 1) raw parameters;
  * x is read on the circle (wrapped into [−π, π) first), y is in [−π, π).
  */
-export function circularSplineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: CircularSplineShape): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
+export function circularSplineForward(
+  x: tf.Tensor2D,
+  params: tf.Tensor3D,
+  s: CircularSplineShape,
+): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
   const { knots, rotation } = circularKnots(params, s);
   const r = rqForward(wrapAngle(x), knots);
   return { y: wrapAngle(tf.add(r.y, rotation) as tf.Tensor2D), logDet: r.logDeriv };
 }
 
 /** The exact inverse x = spline⁻¹(wrap(y − φ)) and log dx/dy = −log dy/dx, both n × m; x is in [−π, π). */
-export function circularSplineInverse(y: tf.Tensor2D, params: tf.Tensor3D, s: CircularSplineShape): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
+export function circularSplineInverse(
+  y: tf.Tensor2D,
+  params: tf.Tensor3D,
+  s: CircularSplineShape,
+): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
   const { knots, rotation } = circularKnots(params, s);
   const r = rqInverse(wrapAngle(tf.sub(y, rotation) as tf.Tensor2D), knots);
   return { x: wrapAngle(r.x), logDet: r.logDeriv };

@@ -16,9 +16,13 @@ export interface Selection {
 export function selection(D: number, idx: readonly number[]): Selection {
   const k = Math.max(1, idx.length);
   const m = new Float32Array(D * k);
-  idx.forEach((coord, j) => { m[coord * k + j] = 1; });
+  idx.forEach((coord, j) => {
+    m[coord * k + j] = 1;
+  });
   const t = new Float32Array(k * D);
-  idx.forEach((coord, j) => { t[j * D + coord] = 1; });
+  idx.forEach((coord, j) => {
+    t[j * D + coord] = 1;
+  });
   return { m: tf.tensor2d(m, [D, k]), t: tf.tensor2d(t, [k, D]) };
 }
 
@@ -28,7 +32,11 @@ const selectOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
   save([mt]);
   return {
     value: tf.matMul(x, m),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D), tf.zerosLike(m), tf.zerosLike(mt)],
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D),
+      tf.zerosLike(m),
+      tf.zerosLike(mt),
+    ],
   };
 });
 

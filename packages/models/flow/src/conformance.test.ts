@@ -8,8 +8,17 @@ before(setupBackend);
 
 test("the flow plugin passes core's model conformance suite", async () => {
   assert.ok(plugins.includes(flowPlugin));
-  for (const options of [{}, { coupling: 'affine', layers: 2, hidden: [16] }, { finalLayerScale: 0.5, bins: 4 }, { finalLayerScale: 0.5, circular: [0, 3], base: 'truncated-normal' }]) {
-    const results = await runPluginConformance(flowPlugin, { options, context: { modelDimension: 5 }, throwOnFailure: false });
+  for (const options of [
+    {},
+    { coupling: 'affine', layers: 2, hidden: [16] },
+    { finalLayerScale: 0.5, bins: 4 },
+    { finalLayerScale: 0.5, circular: [0, 3], base: 'truncated-normal' },
+  ]) {
+    const results = await runPluginConformance(flowPlugin, {
+      options,
+      context: { modelDimension: 5 },
+      throwOnFailure: false,
+    });
     const failed = results.filter((r) => !r.passed);
     assert.deepEqual(failed, [], JSON.stringify(failed));
     assert.ok(results.length >= 3);

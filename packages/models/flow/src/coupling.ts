@@ -7,7 +7,12 @@ import type { Rng } from '@embedcg/core';
 import { Mlp, type Activation } from './dense.js';
 import { affineParts, select, selection, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
-import { circularSplineForward, circularSplineInverse, circularSplineParameterCount, type CircularSplineShape } from './circular-spline.js';
+import {
+  circularSplineForward,
+  circularSplineInverse,
+  circularSplineParameterCount,
+  type CircularSplineShape,
+} from './circular-spline.js';
 
 export interface CouplingSpec {
   name: string;
@@ -32,7 +37,6 @@ export interface CouplingSpec {
   contextDimension?: number;
 }
 
-
 export class CouplingLayer {
   private readonly conditioner: Mlp;
   // Column selections as 0/1 matrices and their transposes: tf.gather's gradient needs
@@ -50,7 +54,10 @@ export class CouplingLayer {
   private readonly perCoordinateC: number;
   private readonly circularShape: CircularSplineShape;
 
-  constructor(private readonly spec: CouplingSpec, rng: Rng) {
+  constructor(
+    private readonly spec: CouplingSpec,
+    rng: Rng,
+  ) {
     const D = spec.dimension;
     const circ = new Set(spec.circular ?? []);
     const tr = [...spec.transformed];
@@ -63,7 +70,11 @@ export class CouplingLayer {
     this.transCount = trN.length;
     this.transCountC = trC.length;
     this.perCoordinate = spec.type === 'affine' ? 2 : splineParameterCount(spec.spline.bins);
-    this.circularShape = spec.circularSpline ?? { bins: spec.spline.bins, minBin: spec.spline.minBin, minDerivative: spec.spline.minDerivative };
+    this.circularShape = spec.circularSpline ?? {
+      bins: spec.spline.bins,
+      minBin: spec.spline.minBin,
+      minDerivative: spec.spline.minDerivative,
+    };
     this.perCoordinateC = circularSplineParameterCount(this.circularShape.bins);
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.
     const fanIn = Math.max(1, cdN.length + 2 * cdC.length + (spec.contextDimension ?? 0));
@@ -75,12 +86,27 @@ export class CouplingLayer {
     this.pickTransC = trC.length > 0 ? selection(D, trC) : undefined;
   }
 
-  private split(x: tf.Tensor2D, context?: tf.Tensor2D): { c: tf.Tensor2D; cc: tf.Tensor2D | undefined; t: tf.Tensor2D; tc: tf.Tensor2D | undefined; params: tf.Tensor3D | undefined; paramsC: tf.Tensor3D | undefined } {
+  private split(
+    x: tf.Tensor2D,
+    context?: tf.Tensor2D,
+  ): {
+    c: tf.Tensor2D;
+    cc: tf.Tensor2D | undefined;
+    t: tf.Tensor2D;
+    tc: tf.Tensor2D | undefined;
+    params: tf.Tensor3D | undefined;
+    paramsC: tf.Tensor3D | undefined;
+  } {
     const n = x.shape[0];
     const c = this.condCount > 0 ? select(x, this.pickCond.m, this.pickCond.t) : undefined;
     const cc = this.pickCondC ? select(x, this.pickCondC.m, this.pickCondC.t) : undefined;
     const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : []), ...(context ? [context] : [])];
-    const input = features.length === 0 ? tf.ones([n, 1]) as tf.Tensor2D : features.length === 1 ? features[0]! : tf.concat(features, 1) as tf.Tensor2D;
+    const input =
+      features.length === 0
+        ? (tf.ones([n, 1]) as tf.Tensor2D)
+        : features.length === 1
+          ? features[0]!
+          : (tf.concat(features, 1) as tf.Tensor2D);
     const out = this.conditioner.apply(input);
     const t = select(x, this.pickTrans.m, this.pickTrans.t);
     const tc = this.pickTransC ? select(x, this.pickTransC.m, this.pickTransC.t) : undefined;
@@ -90,8 +116,13 @@ export class CouplingLayer {
     if (this.transCountC === 0) {
       params = tf.reshape(out, [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
     } else {
-      if (sizeN > 0) params = tf.reshape(tf.slice(out, [0, 0], [n, sizeN]), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
-      paramsC = tf.reshape(tf.slice(out, [0, sizeN], [n, this.transCountC * this.perCoordinateC]), [n, this.transCountC, this.perCoordinateC]) as tf.Tensor3D;
+      if (sizeN > 0)
+        params = tf.reshape(tf.slice(out, [0, 0], [n, sizeN]), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
+      paramsC = tf.reshape(tf.slice(out, [0, sizeN], [n, this.transCountC * this.perCoordinateC]), [
+        n,
+        this.transCountC,
+        this.perCoordinateC,
+      ]) as tf.Tensor3D;
     }
     return { c: c ?? (tf.zeros([n, 0]) as tf.Tensor2D), cc, t, tc, params, paramsC };
   }
@@ -99,18 +130,20 @@ export class CouplingLayer {
   private checkContext(context: tf.Tensor2D | undefined): void {
     const want = this.spec.contextDimension ?? 0;
     const got = context ? context.shape[1] : 0;
-    if (got !== want) throw new RangeError(`coupling layer ${this.spec.name}: expects a context of width ${want}, got ${got}`);
+    if (got !== want)
+      throw new RangeError(`coupling layer ${this.spec.name}: expects a context of width ${want}, got ${got}`);
   }
 
   private join(c: tf.Tensor2D, cc: tf.Tensor2D | undefined, t: tf.Tensor2D, tc: tf.Tensor2D | undefined): tf.Tensor2D {
     let out = this.transCount > 0 ? select(t, this.pickTrans.t, this.pickTrans.m) : undefined;
-    const add = (part: tf.Tensor2D) => { out = out ? tf.add(out, part) as tf.Tensor2D : part; };
+    const add = (part: tf.Tensor2D) => {
+      out = out ? (tf.add(out, part) as tf.Tensor2D) : part;
+    };
     if (this.condCount > 0) add(select(c, this.pickCond.t, this.pickCond.m));
     if (cc && this.pickCondC) add(select(cc, this.pickCondC.t, this.pickCondC.m));
     if (tc && this.pickTransC) add(select(tc, this.pickTransC.t, this.pickTransC.m));
     return out!;
   }
-
 
   /** y = f(x) and log|det ∂y/∂x| per row. */
   forward(x: tf.Tensor2D, context?: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {

@@ -28,7 +28,7 @@ export function createVariable(name: string, initial: tf.Tensor): tf.Variable {
     if (/registered/i.test(String(e))) {
       throw new Error(
         `flow model: a tf variable named '${name}' already exists in this process (another model with the same scope?). ` +
-        `Dispose that model first, or give this one a different 'scope' option.`,
+          `Dispose that model first, or give this one a different 'scope' option.`,
       );
     }
     throw e;
@@ -67,14 +67,21 @@ export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
 export class Mlp {
   readonly layers: Dense[] = [];
   constructor(
-    name: string, rng: Rng, fanIn: number, hidden: readonly number[], fanOut: number,
-    private readonly activation: Activation, finalScale: number,
+    name: string,
+    rng: Rng,
+    fanIn: number,
+    hidden: readonly number[],
+    fanOut: number,
+    private readonly activation: Activation,
+    finalScale: number,
   ) {
     const widths = [fanIn, ...hidden, fanOut];
     try {
       for (let i = 0; i + 1 < widths.length; i++) {
         const last = i + 2 === widths.length;
-        this.layers.push(createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, last ? finalScale : 1));
+        this.layers.push(
+          createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, last ? finalScale : 1),
+        );
       }
     } catch (e) {
       this.dispose();

@@ -56,14 +56,23 @@ const withinBound = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
 });
 
 /** The circular coordinates of `spec` as sorted indices; 'auto' reads the transform's flags. */
-export function circularIndices(spec: FlowOptions['circular'], flags: ArrayLike<number> | undefined, dimension: number): number[] {
+export function circularIndices(
+  spec: FlowOptions['circular'],
+  flags: ArrayLike<number> | undefined,
+  dimension: number,
+): number[] {
   if (spec === 'none') return [];
   if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
   if (flags === undefined) {
-    throw new RangeError("flow model: option circular 'auto' needs a coordinate transform that flags its circular coordinates " +
-      "(the internal-coordinates transform); this run has none. Use circular: 'none', or list the angle indices.");
+    throw new RangeError(
+      "flow model: option circular 'auto' needs a coordinate transform that flags its circular coordinates " +
+        "(the internal-coordinates transform); this run has none. Use circular: 'none', or list the angle indices.",
+    );
   }
-  if (flags.length !== dimension) throw new RangeError(`flow model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`);
+  if (flags.length !== dimension)
+    throw new RangeError(
+      `flow model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`,
+    );
   return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
 }
 
@@ -109,12 +118,20 @@ export class FlowModel implements Model {
     const mean = o.outputMean ?? context.outputMean;
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'flow model: outputMean');
     const perDim = o.outputScales ?? context.outputScales;
-    this.scales = perDim !== undefined ? modelVector(perDim, D, 'flow model: outputScales') : new Float64Array(D).fill(o.outputScale);
+    this.scales =
+      perDim !== undefined
+        ? modelVector(perDim, D, 'flow model: outputScales')
+        : new Float64Array(D).fill(o.outputScale);
     const nonPositive = this.scales.findIndex((v) => !(v > 0));
-    if (nonPositive >= 0) throw new RangeError(`flow model: outputScales[${nonPositive}] must be a positive number, got ${this.scales[nonPositive]}`);
+    if (nonPositive >= 0)
+      throw new RangeError(
+        `flow model: outputScales[${nonPositive}] must be a positive number, got ${this.scales[nonPositive]}`,
+      );
     this.circular = Object.freeze(circularIndices(o.circular, context.circular, D));
     if (this.circular.length > 0 && o.coupling === 'autoregressive') {
-      throw new RangeError("flow model: option circular needs coupling 'spline' or 'affine'; the autoregressive layers have no circular spline (set circular: 'none')");
+      throw new RangeError(
+        "flow model: option circular needs coupling 'spline' or 'affine'; the autoregressive layers have no circular spline (set circular: 'none')",
+      );
     }
     this.isCircular = new Uint8Array(D);
     for (const i of this.circular) this.isCircular[i] = 1;
@@ -123,32 +140,60 @@ export class FlowModel implements Model {
     this.logScaleSum = applied.reduce((a, v) => a + Math.log(v), 0);
     this.baseBound = o.base === 'truncated-normal' ? (o.baseBound ?? o.bound) : undefined;
     this.baseLogNormalizer = this.baseBound !== undefined ? truncatedNormalLogNormalizer(this.baseBound) : 0;
-    if (!Number.isFinite(context.seed)) throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
+    if (!Number.isFinite(context.seed))
+      throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     try {
-      const orders = o.coupling === 'autoregressive' ? autoregressiveOrders(D, o.layers, o.autoregressiveOrder ?? 'reverse', context.seed) : undefined;
+      const orders =
+        o.coupling === 'autoregressive'
+          ? autoregressiveOrders(D, o.layers, o.autoregressiveOrder ?? 'reverse', context.seed)
+          : undefined;
       for (let k = 0; k < o.layers; k++) {
         if (orders) {
-          this.couplings.push(new AutoregressiveLayer({
-            name: `${o.scope}/coupling${k}`, order: orders[k]!, transform: o.autoregressiveTransform ?? 'spline',
-            hidden: o.hidden, activation: o.activation, finalLayerScale: o.finalLayerScale, scaleBound: o.scaleBound,
-            spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-          }, rng));
+          this.couplings.push(
+            new AutoregressiveLayer(
+              {
+                name: `${o.scope}/coupling${k}`,
+                order: orders[k]!,
+                transform: o.autoregressiveTransform ?? 'spline',
+                hidden: o.hidden,
+                activation: o.activation,
+                finalLayerScale: o.finalLayerScale,
+                scaleBound: o.scaleBound,
+                spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+              },
+              rng,
+            ),
+          );
           continue;
         }
-        this.couplings.push(new CouplingLayer({
-          name: `${o.scope}/coupling${k}`, dimension: D, transformed: alternatingMask(D, k), type: o.coupling as 'affine' | 'spline',
-          hidden: o.hidden, activation: o.activation, finalLayerScale: o.finalLayerScale, scaleBound: o.scaleBound,
-          spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-          ...(this.circular.length > 0 ? { circular: this.circular } : {}),
-        }, rng));
+        this.couplings.push(
+          new CouplingLayer(
+            {
+              name: `${o.scope}/coupling${k}`,
+              dimension: D,
+              transformed: alternatingMask(D, k),
+              type: o.coupling as 'affine' | 'spline',
+              hidden: o.hidden,
+              activation: o.activation,
+              finalLayerScale: o.finalLayerScale,
+              scaleBound: o.scaleBound,
+              spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+              ...(this.circular.length > 0 ? { circular: this.circular } : {}),
+            },
+            rng,
+          ),
+        );
       }
       if (o.outputAffine) {
         this.logScale = createVariable(`${o.scope}/output/logScale`, tf.zeros([D]));
         this.shift = createVariable(`${o.scope}/output/shift`, tf.zeros([D]));
       }
       if (o.baseComponents > 1) {
-        if (this.circular.length > 0) throw new RangeError('flow model: option baseComponents > 1 needs no circular coordinates (their base is uniform on the circle); set circular: \'none\' or baseComponents: 1');
+        if (this.circular.length > 0)
+          throw new RangeError(
+            "flow model: option baseComponents > 1 needs no circular coordinates (their base is uniform on the circle); set circular: 'none' or baseComponents: 1",
+          );
         this.mixture = new GaussianMixtureBase(o.scope, o.baseComponents, D, rng, o.baseSpread);
       }
     } catch (e) {
@@ -161,7 +206,10 @@ export class FlowModel implements Model {
     this.scaleTensor = applied.every((v) => v === 1) ? undefined : tf.tensor2d(Float32Array.from(applied), [1, D]);
     if (this.circular.length > 0) {
       this.circMask = tf.tensor2d(Float32Array.from(this.isCircular), [1, D]);
-      this.lineMask = tf.tensor2d(Float32Array.from(this.isCircular, (c) => 1 - c), [1, D]);
+      this.lineMask = tf.tensor2d(
+        Float32Array.from(this.isCircular, (c) => 1 - c),
+        [1, D],
+      );
     }
   }
 
@@ -173,7 +221,8 @@ export class FlowModel implements Model {
    */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`flow model: draw needs a positive integer sample count, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`flow model: draw needs a positive integer sample count, got ${n}`);
     if (this.mixture) {
       const mixture = this.mixture;
       return tf.tidy(() => {
@@ -256,7 +305,7 @@ export class FlowModel implements Model {
     this.checkLive();
     this.checkShape('inverse', y);
     return tf.tidy(() => {
-      let u = this.meanTensor ? tf.sub(y, this.meanTensor) as tf.Tensor2D : y;
+      let u = this.meanTensor ? (tf.sub(y, this.meanTensor) as tf.Tensor2D) : y;
       if (this.circMask) u = blend(this.circMask, wrapAngle(u), u);
       if (this.scaleTensor) u = tf.div(u, this.scaleTensor);
       let logDet: tf.Tensor1D = tf.fill([y.shape[0]], -this.logScaleSum);
@@ -313,7 +362,8 @@ export class FlowModel implements Model {
   variables(): tf.Variable[] {
     this.checkLive();
     return [
-      ...this.couplings.flatMap((c) => c.variables()), ...(this.logScale && this.shift ? [this.logScale, this.shift] : []),
+      ...this.couplings.flatMap((c) => c.variables()),
+      ...(this.logScale && this.shift ? [this.logScale, this.shift] : []),
       ...(this.mixture?.variables() ?? []),
     ];
   }
@@ -325,11 +375,27 @@ export class FlowModel implements Model {
       dimension: this.dimension,
       exactDensity: true,
       options: {
-        layers: o.layers, coupling: o.coupling, hidden: [...o.hidden], activation: o.activation, bins: o.bins, bound: o.bound,
-        scaleBound: o.scaleBound, finalLayerScale: o.finalLayerScale, outputAffine: o.outputAffine, outputScale: o.outputScale,
-        scope: o.scope, circular: [...this.circular], base: o.base, ...(this.baseBound !== undefined ? { baseBound: this.baseBound } : {}),
+        layers: o.layers,
+        coupling: o.coupling,
+        hidden: [...o.hidden],
+        activation: o.activation,
+        bins: o.bins,
+        bound: o.bound,
+        scaleBound: o.scaleBound,
+        finalLayerScale: o.finalLayerScale,
+        outputAffine: o.outputAffine,
+        outputScale: o.outputScale,
+        scope: o.scope,
+        circular: [...this.circular],
+        base: o.base,
+        ...(this.baseBound !== undefined ? { baseBound: this.baseBound } : {}),
         ...(this.mixture ? { baseComponents: o.baseComponents, baseSpread: o.baseSpread } : {}),
-        ...(o.coupling === 'autoregressive' ? { autoregressiveTransform: o.autoregressiveTransform ?? 'spline', autoregressiveOrder: o.autoregressiveOrder ?? 'reverse' } : {}),
+        ...(o.coupling === 'autoregressive'
+          ? {
+              autoregressiveTransform: o.autoregressiveTransform ?? 'spline',
+              autoregressiveOrder: o.autoregressiveOrder ?? 'reverse',
+            }
+          : {}),
         ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
         ...(this.scales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.scales) } : {}),
       },
@@ -355,7 +421,9 @@ export class FlowModel implements Model {
 
   private checkShape(method: string, t: tf.Tensor): void {
     if (t.rank !== 2 || t.shape[1] !== this.dimension) {
-      throw new RangeError(`flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`);
+      throw new RangeError(
+        `flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`,
+      );
     }
   }
 }

@@ -11,15 +11,53 @@ import { flowPlugin, slowFastFlowPlugin, structuredFlowPlugin } from './plugin.j
 export { FlowModel, createFlowModel, circularIndices, LOG_2PI, type FlowContext } from './flow-model.js';
 export { flowPlugin, structuredFlowPlugin, slowFastFlowPlugin, circularFlags, scalesByKind } from './plugin.js';
 export { SlowFastFlowModel, type SlowFastContext } from './slow-fast-flow.js';
-export { slowFastOptionsSchema, resolveSlowFastOptions, resolveSlowPreset, SLOW_FAST_DEFAULTS, SLOW_PRESETS, type SlowFastOptions, type SlowPreset } from './slow-fast-options.js';
+export {
+  slowFastOptionsSchema,
+  resolveSlowFastOptions,
+  resolveSlowPreset,
+  SLOW_FAST_DEFAULTS,
+  SLOW_PRESETS,
+  type SlowFastOptions,
+  type SlowPreset,
+} from './slow-fast-options.js';
 export { StructuredFlowModel, invert, type StructuredFlowContext } from './structured-flow.js';
 export { structuredOptionsSchema, STRUCTURED_DEFAULTS, type StructuredFlowOptions } from './structured-options.js';
-export { optionsSchema, resolveOptions, DEFAULT_OPTIONS, type FlowOptions, type CouplingType, type BaseDistribution, type CircularSpec } from './options.js';
+export {
+  optionsSchema,
+  resolveOptions,
+  DEFAULT_OPTIONS,
+  type FlowOptions,
+  type CouplingType,
+  type BaseDistribution,
+  type CircularSpec,
+} from './options.js';
 export { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
-export { circularSplineForward, circularSplineInverse, circularSplineParameterCount, wrapAngle, wrapAngle64, type CircularSplineShape } from './circular-spline.js';
-export { erf, erfc, normalCdf, normalQuantile, truncatedNormalLogDensity, truncatedNormalLogNormalizer, truncatedNormalQuantile, fillTruncatedNormal } from './truncated-normal.js';
+export {
+  circularSplineForward,
+  circularSplineInverse,
+  circularSplineParameterCount,
+  wrapAngle,
+  wrapAngle64,
+  type CircularSplineShape,
+} from './circular-spline.js';
+export {
+  erf,
+  erfc,
+  normalCdf,
+  normalQuantile,
+  truncatedNormalLogDensity,
+  truncatedNormalLogNormalizer,
+  truncatedNormalQuantile,
+  fillTruncatedNormal,
+} from './truncated-normal.js';
 export { CouplingLayer, alternatingMask, type CouplingSpec } from './coupling.js';
-export { AutoregressiveLayer, autoregressiveOrders, type AutoregressiveSpec, type AutoregressiveTransform, type AutoregressiveOrder } from './autoregressive.js';
+export {
+  AutoregressiveLayer,
+  autoregressiveOrders,
+  type AutoregressiveSpec,
+  type AutoregressiveTransform,
+  type AutoregressiveOrder,
+} from './autoregressive.js';
 export { MaskedMlp, madeMasks } from './made.js';
 export { ACTIVATIONS, type Activation } from './dense.js';
 export { selection, select, affineParts, type Selection } from './columns.js';

@@ -21,18 +21,22 @@ import { activations, createDense, type Activation, type Dense } from './dense.j
 export function madeMasks(order: readonly number[], hidden: readonly number[], perCoordinate: number): Float32Array[] {
   const D = order.length;
   const inDegree = new Array<number>(D);
-  order.forEach((coord, pos) => { inDegree[coord] = pos + 1; });
+  order.forEach((coord, pos) => {
+    inDegree[coord] = pos + 1;
+  });
   const levels: number[][] = [inDegree];
   for (const width of hidden) levels.push(Array.from({ length: width }, (_, k) => 1 + (k % Math.max(1, D - 1))));
   const outDegree = Array.from({ length: D * perCoordinate }, (_, c) => inDegree[Math.floor(c / perCoordinate)]!);
   levels.push(outDegree);
   const masks: Float32Array[] = [];
   for (let l = 0; l + 1 < levels.length; l++) {
-    const from = levels[l]!, to = levels[l + 1]!;
+    const from = levels[l]!,
+      to = levels[l + 1]!;
     const last = l + 2 === levels.length;
     const m = new Float32Array(from.length * to.length);
     for (let i = 0; i < from.length; i++) {
-      for (let j = 0; j < to.length; j++) m[i * to.length + j] = (last ? to[j]! > from[i]! : to[j]! >= from[i]!) ? 1 : 0;
+      for (let j = 0; j < to.length; j++)
+        m[i * to.length + j] = (last ? to[j]! > from[i]! : to[j]! >= from[i]!) ? 1 : 0;
     }
     masks.push(m);
   }
@@ -45,8 +49,13 @@ export class MaskedMlp {
   private readonly masks: tf.Tensor2D[] = [];
 
   constructor(
-    name: string, rng: Rng, order: readonly number[], hidden: readonly number[], readonly perCoordinate: number,
-    private readonly activation: Activation, finalScale: number,
+    name: string,
+    rng: Rng,
+    order: readonly number[],
+    hidden: readonly number[],
+    readonly perCoordinate: number,
+    private readonly activation: Activation,
+    finalScale: number,
   ) {
     const D = order.length;
     const widths = [D, ...hidden, D * perCoordinate];
@@ -54,7 +63,13 @@ export class MaskedMlp {
     try {
       for (let i = 0; i + 1 < widths.length; i++) {
         const last = i + 2 === widths.length;
-        const layer = createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, last ? finalScale : 1);
+        const layer = createDense(
+          `${name}/${last ? 'out' : `dense${i}`}`,
+          rng,
+          widths[i]!,
+          widths[i + 1]!,
+          last ? finalScale : 1,
+        );
         this.layers.push(layer);
         const mask = tf.tensor2d(masks[i]!, [widths[i]!, widths[i + 1]!]);
         this.masks.push(mask);
@@ -77,7 +92,8 @@ export class MaskedMlp {
   trunk(x: tf.Tensor2D, kernels: tf.Tensor2D[] = this.maskedKernels()): tf.Tensor2D {
     const act = activations[this.activation];
     let h = x;
-    for (let i = 0; i + 1 < this.layers.length; i++) h = act(denseOp(h, kernels[i]!, this.layers[i]!.bias)) as tf.Tensor2D;
+    for (let i = 0; i + 1 < this.layers.length; i++)
+      h = act(denseOp(h, kernels[i]!, this.layers[i]!.bias)) as tf.Tensor2D;
     return h;
   }
 
@@ -86,7 +102,11 @@ export class MaskedMlp {
     const last = this.layers.length - 1;
     const P = this.perCoordinate;
     const kernel = kernels[last]!;
-    return denseOp(h, tf.slice(kernel, [0, coord * P], [kernel.shape[0], P]), tf.slice(this.layers[last]!.bias, [coord * P], [P]));
+    return denseOp(
+      h,
+      tf.slice(kernel, [0, coord * P], [kernel.shape[0], P]),
+      tf.slice(this.layers[last]!.bias, [coord * P], [P]),
+    );
   }
 
   /** n × D → n × D·P. */

@@ -23,7 +23,10 @@ export class GaussianMixtureBase {
 
   /** Means start as standard normals times `spread` (from `rng`), scales at 1 and weights equal. */
   constructor(scope: string, components: number, dimension: number, rng: Rng, spread: number) {
-    if (!Number.isInteger(components) || components < 2) throw new RangeError(`flow model: option baseComponents must be an integer ≥ 2 for a mixture base, got ${components}`);
+    if (!Number.isInteger(components) || components < 2)
+      throw new RangeError(
+        `flow model: option baseComponents must be an integer ≥ 2 for a mixture base, got ${components}`,
+      );
     this.components = components;
     this.dimension = dimension;
     const init = rng.fillNormal(new Float32Array(components * dimension)).map((v) => v * spread) as Float32Array;
@@ -45,7 +48,8 @@ export class GaussianMixtureBase {
     const pi = this.weights();
     const index = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      let u = rng.uniform(), k = 0;
+      let u = rng.uniform(),
+        k = 0;
       while (k < this.components - 1 && u >= pi[k]!) u -= pi[k++]!;
       index[i] = k;
     }

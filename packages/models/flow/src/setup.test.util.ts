@@ -39,10 +39,16 @@ export function perturbVariables(model: { variables(): tf.Variable[] }, seed: nu
 }
 
 /** The logQ of n draws equals logProb at the drawn points (exact-density models). */
-export function assertDrawDensityMatches(model: Pick<Model, 'draw'> & { logProb(y: tf.Tensor2D): tf.Tensor1D }, n: number, seed: number, tol = 2e-3): void {
+export function assertDrawDensityMatches(
+  model: Pick<Model, 'draw'> & { logProb(y: tf.Tensor2D): tf.Tensor1D },
+  n: number,
+  seed: number,
+  tol = 2e-3,
+): void {
   const d = model.draw(n, createRng(seed));
   const lp = model.logProb(d.y);
-  const a = d.logQ.dataSync(), b = lp.dataSync();
+  const a = d.logQ.dataSync(),
+    b = lp.dataSync();
   for (let i = 0; i < n; i++) assert.ok(Math.abs(a[i]! - b[i]!) < tol, `sample ${i}: logQ ${a[i]} vs logProb ${b[i]}`);
   tf.dispose([d.y, d.logQ, lp, ...(d.z ? [d.z] : [])]);
 }

@@ -32,7 +32,12 @@ import { FlowModel, LOG_2PI, circularIndices } from './flow-model.js';
 import { select, selection, type Selection } from './columns.js';
 import { wrapAngle } from './circular-spline.js';
 import { blend } from './spline.js';
-import { resolveSlowFastOptions, resolveSlowPreset, type SlowFastOptions, type SlowPreset } from './slow-fast-options.js';
+import {
+  resolveSlowFastOptions,
+  resolveSlowPreset,
+  type SlowFastOptions,
+  type SlowPreset,
+} from './slow-fast-options.js';
 
 export interface SlowFastContext {
   dimension: number;
@@ -92,27 +97,47 @@ export class SlowFastFlowModel implements Model {
     const o = resolveSlowFastOptions(options, D);
     this.dimension = D;
     const slow = typeof o.slow === 'string' ? resolveSlowPreset(o.slow as SlowPreset, context.names) : o.slow;
-    for (const i of slow) if (!(Number.isInteger(i) && i >= 0 && i < D)) throw new RangeError(`slow-fast-flow model: slow coordinate ${i} is not a model-space index in [0, ${D - 1}]`);
-    if (new Set(slow).size !== slow.length) throw new RangeError(`slow-fast-flow model: the slow coordinates ${JSON.stringify(slow)} repeat an index`);
+    for (const i of slow)
+      if (!(Number.isInteger(i) && i >= 0 && i < D))
+        throw new RangeError(`slow-fast-flow model: slow coordinate ${i} is not a model-space index in [0, ${D - 1}]`);
+    if (new Set(slow).size !== slow.length)
+      throw new RangeError(`slow-fast-flow model: the slow coordinates ${JSON.stringify(slow)} repeat an index`);
     this.slowIndices = Object.freeze([...slow]);
     const isSlow = new Set(slow);
     this.fastIndices = Object.freeze([...Array(D).keys()].filter((i) => !isSlow.has(i)));
-    const d = slow.length, f = D - d;
+    const d = slow.length,
+      f = D - d;
     this.latentDimension = d;
     if (o.circular === 'auto' && context.circular === undefined) {
-      throw new RangeError("slow-fast-flow model: option circular 'auto' needs a transform that flags its circular coordinates (the internal-coordinates transform); " +
-        "this run has none. Use circular: 'none', or list the angle indices.");
+      throw new RangeError(
+        "slow-fast-flow model: option circular 'auto' needs a transform that flags its circular coordinates (the internal-coordinates transform); " +
+          "this run has none. Use circular: 'none', or list the angle indices.",
+      );
     }
     this.circular = Object.freeze(circularIndices(o.circular, context.circular, D));
     const isCirc = new Uint8Array(D);
     for (const i of this.circular) isCirc[i] = 1;
-    this.outputMean = o.outputMean !== undefined || context.outputMean !== undefined
-      ? modelVector((o.outputMean ?? context.outputMean)!, D, 'slow-fast-flow model: outputMean') : new Float64Array(D);
+    this.outputMean =
+      o.outputMean !== undefined || context.outputMean !== undefined
+        ? modelVector((o.outputMean ?? context.outputMean)!, D, 'slow-fast-flow model: outputMean')
+        : new Float64Array(D);
     const perDim = o.outputScales ?? context.outputScales;
-    this.outputScales = perDim !== undefined ? modelVector(perDim, D, 'slow-fast-flow model: outputScales') : new Float64Array(D).fill(o.outputScale);
+    this.outputScales =
+      perDim !== undefined
+        ? modelVector(perDim, D, 'slow-fast-flow model: outputScales')
+        : new Float64Array(D).fill(o.outputScale);
     const bad = this.outputScales.findIndex((v) => !(v > 0) || !Number.isFinite(v));
-    if (bad >= 0) throw new RangeError(`slow-fast-flow model: outputScales[${bad}] must be a positive number, got ${this.outputScales[bad]}`);
-    const resolved: SlowFastOptions = { ...o, slow: [...slow], circular: [...this.circular], outputMean: Array.from(this.outputMean), outputScales: Array.from(this.outputScales) };
+    if (bad >= 0)
+      throw new RangeError(
+        `slow-fast-flow model: outputScales[${bad}] must be a positive number, got ${this.outputScales[bad]}`,
+      );
+    const resolved: SlowFastOptions = {
+      ...o,
+      slow: [...slow],
+      circular: [...this.circular],
+      outputMean: Array.from(this.outputMean),
+      outputScales: Array.from(this.outputScales),
+    };
     delete resolved.scaleByKind;
     this.options = Object.freeze(resolved);
 
@@ -121,16 +146,26 @@ export class SlowFastFlowModel implements Model {
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     this.slow = new FlowModel(
       {
-        coupling: 'spline', layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound,
-        circular: slowCircRel, outputMean: at(this.outputMean, slow), outputScales: at(this.outputScales, slow), scope: `${o.scope}/slow`,
+        coupling: 'spline',
+        layers: o.layers,
+        hidden: o.hidden,
+        activation: o.activation,
+        bins: o.bins,
+        bound: o.bound,
+        circular: slowCircRel,
+        outputMean: at(this.outputMean, slow),
+        outputScales: at(this.outputScales, slow),
+        scope: `${o.scope}/slow`,
       },
       { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
     );
     const C = slowCircRel.length;
     if (o.defensive > 0 && C < d) {
       const line = slow.filter((i) => !isCirc[i]);
-      throw new RangeError(`slow-fast-flow model: option defensive needs every slow coordinate to be an angle (its uniform component lives on [−π, π)); ` +
-        `slow coordinates ${JSON.stringify(line)} are not circular. Set defensive to 0, or choose torsions as the slow coordinates.`);
+      throw new RangeError(
+        `slow-fast-flow model: option defensive needs every slow coordinate to be an angle (its uniform component lives on [−π, π)); ` +
+          `slow coordinates ${JSON.stringify(line)} are not circular. Set defensive to 0, or choose torsions as the slow coordinates.`,
+      );
     }
     this.logUniform = o.defensive > 0 ? Math.log(o.defensive) - d * Math.log(2 * Math.PI) : undefined;
     this.logFlowWeight = Math.log1p(-o.defensive);
@@ -138,14 +173,27 @@ export class SlowFastFlowModel implements Model {
     this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel);
     this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
     try {
-      this.fast = f > 0 ? new Mlp(`${o.scope}/fast/net`, rng, 2 * C + (d - C), o.fastHidden, 2 * f, o.activation, 0) : undefined;
+      this.fast =
+        f > 0 ? new Mlp(`${o.scope}/fast/net`, rng, 2 * C + (d - C), o.fastHidden, 2 * f, o.activation, 0) : undefined;
       // Zero-initialised last layers: a fresh model is the conditional Gaussian alone.
       for (let k = 0; f > 0 && k < o.fastLayers; k++) {
-        this.fastCouplings.push(new CouplingLayer({
-          name: `${o.scope}/fast/coupling${k}`, dimension: f, transformed: alternatingMask(f, k), type: 'affine',
-          hidden: o.fastHidden, activation: o.activation, finalLayerScale: 0, scaleBound: 2,
-          spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 }, contextDimension: 2 * C + (d - C),
-        }, rng));
+        this.fastCouplings.push(
+          new CouplingLayer(
+            {
+              name: `${o.scope}/fast/coupling${k}`,
+              dimension: f,
+              transformed: alternatingMask(f, k),
+              type: 'affine',
+              hidden: o.fastHidden,
+              activation: o.activation,
+              finalLayerScale: 0,
+              scaleBound: 2,
+              spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+              contextDimension: 2 * C + (d - C),
+            },
+            rng,
+          ),
+        );
       }
     } catch (e) {
       this.slow.dispose();
@@ -174,7 +222,8 @@ export class SlowFastFlowModel implements Model {
    */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`slow-fast-flow model: draw needs a positive integer sample count, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`slow-fast-flow model: draw needs a positive integer sample count, got ${n}`);
     const f = this.fastIndices.length;
     return tf.tidy(() => {
       const s = this.defensiveDraw(n, rng);
@@ -213,7 +262,10 @@ export class SlowFastFlowModel implements Model {
         lp = tf.add(lp, r.logDet);
       }
       const e = tf.mul(tf.sub(u, mu), tf.exp(tf.neg(logSigma)));
-      const logN = tf.sub(tf.mul(tf.sum(tf.square(e), 1), -0.5), tf.add(tf.sum(logSigma, 1), 0.5 * f * LOG_2PI + this.fastLogScaleSum));
+      const logN = tf.sub(
+        tf.mul(tf.sum(tf.square(e), 1), -0.5),
+        tf.add(tf.sum(logSigma, 1), 0.5 * f * LOG_2PI + this.fastLogScaleSum),
+      );
       lp = tf.add(lp, logN) as tf.Tensor1D;
       return lp;
     });
@@ -228,7 +280,10 @@ export class SlowFastFlowModel implements Model {
   /** Configurations with slow coordinates z (n × d) and the fast ones at their conditional mean. */
   decode(z: tf.Tensor2D): tf.Tensor2D {
     this.checkLive();
-    if (z.rank !== 2 || z.shape[1] !== this.latentDimension) throw new RangeError(`slow-fast-flow model: decode expects an n × ${this.latentDimension} tensor, got shape [${z.shape.join(', ')}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.latentDimension)
+      throw new RangeError(
+        `slow-fast-flow model: decode expects an n × ${this.latentDimension} tensor, got shape [${z.shape.join(', ')}]`,
+      );
     return tf.tidy(() => {
       const s = this.wrapSlow(z);
       if (!this.fast) return this.merge(s, undefined);
@@ -239,17 +294,29 @@ export class SlowFastFlowModel implements Model {
 
   variables(): tf.Variable[] {
     this.checkLive();
-    return [...this.slow.variables(), ...(this.fast?.variables() ?? []), ...this.fastCouplings.flatMap((c) => c.variables())];
+    return [
+      ...this.slow.variables(),
+      ...(this.fast?.variables() ?? []),
+      ...this.fastCouplings.flatMap((c) => c.variables()),
+    ];
   }
 
   /** The resolved options (slow indices, circular indices, mean and scales), enough to rebuild the model without a transform. */
   metadata(): ModelMetadata {
     const o = this.options;
     return {
-      plugin: 'slow-fast-flow', dimension: this.dimension, latentDimension: this.latentDimension, exactDensity: true,
+      plugin: 'slow-fast-flow',
+      dimension: this.dimension,
+      latentDimension: this.latentDimension,
+      exactDensity: true,
       options: {
-        ...o, slow: [...this.slowIndices], circular: [...this.circular], hidden: [...o.hidden], fastHidden: [...o.fastHidden],
-        outputMean: Array.from(this.outputMean), outputScales: Array.from(this.outputScales),
+        ...o,
+        slow: [...this.slowIndices],
+        circular: [...this.circular],
+        hidden: [...o.hidden],
+        fastHidden: [...o.fastHidden],
+        outputMean: Array.from(this.outputMean),
+        outputScales: Array.from(this.outputScales),
       },
     };
   }
@@ -305,14 +372,19 @@ export class SlowFastFlowModel implements Model {
       const std = tf.div(tf.sub(s, this.slowMean), this.slowScale) as tf.Tensor2D;
       parts.push(this.featLine ? select(std, this.featLine.m, this.featLine.t) : std);
     }
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1) as tf.Tensor2D;
+    return parts.length === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
   }
 
   private fastParts(s: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D; context: tf.Tensor2D } {
-    const n = s.shape[0], f = this.fastIndices.length;
+    const n = s.shape[0],
+      f = this.fastIndices.length;
     const context = this.features(s);
     const out = this.fast!.apply(context);
-    return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D, context };
+    return {
+      mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D,
+      logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D,
+      context,
+    };
   }
 
   /** The fast couplings applied to u0 given the slow features, with Σ log|det| (undefined without couplings). */
@@ -322,7 +394,7 @@ export class SlowFastFlowModel implements Model {
     for (const c of this.fastCouplings) {
       const r = c.forward(u, context);
       u = r.y;
-      logDet = logDet ? tf.add(logDet, r.logDet) as tf.Tensor1D : r.logDet;
+      logDet = logDet ? (tf.add(logDet, r.logDet) as tf.Tensor1D) : r.logDet;
     }
     return { u, logDet };
   }
@@ -339,7 +411,7 @@ export class SlowFastFlowModel implements Model {
 
   private merge(slow: tf.Tensor2D, fast: tf.Tensor2D | undefined): tf.Tensor2D {
     const y = select(slow, this.pickSlow.t, this.pickSlow.m);
-    return fast ? tf.add(y, select(fast, this.pickFast!.t, this.pickFast!.m)) as tf.Tensor2D : y;
+    return fast ? (tf.add(y, select(fast, this.pickFast!.t, this.pickFast!.m)) as tf.Tensor2D) : y;
   }
 
   private checkLive(): void {
@@ -348,6 +420,9 @@ export class SlowFastFlowModel implements Model {
 
   private checkShape(method: string, t: tf.Tensor): void {
     this.checkLive();
-    if (t.rank !== 2 || t.shape[1] !== this.dimension) throw new RangeError(`slow-fast-flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`);
+    if (t.rank !== 2 || t.shape[1] !== this.dimension)
+      throw new RangeError(
+        `slow-fast-flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`,
+      );
   }
 }

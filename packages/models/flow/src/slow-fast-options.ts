@@ -81,22 +81,45 @@ export const slowFastOptionsSchema: JSONSchema = {
   properties: {
     slow: {
       default: SLOW_FAST_DEFAULTS.slow,
-      description: "slow coordinates (the CVs): model-space indices, or 'phi-psi' / 'phi-psi-methyls' from the internal-coordinates transform's names",
-      oneOf: [{ type: 'string', enum: [...SLOW_PRESETS] }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true }],
+      description:
+        "slow coordinates (the CVs): model-space indices, or 'phi-psi' / 'phi-psi-methyls' from the internal-coordinates transform's names",
+      oneOf: [
+        { type: 'string', enum: [...SLOW_PRESETS] },
+        { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true },
+      ],
     },
     circular: { ...fp.circular, default: SLOW_FAST_DEFAULTS.circular },
     layers: { ...fp.layers, default: SLOW_FAST_DEFAULTS.layers, description: 'coupling layers of the slow flow' },
-    hidden: { ...fp.hidden, default: [...SLOW_FAST_DEFAULTS.hidden], description: 'conditioner widths of the slow flow' },
+    hidden: {
+      ...fp.hidden,
+      default: [...SLOW_FAST_DEFAULTS.hidden],
+      description: 'conditioner widths of the slow flow',
+    },
     activation: { type: 'string', enum: [...ACTIVATIONS], default: SLOW_FAST_DEFAULTS.activation },
     bins: { ...fp.bins, default: SLOW_FAST_DEFAULTS.bins },
     bound: { ...fp.bound, default: SLOW_FAST_DEFAULTS.bound },
-    fastHidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...SLOW_FAST_DEFAULTS.fastHidden], description: 'hidden widths of slow features → (μ, log σ) of the fast coordinates' },
+    fastHidden: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1 },
+      default: [...SLOW_FAST_DEFAULTS.fastHidden],
+      description: 'hidden widths of slow features → (μ, log σ) of the fast coordinates',
+    },
     outputMean: fp.outputMean,
     outputScale: { ...fp.outputScale, default: SLOW_FAST_DEFAULTS.outputScale },
-    fastLayers: { type: 'integer', minimum: 0, default: SLOW_FAST_DEFAULTS.fastLayers, description: 'affine coupling layers over the fast block, conditioned on the slow features (0: diagonal Gaussian)' },
+    fastLayers: {
+      type: 'integer',
+      minimum: 0,
+      default: SLOW_FAST_DEFAULTS.fastLayers,
+      description:
+        'affine coupling layers over the fast block, conditioned on the slow features (0: diagonal Gaussian)',
+    },
     defensive: {
-      type: 'number', minimum: 0, exclusiveMaximum: 1, default: SLOW_FAST_DEFAULTS.defensive,
-      description: 'weight of a uniform component over the slow torsions (defensive mixture): trains the fast block in rare slow states and bounds the weights there',
+      type: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: SLOW_FAST_DEFAULTS.defensive,
+      description:
+        'weight of a uniform component over the slow torsions (defensive mixture): trains the fast block in rare slow states and bounds the weights there',
     },
     outputScales: fp.outputScales,
     scaleByKind: fp.scaleByKind,
@@ -118,18 +141,26 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
   if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
   if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
-  if (!(Number.isInteger(o.fastLayers) && o.fastLayers >= 0)) fail('fastLayers', `must be a non-negative integer, got ${o.fastLayers}`);
+  if (!(Number.isInteger(o.fastLayers) && o.fastLayers >= 0))
+    fail('fastLayers', `must be a non-negative integer, got ${o.fastLayers}`);
   if (!(o.defensive >= 0 && o.defensive < 1)) fail('defensive', `must be a number in [0, 1), got ${o.defensive}`);
-  for (const f of ['hidden', 'fastHidden'] as const) if (!Array.isArray(o[f]) || !o[f].every(posInt)) fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
-  if (!ACTIVATIONS.includes(o.activation)) fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
-  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64) fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
-  for (const f of ['bound', 'outputScale'] as const) if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
-  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope)) fail('scope', `must be a name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
+  for (const f of ['hidden', 'fastHidden'] as const)
+    if (!Array.isArray(o[f]) || !o[f].every(posInt))
+      fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
+  if (!ACTIVATIONS.includes(o.activation))
+    fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
+  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64)
+    fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
+  for (const f of ['bound', 'outputScale'] as const)
+    if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
+  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope))
+    fail('scope', `must be a name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
   const indexList = (field: string, v: unknown): number[] => {
     if (!Array.isArray(v)) return fail(field, `must be a list of model-space indices, got ${JSON.stringify(v)}`);
     const seen = new Set<number>();
     for (const i of v) {
-      if (!Number.isInteger(i) || i < 0 || i >= dimension) fail(field, `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
+      if (!Number.isInteger(i) || i < 0 || i >= dimension)
+        fail(field, `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
       if (seen.has(i)) fail(field, `lists index ${i} twice`);
       seen.add(i);
     }
@@ -139,7 +170,8 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
     o.slow = indexList('slow', o.slow);
     if (o.slow.length === 0) fail('slow', 'must list at least one coordinate');
   }
-  if (o.circular !== 'auto' && o.circular !== 'none') o.circular = indexList('circular', o.circular).sort((a, b) => a - b);
+  if (o.circular !== 'auto' && o.circular !== 'none')
+    o.circular = indexList('circular', o.circular).sort((a, b) => a - b);
   if (o.outputMean !== undefined) modelVector(o.outputMean, dimension, 'slow-fast-flow model: option outputMean');
   if (o.outputScales !== undefined) {
     const s = modelVector(o.outputScales, dimension, 'slow-fast-flow model: option outputScales');
@@ -154,17 +186,27 @@ export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimens
  * `backboneTorsions` and `methylRotorTorsions`): φ and ψ, and with 'phi-psi-methyls' the rotor
  * torsion of every methyl group. Throws, naming what is missing, when φ or ψ is absent.
  */
-export function resolveSlowPreset(preset: SlowPreset, names: readonly string[] | undefined, option = 'slow-fast-flow model: option slow'): number[] {
+export function resolveSlowPreset(
+  preset: SlowPreset,
+  names: readonly string[] | undefined,
+  option = 'slow-fast-flow model: option slow',
+): number[] {
   if (!names) {
-    throw new RangeError(`${option} '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
-      'this run has none. List the coordinates as model-space indices instead.');
+    throw new RangeError(
+      `${option} '${preset}' needs a transform that names its coordinates (the internal-coordinates transform); ` +
+        'this run has none. List the coordinates as model-space indices instead.',
+    );
   }
   const { phi, psi } = backboneTorsions(names);
   if (phi.length === 0 || psi.length === 0) {
     const torsions = names.filter((n) => n.startsWith('torsion ')).length;
-    const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : ''].filter(Boolean).join(' and ');
-    throw new RangeError(`${option} '${preset}': the transform has no torsion coordinate for ${missing} ` +
-      `among its ${torsions} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`);
+    const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw new RangeError(
+      `${option} '${preset}': the transform has no torsion coordinate for ${missing} ` +
+        `among its ${torsions} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`,
+    );
   }
   const out = [...phi, ...psi];
   if (preset === 'phi-psi-methyls') out.push(...methylRotorTorsions(names));

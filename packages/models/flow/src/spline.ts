@@ -29,11 +29,16 @@ export function splineParameterCount(bins: number): number {
 /** Knots of a rational-quadratic spline, per element of an n × m input. */
 export interface Knots {
   /** Bin left edges and widths in x, and in y; n × m × K each. */
-  xLeft: tf.Tensor3D; width: tf.Tensor3D; yLeft: tf.Tensor3D; height: tf.Tensor3D;
+  xLeft: tf.Tensor3D;
+  width: tf.Tensor3D;
+  yLeft: tf.Tensor3D;
+  height: tf.Tensor3D;
   /** Interior knots (n × m × (K − 1)) in x and in y, for the bin search. */
-  xInner: tf.Tensor3D; yInner: tf.Tensor3D;
+  xInner: tf.Tensor3D;
+  yInner: tf.Tensor3D;
   /** Derivatives at the left and right knot of each bin, n × m × K. */
-  dLeft: tf.Tensor3D; dRight: tf.Tensor3D;
+  dLeft: tf.Tensor3D;
+  dRight: tf.Tensor3D;
 }
 
 /** Bin left edges, sizes and interior knots on [−B, B] from K raw logits (softmax, each at least `minBin`·2B). */
@@ -58,7 +63,12 @@ function knots(params: tf.Tensor3D, s: SplineShape): Knots {
   const inner = tf.add(tf.softplus(tf.add(tf.slice(params, [0, 0, 2 * K], [n, m, K - 1]), c)), s.minDerivative);
   const one = tf.ones([n, m, 1]);
   return {
-    xLeft: w.left, width: w.size, yLeft: h.left, height: h.size, xInner: w.inner, yInner: h.inner,
+    xLeft: w.left,
+    width: w.size,
+    yLeft: h.left,
+    height: h.size,
+    xInner: w.inner,
+    yInner: h.inner,
     dLeft: tf.concat([one, inner], 2) as tf.Tensor3D,
     dRight: tf.concat([inner, one], 2) as tf.Tensor3D,
   };
@@ -100,8 +110,12 @@ const pick = (oneHot: tf.Tensor3D, t: tf.Tensor3D) => tf.sum(tf.mul(oneHot, t), 
  */
 export function rqForward(xc: tf.Tensor2D, k: Knots): { y: tf.Tensor2D; logDeriv: tf.Tensor2D } {
   const oh = binOf(xc, k.xInner);
-  const xk = pick(oh, k.xLeft), wk = pick(oh, k.width), yk = pick(oh, k.yLeft), hk = pick(oh, k.height);
-  const d0 = pick(oh, k.dLeft), d1 = pick(oh, k.dRight);
+  const xk = pick(oh, k.xLeft),
+    wk = pick(oh, k.width),
+    yk = pick(oh, k.yLeft),
+    hk = pick(oh, k.height);
+  const d0 = pick(oh, k.dLeft),
+    d1 = pick(oh, k.dRight);
   const slope = tf.div(hk, wk);
   const xi = tf.clipByValue(tf.div(tf.sub(xc, xk), wk), 0, 1);
   const xi1 = tf.sub(1, xi);
@@ -109,7 +123,10 @@ export function rqForward(xc: tf.Tensor2D, k: Knots): { y: tf.Tensor2D; logDeriv
   const denom = tf.add(slope, tf.mul(tf.sub(tf.add(d0, d1), tf.mul(slope, 2)), xx));
   const num = tf.mul(hk, tf.add(tf.mul(slope, tf.square(xi)), tf.mul(d0, xx)));
   const y = tf.add(yk, tf.div(num, denom)) as tf.Tensor2D;
-  const dNum = tf.mul(tf.square(slope), tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))));
+  const dNum = tf.mul(
+    tf.square(slope),
+    tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))),
+  );
   return { y, logDeriv: tf.sub(tf.log(dNum), tf.mul(tf.log(denom), 2)) as tf.Tensor2D };
 }
 
@@ -119,8 +136,12 @@ export function rqForward(xc: tf.Tensor2D, k: Knots): { y: tf.Tensor2D; logDeriv
  */
 export function rqInverse(yc: tf.Tensor2D, k: Knots): { x: tf.Tensor2D; logDeriv: tf.Tensor2D } {
   const oh = binOf(yc, k.yInner);
-  const xk = pick(oh, k.xLeft), wk = pick(oh, k.width), yk = pick(oh, k.yLeft), hk = pick(oh, k.height);
-  const d0 = pick(oh, k.dLeft), d1 = pick(oh, k.dRight);
+  const xk = pick(oh, k.xLeft),
+    wk = pick(oh, k.width),
+    yk = pick(oh, k.yLeft),
+    hk = pick(oh, k.height);
+  const d0 = pick(oh, k.dLeft),
+    d1 = pick(oh, k.dRight);
   const slope = tf.div(hk, wk);
   const dy = tf.sub(yc, yk);
   const t = tf.sub(tf.add(d0, d1), tf.mul(slope, 2));
@@ -134,7 +155,10 @@ export function rqInverse(yc: tf.Tensor2D, k: Knots): { x: tf.Tensor2D; logDeriv
   const xi1 = tf.sub(1, xi);
   const xx = tf.mul(xi, xi1);
   const denom = tf.add(slope, tf.mul(t, xx));
-  const dNum = tf.mul(tf.square(slope), tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))));
+  const dNum = tf.mul(
+    tf.square(slope),
+    tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(slope, 2), xx)), tf.mul(d0, tf.square(xi1))),
+  );
   return { x, logDeriv: tf.sub(tf.mul(tf.log(denom), 2), tf.log(dNum)) as tf.Tensor2D };
 }
 
@@ -142,7 +166,11 @@ export function rqInverse(yc: tf.Tensor2D, k: Knots): { x: tf.Tensor2D; logDeriv
  * y = spline(x) and log dy/dx, both n × m. `params` is n × m × (3K − 1) raw parameters.
  * Outside [−B, B] the map is the identity (log-derivative 0).
  */
-export function splineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
+export function splineForward(
+  x: tf.Tensor2D,
+  params: tf.Tensor3D,
+  s: SplineShape,
+): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
   const k = knots(params, s);
   // Clamping keeps the unused branch of the blend finite, so its zero weight gives a zero gradient.
   const xc = tf.clipByValue(x, -s.bound, s.bound) as tf.Tensor2D;
@@ -154,7 +182,11 @@ export function splineForward(x: tf.Tensor2D, params: tf.Tensor3D, s: SplineShap
 /**
  * The analytic inverse x = spline⁻¹(y) and log dx/dy = −log dy/dx, both n × m.
  */
-export function splineInverse(y: tf.Tensor2D, params: tf.Tensor3D, s: SplineShape): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
+export function splineInverse(
+  y: tf.Tensor2D,
+  params: tf.Tensor3D,
+  s: SplineShape,
+): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
   const k = knots(params, s);
   const yc = tf.clipByValue(y, -s.bound, s.bound) as tf.Tensor2D;
   const r = rqInverse(yc, k);

@@ -43,12 +43,24 @@ export class StructuredFlowModel implements Model {
   private disposed = false;
 
   constructor(options: Partial<StructuredFlowOptions>, context: StructuredFlowContext) {
-    const o: StructuredFlowOptions = { ...STRUCTURED_DEFAULTS, hidden: [...STRUCTURED_DEFAULTS.hidden], fastHidden: [...STRUCTURED_DEFAULTS.fastHidden], ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<StructuredFlowOptions>) };
+    const o: StructuredFlowOptions = {
+      ...STRUCTURED_DEFAULTS,
+      hidden: [...STRUCTURED_DEFAULTS.hidden],
+      fastHidden: [...STRUCTURED_DEFAULTS.fastHidden],
+      ...(Object.fromEntries(
+        Object.entries(options).filter(([, v]) => v !== undefined),
+      ) as Partial<StructuredFlowOptions>),
+    };
     const D = context.dimension;
     const d = o.latentDim;
-    if (!Number.isInteger(D) || D < 1) throw new RangeError(`structured-flow model: dimension must be a positive integer, got ${D}`);
-    if (!Number.isInteger(d) || d < 1 || d > D) throw new RangeError(`structured-flow model: option latentDim must be an integer in [1, ${D}] (the model dimension), got ${d}`);
-    if (!(o.outputScale > 0)) throw new RangeError(`structured-flow model: option outputScale must be positive, got ${o.outputScale}`);
+    if (!Number.isInteger(D) || D < 1)
+      throw new RangeError(`structured-flow model: dimension must be a positive integer, got ${D}`);
+    if (!Number.isInteger(d) || d < 1 || d > D)
+      throw new RangeError(
+        `structured-flow model: option latentDim must be an integer in [1, ${D}] (the model dimension), got ${d}`,
+      );
+    if (!(o.outputScale > 0))
+      throw new RangeError(`structured-flow model: option outputScale must be positive, got ${o.outputScale}`);
     this.options = Object.freeze(o);
     this.dimension = D;
     this.latentDimension = d;
@@ -56,16 +68,32 @@ export class StructuredFlowModel implements Model {
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'structured-flow model: outputMean');
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     this.slow = new FlowModel(
-      { coupling: o.coupling, layers: o.layers, hidden: o.hidden, activation: o.activation, bins: o.bins, bound: o.bound, scaleBound: o.scaleBound, outputAffine: true,
-        baseComponents: o.baseComponents, baseSpread: o.baseSpread, scope: `${o.scope}/slow` },
+      {
+        coupling: o.coupling,
+        layers: o.layers,
+        hidden: o.hidden,
+        activation: o.activation,
+        bins: o.bins,
+        bound: o.bound,
+        scaleBound: o.scaleBound,
+        outputAffine: true,
+        baseComponents: o.baseComponents,
+        baseSpread: o.baseSpread,
+        scope: `${o.scope}/slow`,
+      },
       { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
     );
     this.fast = D > d ? new Mlp(`${o.scope}/fast`, rng, d, o.fastHidden, 2 * (D - d), o.activation, 0) : undefined;
     this.lower = createVariable(`${o.scope}/A/lower`, tf.zeros([D, D]));
     this.upper = createVariable(`${o.scope}/A/upper`, tf.zeros([D, D]));
     this.logDiag = createVariable(`${o.scope}/A/logDiag`, tf.zeros([D]));
-    const lm = new Float32Array(D * D), um = new Float32Array(D * D);
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) { if (j < i) lm[i * D + j] = 1; if (j > i) um[i * D + j] = 1; }
+    const lm = new Float32Array(D * D),
+      um = new Float32Array(D * D);
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++) {
+        if (j < i) lm[i * D + j] = 1;
+        if (j > i) um[i * D + j] = 1;
+      }
     this.lowerMask = tf.tensor2d(lm, [D, D]);
     this.upperMask = tf.tensor2d(um, [D, D]);
     this.eye = tf.eye(D) as tf.Tensor2D;
@@ -92,7 +120,9 @@ export class StructuredFlowModel implements Model {
   /** Draws: n × d normals for the slow flow, then n × (D − d) for the fast coordinates, from `rng`. */
   draw(n: number, rng: Rng): ModelDraw {
     this.checkLive();
-    const D = this.dimension, d = this.latentDimension, f = D - d;
+    const D = this.dimension,
+      d = this.latentDimension,
+      f = D - d;
     return tf.tidy(() => {
       // Inside the tidy, so the slow flow's logQ is released with the other intermediates.
       const zDraw = this.slow.draw(n, rng);
@@ -132,7 +162,9 @@ export class StructuredFlowModel implements Model {
    */
   splitLatent(y: tf.Tensor2D): { z: tf.Tensor2D; noise: tf.Tensor2D } {
     return tf.tidy(() => {
-      const D = this.dimension, d = this.latentDimension, n = y.shape[0];
+      const D = this.dimension,
+        d = this.latentDimension,
+        n = y.shape[0];
       const v = this.toLatent(y);
       const z = tf.slice(v, [0, 0], [n, d]) as tf.Tensor2D;
       if (!this.fast) return { z, noise: tf.zeros([n, 0]) as tf.Tensor2D };
@@ -144,10 +176,15 @@ export class StructuredFlowModel implements Model {
   /** Exact log q(y) through the inverse. */
   logProb(y: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      const D = this.dimension, d = this.latentDimension, n = y.shape[0];
+      const D = this.dimension,
+        d = this.latentDimension,
+        n = y.shape[0];
       const v = this.toLatent(y, true);
       const z = tf.slice(v, [0, 0], [n, d]) as tf.Tensor2D;
-      let lp = tf.sub(this.slow.logProb(z), tf.add(tf.sum(this.logDiag), D * Math.log(this.options.outputScale))) as tf.Tensor1D;
+      let lp = tf.sub(
+        this.slow.logProb(z),
+        tf.add(tf.sum(this.logDiag), D * Math.log(this.options.outputScale)),
+      ) as tf.Tensor1D;
       if (this.fast) {
         const f = D - d;
         const X = tf.slice(v, [0, d], [n, f]);
@@ -167,8 +204,16 @@ export class StructuredFlowModel implements Model {
   metadata(): ModelMetadata {
     const o = this.options;
     return {
-      plugin: 'structured-flow', dimension: this.dimension, latentDimension: this.latentDimension, exactDensity: true,
-      options: { ...o, hidden: [...o.hidden], fastHidden: [...o.fastHidden], ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}) },
+      plugin: 'structured-flow',
+      dimension: this.dimension,
+      latentDimension: this.latentDimension,
+      exactDensity: true,
+      options: {
+        ...o,
+        hidden: [...o.hidden],
+        fastHidden: [...o.fastHidden],
+        ...(this.outputMean ? { outputMean: Array.from(this.outputMean) } : {}),
+      },
     };
   }
 
@@ -182,7 +227,8 @@ export class StructuredFlowModel implements Model {
   }
 
   private fastParts(z: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D } {
-    const n = z.shape[0], f = this.dimension - this.latentDimension;
+    const n = z.shape[0],
+      f = this.dimension - this.latentDimension;
     const out = this.fast!.apply(z);
     return { mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D, logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D };
   }
@@ -195,7 +241,10 @@ export class StructuredFlowModel implements Model {
    */
   private toLatent(y: tf.Tensor2D, differentiable = false): tf.Tensor2D {
     this.checkLive();
-    if (y.rank !== 2 || y.shape[1] !== this.dimension) throw new RangeError(`structured-flow model: expected an n × ${this.dimension} tensor, got shape [${y.shape.join(', ')}]`);
+    if (y.rank !== 2 || y.shape[1] !== this.dimension)
+      throw new RangeError(
+        `structured-flow model: expected an n × ${this.dimension} tensor, got shape [${y.shape.join(', ')}]`,
+      );
     const D = this.dimension;
     const inv = invert(this.matrixValues(), D);
     return tf.tidy(() => {
@@ -210,7 +259,10 @@ export class StructuredFlowModel implements Model {
         // With v = u A⁻ᵀ and G = ∂L/∂v: ∂L/∂u = G A⁻¹ and ∂L/∂A = −A⁻ᵀ Gᵀ v.
         const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [inv, v] = saved as [tf.Tensor2D, tf.Tensor2D];
-          return [tf.matMul(dy as tf.Tensor2D, inv), tf.neg(tf.matMul(inv, tf.matMul(dy as tf.Tensor2D, v, true, false), true, false))];
+          return [
+            tf.matMul(dy as tf.Tensor2D, inv),
+            tf.neg(tf.matMul(inv, tf.matMul(dy as tf.Tensor2D, v, true, false), true, false)),
+          ];
         };
         return { value, gradFunc };
       });
@@ -237,12 +289,18 @@ export function invert(a: Float64Array, D: number): Float64Array {
       [inv[c * D + j], inv[p * D + j]] = [inv[p * D + j]!, inv[c * D + j]!];
     }
     const piv = m[c * D + c]!;
-    for (let j = 0; j < D; j++) { m[c * D + j] = m[c * D + j]! / piv; inv[c * D + j] = inv[c * D + j]! / piv; }
+    for (let j = 0; j < D; j++) {
+      m[c * D + j] = m[c * D + j]! / piv;
+      inv[c * D + j] = inv[c * D + j]! / piv;
+    }
     for (let r = 0; r < D; r++) {
       if (r === c) continue;
       const f = m[r * D + c]!;
       if (f === 0) continue;
-      for (let j = 0; j < D; j++) { m[r * D + j] = m[r * D + j]! - f * m[c * D + j]!; inv[r * D + j] = inv[r * D + j]! - f * inv[c * D + j]!; }
+      for (let j = 0; j < D; j++) {
+        m[r * D + j] = m[r * D + j]! - f * m[c * D + j]!;
+        inv[r * D + j] = inv[r * D + j]! - f * inv[c * D + j]!;
+      }
     }
   }
   return inv;

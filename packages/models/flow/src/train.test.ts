@@ -31,7 +31,8 @@ test('reverse-KL training on the double well reaches KL < 0.05 nats', async () =
     const lq = logQ.dataSync();
     tf.dispose([y, logQ]);
     const { energies } = await ff.evaluate(x, n, { energiesOnly: true });
-    let s = 0, minor = 0;
+    let s = 0,
+      minor = 0;
     for (let i = 0; i < n; i++) {
       s += lq[i]! + beta * energies[i]!;
       if (minorExact.contains([x[2 * i]!, x[2 * i + 1]!])) minor++;
@@ -55,10 +56,14 @@ test('reverse-KL training on the double well reaches KL < 0.05 nats', async () =
       rng.setState(snap);
       const E = tf.tensor1d(Float32Array.from(ev.energies));
       const F = tf.tensor2d(Float32Array.from(ev.forces), [bs, 2]);
-      const cost = (step < 150 ? fast : slow).minimize(() => {
-        const d = model.draw(bs, rng);
-        return tf.mean(tf.add(d.logQ, tf.mul(beta, energyOp(d.y, E, F)))) as tf.Scalar;
-      }, true, model.variables());
+      const cost = (step < 150 ? fast : slow).minimize(
+        () => {
+          const d = model.draw(bs, rng);
+          return tf.mean(tf.add(d.logQ, tf.mul(beta, energyOp(d.y, E, F)))) as tf.Scalar;
+        },
+        true,
+        model.variables(),
+      );
       assert.ok(Number.isFinite(cost!.dataSync()[0]!), `loss not finite at step ${step}`);
       tf.dispose([cost!, E, F]);
     }
@@ -69,7 +74,9 @@ test('reverse-KL training on the double well reaches KL < 0.05 nats', async () =
     // KL ≥ 0 up to Monte-Carlo noise: a clearly negative value would mean logQ is not normalised.
     assert.ok(after.kl > -0.02, `KL ${after.kl} < 0 beyond noise: log q is not a normalised density`);
     assert.ok(after.kl < 0.05, `KL after training ${after.kl} nats (was ${before.kl})`);
-    console.log(`# double well: KL ${before.kl.toFixed(4)} → ${after.kl.toFixed(4)} nats; minor-well mass ${after.minor} (exact ${minorExact.mass.toFixed(4)})`);
+    console.log(
+      `# double well: KL ${before.kl.toFixed(4)} → ${after.kl.toFixed(4)} nats; minor-well mass ${after.minor} (exact ${minorExact.mass.toFixed(4)})`,
+    );
   } finally {
     model.dispose();
   }

@@ -1,11 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '@embedcg/core';
-import { erf, erfc, fillTruncatedNormal, normalCdf, normalQuantile, truncatedNormalLogDensity, truncatedNormalLogNormalizer, truncatedNormalQuantile } from './index.js';
+import {
+  erf,
+  erfc,
+  fillTruncatedNormal,
+  normalCdf,
+  normalQuantile,
+  truncatedNormalLogDensity,
+  truncatedNormalLogNormalizer,
+  truncatedNormalQuantile,
+} from './index.js';
 
 test('erfc, erf and Φ⁻¹ to near double precision', () => {
   // Reference values (mpmath, 20 digits).
-  const ref: Array<[number, number]> = [[0.5, 0.47950012218695346232], [1, 0.15729920705028513066], [2, 0.0046777349810472658379], [3, 2.2090496998585441373e-5], [5, 1.5374597944280348502e-12]];
+  const ref: Array<[number, number]> = [
+    [0.5, 0.47950012218695346232],
+    [1, 0.15729920705028513066],
+    [2, 0.0046777349810472658379],
+    [3, 2.2090496998585441373e-5],
+    [5, 1.5374597944280348502e-12],
+  ];
   for (const [x, v] of ref) assert.ok(Math.abs(erfc(x) / v - 1) < 1e-14, `erfc(${x}) = ${erfc(x)}, want ${v}`);
   assert.ok(Math.abs(erf(-1) + 0.84270079294971486934) < 1e-15);
   for (const p of [1e-300, 1e-12, 1e-5, 0.01, 0.02425, 0.2, 0.5, 0.7, 0.97575, 0.999, 1 - 1e-9]) {
@@ -19,7 +34,8 @@ test('truncated normal: samples inside the bound with the right moments; exact d
   for (const B of [0.8, 2, 5]) {
     const n = 100000;
     const xs = fillTruncatedNormal(createRng(3), new Float64Array(n), B);
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (const x of xs) {
       assert.ok(Math.abs(x) <= B, `sample ${x} outside [−${B}, ${B}]`);
       m += x / n;
@@ -35,9 +51,11 @@ test('truncated normal: samples inside the bound with the right moments; exact d
       assert.ok(Math.abs(truncatedNormalLogDensity(x, B) - ref) < 1e-12);
     }
     assert.equal(truncatedNormalLogDensity(B * 1.001, B), -Infinity);
-    const N = 20001, h = (2 * B) / (N - 1);
+    const N = 20001,
+      h = (2 * B) / (N - 1);
     let s = 0;
-    for (let i = 0; i < N; i++) s += (i === 0 || i === N - 1 ? 0.5 : 1) * Math.exp(truncatedNormalLogDensity(-B + i * h, B));
+    for (let i = 0; i < N; i++)
+      s += (i === 0 || i === N - 1 ? 0.5 : 1) * Math.exp(truncatedNormalLogDensity(-B + i * h, B));
     assert.ok(Math.abs(s * h - 1) < 1e-7, `B = ${B}: ∫p = ${s * h}`);
     // The quantile inverts the CDF.
     for (const u of [0, 1e-9, 0.1, 0.5, 0.77, 1 - 1e-12]) {

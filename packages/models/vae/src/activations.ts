@@ -20,6 +20,9 @@ const table: Record<Activation, Fn> = {
 
 export function activationFn(name: Activation): Fn {
   const fn = table[name];
-  if (!fn) throw new RangeError(`vae model: unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(table).join(', ')}`);
+  if (!fn)
+    throw new RangeError(
+      `vae model: unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(table).join(', ')}`,
+    );
   return fn;
 }

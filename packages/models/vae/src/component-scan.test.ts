@@ -30,7 +30,10 @@ test('basin bottoms are the minima of a circular landscape, deepest first; wrapp
   withHole[bottoms[0]!] = -Infinity;
   const after = basinBottoms(withHole, points, 1, [TAU], 0.5);
   assert.ok(!after.includes(bottoms[0]!));
-  assert.ok(after.some((i) => Math.abs(points[i]!) < 0.03), 'a neighbour of the removed minimum takes its place');
+  assert.ok(
+    after.some((i) => Math.abs(points[i]!) < 0.03),
+    'a neighbour of the removed minimum takes its place',
+  );
 });
 
 test('farthest points alternate across a line and wrap on a circle', () => {
@@ -51,7 +54,10 @@ test('chooseScanCandidates takes the best bottoms, fills up by farthest points, 
   const logTarget = Float64Array.from(points, threeWells);
   const two = chooseScanCandidates(logTarget, points, 1, [TAU], 2, { radius: 0.5, keep: 0.05 });
   assert.equal(two.bottoms, 3);
-  assert.deepEqual(two.chosen.map((i) => Math.round(points[i]! * 10) / 10 + 0), [0, 2.5]);
+  assert.deepEqual(
+    two.chosen.map((i) => Math.round(points[i]! * 10) / 10 + 0),
+    [0, 2.5],
+  );
   const five = chooseScanCandidates(logTarget, points, 1, [TAU], 5, { radius: 0.5, keep: 0.2 });
   assert.equal(five.chosen.length, 5);
   assert.equal(new Set(five.chosen).size, 5);
@@ -59,5 +65,8 @@ test('chooseScanCandidates takes the best bottoms, fills up by farthest points, 
   const best20 = [...logTarget].sort((a, b) => b - a)[Math.ceil(0.2 * n) - 1]!;
   for (const i of five.chosen.slice(3)) assert.ok(logTarget[i]! >= best20);
   const sparse = Float64Array.from(logTarget, (v, i) => (i < 3 ? v : -Infinity));
-  assert.throws(() => chooseScanCandidates(sparse, points, 1, [TAU], 4, { radius: 0.5, keep: 0.05 }), /only 3 had a finite energy, fewer than the 4 components; raise priorMixture.scan.candidates/);
+  assert.throws(
+    () => chooseScanCandidates(sparse, points, 1, [TAU], 4, { radius: 0.5, keep: 0.05 }),
+    /only 3 had a finite energy, fewer than the 4 components; raise priorMixture.scan.candidates/,
+  );
 });

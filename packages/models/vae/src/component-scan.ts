@@ -23,7 +23,12 @@ export interface ComponentScanOptions {
   keep: number;
 }
 
-export const DEFAULT_COMPONENT_SCAN: Readonly<ComponentScanOptions> = Object.freeze({ candidates: 4096, spread: 3, radius: 1, keep: 0.05 });
+export const DEFAULT_COMPONENT_SCAN: Readonly<ComponentScanOptions> = Object.freeze({
+  candidates: 4096,
+  spread: 3,
+  radius: 1,
+  keep: 0.05,
+});
 
 /** Difference a − b, wrapped into [−period/2, period/2) when period > 0. */
 function wrappedDifference(a: number, b: number, period: number): number {
@@ -32,9 +37,16 @@ function wrappedDifference(a: number, b: number, period: number): number {
 }
 
 /** Squared distance of rows a and b of `points` (rows `width` long; periods[j] > 0: column j circular). */
-function rowDistanceSq(points: ArrayLike<number>, width: number, periods: ArrayLike<number>, a: number, b: number): number {
+function rowDistanceSq(
+  points: ArrayLike<number>,
+  width: number,
+  periods: ArrayLike<number>,
+  a: number,
+  b: number,
+): number {
   let s = 0;
-  for (let j = 0; j < width; j++) s += wrappedDifference(points[a * width + j]!, points[b * width + j]!, periods[j]!) ** 2;
+  for (let j = 0; j < width; j++)
+    s += wrappedDifference(points[a * width + j]!, points[b * width + j]!, periods[j]!) ** 2;
   return s;
 }
 
@@ -44,7 +56,13 @@ function rowDistanceSq(points: ArrayLike<number>, width: number, periods: ArrayL
  * αR, αL and C7ax bottoms; a ranking by energy alone does not reach φ > 0, whose unrelaxed
  * structures lie 30 kJ/mol above the best.
  */
-export function basinBottoms(logTarget: ArrayLike<number>, points: ArrayLike<number>, width: number, periods: ArrayLike<number>, radius: number): number[] {
+export function basinBottoms(
+  logTarget: ArrayLike<number>,
+  points: ArrayLike<number>,
+  width: number,
+  periods: ArrayLike<number>,
+  radius: number,
+): number[] {
   const n = logTarget.length;
   const r2 = radius * radius;
   const out: number[] = [];
@@ -64,17 +82,30 @@ export function basinBottoms(logTarget: ArrayLike<number>, points: ArrayLike<num
  * farthest from every one chosen so far until k are chosen. Rows of `points` are `width` long;
  * `periods[j]` > 0 makes column j circular. Returns the chosen row indices in order of choice.
  */
-export function farthestPoints(points: ArrayLike<number>, width: number, periods: ArrayLike<number>, among: readonly number[], k: number, initial: readonly number[]): number[] {
+export function farthestPoints(
+  points: ArrayLike<number>,
+  width: number,
+  periods: ArrayLike<number>,
+  among: readonly number[],
+  k: number,
+  initial: readonly number[],
+): number[] {
   if (initial.length === 0) throw new RangeError('farthestPoints: needs at least one initial row');
   const chosen = [...initial];
   const nearest = among.map((i) => Math.min(...chosen.map((c) => rowDistanceSq(points, width, periods, i, c))));
   while (chosen.length < k) {
     let best = -1;
-    for (let m = 0; m < among.length; m++) if (!chosen.includes(among[m]!) && (best < 0 || nearest[m]! > nearest[best]!)) best = m;
-    if (best < 0) throw new RangeError(`farthestPoints: cannot choose ${k} rows from ${among.length} candidates and ${initial.length} initial rows`);
+    for (let m = 0; m < among.length; m++)
+      if (!chosen.includes(among[m]!) && (best < 0 || nearest[m]! > nearest[best]!)) best = m;
+    if (best < 0)
+      throw new RangeError(
+        `farthestPoints: cannot choose ${k} rows from ${among.length} candidates and ${initial.length} initial rows`,
+      );
     const next = among[best]!;
     chosen.push(next);
-    among.forEach((i, m) => { nearest[m] = Math.min(nearest[m]!, rowDistanceSq(points, width, periods, i, next)); });
+    among.forEach((i, m) => {
+      nearest[m] = Math.min(nearest[m]!, rowDistanceSq(points, width, periods, i, next));
+    });
   }
   return chosen;
 }
@@ -84,11 +115,20 @@ export function farthestPoints(points: ArrayLike<number>, width: number, periods
  * are fewer, the rest by farthest-point selection among the `keep` fraction of highest log target.
  * `logTarget` has one value per candidate; `points` the candidates' compared coordinates.
  */
-export function chooseScanCandidates(logTarget: ArrayLike<number>, points: ArrayLike<number>, width: number, periods: ArrayLike<number>, k: number, o: { radius: number; keep: number }): { chosen: number[]; bottoms: number } {
+export function chooseScanCandidates(
+  logTarget: ArrayLike<number>,
+  points: ArrayLike<number>,
+  width: number,
+  periods: ArrayLike<number>,
+  k: number,
+  o: { radius: number; keep: number },
+): { chosen: number[]; bottoms: number } {
   const finite = Array.from({ length: logTarget.length }, (_, i) => i).filter((i) => Number.isFinite(logTarget[i]!));
   if (finite.length < k) {
-    throw new RangeError(`vae model: priorMixture.scan decoded ${logTarget.length} structures but only ${finite.length} had a finite energy, fewer than the ${k} components; ` +
-      'raise priorMixture.scan.candidates or lower priorMixture.scan.spread');
+    throw new RangeError(
+      `vae model: priorMixture.scan decoded ${logTarget.length} structures but only ${finite.length} had a finite energy, fewer than the ${k} components; ` +
+        'raise priorMixture.scan.candidates or lower priorMixture.scan.spread',
+    );
   }
   const bottoms = basinBottoms(logTarget, points, width, periods, o.radius);
   if (bottoms.length >= k) return { chosen: bottoms.slice(0, k), bottoms: bottoms.length };

@@ -7,12 +7,43 @@ import { setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
 
-test('the vae plugin passes core\'s model conformance suite', async () => {
-  for (const options of [{ latentDim: 2 }, { latentDim: 1, decoderVariance: 'head', decoderHidden: [16], encoderHidden: [16], encoderActivations: ['logsigmoid'] },
-    { latentDim: 2, decoderHidden: [16], encoderHidden: [16], encoderActivations: ['selu'], priorMixture: { components: 3 } },
-    { latentDim: 2, decoderHidden: [16], encoderHidden: [16], encoderActivations: ['selu'], priorMixture: { components: 3, componentDecoder: true } },
-    { latentDim: 2, decoderHidden: [16], encoderHidden: [16], encoderActivations: ['selu'], priorMixture: { components: 3, componentDecoder: true, scan: { candidates: 200 } } }]) {
-    const results = await runPluginConformance(vaePlugin, { options, context: { modelDimension: 12 }, throwOnFailure: false });
+test("the vae plugin passes core's model conformance suite", async () => {
+  for (const options of [
+    { latentDim: 2 },
+    {
+      latentDim: 1,
+      decoderVariance: 'head',
+      decoderHidden: [16],
+      encoderHidden: [16],
+      encoderActivations: ['logsigmoid'],
+    },
+    {
+      latentDim: 2,
+      decoderHidden: [16],
+      encoderHidden: [16],
+      encoderActivations: ['selu'],
+      priorMixture: { components: 3 },
+    },
+    {
+      latentDim: 2,
+      decoderHidden: [16],
+      encoderHidden: [16],
+      encoderActivations: ['selu'],
+      priorMixture: { components: 3, componentDecoder: true },
+    },
+    {
+      latentDim: 2,
+      decoderHidden: [16],
+      encoderHidden: [16],
+      encoderActivations: ['selu'],
+      priorMixture: { components: 3, componentDecoder: true, scan: { candidates: 200 } },
+    },
+  ]) {
+    const results = await runPluginConformance(vaePlugin, {
+      options,
+      context: { modelDimension: 12 },
+      throwOnFailure: false,
+    });
     const failed = results.filter((r) => !r.passed);
     assert.deepEqual(failed, [], JSON.stringify(failed));
     assert.ok(results.length >= 4);

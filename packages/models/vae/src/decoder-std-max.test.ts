@@ -2,7 +2,14 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@embedcg/core';
-import { createVaeModel, optionsSchema, softClampCapped64, softClampLogVariance64, type VaeModel, type VaeOptionsInput } from './index.js';
+import {
+  createVaeModel,
+  optionsSchema,
+  softClampCapped64,
+  softClampLogVariance64,
+  type VaeModel,
+  type VaeOptionsInput,
+} from './index.js';
 import { assertGradientsMatchDifferences, setupBackend } from './setup.test.util.js';
 
 before(setupBackend);
@@ -10,7 +17,14 @@ before(setupBackend);
 // Scales in model units: the cap is given in model units too, so the bound in standardised units
 // is 2 log(max / s_i).
 const SCALES = [0.5, 1, 0.04];
-const base: VaeOptionsInput = { latentDim: 1, decoderHidden: [4], encoderHidden: [4], encoderActivations: ['tanh'], outputScales: SCALES, finalLayerScale: 1 };
+const base: VaeOptionsInput = {
+  latentDim: 1,
+  decoderHidden: [4],
+  encoderHidden: [4],
+  encoderActivations: ['tanh'],
+  outputScales: SCALES,
+  finalLayerScale: 1,
+};
 
 /** Decoder σ of y (model units) at latent values z (1-D). */
 function decoderSigmas(model: VaeModel, z: number[]): number[][] {
@@ -28,7 +42,16 @@ function setAll(model: VaeModel, name: string, value: number): void {
 
 test('decoderStdMax: capped σ never exceeds the cap (shared and head variance), uncapped coordinates keep the global range', () => {
   for (const decoderVariance of ['shared', 'head'] as const) {
-    const model = createVaeModel({ ...base, decoderVariance, initialLogVariance: 1, decoderStdMax: { coordinates: [0, 1], max: 0.3 }, scope: `t-cap-${decoderVariance}` }, { dimension: 3, seed: 4 });
+    const model = createVaeModel(
+      {
+        ...base,
+        decoderVariance,
+        initialLogVariance: 1,
+        decoderStdMax: { coordinates: [0, 1], max: 0.3 },
+        scope: `t-cap-${decoderVariance}`,
+      },
+      { dimension: 3, seed: 4 },
+    );
     try {
       // Starts below the cap (half a log-unit under it), the uncapped coordinate at the option.
       const start = decoderSigmas(model, [0])[0]!;
@@ -59,11 +82,22 @@ test('decoderStdMax: capped σ never exceeds the cap (shared and head variance),
 });
 
 test('decoderStdMax: loss gradients match central differences, and the cap is stored in the metadata', () => {
-  const model = createVaeModel({ ...base, latentDim: 2, decoderVariance: 'head', initialLogVariance: 0.5, decoderStdMax: { coordinates: [1], max: 0.8 }, scope: 't-cap-grad' }, { dimension: 3, seed: 6 });
-  const loss = () => tf.tidy(() => {
-    const { y, logQ } = model.draw(16, createRng(3));
-    return tf.mean(tf.add(logQ, tf.mul(tf.sum(tf.square(y), 1), 2))) as tf.Scalar;
-  });
+  const model = createVaeModel(
+    {
+      ...base,
+      latentDim: 2,
+      decoderVariance: 'head',
+      initialLogVariance: 0.5,
+      decoderStdMax: { coordinates: [1], max: 0.8 },
+      scope: 't-cap-grad',
+    },
+    { dimension: 3, seed: 6 },
+  );
+  const loss = () =>
+    tf.tidy(() => {
+      const { y, logQ } = model.draw(16, createRng(3));
+      return tf.mean(tf.add(logQ, tf.mul(tf.sum(tf.square(y), 1), 2))) as tf.Scalar;
+    });
   try {
     assertGradientsMatchDifferences(model.variables(), loss, { rel: 1e-2, abs: 3e-3 });
     const meta = model.metadata().options as { decoderStdMax: { coordinates: number[]; max: number } };
@@ -74,8 +108,22 @@ test('decoderStdMax: loss gradients match central differences, and the cap is st
 });
 
 test("decoderStdMax 'backbone' caps exactly φ and ψ, found by the transform's names", () => {
-  const names = ['bond C-N', 'angle C-N-CA', 'torsion C:1-N:2-CA:2-C:2', 'torsion N:2-CA:2-C:2-N:3', 'torsion N:2-CA:2-CB:2-HB1:2'];
-  const model = createVaeModel({ ...base, outputScales: [0.004, 0.04, 1, 1, 0.3], decoderStdMax: { coordinates: 'backbone', max: 0.3 }, scope: 't-cap-bb' }, { dimension: 5, seed: 2, coordinateNames: names });
+  const names = [
+    'bond C-N',
+    'angle C-N-CA',
+    'torsion C:1-N:2-CA:2-C:2',
+    'torsion N:2-CA:2-C:2-N:3',
+    'torsion N:2-CA:2-CB:2-HB1:2',
+  ];
+  const model = createVaeModel(
+    {
+      ...base,
+      outputScales: [0.004, 0.04, 1, 1, 0.3],
+      decoderStdMax: { coordinates: 'backbone', max: 0.3 },
+      scope: 't-cap-bb',
+    },
+    { dimension: 5, seed: 2, coordinateNames: names },
+  );
   try {
     assert.deepEqual(model.decoderStdCap?.indices, [2, 3]);
   } finally {
@@ -85,13 +133,25 @@ test("decoderStdMax 'backbone' caps exactly φ and ψ, found by the transform's 
 
 test('decoderStdMax: clear errors naming the option', () => {
   const ctx = { dimension: 3, seed: 1 };
-  const make = (decoderStdMax: unknown, extra: VaeOptionsInput = {}) => () => createVaeModel({ ...base, ...extra, decoderStdMax: decoderStdMax as never, scope: 't-cap-e' }, ctx);
-  assert.throws(make({ coordinates: [3], max: 0.3 }), /option decoderStdMax.coordinates lists 3, not a model-space index/);
-  assert.throws(make({ coordinates: [], max: 0.3 }), /option decoderStdMax.coordinates must be 'backbone' or a non-empty list/);
+  const make =
+    (decoderStdMax: unknown, extra: VaeOptionsInput = {}) =>
+    () =>
+      createVaeModel({ ...base, ...extra, decoderStdMax: decoderStdMax as never, scope: 't-cap-e' }, ctx);
+  assert.throws(
+    make({ coordinates: [3], max: 0.3 }),
+    /option decoderStdMax.coordinates lists 3, not a model-space index/,
+  );
+  assert.throws(
+    make({ coordinates: [], max: 0.3 }),
+    /option decoderStdMax.coordinates must be 'backbone' or a non-empty list/,
+  );
   assert.throws(make({ coordinates: [0], max: -1 }), /option decoderStdMax.max must be a positive number/);
   assert.throws(make({ coordinates: [0] }), /option decoderStdMax.max must be a positive number/);
   assert.throws(make({ coordinates: [0], max: 1, min: 0 }), /option decoderStdMax.min is not an option/);
-  assert.throws(make({ coordinates: 'backbone', max: 0.3 }), /option decoderStdMax.coordinates 'backbone' needs a transform that names its 3 coordinates/);
+  assert.throws(
+    make({ coordinates: 'backbone', max: 0.3 }),
+    /option decoderStdMax.coordinates 'backbone' needs a transform that names its 3 coordinates/,
+  );
   assert.throws(make({ coordinates: [2], max: 1e-12 }), /option decoderStdMax.max 1e-12 is at most .* coordinate 2/);
   assert.ok((optionsSchema.properties as Record<string, unknown>).decoderStdMax, 'the option is in the JSON schema');
 });

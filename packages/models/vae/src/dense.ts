@@ -17,12 +17,18 @@ export function glorotUniform(rng: Rng, fanIn: number, fanOut: number, scale = 1
 
 /** A dense layer `name/kernel` (fanIn × fanOut, Glorot-uniform) and `name/bias` (a constant, or one value per output). */
 export function createDense(
-  name: string, rng: Rng, fanIn: number, fanOut: number,
+  name: string,
+  rng: Rng,
+  fanIn: number,
+  fanOut: number,
   { scale = 1, bias = 0 }: { scale?: number; bias?: number | ArrayLike<number> } = {},
 ): Dense {
   return {
     kernel: createVariable(`${name}/kernel`, tf.tensor2d(glorotUniform(rng, fanIn, fanOut, scale), [fanIn, fanOut])),
-    bias: createVariable(`${name}/bias`, typeof bias === 'number' ? tf.fill([fanOut], bias) : tf.tensor1d(Float32Array.from(bias))),
+    bias: createVariable(
+      `${name}/bias`,
+      typeof bias === 'number' ? tf.fill([fanOut], bias) : tf.tensor1d(Float32Array.from(bias)),
+    ),
   };
 }
 
@@ -39,7 +45,7 @@ export function createVariable(name: string, initial: tf.Tensor): tf.Variable {
     if (/already registered|already been registered|registered/i.test(String(e))) {
       throw new Error(
         `vae model: a tf variable named '${name}' already exists in this process (another model with the same ` +
-        `scope?). Dispose that model first, or give this one a different 'scope' option.`,
+          `scope?). Dispose that model first, or give this one a different 'scope' option.`,
       );
     }
     throw e;

@@ -4,7 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Ajv } from 'ajv';
 import { createRng } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
-import { createVaeModel, optionsSchema, resolveOptions, unclampLogVariance, vaePlugin, type VaeModel } from './index.js';
+import {
+  createVaeModel,
+  optionsSchema,
+  resolveOptions,
+  unclampLogVariance,
+  vaePlugin,
+  type VaeModel,
+} from './index.js';
 import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
 import { setupBackend } from './setup.test.util.js';
@@ -48,7 +55,10 @@ const small = { latentDim: 1, decoderHidden: [8], encoderHidden: [8], encoderAct
 test('a zero-initialised flow decoder is the Gaussian decoder: same draw, bound and decode for the same seeds', () => {
   const D = 6;
   const plain = createVaeModel({ ...small, latentDim: 2, scope: 'plain', outputScale: 0.3 }, { dimension: D, seed: 4 });
-  const flow = createVaeModel({ ...small, latentDim: 2, scope: 'withflow', outputScale: 0.3, decoderFlow: { layers: 3, hidden: [8] } }, { dimension: D, seed: 4 });
+  const flow = createVaeModel(
+    { ...small, latentDim: 2, scope: 'withflow', outputScale: 0.3, decoderFlow: { layers: 3, hidden: [8] } },
+    { dimension: D, seed: 4 },
+  );
   try {
     // The Gaussian part and the encoder get the same initial weights; the flow's variables come last.
     const shared = plain.variables().length;
@@ -60,7 +70,8 @@ test('a zero-initialised flow decoder is the Gaussian decoder: same draw, bound 
     const a = plain.draw(64, createRng(9));
     const b = flow.draw(64, createRng(9));
     const close = (x: tf.Tensor, y: tf.Tensor, tol: number, what: string) => {
-      const xs = x.dataSync(), ys = y.dataSync();
+      const xs = x.dataSync(),
+        ys = y.dataSync();
       let worst = 0;
       for (let i = 0; i < xs.length; i++) worst = Math.max(worst, Math.abs(xs[i]! - ys[i]!));
       assert.ok(worst <= tol, `${what} differs by up to ${worst}`);
@@ -72,8 +83,13 @@ test('a zero-initialised flow decoder is the Gaussian decoder: same draw, bound 
     const la = plain.logProbBound(a.y, createRng(3));
     const lb = flow.logProbBound(a.y, createRng(3));
     close(la, lb, 1e-4, 'logProbBound');
-    const zs = tf.tensor2d([[0, 0], [1, -0.5], [-2, 0.3]]);
-    const da = plain.decode(zs), db = flow.decode(zs);
+    const zs = tf.tensor2d([
+      [0, 0],
+      [1, -0.5],
+      [-2, 0.3],
+    ]);
+    const da = plain.decode(zs),
+      db = flow.decode(zs);
     close(da, db, 1e-6, 'decode');
     tf.dispose([a.y, a.logQ, a.z!, b.y, b.logQ, b.z!, la, lb, zs, da, db]);
   } finally {
@@ -83,13 +99,24 @@ test('a zero-initialised flow decoder is the Gaussian decoder: same draw, bound 
 });
 
 test('conditional flow: variables named <scope>/decoder/flow<k>/..., the inverse round-trips and log-dets cancel', () => {
-  const D = 5, d = 2, n = 256;
-  const flow = new ConditionalSplineFlow('t/decoder', createRng(1), D, d, { layers: 4, bins: 8, bound: 3, hidden: [16, 16] });
+  const D = 5,
+    d = 2,
+    n = 256;
+  const flow = new ConditionalSplineFlow('t/decoder', createRng(1), D, d, {
+    layers: 4,
+    bins: 8,
+    bound: 3,
+    hidden: [16, 16],
+  });
   try {
     const names = flow.variables().map((v) => v.name);
     assert.deepEqual(names.slice(0, 6), [
-      't/decoder/flow0/dense0/kernel', 't/decoder/flow0/dense0/bias', 't/decoder/flow0/dense1/kernel', 't/decoder/flow0/dense1/bias',
-      't/decoder/flow0/out/kernel', 't/decoder/flow0/out/bias',
+      't/decoder/flow0/dense0/kernel',
+      't/decoder/flow0/dense0/bias',
+      't/decoder/flow0/dense1/kernel',
+      't/decoder/flow0/dense1/bias',
+      't/decoder/flow0/out/kernel',
+      't/decoder/flow0/out/bias',
     ]);
     assert.equal(names.length, 4 * 6);
     randomiseFlow(flow.variables(), 5);
@@ -98,16 +125,21 @@ test('conditional flow: variables named <scope>/decoder/flow<k>/..., the inverse
     const z = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)) as Float32Array, [n, d]);
     const fwd = flow.forward(v, z);
     const inv = flow.inverse(fwd.u, z);
-    const vs = v.dataSync(), back = inv.v.dataSync(), us = fwd.u.dataSync();
-    let worst = 0, moved = 0;
+    const vs = v.dataSync(),
+      back = inv.v.dataSync(),
+      us = fwd.u.dataSync();
+    let worst = 0,
+      moved = 0;
     for (let i = 0; i < vs.length; i++) {
       worst = Math.max(worst, Math.abs(vs[i]! - back[i]!));
       moved = Math.max(moved, Math.abs(vs[i]! - us[i]!));
     }
     assert.ok(moved > 0.1, `the random flow should move points (max shift ${moved})`);
     assert.ok(worst < 1e-4, `f⁻¹(f(v; z); z) differs from v by up to ${worst}`);
-    const lf = fwd.logDet.dataSync(), li = inv.logDet.dataSync();
-    let worstDet = 0, spread = 0;
+    const lf = fwd.logDet.dataSync(),
+      li = inv.logDet.dataSync();
+    let worstDet = 0,
+      spread = 0;
     for (let i = 0; i < n; i++) {
       worstDet = Math.max(worstDet, Math.abs(lf[i]! + li[i]!));
       spread = Math.max(spread, Math.abs(lf[i]!));
@@ -130,8 +162,15 @@ test('conditional flow: variables named <scope>/decoder/flow<k>/..., the inverse
 function randomFlowModel(scope: string): VaeModel {
   const model = createVaeModel(
     {
-      latentDim: 1, decoderHidden: [], decoderActivation: 'linear', encoderHidden: [], encoderActivations: [], scope,
-      outputMean: [0.2, -0.1], outputScale: 0.5, decoderFlow: { layers: 3, bins: 6, bound: 3, hidden: [12] },
+      latentDim: 1,
+      decoderHidden: [],
+      decoderActivation: 'linear',
+      encoderHidden: [],
+      encoderActivations: [],
+      scope,
+      outputMean: [0.2, -0.1],
+      outputScale: 0.5,
+      decoderFlow: { layers: 3, bins: 6, bound: 3, hidden: [12] },
     },
     { dimension: 2, seed: 11 },
   );
@@ -148,7 +187,8 @@ test('flow decoder with random weights: q(y|z) integrates to 1 over y on a grid 
     // y = m + s u; the Gaussian stage has |v| ≲ 3, the flow is the identity beyond |·| = 3, so
     // u ∈ [−6, 6]² holds all but a negligible tail; in y that is m ± 3.
     const h = 0.02;
-    const lo = -3, count = Math.round(6 / h) + 1;
+    const lo = -3,
+      count = Math.round(6 / h) + 1;
     const ys = new Float32Array(count * count * 2);
     for (let i = 0; i < count; i++) {
       for (let j = 0; j < count; j++) {
@@ -167,23 +207,35 @@ test('flow decoder with random weights: q(y|z) integrates to 1 over y on a grid 
       assert.ok(Math.abs(mass - 1) < 2e-3, `z = ${zv}: ∫ q(y|z) dy = ${mass}`);
     }
     // The flow really changes the density: it is not the Gaussian stage's.
-    const y0 = tf.tensor2d([[0.2, -0.1], [0.6, 0.3]]);
+    const y0 = tf.tensor2d([
+      [0.2, -0.1],
+      [0.6, 0.3],
+    ]);
     const z0 = tf.tensor2d([[0.5], [0.5]]);
     const lq = model.decoderLogDensity(y0, z0).dataSync();
-    const gauss = [[0.2, -0.1], [0.6, 0.3]].map(([a, b]) => {
+    const gauss = [
+      [0.2, -0.1],
+      [0.6, 0.3],
+    ].map(([a, b]) => {
       const u = [(a! - 0.2) / 0.5, (b! + 0.1) / 0.5];
       const mu = [0.9 * 0.5 + 0.1, -0.6 * 0.5 + 0.2];
       const vars = [0.3, 0.2];
-      return u.reduce((acc, uk, k) => acc - 0.5 * (LOG_2PI + Math.log(vars[k]!) + (uk - mu[k]!) ** 2 / vars[k]!), 0) - 2 * Math.log(0.5);
+      return (
+        u.reduce((acc, uk, k) => acc - 0.5 * (LOG_2PI + Math.log(vars[k]!) + (uk - mu[k]!) ** 2 / vars[k]!), 0) -
+        2 * Math.log(0.5)
+      );
     });
-    assert.ok(Math.abs(lq[0]! - gauss[0]!) + Math.abs(lq[1]! - gauss[1]!) > 0.05, `flow density ${Array.from(lq)} equals the Gaussian's ${gauss}`);
+    assert.ok(
+      Math.abs(lq[0]! - gauss[0]!) + Math.abs(lq[1]! - gauss[1]!) > 0.05,
+      `flow density ${Array.from(lq)} equals the Gaussian's ${gauss}`,
+    );
     tf.dispose([y0, z0]);
   } finally {
     model.dispose();
   }
 });
 
-test('flow decoder: draw()\'s logQ is log p(z) + log q(y|z) − log r(z|y) with q(y|z) from the spline inverse', () => {
+test("flow decoder: draw()'s logQ is log p(z) + log q(y|z) − log r(z|y) with q(y|z) from the spline inverse", () => {
   const model = randomFlowModel('consistency');
   try {
     const n = 500;
@@ -191,7 +243,8 @@ test('flow decoder: draw()\'s logQ is log p(z) + log q(y|z) − log r(z|y) with 
     const lq = model.decoderLogDensity(y, z!).dataSync();
     const encMean = model.encode(y).dataSync();
     const encLv = model.encodeLogVariance(y).dataSync();
-    const zs = z!.dataSync(), got = logQ.dataSync();
+    const zs = z!.dataSync(),
+      got = logQ.dataSync();
     let worst = 0;
     for (let i = 0; i < n; i++) {
       const zi = zs[i]!;
@@ -213,17 +266,28 @@ test('flow decoder: log E_r[exp(logProbBound)] = log q(y), with log q(y) = log �
     const hz = 0.01;
     const zGrid = Array.from({ length: Math.round(14 / hz) + 1 }, (_, i) => -7 + i * hz);
     const nz = zGrid.length;
-    for (const target of [[0.3, 0.1], [0.9, -0.4], [-0.3, 0.2]]) {
-      const y = tf.tensor2d(Float32Array.from({ length: nz * 2 }, (_, i) => target[i % 2]!), [nz, 2]);
+    for (const target of [
+      [0.3, 0.1],
+      [0.9, -0.4],
+      [-0.3, 0.2],
+    ]) {
+      const y = tf.tensor2d(
+        Float32Array.from({ length: nz * 2 }, (_, i) => target[i % 2]!),
+        [nz, 2],
+      );
       const z = tf.tensor2d(Float32Array.from(zGrid), [nz, 1]);
       const lq = model.decoderLogDensity(y, z).dataSync();
       tf.dispose([y, z]);
       const logJoint = zGrid.map((zv, i) => lq[i]! - 0.5 * zv * zv - 0.5 * LOG_2PI);
       const mx = Math.max(...logJoint);
-      let mass = 0, m1 = 0, m2 = 0;
+      let mass = 0,
+        m1 = 0,
+        m2 = 0;
       logJoint.forEach((l, i) => {
         const w = Math.exp(l - mx);
-        mass += w; m1 += w * zGrid[i]!; m2 += w * zGrid[i]! ** 2;
+        mass += w;
+        m1 += w * zGrid[i]!;
+        m2 += w * zGrid[i]! ** 2;
       });
       const logQy = mx + Math.log(mass * hz);
       // A tight encoder for this y: the posterior's mean and variance (encoder weights 0, biases set).
@@ -234,14 +298,26 @@ test('flow decoder: log E_r[exp(logProbBound)] = log q(y), with log q(y) = log �
       setVar(model, 'evidence/encoder/logvar/kernel', [0, 0]);
       setVar(model, 'evidence/encoder/logvar/bias', [unclampLogVariance(Math.log(postVar))]);
       const reps = 20000;
-      const b = model.logProbBound(tf.tensor2d(Float32Array.from({ length: reps * 2 }, (_, i) => target[i % 2]!), [reps, 2]), createRng(41));
+      const b = model.logProbBound(
+        tf.tensor2d(
+          Float32Array.from({ length: reps * 2 }, (_, i) => target[i % 2]!),
+          [reps, 2],
+        ),
+        createRng(41),
+      );
       const vals = b.dataSync();
       b.dispose();
       const mean = Array.from(vals).reduce((a, v) => a + v, 0) / reps;
       const lme = logMeanExp(vals);
       assert.ok(mean <= logQy + 0.005, `y = ${target}: the mean bound ${mean} must not exceed log q(y) = ${logQy}`);
-      assert.ok(logQy - mean < 0.5, `y = ${target}: the Gaussian-posterior encoder should be fairly tight (gap ${logQy - mean})`);
-      assert.ok(Math.abs(lme - logQy) < 0.01, `y = ${target}: log-mean-exp of the bound ${lme}, quadrature log q(y) ${logQy}`);
+      assert.ok(
+        logQy - mean < 0.5,
+        `y = ${target}: the Gaussian-posterior encoder should be fairly tight (gap ${logQy - mean})`,
+      );
+      assert.ok(
+        Math.abs(lme - logQy) < 0.01,
+        `y = ${target}: log-mean-exp of the bound ${lme}, quadrature log q(y) ${logQy}`,
+      );
     }
   } finally {
     model.dispose();
@@ -273,14 +349,25 @@ test('decoderFlow options: defaults, metadata round trip, clear errors, schema',
   assert.equal(validate({ decoderFlow: { bins: 2.5 } }), false);
   assert.equal(validate({ decoderFlow: { typo: 1 } }), false);
 
-  const model = createVaeModel({ ...small, decoderFlow: { layers: 2, bins: 5, bound: 2.5, hidden: [6] } }, { dimension: 3, seed: 1 });
+  const model = createVaeModel(
+    { ...small, decoderFlow: { layers: 2, bins: 5, bound: 2.5, hidden: [6] } },
+    { dimension: 3, seed: 1 },
+  );
   try {
     const meta = model.metadata();
-    assert.deepEqual((meta.options as Record<string, unknown>).decoderFlow, { layers: 2, bins: 5, bound: 2.5, hidden: [6] });
+    assert.deepEqual((meta.options as Record<string, unknown>).decoderFlow, {
+      layers: 2,
+      bins: 5,
+      bound: 2.5,
+      hidden: [6],
+    });
     const names = model.variables().map((v) => `${v.name}:${v.shape.join('x')}`);
     model.dispose();
     const again = createVaeModel(meta.options as never, { dimension: 3, seed: 1 });
-    assert.deepEqual(again.variables().map((v) => `${v.name}:${v.shape.join('x')}`), names);
+    assert.deepEqual(
+      again.variables().map((v) => `${v.name}:${v.shape.join('x')}`),
+      names,
+    );
     // D = 3: the conditioner sees 1 or 2 untouched coordinates plus z; spline parameters 3K − 1 = 14 each.
     assert.ok(names.includes('vae/decoder/flow0/dense0/kernel:3x6'), names.join(', '));
     assert.ok(names.includes('vae/decoder/flow0/out/kernel:6x14'), names.join(', '));
@@ -291,9 +378,19 @@ test('decoderFlow options: defaults, metadata round trip, clear errors, schema',
   }
 });
 
-test('the vae plugin with decoderFlow passes core\'s model conformance suite', async () => {
-  const options = { latentDim: 2, decoderHidden: [16], encoderHidden: [16], encoderActivations: ['selu'], decoderFlow: { layers: 2, hidden: [16] } };
-  const results = await runPluginConformance(vaePlugin, { options, context: { modelDimension: 12 }, throwOnFailure: false });
+test("the vae plugin with decoderFlow passes core's model conformance suite", async () => {
+  const options = {
+    latentDim: 2,
+    decoderHidden: [16],
+    encoderHidden: [16],
+    encoderActivations: ['selu'],
+    decoderFlow: { layers: 2, hidden: [16] },
+  };
+  const results = await runPluginConformance(vaePlugin, {
+    options,
+    context: { modelDimension: 12 },
+    throwOnFailure: false,
+  });
   const failed = results.filter((r) => !r.passed);
   assert.deepEqual(failed, [], JSON.stringify(failed));
   assert.ok(results.length >= 3);
@@ -301,13 +398,22 @@ test('the vae plugin with decoderFlow passes core\'s model conformance suite', a
 
 test('training with decoderFlow on decreases the reverse-KL loss on a correlated Gaussian', () => {
   const model = createVaeModel(
-    { latentDim: 1, decoderHidden: [32], encoderHidden: [32], encoderActivations: ['selu'], decoderFlow: { layers: 2, bins: 6, hidden: [16] } },
+    {
+      latentDim: 1,
+      decoderHidden: [32],
+      encoderHidden: [32],
+      encoderActivations: ['selu'],
+      decoderFlow: { layers: 2, bins: 6, hidden: [16] },
+    },
     { dimension: 2, seed: 3 },
   );
   try {
     const { before, after } = fitCorrelatedGaussian(model, 250);
     // The flow's variables moved off zero: the flow decoder takes part in training.
-    const flowNorm = model.variables().filter((v) => /flow\d+\/out\/kernel/.test(v.name)).reduce((a, v) => a + tf.tidy(() => tf.sum(tf.abs(v)).dataSync()[0]!), 0);
+    const flowNorm = model
+      .variables()
+      .filter((v) => /flow\d+\/out\/kernel/.test(v.name))
+      .reduce((a, v) => a + tf.tidy(() => tf.sum(tf.abs(v)).dataSync()[0]!), 0);
     assert.ok(flowNorm > 1e-3, `flow output layers stayed at zero (Σ|w| = ${flowNorm})`);
     assert.ok(before > 1, `the initial model should be far from the target (gap ${before})`);
     assert.ok(after > -0.03, `bound gap ${after} is below zero beyond noise: the bound is not an upper bound`);

@@ -12,7 +12,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@embedcg/core';
-import { select, selection, splineForward, splineInverse, splineParameterCount, type Selection, type SplineShape } from '@embedcg/model-flow';
+import {
+  select,
+  selection,
+  splineForward,
+  splineInverse,
+  splineParameterCount,
+  type Selection,
+  type SplineShape,
+} from '@embedcg/model-flow';
 import { applyDense, createDense, type Dense } from './dense.js';
 
 /** Options of the flow decoder (`decoderFlow` in the VAE options). */
@@ -27,7 +35,12 @@ export interface DecoderFlowOptions {
   hidden: number[];
 }
 
-export const DEFAULT_DECODER_FLOW: Readonly<DecoderFlowOptions> = Object.freeze({ layers: 4, bins: 8, bound: 4, hidden: [64, 64] } as DecoderFlowOptions);
+export const DEFAULT_DECODER_FLOW: Readonly<DecoderFlowOptions> = Object.freeze({
+  layers: 4,
+  bins: 8,
+  bound: 4,
+  hidden: [64, 64],
+} as DecoderFlowOptions);
 
 /** Smallest bin size (fraction of 2B) and knot derivative, as in the `flow` plugin. */
 const MIN_BIN = 1e-3;
@@ -51,7 +64,15 @@ class ConditionalCoupling {
   private readonly m: number;
   private readonly perCoordinate: number;
 
-  constructor(name: string, rng: Rng, D: number, d: number, transformed: number[], private readonly o: DecoderFlowOptions, private readonly shape: SplineShape) {
+  constructor(
+    name: string,
+    rng: Rng,
+    D: number,
+    d: number,
+    transformed: number[],
+    private readonly o: DecoderFlowOptions,
+    private readonly shape: SplineShape,
+  ) {
     const set = new Set(transformed);
     const conditioning = [...Array(D).keys()].filter((i) => !set.has(i));
     this.m = transformed.length;
@@ -61,7 +82,11 @@ class ConditionalCoupling {
       for (let i = 0; i + 1 < widths.length; i++) {
         const last = i + 2 === widths.length;
         // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
-        this.layers.push(createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, { scale: last ? 0 : 1 }));
+        this.layers.push(
+          createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, {
+            scale: last ? 0 : 1,
+          }),
+        );
       }
       this.trans = selection(D, transformed);
       this.cond = conditioning.length > 0 ? selection(D, conditioning) : undefined;
@@ -107,7 +132,9 @@ class ConditionalCoupling {
   dispose(): void {
     // The owning model may have disposed the variables already (it tracks all of its variables).
     for (const v of this.variables()) if (!v.isDisposed) v.dispose();
-    tf.dispose([this.trans?.m, this.trans?.t, this.cond?.m, this.cond?.t].filter((t): t is tf.Tensor2D => t !== undefined));
+    tf.dispose(
+      [this.trans?.m, this.trans?.t, this.cond?.m, this.cond?.t].filter((t): t is tf.Tensor2D => t !== undefined),
+    );
   }
 }
 
@@ -120,10 +147,25 @@ export class ConditionalSplineFlow {
   private readonly couplings: ConditionalCoupling[] = [];
 
   constructor(name: string, rng: Rng, dimension: number, latentDimension: number, options: DecoderFlowOptions) {
-    const shape: SplineShape = { bins: options.bins, bound: options.bound, minBin: MIN_BIN, minDerivative: MIN_DERIVATIVE };
+    const shape: SplineShape = {
+      bins: options.bins,
+      bound: options.bound,
+      minBin: MIN_BIN,
+      minDerivative: MIN_DERIVATIVE,
+    };
     try {
       for (let k = 0; k < options.layers; k++) {
-        this.couplings.push(new ConditionalCoupling(`${name}/flow${k}`, rng, dimension, latentDimension, transformedHalf(dimension, k), options, shape));
+        this.couplings.push(
+          new ConditionalCoupling(
+            `${name}/flow${k}`,
+            rng,
+            dimension,
+            latentDimension,
+            transformedHalf(dimension, k),
+            options,
+            shape,
+          ),
+        );
       }
     } catch (e) {
       this.dispose();

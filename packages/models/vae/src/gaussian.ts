@@ -15,7 +15,8 @@ export function gaussianLogDensity(
   mean: ArrayLike<number>,
   logVariance: ArrayLike<number> | number,
 ): number {
-  if (mean.length !== x.length) throw new RangeError(`gaussianLogDensity: mean has ${mean.length} entries, x has ${x.length}`);
+  if (mean.length !== x.length)
+    throw new RangeError(`gaussianLogDensity: mean has ${mean.length} entries, x has ${x.length}`);
   if (typeof logVariance !== 'number' && logVariance.length !== x.length) {
     throw new RangeError(`gaussianLogDensity: logVariance has ${logVariance.length} entries, x has ${x.length}`);
   }

@@ -53,12 +53,32 @@ function checkGradients(opts: Partial<VaeOptions>, dimension: number): void {
 }
 
 test('loss gradients match central differences (shared variance, logsigmoid encoder layer)', () => {
-  checkGradients({ latentDim: 2, decoderHidden: [6, 5], encoderHidden: [7, 4], encoderActivations: ['selu', 'logsigmoid'], finalLayerScale: 1 }, 4);
+  checkGradients(
+    {
+      latentDim: 2,
+      decoderHidden: [6, 5],
+      encoderHidden: [7, 4],
+      encoderActivations: ['selu', 'logsigmoid'],
+      finalLayerScale: 1,
+    },
+    4,
+  );
 });
 
 test('loss gradients match central differences (variance head, outputMean, outputScale)', () => {
-  checkGradients({
-    latentDim: 1, decoderHidden: [5], decoderActivation: 'elu', decoderVariance: 'head', initialLogVariance: -1,
-    encoderHidden: [5], encoderActivations: ['softplus'], outputMean: [0.2, -0.4, 0.6], outputScale: 0.5, finalLayerScale: 1,
-  }, 3);
+  checkGradients(
+    {
+      latentDim: 1,
+      decoderHidden: [5],
+      decoderActivation: 'elu',
+      decoderVariance: 'head',
+      initialLogVariance: -1,
+      encoderHidden: [5],
+      encoderActivations: ['softplus'],
+      outputMean: [0.2, -0.4, 0.6],
+      outputScale: 0.5,
+      finalLayerScale: 1,
+    },
+    3,
+  );
 });

@@ -31,7 +31,16 @@ for (const decoderVariance of ['shared', 'head'] as const) {
     const a = 0.9 * sU;
     const varU = sU * sU - a * a;
     const model = createVaeModel(
-      { latentDim: 2, decoderHidden: [], decoderActivation: 'linear', decoderVariance, encoderHidden: [], encoderActivations: [], outputMean: m, outputScale: c },
+      {
+        latentDim: 2,
+        decoderHidden: [],
+        decoderActivation: 'linear',
+        decoderVariance,
+        encoderHidden: [],
+        encoderActivations: [],
+        outputMean: m,
+        outputScale: c,
+      },
       { dimension: D, seed: 1 },
     );
     try {
@@ -76,10 +85,11 @@ for (const decoderVariance of ['shared', 'head'] as const) {
       assert.ok(worst < 1e-4, `log w deviates from the exact log Z = ${logZ} by up to ${worst}`);
       // The samples really follow N(m, s² I) (so the check above is not vacuous).
       for (let j = 0; j < D; j++) {
-        let mu = 0, v = 0;
+        let mu = 0,
+          v = 0;
         for (let i = 0; i < n; i++) mu += ys[i * D + j]! / n;
         for (let i = 0; i < n; i++) v += (ys[i * D + j]! - mu) ** 2 / (n - 1);
-        assert.ok(Math.abs(mu - m[j]!) < 4 * s / Math.sqrt(n), `mean of y_${j} = ${mu}`);
+        assert.ok(Math.abs(mu - m[j]!) < (4 * s) / Math.sqrt(n), `mean of y_${j} = ${mu}`);
         assert.ok(Math.abs(v / (s * s) - 1) < 0.15, `variance of y_${j} = ${v}, want ${s * s}`);
       }
     } finally {
@@ -114,8 +124,13 @@ test('a non-posterior encoder gives weights whose mean still estimates Z but whi
     tf.dispose([y, logQ, z!]);
     const logZ = 0.5 * Math.log(2 * Math.PI);
     const maxLw = Math.max(...logW);
-    let sum = 0, sum2 = 0;
-    for (const lw of logW) { const w = Math.exp(lw - maxLw); sum += w; sum2 += w * w; }
+    let sum = 0,
+      sum2 = 0;
+    for (const lw of logW) {
+      const w = Math.exp(lw - maxLw);
+      sum += w;
+      sum2 += w * w;
+    }
     const logZhat = maxLw + Math.log(sum / n);
     const ess = (sum * sum) / sum2 / n;
     assert.ok(Math.max(...logW) - Math.min(...logW) > 0.1, 'a loose bound must give varying weights');

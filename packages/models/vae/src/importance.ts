@@ -12,7 +12,8 @@ export function importanceLogWeights(logQ: ArrayLike<number>, energies: ArrayLik
   if (logQ.length !== energies.length) {
     throw new RangeError(`importanceLogWeights: ${logQ.length} logQ values but ${energies.length} energies`);
   }
-  if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`importanceLogWeights: beta must be a finite non-negative number, got ${beta}`);
+  if (!Number.isFinite(beta) || beta < 0)
+    throw new RangeError(`importanceLogWeights: beta must be a finite non-negative number, got ${beta}`);
   const out = new Float64Array(logQ.length);
   for (let i = 0; i < out.length; i++) {
     const l = logQ[i]!;

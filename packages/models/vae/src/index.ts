@@ -8,14 +8,35 @@ import { vaePlugin } from './plugin.js';
 export { VaeModel, createVaeModel, type VaeContext } from './vae-model.js';
 export { vaePlugin } from './plugin.js';
 export {
-  optionsSchema, resolveOptions, scalesByKind, DEFAULT_OPTIONS, ACTIVATIONS,
-  type VaeOptions, type VaeOptionsInput, type ScaleByKind, type Activation, type DecoderVariance, type DecoderStdMax,
+  optionsSchema,
+  resolveOptions,
+  scalesByKind,
+  DEFAULT_OPTIONS,
+  ACTIVATIONS,
+  type VaeOptions,
+  type VaeOptionsInput,
+  type ScaleByKind,
+  type Activation,
+  type DecoderVariance,
+  type DecoderStdMax,
 } from './options.js';
 export { ConditionalSplineFlow, DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
 export { importanceLogWeights } from './importance.js';
-export { rotorLogDensity64, rotorLogMixture, ROTOR_FOLD, type RotorSymmetrySpec, type RotorEncoderInput } from './rotor-symmetry.js';
-export { LOG_VARIANCE_RANGE, softClampCapped64, softClampLogVariance64, unclampCapped, unclampLogVariance } from './log-variance.js';
+export {
+  rotorLogDensity64,
+  rotorLogMixture,
+  ROTOR_FOLD,
+  type RotorSymmetrySpec,
+  type RotorEncoderInput,
+} from './rotor-symmetry.js';
+export {
+  LOG_VARIANCE_RANGE,
+  softClampCapped64,
+  softClampLogVariance64,
+  unclampCapped,
+  unclampLogVariance,
+} from './log-variance.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */
 export const plugins: AnyPlugin[] = [vaePlugin];

@@ -34,14 +34,21 @@ export function logVarianceCaps(upper: ArrayLike<number>): LogVarianceCaps {
   const D = upper.length;
   const lo = LOG_VARIANCE_RANGE[0];
   return {
-    centre: tf.tensor2d(Float32Array.from(upper, (hi) => (lo + hi) / 2), [1, D]),
-    halfWidth: tf.tensor2d(Float32Array.from(upper, (hi) => (hi - lo) / 2), [1, D]),
+    centre: tf.tensor2d(
+      Float32Array.from(upper, (hi) => (lo + hi) / 2),
+      [1, D],
+    ),
+    halfWidth: tf.tensor2d(
+      Float32Array.from(upper, (hi) => (hi - lo) / 2),
+      [1, D],
+    ),
   };
 }
 
 /** Differentiable soft clamp of raw log-variances into {@link LOG_VARIANCE_RANGE}, or into per-column caps. */
 export function softClampLogVariance(raw: tf.Tensor, caps?: LogVarianceCaps): tf.Tensor {
-  if (caps) return tf.add(tf.mul(tf.tanh(tf.div(tf.sub(raw, caps.centre), caps.halfWidth)), caps.halfWidth), caps.centre);
+  if (caps)
+    return tf.add(tf.mul(tf.tanh(tf.div(tf.sub(raw, caps.centre), caps.halfWidth)), caps.halfWidth), caps.centre);
   return tf.add(tf.mul(tf.tanh(tf.mul(tf.sub(raw, CENTRE), 1 / HALF_WIDTH)), HALF_WIDTH), CENTRE);
 }
 

@@ -69,13 +69,20 @@ export interface ComponentLayerWidths {
 }
 
 /** Defaults of the optional fields (options schema and resolver). */
-export const DEFAULT_PRIOR_MIXTURE = Object.freeze({ spread: 1, std: 0.5, centres: 'normal' as const, componentDecoder: false, balance: 0.5 });
+export const DEFAULT_PRIOR_MIXTURE = Object.freeze({
+  spread: 1,
+  std: 0.5,
+  centres: 'normal' as const,
+  componentDecoder: false,
+  balance: 0.5,
+});
 
 const HALTON_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
 
 /** The i-th (i ≥ 1) element of the van der Corput sequence in `base`, in (0, 1). */
 function radicalInverse(i: number, base: number): number {
-  let f = 1, r = 0;
+  let f = 1,
+    r = 0;
   for (let n = i; n > 0; n = Math.floor(n / base)) {
     f /= base;
     r += f * (n % base);
@@ -90,7 +97,10 @@ function radicalInverse(i: number, base: number): number {
  */
 export function evenCentres(K: number, d: number, spread: number): Float32Array {
   const half = Math.sqrt(3) * spread;
-  return Float32Array.from({ length: K * d }, (_, j) => (2 * radicalInverse(Math.floor(j / d) + 1, HALTON_BASES[(j % d) % HALTON_BASES.length]!) - 1) * half);
+  return Float32Array.from(
+    { length: K * d },
+    (_, j) => (2 * radicalInverse(Math.floor(j / d) + 1, HALTON_BASES[(j % d) % HALTON_BASES.length]!) - 1) * half,
+  );
 }
 
 // Its own stream, so the networks' weights are those of the same seed without the mixture.
@@ -114,7 +124,13 @@ export class PriorMixture {
   /** With `componentDecoder`: the encoder's classifier head, last hidden layer → K logits of r(k|y). */
   readonly classifier: Dense | undefined;
 
-  constructor(scope: string, seed: number, readonly latentDimension: number, readonly options: PriorMixtureOptions, widths?: ComponentLayerWidths) {
+  constructor(
+    scope: string,
+    seed: number,
+    readonly latentDimension: number,
+    readonly options: PriorMixtureOptions,
+    widths?: ComponentLayerWidths,
+  ) {
     const K = options.components;
     const d = latentDimension;
     const rng = createRng((Math.floor(seed) ^ MIXTURE_SEED_SALT) >>> 0);
@@ -132,7 +148,10 @@ export class PriorMixture {
       if (options.componentDecoder) {
         if (!widths) throw new Error('prior mixture: componentDecoder needs the layer widths');
         // Random rows: each component starts as a differently bent map, not as copies of one.
-        this.decoderBias = createVariable(`${scope}/prior/decoder-bias`, tf.tensor2d(glorotUniform(rng, K, widths.decoderFirst), [K, widths.decoderFirst]));
+        this.decoderBias = createVariable(
+          `${scope}/prior/decoder-bias`,
+          tf.tensor2d(glorotUniform(rng, K, widths.decoderFirst), [K, widths.decoderFirst]),
+        );
         made.push(this.decoderBias);
         // Lets a component set its basin's own fast coordinates (a bond angle that differs in αL, say)
         // without bending the shared network that the other components use.
@@ -184,7 +203,10 @@ export class PriorMixture {
     for (let i = 0; i < n; i++) {
       let u = rng.uniform();
       let k = 0;
-      while (k < w.length - 1 && u >= w[k]!) { u -= w[k]!; k++; }
+      while (k < w.length - 1 && u >= w[k]!) {
+        u -= w[k]!;
+        k++;
+      }
       out[i] = k;
     }
     return out;
@@ -204,7 +226,9 @@ export class PriorMixture {
   oneHot(labels: Int32Array): tf.Tensor2D {
     const K = this.options.components;
     const m = new Float32Array(labels.length * K);
-    labels.forEach((k, i) => { m[i * K + k] = 1; });
+    labels.forEach((k, i) => {
+      m[i * K + k] = 1;
+    });
     return tf.tensor2d(m, [labels.length, K]);
   }
 
@@ -255,7 +279,10 @@ export class PriorMixture {
 
   /** log π_k of each drawn label: the discrete choice whose score-function gradient the trainer adds. */
   choiceLogProb(labels: Int32Array): tf.Tensor1D {
-    return tf.sum(tf.mul(this.oneHot(labels), this.logWeights().reshape([1, this.options.components])), 1) as tf.Tensor1D;
+    return tf.sum(
+      tf.mul(this.oneHot(labels), this.logWeights().reshape([1, this.options.components])),
+      1,
+    ) as tf.Tensor1D;
   }
 
   private logWeights(): tf.Tensor1D {

@@ -39,18 +39,25 @@ export type RotorEncoderInput = 'hidden' | 'raw';
  * needed for 'methyls'; `transformName` only words the error.
  */
 export function resolveRotors(
-  spec: RotorSymmetrySpec, givenNames: readonly string[] | undefined, dimension: number, transformName?: string,
+  spec: RotorSymmetrySpec,
+  givenNames: readonly string[] | undefined,
+  dimension: number,
+  transformName?: string,
 ): number[] {
   if (spec === 'none') return [];
   if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
   const names = requireCoordinateNames(givenNames, dimension, {
-    who: 'vae model', option: "rotorSymmetry 'methyls'", ...(transformName !== undefined ? { transformName } : {}),
+    who: 'vae model',
+    option: "rotorSymmetry 'methyls'",
+    ...(transformName !== undefined ? { transformName } : {}),
     otherwise: 'List the rotor torsions as model-space indices instead.',
   });
   const rotors = methylRotorTorsions(names);
   if (rotors.length === 0) {
-    throw new RangeError("vae model: option rotorSymmetry 'methyls' found no methyl rotor torsion (a torsion placing the first of three hydrogens on a carbon) " +
-      `among the transform's ${names.filter((n) => n.startsWith('torsion ')).length} torsions; use 'none' or list model-space indices.`);
+    throw new RangeError(
+      "vae model: option rotorSymmetry 'methyls' found no methyl rotor torsion (a torsion placing the first of three hydrogens on a carbon) " +
+        `among the transform's ${names.filter((n) => n.startsWith('torsion ')).length} torsions; use 'none' or list model-space indices.`,
+    );
   }
   return rotors.sort((a, b) => a - b);
 }

@@ -32,7 +32,12 @@ export function centralDifference(v: tf.Variable, idx: number, loss: () => numbe
  * Autodiff gradients of `loss` against central differences, at the first and last entry of every
  * variable, within rel·max(|g|, |fd|) + abs. `label` prefixes failure messages.
  */
-export function assertGradientsMatchDifferences(vars: tf.Variable[], loss: () => tf.Scalar, tol: { rel: number; abs: number }, label = ''): void {
+export function assertGradientsMatchDifferences(
+  vars: tf.Variable[],
+  loss: () => tf.Scalar,
+  tol: { rel: number; abs: number },
+  label = '',
+): void {
   const { value, grads } = tf.variableGrads(loss, vars);
   value.dispose();
   try {
@@ -40,7 +45,10 @@ export function assertGradientsMatchDifferences(vars: tf.Variable[], loss: () =>
       const g = grads[v.name]!.dataSync();
       for (const idx of new Set([0, v.size - 1])) {
         const fd = centralDifference(v, idx, () => tf.tidy(() => loss().dataSync()[0]!));
-        assert.ok(Math.abs(g[idx]! - fd) <= tol.rel * Math.max(Math.abs(g[idx]!), Math.abs(fd)) + tol.abs, `${label}${v.name}[${idx}]: ${g[idx]} vs central difference ${fd}`);
+        assert.ok(
+          Math.abs(g[idx]! - fd) <= tol.rel * Math.max(Math.abs(g[idx]!), Math.abs(fd)) + tol.abs,
+          `${label}${v.name}[${idx}]: ${g[idx]} vs central difference ${fd}`,
+        );
       }
     }
   } finally {
@@ -53,12 +61,19 @@ export function assertGradientsMatchDifferences(vars: tf.Variable[], loss: () =>
  * {@link assertGradientsMatchDifferences}: a quadratic "energy" with a different stiffness per
  * coordinate, so that every output enters the gradient with its own weight.
  */
-export function quadraticDrawLoss(model: Model, centre: number[], stiffness: number[], n = 16, seed = 4): () => tf.Scalar {
-  return () => tf.tidy(() => {
-    const { y, logQ } = model.draw(n, createRng(seed));
-    const energy = tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([centre]))), tf.tensor2d([stiffness])), 1);
-    return tf.mean(tf.add(logQ, energy)) as tf.Scalar;
-  });
+export function quadraticDrawLoss(
+  model: Model,
+  centre: number[],
+  stiffness: number[],
+  n = 16,
+  seed = 4,
+): () => tf.Scalar {
+  return () =>
+    tf.tidy(() => {
+      const { y, logQ } = model.draw(n, createRng(seed));
+      const energy = tf.sum(tf.mul(tf.square(tf.sub(y, tf.tensor2d([centre]))), tf.tensor2d([stiffness])), 1);
+      return tf.mean(tf.add(logQ, energy)) as tf.Scalar;
+    });
 }
 
 /**
@@ -77,23 +92,45 @@ export function assertMixtureGradientsMatch(make: () => VaeModel): void {
 }
 
 function checkMixtureGradients(model: VaeModel): void {
-  const loss = () => tf.tidy(() => {
-    const d = model.draw(16, createRng(9));
-    const energy = tf.sum(tf.mul(tf.square(tf.sub(d.y, tf.tensor2d([[1, -2, 0]]))), tf.tensor2d([[40, 2, 3]])), 1);
-    return tf.add(tf.mean(tf.add(d.logQ, energy)), tf.mean(tf.mul(d.choiceLogProb!, tf.linspace(-1, 1, 16)))) as tf.Scalar;
-  });
+  const loss = () =>
+    tf.tidy(() => {
+      const d = model.draw(16, createRng(9));
+      const energy = tf.sum(tf.mul(tf.square(tf.sub(d.y, tf.tensor2d([[1, -2, 0]]))), tf.tensor2d([[40, 2, 3]])), 1);
+      return tf.add(
+        tf.mean(tf.add(d.logQ, energy)),
+        tf.mean(tf.mul(d.choiceLogProb!, tf.linspace(-1, 1, 16))),
+      ) as tf.Scalar;
+    });
   const logits = model.variables().find((v) => v.name.endsWith('/prior/scaled-logits'));
-  assertGradientsMatchDifferences(model.variables().filter((v) => v !== logits), loss, { rel: 1e-2, abs: 3e-3 });
-  const bound = () => tf.tidy(() => tf.mean(model.logProbBound(tf.tensor2d([[1.05, -2.5, 0.3], [0.9, -3.2, 0]]), createRng(1))) as tf.Scalar);
+  assertGradientsMatchDifferences(
+    model.variables().filter((v) => v !== logits),
+    loss,
+    { rel: 1e-2, abs: 3e-3 },
+  );
+  const bound = () =>
+    tf.tidy(
+      () =>
+        tf.mean(
+          model.logProbBound(
+            tf.tensor2d([
+              [1.05, -2.5, 0.3],
+              [0.9, -3.2, 0],
+            ]),
+            createRng(1),
+          ),
+        ) as tf.Scalar,
+    );
   assertGradientsMatchDifferences(model.variables(), bound, { rel: 1e-2, abs: 3e-3 });
 }
 
 /** Two models' seeded draws of 64: the same y exactly and the same ℓ within 1e-3. */
 export function assertSameDraws(a: Model, b: Model): void {
-  const [da, db] = [a, b].map((m) => tf.tidy(() => {
-    const d = m.draw(64, createRng(5));
-    return { y: Array.from(d.y.dataSync()), logQ: Array.from(d.logQ.dataSync()) };
-  }));
+  const [da, db] = [a, b].map((m) =>
+    tf.tidy(() => {
+      const d = m.draw(64, createRng(5));
+      return { y: Array.from(d.y.dataSync()), logQ: Array.from(d.logQ.dataSync()) };
+    }),
+  );
   assert.deepEqual(da!.y, db!.y);
   da!.logQ.forEach((v, i) => assert.ok(Math.abs(v - db!.logQ[i]!) < 1e-3, `ℓ ${i}: ${v} vs ${db!.logQ[i]}`));
 }
@@ -108,7 +145,9 @@ export function byName(model: Model, suffix: string): tf.Variable {
 /** log N(y; c, diag s²) per row of a flat n × 3 array. */
 export function gaussianRows(y: ArrayLike<number>, c: number[], s: number[]): Float64Array {
   const n = y.length / 3;
-  return Float64Array.from({ length: n }, (_, i) => c.reduce((a, ci, j) => a - 0.5 * ((y[3 * i + j]! - ci) / s[j]!) ** 2 - Math.log(s[j]! * Math.sqrt(2 * Math.PI)), 0));
+  return Float64Array.from({ length: n }, (_, i) =>
+    c.reduce((a, ci, j) => a - 0.5 * ((y[3 * i + j]! - ci) / s[j]!) ** 2 - Math.log(s[j]! * Math.sqrt(2 * Math.PI)), 0),
+  );
 }
 
 /**
@@ -118,7 +157,13 @@ export function gaussianRows(y: ArrayLike<number>, c: number[], s: number[]): Fl
  */
 export function fixMixtureWithBlindEncoder(model: VaeModel, logitScale: number): void {
   byName(model, '/prior/scaled-logits').assign(tf.tensor1d([0.5, 0.3, 0.2].map((p) => Math.log(p) / logitScale)));
-  byName(model, '/prior/centres').assign(tf.tensor2d([[-0.3, 0.2], [0.3, 0], [0, -0.3]]));
+  byName(model, '/prior/centres').assign(
+    tf.tensor2d([
+      [-0.3, 0.2],
+      [0.3, 0],
+      [0, -0.3],
+    ]),
+  );
   for (const suffix of ['/encoder/mean/kernel', '/encoder/mean/bias', '/encoder/logvar/kernel']) {
     const v = byName(model, suffix);
     v.assign(tf.zerosLike(v));

@@ -30,7 +30,14 @@ import { activationFn } from './activations.js';
 import { applyDense, createDense, createVariable, type Dense } from './dense.js';
 import { ConditionalSplineFlow } from './flow-decoder.js';
 import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
-import { LOG_VARIANCE_RANGE, logVarianceCaps, softClampLogVariance, unclampCapped, unclampLogVariance, type LogVarianceCaps } from './log-variance.js';
+import {
+  LOG_VARIANCE_RANGE,
+  logVarianceCaps,
+  softClampLogVariance,
+  unclampCapped,
+  unclampLogVariance,
+  type LogVarianceCaps,
+} from './log-variance.js';
 import { resolveOptions, scalesByKind, type VaeOptions, type VaeOptionsInput } from './options.js';
 import { PriorMixture } from './prior-mixture.js';
 import { ROTOR_FOLD, resolveRotors, rotorImageCount, rotorLogMixture } from './rotor-symmetry.js';
@@ -99,7 +106,8 @@ export class VaeModel implements Model {
   /** For circular coordinates: 1 × D row 2π/s (0 where not circular). */
   private readonly wrapPeriod: tf.Tensor2D | undefined;
   /** With rotors: the 1 × R shift periods 2π/(3 s_i), the 1 × D mask that is 0 at them, and the sum's image count. */
-  private readonly rotor: { period: tf.Tensor2D; gaussianMask: tf.Tensor2D; images: number; shifts: Float64Array } | undefined;
+  private readonly rotor:
+    { period: tf.Tensor2D; gaussianMask: tf.Tensor2D; images: number; shifts: Float64Array } | undefined;
   /** Option `decoderStdMax` resolved: the capped model-space indices (sorted) and the cap (model units); undefined without caps. */
   readonly decoderStdCap: { readonly indices: readonly number[]; readonly max: number } | undefined;
   /** Option `latentSkip` resolved: the driven model-space indices (sorted) and the initial slope. */
@@ -135,7 +143,8 @@ export class VaeModel implements Model {
     this.latentDimension = d;
     const mean = o.outputMean ?? context.outputMean;
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'vae model: outputMean');
-    if (!Number.isFinite(context.seed)) throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
+    if (!Number.isFinite(context.seed))
+      throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
     this.outputScales = resolveScales(o, context);
     const first = this.outputScales[0]!;
     this.uniformScale = this.outputScales.every((v) => v === first) ? first : undefined;
@@ -143,17 +152,35 @@ export class VaeModel implements Model {
     this.rotors = Object.freeze(resolveRotors(o.rotorSymmetry, context.coordinateNames, D, context.transformName));
     const cap = resolveStdMax(o.decoderStdMax, context.coordinateNames, this.outputScales, context.transformName);
     this.decoderStdCap = cap && Object.freeze({ indices: Object.freeze(cap.indices), max: cap.max });
-    const skip = o.latentSkip && { indices: resolveCoordinates('latentSkip', o.latentSkip.coordinates, context.coordinateNames, D, context.transformName), slope: o.latentSkip.slope };
+    const skip = o.latentSkip && {
+      indices: resolveCoordinates(
+        'latentSkip',
+        o.latentSkip.coordinates,
+        context.coordinateNames,
+        D,
+        context.transformName,
+      ),
+      slope: o.latentSkip.slope,
+    };
     this.latentSkip = skip && Object.freeze({ indices: Object.freeze(skip.indices), slope: skip.slope });
-    this.logScaleSum = this.uniformScale !== undefined ? D * Math.log(this.uniformScale) : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
+    this.logScaleSum =
+      this.uniformScale !== undefined
+        ? D * Math.log(this.uniformScale)
+        : this.outputScales.reduce((a, v) => a + Math.log(v), 0);
 
     // Circular coordinates the 'trig' encoder sees as (cos, sin): all but hidden rotors.
-    const angles = o.encoderAngles === 'trig' ? this.circular.filter((c) => !(o.rotorEncoder === 'hidden' && this.rotors.includes(c))) : [];
+    const angles =
+      o.encoderAngles === 'trig'
+        ? this.circular.filter((c) => !(o.rotorEncoder === 'hidden' && this.rotors.includes(c)))
+        : [];
     // Creation order fixes which random numbers each weight gets: keep it stable.
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     const scope = o.scope;
     const created: tf.Variable[] = [];
-    const track = (layer: Dense): Dense => { created.push(layer.kernel, layer.bias); return layer; };
+    const track = (layer: Dense): Dense => {
+      created.push(layer.kernel, layer.bias);
+      return layer;
+    };
     try {
       let fanIn = d;
       this.decoderHidden = o.decoderHidden.map((w, i) => {
@@ -168,11 +195,16 @@ export class VaeModel implements Model {
         ? Float32Array.from(cap.upper, (hi) => unclampCapped(Math.min(o.initialLogVariance, hi - 0.5), hi))
         : unclampLogVariance(o.initialLogVariance);
       if (o.decoderVariance === 'shared') {
-        const v = createVariable(`${scope}/decoder/logvar`, typeof rawLogVariance === 'number' ? tf.fill([D], rawLogVariance) : tf.tensor1d(rawLogVariance));
+        const v = createVariable(
+          `${scope}/decoder/logvar`,
+          typeof rawLogVariance === 'number' ? tf.fill([D], rawLogVariance) : tf.tensor1d(rawLogVariance),
+        );
         created.push(v);
         this.decoderLogVariance = v;
       } else {
-        this.decoderLogVariance = track(createDense(`${scope}/decoder/logvar`, rng, fanIn, D, { scale: o.finalLayerScale, bias: rawLogVariance }));
+        this.decoderLogVariance = track(
+          createDense(`${scope}/decoder/logvar`, rng, fanIn, D, { scale: o.finalLayerScale, bias: rawLogVariance }),
+        );
       }
       fanIn = D + angles.length;
       this.encoderHidden = o.encoderHidden.map((w, i) => {
@@ -185,7 +217,9 @@ export class VaeModel implements Model {
       if (skip) {
         // Deterministic (no random numbers), so the other weights are those of the same seed without it.
         const w = new Float32Array(d * D);
-        skip.indices.forEach((c, k) => { w[(k % d) * D + c] = skip.slope / this.outputScales[c]!; });
+        skip.indices.forEach((c, k) => {
+          w[(k % d) * D + c] = skip.slope / this.outputScales[c]!;
+        });
         this.decoderSkip = createVariable(`${scope}/decoder/skip`, tf.tensor2d(w, [d, D]));
         created.push(this.decoderSkip);
         if (o.latentSkipOnly) {
@@ -200,12 +234,19 @@ export class VaeModel implements Model {
         }
         if (o.encoderSkip) {
           const hidden = o.rotorEncoder === 'hidden' ? skip.indices.filter((c) => this.rotors.includes(c)) : [];
-          if (hidden.length > 0) throw new RangeError(`vae model: option encoderSkip would show the encoder the hidden rotor ${hidden[0]}; drop it from latentSkip.coordinates or set rotorEncoder 'raw'`);
+          if (hidden.length > 0)
+            throw new RangeError(
+              `vae model: option encoderSkip would show the encoder the hidden rotor ${hidden[0]}; drop it from latentSkip.coordinates or set rotorEncoder 'raw'`,
+            );
           // The decoder path's inverse: u_c = (slope/s_c)·z_k for each of latent k's n_k coordinates.
           const count = new Array<number>(d).fill(0);
-          skip.indices.forEach((_, k) => { count[k % d]!++; });
+          skip.indices.forEach((_, k) => {
+            count[k % d]!++;
+          });
           const e = new Float32Array(D * d);
-          skip.indices.forEach((c, k) => { e[c * d + (k % d)] = this.outputScales[c]! / (skip.slope * count[k % d]!); });
+          skip.indices.forEach((c, k) => {
+            e[c * d + (k % d)] = this.outputScales[c]! / (skip.slope * count[k % d]!);
+          });
           this.encoderSkip = createVariable(`${scope}/encoder/skip`, tf.tensor2d(e, [D, d]));
           created.push(this.encoderSkip);
         }
@@ -218,7 +259,11 @@ export class VaeModel implements Model {
       }
       // After everything else and from its own stream: the networks keep their initial weights.
       if (o.priorMixture) {
-        const widths = { decoderFirst: o.decoderHidden[0] ?? D, encoderLast: o.encoderHidden.at(-1) ?? D + angles.length, output: D };
+        const widths = {
+          decoderFirst: o.decoderHidden[0] ?? D,
+          encoderLast: o.encoderHidden.at(-1) ?? D + angles.length,
+          output: D,
+        };
         this.priorMixture = new PriorMixture(scope, context.seed, d, o.priorMixture, widths);
         created.push(...this.priorMixture.variables());
       }
@@ -229,8 +274,13 @@ export class VaeModel implements Model {
     this.allVariables = created;
     this.decoderCaps = cap && logVarianceCaps(cap.upper);
     this.meanTensor = this.outputMean ? tf.tensor2d(Float32Array.from(this.outputMean), [1, D]) : undefined;
-    if (this.uniformScale === undefined || this.circular.length > 0) this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
-    if (this.uniformScale === undefined) this.invScaleTensor = tf.tensor2d(Float32Array.from(this.outputScales, (v) => 1 / v), [1, D]);
+    if (this.uniformScale === undefined || this.circular.length > 0)
+      this.scaleTensor = tf.tensor2d(Float32Array.from(this.outputScales), [1, D]);
+    if (this.uniformScale === undefined)
+      this.invScaleTensor = tf.tensor2d(
+        Float32Array.from(this.outputScales, (v) => 1 / v),
+        [1, D],
+      );
     if (this.circular.length > 0) {
       const period = new Float32Array(D);
       for (const i of this.circular) period[i] = (2 * Math.PI) / this.outputScales[i]!;
@@ -254,10 +304,18 @@ export class VaeModel implements Model {
       const keep = new Float32Array(D).fill(1);
       const cos = new Float32Array(D);
       const select = new Float32Array(D * angles.length);
-      angles.forEach((c, j) => { keep[c] = 0; cos[c] = 1; select[c * angles.length + j] = 1; });
+      angles.forEach((c, j) => {
+        keep[c] = 0;
+        cos[c] = 1;
+        select[c * angles.length + j] = 1;
+      });
       // Hidden rotors stay zero in both parts.
       if (o.rotorEncoder === 'hidden') for (const r of this.rotors) keep[r] = 0;
-      this.trig = { keep: tf.tensor2d(keep, [1, D]), cos: tf.tensor2d(cos, [1, D]), sinSelect: tf.tensor2d(select, [D, angles.length]) };
+      this.trig = {
+        keep: tf.tensor2d(keep, [1, D]),
+        cos: tf.tensor2d(cos, [1, D]),
+        sinSelect: tf.tensor2d(select, [D, angles.length]),
+      };
     }
   }
 
@@ -272,7 +330,8 @@ export class VaeModel implements Model {
    */
   draw(n: number, rng: Rng, options?: ModelDrawOptions): ModelDraw {
     this.checkLive();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`vae model: draw needs a positive integer sample count, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`vae model: draw needs a positive integer sample count, got ${n}`);
     const D = this.dimension;
     const d = this.latentDimension;
     const zValues = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
@@ -280,8 +339,10 @@ export class VaeModel implements Model {
     const rotorShift = this.rotor && this.drawRotorShifts(n, rng);
     // A training draw picks components from the mixture's proposal (priorMixture.balance), so rare
     // components keep training; its samples then carry the weights P/P̃ (core's proposalLogRatio).
-    const proposal = options?.training === true && this.priorMixture !== undefined && this.priorMixture.options.balance > 0
-      ? this.priorMixture.proposalWeights() : undefined;
+    const proposal =
+      options?.training === true && this.priorMixture !== undefined && this.priorMixture.options.balance > 0
+        ? this.priorMixture.proposalWeights()
+        : undefined;
     const labels = this.priorMixture?.drawLabels(n, rng, proposal);
     const isRotor = new Uint8Array(D);
     for (const i of this.rotors) isRotor[i] = 1;
@@ -310,7 +371,8 @@ export class VaeModel implements Model {
       const flow = this.decoderFlow?.forward(v, z);
       const u = flow ? flow.u : rotorShift ? (tf.add(v, tf.tensor2d(rotorShift, [n, D])) as tf.Tensor2D) : v;
       const y = this.fromStandard(u);
-      const sumLogVariance = this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
+      const sumLogVariance =
+        this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
       const enc = this.encoderStandard(this.wrapStandard(u));
       const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
       let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
@@ -377,7 +439,10 @@ export class VaeModel implements Model {
     this.checkLive();
     this.checkShape('decoderLogDensity', y, this.dimension, 'dimension');
     this.checkShape('decoderLogDensity', z, this.latentDimension, 'latent dimension');
-    if (z.shape[0] !== y.shape[0]) throw new RangeError(`vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`);
+    if (z.shape[0] !== y.shape[0])
+      throw new RangeError(
+        `vae model: decoderLogDensity needs as many rows of z as of y, got ${z.shape[0]} and ${y.shape[0]}`,
+      );
     return tf.tidy(() => {
       return tf.sub(this.marginalDecoderLogDensity(this.toStandard(y), z), this.logScaleSum) as tf.Tensor1D;
     });
@@ -410,12 +475,14 @@ export class VaeModel implements Model {
   logProbEstimate(y: tf.Tensor2D, rng: Rng, samples: number, z?: tf.Tensor2D): tf.Tensor1D {
     this.checkLive();
     this.checkShape('logProbEstimate', y, this.dimension, 'dimension');
-    if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`vae model: logProbEstimate needs a whole number of latent samples ≥ 1, got ${samples}`);
+    if (!Number.isInteger(samples) || samples < 1)
+      throw new RangeError(`vae model: logProbEstimate needs a whole number of latent samples ≥ 1, got ${samples}`);
     const n = y.shape[0];
     const d = this.latentDimension;
     if (z) {
       this.checkShape('logProbEstimate', z, d, 'latent dimension');
-      if (z.shape[0] !== n) throw new RangeError(`vae model: logProbEstimate needs as many rows of z as of y, got ${z.shape[0]} and ${n}`);
+      if (z.shape[0] !== n)
+        throw new RangeError(`vae model: logProbEstimate needs as many rows of z as of y, got ${z.shape[0]} and ${n}`);
     }
     return tf.tidy(() => {
       const u = this.toStandard(y);
@@ -425,11 +492,19 @@ export class VaeModel implements Model {
       for (let k = 0; k < samples; k++) {
         // A tidy per sample: the decoder's intermediates of one z are freed before the next, so
         // memory stays that of one pass whatever K is.
-        columns.push(tf.tidy(() => {
-          const zk = k === 0 && z ? z : (tf.add(enc.mean, tf.mul(std, tf.tensor2d(rng.fillNormal(new Float32Array(n * d)) as Float32Array, [n, d]))) as tf.Tensor2D);
-          const logJoint = tf.add(this.priorLogDensity(zk), this.marginalDecoderLogDensity(u, zk));
-          return tf.sub(logJoint, gaussianLogDensityTf(zk, enc.mean, enc.logVariance)).reshape([n, 1]) as tf.Tensor2D;
-        }));
+        columns.push(
+          tf.tidy(() => {
+            const zk =
+              k === 0 && z
+                ? z
+                : (tf.add(
+                    enc.mean,
+                    tf.mul(std, tf.tensor2d(rng.fillNormal(new Float32Array(n * d)) as Float32Array, [n, d])),
+                  ) as tf.Tensor2D);
+            const logJoint = tf.add(this.priorLogDensity(zk), this.marginalDecoderLogDensity(u, zk));
+            return tf.sub(logJoint, gaussianLogDensityTf(zk, enc.mean, enc.logVariance)).reshape([n, 1]) as tf.Tensor2D;
+          }),
+        );
       }
       return tf.sub(tf.logSumExp(tf.concat(columns, 1), 1), Math.log(samples) + this.logScaleSum) as tf.Tensor1D;
     });
@@ -486,17 +561,30 @@ export class VaeModel implements Model {
     // untrained decoder's small random differences would outweigh the basins'.
     const columns = this.latentSkip ? [...this.latentSkip.indices] : Array.from({ length: D }, (_, j) => j);
     const points = new Float64Array(M * columns.length);
-    for (let i = 0; i < M; i++) columns.forEach((c, j) => { points[i * columns.length + j] = u[i * D + c]!; });
+    for (let i = 0; i < M; i++)
+      columns.forEach((c, j) => {
+        points[i * columns.length + j] = u[i * D + c]!;
+      });
     const periods = columns.map((c) => (this.circular.includes(c) ? (2 * Math.PI) / this.outputScales[c]! : 0));
     const { chosen, bottoms } = chooseScanCandidates(logTarget, points, columns.length, periods, K, scan);
     const centres = new Float32Array(K * d);
     chosen.forEach((c, i) => centres.set(z.subarray(c * d, (c + 1) * d), i * d));
-    mixture.placeAt(centres, Int32Array.from(chosen, (c) => labels[c]!));
+    mixture.placeAt(
+      centres,
+      Int32Array.from(chosen, (c) => labels[c]!),
+    );
     const shown = columns.length <= 4 ? columns : columns.slice(0, 4);
-    const where = chosen.map((c) => `(${shown.map((col) => y[c * D + col]!.toFixed(2)).join(', ')}) log p̃ ${logTarget[c]!.toFixed(1)}`);
-    const how = bottoms >= K ? `the best ${K} of ${bottoms} basin bottoms` : `all ${bottoms} basin bottoms and ${K - bottoms} spread-out low-energy structures`;
-    return `vae: priorMixture.scan placed the ${K} components at ${how} among ${M} decoded structures ` +
-      `(coordinates ${shown.join(', ')}${columns.length > shown.length ? ', …' : ''}): ${where.join('; ')}`;
+    const where = chosen.map(
+      (c) => `(${shown.map((col) => y[c * D + col]!.toFixed(2)).join(', ')}) log p̃ ${logTarget[c]!.toFixed(1)}`,
+    );
+    const how =
+      bottoms >= K
+        ? `the best ${K} of ${bottoms} basin bottoms`
+        : `all ${bottoms} basin bottoms and ${K - bottoms} spread-out low-energy structures`;
+    return (
+      `vae: priorMixture.scan placed the ${K} components at ${how} among ${M} decoded structures ` +
+      `(coordinates ${shown.join(', ')}${columns.length > shown.length ? ', …' : ''}): ${where.join('; ')}`
+    );
   }
 
   /**
@@ -521,7 +609,13 @@ export class VaeModel implements Model {
       const full = lv.shape[0] === z.shape[0] ? lv : tf.tile(lv, [z.shape[0], 1]);
       return this.uniformScale !== undefined
         ? (tf.add(full, 2 * Math.log(this.uniformScale)) as tf.Tensor2D)
-        : (tf.add(full, tf.tensor2d(Float32Array.from(this.outputScales, (v) => 2 * Math.log(v)), [1, this.dimension])) as tf.Tensor2D);
+        : (tf.add(
+            full,
+            tf.tensor2d(
+              Float32Array.from(this.outputScales, (v) => 2 * Math.log(v)),
+              [1, this.dimension],
+            ),
+          ) as tf.Tensor2D);
     });
   }
 
@@ -554,13 +648,17 @@ export class VaeModel implements Model {
         ...(this.circular.length > 0 ? { circular: [...this.circular] } : {}),
         // Resolved indices, so a saved model rebuilds without the transform's names.
         ...(this.rotors.length > 0 ? { rotorSymmetry: [...this.rotors], rotorEncoder: o.rotorEncoder } : {}),
-        ...(this.latentSkip ? { latentSkip: { coordinates: [...this.latentSkip.indices], slope: this.latentSkip.slope } } : {}),
+        ...(this.latentSkip
+          ? { latentSkip: { coordinates: [...this.latentSkip.indices], slope: this.latentSkip.slope } }
+          : {}),
         ...(o.encoderAngles !== 'wrapped' ? { encoderAngles: o.encoderAngles } : {}),
         ...(this.encoderSkip ? { encoderSkip: true } : {}),
         ...(this.mlpMask ? { latentSkipOnly: true } : {}),
         ...(this.mlpRange ? { latentSkipMlpRange: o.latentSkipMlpRange } : {}),
         ...(o.priorMixture ? { priorMixture: { ...o.priorMixture } } : {}),
-        ...(this.decoderStdCap ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } } : {}),
+        ...(this.decoderStdCap
+          ? { decoderStdMax: { coordinates: [...this.decoderStdCap.indices], max: this.decoderStdCap.max } }
+          : {}),
         // The resolved scales (from outputScales or scaleByKind) whenever they are not all outputScale,
         // so that a saved model rebuilds without the transform that named its coordinates.
         ...(this.outputScales.some((v) => v !== o.outputScale) ? { outputScales: Array.from(this.outputScales) } : {}),
@@ -605,9 +703,14 @@ export class VaeModel implements Model {
     if (this.mlpMask) {
       const kept = tf.mul(mlpMean, this.mlpMask);
       // mask·m + (1 − mask)·r·tanh(m/r): bounded by r at the skip coordinates, untouched elsewhere.
-      mlpMean = (this.mlpRange
-        ? tf.add(kept, tf.mul(tf.sub(1, this.mlpMask), tf.mul(this.mlpRange, tf.tanh(tf.div(mlpMean, this.mlpRange)))))
-        : kept) as tf.Tensor2D;
+      mlpMean = (
+        this.mlpRange
+          ? tf.add(
+              kept,
+              tf.mul(tf.sub(1, this.mlpMask), tf.mul(this.mlpRange, tf.tanh(tf.div(mlpMean, this.mlpRange)))),
+            )
+          : kept
+      ) as tf.Tensor2D;
     }
     if (component) {
       const offset = tf.matMul(component, this.priorMixture!.decoderOffset!);
@@ -615,9 +718,10 @@ export class VaeModel implements Model {
     }
     const mean = this.decoderSkip ? (tf.add(mlpMean, tf.matMul(z, this.decoderSkip)) as tf.Tensor2D) : mlpMean;
     const lv = this.decoderLogVariance;
-    const logVariance = lv instanceof tf.Variable
-      ? (softClampLogVariance(lv.reshape([1, this.dimension]), this.decoderCaps) as tf.Tensor2D)
-      : (softClampLogVariance(applyDense(lv, h), this.decoderCaps) as tf.Tensor2D);
+    const logVariance =
+      lv instanceof tf.Variable
+        ? (softClampLogVariance(lv.reshape([1, this.dimension]), this.decoderCaps) as tf.Tensor2D)
+        : (softClampLogVariance(applyDense(lv, h), this.decoderCaps) as tf.Tensor2D);
     return { mean, logVariance };
   }
 
@@ -625,7 +729,8 @@ export class VaeModel implements Model {
   private componentLogDensities(u: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
     const n = z.shape[0];
     const columns = Array.from({ length: this.priorMixture!.options.components }, (_, k) =>
-      this.decoderLogDensityStandard(u, z, this.priorMixture!.oneHot(new Int32Array(n).fill(k))).reshape([n, 1]));
+      this.decoderLogDensityStandard(u, z, this.priorMixture!.oneHot(new Int32Array(n).fill(k))).reshape([n, 1]),
+    );
     return tf.concat(columns, 1) as tf.Tensor2D;
   }
 
@@ -676,7 +781,9 @@ export class VaeModel implements Model {
     const D = this.dimension;
     const out = new Float32Array(n * D);
     for (let i = 0; i < n; i++) {
-      this.rotors.forEach((c, j) => { out[i * D + c] = (rng.int(ROTOR_FOLD) - 1) * this.rotor!.shifts[j]!; });
+      this.rotors.forEach((c, j) => {
+        out[i * D + c] = (rng.int(ROTOR_FOLD) - 1) * this.rotor!.shifts[j]!;
+      });
     }
     return out;
   }
@@ -687,10 +794,13 @@ export class VaeModel implements Model {
       // The angle itself, y = m + s·u (wrapped or not: cos and sin do not care); `keep` already
       // zeroes hidden rotors, so the encoder mask is not applied again.
       const theta = this.fromStandard(u);
-      h = tf.concat([
-        tf.add(tf.mul(u, this.trig.keep), tf.mul(tf.cos(theta), this.trig.cos)),
-        tf.matMul(tf.sin(theta), this.trig.sinSelect),
-      ], 1) as tf.Tensor2D;
+      h = tf.concat(
+        [
+          tf.add(tf.mul(u, this.trig.keep), tf.mul(tf.cos(theta), this.trig.cos)),
+          tf.matMul(tf.sin(theta), this.trig.sinSelect),
+        ],
+        1,
+      ) as tf.Tensor2D;
     } else {
       h = this.encoderMask ? (tf.mul(u, this.encoderMask) as tf.Tensor2D) : u;
     }
@@ -707,7 +817,8 @@ export class VaeModel implements Model {
 
   private fromStandard(u: tf.Tensor2D): tf.Tensor2D {
     const s = this.uniformScale;
-    const scaled = s === undefined ? (tf.mul(u, this.scaleTensor!) as tf.Tensor2D) : s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
+    const scaled =
+      s === undefined ? (tf.mul(u, this.scaleTensor!) as tf.Tensor2D) : s === 1 ? u : (tf.mul(u, s) as tf.Tensor2D);
     return this.meanTensor ? (tf.add(scaled, this.meanTensor) as tf.Tensor2D) : scaled;
   }
 
@@ -735,7 +846,9 @@ export class VaeModel implements Model {
 
   private checkShape(method: string, t: tf.Tensor, width: number, what: string): void {
     if (t.rank !== 2 || t.shape[1] !== width) {
-      throw new RangeError(`vae model: ${method} expects an n × ${width} tensor (${what}), got shape [${t.shape.join(', ')}]`);
+      throw new RangeError(
+        `vae model: ${method} expects an n × ${width} tensor (${what}), got shape [${t.shape.join(', ')}]`,
+      );
     }
   }
 }
@@ -747,7 +860,8 @@ export class VaeModel implements Model {
 function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
   const D = context.dimension;
   if (o.outputScales !== undefined) return Float64Array.from(o.outputScales);
-  if (o.scaleByKind !== undefined) return scalesByKind(o.scaleByKind, context.coordinateNames, D, context.transformName);
+  if (o.scaleByKind !== undefined)
+    return scalesByKind(o.scaleByKind, context.coordinateNames, D, context.transformName);
   if (context.outputScales !== undefined) {
     const s = modelVector(context.outputScales, D, 'vae model: outputScales');
     const bad = s.findIndex((v) => !(v > 0));
@@ -759,16 +873,25 @@ function resolveScales(o: VaeOptions, context: VaeContext): Float64Array {
 
 /** Model-space indices (sorted) of a coordinate list option: 'backbone' (φ and ψ, by the transform's names) or indices. */
 function resolveCoordinates(
-  option: string, coordinates: 'backbone' | readonly number[], givenNames: readonly string[] | undefined, D: number, transformName?: string,
+  option: string,
+  coordinates: 'backbone' | readonly number[],
+  givenNames: readonly string[] | undefined,
+  D: number,
+  transformName?: string,
 ): number[] {
   if (coordinates !== 'backbone') return [...coordinates].sort((a, b) => a - b);
   const names = requireCoordinateNames(givenNames, D, {
-    who: 'vae model', option: `${option}.coordinates 'backbone'`, ...(transformName !== undefined ? { transformName } : {}),
+    who: 'vae model',
+    option: `${option}.coordinates 'backbone'`,
+    ...(transformName !== undefined ? { transformName } : {}),
     otherwise: 'List model-space indices instead.',
   });
   const { phi, psi } = backboneTorsions(names);
   const indices = [...phi, ...psi].sort((a, b) => a - b);
-  if (indices.length === 0) throw new RangeError(`vae model: option ${option}.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.`);
+  if (indices.length === 0)
+    throw new RangeError(
+      `vae model: option ${option}.coordinates 'backbone' found no φ (C-N-CA-C) or ψ (N-CA-C-N) torsion among the transform's names; list model-space indices instead.`,
+    );
   return indices;
 }
 
@@ -777,7 +900,10 @@ function resolveCoordinates(
  * 2 log(max / s_i) at the capped coordinates, never above the global bound, which the others keep.
  */
 function resolveStdMax(
-  spec: VaeOptions['decoderStdMax'], names: readonly string[] | undefined, scales: Float64Array, transformName?: string,
+  spec: VaeOptions['decoderStdMax'],
+  names: readonly string[] | undefined,
+  scales: Float64Array,
+  transformName?: string,
 ): { indices: number[]; max: number; upper: Float64Array } | undefined {
   if (!spec) return undefined;
   const D = scales.length;
@@ -787,8 +913,10 @@ function resolveStdMax(
   for (const i of indices) {
     const u = 2 * Math.log(spec.max / scales[i]!);
     if (!(u > lo + 1)) {
-      throw new RangeError(`vae model: option decoderStdMax.max ${spec.max} is at most ${(scales[i]! * Math.exp((lo + 1) / 2)).toExponential(2)}, ` +
-        `the smallest cap coordinate ${i} (output scale ${scales[i]}) allows; raise it`);
+      throw new RangeError(
+        `vae model: option decoderStdMax.max ${spec.max} is at most ${(scales[i]! * Math.exp((lo + 1) / 2)).toExponential(2)}, ` +
+          `the smallest cap coordinate ${i} (output scale ${scales[i]}) allows; raise it`,
+      );
     }
     upper[i] = Math.min(hi, u);
   }
@@ -796,11 +924,18 @@ function resolveStdMax(
 }
 
 /** Circular indices from the option and, for 'auto', the transform's flags (none without flags). */
-function resolveCircular(spec: VaeOptions['circular'], flags: ArrayLike<number> | undefined, dimension: number): number[] {
+function resolveCircular(
+  spec: VaeOptions['circular'],
+  flags: ArrayLike<number> | undefined,
+  dimension: number,
+): number[] {
   if (spec === 'none') return [];
   if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
   if (flags === undefined) return [];
-  if (flags.length !== dimension) throw new RangeError(`vae model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`);
+  if (flags.length !== dimension)
+    throw new RangeError(
+      `vae model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`,
+    );
   return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
 }
 

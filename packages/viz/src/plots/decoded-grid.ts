@@ -24,7 +24,8 @@ export type DecodedGridOptions = (DecodedLine | DecodedGrid2D) & { title?: strin
 function sameLength(name: string, arrays: Record<string, NumArray>): number {
   const entries = Object.entries(arrays);
   const n = entries[0]![1].length;
-  for (const [k, a] of entries) if (a.length !== n) throw new RangeError(`decodedGrid: ${name}: ${k} has ${a.length} values, expected ${n}`);
+  for (const [k, a] of entries)
+    if (a.length !== n) throw new RangeError(`decodedGrid: ${name}: ${k} has ${a.length} values, expected ${n}`);
   return n;
 }
 
@@ -52,12 +53,20 @@ export async function decodedGrid(opts: DecodedGridOptions): Promise<string> {
       const a = opts.z1[k]!;
       const b = opts.z2[k]!;
       // Cells overlap by a few per cent so anti-aliasing leaves no seams between them.
-      const base = { z1: round(a - h1, 5), z1e: round(a + 1.1 * h1, 5), z2: round(b - h2, 5), z2e: round(b + 1.1 * h2, 5) };
+      const base = {
+        z1: round(a - h1, 5),
+        z1e: round(a + 1.1 * h1, 5),
+        z2: round(b - h2, 5),
+        z2e: round(b + 1.1 * h2, 5),
+      };
       rows.push({ ...base, angle: 'φ', deg: round(toWrappedDegrees(opts.phi[k]!), 4) });
       rows.push({ ...base, angle: 'ψ', deg: round(toWrappedDegrees(opts.psi[k]!), 4) });
     }
     spec = {
-      title: { text: opts.title ?? 'Dihedrals of decoded configurations', subtitle: 'mean configuration decoded at each CV grid point' },
+      title: {
+        text: opts.title ?? 'Dihedrals of decoded configurations',
+        subtitle: 'mean configuration decoded at each CV grid point',
+      },
       data: { values: rows },
       facet: { column: { field: 'angle', type: 'nominal', title: null, sort: ['φ', 'ψ'] } },
       spec: {
@@ -69,7 +78,12 @@ export async function decodedGrid(opts: DecodedGridOptions): Promise<string> {
           x2: { field: 'z1e' },
           y: { field: 'z2', type: 'quantitative', title: `${z}₂ (dimensionless)`, scale: { zero: false, nice: false } },
           y2: { field: 'z2e' },
-          color: { field: 'deg', type: 'quantitative', title: ['angle', '(°)'], scale: { scheme: 'sinebow', domain: [-180, 180] } },
+          color: {
+            field: 'deg',
+            type: 'quantitative',
+            title: ['angle', '(°)'],
+            scale: { scheme: 'sinebow', domain: [-180, 180] },
+          },
         },
       },
     };
@@ -89,8 +103,19 @@ export async function decodedGrid(opts: DecodedGridOptions): Promise<string> {
       mark: { type: 'point', filled: true, size: 28 },
       encoding: {
         x: { field: 'z', type: 'quantitative', title: `${z} (dimensionless)`, scale: { zero: false } },
-        y: { field: 'deg', type: 'quantitative', title: 'dihedral angle (°)', scale: { domain: [-180, 180], nice: false }, axis: { values: [-180, -120, -60, 0, 60, 120, 180] } },
-        color: { field: 'angle', type: 'nominal', title: null, scale: { domain: ['φ', 'ψ'], range: ['#1f77b4', '#d62728'] } },
+        y: {
+          field: 'deg',
+          type: 'quantitative',
+          title: 'dihedral angle (°)',
+          scale: { domain: [-180, 180], nice: false },
+          axis: { values: [-180, -120, -60, 0, 60, 120, 180] },
+        },
+        color: {
+          field: 'angle',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['φ', 'ψ'], range: ['#1f77b4', '#d62728'] },
+        },
       },
     };
   }

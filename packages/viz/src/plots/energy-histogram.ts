@@ -57,7 +57,8 @@ export async function energyHistogram(opts: EnergyHistogramOptions): Promise<str
       const v = s.values[i]!;
       if (Number.isFinite(v) && (v < lo || v >= hi)) outside++;
     }
-    if (!s.w && (outside > 0 || h.nonFinite > 0)) notes.push(`${s.name}: ${outside} beyond the range, ${h.nonFinite} infinite`);
+    if (!s.w && (outside > 0 || h.nonFinite > 0))
+      notes.push(`${s.name}: ${outside} beyond the range, ${h.nonFinite} infinite`);
     return { name: s.name, h };
   });
   const color = {
@@ -67,9 +68,17 @@ export async function energyHistogram(opts: EnergyHistogramOptions): Promise<str
     scale: { domain: sets.map((s) => s.name), range: ['#1f77b4', '#ff7f0e', '#111111'] },
     legend: { orient: 'top', labelLimit: 0 },
   };
-  const x = { field: 'x', type: 'quantitative', title: 'reduced energy βU (kT)', scale: { zero: false, nice: false, domain: [lo, hi] } };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: 'reduced energy βU (kT)',
+    scale: { zero: false, nice: false, domain: [lo, hi] },
+  };
   const spec = {
-    title: { text: opts.title ?? 'Potential energy of samples', ...(notes.length ? { subtitle: notes.join('; ') } : {}) },
+    title: {
+      text: opts.title ?? 'Potential energy of samples',
+      ...(notes.length ? { subtitle: notes.join('; ') } : {}),
+    },
     width: 460,
     height: 260,
     layer: histogramLayers(hists, x, 'probability density (1/kT)', color),

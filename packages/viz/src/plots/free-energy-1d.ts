@@ -19,7 +19,8 @@ export interface FreeEnergy1DOptions {
  */
 export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
   const { angle } = opts;
-  if (angle !== 'phi' && angle !== 'psi') throw new RangeError(`freeEnergy1D: angle must be 'phi' or 'psi', got ${String(angle)}`);
+  if (angle !== 'phi' && angle !== 'psi')
+    throw new RangeError(`freeEnergy1D: angle must be 'phi' or 'psi', got ${String(angle)}`);
   const symbol = angle === 'phi' ? 'φ' : 'ψ';
   const nb = opts.bins ?? 72;
   const curves: Array<{ name: string; values: Float64Array; w?: ArrayLike<number> }> = [];
@@ -29,7 +30,11 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
   if (opts.model.weights) curves.push({ name: 'model, reweighted', values: mv, w: opts.model.weights });
   if (opts.reference) {
     checkWeights(opts.reference[angle], opts.reference.weights, 'freeEnergy1D.reference.weights');
-    curves.push({ name: 'reference', values: anglesToDegrees(opts.reference[angle]), ...(opts.reference.weights ? { w: opts.reference.weights } : {}) });
+    curves.push({
+      name: 'reference',
+      values: anglesToDegrees(opts.reference[angle]),
+      ...(opts.reference.weights ? { w: opts.reference.weights } : {}),
+    });
   }
   const rows: Array<{ x: number; F: number | null; series: string }> = [];
   for (const c of curves) {
@@ -43,15 +48,30 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
     }
   }
   const spec = {
-    title: { text: opts.title ?? `Free energy along ${symbol}`, subtitle: 'F = −ln p, shifted to 0 at the minimum of each curve' },
+    title: {
+      text: opts.title ?? `Free energy along ${symbol}`,
+      subtitle: 'F = −ln p, shifted to 0 at the minimum of each curve',
+    },
     width: 460,
     height: 260,
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: `${symbol} (°)`, scale: { domain: [-180, 180], nice: false }, axis: { values: [-180, -120, -60, 0, 60, 120, 180] } },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: `${symbol} (°)`,
+        scale: { domain: [-180, 180], nice: false },
+        axis: { values: [-180, -120, -60, 0, 60, 120, 180] },
+      },
       y: { field: 'F', type: 'quantitative', title: 'free energy (kT)' },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: curves.map((c) => c.name), range: ['#1f77b4', '#ff7f0e', '#111111'] }, legend: { orient: 'top' } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: curves.map((c) => c.name), range: ['#1f77b4', '#ff7f0e', '#111111'] },
+        legend: { orient: 'top' },
+      },
     },
   } as unknown as TopLevelSpec;
   return vegaLiteToSvg(spec);

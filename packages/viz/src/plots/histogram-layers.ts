@@ -15,12 +15,22 @@ export function histogramLayers(
   if (first) {
     const bars = [];
     for (let b = 0; b < first.h.counts.length; b++) {
-      bars.push({ x: round(first.h.edges[b]!, 6), x2: round(first.h.edges[b + 1]!, 6), density: round(first.h.density[b]!, 5), series: first.name });
+      bars.push({
+        x: round(first.h.edges[b]!, 6),
+        x2: round(first.h.edges[b + 1]!, 6),
+        density: round(first.h.density[b]!, 5),
+        series: first.name,
+      });
     }
     layers.push({
       data: { values: bars },
       mark: { type: 'bar', opacity: 0.45, binSpacing: 0 },
-      encoding: { x: { ...x, bin: 'binned' }, x2: { field: 'x2' }, y: { field: 'density', type: 'quantitative', title: yTitle, stack: null }, color },
+      encoding: {
+        x: { ...x, bin: 'binned' },
+        x2: { field: 'x2' },
+        y: { field: 'density', type: 'quantitative', title: yTitle, stack: null },
+        color,
+      },
     });
   }
   for (const { name, h } of rest) {

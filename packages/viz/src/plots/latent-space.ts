@@ -25,9 +25,13 @@ export interface LatentSpaceOptions {
  */
 export async function latentSpace(opts: LatentSpaceOptions): Promise<string> {
   const { latent, latentDim, state } = opts;
-  if (!Number.isInteger(latentDim) || latentDim < 1) throw new RangeError(`latentSpace: latentDim must be a positive integer, got ${latentDim}`);
+  if (!Number.isInteger(latentDim) || latentDim < 1)
+    throw new RangeError(`latentSpace: latentDim must be a positive integer, got ${latentDim}`);
   const n = latent.length / latentDim;
-  if (!Number.isInteger(n)) throw new RangeError(`latentSpace: latent has ${latent.length} numbers, not a multiple of latentDim = ${latentDim}`);
+  if (!Number.isInteger(n))
+    throw new RangeError(
+      `latentSpace: latent has ${latent.length} numbers, not a multiple of latentDim = ${latentDim}`,
+    );
   if (state.length !== n) throw new RangeError(`latentSpace: ${state.length} state labels for ${n} latent points`);
   const z = opts.axisName ?? 'z';
   const states = [...new Set(state)].sort();
@@ -44,7 +48,9 @@ export async function latentSpace(opts: LatentSpaceOptions): Promise<string> {
       const vals: number[] = [];
       for (let i = 0; i < n; i++) if (state[i] === s) vals.push(latent[i]!);
       const h = histogram1d(vals, undefined, lo - pad, hi + pad, nb);
-      for (let b = 0; b < nb; b++) if (h.counts[b]! > 0) rows.push({ z: round(h.edges[b]!, 5), z2: round(h.edges[b + 1]!, 5), count: h.counts[b], state: s });
+      for (let b = 0; b < nb; b++)
+        if (h.counts[b]! > 0)
+          rows.push({ z: round(h.edges[b]!, 5), z2: round(h.edges[b + 1]!, 5), count: h.counts[b], state: s });
     }
     spec = {
       title: { text: opts.title ?? 'Latent coordinate by conformational state', subtitle: `${n} samples` },
@@ -53,7 +59,13 @@ export async function latentSpace(opts: LatentSpaceOptions): Promise<string> {
       data: { values: rows },
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'z', type: 'quantitative', bin: 'binned', title: `${z} (dimensionless)`, scale: { zero: false, nice: false } },
+        x: {
+          field: 'z',
+          type: 'quantitative',
+          bin: 'binned',
+          title: `${z} (dimensionless)`,
+          scale: { zero: false, nice: false },
+        },
         x2: { field: 'z2' },
         y: { field: 'count', type: 'quantitative', title: 'samples per bin (count)', stack: 'zero' },
         color,
@@ -63,7 +75,11 @@ export async function latentSpace(opts: LatentSpaceOptions): Promise<string> {
     const idx = subsampleIndices(n, opts.maxPoints ?? 4000);
     const rows = idx
       .filter((i) => Number.isFinite(latent[i * latentDim]!) && Number.isFinite(latent[i * latentDim + 1]!))
-      .map((i) => ({ z1: round(latent[i * latentDim]!, 5), z2: round(latent[i * latentDim + 1]!, 5), state: state[i] }));
+      .map((i) => ({
+        z1: round(latent[i * latentDim]!, 5),
+        z2: round(latent[i * latentDim + 1]!, 5),
+        state: state[i],
+      }));
     spec = {
       title: {
         text: opts.title ?? 'Latent space by conformational state',

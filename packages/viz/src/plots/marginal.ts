@@ -55,7 +55,10 @@ export async function marginal(opts: MarginalOptions): Promise<string> {
   const raw = histogram1d(values, undefined, range[0], range[1], nb);
   const hists = [{ name: `model, raw (n = ${raw.total})`, h: raw }];
   if (weights) {
-    hists.push({ name: `model, reweighted (ESS = ${round(effectiveSampleSize(weights), 3)})`, h: histogram1d(values, weights, range[0], range[1], nb) });
+    hists.push({
+      name: `model, reweighted (ESS = ${round(effectiveSampleSize(weights), 3)})`,
+      h: histogram1d(values, weights, range[0], range[1], nb),
+    });
   }
   const series = hists.map((h) => h.name);
   const exactName = opts.exactName ?? 'exact';
@@ -69,20 +72,31 @@ export async function marginal(opts: MarginalOptions): Promise<string> {
     scale: { domain: series, range: ['#1f77b4', '#ff7f0e', '#111111'] },
     legend: { orient: 'top', direction: 'vertical', labelLimit: 0 },
   };
-  const x = { field: 'x', type: 'quantitative', title: `${label} (${unit})`, scale: { domain: [range[0], range[1]], nice: false, zero: false } };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: `${label} (${unit})`,
+    scale: { domain: [range[0], range[1]], nice: false, zero: false },
+  };
   const yTitle = `probability density (1/${unit})`;
   const layers = histogramLayers(hists, x, yTitle, color);
   if (hasExact) {
     const norm = trapezoid(exact.x, exact.density);
     if (!(norm > 0)) throw new RangeError(`marginal(${label}).exact: density integrates to ${norm}, expected > 0`);
     const line: object[] = [];
-    for (let i = 0; i < exact.x.length; i++) line.push({ x: round(exact.x[i]!, 6), density: round(exact.density[i]! / norm, 5), series: exactName });
+    for (let i = 0; i < exact.x.length; i++)
+      line.push({ x: round(exact.x[i]!, 6), density: round(exact.density[i]! / norm, 5), series: exactName });
     layers.push({
       data: { values: line },
       mark: { type: 'line', strokeWidth: 2 },
       encoding: { x, y: { field: 'density', type: 'quantitative', title: yTitle }, color },
     });
   }
-  const spec = { title: opts.title ?? `Marginal of ${label}`, width: 460, height: 260, layer: layers } as unknown as TopLevelSpec;
+  const spec = {
+    title: opts.title ?? `Marginal of ${label}`,
+    width: 460,
+    height: 260,
+    layer: layers,
+  } as unknown as TopLevelSpec;
   return vegaLiteToSvg(spec);
 }

@@ -36,7 +36,8 @@ export interface Potential2DOptions {
 export async function potential2D(opts: Potential2DOptions): Promise<string> {
   const { energy, xRange, yRange, beta } = opts;
   if (!(beta > 0)) throw new RangeError(`potential2D: beta must be > 0, got ${beta}`);
-  if (!(xRange[1] > xRange[0]) || !(yRange[1] > yRange[0])) throw new RangeError('potential2D: xRange and yRange must be [lo, hi] with hi > lo');
+  if (!(xRange[1] > xRange[0]) || !(yRange[1] > yRange[0]))
+    throw new RangeError('potential2D: xRange and yRange must be [lo, hi] with hi > lo');
   const unit = opts.unit ?? 'kT';
   const scale = unit === 'kT' ? beta : 1;
   const cap = opts.cap ?? (unit === 'kT' ? 15 : 15 / beta);
@@ -65,13 +66,24 @@ export async function potential2D(opts: Potential2DOptions): Promise<string> {
       const x = xRange[0] + i * dx;
       const y = yRange[0] + j * dy;
       // Cells overlap by a few per cent so anti-aliasing leaves no seams between them.
-      cells.push({ x: round(x, 6), x2: round(x + 1.05 * dx, 6), y: round(y, 6), y2: round(y + 1.05 * dy, 6), u: round(Number.isFinite(v) ? v : cap, 4) });
+      cells.push({
+        x: round(x, 6),
+        x2: round(x + 1.05 * dx, 6),
+        y: round(y, 6),
+        y2: round(y + 1.05 * dy, 6),
+        u: round(Number.isFinite(v) ? v : cap, 4),
+      });
     }
   }
   for (let k = 0; k < u.length; k++) u[k]! -= min;
   const levels: number[] = [];
   for (let L = step; L < cap; L += step) levels.push(L);
-  const segs = isoSegments(u, xs, ys, levels).map((s) => ({ x: round(s.x, 6), y: round(s.y, 6), x2: round(s.x2, 6), y2: round(s.y2, 6) }));
+  const segs = isoSegments(u, xs, ys, levels).map((s) => ({
+    x: round(s.x, 6),
+    y: round(s.y, 6),
+    x2: round(s.x2, 6),
+    y2: round(s.y2, 6),
+  }));
 
   const xTitle = opts.xLabel ?? 'x (nm)';
   const yTitle = opts.yLabel ?? 'y (nm)';
@@ -99,13 +111,19 @@ export async function potential2D(opts: Potential2DOptions): Promise<string> {
     layers.push({
       data: { values: segs },
       mark: { type: 'rule', color: 'white', strokeWidth: 0.7, opacity: 0.6 },
-      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, x2: { field: 'x2' }, y2: { field: 'y2' } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+        x2: { field: 'x2' },
+        y2: { field: 'y2' },
+      },
     });
   }
   let subtitle: string | undefined;
   if (opts.samples) {
     const { x, y } = opts.samples;
-    if (x.length !== y.length) throw new RangeError(`potential2D: samples.x has ${x.length} values but samples.y has ${y.length}`);
+    if (x.length !== y.length)
+      throw new RangeError(`potential2D: samples.x has ${x.length} values but samples.y has ${y.length}`);
     const idx = subsampleIndices(x.length, opts.maxPoints ?? 3000);
     const pts = idx
       .filter((i) => Number.isFinite(x[i]!) && Number.isFinite(y[i]!))

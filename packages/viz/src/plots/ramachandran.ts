@@ -24,7 +24,8 @@ export interface RamachandranOptions {
 const ANGLE_TICKS = [-180, -120, -60, 0, 60, 120, 180];
 
 function checkDihedrals(d: DihedralSamples, name: string): void {
-  if (d.phi.length !== d.psi.length) throw new RangeError(`${name}: ${d.phi.length} φ values but ${d.psi.length} ψ values`);
+  if (d.phi.length !== d.psi.length)
+    throw new RangeError(`${name}: ${d.phi.length} φ values but ${d.psi.length} ψ values`);
   checkWeights(d.phi, d.weights, `${name}.weights`);
 }
 
@@ -45,7 +46,12 @@ export async function ramachandran(opts: RamachandranOptions): Promise<string> {
   if (opts.model.weights) panels.push({ name: 'model, reweighted', phi: mphi, psi: mpsi, w: opts.model.weights });
   if (opts.reference) {
     const rphi = anglesToDegrees(opts.reference.phi);
-    panels.push({ name: `reference (n = ${rphi.length})`, phi: rphi, psi: anglesToDegrees(opts.reference.psi), ...(opts.reference.weights ? { w: opts.reference.weights } : {}) });
+    panels.push({
+      name: `reference (n = ${rphi.length})`,
+      phi: rphi,
+      psi: anglesToDegrees(opts.reference.psi),
+      ...(opts.reference.weights ? { w: opts.reference.weights } : {}),
+    });
   }
   const hists = panels.map((p) => histogram2d(p.phi, p.psi, p.w, [-180, 180], [-180, 180], nb, nb));
   let maxDensity = 0;
@@ -61,16 +67,34 @@ export async function ramachandran(opts: RamachandranOptions): Promise<string> {
         // Cells overlap by a few per cent so anti-aliasing leaves no seams between them.
         const x = -180 + i * width;
         const y = -180 + j * width;
-        rows.push({ panel: panels[k]!.name, phi: round(x, 5), phi2: round(x + 1.05 * width, 5), psi: round(y, 5), psi2: round(y + 1.05 * width, 5), F: round(f, 3) });
+        rows.push({
+          panel: panels[k]!.name,
+          phi: round(x, 5),
+          phi2: round(x + 1.05 * width, 5),
+          psi: round(y, 5),
+          psi2: round(y + 1.05 * width, 5),
+          F: round(f, 3),
+        });
       }
     }
   });
   const axis = { values: ANGLE_TICKS };
   const scale = { domain: [-180, 180], nice: false, zero: false };
   const spec = {
-    title: { text: opts.title ?? 'Ramachandran free energy', subtitle: `F = −ln p in kT, 0 at the most populated bin of all panels; ${round(width, 3)}° bins; blank = no samples` },
+    title: {
+      text: opts.title ?? 'Ramachandran free energy',
+      subtitle: `F = −ln p in kT, 0 at the most populated bin of all panels; ${round(width, 3)}° bins; blank = no samples`,
+    },
     data: { values: rows },
-    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels.map((p) => p.name), header: { labelFontSize: 13 } } },
+    facet: {
+      column: {
+        field: 'panel',
+        type: 'nominal',
+        title: null,
+        sort: panels.map((p) => p.name),
+        header: { labelFontSize: 13 },
+      },
+    },
     spec: {
       width: 260,
       height: 260,
@@ -80,7 +104,12 @@ export async function ramachandran(opts: RamachandranOptions): Promise<string> {
         x2: { field: 'phi2' },
         y: { field: 'psi', type: 'quantitative', title: 'ψ (°)', scale, axis },
         y2: { field: 'psi2' },
-        color: { field: 'F', type: 'quantitative', title: ['F', '(kT)'], scale: { scheme: 'viridis', domain: [0, cap] } },
+        color: {
+          field: 'F',
+          type: 'quantitative',
+          title: ['F', '(kT)'],
+          scale: { scheme: 'viridis', domain: [0, cap] },
+        },
       },
     },
     resolve: { scale: { color: 'shared' } },

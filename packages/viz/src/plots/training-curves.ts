@@ -30,13 +30,29 @@ function bucketed(steps: HistoryStep[], pick: (s: HistoryStep) => number | null 
   return rows;
 }
 
-function panel(title: string, yTitle: string, values: Row[], opts: { points?: Row[]; format?: string; color: string }): object {
-  const y = { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: opts.format ? { format: opts.format } : {} };
+function panel(
+  title: string,
+  yTitle: string,
+  values: Row[],
+  opts: { points?: Row[]; format?: string; color: string },
+): object {
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    title: yTitle,
+    scale: { zero: false },
+    axis: opts.format ? { format: opts.format } : {},
+  };
   const x = { field: 'step', type: 'quantitative', title: 'training step' };
   const layers: object[] = [];
-  if (values.length > 0) layers.push({ data: { values }, mark: { type: 'line', color: opts.color, strokeWidth: 1.5 }, encoding: { x, y } });
+  if (values.length > 0)
+    layers.push({ data: { values }, mark: { type: 'line', color: opts.color, strokeWidth: 1.5 }, encoding: { x, y } });
   if (opts.points && opts.points.length > 0) {
-    layers.push({ data: { values: opts.points }, mark: { type: 'point', filled: true, color: '#d62728', size: 40 }, encoding: { x, y } });
+    layers.push({
+      data: { values: opts.points },
+      mark: { type: 'point', filled: true, color: '#d62728', size: 40 },
+      encoding: { x, y },
+    });
   }
   return { title, width: 560, height: 150, layer: layers };
 }
@@ -56,7 +72,8 @@ export async function trainingCurves(history: readonly HistoryRecord[]): Promise
   const levelEss: Row[] = [];
   for (const l of levels) {
     const step = lastStepOfLevel.get(l.level);
-    if (step !== undefined && typeof l.ess === 'number' && Number.isFinite(l.ess)) levelEss.push({ step, value: round(l.ess, 6) });
+    if (step !== undefined && typeof l.ess === 'number' && Number.isFinite(l.ess))
+      levelEss.push({ step, value: round(l.ess, 6) });
   }
   const essRows = bucketed(steps, (s) => s.ess, true);
   const essAll = [...essRows.map((r) => r.value), ...levelEss.map((r) => r.value)];
@@ -64,17 +81,44 @@ export async function trainingCurves(history: readonly HistoryRecord[]): Promise
   const useFraction = steps.some((s) => Number.isFinite(s.betaFraction));
 
   const panels: object[] = [
-    panel('Loss (reverse-KL objective)', 'loss (kT)', bucketed(steps, (s) => s.loss, true), { color: '#1f77b4' }),
+    panel(
+      'Loss (reverse-KL objective)',
+      'loss (kT)',
+      bucketed(steps, (s) => s.loss, true),
+      { color: '#1f77b4' },
+    ),
     useFraction
-      ? panel('Tempering: inverse temperature', 'β / β_target', bucketed(steps, (s) => s.betaFraction, false), { color: '#ff7f0e' })
-      : panel('Tempering: inverse temperature', 'β (mol/kJ)', bucketed(steps, (s) => s.beta, false), { color: '#ff7f0e' }),
+      ? panel(
+          'Tempering: inverse temperature',
+          'β / β_target',
+          bucketed(steps, (s) => s.betaFraction, false),
+          { color: '#ff7f0e' },
+        )
+      : panel(
+          'Tempering: inverse temperature',
+          'β (mol/kJ)',
+          bucketed(steps, (s) => s.beta, false),
+          { color: '#ff7f0e' },
+        ),
   ];
   if (essAll.length > 0) {
     panels.push(
-      panel(essIsFraction ? 'Effective sample size (fraction of the batch)' : 'Effective sample size', essIsFraction ? 'ESS (fraction)' : 'ESS (samples)', essRows, { points: levelEss, color: '#2ca02c' }),
+      panel(
+        essIsFraction ? 'Effective sample size (fraction of the batch)' : 'Effective sample size',
+        essIsFraction ? 'ESS (fraction)' : 'ESS (samples)',
+        essRows,
+        { points: levelEss, color: '#2ca02c' },
+      ),
     );
   }
-  panels.push(panel('Cost: cumulative force-field evaluations', 'evaluations', bucketed(steps, (s) => s.energyEvaluations, false), { color: '#9467bd', format: '~s' }));
+  panels.push(
+    panel(
+      'Cost: cumulative force-field evaluations',
+      'evaluations',
+      bucketed(steps, (s) => s.energyEvaluations, false),
+      { color: '#9467bd', format: '~s' },
+    ),
+  );
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     vconcat: panels,

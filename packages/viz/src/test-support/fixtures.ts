@@ -51,8 +51,26 @@ export function syntheticHistory(steps = 400, levels = 4, seed = 3): HistoryReco
     const level = Math.floor(s / perLevel);
     const betaFraction = (level + 1) / levels;
     evals += 128;
-    out.push({ type: 'step', step: s, level, beta: 0.4 * betaFraction, betaFraction, loss: 8 * Math.exp(-s / 120) + 0.3 * rng.normal(), energyEvaluations: evals, wallSeconds: 0.05 * s, ess: 0.4 + 0.2 * rng.uniform() });
-    if ((s + 1) % perLevel === 0 || s === steps - 1) out.push({ type: 'level', level, beta: 0.4 * betaFraction, ess: 0.5, energyEvaluations: evals, wallSeconds: 0.05 * s });
+    out.push({
+      type: 'step',
+      step: s,
+      level,
+      beta: 0.4 * betaFraction,
+      betaFraction,
+      loss: 8 * Math.exp(-s / 120) + 0.3 * rng.normal(),
+      energyEvaluations: evals,
+      wallSeconds: 0.05 * s,
+      ess: 0.4 + 0.2 * rng.uniform(),
+    });
+    if ((s + 1) % perLevel === 0 || s === steps - 1)
+      out.push({
+        type: 'level',
+        level,
+        beta: 0.4 * betaFraction,
+        ess: 0.5,
+        energyEvaluations: evals,
+        wallSeconds: 0.05 * s,
+      });
   }
   return out;
 }
@@ -64,8 +82,23 @@ export const doubleWell = (x: number, y: number): number => 5 * (x * x - 1) ** 2
 export function makeDoubleWellRun(dir: string, name = 'double-well test', n = 4000): ReportData {
   const beta = 1;
   const history = syntheticHistory();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, system: 'double-well', beta, training: { steps: 400 } }, null, 2));
-  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ kl: 0.031, logZ: -1.234, logZExact: -1.25, ess: 0.61, minorModeMass: 0.31, energyEvaluations: 51200, wallSeconds: 20.5, note: 'synthetic' }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ name, system: 'double-well', beta, training: { steps: 400 } }, null, 2),
+  );
+  writeFileSync(
+    join(dir, 'metrics.json'),
+    JSON.stringify({
+      kl: 0.031,
+      logZ: -1.234,
+      logZExact: -1.25,
+      ess: 0.61,
+      minorModeMass: 0.31,
+      energyEvaluations: 51200,
+      wallSeconds: 20.5,
+      note: 'synthetic',
+    }),
+  );
   writeFileSync(join(dir, 'history.jsonl'), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const rng = makeRng(11);
   const positions = new Float64Array(2 * n);
@@ -80,7 +113,8 @@ export function makeDoubleWellRun(dir: string, name = 'double-well test', n = 40
     positions[2 * i + 1] = y;
     energies[i] = doubleWell(x, y);
     const qx = 0.7 * Math.exp(-((x - 1) ** 2) / 0.18) + 0.3 * Math.exp(-((x + 1) ** 2) / 0.18);
-    const logq = Math.log(qx / Math.sqrt(0.18 * Math.PI)) - (y * y) / (2 * 0.35 ** 2) - Math.log(0.35 * Math.sqrt(2 * Math.PI));
+    const logq =
+      Math.log(qx / Math.sqrt(0.18 * Math.PI)) - (y * y) / (2 * 0.35 ** 2) - Math.log(0.35 * Math.sqrt(2 * Math.PI));
     logw[i] = -beta * energies[i]! - logq;
   }
   const samples: SampleSet = { positions, n, dimension: 2, logw, energies, beta };
@@ -103,13 +137,23 @@ export function alanineTopology(): { topology: MoleculeTopology; positions: Floa
       lastRes = resKey;
     }
     const element = name.replace(/^[0-9]+/, '')[0]!;
-    atoms.push({ name, element, mass: element === 'H' ? 1.008 : 12, residueName: line.slice(17, 20).trim(), residueIndex: resIndex });
+    atoms.push({
+      name,
+      element,
+      mass: element === 'H' ? 1.008 : 12,
+      residueName: line.slice(17, 20).trim(),
+      residueIndex: resIndex,
+    });
     xyz.push(Number(line.slice(30, 38)) / 10, Number(line.slice(38, 46)) / 10, Number(line.slice(46, 54)) / 10);
   }
   const bonds: Array<[number, number]> = [];
   for (let i = 0; i < atoms.length; i++) {
     for (let j = i + 1; j < atoms.length; j++) {
-      const d = Math.hypot(xyz[3 * i]! - xyz[3 * j]!, xyz[3 * i + 1]! - xyz[3 * j + 1]!, xyz[3 * i + 2]! - xyz[3 * j + 2]!);
+      const d = Math.hypot(
+        xyz[3 * i]! - xyz[3 * j]!,
+        xyz[3 * i + 1]! - xyz[3 * j + 1]!,
+        xyz[3 * i + 2]! - xyz[3 * j + 2]!,
+      );
       const hydrogen = atoms[i]!.element === 'H' || atoms[j]!.element === 'H';
       if (d < (hydrogen ? 0.12 : 0.17)) bonds.push([i, j]);
     }
@@ -130,7 +174,7 @@ export function makeAlanineRun(dir: string, name = 'alanine test', n = 300): Rep
   const psi = new Float64Array(n);
   const deg = Math.PI / 180;
   for (let i = 0; i < n; i++) {
-    const amp = 0.004 + 0.01 * (i % 10) / 10;
+    const amp = 0.004 + (0.01 * (i % 10)) / 10;
     for (let k = 0; k < d; k++) positions[i * d + k] = x0[k]! + amp * rng.normal();
     energies[i] = -60 + 5 * rng.normal();
     logw[i] = 0.5 * rng.normal();
@@ -143,7 +187,10 @@ export function makeAlanineRun(dir: string, name = 'alanine test', n = 300): Rep
   const refPhi = Float64Array.from({ length: n }, () => (-75 + 15 * rng.normal()) * deg);
   const refPsi = Float64Array.from({ length: n }, (_, i) => ((i % 2 ? -40 : 150) + 15 * rng.normal()) * deg);
   const history = syntheticHistory(200, 3, 9);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, system: 'alanine-dipeptide', temperature: 300 }, null, 2));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ name, system: 'alanine-dipeptide', temperature: 300 }, null, 2),
+  );
   writeFileSync(join(dir, 'history.jsonl'), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const beta = 1 / (0.0083144626 * 300);
   return {
@@ -151,7 +198,13 @@ export function makeAlanineRun(dir: string, name = 'alanine test', n = 300): Rep
     topology,
     beta,
     dihedrals: { model: { phi, psi }, reference: { phi: refPhi, psi: refPsi } },
-    reference: { positions: new Float64Array(0), n: 0, dimension: d, energies: Float64Array.from({ length: n }, () => -62 + 4 * rng.normal()), beta },
+    reference: {
+      positions: new Float64Array(0),
+      n: 0,
+      dimension: d,
+      energies: Float64Array.from({ length: n }, () => -62 + 4 * rng.normal()),
+      beta,
+    },
   };
 }
 
@@ -260,7 +313,8 @@ export function checkSvg(svg: string): { width: number; height: number; elements
   let m: RegExpExecArray | null;
   let consumed = 0;
   while ((m = tag.exec(svg)) !== null) {
-    if (m.index !== consumed) throw new Error(`SVG: unexpected text at ${consumed}: ${svg.slice(consumed, consumed + 30)}`);
+    if (m.index !== consumed)
+      throw new Error(`SVG: unexpected text at ${consumed}: ${svg.slice(consumed, consumed + 30)}`);
     consumed = tag.lastIndex;
     if (m[5] !== undefined) {
       if (stack[stack.length - 1] === 'text' || stack[stack.length - 1] === 'tspan') texts.push(m[5]);
@@ -299,6 +353,7 @@ export const CHROMIUM_ARGS = [
 /** Reason to skip browser tests, or undefined when Chromium is available. Throws when it is required. */
 export function browserSkipReason(): string | undefined {
   if (existsSync(CHROMIUM)) return undefined;
-  if (process.env['EMBEDCG_REQUIRE_BROWSER'] === '1') throw new Error(`EMBEDCG_REQUIRE_BROWSER=1 but ${CHROMIUM} does not exist`);
+  if (process.env['EMBEDCG_REQUIRE_BROWSER'] === '1')
+    throw new Error(`EMBEDCG_REQUIRE_BROWSER=1 but ${CHROMIUM} does not exist`);
   return `Chromium not available at ${CHROMIUM}`;
 }
