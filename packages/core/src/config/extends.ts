@@ -96,6 +96,6 @@ export function resolveExtends(path: string, shownAs = path): ResolvedConfig {
   }
   // The deepest base first, each derived file laid over what came before it.
   let value: JsonObject = {};
-  for (let i = chain.length - 1; i >= 0; i--) value = mergeConfig(value, chain[i]);
+  for (const layer of [...chain].reverse()) value = mergeConfig(value, layer);
   return { value, sources };
 }

@@ -227,9 +227,9 @@ export function crossValidate(
     const predict = classifier(z.slice(a * dim, b * dim), labels.slice(a, b), dim);
     for (let i = c; i < d; i++) {
       const y = labels[i]!;
-      total[y]++;
+      total[y]!++;
       predictions[i] = predict(z, i) === 1 ? 1 : 0;
-      if (predictions[i] === y) correct[y]++;
+      if (predictions[i] === y) correct[y]!++;
     }
   }
   const recall = [0, 1].map((c) => (total[c]! > 0 ? correct[c]! / total[c]! : NaN));

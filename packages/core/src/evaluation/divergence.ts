@@ -33,10 +33,10 @@ export function ramachandranHistogram(
   for (let i = 0; i < phi.length; i++) {
     const w = weights ? weights[i]! : 1;
     if (!Number.isFinite(phi[i]!) || !Number.isFinite(psi[i]!) || !Number.isFinite(w) || w <= 0) continue;
-    h[angleBin(phi[i]!, bins) * bins + angleBin(psi[i]!, bins)] += w;
+    h[angleBin(phi[i]!, bins) * bins + angleBin(psi[i]!, bins)]! += w;
     total += w;
   }
-  if (total > 0) for (let k = 0; k < h.length; k++) h[k] /= total;
+  if (total > 0) for (let k = 0; k < h.length; k++) h[k]! /= total;
   return h;
 }
 

@@ -127,8 +127,8 @@ test('classifiers: accuracy 1 on separable data (also ring-shaped), chance on no
     const hits = [0, 0],
       counts = [0, 0];
     c.predictions.forEach((p, i) => {
-      counts[noise[i]!]++;
-      if (p === noise[i]) hits[noise[i]!]++;
+      counts[noise[i]!]!++;
+      if (p === noise[i]) hits[noise[i]!]!++;
     });
     assert.equal(c.predictions.length, n);
     assert.equal((hits[0]! + hits[1]!) / n, c.accuracy);

@@ -49,7 +49,7 @@ export function statePopulations(
     const s = stateOf(phi[i]!, psi[i]!);
     const w = W ? W[i]! : 1;
     if (s < 0 || !Number.isFinite(w)) continue;
-    p[s] += w;
+    p[s]! += w;
     if (s === 2 && inC7axAlphaL(phi[i]!)) basins += w;
     total += w;
   }

@@ -150,12 +150,12 @@ export class Kernel {
       const kdr = k[b]! * dr;
       e += 0.5 * kdr * dr;
       const s = -kdr / r;
-      f[i] += s * dx;
-      f[i + 1] += s * dy;
-      f[i + 2] += s * dz;
-      f[j] -= s * dx;
-      f[j + 1] -= s * dy;
-      f[j + 2] -= s * dz;
+      f[i]! += s * dx;
+      f[i + 1]! += s * dy;
+      f[i + 2]! += s * dz;
+      f[j]! -= s * dx;
+      f[j + 1]! -= s * dy;
+      f[j + 2]! -= s * dz;
     }
     this.eBond = e;
   }
@@ -197,15 +197,15 @@ export class Kernel {
       const fcx = tc * (by * pz - bz * py),
         fcy = tc * (bz * px - bx * pz),
         fcz = tc * (bx * py - by * px);
-      f[i] += fax;
-      f[i + 1] += fay;
-      f[i + 2] += faz;
-      f[l] += fcx;
-      f[l + 1] += fcy;
-      f[l + 2] += fcz;
-      f[j] -= fax + fcx;
-      f[j + 1] -= fay + fcy;
-      f[j + 2] -= faz + fcz;
+      f[i]! += fax;
+      f[i + 1]! += fay;
+      f[i + 2]! += faz;
+      f[l]! += fcx;
+      f[l + 1]! += fcy;
+      f[l + 2]! += fcz;
+      f[j]! -= fax + fcx;
+      f[j + 1]! -= fay + fcy;
+      f[j + 2]! -= faz + fcz;
     }
     this.eAngle = e;
   }
@@ -294,18 +294,18 @@ export class Kernel {
       const sx = p * fix - q * flx,
         sy = p * fiy - q * fly,
         sz = p * fiz - q * flz;
-      f[i] += fix;
-      f[i + 1] += fiy;
-      f[i + 2] += fiz;
-      f[j] += -fix + sx;
-      f[j + 1] += -fiy + sy;
-      f[j + 2] += -fiz + sz;
-      f[kk] += -flx - sx;
-      f[kk + 1] += -fly - sy;
-      f[kk + 2] += -flz - sz;
-      f[l] += flx;
-      f[l + 1] += fly;
-      f[l + 2] += flz;
+      f[i]! += fix;
+      f[i + 1]! += fiy;
+      f[i + 2]! += fiz;
+      f[j]! += -fix + sx;
+      f[j + 1]! += -fiy + sy;
+      f[j + 2]! += -fiz + sz;
+      f[kk]! += -flx - sx;
+      f[kk + 1]! += -fly - sy;
+      f[kk + 2]! += -flz - sz;
+      f[l]! += flx;
+      f[l + 1]! += fly;
+      f[l + 2]! += flz;
     }
     this.eTorsion = e;
   }
@@ -353,13 +353,13 @@ export class Kernel {
         fxi += jx;
         fyi += jy;
         fzi += jz;
-        f[3 * j] -= jx;
-        f[3 * j + 1] -= jy;
-        f[3 * j + 2] -= jz;
+        f[3 * j]! -= jx;
+        f[3 * j + 1]! -= jy;
+        f[3 * j + 2]! -= jz;
       }
-      f[3 * i] += fxi;
-      f[3 * i + 1] += fyi;
-      f[3 * i + 2] += fzi;
+      f[3 * i]! += fxi;
+      f[3 * i + 1]! += fyi;
+      f[3 * i + 2]! += fzi;
     }
     const { exceptionIndex: ex, exceptionQQ: qq, exceptionA: A, exceptionB: B } = this.sys;
     for (let k = 0; k < qq.length; k++) {
@@ -375,12 +375,12 @@ export class Kernel {
         b6 = B[k]! * inv6;
       e += coul + a12 - b6;
       const fs = (coul + 12 * a12 - 6 * b6) * inv2;
-      f[i] += fs * dx;
-      f[i + 1] += fs * dy;
-      f[i + 2] += fs * dz;
-      f[j] -= fs * dx;
-      f[j + 1] -= fs * dy;
-      f[j + 2] -= fs * dz;
+      f[i]! += fs * dx;
+      f[i + 1]! += fs * dy;
+      f[i + 2]! += fs * dz;
+      f[j]! -= fs * dx;
+      f[j + 1]! -= fs * dy;
+      f[j + 2]! -= fs * dz;
     }
     this.eNonbonded = e;
   }
@@ -434,12 +434,12 @@ export class Kernel {
         d = 0;
         const orj = or[j]!;
         if (orj < r + sri) {
-          I[j] += hctTerm(r, rInv, orj, sri, engulf);
+          I[j]! += hctTerm(r, rInv, orj, sri, engulf);
           d = hctDerivative;
         }
         dIj[p] = d;
       }
-      I[i] += Ii;
+      I[i]! += Ii;
     }
     // Born radii and their derivatives with respect to I.
     const { alpha, beta, gamma, prefactor, surfaceFactor } = gb;
@@ -485,11 +485,11 @@ export class Kernel {
         ePair += g;
         const dGdBB = (-0.5 * g * ex * (1 + D)) / f2;
         dEdBi += dGdBB * bj;
-        dEdB[j] += dGdBB * bi;
+        dEdB[j]! += dGdBB * bi;
         // dE/dr of the pair at fixed radii, divided by r; stored in R to be applied with the chain rule
         R[p] = (-g * (1 - 0.25 * ex)) / f2;
       }
-      dEdB[i] += dEdBi;
+      dEdB[i]! += dEdBi;
     }
     for (let i = 0; i < n; i++) chain[i] = dEdB[i]! * chain[i]!;
     // Forces: direct pair term plus the Born-radius chain rule, both along the pair vector.
@@ -517,13 +517,13 @@ export class Kernel {
         fxi += jx;
         fyi += jy;
         fzi += jz;
-        f[3 * j] -= jx;
-        f[3 * j + 1] -= jy;
-        f[3 * j + 2] -= jz;
+        f[3 * j]! -= jx;
+        f[3 * j + 1]! -= jy;
+        f[3 * j + 2]! -= jz;
       }
-      f[3 * i] += fxi;
-      f[3 * i + 1] += fyi;
-      f[3 * i + 2] += fzi;
+      f[3 * i]! += fxi;
+      f[3 * i + 1]! += fyi;
+      f[3 * i + 2]! += fzi;
     }
     this.eGb = eSelf + ePair;
     this.eSurface = eSurf;
