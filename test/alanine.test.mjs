@@ -288,7 +288,7 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   );
 });
 
-test('bad input to cvs/decode/evaluate names the problem', async (t) => {
+test('bad input to cvs/decode/evaluate names the problem', async () => {
   const r = runCli(['cvs', join(repoRoot, 'no-such-run'), '--coords', 'x.dcd', '--out', 'c.csv']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /not a run directory/);

@@ -318,7 +318,7 @@ test(
     run(b, ['--resume', '--max-steps', '31']);
     assert.equal(readCheckpointState(findCheckpoint(b)).step, 108);
     run(b, ['--resume']);
-    const strip = (rows) => rows.map(({ wallSeconds, ms, ...rest }) => rest); // timings differ between runs
+    const strip = (rows) => rows.map(({ wallSeconds: _w, ms: _m, ...rest }) => rest); // timings differ between runs
     const ha = strip(readHistory(a)),
       hb = strip(readHistory(b));
     assert.ok(ha.filter((r) => r.type === 'level').length >= 3, 'the run should cross several levels');

@@ -15,7 +15,9 @@ import { sampleCommand } from './commands/sample.js';
 import { evaluateCommand } from './commands/evaluate.js';
 
 /** Commands contributed by optional files (added as their packages land). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' CommandModule is invariant in its argument types; a list of commands needs any
 async function optionalCommands(): Promise<CommandModule<any, any>[]> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   const out: CommandModule<any, any>[] = [];
   for (const [file, name] of [
     ['energy', 'energyCommand'],

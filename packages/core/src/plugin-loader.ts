@@ -38,6 +38,7 @@ export interface ResolveOptions {
   preloaded?: Record<string, { plugins: AnyPlugin[] } | AnyPlugin[]>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- package.json files of unknown packages
 function readJson(path: string): any {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
@@ -54,6 +55,7 @@ function findPackageDir(name: string, fromDir: string): string | undefined {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a package.json of unknown shape
 function entryOf(pkgDir: string, pkg: any): string {
   let exp = pkg.exports;
   if (exp && typeof exp === 'object' && '.' in exp) exp = exp['.'];
@@ -66,6 +68,7 @@ function entryOf(pkgDir: string, pkg: any): string {
   return join(pkgDir, pkg.main ?? 'index.js');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module of unknown shape, checked field by field
 function pluginsOf(mod: any): AnyPlugin[] | undefined {
   const list = mod?.plugins ?? mod?.default?.plugins ?? (Array.isArray(mod?.default) ? mod.default : undefined);
   if (Array.isArray(list)) return list;
@@ -100,11 +103,13 @@ export async function loadPluginPackage(spec: string, opts: ResolveOptions): Pro
       );
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a package.json of unknown shape
   let pkg: any = { name: spec, version: '0.0.0' };
   if (pkgDir) {
     pkg = readJson(join(pkgDir, 'package.json'));
     entry = entryOf(pkgDir, pkg);
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module of unknown shape, checked by pluginsOf
   let mod: any;
   try {
     mod = await import(pathToFileURL(entry!).href);

@@ -48,6 +48,7 @@ export interface KindMap {
 }
 
 /** A plugin: identity, options schema and factory. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugin options are checked by their JSON Schema, not by a static type
 export interface PluginDescriptor<K extends PluginKind = PluginKind, O = any> {
   kind: K;
   /** Name used in configs, unique within its package (e.g. "double-well"). */
@@ -64,6 +65,7 @@ export interface PluginDescriptor<K extends PluginKind = PluginKind, O = any> {
   create(options: O, context: PluginContext): KindMap[K] | Promise<KindMap[K]>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of plugins of every option type
 export type AnyPlugin = PluginDescriptor<PluginKind, any>;
 
 function define<K extends PluginKind>(kind: K) {

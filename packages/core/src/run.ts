@@ -111,6 +111,7 @@ export function writeRunFiles(runDir: string, config: RunConfig, meta: Record<st
 export interface OpenedRun {
   runDir: string;
   config: RunConfig;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- run.json written by any version of embedcg
   meta: Record<string, any>;
   plugins: RunPlugins;
   /** Trainer state of the checkpoint the weights came from. */

@@ -21,7 +21,7 @@ export function parseHistory(text: string, file = 'history.jsonl'): HistoryRecor
     } catch (e) {
       const isPartialTail = i === lines.length - 1 && !text.endsWith('\n');
       if (isPartialTail) break;
-      throw new Error(`${file}: line ${i + 1} is not valid JSON (${(e as Error).message})`);
+      throw new Error(`${file}: line ${i + 1} is not valid JSON (${(e as Error).message})`, { cause: e });
     }
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
       throw new Error(`${file}: line ${i + 1} must be a JSON object, got ${JSON.stringify(rec).slice(0, 60)}`);
@@ -36,13 +36,15 @@ function readJsonObject(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: expected a JSON object`);
   return v as Record<string, unknown>;

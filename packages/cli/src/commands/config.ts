@@ -7,7 +7,7 @@ import { assembleOptions, log } from '../context.js';
  * A config that extends another is short to write and long to read: this prints what training will
  * use, and doubles as a check of a config (plugins found, options valid) before a long run.
  */
-export const configCommand: CommandModule<{}, { config: string; sources: boolean; set?: string | string[] }> = {
+export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
   describe: 'Print a run config as training uses it: "extends" merged, plugin options checked, defaults filled in',
   builder: (y) =>

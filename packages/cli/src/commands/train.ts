@@ -31,7 +31,7 @@ interface TrainArgs {
 }
 
 /** A --set argument as it would be typed back into a POSIX shell. */
-const shellWord = (w: string) => (/^[\w.,:=+\/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+const shellWord = (w: string) => (/^[\w.,:=+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train <config>',
@@ -114,6 +114,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     let live: { url: string; close(): Promise<void> } | undefined;
     if (argv.serve) {
       try {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional viz package is imported by name at run time, untyped
         const viz: any = await import('@embedcg/viz' as string);
         live = await viz.serveLive(runDir, { port: argv.port });
         log(`live training curves: ${live!.url}`);

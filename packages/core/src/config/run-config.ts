@@ -122,12 +122,6 @@ const pluginRefSchema = (kind: string): JSONSchema => ({
 export function runConfigSchema(
   pluginOptions: Array<{ kind: string; package: string; name: string; schema: JSONSchema }> = [],
 ): JSONSchema {
-  const slot: Record<string, string> = {
-    forcefield: 'forceField',
-    transform: 'transform',
-    model: 'model',
-    schedule: 'schedule',
-  };
   const refFor = (kind: string): JSONSchema => {
     const base = pluginRefSchema(kind);
     const branches = pluginOptions

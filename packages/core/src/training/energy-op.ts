@@ -19,6 +19,7 @@ export function energyOp(x: tf.Tensor2D, energies: tf.Tensor1D, forces: tf.Tenso
       value: energies.clone(),
       gradFunc: (dy: tf.Tensor) => tf.mul(tf.expandDims(dy, 1), tf.neg(forces)),
     };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tf.customGrad's typing does not admit a function of three tensors
   }) as any);
   return op(x) as tf.Tensor1D;
 }

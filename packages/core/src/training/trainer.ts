@@ -120,13 +120,6 @@ function targetProbe(
   };
 }
 
-function countLines(path: string): number {
-  if (!existsSync(path)) return 0;
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0).length;
-}
-
 /** Keep the first `n` lines of history.jsonl (drop what was written after the checkpoint). */
 function truncateHistory(path: string, n: number): void {
   if (!existsSync(path)) return;
@@ -471,8 +464,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const mask = tf.tensor1d(Float32Array.from(g.mask));
     let loss: number;
     let fwdTerm: tf.Scalar | undefined;
-    let t3 = NaN,
-      t4 = NaN;
+    let t3: number, t4: number;
     let forwardLoss: number | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
@@ -557,7 +549,6 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   };
 
   let stepsThisCall = 0;
-  let lastEss = NaN;
   while (state.phase !== 'done') {
     if (o.signal?.aborted || (o.stopAfterSteps !== undefined && stepsThisCall >= o.stopAfterSteps)) {
       await checkpoint();
@@ -573,7 +564,6 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     await new Promise<void>((r) => setImmediate(r));
     const rec = state.phase === 'reweight' ? await reweightStep() : await oneStep();
     stepsThisCall++;
-    lastEss = rec.ess;
     if (state.step % cfg.historyEvery === 0) writeHistory(rec);
     const rem = estimateRemaining();
     progress.update(state.step / (state.step + rem), {
@@ -581,7 +571,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       level: state.level,
       'β/β*': rec.betaFraction,
       loss: rec.loss,
-      ESS: lastEss,
+      ESS: rec.ess,
       evals: ff.evaluations,
     });
 

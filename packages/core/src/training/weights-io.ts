@@ -38,6 +38,7 @@ export function writeWeights(
   writeFileSync(join(dir, `${prefix}.json`), JSON.stringify(manifest, null, 1));
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the weights manifest as read from disk
 export function readWeights(dir: string, prefix: string): { items: NamedValues[]; manifest: any } {
   const jsonPath = join(dir, `${prefix}.json`);
   const manifest = JSON.parse(readFileSync(jsonPath, 'utf8'));

@@ -86,7 +86,7 @@ export function compileSystem(system: SystemParameters, options: CompileOptions 
   const skipLists: number[][] = Array.from({ length: n }, () => []);
   const live: number[] = [];
   for (let e = 0; e < nb.exceptions.length; e++) {
-    const [i, j, qq, sigma, eps] = nb.exceptions[e]!;
+    const [i, j, qq, , eps] = nb.exceptions[e]!;
     skipLists[Math.min(i, j)]!.push(Math.max(i, j));
     if (qq !== 0 || eps !== 0) live.push(e);
   }

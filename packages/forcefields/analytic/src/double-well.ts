@@ -80,8 +80,8 @@ export function doubleWellX1Quadrature(beta: number, points = 20001): DoubleWell
   const hi = reach(right, +1);
   // Share the intervals between the two halves by length, each an even count for Simpson.
   const total = points - 1;
-  let mLeft = 2 * Math.max(1, Math.round((total * (barrier - lo)) / (hi - lo) / 2));
-  let mRight = 2 * Math.max(1, Math.round((total - mLeft) / 2));
+  const mLeft = 2 * Math.max(1, Math.round((total * (barrier - lo)) / (hi - lo) / 2));
+  const mRight = 2 * Math.max(1, Math.round((total - mLeft) / 2));
   const x = new Float64Array(mLeft + mRight + 1);
   const f = new Float64Array(x.length);
   const hL = (barrier - lo) / mLeft;

@@ -35,6 +35,7 @@ interface Pending {
   cmd: string;
   resolve(f: Frame): void;
   reject(e: Error): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event headers are JSON from the Python server
   onEvent?: (header: Record<string, any>) => void;
   timer?: NodeJS.Timeout;
 }
@@ -43,6 +44,7 @@ export interface RequestOptions {
   /** Fail (and kill the child) when no response came within this many ms; 0 = no limit. */
   timeoutMs?: number;
   /** Called with event frames (e.g. md progress) that precede the response. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   onEvent?: (header: Record<string, any>) => void;
 }
 
@@ -181,6 +183,7 @@ export class OpenMMChild {
    */
   private setActive(active: boolean): void {
     const m = active ? 'ref' : 'unref';
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- stdio streams of several types share ref/unref
     for (const s of [this.proc.stdout, this.proc.stderr, this.proc.stdin] as any[]) s?.[m]?.();
     this.proc[m]();
   }

@@ -170,8 +170,10 @@ export async function createOpenMMForceField(options: OpenMMForceFieldOptions): 
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- topology JSON from the Python server
 function toTopology(t: any): Topology {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
     atoms: (t.atoms as any[]).map((a) => ({
       name: String(a.name),
       element: String(a.element),

@@ -14,6 +14,7 @@ if (endianness() !== 'LE') throw new Error('@embedcg/forcefield-openmm: the fram
 
 /** A decoded frame: its JSON header (without `arrays`) and its named Float64 arrays. */
 export interface Frame {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- headers are JSON from the Python server
   header: Record<string, any>;
   arrays: Record<string, Float64Array>;
 }
@@ -58,6 +59,7 @@ export class FrameDecoder {
       const total = HEADER_BYTES + jsonBytes + payloadBytes;
       if (this.buffered < total) break;
       const all = this.take(total);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
       const header = JSON.parse(all.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes)) as Record<string, any>;
       const arrays: Record<string, Float64Array> = {};
       let offset = HEADER_BYTES + jsonBytes;

@@ -29,6 +29,7 @@ export function createVariable(name: string, initial: tf.Tensor): tf.Variable {
       throw new Error(
         `flow model: a tf variable named '${name}' already exists in this process (another model with the same scope?). ` +
           `Dispose that model first, or give this one a different 'scope' option.`,
+        { cause: e },
       );
     }
     throw e;

@@ -15,14 +15,14 @@ import {
 test('erfc, erf and Φ⁻¹ to near double precision', () => {
   // Reference values (mpmath, 20 digits).
   const ref: Array<[number, number]> = [
-    [0.5, 0.47950012218695346232],
-    [1, 0.15729920705028513066],
-    [2, 0.0046777349810472658379],
-    [3, 2.2090496998585441373e-5],
-    [5, 1.5374597944280348502e-12],
+    [0.5, 0.4795001221869535],
+    [1, 0.15729920705028513],
+    [2, 0.004677734981047266],
+    [3, 0.00002209049699858544],
+    [5, 1.537459794428035e-12],
   ];
   for (const [x, v] of ref) assert.ok(Math.abs(erfc(x) / v - 1) < 1e-14, `erfc(${x}) = ${erfc(x)}, want ${v}`);
-  assert.ok(Math.abs(erf(-1) + 0.84270079294971486934) < 1e-15);
+  assert.ok(Math.abs(erf(-1) + 0.8427007929497149) < 1e-15);
   for (const p of [1e-300, 1e-12, 1e-5, 0.01, 0.02425, 0.2, 0.5, 0.7, 0.97575, 0.999, 1 - 1e-9]) {
     const x = normalQuantile(p);
     const back = p < 0.5 ? normalCdf(x) : 1 - normalCdf(-x);

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { vaePlugin } from './index.js';
 import { setupBackend } from './setup.test.util.js';

@@ -1,7 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
+import '@tensorflow/tfjs';
 import { createVaeModel, type VaeModel } from './index.js';
 import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
 import { setupBackend } from './setup.test.util.js';
