@@ -1,14 +1,16 @@
 /**
  * Run configs that extend others, through the CLI: `embedcg config` prints the merged recipe with
  * every plugin's defaults, `embedcg train` trains exactly that and records the chain, a bad option
- * in a base is reported against the config that was run, and every bench config in the repository
- * (a tree of small files over a few whole ones) still resolves.
+ * in a base is reported against the config that was run, and the configs the repository ships
+ * (tools/bench and examples/) resolve, extend at most two levels, state a changed plugin's options
+ * themselves, and are in use.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { assertCleanError, repoRoot, runCli, tempDir, tinyDoubleWellConfig } from './support.mjs';
 
 const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
@@ -82,24 +84,133 @@ test('a bad option in a base is reported against the config that was run, with i
   );
 });
 
-test('every bench config resolves: its chain of extends exists and each plugin accepts the merged options', async () => {
-  const benchDir = join(repoRoot, 'tools', 'bench');
-  const files = readdirSync(benchDir).filter((f) => f.endsWith('.config.json'));
-  assert.ok(files.length > 10);
-  let extending = 0;
-  for (const f of files) {
-    const { config, configDir, path, sources } = core.loadRunConfig(join(benchDir, f));
-    if (sources.length > 1) extending++;
+// The configs the repository ships: tools/bench keeps only live ones (a bench script's default, or a
+// current recipe on a docs/results page), examples/ holds the run configs users start from.
+const benchDir = join(repoRoot, 'tools', 'bench');
+const examplesDir = join(repoRoot, 'examples');
+const rel = (p) => relative(repoRoot, p);
+const benchConfigs = readdirSync(benchDir)
+  .filter((f) => f.endsWith('.config.json'))
+  .sort()
+  .map((f) => join(benchDir, f));
+const exampleConfigs = readdirSync(examplesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => join(examplesDir, f));
+const MAX_EXTENDS_DEPTH = 2;
+
+test('every bench config and example resolves: its chain of extends exists, is at most 2 deep, and each plugin accepts the merged options', async () => {
+  assert.ok(benchConfigs.length > 0, "tools/bench holds the bench scripts' default configs");
+  assert.ok(
+    exampleConfigs.some((f) => f.endsWith('double-well.json')),
+    'examples/double-well.json is a run config',
+  );
+  for (const file of [...benchConfigs, ...exampleConfigs]) {
+    const { config, configDir, path, sources } = core.loadRunConfig(file);
+    assert.ok(
+      sources.length - 1 <= MAX_EXTENDS_DEPTH,
+      `${rel(file)} extends ${sources.length - 1} levels deep (${sources.map(rel).join(' → ')}); flatten it to at most ${MAX_EXTENDS_DEPTH}`,
+    );
     const resolved = await core.resolveRunConfig(config, {
       configDir,
       configPath: path,
       searchDirs: [repoRoot],
       preloaded: {},
     });
-    assert.equal(resolved.name.length > 0, true, f);
+    assert.ok(resolved.name.length > 0, rel(file));
   }
-  assert.ok(
-    extending > files.length / 2,
-    `most bench configs hold only their differences (${extending} of ${files.length})`,
-  );
+});
+
+const withoutNulls = (v) =>
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== null)
+          .map(([k, x]) => [k, withoutNulls(x)]),
+      )
+    : v;
+
+test("a config that changes a plugin (name or package) from its base states all of that plugin's options itself", () => {
+  const slots = ['forceField', 'transform', 'model', 'schedule'];
+  for (const file of [...benchConfigs, ...exampleConfigs]) {
+    const { sources } = core.loadRunConfig(file);
+    // Each level of the chain against the merged config of what it extends.
+    for (let i = 0; i + 1 < sources.length; i++) {
+      const own = JSON.parse(readFileSync(sources[i], 'utf8'));
+      const base = core.loadRunConfig(sources[i + 1]).config;
+      const merged = core.loadRunConfig(sources[i]).config;
+      for (const slot of slots) {
+        const mine = own[slot];
+        if (!mine || !base[slot] || !merged[slot]) continue;
+        const changed =
+          (mine.name !== undefined && mine.name !== base[slot].name) ||
+          (mine.package !== undefined && mine.package !== base[slot].package);
+        if (!changed) continue;
+        // The merged options must be exactly the ones this level states (a `null` there removes a key).
+        const stated = withoutNulls(mine.options ?? {});
+        const options = merged[slot].options ?? {};
+        const inherited = Object.keys(options).filter((k) => !isDeepStrictEqual(options[k], stated[k]));
+        assert.deepEqual(
+          inherited,
+          [],
+          `${rel(sources[i])} changes ${slot} from ${base[slot].package}/${base[slot].name} to ${merged[slot].package}/${merged[slot].name} ` +
+            `but takes (part of) options ${inherited.join(', ')} from ${rel(sources[i + 1])}; state them in the config itself`,
+        );
+      }
+    }
+  }
+});
+
+test('every bench config is in use, and every config the scripts and docs name exists', () => {
+  const scripts = readdirSync(benchDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .map((f) => readFileSync(join(benchDir, f), 'utf8'));
+  const resultsDir = join(repoRoot, 'docs', 'results');
+  const results = readdirSync(resultsDir)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => readFileSync(join(resultsDir, f), 'utf8'));
+  assert.ok(results.length > 0, 'docs/results holds the results pages');
+  const names = new Set(benchConfigs.map((f) => basename(f)));
+  for (const name of names) {
+    assert.ok(
+      scripts.some((t) => t.includes(name)) || results.some((t) => t.includes(name)),
+      `tools/bench/${name} is neither a bench script's default nor named on a docs/results page: a past experiment belongs ` +
+        'on its results page, cited by commit, not in tools/bench',
+    );
+  }
+  // Defaults in the scripts' code (comments may cite history).
+  for (const [i, text] of scripts.entries()) {
+    const code = text
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('//'))
+      .join('\n');
+    for (const m of code.matchAll(/['"`]([\w.-]+\.config\.json)['"`]/g))
+      assert.ok(names.has(m[1]), `a bench script (#${i}) loads ${m[1]}, which tools/bench does not hold`);
+  }
+  // Commands and paths in the documentation: `--config NAME.config.json` and tools/bench/NAME.config.json
+  // (a commit-qualified `COMMIT:tools/bench/…` cites history and is exempt).
+  const docs = [join(repoRoot, 'README.md'), join(repoRoot, 'CHANGELOG.md')];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.md') && (dir.startsWith(join(repoRoot, 'docs')) || e.name === 'README.md'))
+        docs.push(p);
+    }
+  };
+  walk(join(repoRoot, 'docs'));
+  walk(join(repoRoot, 'packages'));
+  for (const file of docs) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(
+      /--config\s+([\w.-]+\.config\.json)|(?<![:\w/])tools\/bench\/([\w.-]+\.config\.json)/g,
+    )) {
+      const name = m[1] ?? m[2];
+      assert.ok(
+        names.has(name),
+        `${rel(file)} names ${name}, which tools/bench does not hold (cite a retired config by commit)`,
+      );
+    }
+  }
 });
