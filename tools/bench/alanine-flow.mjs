@@ -3,11 +3,10 @@
 // against the reference MD (bench-results/alanine-ref/*.dcd): ESS, ΔF(φ>0 vs φ<0), Ramachandran JS
 // on 32×32 bins (reweighted) and KL(ref‖model) on 64×64 bins, each beside its noise floor.
 //   npm run bench -- alanine-flow [--minutes 60] [--resume] [--eval-only] [--samples 100000] [--run runs/NAME]
-//                                 [--config alanine-flow-circular.config.json --name alanine-flow-circular] [--seed S] [--set key.path=value …]
-// The circular variant treats φ, ψ and the three methyl rotors as angles on the circle (uniform
-// base, circular splines); its indices are those of the automatic Z-matrix of the shared prmtop.
-// --config alanine-slowfast.config.json --name alanine-slowfast: the slow-fast-flow model (a spline
-// flow over φ, ψ and the methyl rotors, a conditional Gaussian over the other 55 coordinates).
+//                                 [--config alanine-slowfast-defensive.config.json --name alanine-slowfast-defensive] [--seed S] [--set key.path=value …]
+// --config alanine-slowfast-defensive.config.json: the current recipe, the example's slow-fast-flow
+// (a spline flow over φ, ψ and the methyl rotors, a conditional Gaussian over the other 55
+// coordinates) on the shared prmtop. Past variants: docs/results/alanine-dipeptide-flow.md.
 import { molecularMetrics } from '@embedcg/core';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';

@@ -11,10 +11,8 @@
 // --decoder-flow trains the Cartesian model with a flow decoder (alanine-vae-flowdecoder.config.json:
 // decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and
 // writes bench-results/alanine-vae-flowdecoder.json.
-// Fine-tuning comparison of the two decoders from one trained VAE (--init-from copies its variables;
-// the zero-initialised flow starts as the Gaussian decoder), same steps at the target β:
-//   npm run bench -- alanine-vae --config alanine-vae-finetune.config.json --name alanine-vae-finetune-gauss --init-from runs/alanine-vae-cartesian
-//   npm run bench -- alanine-vae --config alanine-vae-flowdecoder-finetune.config.json --name alanine-vae-finetune-flow --init-from runs/alanine-vae-cartesian
+// --init-from RUN copies a trained run's variables first (a fine-tuning start); the past fine-tuning
+// comparisons of the two decoders are on docs/results/alanine-dipeptide-vae.md.
 import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';

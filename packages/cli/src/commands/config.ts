@@ -23,7 +23,7 @@ export const configCommand: CommandModule<object, { config: string; sources: boo
         describe: 'Override one config key, path=value, as `train --set` does; repeatable',
       })
       .example(
-        '$0 config tools/bench/alanine-vae-components-tighter.config.json',
+        '$0 config tools/bench/alanine-vae-flowdecoder.config.json',
         'the whole recipe behind a config that holds only its differences',
       )
       .example('$0 config my-run.json > /dev/null && echo valid', 'check a config without training')
