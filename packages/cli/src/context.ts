@@ -18,9 +18,13 @@ export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-/** Exit code for an error: 2 for bad usage or input, 1 for failures during work. */
+/**
+ * Exit code for an error: 2 for bad usage or input, 1 for failures during work. yargs reports its
+ * own parse failures, and errors thrown by an option's coerce (numbers.ts), as YError.
+ */
 export function exitCodeFor(err: unknown): number {
   return err instanceof UsageError ||
+    (err as Error)?.name === 'YError' ||
     err instanceof InputError ||
     (err as Error)?.name === 'InputError' ||
     (err as Error)?.name === 'ConfigError' ||

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { serveLive } from './live-server.js';
 import { checkSvg, syntheticHistory, tmpDir } from './test-support/fixtures.js';
 
@@ -57,6 +58,38 @@ test('serveLive works before history.jsonl exists', async () => {
     assert.deepEqual(h.records, []);
     const svg = await (await fetch(`${live.url}api/curves.svg`)).text();
     assert.ok(checkSvg(svg).texts.join(' ').includes('no training steps'));
+  } finally {
+    await live.close();
+  }
+});
+
+/** GET `path` from the server with a given Host header (fetch does not let a caller set it). */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request(
+      { hostname: u.hostname, port: u.port, path: '/api/history?since=0', headers: { host } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('serveLive refuses requests whose Host header names another site (DNS rebinding)', async () => {
+  const dir = tmpDir();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'r' }));
+  writeFileSync(join(dir, 'history.jsonl'), '');
+  const live = await serveLive(dir, { port: 0 });
+  try {
+    const port = new URL(live.url).port;
+    assert.equal(await getWithHost(live.url, `attacker.example:${port}`), 403);
+    assert.equal(await getWithHost(live.url, `127.0.0.1:${Number(port) + 1}`), 403);
+    assert.equal(await getWithHost(live.url, `127.0.0.1:${port}`), 200);
+    assert.equal(await getWithHost(live.url, `localhost:${port}`), 200);
   } finally {
     await live.close();
   }

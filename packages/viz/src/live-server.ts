@@ -33,6 +33,13 @@ function runName(runDir: string): string {
   }
 }
 
+/** The Host headers a browser sends for this server: its address, and localhost for loopback. */
+export function hostHeadersFor(shownHost: string, port: number): Set<string> {
+  const names = [shownHost.toLowerCase()];
+  if (/^(127\.|\[::1\]$)/.test(shownHost)) names.push('localhost', '127.0.0.1', '[::1]');
+  return new Set(names.map((n) => `${n}:${port}`));
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   res.end(body);
@@ -49,7 +56,13 @@ export async function serveLive(runDir: string, options: LiveOptions = {}): Prom
   const pollMs = options.pollMs ?? 2000;
   let svgCache: { key: string; svg: string } | undefined;
 
+  let allowedHosts: Set<string> = new Set();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // A page on another site can point a name it controls at 127.0.0.1 (DNS rebinding) and read
+    // this server as its own origin; its requests still carry that name, so only our own is served.
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      return send(res, 403, 'text/plain', 'embedcg live view: unexpected Host header');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET');
     const url = new URL(req.url ?? '/', 'http://localhost');
     switch (url.pathname) {
@@ -89,6 +102,7 @@ export async function serveLive(runDir: string, options: LiveOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  allowedHosts = hostHeadersFor(shownHost, port);
   return {
     url: `http://${shownHost}:${port}/`,
     close: () =>

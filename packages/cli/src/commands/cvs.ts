@@ -22,6 +22,7 @@ import {
 } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
+import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 /** Frames of one or more trajectory files, concatenated, checked against the force field. */
 export interface LoadedFrames {
@@ -182,8 +183,11 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
         describe: 'Trajectory files (.dcd or .pdb), concatenated in order',
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Output CSV: frame,z1..zd[,phi,psi]' })
-      .option('skip', { type: 'number', default: 0, describe: 'Frames to drop at the start of each file' })
-      .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th frame' })
+      .option(
+        'skip',
+        numberOption('skip', WHOLE_NONNEGATIVE, { default: 0, describe: 'Frames to drop at the start of each file' }),
+      )
+      .option('stride', numberOption('stride', WHOLE_POSITIVE, { default: 1, describe: 'Keep every stride-th frame' }))
       .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame'),
   handler: async (argv) => {
     await selectBackend('auto', () => {});

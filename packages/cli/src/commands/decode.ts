@@ -10,6 +10,7 @@ import { openRun, selectBackend, writeDcd, writePdb } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { backboneAnglesDeg, writeCsv } from './cvs.js';
+import { POSITIVE, numberOption } from '../numbers.js';
 
 interface DecodeArgs {
   run: string;
@@ -41,15 +42,23 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('grid', {
-        type: 'number',
-        describe: 'Points per latent axis (default 101 for one CV, 21 for two or more)',
-      })
-      .option('range', {
-        type: 'number',
-        default: 3,
-        describe: 'Latent values run from −range to +range (prior standard deviations)',
-      })
+      .option(
+        'grid',
+        numberOption(
+          'grid',
+          { integer: true, min: 2 },
+          {
+            describe: 'Points per latent axis (default 101 for one CV, 21 for two or more)',
+          },
+        ),
+      )
+      .option(
+        'range',
+        numberOption('range', POSITIVE, {
+          default: 3,
+          describe: 'Latent values run from −range to +range (prior standard deviations)',
+        }),
+      )
       .option('out', {
         type: 'string',
         describe:

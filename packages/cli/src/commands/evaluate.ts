@@ -5,6 +5,7 @@ import { checkLatentSamples, latentSamplesOption, printMetrics, runMetrics } fro
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
+import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface EvaluateArgs {
   run: string;
@@ -24,7 +25,10 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     y
       .positional('run', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
-      .option('n', { type: 'number', describe: "Samples (default: the config's evaluation.samples)" })
+      .option(
+        'n',
+        numberOption('n', WHOLE_POSITIVE, { describe: "Samples (default: the config's evaluation.samples)" }),
+      )
       .option('latent-samples', latentSamplesOption)
       .option('reference', {
         type: 'string',
@@ -32,12 +36,17 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         describe:
           'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality',
       })
-      .option('skip', {
-        type: 'number',
-        default: 0,
-        describe: 'Reference frames to drop at the start of each file (equilibration)',
-      })
-      .option('stride', { type: 'number', default: 1, describe: 'Keep every stride-th reference frame' })
+      .option(
+        'skip',
+        numberOption('skip', WHOLE_NONNEGATIVE, {
+          default: 0,
+          describe: 'Reference frames to drop at the start of each file (equilibration)',
+        }),
+      )
+      .option(
+        'stride',
+        numberOption('stride', WHOLE_POSITIVE, { default: 1, describe: 'Keep every stride-th reference frame' }),
+      )
       .option('chirality', {
         ...chiralityOption,
         describe:

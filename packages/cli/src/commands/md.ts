@@ -7,6 +7,7 @@ import { createProgress } from '@embedcg/core';
 import { runMD } from '@embedcg/forcefield-openmm';
 import { UsageError } from '../errors.js';
 import { systemSourceFrom, withSystemOptions, type SystemArgs } from './prepare.js';
+import { POSITIVE, WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 type MdArgs = SystemArgs & {
   temperature: number;
@@ -25,21 +26,38 @@ export const mdCommand: CommandModule<object, MdArgs> = {
   describe: 'Run reference Langevin MD in OpenMM (DCD + PDB + energies/φ/ψ CSV, resumable)',
   builder: (y) =>
     withSystemOptions(y)
-      .option('temperature', { type: 'number', default: 300, describe: 'temperature, K' })
-      .option('steps', {
-        type: 'number',
-        demandOption: true,
-        describe: 'total steps (with --resume: continue up to this step)',
-      })
-      .option('interval', { type: 'number', default: 1000, describe: 'steps between frames, CSV rows and checkpoints' })
-      .option('seed', { type: 'number', default: 1, describe: 'random seed (deterministic on the Reference platform)' })
+      .option('temperature', numberOption('temperature', POSITIVE, { default: 300, describe: 'temperature, K' }))
+      .option(
+        'steps',
+        numberOption('steps', WHOLE_POSITIVE, {
+          demandOption: true,
+          describe: 'total steps (with --resume: continue up to this step)',
+        }),
+      )
+      .option(
+        'interval',
+        numberOption('interval', WHOLE_POSITIVE, {
+          default: 1000,
+          describe: 'steps between frames, CSV rows and checkpoints',
+        }),
+      )
+      .option(
+        'seed',
+        numberOption('seed', WHOLE_NONNEGATIVE, {
+          default: 1,
+          describe: 'random seed (deterministic on the Reference platform)',
+        }),
+      )
       .option('out', {
         type: 'string',
         demandOption: true,
         describe: 'trajectory .dcd; OUT.pdb, OUT.energies.csv, OUT.chk beside it',
       })
-      .option('friction', { type: 'number', default: 1, describe: 'Langevin friction, 1/ps' })
-      .option('timestep', { type: 'number', default: 0.001, describe: 'time step, ps (0.001 = 1 fs)' })
+      .option('friction', numberOption('friction', POSITIVE, { default: 1, describe: 'Langevin friction, 1/ps' }))
+      .option(
+        'timestep',
+        numberOption('timestep', POSITIVE, { default: 0.001, describe: 'time step, ps (0.001 = 1 fs)' }),
+      )
       .option('minimize', { type: 'boolean', default: false, describe: 'minimise before dynamics' })
       .option('resume', {
         type: 'boolean',

@@ -16,6 +16,7 @@ import {
 import { writeReport, type ReportData } from '@embedcg/viz';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
+import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface ReportArgs {
   run: string;
@@ -58,9 +59,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('n', { type: 'number', default: 5000, describe: 'Model samples drawn for the plots' })
+      .option('n', numberOption('n', WHOLE_POSITIVE, { default: 5000, describe: 'Model samples drawn for the plots' }))
       .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
-      .option('seed', { type: 'number', default: 2, describe: 'Seed of the draw' })
+      .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 2, describe: 'Seed of the draw' }))
       .example('$0 report runs/dw', 'open runs/dw/report/index.html in a browser'),
   handler: async (argv) => {
     if (!Number.isInteger(argv.n) || argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);

@@ -17,6 +17,7 @@ import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 import { checkLatentSamples, latentSamplesOption } from '../evaluation.js';
+import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface SampleArgs {
   run: string;
@@ -77,13 +78,13 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('n', { type: 'number', default: 10000, describe: 'Number of samples' })
+      .option('n', numberOption('n', WHOLE_POSITIVE, { default: 10000, describe: 'Number of samples' }))
       .option('out', {
         type: 'string',
         demandOption: true,
         describe: 'Output: .csv, or .dcd (+ .pdb topology and .logw.txt) for molecules',
       })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed of the draw' })
+      .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 1, describe: 'Seed of the draw' }))
       .option('energies', {
         type: 'boolean',
         default: true,

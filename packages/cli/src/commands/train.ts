@@ -15,6 +15,7 @@ import {
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printMetrics, runMetrics } from '../evaluation.js';
+import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface TrainArgs {
   config: string;
@@ -56,10 +57,22 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const,
         describe: "tfjs backend (default: the config's, else auto)",
       })
-      .option('max-steps', { type: 'number', describe: 'Stop after this many steps (with a checkpoint); resume later' })
+      .option(
+        'max-steps',
+        numberOption('max-steps', WHOLE_POSITIVE, {
+          describe: 'Stop after this many steps (with a checkpoint); resume later',
+        }),
+      )
       .option('progress', { type: 'boolean', default: true, describe: 'Show progress (--no-progress to hide)' })
       .option('serve', { type: 'boolean', default: false, describe: 'Serve live training curves on 127.0.0.1' })
-      .option('port', { type: 'number', default: 0, describe: 'Port for --serve (0 = any free port)' })
+      .option(
+        'port',
+        numberOption(
+          'port',
+          { integer: true, min: 0, max: 65535 },
+          { default: 0, describe: 'Port for --serve (0 = any free port)' },
+        ),
+      )
       .option('set', {
         type: 'string',
         describe:

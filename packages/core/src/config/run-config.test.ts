@@ -187,3 +187,39 @@ test('jsonErrorLocation turns JSON.parse positions into line and column', () => 
   assert.equal(jsonErrorLocation(cut, parseError(cut)), ` at line 2, column ${'  "a": [1,'.length + 1}`);
   assert.equal(jsonErrorLocation('x', 'no position here'), '');
 });
+
+test('numbers that do not fit a double are refused up front, naming where they are', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedcg-finite-'));
+  try {
+    const file = join(dir, 'c.json');
+    // JSON.parse reads 1e400 as Infinity; written back it would become null and spoil the run.
+    writeFileSync(
+      file,
+      JSON.stringify(minimal()).replace('"name":"m"', '"name":"m","training":{"learningRate":1e400}'),
+    );
+    assert.throws(
+      () => loadRunConfig(file),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /\/training\/learningRate is Infinity, not a finite number/);
+        assert.match(e.message, /c\.json/);
+        return true;
+      },
+    );
+    writeFileSync(file, JSON.stringify(minimal()));
+    assert.throws(
+      () => loadRunConfig(file, ['model.options.latentDim=-1e999']),
+      (e: Error) => {
+        assert.match(e.message, /--set model\.options\.latentDim=-1e999/);
+        assert.match(e.message, /\/model\/options\/latentDim is -Infinity/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => validateRunConfig({ ...minimal(), seed: 1, target: { beta: NaN } }, 'in code'),
+      /in code: \/target\/beta is NaN, not a finite number/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,6 +2,7 @@
  * The run config: one JSON document naming every plugin of a run and the training settings.
  * `runConfigSchema(pluginSchemas?)` is the JSON Schema `embedcg schema` prints.
  */
+import { firstNonFinite } from './finite.js';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { formatIssues, validateAgainst } from './validate.js';
@@ -341,6 +342,13 @@ export function validateRunConfig(value: unknown, source = 'config'): RunConfig 
   if ('extends' in value) {
     throw new ConfigError(
       `${source}/extends: only a config read from a file can extend another (loadRunConfig and \`embedcg train\` merge it); merge the base in before validating`,
+      source,
+    );
+  }
+  const bad = firstNonFinite(value);
+  if (bad) {
+    throw new ConfigError(
+      `${source}: ${bad.path} is ${bad.value}, not a finite number (a literal such as 1e400 is too large for a double); give a finite value`,
       source,
     );
   }

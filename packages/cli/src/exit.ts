@@ -1,0 +1,19 @@
+/**
+ * process.exit() drops what a pipe has not yet taken: stdout to a pipe is asynchronous in Node, so
+ * `embedcg schema | slow-reader` lost all but the first 64 KiB. A write's callback runs once every
+ * earlier write on that stream is flushed, so an empty write marks the end.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    // A reader that went away (EPIPE) must not keep us waiting.
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
+}
+
+/** Exit with `code` once stdout and stderr are flushed. */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
