@@ -10,8 +10,13 @@ import { UsageError } from './errors.js';
 
 export const cliDir = dirname(fileURLToPath(import.meta.url));
 
+/** Where plugin packages resolve from besides the config's folder: the working directory and the CLI's own. */
+export function pluginSearchDirs(): string[] {
+  return [process.cwd(), cliDir];
+}
+
 export function assembleOptions(configDir: string, configPath?: string): AssembleOptions {
-  return { configDir, configPath, searchDirs: [process.cwd(), cliDir], log };
+  return { configDir, configPath, searchDirs: pluginSearchDirs(), log };
 }
 
 export function log(message: string): void {

@@ -1,36 +1,5 @@
-/** Metrics of a trained run, shared by `train` (at the end) and `evaluate`. */
-import { computeMetrics, targetBeta, type RunConfig, type RunPlugins } from '@embedcg/core';
+/** Printing metrics, and the options shared by the commands that draw weighted samples. */
 import { UsageError } from './errors.js';
-
-export async function runMetrics(
-  config: RunConfig,
-  plugins: RunPlugins,
-  wallSeconds: number,
-  samples?: number,
-  latentSamples?: number,
-) {
-  const evals0 = plugins.forceField.evaluations;
-  const { metrics, samples: set } = await computeMetrics({
-    model: plugins.model,
-    transform: plugins.transform,
-    forceField: plugins.forceField,
-    beta: targetBeta(config),
-    samples: samples ?? config.evaluation.samples,
-    seed: config.seed,
-    batchSize: config.evaluation.batchSize,
-    latentSamples: latentSamples ?? config.evaluation.latentSamples,
-  });
-  return {
-    metrics: {
-      ...metrics,
-      // Every evaluation counts, training and tempering and this evaluation alike (science.md §7).
-      energyEvaluations: plugins.forceField.evaluations,
-      evaluationEnergyEvaluations: plugins.forceField.evaluations - evals0,
-      wallSeconds,
-    },
-    samples: set,
-  };
-}
 
 export function printMetrics(metrics: Record<string, unknown>): void {
   const keys = Object.keys(metrics);

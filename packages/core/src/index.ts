@@ -53,26 +53,34 @@ export {
 export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';
 export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
 export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';
+export type { TrainerState } from './training/trainer-state.js';
+export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
+export { assemblePlugins, resolveOptionsFor, resolveRunConfig, type RunPlugins, type AssembleOptions } from './run.js';
 export {
+  RUN_LAYOUT,
+  CHECKPOINT_LAYOUT,
+  RUN_FORMAT,
+  READABLE_RUN_FORMATS,
+  RunFolder,
+  writeRunFiles,
+  runFormatOf,
+  HistoryFile,
   writeCheckpoint,
   findCheckpoint,
   readCheckpointState,
   loadModelWeights,
   initModelFrom,
   CHECKPOINT_DIR,
-  type TrainerState,
-} from './training/checkpoint.js';
-export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
-export {
-  assemblePlugins,
   openRun,
-  writeRunFiles,
-  resolveOptionsFor,
-  resolveRunConfig,
-  type RunPlugins,
+  runMetrics,
+  trainRun,
+  type RunLayout,
+  type RunMeta,
   type OpenedRun,
-  type AssembleOptions,
-} from './run.js';
+  type RunMetricsResult,
+  type TrainRunOptions,
+  type TrainRunResult,
+} from './run-folder/index.js';
 export * from './io/index.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {

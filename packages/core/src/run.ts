@@ -1,26 +1,15 @@
 /**
- * Assembling a run: config → plugins (force field, transform, model, schedule) → trainer → run
- * directory. The CLI and the programmatic API both go through here.
- *
- * Run directory layout:
- *   config.json   the validated config with defaults filled in
- *   run.json      metadata: backend, plugin versions, start time, command
- *   history.jsonl one line per logged step and per level
- *   checkpoint/   model weights, optimizer state, trainer state (atomic)
- *   metrics.json  evaluation metrics after training
+ * Assembling a run's plugins: config → force field, transform, model, schedule, in dependency
+ * order. The run folder (run-folder/) builds runs and reopens them through here.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { CoordinateTransform } from './contracts/transform.js';
 import type { Model } from './contracts/model.js';
 import type { TemperingSchedule } from './contracts/schedule.js';
 import { CountingForceField } from './counting-force-field.js';
-import { validateRunConfig, type RunConfig } from './config/run-config.js';
+import type { RunConfig } from './config/run-config.js';
 import { createPlugin, resolvePluginOptions, type ResolveOptions } from './plugin-loader.js';
 import type { AnyPlugin, PluginContext } from './plugin.js';
 import { plugins as corePlugins } from './builtin-plugins.js';
-import { InputError } from './errors.js';
-import { findCheckpoint, loadModelWeights, readCheckpointState } from './training/checkpoint.js';
 
 export interface RunPlugins {
   forceField: CountingForceField;
@@ -100,38 +89,4 @@ export async function resolveRunConfig(config: RunConfig, o: AssembleOptions): P
     if (ref) ref.options = (await resolvePluginOptions(kind, ref, { ...r, jsonPath: `/${slot}` })).options;
   }
   return out;
-}
-
-export function writeRunFiles(runDir: string, config: RunConfig, meta: Record<string, unknown>): void {
-  mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-  writeFileSync(join(runDir, 'run.json'), JSON.stringify(meta, null, 2));
-}
-
-export interface OpenedRun {
-  runDir: string;
-  config: RunConfig;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- run.json written by any version of embedcg
-  meta: Record<string, any>;
-  plugins: RunPlugins;
-  /** Trainer state of the checkpoint the weights came from. */
-  state: ReturnType<typeof readCheckpointState>;
-}
-
-/** Re-create a run's plugins and load its newest checkpoint (for sample / evaluate / report). */
-export async function openRun(runDir: string, o: Omit<AssembleOptions, 'configDir'> = {}): Promise<OpenedRun> {
-  const dir = resolve(runDir);
-  const cfgPath = join(dir, 'config.json');
-  if (!existsSync(cfgPath))
-    throw new InputError(
-      `${runDir}: not a run directory (no config.json); train first with \`embedcg train CONFIG --out ${runDir}\``,
-    );
-  const meta = existsSync(join(dir, 'run.json')) ? JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) : {};
-  const config = validateRunConfig(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath);
-  const configDir = typeof meta.configDir === 'string' && existsSync(meta.configDir) ? meta.configDir : dir;
-  const plugins = await assemblePlugins(config, { ...o, configDir, configPath: cfgPath });
-  const cp = findCheckpoint(dir);
-  if (!cp) throw new InputError(`${runDir}: no checkpoint yet; the run has not completed a step`);
-  loadModelWeights(cp, plugins.model);
-  return { runDir: dir, config, meta, plugins, state: readCheckpointState(cp) };
 }

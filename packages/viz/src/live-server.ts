@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HistoryTail } from './history-tail.js';
+import { RUN_FILES } from './run-layout.js';
 import { livePageHtml } from './live-page.js';
 import { trainingCurves } from './plots/training-curves.js';
 
@@ -26,7 +27,7 @@ export interface LiveServer {
 
 function runName(runDir: string): string {
   try {
-    const cfg = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { name?: unknown };
+    const cfg = JSON.parse(readFileSync(join(runDir, RUN_FILES.config), 'utf8')) as { name?: unknown };
     return typeof cfg.name === 'string' ? cfg.name : runDir;
   } catch {
     return runDir;
@@ -52,7 +53,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
  */
 export async function serveLive(runDir: string, options: LiveOptions = {}): Promise<LiveServer> {
   const host = options.host ?? '127.0.0.1';
-  const tail = new HistoryTail(join(runDir, 'history.jsonl'));
+  const tail = new HistoryTail(join(runDir, RUN_FILES.history));
   const pollMs = options.pollMs ?? 2000;
   let svgCache: { key: string; svg: string } | undefined;
 

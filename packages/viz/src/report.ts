@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { svgToPng } from './render.js';
 import { weightsFromLogw } from './binning.js';
 import { readRun } from './run-files.js';
+import { RUN_FILES } from './run-layout.js';
 import { exactMarginals2D } from './exact-marginals.js';
 import { dihedralStates } from './dihedral-states.js';
 import { structureFrames, framesToPdb, type StructureFrames } from './structure-frames.js';
@@ -296,16 +297,16 @@ export async function buildReport(opts: ReportOptions): Promise<BuiltReport> {
 }
 
 /**
- * Write RUN/report/index.html and the PNGs next to it. config, metrics and history are read
+ * Write RUN/report/index.html and the PNGs next to it (names: core's run layout). config, metrics and history are read
  * from the run directory unless `data.run` gives them.
  */
 export async function writeReport(runDir: string, data: ReportData = {}): Promise<BuiltReport & { index: string }> {
   const given = data.run ?? {};
   const complete = given.config !== undefined && given.metrics !== undefined && given.history !== undefined;
   const run = { ...(complete ? {} : readRun(runDir)), ...given };
-  const outDir = join(runDir, 'report');
+  const outDir = join(runDir, RUN_FILES.report);
   const built = await buildReport({ ...data, run, outDir });
-  const index = join(outDir, 'index.html');
+  const index = join(outDir, RUN_FILES.reportIndex);
   await writeFile(index, built.html);
   return { ...built, files: [index, ...built.files], index };
 }

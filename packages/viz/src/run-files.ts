@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryRecord, RunFiles, RunMetrics } from './types.js';
+import { RUN_FILES } from './run-layout.js';
 
 /**
  * Parse the text of a history.jsonl file.
@@ -9,7 +10,7 @@ import type { HistoryRecord, RunFiles, RunMetrics } from './types.js';
  * in the middle of appending it while the live view reads. Any other bad line throws an
  * error naming the file and line number.
  */
-export function parseHistory(text: string, file = 'history.jsonl'): HistoryRecord[] {
+export function parseHistory(text: string, file: string = RUN_FILES.history): HistoryRecord[] {
   const lines = text.split('\n');
   const out: HistoryRecord[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -55,10 +56,10 @@ function readJsonObject(file: string): Record<string, unknown> {
  * history.jsonl (optional, `[]` when absent).
  */
 export function readRun(runDir: string): RunFiles {
-  const config = readJsonObject(join(runDir, 'config.json'));
-  const metricsFile = join(runDir, 'metrics.json');
+  const config = readJsonObject(join(runDir, RUN_FILES.config));
+  const metricsFile = join(runDir, RUN_FILES.metrics);
   const metrics = existsSync(metricsFile) ? (readJsonObject(metricsFile) as RunMetrics) : {};
-  const historyFile = join(runDir, 'history.jsonl');
+  const historyFile = join(runDir, RUN_FILES.history);
   const history = existsSync(historyFile) ? parseHistory(readFileSync(historyFile, 'utf8'), historyFile) : [];
   return { config, metrics, history };
 }

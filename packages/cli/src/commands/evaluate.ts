@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { molecularMetrics, openRun, selectBackend, targetBeta } from '@embedcg/core';
+import { molecularMetrics, openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
-import { checkLatentSamples, latentSamplesOption, printMetrics, runMetrics } from '../evaluation.js';
+import { checkLatentSamples, latentSamplesOption, printMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   backboneDihedrals,
   createRng,
@@ -123,7 +123,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       }
       const out = await writeReport(run.runDir, data);
       for (const w of out.warnings) log(`warning: ${w}`);
-      log(`wrote ${join(argv.run, 'report', 'index.html')} and ${out.files.length} files`);
+      log(`wrote ${join(argv.run, relative(run.runDir, out.index))} and ${out.files.length} files`);
     } finally {
       await run.plugins.forceField.dispose();
     }

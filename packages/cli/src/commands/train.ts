@@ -1,20 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import {
-  assemblePlugins,
-  findCheckpoint,
-  initModelFrom,
-  loadRunConfig,
-  selectBackend,
-  train,
-  writeRunFiles,
-  CORE_VERSION,
-  type BackendName,
-} from '@embedcg/core';
-import { assembleOptions, log } from '../context.js';
+import { join } from 'node:path';
+import { trainRun, RUN_LAYOUT, type BackendName } from '@embedcg/core';
+import { log, pluginSearchDirs } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printMetrics, runMetrics } from '../evaluation.js';
+import { printMetrics } from '../evaluation.js';
 import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface TrainArgs {
@@ -90,68 +79,32 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ),
   handler: async (argv) => {
     const overrides = [argv.set ?? []].flat();
-    const { config, configDir, path, sources, label } = loadRunConfig(argv.config, overrides);
-    const runDir = resolve(argv.out);
-    if (!argv.resume && !argv.force && existsSync(join(runDir, 'config.json'))) {
-      throw new UsageError(`${argv.out} already holds a run; pass --resume to continue it or --force to start over`);
-    }
-    if (argv.resume && !findCheckpoint(runDir)) {
-      throw new UsageError(`--resume: ${argv.out} holds no checkpoint to resume from`);
-    }
-    // The backend is logged only once the plugins exist, so a config error stays the only output.
-    const backend = await selectBackend(argv.backend ?? config.training.backend);
-    const plugins = await assemblePlugins(config, assembleOptions(configDir, label));
-    log(`tfjs backend: ${backend}`);
-    if (argv.initFrom && argv.resume)
-      throw new UsageError('--init-from starts a new run from another one; it cannot be combined with --resume');
-    if (argv.initFrom) {
-      const { copied, fresh } = initModelFrom(resolve(argv.initFrom), plugins.model);
-      log(
-        `warm start from ${argv.initFrom}: ${copied.length} variables copied, ${fresh.length} kept fresh${fresh.length ? ` (${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ', …' : ''})` : ''}`,
-      );
-    }
-    if (!argv.resume) {
-      writeRunFiles(runDir, config, {
-        configPath: path,
-        ...(sources.length > 1 ? { configExtends: sources.slice(1) } : {}),
-        ...(overrides.length ? { configOverrides: overrides } : {}),
-        configDir,
-        backend,
-        coreVersion: CORE_VERSION,
-        plugins: plugins.versions,
-        started: new Date().toISOString(),
-        node: process.version,
-        argv: process.argv.slice(2),
-      });
-    }
     let live: { url: string; close(): Promise<void> } | undefined;
-    if (argv.serve) {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional viz package is imported by name at run time, untyped
-        const viz: any = await import('@embedcg/viz' as string);
-        live = await viz.serveLive(runDir, { port: argv.port });
-        log(`live training curves: ${live!.url}`);
-      } catch (e) {
-        throw new UsageError(`--serve needs @embedcg/viz: ${(e as Error).message}`);
-      }
-    }
     const abort = new AbortController();
     const onSigint = () => {
       log('\ninterrupt: writing a checkpoint, then stopping (press Ctrl-C again to quit at once)');
       if (abort.signal.aborted) process.exit(130);
       abort.abort();
     };
-    process.on('SIGINT', onSigint);
     try {
-      const result = await train({
-        runDir,
-        config,
-        ...plugins,
+      const result = await trainRun({
+        configPath: argv.config,
+        set: overrides,
+        out: argv.out,
         resume: argv.resume,
-        log,
+        force: argv.force,
+        initFrom: argv.initFrom,
+        backend: argv.backend,
+        maxSteps: argv.maxSteps,
         progress: argv.progress,
-        stopAfterSteps: argv.maxSteps,
         signal: abort.signal,
+        log,
+        searchDirs: pluginSearchDirs(),
+        argv: process.argv.slice(2),
+        onReady: async (runDir) => {
+          if (argv.serve) live = await serveLive(runDir, argv.port);
+          process.on('SIGINT', onSigint);
+        },
       });
       if (result.status !== 'done') {
         log(
@@ -159,16 +112,24 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         );
         return;
       }
-      const t = result.timing;
-      log(`time: ${t.totalSeconds.toFixed(1)} s this call, of which force field ${t.forceFieldSeconds.toFixed(1)} s`);
-      const { metrics } = await runMetrics(config, plugins, result.state.wallSeconds);
-      writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2));
-      printMetrics(metrics);
-      log(`wrote ${join(argv.out, 'metrics.json')}`);
+      printMetrics(result.metrics);
+      log(`wrote ${join(argv.out, RUN_LAYOUT.metrics)}`);
     } finally {
       process.off('SIGINT', onSigint);
       await live?.close();
-      await plugins.forceField.dispose();
     }
   },
 };
+
+/** The live view of --serve, from the optional @embedcg/viz. */
+async function serveLive(runDir: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional viz package is imported by name at run time, untyped
+    const viz: any = await import('@embedcg/viz' as string);
+    const live = await viz.serveLive(runDir, { port });
+    log(`live training curves: ${live.url}`);
+    return live;
+  } catch (e) {
+    throw new UsageError(`--serve needs @embedcg/viz: ${(e as Error).message}`);
+  }
+}

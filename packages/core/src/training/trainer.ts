@@ -10,29 +10,23 @@
  * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Model, TargetProbe } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { LevelContext, TemperingSchedule } from '../contracts/schedule.js';
 import type { CountingForceField } from '../counting-force-field.js';
-import { targetBeta, validateRunConfig, type RunConfig } from '../config/run-config.js';
+import { targetBeta, type RunConfig } from '../config/run-config.js';
 import { ConfigError, InputError, TrainingError } from '../errors.js';
-import { configDifferences, formatConfigDifferences } from '../config/config-diff.js';
 import { createRng, type Rng } from '../util/random.js';
 import { essFraction, normalizedWeights } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import { guardEnergies } from './energy-guard.js';
 import { drawConfigurations, drawSamples } from './sampling.js';
 import { proposalCoefficients, scoreCoefficients } from './score-function.js';
-import {
-  findCheckpoint,
-  loadModelWeights,
-  loadOptimizerState,
-  readCheckpointState,
-  writeCheckpoint,
-  type TrainerState,
-} from './checkpoint.js';
+import { loadModelWeights, loadOptimizerState, readCheckpointState } from '../run-folder/checkpoint.js';
+import { RUN_LAYOUT } from '../run-folder/layout.js';
+import { RunFolder } from '../run-folder/run-folder.js';
+import type { HistoryFile } from '../run-folder/history.js';
+import type { TrainerState } from './trainer-state.js';
 import { createProgress } from './progress.js';
 import { fillBuffer, resample, rungBetas, weightedLikelihoodLoss, type Buffer } from './reweighting.js';
 
@@ -86,7 +80,8 @@ export interface TrainResult {
   timing: { forceFieldSeconds: number; totalSeconds: number };
 }
 
-export const HISTORY_FILE = 'history.jsonl';
+/** The history file's name in a run folder (`RUN_LAYOUT.history`). */
+export const HISTORY_FILE = RUN_LAYOUT.history;
 
 /** The target density at β for `Model.initialize`, evaluated in batches of at most `batchSize`. */
 function targetProbe(
@@ -120,16 +115,6 @@ function targetProbe(
   };
 }
 
-/** Keep the first `n` lines of history.jsonl (drop what was written after the checkpoint). */
-function truncateHistory(path: string, n: number): void {
-  if (!existsSync(path)) return;
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .slice(0, n);
-  writeFileSync(path, lines.length ? lines.join('\n') + '\n' : '');
-}
-
 export async function train(o: TrainerOptions): Promise<TrainResult> {
   const cfg = o.config.training;
   const log = o.log ?? (() => {});
@@ -137,7 +122,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const ff = o.forceField;
   const D = ff.dimension;
   const target = targetBeta(o.config);
-  const historyPath = join(o.runDir, HISTORY_FILE);
+  const folder = new RunFolder(o.runDir);
   const rng = createRng(o.config.seed * 7919 + 17);
   const optimizer = tf.train.adam(cfg.learningRate);
   const expectedIn = transform ? transform.outputDimension : model.dimension;
@@ -182,34 +167,24 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const forwardLogQ = (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng));
 
   let state: TrainerState;
+  let history: HistoryFile;
   if (o.resume) {
-    const cp = findCheckpoint(o.runDir);
+    const cp = folder.latestCheckpoint();
     if (!cp)
       throw new InputError(`cannot resume: ${o.runDir} holds no checkpoint (was the run started with this --out?)`);
-    const savedConfig = join(o.runDir, 'config.json');
-    if (existsSync(savedConfig)) {
-      // Validating fills the defaults of the version resuming, so a default added since the run
-      // started is not reported as a change.
-      const saved = validateRunConfig(JSON.parse(readFileSync(savedConfig, 'utf8')), savedConfig);
-      const diffs = configDifferences(saved, JSON.parse(JSON.stringify(o.config)));
-      if (diffs.length) {
-        throw new ConfigError(
-          `cannot resume ${o.runDir}: its config differs from the one the run started with (${savedConfig}):\n${formatConfigDifferences(diffs)}\n` +
-            'Resume with the same config (and the same --set options), or start a new run (--force, or another --out).',
-          savedConfig,
-        );
-      }
-    }
+    folder.format();
+    folder.checkResumeConfig(o.config);
     state = readCheckpointState(cp);
     loadModelWeights(cp, model);
     await loadOptimizerState(cp, optimizer);
     rng.setState(state.rngState);
     schedule.setState(state.scheduleState);
     ff.evaluations = state.energyEvaluations;
-    truncateHistory(historyPath, state.historyLines);
+    history = folder.resumeHistory(state.historyLines);
+    folder.markCurrentFormat();
     log(`resuming from step ${state.step} (level ${state.level}, β/β_target ${(state.beta / target).toPrecision(4)})`);
   } else {
-    writeFileSync(historyPath, '');
+    history = folder.startHistory();
     state = {
       step: 0,
       level: 0,
@@ -239,11 +214,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     );
     if (said) log(said);
   }
-  let historyLines = state.historyLines;
-  const writeHistory = (rec: object) => {
-    appendFileSync(historyPath, JSON.stringify(rec) + '\n');
-    historyLines++;
-  };
+  const writeHistory = (rec: object) => history.append(rec);
 
   const wall0 = performance.now();
   const wallBase = state.wallSeconds;
@@ -254,8 +225,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     state.scheduleState = schedule.getState();
     state.energyEvaluations = ff.evaluations;
     state.wallSeconds = wall();
-    state.historyLines = historyLines;
-    await writeCheckpoint(o.runDir, model, optimizer, state);
+    state.historyLines = history.lines;
+    await folder.saveCheckpoint(model, optimizer, state);
   };
   const progress = createProgress('train', { enabled: o.progress ?? true });
   const polishTotal = rw?.polishSteps ?? 0;
@@ -296,7 +267,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       tf.dispose([value, grads]);
       throw new TrainingError(
         `non-finite ${Number.isFinite(loss) ? 'gradient' : 'loss'} at step ${state.step} (level ${state.level}, β = ${beta.toPrecision(4)}). ` +
-          `Training stopped; the last good checkpoint in ${join(o.runDir, 'checkpoint')} is kept. ` +
+          `Training stopped; the last good checkpoint in ${folder.path('checkpoint')} is kept. ` +
           `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
       );
     }

@@ -1,38 +1,19 @@
 /**
  * Checkpoints: model variables, Adam state, RNG state and trainer state, written atomically.
- * A checkpoint is built in a temporary folder and swapped in with renames, so a SIGKILL at any
- * moment leaves either the previous or the new checkpoint whole.
+ * A checkpoint is built in `checkpoint.tmp/` and swapped in with renames (the previous one is
+ * `checkpoint.old/` for that moment), so a SIGKILL at any moment leaves either the previous or
+ * the new checkpoint whole.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignValues, readWeights, variablesToValues, writeWeights } from './weights-io.js';
+import { assignValues, readWeights, variablesToValues, writeWeights } from '../training/weights-io.js';
 import { InputError } from '../errors.js';
+import { CHECKPOINT_LAYOUT, RUN_LAYOUT } from './layout.js';
+import type { TrainerState } from '../training/trainer-state.js';
 
-export interface TrainerState {
-  step: number;
-  level: number;
-  beta: number;
-  targetBeta: number;
-  stepInLevel: number;
-  losses: number[];
-  phase: 'tempering' | 'final' | 'reweight' | 'polish' | 'done';
-  finalStepsDone: number;
-  /** Annealing by reweighting: the current rung and the steps done on it. */
-  rung?: number;
-  rungStepsDone?: number;
-  /** Reverse-KL steps at β* done after the reweighting ladder. */
-  polishStepsDone?: number;
-  energyEvaluations: number;
-  wallSeconds: number;
-  rngState: number[];
-  scheduleState: unknown;
-  lastDeltaBeta?: number;
-  /** Line count of history.jsonl at this checkpoint, so a resume can drop later lines. */
-  historyLines: number;
-}
-
-export const CHECKPOINT_DIR = 'checkpoint';
+/** The checkpoint folder's name in a run folder (`RUN_LAYOUT.checkpoint`). */
+export const CHECKPOINT_DIR = RUN_LAYOUT.checkpoint;
 
 export async function writeCheckpoint(
   runDir: string,
@@ -40,12 +21,12 @@ export async function writeCheckpoint(
   optimizer: tf.Optimizer | undefined,
   state: TrainerState,
 ): Promise<void> {
-  const final = join(runDir, CHECKPOINT_DIR);
-  const tmp = join(runDir, `${CHECKPOINT_DIR}.tmp`);
-  const old = join(runDir, `${CHECKPOINT_DIR}.old`);
+  const final = join(runDir, RUN_LAYOUT.checkpoint);
+  const tmp = join(runDir, RUN_LAYOUT.checkpointTmp);
+  const old = join(runDir, RUN_LAYOUT.checkpointOld);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  writeWeights(tmp, 'weights', variablesToValues(model.variables()), { model: model.metadata() });
+  writeWeights(tmp, CHECKPOINT_LAYOUT.weights, variablesToValues(model.variables()), { model: model.metadata() });
   if (optimizer) {
     const named = await optimizer.getWeights();
     const items = named.map((w) => ({
@@ -62,9 +43,9 @@ export async function writeCheckpoint(
           values: Float32Array.from(v.dataSync()),
         }),
       );
-    writeWeights(tmp, 'optimizer', items);
+    writeWeights(tmp, CHECKPOINT_LAYOUT.optimizer, items);
   }
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+  writeFileSync(join(tmp, CHECKPOINT_LAYOUT.state), JSON.stringify(state));
   rmSync(old, { recursive: true, force: true });
   if (existsSync(final)) renameSync(final, old);
   renameSync(tmp, final);
@@ -73,19 +54,20 @@ export async function writeCheckpoint(
 
 /** The folder of the newest complete checkpoint, or undefined. */
 export function findCheckpoint(runDir: string): string | undefined {
-  for (const name of [CHECKPOINT_DIR, `${CHECKPOINT_DIR}.old`]) {
+  for (const name of [RUN_LAYOUT.checkpoint, RUN_LAYOUT.checkpointOld]) {
     const d = join(runDir, name);
-    if (existsSync(join(d, 'state.json')) && existsSync(join(d, 'weights.json'))) return d;
+    if (existsSync(join(d, CHECKPOINT_LAYOUT.state)) && existsSync(join(d, `${CHECKPOINT_LAYOUT.weights}.json`)))
+      return d;
   }
   return undefined;
 }
 
 export function readCheckpointState(dir: string): TrainerState {
-  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainerState;
+  return JSON.parse(readFileSync(join(dir, CHECKPOINT_LAYOUT.state), 'utf8')) as TrainerState;
 }
 
 export function loadModelWeights(dir: string, model: { variables(): tf.Variable[] }): void {
-  const { items } = readWeights(dir, 'weights');
+  const { items } = readWeights(dir, CHECKPOINT_LAYOUT.weights);
   assignValues(model.variables(), items, dir);
 }
 
@@ -102,7 +84,7 @@ export function initModelFrom(
   const cp = findCheckpoint(runDir);
   if (!cp)
     throw new InputError(`--init-from ${runDir}: no checkpoint there (a run directory written by embedcg train)`);
-  const { items } = readWeights(cp, 'weights');
+  const { items } = readWeights(cp, CHECKPOINT_LAYOUT.weights);
   const byName = new Map(items.map((it) => [it.name, it]));
   const copied: string[] = [],
     fresh: string[] = [];
@@ -134,8 +116,8 @@ export function initModelFrom(
 }
 
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
-  if (!existsSync(join(dir, 'optimizer.json'))) return;
-  const { items } = readWeights(dir, 'optimizer');
+  if (!existsSync(join(dir, `${CHECKPOINT_LAYOUT.optimizer}.json`))) return;
+  const { items } = readWeights(dir, CHECKPOINT_LAYOUT.optimizer);
   const own = items.filter((it) => !it.name.startsWith(ADAM_POWER_PREFIX));
   await optimizer.setWeights(own.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) })));
   const powers = adamPowers(optimizer);

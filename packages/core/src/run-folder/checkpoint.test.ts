@@ -23,8 +23,8 @@ import {
   loadOptimizerState,
   readCheckpointState,
   writeCheckpoint,
-  type TrainerState,
 } from './checkpoint.js';
+import type { TrainerState } from '../training/trainer-state.js';
 
 before(async () => {
   await selectBackend('wasm');
