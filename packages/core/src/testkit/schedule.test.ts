@@ -60,6 +60,13 @@ test('each broken schedule fails the check written for its fault, with a plain m
   assert.deepEqual(await failures(broken('uncapped', { nextBeta: (c) => ({ beta: c.beta * 3 }) })), [
     ['β ladder', 'β ladder: geometric: level 2: nextBeta gave β = 2.7, past the target 1'],
   ]);
+  assert.deepEqual(await failures(broken('stuck', { nextBeta: (c) => ({ beta: c.beta }) })), [
+    ['β ladder', 'β ladder: geometric: level 0: nextBeta gave β = 0.1, which does not increase β = 0.1'],
+  ]);
+  const nanInfo = broken('nan-info', { nextBeta: (c) => ({ beta: Math.min(2 * c.beta, 1), info: { kl: NaN } }) });
+  assert.deepEqual(await failures(nanInfo), [
+    ['β ladder', 'β ladder: geometric: level 0: info.kl is NaN, expected a number'],
+  ]);
   assert.deepEqual(await failures(broken('creeping', { nextBeta: (c) => ({ beta: c.beta + 1e-9 }) })), [
     ['β ladder', 'β ladder: geometric: β = 0.10000099999999948 after 1000 levels, still below the target 1'],
   ]);
