@@ -24,3 +24,20 @@ test("the flow plugin passes core's model conformance suite", async () => {
     assert.ok(results.length >= 3);
   }
 });
+
+test("in 1-D and 2-D the flow's density integrates to 1 (core's normalization check runs there)", async () => {
+  for (const [modelDimension, options] of [
+    [1, {}],
+    [2, { finalLayerScale: 0.5, bins: 4 }],
+    [2, { finalLayerScale: 0.5, circular: [0] }],
+  ] as const) {
+    const results = await runPluginConformance(flowPlugin, {
+      options,
+      context: { modelDimension },
+      throwOnFailure: false,
+    });
+    const failed = results.filter((r) => !r.passed);
+    assert.deepEqual(failed, [], JSON.stringify(failed));
+    assert.match(results.find((r) => r.check === 'normalization')?.detail ?? '', /^∫q = /);
+  }
+});
