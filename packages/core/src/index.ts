@@ -6,7 +6,6 @@ export * from './contracts/force-field.js';
 export type * from './contracts/model.js';
 export type * from './contracts/transform.js';
 export type * from './contracts/schedule.js';
-export type * from './contracts/observable.js';
 export * from './plugin.js';
 export * from './errors.js';
 export { CORE_VERSION } from './version.js';
