@@ -8,7 +8,7 @@
 // base, circular splines); its indices are those of the automatic Z-matrix of the shared prmtop.
 // --config alanine-slowfast.config.json --name alanine-slowfast: the slow-fast-flow model (a spline
 // flow over φ, ψ and the methyl rotors, a conditional Gaussian over the other 55 coordinates).
-import { molecularMetrics } from '@embedcg/core';
+import { molecularMetrics } from '@embedcg/core/molecules';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';
 import { arg, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';

@@ -15,7 +15,8 @@
 // the zero-initialised flow starts as the Gaussian decoder), same steps at the target β:
 //   npm run bench -- alanine-vae --config alanine-vae-finetune.config.json --name alanine-vae-finetune-gauss --init-from runs/alanine-vae-cartesian
 //   npm run bench -- alanine-vae --config alanine-vae-flowdecoder-finetune.config.json --name alanine-vae-finetune-flow --init-from runs/alanine-vae-cartesian
-import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
+import { encodeConfigurations } from '@embedcg/core';
+import { molecularMetrics } from '@embedcg/core/molecules';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
 import { arg, latentSampleRows, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';

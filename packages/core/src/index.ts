@@ -1,6 +1,7 @@
 /**
  * @embedcg/core — plugin contracts, run configs, training machinery and metrics.
- * Plugins import only from here (and from '@embedcg/core/testkit').
+ * Plugins import only from here, from '@embedcg/core/testkit' and, for molecular systems (PDB,
+ * system.json, Z-matrix, chirality, torsion names), from '@embedcg/core/molecules'.
  */
 export * from './contracts/force-field.js';
 export type * from './contracts/model.js';
@@ -41,7 +42,7 @@ export {
   type SampleSet,
   type DrawOptions,
 } from './training/sampling.js';
-export { selectSamples, rightHandedSamples, type ChiralityFilterResult } from './training/chirality-filter.js';
+export { selectSamples } from './training/select-samples.js';
 export {
   rungBetas,
   fillBuffer,
@@ -72,48 +73,12 @@ export {
   type OpenedRun,
   type AssembleOptions,
 } from './run.js';
-export * from './io/index.js';
-export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {
-  createRigidBodyTransform,
-  canonicalFrame,
-  backboneAnchors,
-  fixedCoordinates,
   rigidBodyPlugin,
-  type RigidBodyAnchors,
-  type RigidBodyOptions,
-  type RigidBodyPluginOptions,
-} from './transforms/index.js';
-export {
-  parseSystemJson,
-  loadSystemJson,
-  formatSystemJson,
-  writeSystemJson,
-  type SystemParameters,
-  type SystemAtom,
-  type GbParameters,
-} from './system/system-json.js';
-export * from './evaluation/index.js';
-export {
-  createInternalCoordinateTransform,
-  buildZMatrix,
-  validateZMatrix,
-  internalCoordinateNames,
   internalCoordinatesPlugin,
-  chiralityCenters,
-  signedVolume,
-  wrongChirality,
-  wrongChiralityRate,
-  scalesByKind,
-  backboneTorsions,
-  methylRotorTorsions,
-  requireCoordinateNames,
-  type ScalesByKind,
-  type InternalCoordinateTransform,
-  type InternalCoordinateOptions,
-  type ZMatrixRow,
+  type RigidBodyPluginOptions,
   type InternalCoordinatesPluginOptions,
-  type ChiralityCenter,
-} from './transforms/index.js';
+} from './molecular-transform-plugins.js';
+export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

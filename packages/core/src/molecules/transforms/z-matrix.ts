@@ -1,5 +1,6 @@
 /**
- * Internal coordinates (science.md §4): the model works in y = [bonds (N−1), angles (N−2),
+ * Internal coordinates (the Z-matrix bijection of internal-coordinate Boltzmann generators, e.g.
+ * Midgley et al., "Flow Annealed Importance Sampling Bootstrap"): the model works in y = [bonds (N−1), angles (N−2),
  * torsions (N−3)], one of each per Z-matrix row in row order, the force field in x ∈ R^(3N).
  *
  * A Z-matrix row [i, j, k, l] places atom i at distance b from j, with angle θ = ∠(i, j, k) and
@@ -18,9 +19,9 @@
  * Torsions are circular: `inverse64` gives them in (−π, π]; `forward` accepts any real value.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Topology } from '../contracts/force-field.js';
-import type { CoordinateTransform } from '../contracts/transform.js';
-import { InputError } from '../errors.js';
+import type { Topology } from '../../contracts/force-field.js';
+import type { CoordinateTransform } from '../../contracts/transform.js';
+import { InputError } from '../../errors.js';
 import { backboneAnchors, type RigidBodyAnchors } from './rigid-body.js';
 
 /** One row [atom, bonded to, angle reference, torsion reference]; −1 where the frame has none. */
@@ -108,7 +109,7 @@ function isHeavy(top: Topology, i: number): boolean {
 
 /**
  * A Z-matrix from the topology's bonds. The frame is N, CA, C of the first residue that has them
- * bonded (P1's anchors, so φ and ψ come out as coordinates), else the best-connected heavy atom,
+ * bonded (the rigid-body anchors of Schöberl, Zabaras & Koutsourelakis, so φ and ψ come out as coordinates), else the best-connected heavy atom,
  * its best-connected neighbour and a neighbour of those. Atoms are then placed breadth-first from
  * the frame, heavy and well-connected children first: each atom i is bonded to j, the angle
  * reference k is the atom j was placed from, and the torsion reference is an atom already bonded

@@ -5,7 +5,7 @@
  * It lives in core because it is the contract between exporters and engines.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /** One atom of the system (mass in dalton). */
 export interface SystemAtom {

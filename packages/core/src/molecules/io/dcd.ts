@@ -4,7 +4,7 @@
  * as OpenMM's DCDFile writes them, so OpenMM, mdtraj and VMD read our files.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /** Coordinates of a DCD trajectory (nm), frame-major like force-field batches. */
 export interface DcdTrajectory {

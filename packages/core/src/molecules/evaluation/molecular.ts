@@ -1,26 +1,28 @@
 /**
- * Molecular yardsticks of science.md §7 for a peptide with backbone dihedrals (built for alanine
- * dipeptide): model samples against a reference trajectory. Every number is a flat key of the
- * returned record (prefix `mol.`), so `embedcg evaluate --json` prints them as they are.
+ * Molecular yardsticks for a peptide with backbone dihedrals (built for alanine dipeptide, the
+ * test system of Schöberl, Zabaras & Koutsourelakis, "Embedded-physics machine learning for
+ * coarse-graining and collective variable discovery without data"): model samples against a
+ * reference trajectory. Every number is a flat key of the returned record (prefix `mol.`), so
+ * `embedcg evaluate --json` prints them as they are.
  *
  * "raw" uses the model samples as drawn, "reweighted" uses self-normalised importance weights
  * exp(log w). Divergences are in nats, energies in kT, lengths in nm. A "noise floor" is the same
  * metric between the two halves of the reference: differences below it are not resolved.
  */
-import type { Topology } from '../contracts/force-field.js';
+import type { Topology } from '../../contracts/force-field.js';
 import { backboneDihedrals, dihedralSeries } from '../observables/dihedrals.js';
-import { createRng } from '../util/random.js';
-import { essFraction, normalizedWeights, spearman } from '../util/stats.js';
-import { paretoSmooth } from '../util/psis.js';
-import { bootstrapInterval, resampleIndices } from './bootstrap.js';
-import { crossValidate, logisticQuadratic, nearestNeighbours } from './classifier.js';
+import { createRng } from '../../util/random.js';
+import { essFraction, normalizedWeights, spearman } from '../../util/stats.js';
+import { paretoSmooth } from '../../util/psis.js';
+import { bootstrapInterval, resampleIndices } from '../../evaluation/bootstrap.js';
+import { crossValidate, logisticQuadratic, nearestNeighbours } from '../../evaluation/classifier.js';
 import {
   HISTOGRAM_EPSILON,
   RAMACHANDRAN_BINS,
   jensenShannon,
   klDivergence,
   ramachandranHistogram,
-} from './divergence.js';
+} from '../../evaluation/divergence.js';
 import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { wrongChiralityRate } from '../transforms/chirality.js';
 import {
@@ -32,7 +34,7 @@ import {
   stateOf,
   statePopulations,
 } from './states.js';
-import { wasserstein1 } from './wasserstein.js';
+import { wasserstein1 } from '../../evaluation/wasserstein.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
 export interface ConfigurationSet {

@@ -3,8 +3,8 @@
  * between the file's Å and embedcg's nm.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
-import type { Atom } from '../contracts/force-field.js';
+import { InputError } from '../../errors.js';
+import type { Atom } from '../../contracts/force-field.js';
 import { ELEMENT_MASSES, guessElement, type MolecularFrames } from './frames.js';
 
 /** Parse PDB text. `source` names the file in error messages. All models must hold the same atoms. */
