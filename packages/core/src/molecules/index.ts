@@ -25,13 +25,12 @@ export {
 } from './transforms/rigid-body.js';
 export {
   createInternalCoordinateTransform,
-  buildZMatrix,
-  validateZMatrix,
   internalCoordinateNames,
   type InternalCoordinateTransform,
   type InternalCoordinateOptions,
-  type ZMatrixRow,
-} from './transforms/z-matrix.js';
+} from './transforms/internal-coordinates.js';
+export { validateZMatrix, type ZMatrixRow } from './transforms/z-matrix.js';
+export { buildZMatrix } from './transforms/z-matrix-from-bonds.js';
 export {
   chiralityCenters,
   signedVolume,

@@ -2,8 +2,9 @@
 import type { PluginContext } from '../../plugin.js';
 import type { InternalCoordinatesPluginOptions } from '../../molecular-transform-plugins.js';
 import { InputError } from '../../errors.js';
-import { buildZMatrix, createInternalCoordinateTransform, validateZMatrix } from './z-matrix.js';
-import type { InternalCoordinateTransform } from './z-matrix.js';
+import { validateZMatrix } from './z-matrix.js';
+import { buildZMatrix } from './z-matrix-from-bonds.js';
+import { createInternalCoordinateTransform, type InternalCoordinateTransform } from './internal-coordinates.js';
 import { molecularForceField } from './molecular-context.js';
 
 /** The transform of the `internal-coordinates` plugin (its descriptor is in core's main entry). */

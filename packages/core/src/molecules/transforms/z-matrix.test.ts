@@ -11,15 +11,9 @@ import { readPdb } from '../io/pdb.js';
 import { loadSystemJson } from '../system/system-json.js';
 import { dihedral } from '../observables/dihedrals.js';
 import { canonicalFrame, fixedCoordinates } from './rigid-body.js';
-import {
-  angleIndex,
-  bondIndex,
-  buildZMatrix,
-  createInternalCoordinateTransform,
-  torsionIndex,
-  validateZMatrix,
-  type ZMatrixRow,
-} from './z-matrix.js';
+import { angleIndex, bondIndex, torsionIndex, validateZMatrix, type ZMatrixRow } from './z-matrix.js';
+import { buildZMatrix } from './z-matrix-from-bonds.js';
+import { createInternalCoordinateTransform } from './internal-coordinates.js';
 import { internalCoordinatesPlugin } from '../../molecular-transform-plugins.js';
 import { chiralityCenters, wrongChirality, wrongChiralityRate } from './chirality.js';
 
