@@ -10,12 +10,9 @@
  * metric between the two halves of the reference: differences below it are not resolved.
  */
 import type { Topology } from '../../contracts/force-field.js';
-import { backboneDihedrals, dihedralSeries } from '../observables/dihedrals.js';
 import { createRng } from '../../util/random.js';
-import { essFraction, normalizedWeights, spearman } from '../../util/stats.js';
-import { paretoSmooth } from '../../util/psis.js';
-import { bootstrapInterval, resampleIndices } from '../../evaluation/bootstrap.js';
-import { crossValidate, logisticQuadratic, nearestNeighbours } from '../../evaluation/classifier.js';
+import { essFraction, normalizedWeights } from '../../util/stats.js';
+import { paretoSmooth, type ParetoSmoothed } from '../../util/psis.js';
 import {
   HISTOGRAM_EPSILON,
   RAMACHANDRAN_BINS,
@@ -23,18 +20,13 @@ import {
   klDivergence,
   ramachandranHistogram,
 } from '../../evaluation/divergence.js';
-import { chiralCentres, radiusOfGyration } from './geometry.js';
-import { wrongChiralityRate } from '../transforms/chirality.js';
-import {
-  POPULATIONS,
-  deltaFFromProbability,
-  inBetaTail,
-  inC7axAlphaL,
-  phiPositiveProbability,
-  stateOf,
-  statePopulations,
-} from './states.js';
 import { wasserstein1 } from '../../evaluation/wasserstein.js';
+import { backboneDihedrals, dihedralSeries } from '../observables/dihedrals.js';
+import { wrongChiralityRate } from '../transforms/chirality.js';
+import { chiralCentres, radiusOfGyration } from './geometry.js';
+import { POPULATIONS, statePopulations, type PopulationName } from './states.js';
+import { deltaFMetrics, referenceRunMetrics } from './molecular-delta-f.js';
+import { cvMetrics } from './molecular-cv.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
 export interface ConfigurationSet {
@@ -71,12 +63,23 @@ export interface MolecularEvaluationInput {
 
 export type MolecularMetrics = Record<string, number>;
 
-interface Angles {
+/** φ and ψ of the first residue that has both, one value per frame. */
+export interface Angles {
   phi: Float64Array;
   psi: Float64Array;
 }
 
-function anglesOf(top: Topology, s: ConfigurationSet): Angles {
+/** The samples' importance weights, when they have usable ones. */
+export interface SampleWeights {
+  /** Self-normalised linear weights. */
+  W?: Float64Array;
+  /** Whether W is finite and not all zero. */
+  haveW: boolean;
+  /** Pareto-smoothed weights and k̂ (with haveW). */
+  smoothed?: ParetoSmoothed;
+}
+
+export function anglesOf(top: Topology, s: ConfigurationSet): Angles {
   const bb = backboneDihedrals(top);
   if (bb.phi.length === 0)
     throw new RangeError(
@@ -91,55 +94,43 @@ function anglesOf(top: Topology, s: ConfigurationSet): Angles {
   return { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) };
 }
 
-function slice(a: Angles, from: number, to: number): Angles {
-  return { phi: a.phi.subarray(from, to), psi: a.psi.subarray(from, to) };
-}
+type Populations = Record<PopulationName, number>;
 
-/** The molecular metrics; see the file comment for units and conventions. */
-export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetrics {
-  const { topology: top, beta } = input;
-  const bins = input.bins ?? RAMACHANDRAN_BINS,
-    eps = input.epsilon ?? HISTOGRAM_EPSILON;
-  const B = input.bootstrap ?? 200;
-  const rng = createRng(input.seed ?? 11);
-  const D = 3 * top.atoms.length;
-  const m: MolecularMetrics = {};
+/** Sample count, ESS, k̂, state populations (raw, reweighted) and the wrong-enantiomer rate. */
+function sampleMetrics(
+  m: MolecularMetrics,
+  input: MolecularEvaluationInput,
+  sa: Angles,
+): { w: SampleWeights; popRaw: Populations; popRw?: Populations } {
   const s = input.samples;
-  const sa = anglesOf(top, s);
   const logw = s.logw;
   const W = logw ? normalizedWeights(logw) : undefined;
-  const haveW = W !== undefined && W.every(Number.isFinite) && W.some((w) => w > 0);
+  const haveW = W !== undefined && W.every(Number.isFinite) && W.some((v) => v > 0);
   m['mol.samples'] = s.n;
   if (logw) m['mol.ess'] = essFraction(logw);
   // Pareto-smoothed weights: k̂ says whether reweighted numbers can be trusted (≤ 0.7), and the
   // smoothed ΔF damps the few huge φ > 0 weights that make the raw estimate jump.
   const smoothed = haveW ? paretoSmooth(logw!) : undefined;
   if (smoothed) m['mol.khat'] = smoothed.khat;
-
-  // State populations.
   const popRaw = statePopulations(sa.phi, sa.psi);
   const popRw = haveW ? statePopulations(sa.phi, sa.psi, logw) : undefined;
   for (const st of POPULATIONS) {
     m[`mol.population.${st}.raw`] = popRaw[st];
     if (popRw) m[`mol.population.${st}.reweighted`] = popRw[st];
   }
-
-  // Geometry: radius of gyration and chirality.
-  const masses = top.atoms.map((a) => a.mass);
-  const rgModel = radiusOfGyration(s.x, s.n, masses);
+  const top = input.topology;
   const centres = chiralCentres(top);
+  const ref = input.reference;
   const chiralRef =
-    input.chiralityReference ??
-    (input.reference && input.reference.n > 0 ? input.reference.x.subarray(0, D) : undefined);
+    input.chiralityReference ?? (ref && ref.n > 0 ? ref.x.subarray(0, 3 * top.atoms.length) : undefined);
   if (centres.length && chiralRef) {
     m['mol.chirality.wrongRate'] = wrongChiralityRate(Float64Array.from(s.x), s.n, centres, chiralRef);
   }
+  return { w: { W, haveW, smoothed }, popRaw, popRw };
+}
 
-  const ref = input.reference;
-  if (!ref) return m;
-  const ra = anglesOf(top, ref);
-  const nr = ref.n;
-  m['mol.reference.frames'] = nr;
+/** Reference populations and the factor by which the model's are off, per state and worst. */
+function populationFactors(m: MolecularMetrics, ra: Angles, popRaw: Populations, popRw?: Populations): void {
   const popRef = statePopulations(ra.phi, ra.psi);
   let worst = 1,
     worstRw = 1,
@@ -161,87 +152,42 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   m['mol.population.worstFactorRaw'] = worst;
   m['mol.population.worstFactorBasinsRaw'] = worstBasins;
   if (popRw) m['mol.population.worstFactorReweighted'] = worstRw;
+}
 
-  // Ramachandran divergences, KL(ref ‖ model) and JS.
+/** Ramachandran KL(ref ‖ model) and JS, raw and reweighted, and their noise floors. */
+function ramachandranMetrics(m: MolecularMetrics, sa: Angles, ra: Angles, w: SampleWeights, bins: number, eps: number) {
   const hRef = ramachandranHistogram(ra.phi, ra.psi, undefined, bins);
   const hRaw = ramachandranHistogram(sa.phi, sa.psi, undefined, bins);
   m['mol.ramachandran.klRaw'] = klDivergence(hRef, hRaw, eps);
   m['mol.ramachandran.jsRaw'] = jensenShannon(hRef, hRaw, eps);
-  if (haveW) {
-    const hRw = ramachandranHistogram(sa.phi, sa.psi, W, bins);
+  if (w.haveW) {
+    const hRw = ramachandranHistogram(sa.phi, sa.psi, w.W, bins);
     m['mol.ramachandran.klReweighted'] = klDivergence(hRef, hRw, eps);
     m['mol.ramachandran.jsReweighted'] = jensenShannon(hRef, hRw, eps);
   }
-  const half = Math.floor(nr / 2);
+  const half = Math.floor(ra.phi.length / 2);
   const h1 = ramachandranHistogram(ra.phi.subarray(0, half), ra.psi.subarray(0, half), undefined, bins);
   const h2 = ramachandranHistogram(ra.phi.subarray(half), ra.psi.subarray(half), undefined, bins);
   m['mol.ramachandran.noiseFloor.kl'] = klDivergence(h1, h2, eps);
   m['mol.ramachandran.noiseFloor.js'] = jensenShannon(h1, h2, eps);
+}
 
-  // ΔF(φ>0 vs φ<0) in kT with bootstrap intervals of the model − reference error.
-  const pRef = phiPositiveProbability(ra.phi);
-  const dfRef = deltaFFromProbability(pRef);
-  m['mol.deltaF.referenceKT'] = dfRef;
-  const blockLen = input.referenceBlockLength ?? Math.max(1, Math.floor(nr / 40));
-  const refReps = new Float64Array(B);
-  for (let b = 0; b < B; b++)
-    refReps[b] = deltaFFromProbability(phiPositiveProbability(ra.phi, undefined, resampleIndices(nr, rng, blockLen)));
-  const [rl, ru] = bootstrapInterval(refReps);
-  m['mol.deltaF.referenceLowerKT'] = rl;
-  m['mol.deltaF.referenceUpperKT'] = ru;
-  const variants: Array<['Raw' | 'Reweighted' | 'Psis', Float64Array | undefined]> = [['Raw', undefined]];
-  if (haveW) variants.push(['Reweighted', W]);
-  // The PSIS interval resamples with the weights smoothed once (not re-smoothed per replicate).
-  if (smoothed) variants.push(['Psis', smoothed.logWeights.map(Math.exp)]);
-  for (const [label, w] of variants) {
-    const df = deltaFFromProbability(phiPositiveProbability(sa.phi, w));
-    m[`mol.deltaF.model${label}KT`] = df;
-    m[`mol.deltaF.error${label}KT`] = df - dfRef;
-    const reps = new Float64Array(B);
-    for (let b = 0; b < B; b++) {
-      const dm = deltaFFromProbability(phiPositiveProbability(sa.phi, w, resampleIndices(s.n, rng)));
-      reps[b] = dm - refReps[b]!;
-    }
-    const [lo, hi] = bootstrapInterval(reps);
-    m[`mol.deltaF.error${label}LowerKT`] = lo;
-    m[`mol.deltaF.error${label}UpperKT`] = hi;
-    if (!Number.isFinite(df) && label === 'Raw') {
-      // No φ > 0 sample: the rule of three bounds P(φ>0) ≤ 3/n (95 %), so ΔF ≥ this.
-      m['mol.deltaF.modelRawLowerBoundKT'] = deltaFFromProbability(3 / s.n);
-    }
-  }
-
-  // Spread between independent reference runs: the reference's own uncertainty.
-  const runs = ref.runLengths;
-  if (runs && runs.length > 1 && runs.reduce((a, b) => a + b, 0) === nr) {
-    const dfs: number[] = [],
-      pops: number[] = [];
-    let start = 0;
-    runs.forEach((len, r) => {
-      const p = phiPositiveProbability(ra.phi.subarray(start, start + len));
-      m[`mol.reference.run${r + 1}.phiPositive`] = p;
-      m[`mol.reference.run${r + 1}.alphaR`] = statePopulations(
-        slice(ra, start, start + len).phi,
-        slice(ra, start, start + len).psi,
-      ).alphaR;
-      dfs.push(deltaFFromProbability(p));
-      pops.push(p);
-      start += len;
-    });
-    m['mol.reference.runs'] = runs.length;
-    m['mol.deltaF.referenceRunSpreadKT'] = Math.max(...dfs) - Math.min(...dfs);
-    const h0 = ramachandranHistogram(ra.phi.subarray(0, runs[0]), ra.psi.subarray(0, runs[0]), undefined, bins);
-    const hr = ramachandranHistogram(ra.phi.subarray(runs[0]), ra.psi.subarray(runs[0]), undefined, bins);
-    m['mol.ramachandran.runVsRuns.js'] = jensenShannon(h0, hr, eps);
-  }
-
-  // Energy distribution in kT, and radius of gyration in nm (1-D Wasserstein).
+/** Energy distribution in kT and radius of gyration in nm (1-D Wasserstein), with noise floors. */
+function distributionMetrics(
+  m: MolecularMetrics,
+  input: MolecularEvaluationInput,
+  ref: ConfigurationSet,
+  w: SampleWeights,
+): void {
+  const s = input.samples;
+  const nr = ref.n,
+    half = Math.floor(nr / 2);
   if (s.energies && ref.energies) {
-    const bu = (e: Float64Array) => Float64Array.from(e, (v) => beta * v);
+    const bu = (e: Float64Array) => Float64Array.from(e, (v) => input.beta * v);
     const bs = bu(s.energies),
       br = bu(ref.energies);
     m['mol.energy.w1RawKT'] = wasserstein1(bs, br);
-    if (haveW) m['mol.energy.w1ReweightedKT'] = wasserstein1(bs, br, W);
+    if (w.haveW) m['mol.energy.w1ReweightedKT'] = wasserstein1(bs, br, w.W);
     m['mol.energy.noiseFloorKT'] = wasserstein1(br.subarray(0, half), br.subarray(half));
     let fin = 0,
       mean = 0;
@@ -253,77 +199,35 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
     m['mol.energy.meanModelKT'] = mean / Math.max(1, fin);
     m['mol.energy.meanReferenceKT'] = br.reduce((a, b) => a + b, 0) / nr;
   }
+  const masses = input.topology.atoms.map((a) => a.mass);
+  const rgModel = radiusOfGyration(s.x, s.n, masses);
   const rgRef = radiusOfGyration(ref.x, nr, masses);
   m['mol.rg.w1RawNm'] = wasserstein1(rgModel, rgRef);
-  if (haveW) m['mol.rg.w1ReweightedNm'] = wasserstein1(rgModel, rgRef, W);
+  if (w.haveW) m['mol.rg.w1ReweightedNm'] = wasserstein1(rgModel, rgRef, w.W);
   m['mol.rg.noiseFloorNm'] = wasserstein1(rgRef.subarray(0, half), rgRef.subarray(half));
+}
 
-  // CV quality on the reference frames.
-  if (ref.latent && ref.latentDim) {
-    const L = ref.latentDim;
-    const phiSign = Uint8Array.from(ra.phi, (p) => (p > 0 ? 1 : 0));
-    const indicesWhere = (inRegion: (phi: number) => boolean): number[] => {
-      const idx: number[] = [];
-      for (let i = 0; i < nr; i++) if (inRegion(ra.phi[i]!)) idx.push(i);
-      return idx;
-    };
-    const negIdx = indicesWhere((p) => p <= 0);
-    const zNeg = new Float64Array(negIdx.length * L);
-    negIdx.forEach((i, j) => zNeg.set(ref.latent!.subarray(i * L, (i + 1) * L), j * L));
-    const alpha = Uint8Array.from(negIdx, (i) => (stateOf(ra.phi[i]!, ra.psi[i]!) === 1 ? 1 : 0));
-    // The φ-sign cut at ±180° runs through the β basin, whose tail reaches past φ = 180°: frames a
-    // few degrees apart land on both sides of it. c7axAlphaL asks for the metastable φ > 0 state
-    // (C7ax/αL) against everything else, a cut along the barriers at φ ≈ 0 and φ ≈ 120°.
-    const basins = Uint8Array.from(ra.phi, (p) => (inC7axAlphaL(p) ? 1 : 0));
-    const tasks: Array<[string, Float64Array, Uint8Array]> = [
-      ['phiSign', ref.latent, phiSign],
-      ['c7axAlphaL', ref.latent, basins],
-      ['alphaBeta', zNeg, alpha],
-    ];
-    // Where the φ-sign misses fall: the β tail at φ ≥ 120° against C7ax/αL, and the φ < 0 frames
-    // called φ > 0 (mostly β next to −180° when the CV blurs the seam).
-    const phiSignRegions: Array<[string, number[]]> = [
-      ['betaTail', indicesWhere(inBetaTail)],
-      ['c7axAlphaL', indicesWhere(inC7axAlphaL)],
-      ['negative', negIdx],
-    ];
-    for (const [region, idx] of phiSignRegions) m[`mol.cv.phiSign.recall.${region}.frames`] = idx.length;
-    for (const [task, z, y] of tasks) {
-      let bestAcc = 0,
-        bestBal = 0;
-      for (const [name, clf] of [
-        ['logistic', logisticQuadratic],
-        ['knn', nearestNeighbours()],
-      ] as const) {
-        const sc = crossValidate(z, y, L, clf);
-        m[`mol.cv.${task}.${name}.accuracy`] = sc.accuracy;
-        m[`mol.cv.${task}.${name}.balancedAccuracy`] = sc.balancedAccuracy;
-        bestAcc = Math.max(bestAcc, sc.accuracy);
-        bestBal = Math.max(bestBal, sc.balancedAccuracy);
-        m[`mol.cv.${task}.positives`] = sc.positives;
-        if (task === 'phiSign') {
-          for (const [region, idx] of phiSignRegions) {
-            const hits = idx.reduce((acc, i) => acc + (sc.predictions[i] === y[i] ? 1 : 0), 0);
-            m[`mol.cv.phiSign.${name}.recall.${region}`] = idx.length > 0 ? hits / idx.length : NaN;
-          }
-        }
-      }
-      m[`mol.cv.${task}.bestAccuracy`] = bestAcc;
-      m[`mol.cv.${task}.bestBalancedAccuracy`] = bestBal;
-    }
-    // |Spearman| of the best latent coordinate with sin/cos of each angle.
-    const zl = Array.from({ length: L }, (_, l) =>
-      Float64Array.from({ length: nr }, (_, i) => ref.latent![i * L + l]!),
-    );
-    for (const [name, f] of [
-      ['sinPhi', (i: number) => Math.sin(ra.phi[i]!)],
-      ['cosPhi', (i: number) => Math.cos(ra.phi[i]!)],
-      ['sinPsi', (i: number) => Math.sin(ra.psi[i]!)],
-      ['cosPsi', (i: number) => Math.cos(ra.psi[i]!)],
-    ] as const) {
-      const v = Float64Array.from({ length: nr }, (_, i) => f(i));
-      m[`mol.cv.spearman.${name}`] = Math.max(...zl.map((z) => Math.abs(spearman(z, v))));
-    }
-  }
+/** The molecular metrics; see the file comment for units and conventions. */
+export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetrics {
+  const { topology: top } = input;
+  const bins = input.bins ?? RAMACHANDRAN_BINS,
+    eps = input.epsilon ?? HISTOGRAM_EPSILON;
+  const m: MolecularMetrics = {};
+  const sa = anglesOf(top, input.samples);
+  const { w, popRaw, popRw } = sampleMetrics(m, input, sa);
+  const ref = input.reference;
+  if (!ref) return m;
+  const ra = anglesOf(top, ref);
+  m['mol.reference.frames'] = ref.n;
+  populationFactors(m, ra, popRaw, popRw);
+  ramachandranMetrics(m, sa, ra, w, bins, eps);
+  deltaFMetrics(m, sa, ra, w, {
+    rng: createRng(input.seed ?? 11),
+    replicates: input.bootstrap ?? 200,
+    blockLength: input.referenceBlockLength ?? Math.max(1, Math.floor(ref.n / 40)),
+  });
+  referenceRunMetrics(m, ra, ref.runLengths, bins, eps);
+  distributionMetrics(m, input, ref, w);
+  if (ref.latent && ref.latentDim) cvMetrics(m, ra, ref.latent, ref.latentDim);
   return m;
 }
