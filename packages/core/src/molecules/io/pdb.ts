@@ -7,116 +7,144 @@ import { InputError } from '../../errors.js';
 import type { Atom } from '../../contracts/force-field.js';
 import { ELEMENT_MASSES, guessElement, type MolecularFrames } from './frames.js';
 
+/** The state of a PDB parse, line by line; the first model sets the atoms. */
+class PdbReader {
+  readonly atoms: Atom[] = [];
+  readonly coords: number[] = [];
+  readonly serialToIndex = new Map<number, number>();
+  readonly bonds: Array<[number, number]> = [];
+  readonly cells: number[] = [];
+  nFrames = 0;
+  inModel = false;
+  atomInFrame = 0;
+  lastResidueKey: string | undefined;
+  residueIndex = -1;
+  sawModel = false;
+
+  constructor(readonly source: string) {}
+
+  fail(message: string): never {
+    throw new InputError(`${this.source}: ${message}`, this.source);
+  }
+
+  finishFrame(lineNo: number): void {
+    if (this.atomInFrame === 0) return;
+    if (this.nFrames > 0 && this.atomInFrame !== this.atoms.length) {
+      this.fail(
+        `model ${this.nFrames + 1} (ending at line ${lineNo}) has ${this.atomInFrame} atoms, but model 1 has ${this.atoms.length}`,
+      );
+    }
+    this.nFrames++;
+    this.atomInFrame = 0;
+  }
+
+  /** Read one line (ln zero-based); false at the END record. */
+  read(line: string, ln: number): boolean {
+    const rec = line.slice(0, 6).trimEnd();
+    if (rec === 'MODEL') {
+      if (this.inModel) this.finishFrame(ln + 1);
+      this.inModel = true;
+      this.sawModel = true;
+    } else if (rec === 'ENDMDL') {
+      this.finishFrame(ln + 1);
+      this.inModel = false;
+    } else if (rec === 'ATOM' || rec === 'HETATM') this.atom(line, ln, rec);
+    else if (rec === 'CRYST1' && this.nFrames === 0 && this.cells.length === 0) this.cryst1(line);
+    else if (rec === 'CONECT') this.conect(line);
+    else if (rec === 'END' && !this.inModel) return false;
+    return true;
+  }
+
+  atom(line: string, ln: number, rec: string): void {
+    if (line.length < 54)
+      this.fail(`line ${ln + 1}: ${rec} record is too short for coordinates (${line.length} < 54 characters)`);
+    const x = Number(line.slice(30, 38));
+    const y = Number(line.slice(38, 46));
+    const z = Number(line.slice(46, 54));
+    if (![x, y, z].every((v) => Number.isFinite(v)) || line.slice(30, 54).trim() === '') {
+      this.fail(`line ${ln + 1}: unreadable coordinates "${line.slice(30, 54)}"`);
+    }
+    this.coords.push(x / 10, y / 10, z / 10);
+    if (this.nFrames === 0) this.firstModelAtom(line);
+    else if (this.atomInFrame >= this.atoms.length) {
+      this.fail(`line ${ln + 1}: model ${this.nFrames + 1} has more atoms than model 1 (${this.atoms.length})`);
+    }
+    this.atomInFrame++;
+  }
+
+  firstModelAtom(line: string): void {
+    const name = line.slice(12, 16).trim();
+    const resName = line.slice(17, 20).trim();
+    const chain = line.slice(21, 22);
+    const resSeq = line.slice(22, 27);
+    const key = `${chain}|${resSeq}|${resName}`;
+    if (key !== this.lastResidueKey) {
+      this.residueIndex++;
+      this.lastResidueKey = key;
+    }
+    let element = line.length >= 78 ? line.slice(76, 78).trim() : '';
+    element = element ? element[0]!.toUpperCase() + element.slice(1).toLowerCase() : guessElement(name);
+    this.atoms.push({
+      name,
+      element,
+      mass: ELEMENT_MASSES[element] ?? 0,
+      residueName: resName,
+      residueIndex: this.residueIndex,
+    });
+    const serial = Number(line.slice(6, 11));
+    if (Number.isInteger(serial)) this.serialToIndex.set(serial, this.atoms.length - 1);
+  }
+
+  cryst1(line: string): void {
+    const v = [
+      line.slice(6, 15),
+      line.slice(15, 24),
+      line.slice(24, 33),
+      line.slice(33, 40),
+      line.slice(40, 47),
+      line.slice(47, 54),
+    ].map(Number);
+    if (v.every((n) => Number.isFinite(n))) this.cells.push(v[0]! / 10, v[1]! / 10, v[2]! / 10, v[3]!, v[4]!, v[5]!);
+  }
+
+  conect(line: string): void {
+    const from = this.serialToIndex.get(Number(line.slice(6, 11)));
+    for (const c of [11, 16, 21, 26]) {
+      const field = line.slice(c, c + 5).trim();
+      if (!field) continue;
+      const to = this.serialToIndex.get(Number(field));
+      if (from !== undefined && to !== undefined && from < to) this.bonds.push([from, to]);
+    }
+  }
+
+  /** The frames read, after the last line (`nLines` lines in all). */
+  finish(nLines: number): MolecularFrames {
+    this.finishFrame(nLines);
+    const { atoms, coords, bonds, cells } = this;
+    if (atoms.length === 0) this.fail('no ATOM or HETATM records found');
+    if (!this.sawModel && this.nFrames !== 1) this.nFrames = 1;
+    const nFrames = this.nFrames;
+    const result: MolecularFrames = { atoms, nFrames, positions: Float64Array.from(coords) };
+    if (result.positions.length !== nFrames * atoms.length * 3) {
+      this.fail(
+        `inconsistent models (${coords.length / 3} atom records for ${nFrames} models of ${atoms.length} atoms)`,
+      );
+    }
+    if (bonds.length) result.bonds = bonds;
+    if (cells.length) {
+      result.unitCells = new Float64Array(nFrames * 6);
+      for (let f = 0; f < nFrames; f++) result.unitCells.set(cells, f * 6);
+    }
+    return result;
+  }
+}
+
 /** Parse PDB text. `source` names the file in error messages. All models must hold the same atoms. */
 export function parsePdb(text: string, source = 'PDB input'): MolecularFrames {
   const lines = text.split(/\r?\n/);
-  const atoms: Atom[] = [];
-  const coords: number[] = [];
-  const serialToIndex = new Map<number, number>();
-  const bonds: Array<[number, number]> = [];
-  const cells: number[] = [];
-  let nFrames = 0;
-  let inModel = false;
-  let atomInFrame = 0;
-  let lastResidueKey: string | undefined;
-  let residueIndex = -1;
-  let sawModel = false;
-
-  const finishFrame = (lineNo: number) => {
-    if (atomInFrame === 0) return;
-    if (nFrames > 0 && atomInFrame !== atoms.length) {
-      throw new InputError(
-        `${source}: model ${nFrames + 1} (ending at line ${lineNo}) has ${atomInFrame} atoms, but model 1 has ${atoms.length}`,
-        source,
-      );
-    }
-    nFrames++;
-    atomInFrame = 0;
-  };
-
-  for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln]!;
-    const rec = line.slice(0, 6).trimEnd();
-    if (rec === 'MODEL') {
-      if (inModel) finishFrame(ln + 1);
-      inModel = true;
-      sawModel = true;
-    } else if (rec === 'ENDMDL') {
-      finishFrame(ln + 1);
-      inModel = false;
-    } else if (rec === 'ATOM' || rec === 'HETATM') {
-      if (line.length < 54)
-        throw new InputError(
-          `${source}: line ${ln + 1}: ${rec} record is too short for coordinates (${line.length} < 54 characters)`,
-          source,
-        );
-      const x = Number(line.slice(30, 38));
-      const y = Number(line.slice(38, 46));
-      const z = Number(line.slice(46, 54));
-      if (![x, y, z].every((v) => Number.isFinite(v)) || line.slice(30, 54).trim() === '') {
-        throw new InputError(`${source}: line ${ln + 1}: unreadable coordinates "${line.slice(30, 54)}"`, source);
-      }
-      coords.push(x / 10, y / 10, z / 10);
-      if (nFrames === 0) {
-        const name = line.slice(12, 16).trim();
-        const resName = line.slice(17, 20).trim();
-        const chain = line.slice(21, 22);
-        const resSeq = line.slice(22, 27);
-        const key = `${chain}|${resSeq}|${resName}`;
-        if (key !== lastResidueKey) {
-          residueIndex++;
-          lastResidueKey = key;
-        }
-        let element = line.length >= 78 ? line.slice(76, 78).trim() : '';
-        element = element ? element[0]!.toUpperCase() + element.slice(1).toLowerCase() : guessElement(name);
-        atoms.push({ name, element, mass: ELEMENT_MASSES[element] ?? 0, residueName: resName, residueIndex });
-        const serial = Number(line.slice(6, 11));
-        if (Number.isInteger(serial)) serialToIndex.set(serial, atoms.length - 1);
-      } else if (atomInFrame >= atoms.length) {
-        throw new InputError(
-          `${source}: line ${ln + 1}: model ${nFrames + 1} has more atoms than model 1 (${atoms.length})`,
-          source,
-        );
-      }
-      atomInFrame++;
-    } else if (rec === 'CRYST1' && nFrames === 0 && cells.length === 0) {
-      const v = [
-        line.slice(6, 15),
-        line.slice(15, 24),
-        line.slice(24, 33),
-        line.slice(33, 40),
-        line.slice(40, 47),
-        line.slice(47, 54),
-      ].map(Number);
-      if (v.every((n) => Number.isFinite(n))) cells.push(v[0]! / 10, v[1]! / 10, v[2]! / 10, v[3]!, v[4]!, v[5]!);
-    } else if (rec === 'CONECT') {
-      const from = serialToIndex.get(Number(line.slice(6, 11)));
-      for (const c of [11, 16, 21, 26]) {
-        const field = line.slice(c, c + 5).trim();
-        if (!field) continue;
-        const to = serialToIndex.get(Number(field));
-        if (from !== undefined && to !== undefined && from < to) bonds.push([from, to]);
-      }
-    } else if (rec === 'END' && !inModel) {
-      break;
-    }
-  }
-  finishFrame(lines.length);
-  if (atoms.length === 0) throw new InputError(`${source}: no ATOM or HETATM records found`, source);
-  if (!sawModel && nFrames !== 1) nFrames = 1;
-  const result: MolecularFrames = { atoms, nFrames, positions: Float64Array.from(coords) };
-  if (result.positions.length !== nFrames * atoms.length * 3) {
-    throw new InputError(
-      `${source}: inconsistent models (${coords.length / 3} atom records for ${nFrames} models of ${atoms.length} atoms)`,
-      source,
-    );
-  }
-  if (bonds.length) result.bonds = bonds;
-  if (cells.length) {
-    result.unitCells = new Float64Array(nFrames * 6);
-    for (let f = 0; f < nFrames; f++) result.unitCells.set(cells, f * 6);
-  }
-  return result;
+  const reader = new PdbReader(source);
+  for (let ln = 0; ln < lines.length; ln++) if (!reader.read(lines[ln]!, ln)) break;
+  return reader.finish(lines.length);
 }
 
 /** Read a PDB file (all models). */
