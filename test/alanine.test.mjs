@@ -6,22 +6,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assemblePlugins, createRng, selectBackend, train, validateRunConfig, writeRunFiles } from '@embedcg/core';
 import {
-  assemblePlugins,
   backboneDihedrals,
   canonicalFrame,
   chiralCentres,
   wrongChirality,
-  createRng,
   createRigidBodyTransform,
   dihedralSeries,
   readDcd,
   readPdb,
-  selectBackend,
-  train,
-  validateRunConfig,
-  writeRunFiles,
-} from '@embedcg/core';
+} from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
 import * as vae from '@embedcg/model-vae';
 import { repoRoot, runCli, tempDir } from './support.mjs';

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cliBin, repoRoot, tempDir } from './support.mjs';
 
-const { parsePdb, formatDcd, createRng } = await import(
-  pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href
+const { createRng } = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
+const { parsePdb, formatDcd } = await import(
+  pathToFileURL(join(repoRoot, 'packages/core/dist/molecules/index.js')).href
 );
 
 /** Run `embedcg ARGS | (sleep 1; cat > out)` and return the pipeline's status and what arrived. */

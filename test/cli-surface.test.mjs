@@ -68,7 +68,7 @@ test('embedcg plugins --json lists every plugin of every workspace plugin packag
     );
     assert.equal(typeof row.name, 'string');
     assert.equal(typeof row.version, 'string');
-    assert.match(row.kind, /^(forcefield|model|transform|schedule|observable)$/);
+    assert.match(row.kind, /^(forcefield|model|transform|schedule)$/);
     assert.equal(row.apiVersion, API_VERSION);
   }
   for (const pkg of workspacePlugins) {

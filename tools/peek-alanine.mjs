@@ -11,18 +11,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   assemblePlugins,
-  backboneDihedrals,
-  statePopulations,
-  stateOf,
-  STATES,
   createRng,
-  dihedralSeries,
   findCheckpoint,
   loadModelWeights,
   loadRunConfig,
   readCheckpointState,
   selectBackend,
 } from '@embedcg/core';
+import { backboneDihedrals, statePopulations, stateOf, STATES, dihedralSeries } from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
 import * as vae from '@embedcg/model-vae';
 import * as flow from '@embedcg/model-flow';
@@ -137,7 +133,7 @@ logQ.dispose();
 // the backbone) and its σ there, from the model-space torsion coordinates.
 const model = plugins.model;
 if (model.decode && model.latentDimension && plugins.transform?.names) {
-  const { backboneTorsions } = await import('@embedcg/core');
+  const { backboneTorsions } = await import('@embedcg/core/molecules');
   const bt = backboneTorsions(plugins.transform.names);
   const [iPhi, iPsi] = [bt.phi[0], bt.psi[0]];
   const d = model.latentDimension,
@@ -159,7 +155,7 @@ if (model.decode && model.latentDimension && plugins.transform?.names) {
 // A mixture prior (model-vae priorMixture): each component's weight, centre, width and where the
 // decoder puts its centre on the Ramachandran plane.
 if (model.priorMixture && plugins.transform?.names) {
-  const { backboneTorsions } = await import('@embedcg/core');
+  const { backboneTorsions } = await import('@embedcg/core/molecules');
   const bt = backboneTorsions(plugins.transform.names);
   const pm = model.priorMixture,
     d = model.latentDimension;

@@ -7,7 +7,8 @@
 // The noise stands for how finely a learned CV resolves φ. Reference: bench-results/alanine-ref.
 //   npm run bench -- alanine-cv-seam [--skip 100] [--sigmas 0,2,5,10,20]
 import { join } from 'node:path';
-import { backboneDihedrals, createPlugin, createRng, dihedralSeries, molecularMetrics } from '@embedcg/core';
+import { createPlugin, createRng } from '@embedcg/core';
+import { backboneDihedrals, dihedralSeries, molecularMetrics } from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
 import { repoRoot, sharedDir, target, writeResults } from './lib.mjs';
 import { arg, loadReference } from './alanine-lib.mjs';

@@ -5,22 +5,24 @@
 // samples and of the φ > 0 ones, and the reference MD's ΔF with its block-bootstrap interval.
 //   npm run bench -- alanine-deltaf --run runs/alanine-defensive-seed1 [--samples 1000000] [--seed 11] [--name NAME]
 import {
-  backboneDihedrals,
   bootstrapInterval,
   normalizedWeights,
-  deltaFFromProbability,
-  dihedralSeries,
   drawSamples,
   essFraction,
   createRng,
   openRun,
   paretoSmooth,
-  phiPositiveProbability,
-  readDcd,
   resampleIndices,
   selectBackend,
   targetBeta,
 } from '@embedcg/core';
+import {
+  backboneDihedrals,
+  deltaFFromProbability,
+  dihedralSeries,
+  phiPositiveProbability,
+  readDcd,
+} from '@embedcg/core/molecules';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { repoRoot, target, writeResults } from './lib.mjs';

@@ -7,7 +7,7 @@
 // --config alanine-slowfast-defensive.config.json: the current recipe, the example's slow-fast-flow
 // (a spline flow over φ, ψ and the methyl rotors, a conditional Gaussian over the other 55
 // coordinates) on the shared prmtop. Past variants: docs/results/alanine-dipeptide-flow.md.
-import { molecularMetrics } from '@embedcg/core';
+import { molecularMetrics } from '@embedcg/core/molecules';
 import * as flow from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';
 import { arg, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';

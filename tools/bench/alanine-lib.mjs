@@ -5,10 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   assemblePlugins,
-  backboneDihedrals,
   computeMetrics,
   createRng,
-  dihedralSeries,
   essFraction,
   findCheckpoint,
   initModelFrom,
@@ -16,14 +14,13 @@ import {
   loadRunConfig,
   paretoSmooth,
   readCheckpointState,
-  readDcd,
   selectBackend,
-  statePopulations,
   targetBeta,
   train,
   withLatentSamples,
   writeRunFiles,
 } from '@embedcg/core';
+import { backboneDihedrals, dihedralSeries, readDcd, statePopulations } from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
 import { repoRoot, sharedDir } from './lib.mjs';
 

@@ -13,7 +13,8 @@
 // writes bench-results/alanine-vae-flowdecoder.json.
 // --init-from RUN copies a trained run's variables first (a fine-tuning start); the past fine-tuning
 // comparisons of the two decoders are on docs/results/alanine-dipeptide-vae.md.
-import { encodeConfigurations, molecularMetrics } from '@embedcg/core';
+import { encodeConfigurations } from '@embedcg/core';
+import { molecularMetrics } from '@embedcg/core/molecules';
 import * as vae from '@embedcg/model-vae';
 import { target, writeResults } from './lib.mjs';
 import { arg, latentSampleRows, loadReference, molecularRows, sampleAlanine, trainAlanine } from './alanine-lib.mjs';

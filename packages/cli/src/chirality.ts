@@ -1,5 +1,6 @@
 /** `--chirality report|filter` of `sample` and `evaluate`: wrong-enantiomer rate, optional filtering. */
-import { rightHandedSamples, type ForceField, type SampleSet } from '@embedcg/core';
+import { type ForceField, type SampleSet } from '@embedcg/core';
+import { rightHandedSamples } from '@embedcg/core/molecules';
 import { log } from './context.js';
 import { UsageError } from './errors.js';
 

@@ -1,8 +1,12 @@
-/** The plugins core itself provides (schedules; transforms arrive with the molecular models). */
+/** The plugins core itself provides: schedules, and the molecular transforms (code loaded on use). */
 import { klIncreasePlugin, lossPlateauPlugin, geometricPlugin } from './schedules/index.js';
-import { rigidBodyPlugin } from './transforms/rigid-body-plugin.js';
-import { internalCoordinatesPlugin } from './transforms/z-matrix-plugin.js';
+import { internalCoordinatesPlugin, rigidBodyPlugin } from './molecular-transform-plugins.js';
 import type { AnyPlugin } from './plugin.js';
 
-export const plugins: AnyPlugin[] = [klIncreasePlugin, lossPlateauPlugin, geometricPlugin, rigidBodyPlugin];
-plugins.push(internalCoordinatesPlugin);
+export const plugins: AnyPlugin[] = [
+  klIncreasePlugin,
+  lossPlateauPlugin,
+  geometricPlugin,
+  rigidBodyPlugin,
+  internalCoordinatesPlugin,
+];

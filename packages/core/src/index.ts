@@ -1,12 +1,12 @@
 /**
  * @embedcg/core — plugin contracts, run configs, training machinery and metrics.
- * Plugins import only from here (and from '@embedcg/core/testkit').
+ * Plugins import only from here, from '@embedcg/core/testkit' and, for molecular systems (PDB,
+ * system.json, Z-matrix, chirality, torsion names), from '@embedcg/core/molecules'.
  */
 export * from './contracts/force-field.js';
 export type * from './contracts/model.js';
 export type * from './contracts/transform.js';
 export type * from './contracts/schedule.js';
-export type * from './contracts/observable.js';
 export * from './plugin.js';
 export * from './errors.js';
 export { CORE_VERSION } from './version.js';
@@ -42,7 +42,7 @@ export {
   type SampleSet,
   type DrawOptions,
 } from './training/sampling.js';
-export { selectSamples, rightHandedSamples, type ChiralityFilterResult } from './training/chirality-filter.js';
+export { selectSamples } from './training/select-samples.js';
 export {
   rungBetas,
   fillBuffer,
@@ -81,48 +81,12 @@ export {
   type TrainRunOptions,
   type TrainRunResult,
 } from './run-folder/index.js';
-export * from './io/index.js';
-export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {
-  createRigidBodyTransform,
-  canonicalFrame,
-  backboneAnchors,
-  fixedCoordinates,
   rigidBodyPlugin,
-  type RigidBodyAnchors,
-  type RigidBodyOptions,
-  type RigidBodyPluginOptions,
-} from './transforms/index.js';
-export {
-  parseSystemJson,
-  loadSystemJson,
-  formatSystemJson,
-  writeSystemJson,
-  type SystemParameters,
-  type SystemAtom,
-  type GbParameters,
-} from './system/system-json.js';
-export * from './evaluation/index.js';
-export {
-  createInternalCoordinateTransform,
-  buildZMatrix,
-  validateZMatrix,
-  internalCoordinateNames,
   internalCoordinatesPlugin,
-  chiralityCenters,
-  signedVolume,
-  wrongChirality,
-  wrongChiralityRate,
-  scalesByKind,
-  backboneTorsions,
-  methylRotorTorsions,
-  requireCoordinateNames,
-  type ScalesByKind,
-  type InternalCoordinateTransform,
-  type InternalCoordinateOptions,
-  type ZMatrixRow,
+  type RigidBodyPluginOptions,
   type InternalCoordinatesPluginOptions,
-  type ChiralityCenter,
-} from './transforms/index.js';
+} from './molecular-transform-plugins.js';
+export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

@@ -13,12 +13,11 @@ import type { ForceField } from './contracts/force-field.js';
 import type { Model } from './contracts/model.js';
 import type { CoordinateTransform } from './contracts/transform.js';
 import type { TemperingSchedule } from './contracts/schedule.js';
-import type { Observable } from './contracts/observable.js';
 
 /** The plugin API version this core implements. A plugin built for another major is refused. */
 export const API_VERSION = 1;
 
-export type PluginKind = 'forcefield' | 'model' | 'transform' | 'schedule' | 'observable';
+export type PluginKind = 'forcefield' | 'model' | 'transform' | 'schedule';
 
 /** A JSON Schema object (draft 2020-12 subset that ajv understands). */
 export type JSONSchema = Record<string, unknown>;
@@ -31,7 +30,7 @@ export interface PluginContext {
   seed: number;
   /** Log a line for the user (goes to stderr / the run log). */
   log(message: string): void;
-  /** The force field of the run, for plugins created after it (transforms, models, observables). */
+  /** The force field of the run, for plugins created after it (transforms, models). */
   forceField?: ForceField;
   /** The coordinate transform of the run, for models. */
   transform?: CoordinateTransform;
@@ -44,7 +43,6 @@ export interface KindMap {
   model: Model;
   transform: CoordinateTransform;
   schedule: TemperingSchedule;
-  observable: Observable;
 }
 
 /** A plugin: identity, options schema and factory. */
@@ -75,4 +73,3 @@ export const defineForceField = define('forcefield');
 export const defineModel = define('model');
 export const defineTransform = define('transform');
 export const defineSchedule = define('schedule');
-export const defineObservable = define('observable');

@@ -8,18 +8,15 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import {
-  backboneDihedrals,
-  dihedralSeries,
   encodeConfigurations,
   openRun,
-  readDcd,
-  readPdb,
   selectBackend,
   type Atom,
   type CoordinateTransform,
   type ForceField,
   type Model,
 } from '@embedcg/core';
+import { backboneDihedrals, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';

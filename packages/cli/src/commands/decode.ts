@@ -6,7 +6,8 @@
 import type { CommandModule } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { extname, join } from 'node:path';
-import { openRun, selectBackend, writeDcd, writePdb } from '@embedcg/core';
+import { openRun, selectBackend } from '@embedcg/core';
+import { writeDcd, writePdb } from '@embedcg/core/molecules';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { backboneAnglesDeg, writeCsv } from './cvs.js';

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { molecularMetrics, openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
+import { openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
+import { molecularMetrics } from '@embedcg/core/molecules';
 import { assembleOptions, log } from '../context.js';
 import { checkLatentSamples, latentSamplesOption, printMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';

@@ -2,17 +2,15 @@ import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  backboneDihedrals,
   createRng,
-  dihedralSeries,
   drawSamples,
   encodeConfigurations,
   openRun,
-  readDcd,
   selectBackend,
   targetBeta,
   type ForceField,
 } from '@embedcg/core';
+import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
 import { writeReport, type ReportData } from '@embedcg/viz';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -8,11 +8,10 @@ import {
   openRun,
   selectBackend,
   targetBeta,
-  writeDcd,
-  writePdb,
   type SampleSet,
   type Topology,
 } from '@embedcg/core';
+import { writeDcd, writePdb } from '@embedcg/core/molecules';
 import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';

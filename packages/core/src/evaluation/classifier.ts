@@ -63,13 +63,8 @@ function solve(A: number[][], b: number[]): number[] {
   return M.map((row, i) => (Math.abs(row[i]!) < 1e-300 ? 0 : row[n]! / row[i]!));
 }
 
-/**
- * Logistic regression on quadratic features of z (so a ring- or band-shaped boundary is
- * learnable in a 2-D latent space), class-balanced, small L2 penalty, fitted by Newton's method
- * with a backtracking line search.
- */
-export const logisticQuadratic: Classifier = (X, Y, dim) => {
-  const n = Y.length;
+/** Mean and standard deviation (1 where it is 0) of each of the dim columns of n rows. */
+function standardisation(X: Float64Array, n: number, dim: number): { mu: number[]; sd: number[] } {
   const mu: number[] = [],
     sd: number[] = [];
   for (let a = 0; a < dim; a++) {
@@ -81,6 +76,48 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
     mu.push(m);
     sd.push(Math.sqrt(v / n) || 1);
   }
+  return { mu, sd };
+}
+
+/** Gradient and Hessian of the penalised, class-weighted log-loss at w (features F, n × P). */
+function gradientAndHessian(
+  F: Float64Array,
+  P: number,
+  Y: Uint8Array,
+  cw: number[],
+  w: number[],
+  lambda: number,
+  margin: (weights: number[], i: number) => number,
+): { g: number[]; H: number[][] } {
+  const g = new Array<number>(P).fill(0);
+  const H = Array.from({ length: P }, () => new Array<number>(P).fill(0));
+  for (let i = 0; i < Y.length; i++) {
+    const p = 1 / (1 + Math.exp(-margin(w, i)));
+    const c = cw[Y[i]!]!;
+    const r = c * (p - Y[i]!),
+      sw = c * Math.max(p * (1 - p), 1e-12);
+    for (let k = 0; k < P; k++) {
+      const fk = F[i * P + k]!;
+      g[k]! += r * fk;
+      for (let l = 0; l <= k; l++) H[k]![l]! += sw * fk * F[i * P + l]!;
+    }
+  }
+  for (let k = 0; k < P; k++) {
+    g[k]! += lambda * w[k]!;
+    H[k]![k]! += lambda;
+    for (let l = 0; l < k; l++) H[l]![k] = H[k]![l]!;
+  }
+  return { g, H };
+}
+
+/**
+ * Logistic regression on quadratic features of z (so a ring- or band-shaped boundary is
+ * learnable in a 2-D latent space), class-balanced, small L2 penalty, fitted by Newton's method
+ * with a backtracking line search.
+ */
+export const logisticQuadratic: Classifier = (X, Y, dim) => {
+  const n = Y.length;
+  const { mu, sd } = standardisation(X, n, dim);
   const P = 1 + dim + (dim * (dim + 1)) / 2;
   const n1 = Y.reduce((s, v) => s + v, 0),
     n0 = n - n1;
@@ -110,24 +147,7 @@ export const logisticQuadratic: Classifier = (X, Y, dim) => {
   };
   let current = loss(w);
   for (let it = 0; it < 100; it++) {
-    const g = new Array(P).fill(0);
-    const H = Array.from({ length: P }, () => new Array(P).fill(0));
-    for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-margin(w, i)));
-      const c = cw[Y[i]!]!;
-      const r = c * (p - Y[i]!),
-        sw = c * Math.max(p * (1 - p), 1e-12);
-      for (let k = 0; k < P; k++) {
-        const fk = F[i * P + k]!;
-        g[k] += r * fk;
-        for (let l = 0; l <= k; l++) H[k]![l] += sw * fk * F[i * P + l]!;
-      }
-    }
-    for (let k = 0; k < P; k++) {
-      g[k] += lambda * w[k];
-      H[k]![k] += lambda;
-      for (let l = 0; l < k; l++) H[l]![k] = H[k]![l]!;
-    }
+    const { g, H } = gradientAndHessian(F, P, Y, cw, w, lambda, margin);
     const step = solve(H, g);
     // Damped Newton: on (nearly) separable classes a full step overshoots, and undamped iterations
     // can end far from the optimum; halving until the loss falls keeps every step a descent.

@@ -1,4 +1,4 @@
-/** Evaluation of molecular models against reference trajectories (science.md §7). */
+/** Generic evaluation: histogram divergences, Wasserstein distance, bootstrap intervals, CV classifiers. */
 export {
   RAMACHANDRAN_BINS,
   HISTOGRAM_EPSILON,
@@ -8,19 +8,6 @@ export {
   jensenShannon,
 } from './divergence.js';
 export { wasserstein1 } from './wasserstein.js';
-export { radiusOfGyration, chiralCentres, backboneChiralCentres } from './geometry.js';
-export {
-  POPULATIONS,
-  STATES,
-  inBetaTail,
-  inC7axAlphaL,
-  stateOf,
-  statePopulations,
-  deltaFFromProbability,
-  phiPositiveProbability,
-  type PopulationName,
-  type StateName,
-} from './states.js';
 export { resampleIndices, percentile, bootstrapInterval } from './bootstrap.js';
 export {
   crossValidate,
@@ -29,9 +16,3 @@ export {
   type Classifier,
   type ClassifierScore,
 } from './classifier.js';
-export {
-  molecularMetrics,
-  type MolecularEvaluationInput,
-  type MolecularMetrics,
-  type ConfigurationSet,
-} from './molecular.js';

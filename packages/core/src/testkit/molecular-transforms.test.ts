@@ -13,13 +13,8 @@ import type { ForceField } from '../contracts/force-field.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import { API_VERSION, defineTransform, type PluginContext } from '../plugin.js';
 // Where core's molecular code lives; the one line to change when it moves.
-import {
-  internalCoordinatesPlugin,
-  loadSystemJson,
-  readPdb,
-  rigidBodyPlugin,
-  type InternalCoordinatesPluginOptions,
-} from '../index.js';
+import { internalCoordinatesPlugin, rigidBodyPlugin, type InternalCoordinatesPluginOptions } from '../index.js';
+import { loadSystemJson, readPdb } from '../molecules/index.js';
 import { checkTransformLogDet, runPluginConformance } from './index.js';
 
 before(async () => {

@@ -3,7 +3,8 @@
  * (all frames). Frames come back in nm, frame-major.
  */
 import { extname } from 'node:path';
-import { InputError, readDcd, readPdb } from '@embedcg/core';
+import { InputError } from '@embedcg/core';
+import { readDcd, readPdb } from '@embedcg/core/molecules';
 import { readInpcrd } from './inpcrd.js';
 
 /** Frames read from a coordinate file. */

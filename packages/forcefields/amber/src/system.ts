@@ -7,4 +7,4 @@ export {
   type SystemParameters,
   type SystemAtom,
   type GbParameters,
-} from '@embedcg/core';
+} from '@embedcg/core/molecules';

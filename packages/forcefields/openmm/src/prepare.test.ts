@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createOpenMMForceField, type Solvent } from './force-field.js';
 import { prepareSystem } from './prepare.js';
 import { openmmAvailability } from './python.js';
-import type { SystemParameters as SystemJson } from '@embedcg/core';
+import type { SystemParameters as SystemJson } from '@embedcg/core/molecules';
 import { INPCRD, PDB, PRMTOP, jitter, maxRelDiff, needOpenMM, tempDir } from './fixtures.test.helper.js';
 
 /** Energies/forces of the original OpenMM system and of the exported JSON built back into OpenMM. */

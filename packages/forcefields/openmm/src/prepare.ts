@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { OpenMMChild } from './child.js';
 import { systemSpec, type SystemSource } from './force-field.js';
 import { findPython } from './python.js';
-import { formatSystemJson, type SystemParameters as SystemJson } from '@embedcg/core';
+import { formatSystemJson, type SystemParameters as SystemJson } from '@embedcg/core/molecules';
 
 export interface PrepareOptions extends SystemSource {
   /** Write system.json here (optional: the result is returned either way). */

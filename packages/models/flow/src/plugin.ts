@@ -1,13 +1,9 @@
 /** The `flow` model plugin descriptor. */
 import { createRequire } from 'node:module';
-import {
-  API_VERSION,
-  defineModel,
-  modelDimension,
-  referenceInModelSpace,
-  scalesByKind as coreScalesByKind,
-} from '@embedcg/core';
-import type { PluginContext, ScalesByKind } from '@embedcg/core';
+import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from '@embedcg/core';
+import { scalesByKind as coreScalesByKind } from '@embedcg/core/molecules';
+import type { PluginContext } from '@embedcg/core';
+import type { ScalesByKind } from '@embedcg/core/molecules';
 import { optionsSchema, type FlowOptions } from './options.js';
 import { FlowModel } from './flow-model.js';
 import { StructuredFlowModel } from './structured-flow.js';

@@ -3,7 +3,8 @@
  * a conditional Gaussian over the rest, in model space (internal coordinates). Also the presets
  * that name the slow coordinates from the transform's coordinate names.
  */
-import { backboneTorsions, methylRotorTorsions, modelVector, type JSONSchema } from '@embedcg/core';
+import { modelVector, type JSONSchema } from '@embedcg/core';
+import { backboneTorsions, methylRotorTorsions } from '@embedcg/core/molecules';
 import { ACTIVATIONS, type Activation } from './dense.js';
 import { optionsSchema as flowSchema, type CircularSpec } from './options.js';
 

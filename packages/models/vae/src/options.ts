@@ -2,7 +2,8 @@
  * Options of the VAE model: their TypeScript shape, defaults and the JSON Schema that core
  * validates run configs against (ajv fills the defaults before `create`).
  */
-import { modelVector, scalesByKind as coreScalesByKind, type JSONSchema } from '@embedcg/core';
+import { modelVector, type JSONSchema } from '@embedcg/core';
+import { scalesByKind as coreScalesByKind } from '@embedcg/core/molecules';
 import { DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
 import type { RotorEncoderInput, RotorSymmetrySpec } from './rotor-symmetry.js';
 import { DEFAULT_PRIOR_MIXTURE, type PriorMixtureOptions } from './prior-mixture.js';

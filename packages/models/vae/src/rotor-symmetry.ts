@@ -23,7 +23,7 @@
  * there is no overflow and no cancellation, even for configurations far from μ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { methylRotorTorsions, requireCoordinateNames } from '@embedcg/core';
+import { methylRotorTorsions, requireCoordinateNames } from '@embedcg/core/molecules';
 import { LOG_VARIANCE_RANGE } from './log-variance.js';
 
 export const ROTOR_FOLD = 3;

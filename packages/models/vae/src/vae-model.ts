@@ -23,7 +23,8 @@
  * a uniform shift k·2π/3, k ∈ {−1, 0, 1}; with `rotorEncoder: 'hidden'` the encoder sees zeros there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backboneTorsions, createRng, modelVector, requireCoordinateNames } from '@embedcg/core';
+import { createRng, modelVector } from '@embedcg/core';
+import { backboneTorsions, requireCoordinateNames } from '@embedcg/core/molecules';
 import type { Model, ModelDraw, ModelDrawOptions, ModelMetadata, Rng, TargetProbe } from '@embedcg/core';
 import { chooseScanCandidates } from './component-scan.js';
 import { activationFn } from './activations.js';

@@ -1,6 +1,6 @@
 /** Per-configuration geometry: radius of gyration and the handedness of chiral centres. */
 import { chiralityCenters, type ChiralityCenter } from '../transforms/chirality.js';
-import type { Topology } from '../contracts/force-field.js';
+import type { Topology } from '../../contracts/force-field.js';
 
 /** Mass-weighted radius of gyration (nm) of every frame; equal masses when the topology has none. */
 export function radiusOfGyration(x: ArrayLike<number>, n: number, masses: ArrayLike<number>): Float64Array {

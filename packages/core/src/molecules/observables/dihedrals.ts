@@ -1,9 +1,9 @@
 /**
  * Torsion angles and the backbone dihedrals of peptides, found from atom names:
  * φ = C(i−1)–N(i)–CA(i)–C(i), ψ = N(i)–CA(i)–C(i)–N(i+1). For alanine dipeptide (ACE-ALA-NME)
- * this gives the 4-6-8-14 and 6-8-14-16 quadruples of science.md §6.
+ * this gives the 4-6-8-14 and 6-8-14-16 quadruples (zero-based atom indices).
  */
-import type { Topology } from '../contracts/force-field.js';
+import type { Topology } from '../../contracts/force-field.js';
 
 export type Quad = [number, number, number, number];
 

@@ -2,7 +2,7 @@
  * The in-memory shape shared by every molecular file reader and writer: atoms plus one or more
  * frames of coordinates in nm (OpenMM units), configuration-major like force-field batches.
  */
-import type { Atom } from '../contracts/force-field.js';
+import type { Atom } from '../../contracts/force-field.js';
 
 /** Atoms and n frames of coordinates read from (or to be written to) a molecular file. */
 export interface MolecularFrames {

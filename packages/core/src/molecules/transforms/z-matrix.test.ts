@@ -5,22 +5,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createRng, type Rng } from '../util/random.js';
-import type { Topology } from '../contracts/force-field.js';
+import { createRng, type Rng } from '../../util/random.js';
+import type { Topology } from '../../contracts/force-field.js';
 import { readPdb } from '../io/pdb.js';
 import { loadSystemJson } from '../system/system-json.js';
 import { dihedral } from '../observables/dihedrals.js';
 import { canonicalFrame, fixedCoordinates } from './rigid-body.js';
-import {
-  angleIndex,
-  bondIndex,
-  buildZMatrix,
-  createInternalCoordinateTransform,
-  torsionIndex,
-  validateZMatrix,
-  type ZMatrixRow,
-} from './z-matrix.js';
-import { internalCoordinatesPlugin } from './z-matrix-plugin.js';
+import { angleIndex, bondIndex, torsionIndex, validateZMatrix, type ZMatrixRow } from './z-matrix.js';
+import { buildZMatrix } from './z-matrix-from-bonds.js';
+import { createInternalCoordinateTransform } from './internal-coordinates.js';
+import { internalCoordinatesPlugin } from '../../molecular-transform-plugins.js';
 import { chiralityCenters, wrongChirality, wrongChiralityRate } from './chirality.js';
 
 tf.enableProdMode();
@@ -384,8 +378,8 @@ test('plugin: Z-matrix from the topology, or given; clear errors without bonds',
   assert.equal(t.inputDimension, 60);
   assert.match(logs[0]!, /automatic Z-matrix, frame atoms 6, 8, 14; 60 coordinates, 19 circular torsions/);
   const noTop = { ...ff, topology: undefined };
-  assert.throws(
-    () => internalCoordinatesPlugin.create({}, { ...ctx, forceField: noTop }),
+  await assert.rejects(
+    async () => internalCoordinatesPlugin.create({}, { ...ctx, forceField: noTop }),
     /no topology bonds .* give option zMatrix/,
   );
   const given = await internalCoordinatesPlugin.create(
@@ -395,12 +389,12 @@ test('plugin: Z-matrix from the topology, or given; clear errors without bonds',
   const a = given.inverse64(x0, 1).y,
     b = ic.inverse64(x0, 1).y;
   assert.deepEqual([...a], [...b]);
-  assert.throws(
-    () => internalCoordinatesPlugin.create({ zMatrix: [[0], [1, 0]] }, { ...ctx, forceField: noTop }),
+  await assert.rejects(
+    async () => internalCoordinatesPlugin.create({ zMatrix: [[0], [1, 0]] }, { ...ctx, forceField: noTop }),
     /has 2 rows for 22 atoms/,
   );
-  assert.throws(
-    () => internalCoordinatesPlugin.create({}, { ...ctx, forceField: { ...ff, dimension: 2 } }),
+  await assert.rejects(
+    async () => internalCoordinatesPlugin.create({}, { ...ctx, forceField: { ...ff, dimension: 2 } }),
     /not 3 per atom/,
   );
 });

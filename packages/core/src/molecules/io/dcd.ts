@@ -4,7 +4,7 @@
  * as OpenMM's DCDFile writes them, so OpenMM, mdtraj and VMD read our files.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /** Coordinates of a DCD trajectory (nm), frame-major like force-field batches. */
 export interface DcdTrajectory {
@@ -37,6 +37,91 @@ export interface DcdWriteOptions {
   title?: string;
 }
 
+/** Little-endian writer of Fortran unformatted records into a buffer of known size. */
+class RecordWriter {
+  readonly u8: Uint8Array;
+  private readonly dv: DataView;
+  private o = 0;
+
+  constructor(bytes: number) {
+    const buf = new ArrayBuffer(bytes);
+    this.dv = new DataView(buf);
+    this.u8 = new Uint8Array(buf);
+  }
+  i32(v: number): void {
+    this.dv.setInt32(this.o, v, true);
+    this.o += 4;
+  }
+  f32(v: number): void {
+    this.dv.setFloat32(this.o, v, true);
+    this.o += 4;
+  }
+  f64(v: number): void {
+    this.dv.setFloat64(this.o, v, true);
+    this.o += 8;
+  }
+  ascii(s: string, width: number): void {
+    for (let k = 0; k < width; k++) this.u8[this.o + k] = k < s.length ? s.charCodeAt(k) & 0x7f : 0;
+    this.o += width;
+  }
+}
+
+/** Records 1–3: 'CORD' with the control integers, the titles, and the number of atoms. */
+function writeHeader(w: RecordWriter, nFrames: number, nAtoms: number, options: DcdWriteOptions): void {
+  const firstStep = options.firstStep ?? 0;
+  const interval = options.interval ?? 1;
+  // Record 1: 'CORD' + 20 control integers (ICNTRL), the 10th being the time step as float32.
+  w.i32(84);
+  w.ascii('CORD', 4);
+  w.i32(nFrames);
+  w.i32(firstStep);
+  w.i32(interval);
+  w.i32(firstStep + nFrames * interval);
+  for (let k = 0; k < 5; k++) w.i32(0);
+  w.f32((options.timestep ?? 0.001) / AKMA_PS);
+  w.i32(options.unitCells ? 1 : 0);
+  for (let k = 0; k < 8; k++) w.i32(0);
+  w.i32(24); // CHARMM version, which readers use to detect the extended format
+  w.i32(84);
+  // Record 2: titles.
+  w.i32(164);
+  w.i32(2);
+  w.ascii((options.title ?? 'Created by embedcg').slice(0, 80), 80);
+  w.ascii(`Created ${new Date().toUTCString()}`.slice(0, 80), 80);
+  w.i32(164);
+  // Record 3: number of atoms.
+  w.i32(4);
+  w.i32(nAtoms);
+  w.i32(4);
+}
+
+/** Frame f: its unit-cell record when there are cells, then x, y and z records in Å. */
+function writeFrame(w: RecordWriter, positions: Float64Array, nAtoms: number, f: number, cells?: Float64Array): void {
+  if (cells) {
+    const c = f * 6;
+    const rad = Math.PI / 180;
+    // CHARMM order a, cos(gamma), b, cos(beta), cos(alpha), c, with cosines written as sin(90°-angle) like OpenMM.
+    w.i32(48);
+    w.f64(cells[c]! * 10);
+    w.f64(Math.sin(Math.PI / 2 - cells[c + 5]! * rad));
+    w.f64(cells[c + 1]! * 10);
+    w.f64(Math.sin(Math.PI / 2 - cells[c + 4]! * rad));
+    w.f64(Math.sin(Math.PI / 2 - cells[c + 3]! * rad));
+    w.f64(cells[c + 2]! * 10);
+    w.i32(48);
+  }
+  for (let axis = 0; axis < 3; axis++) {
+    w.i32(4 * nAtoms);
+    for (let a = 0; a < nAtoms; a++) {
+      const v = positions[(f * nAtoms + a) * 3 + axis]!;
+      if (!Number.isFinite(v))
+        throw new RangeError(`DCD writer: frame ${f}, atom ${a} has a non-finite coordinate (${v})`);
+      w.f32(v * 10);
+    }
+    w.i32(4 * nAtoms);
+  }
+}
+
 /** Encode frames (nm) as a DCD file with the layout of OpenMM's DCDFile. */
 export function formatDcd(positions: Float64Array, nAtoms: number, options: DcdWriteOptions = {}): Uint8Array {
   if (!Number.isInteger(nAtoms) || nAtoms <= 0)
@@ -49,78 +134,11 @@ export function formatDcd(positions: Float64Array, nAtoms: number, options: DcdW
   const cells = options.unitCells;
   if (cells && cells.length !== nFrames * 6)
     throw new RangeError(`DCD writer: unitCells must hold 6 numbers per frame (${nFrames * 6}), got ${cells.length}`);
-  const firstStep = options.firstStep ?? 0;
-  const interval = options.interval ?? 1;
   const frameBytes = (cells ? 56 : 0) + 3 * (8 + 4 * nAtoms);
-  const buf = new ArrayBuffer(276 + nFrames * frameBytes);
-  const dv = new DataView(buf);
-  const u8 = new Uint8Array(buf);
-  let o = 0;
-  const i32 = (v: number) => {
-    dv.setInt32(o, v, true);
-    o += 4;
-  };
-  const f32 = (v: number) => {
-    dv.setFloat32(o, v, true);
-    o += 4;
-  };
-  const f64 = (v: number) => {
-    dv.setFloat64(o, v, true);
-    o += 8;
-  };
-  const ascii = (s: string, width: number) => {
-    for (let k = 0; k < width; k++) u8[o + k] = k < s.length ? s.charCodeAt(k) & 0x7f : 0;
-    o += width;
-  };
-  // Record 1: 'CORD' + 20 control integers (ICNTRL), the 10th being the time step as float32.
-  i32(84);
-  ascii('CORD', 4);
-  i32(nFrames);
-  i32(firstStep);
-  i32(interval);
-  i32(firstStep + nFrames * interval);
-  for (let k = 0; k < 5; k++) i32(0);
-  f32((options.timestep ?? 0.001) / AKMA_PS);
-  i32(cells ? 1 : 0);
-  for (let k = 0; k < 8; k++) i32(0);
-  i32(24); // CHARMM version, which readers use to detect the extended format
-  i32(84);
-  // Record 2: titles.
-  i32(164);
-  i32(2);
-  ascii((options.title ?? 'Created by embedcg').slice(0, 80), 80);
-  ascii(`Created ${new Date().toUTCString()}`.slice(0, 80), 80);
-  i32(164);
-  // Record 3: number of atoms.
-  i32(4);
-  i32(nAtoms);
-  i32(4);
-  for (let f = 0; f < nFrames; f++) {
-    if (cells) {
-      const c = f * 6;
-      const rad = Math.PI / 180;
-      // CHARMM order a, cos(gamma), b, cos(beta), cos(alpha), c, with cosines written as sin(90°-angle) like OpenMM.
-      i32(48);
-      f64(cells[c]! * 10);
-      f64(Math.sin(Math.PI / 2 - cells[c + 5]! * rad));
-      f64(cells[c + 1]! * 10);
-      f64(Math.sin(Math.PI / 2 - cells[c + 4]! * rad));
-      f64(Math.sin(Math.PI / 2 - cells[c + 3]! * rad));
-      f64(cells[c + 2]! * 10);
-      i32(48);
-    }
-    for (let axis = 0; axis < 3; axis++) {
-      i32(4 * nAtoms);
-      for (let a = 0; a < nAtoms; a++) {
-        const v = positions[(f * nAtoms + a) * 3 + axis]!;
-        if (!Number.isFinite(v))
-          throw new RangeError(`DCD writer: frame ${f}, atom ${a} has a non-finite coordinate (${v})`);
-        f32(v * 10);
-      }
-      i32(4 * nAtoms);
-    }
-  }
-  return u8;
+  const w = new RecordWriter(276 + nFrames * frameBytes);
+  writeHeader(w, nFrames, nAtoms, options);
+  for (let f = 0; f < nFrames; f++) writeFrame(w, positions, nAtoms, f, cells);
+  return w.u8;
 }
 
 /** Write frames (nm) to a DCD file. */
@@ -128,12 +146,20 @@ export function writeDcd(path: string, positions: Float64Array, nAtoms: number, 
   writeFileSync(path, formatDcd(positions, nAtoms, options));
 }
 
-/** Decode a DCD file (either byte order, 32-bit record markers). `source` names it in errors. */
-export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (what: string): never => {
-    throw new InputError(`${source}: ${what}`, source);
-  };
+/** What the header of a DCD file says, and where its frames start. */
+interface DcdHeader {
+  little: boolean;
+  nAtoms: number;
+  hasCell: boolean;
+  headerFrames: number;
+  timestepAkma: number;
+  titles: string[];
+  /** Byte offset of the first frame. */
+  offset: number;
+}
+
+/** Decode records 1–3 (either byte order); `fail` throws an error naming the file. */
+function parseHeader(bytes: Uint8Array, dv: DataView, fail: (what: string) => never): DcdHeader {
   if (bytes.byteLength < 100) fail(`file is too short for a DCD header (${bytes.byteLength} bytes)`);
   let little = true;
   if (dv.getInt32(0, true) !== 84) {
@@ -147,10 +173,8 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
   const int = (at: number) => dv.getInt32(at, little);
   const icntrl = (k: number) => int(8 + 4 * k);
   const charmm = icntrl(19) !== 0;
-  const headerFrames = icntrl(0);
   const fixed = icntrl(8);
   if (fixed !== 0) fail(`fixed atoms (NAMNF = ${fixed}) are not supported`);
-  const hasCell = charmm && icntrl(10) !== 0;
   if (charmm && icntrl(11) !== 0) fail('4-D coordinates are not supported');
   const timestepAkma = charmm ? dv.getFloat32(8 + 36, little) : dv.getFloat64(8 + 36, little);
   if (int(88) !== 84) fail('corrupt header: record 1 end marker is not 84');
@@ -180,7 +204,19 @@ export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory
   if (int(o) !== 4 || int(o + 8) !== 4) fail('corrupt atom-count record');
   const nAtoms = int(o + 4);
   if (nAtoms <= 0) fail(`invalid number of atoms ${nAtoms}`);
-  o += 12;
+  const hasCell = charmm && icntrl(10) !== 0;
+  return { little, nAtoms, hasCell, headerFrames: icntrl(0), timestepAkma, titles, offset: o + 12 };
+}
+
+/** Decode a DCD file (either byte order, 32-bit record markers). `source` names it in errors. */
+export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (what: string): never => {
+    throw new InputError(`${source}: ${what}`, source);
+  };
+  const { little, nAtoms, hasCell, headerFrames, timestepAkma, titles, offset } = parseHeader(bytes, dv, fail);
+  const int = (at: number) => dv.getInt32(at, little);
+  let o = offset;
   const frameBytes = (hasCell ? 56 : 0) + 3 * (8 + 4 * nAtoms);
   const remaining = bytes.byteLength - o;
   const nFrames = Math.floor(remaining / frameBytes);

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createRng } from '../util/random.js';
-import type { Topology } from '../contracts/force-field.js';
+import { createRng } from '../../util/random.js';
+import type { Topology } from '../../contracts/force-field.js';
 import { backboneAnchors, canonicalFrame, createRigidBodyTransform, fixedCoordinates } from './rigid-body.js';
-import { rigidBodyPlugin } from './rigid-body-plugin.js';
+import { rigidBodyPlugin } from '../../molecular-transform-plugins.js';
 
 tf.enableProdMode();
 const nAtoms = 22;
@@ -180,12 +180,18 @@ test('plugin: anchors default to N, CA, C found by name; required without a back
   assert.equal(t.inputDimension, 60);
   assert.match(logs[0]!, /origin atom 6, axis atom 8, plane atom 14/);
   const noTop = { ...ff, topology: undefined };
-  assert.throws(() => rigidBodyPlugin.create({}, { ...ctx, forceField: noTop }), /origin, axis and plane are required/);
+  await assert.rejects(
+    async () => rigidBodyPlugin.create({}, { ...ctx, forceField: noTop }),
+    /origin, axis and plane are required/,
+  );
   const explicit = await rigidBodyPlugin.create({ origin: 0, axis: 1, plane: 2 }, { ...ctx, forceField: noTop });
   const x = randomConfigurations(1, 5);
   const y = explicit.inverse64(x, 1).y;
   // Anchors 0, 1, 2 fix x[0..2], x[4], x[5], x[8]: y[0] is atom 1's x, its distance to atom 0.
   assert.ok(Math.abs(y[0]! - distance(x, 0, 0, 1)) < 1e-12);
   assert.equal(explicit.forward64(y, 1).x[0], 0);
-  assert.throws(() => rigidBodyPlugin.create({}, { ...ctx, forceField: { ...ff, dimension: 2 } }), /not 3 per atom/);
+  await assert.rejects(
+    async () => rigidBodyPlugin.create({}, { ...ctx, forceField: { ...ff, dimension: 2 } }),
+    /not 3 per atom/,
+  );
 });

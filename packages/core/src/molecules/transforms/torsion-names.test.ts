@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPdb } from '../io/pdb.js';
 import { loadSystemJson } from '../system/system-json.js';
-import { buildZMatrix, createInternalCoordinateTransform } from './z-matrix.js';
+import { buildZMatrix } from './z-matrix-from-bonds.js';
+import { createInternalCoordinateTransform } from './internal-coordinates.js';
 import { backboneTorsions, methylRotorTorsions, requireCoordinateNames } from './torsion-names.js';
 
 function repoRoot(): string {

@@ -1,11 +1,12 @@
 /**
- * Chirality of stereocentres (science.md §4): an internal-coordinate model can put a substituent
- * on the wrong side (D-Ala instead of L-Ala), which no bond, angle or energy barrier it sees
- * forbids. The handedness of a centre with four different substituents is the sign of the signed
+ * Chirality of stereocentres (a known failure of internal-coordinate Boltzmann generators, e.g.
+ * Midgley et al., "Flow Annealed Importance Sampling Bootstrap"): an internal-coordinate model can
+ * put a substituent on the wrong side (D-Ala instead of L-Ala), which no bond, angle or energy
+ * barrier it sees forbids. The handedness of a centre with four different substituents is the sign of the signed
  * volume of three of them about it; comparing it with a reference structure finds the wrong
  * enantiomers, for reporting or filtering by the caller.
  */
-import type { Topology } from '../contracts/force-field.js';
+import type { Topology } from '../../contracts/force-field.js';
 
 /** A stereocentre and its four bonded neighbours (ascending indices; the first three set the sign). */
 export interface ChiralityCenter {

@@ -1,7 +1,7 @@
 /** What a molecular transform plugin needs from the run: a force field with 3 coordinates per atom. */
-import type { ForceField } from '../contracts/force-field.js';
-import type { PluginContext } from '../plugin.js';
-import { InputError } from '../errors.js';
+import type { ForceField } from '../../contracts/force-field.js';
+import type { PluginContext } from '../../plugin.js';
+import { InputError } from '../../errors.js';
 
 export function molecularForceField(context: PluginContext, transform: string): { ff: ForceField; nAtoms: number } {
   const ff = context.forceField;

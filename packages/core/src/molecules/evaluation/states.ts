@@ -1,5 +1,5 @@
 /**
- * The conformational states of alanine dipeptide used in science.md §6 (angles in radians):
+ * The conformational states of alanine dipeptide (angles in radians):
  *   alphaR:      φ < 0, −120° < ψ < 50°
  *   beta:        φ < 0, ψ outside that range (C7eq, C5 and PII together)
  *   phiPositive: φ > 0 (C7ax and αL, the rare states a mode-seeking model misses first)
@@ -7,7 +7,7 @@
  *   c7axAlphaL:  0 < φ < 120°, the φ > 0 basins proper. φ > 0 also takes in the β basin's tail past
  *                φ = ±180°, which a model can fill without ever visiting C7ax or αL.
  */
-import { normalizedWeights } from '../util/stats.js';
+import { normalizedWeights } from '../../util/stats.js';
 
 export const STATES = ['beta', 'alphaR', 'phiPositive'] as const;
 export type StateName = (typeof STATES)[number];

@@ -1,8 +1,9 @@
 /**
- * Rigid-body removal (science.md §3, P1): the model works in y ∈ R^(3N−6), the force field in
- * x ∈ R^(3N). Three anchor atoms fix the frame: the `origin` atom sits at 0, the `axis` atom on
- * the x axis (y = z = 0), the `plane` atom in the xy plane (z = 0). y is x with those 6 zero
- * coordinates left out, in the original order.
+ * Rigid-body removal (as in Schöberl, Zabaras & Koutsourelakis, "Embedded-physics machine
+ * learning for coarse-graining and collective variable discovery without data"): the model works
+ * in y ∈ R^(3N−6), the force field in x ∈ R^(3N). Three anchor atoms fix the frame: the `origin`
+ * atom sits at 0, the `axis` atom on the x axis (y = z = 0), the `plane` atom in the xy plane
+ * (z = 0). y is x with those 6 zero coordinates left out, in the original order.
  *
  * Density convention: T inserts constant zeros, so it is an isometric bijection from R^(3N−6)
  * onto the canonical-frame submanifold of R^(3N); its log-volume factor there is 0
@@ -16,9 +17,9 @@
  * is still a valid, rigidly rotated configuration; only y with both positive round-trip exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Topology } from '../contracts/force-field.js';
-import type { CoordinateTransform } from '../contracts/transform.js';
-import { InputError } from '../errors.js';
+import type { Topology } from '../../contracts/force-field.js';
+import type { CoordinateTransform } from '../../contracts/transform.js';
+import { InputError } from '../../errors.js';
 
 /** The three anchor atoms (zero-based indices). */
 export interface RigidBodyAnchors {
@@ -41,7 +42,7 @@ export function fixedCoordinates(a: RigidBodyAnchors): number[] {
 
 /**
  * Default anchors from atom names: N, CA and C of the first residue that has all three (for
- * ACE-ALA-NME the alanine, atoms 6, 8, 14), as P1 fixes them. Undefined when no residue has them.
+ * ACE-ALA-NME the alanine, atoms 6, 8, 14), as that paper fixes them. Undefined when no residue has them.
  */
 export function backboneAnchors(top: Topology): RigidBodyAnchors | undefined {
   const byRes = new Map<number, Map<string, number>>();

@@ -5,7 +5,7 @@
  * It lives in core because it is the contract between exporters and engines.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /** One atom of the system (mass in dalton). */
 export interface SystemAtom {
@@ -57,23 +57,17 @@ export interface SystemParameters {
   gb: GbParameters | null;
 }
 
-/** Validate a parsed JSON value as `SystemParameters`; errors name `source` and the JSON path. */
-export function parseSystemJson(obj: unknown, source = 'system.json'): SystemParameters {
-  const fail = (path: string, msg: string): never => {
-    throw new InputError(`${source}: ${path}: ${msg}`, source);
-  };
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObj(obj)) fail('(root)', 'expected a JSON object');
-  const o = obj as Record<string, unknown>;
-  if (o.format !== 'embedcg-system') fail('format', `expected "embedcg-system", got ${JSON.stringify(o.format)}`);
-  if (o.version !== 1)
-    fail('version', `unsupported version ${JSON.stringify(o.version)} (this reader knows version 1)`);
-  if (!Array.isArray(o.atoms) || o.atoms.length === 0) fail('atoms', 'expected a non-empty array');
-  const nAtoms = (o.atoms as unknown[]).length;
-  const atoms: SystemAtom[] = (o.atoms as unknown[]).map((a, i) => {
+type Fail = (path: string, msg: string) => never;
+type Json = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseAtoms(value: unknown, fail: Fail): SystemAtom[] {
+  if (!Array.isArray(value) || value.length === 0) fail('atoms', 'expected a non-empty array');
+  return (value as unknown[]).map((a, i) => {
     const p = `atoms[${i}]`;
     if (!isObj(a)) fail(p, 'expected an object');
-    const r = a as Record<string, unknown>;
+    const r = a as Json;
     for (const key of ['name', 'element', 'residueName'] as const)
       if (typeof r[key] !== 'string') fail(`${p}.${key}`, 'expected a string');
     if (typeof r.mass !== 'number' || !Number.isFinite(r.mass) || r.mass < 0)
@@ -88,8 +82,14 @@ export function parseSystemJson(obj: unknown, source = 'system.json'): SystemPar
       residueIndex: r.residueIndex as number,
     };
   });
-  // kinds: 'a' atom index, 'n' finite number, 'p' positive integer periodicity
-  const rows = <T>(value: unknown, path: string, kinds: string): T[] => {
+}
+
+/**
+ * A reader of numeric rows, one kind per column: 'a' atom index, 'n' finite number, 'p' positive
+ * integer periodicity.
+ */
+function rowReader(nAtoms: number, fail: Fail) {
+  return <T>(value: unknown, path: string, kinds: string): T[] => {
     if (!Array.isArray(value)) fail(path, 'expected an array');
     return (value as unknown[]).map((row, r) => {
       if (!Array.isArray(row) || row.length !== kinds.length)
@@ -106,20 +106,12 @@ export function parseSystemJson(obj: unknown, source = 'system.json'): SystemPar
       return row as unknown as T;
     });
   };
-  const bonds = rows<[number, number]>(o.bonds ?? [], 'bonds', 'aa');
-  const harmonicBonds = rows<[number, number, number, number]>(o.harmonicBonds ?? [], 'harmonicBonds', 'aann');
-  const harmonicAngles = rows<[number, number, number, number, number]>(
-    o.harmonicAngles ?? [],
-    'harmonicAngles',
-    'aaann',
-  );
-  const periodicTorsions = rows<[number, number, number, number, number, number, number]>(
-    o.periodicTorsions ?? [],
-    'periodicTorsions',
-    'aaaapnn',
-  );
-  if (!isObj(o.nonbonded)) fail('nonbonded', 'expected an object with particles and exceptions');
-  const nb = o.nonbonded as Record<string, unknown>;
+}
+
+function parseNonbonded(value: unknown, nAtoms: number, fail: Fail): SystemParameters['nonbonded'] {
+  const rows = rowReader(nAtoms, fail);
+  if (!isObj(value)) fail('nonbonded', 'expected an object with particles and exceptions');
+  const nb = value as Json;
   const particles = rows<[number, number, number]>(nb.particles, 'nonbonded.particles', 'nnn');
   if (particles.length !== nAtoms) fail('nonbonded.particles', `has ${particles.length} entries for ${nAtoms} atoms`);
   const exceptions = rows<[number, number, number, number, number]>(
@@ -134,42 +126,62 @@ export function parseSystemJson(obj: unknown, source = 'system.json'): SystemPar
     if (seen.has(key)) fail(`nonbonded.exceptions[${r}]`, `duplicate exception for atoms ${i} and ${j}`);
     seen.add(key);
   });
-  let gb: GbParameters | null = null;
-  if (o.gb !== null && o.gb !== undefined) {
-    if (!isObj(o.gb)) fail('gb', 'expected null or an object');
-    const g = o.gb as Record<string, unknown>;
-    if (g.model !== 'obc1' && g.model !== 'obc2')
-      fail('gb.model', `expected "obc1" or "obc2", got ${JSON.stringify(g.model)}`);
-    const num = (key: string, dflt: number, positive: boolean) => {
-      const v = g[key] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v) || (positive ? v <= 0 : v < 0))
-        fail(`gb.${key}`, `expected a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(v)}`);
-      return v as number;
-    };
-    const gp = rows<[number, number, number]>(g.particles, 'gb.particles', 'nnn');
-    if (gp.length !== nAtoms) fail('gb.particles', `has ${gp.length} entries for ${nAtoms} atoms`);
-    gp.forEach(([, radius], r) => {
-      if (radius <= 0.009)
-        fail(`gb.particles[${r}][1]`, `radius ${radius} nm must exceed the 0.009 nm dielectric offset`);
-    });
-    gb = {
-      model: g.model as 'obc1' | 'obc2',
-      solventDielectric: num('solventDielectric', 78.5, true),
-      soluteDielectric: num('soluteDielectric', 1.0, true),
-      surfaceAreaEnergy: num('surfaceAreaEnergy', 2.25936, false),
-      particles: gp,
-    };
-  }
+  return { particles, exceptions };
+}
+
+function parseGb(value: unknown, nAtoms: number, fail: Fail): GbParameters | null {
+  if (value === null || value === undefined) return null;
+  if (!isObj(value)) fail('gb', 'expected null or an object');
+  const g = value as Json;
+  if (g.model !== 'obc1' && g.model !== 'obc2')
+    fail('gb.model', `expected "obc1" or "obc2", got ${JSON.stringify(g.model)}`);
+  const num = (key: string, dflt: number, positive: boolean) => {
+    const v = g[key] ?? dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive ? v <= 0 : v < 0))
+      fail(`gb.${key}`, `expected a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const gp = rowReader(nAtoms, fail)<[number, number, number]>(g.particles, 'gb.particles', 'nnn');
+  if (gp.length !== nAtoms) fail('gb.particles', `has ${gp.length} entries for ${nAtoms} atoms`);
+  gp.forEach(([, radius], r) => {
+    if (radius <= 0.009)
+      fail(`gb.particles[${r}][1]`, `radius ${radius} nm must exceed the 0.009 nm dielectric offset`);
+  });
+  return {
+    model: g.model as 'obc1' | 'obc2',
+    solventDielectric: num('solventDielectric', 78.5, true),
+    soluteDielectric: num('soluteDielectric', 1.0, true),
+    surfaceAreaEnergy: num('surfaceAreaEnergy', 2.25936, false),
+    particles: gp,
+  };
+}
+
+/** Validate a parsed JSON value as `SystemParameters`; errors name `source` and the JSON path. */
+export function parseSystemJson(obj: unknown, source = 'system.json'): SystemParameters {
+  const fail: Fail = (path, msg) => {
+    throw new InputError(`${source}: ${path}: ${msg}`, source);
+  };
+  if (!isObj(obj)) fail('(root)', 'expected a JSON object');
+  const o = obj as Json;
+  if (o.format !== 'embedcg-system') fail('format', `expected "embedcg-system", got ${JSON.stringify(o.format)}`);
+  if (o.version !== 1)
+    fail('version', `unsupported version ${JSON.stringify(o.version)} (this reader knows version 1)`);
+  const atoms = parseAtoms(o.atoms, fail);
+  const rows = rowReader(atoms.length, fail);
   return {
     format: 'embedcg-system',
     version: 1,
     atoms,
-    bonds,
-    harmonicBonds,
-    harmonicAngles,
-    periodicTorsions,
-    nonbonded: { particles, exceptions },
-    gb,
+    bonds: rows<[number, number]>(o.bonds ?? [], 'bonds', 'aa'),
+    harmonicBonds: rows<[number, number, number, number]>(o.harmonicBonds ?? [], 'harmonicBonds', 'aann'),
+    harmonicAngles: rows<[number, number, number, number, number]>(o.harmonicAngles ?? [], 'harmonicAngles', 'aaann'),
+    periodicTorsions: rows<[number, number, number, number, number, number, number]>(
+      o.periodicTorsions ?? [],
+      'periodicTorsions',
+      'aaaapnn',
+    ),
+    nonbonded: parseNonbonded(o.nonbonded, atoms.length, fail),
+    gb: parseGb(o.gb, atoms.length, fail),
   };
 }
 

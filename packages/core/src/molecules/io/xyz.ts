@@ -2,7 +2,7 @@
  * XYZ files: blocks of "count / comment / element x y z" lines in Å, one block per frame.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { ELEMENT_MASSES, type MolecularFrames } from './frames.js';
 
 /** Parse XYZ text (one or more frames with the same atoms). `source` names it in errors. */

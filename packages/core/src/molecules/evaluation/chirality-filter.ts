@@ -1,34 +1,16 @@
 /**
- * Filtering of wrong enantiomers from model samples (science.md §4). A model in internal
- * coordinates can flip a stereocentre (D-Ala for L-Ala) at no energy cost, since the force field
- * sees the same bonds, angles and energy. The mirror image is another molecule, so the target
- * is p restricted to the reference handedness: dropping the wrong frames and renormalising the
- * importance weights of the rest is the consistent estimator for it.
+ * Filtering of wrong enantiomers from model samples, a failure known from internal-coordinate
+ * Boltzmann generators (Midgley et al., "Flow Annealed Importance Sampling Bootstrap"). A model in
+ * internal coordinates can flip a stereocentre (D-Ala for L-Ala) at no energy cost, since the
+ * force field sees the same bonds, angles and energy. The mirror image is another molecule, so the
+ * target is p restricted to the reference handedness: dropping the wrong frames and renormalising
+ * the importance weights of the rest is the consistent estimator for it.
  */
-import type { Topology } from '../contracts/force-field.js';
-import { chiralCentres } from '../evaluation/geometry.js';
+import type { Topology } from '../../contracts/force-field.js';
+import type { SampleSet } from '../../training/sampling.js';
+import { selectSamples } from '../../training/select-samples.js';
 import { wrongChirality } from '../transforms/chirality.js';
-import type { SampleSet } from './sampling.js';
-
-/** The samples at the given row indices, every per-sample array sliced alike. */
-export function selectSamples(s: SampleSet, rows: ArrayLike<number>): SampleSet {
-  const n = rows.length;
-  const pick = (a: Float64Array, width: number) => {
-    const out = new Float64Array(n * width);
-    for (let i = 0; i < n; i++) out.set(a.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
-    return out;
-  };
-  return {
-    ...s,
-    n,
-    x: pick(s.x, s.dimension),
-    y: pick(s.y, s.modelDimension),
-    energies: pick(s.energies, 1),
-    logQ: pick(s.logQ, 1),
-    logw: pick(s.logw, 1),
-    ...(s.z ? { z: pick(s.z, s.latentDim) } : {}),
-  };
-}
+import { chiralCentres } from './geometry.js';
 
 export interface ChiralityFilterResult {
   /** The right-handed samples (all of them when the molecule has no stereocentre). */
