@@ -106,5 +106,12 @@ test('train --set: saved in config.json and run.json; a resume needs the same ov
   assert.match(resumed.stderr, /resuming from step 3\b/);
   const state = core.readCheckpointState(core.findCheckpoint(join(dir, 'run')));
   assert.equal(state.phase, 'done');
-  assert.equal(state.finalStepsDone, 4, 'the resumed run kept the overridden finalSteps');
+  // The final stage's steps: those after the level record that ends tempering.
+  const history = readFileSync(join(dir, 'run', 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const finalAt = history.findIndex((r) => r.type === 'level' && r.phase === 'final');
+  const finalSteps = history.slice(finalAt + 1).filter((r) => r.type === 'step').length;
+  assert.equal(finalSteps, 4, 'the resumed run kept the overridden finalSteps');
 });

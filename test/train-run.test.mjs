@@ -50,6 +50,23 @@ test(
     assert.deepEqual(fromLib, r.metrics, 'evaluate reproduces the metrics of the run made from code');
     assert.deepEqual(untimed(fromLib), untimed(evaluate(cliRun)), 'and they are the CLI-made run’s');
 
+    // A config object instead of a file (with an override): the same run.
+    const objRun = join(dir, 'object');
+    const fromObject = await trainRun({
+      config: { ...tinyDoubleWellConfig('train-run'), seed: 99 },
+      set: ['seed=3'],
+      configDir: dir,
+      out: objRun,
+      progress: false,
+      searchDirs: [repoRoot],
+    });
+    assert.deepEqual(untimed(fromObject.metrics), untimed(r.metrics));
+    assert.deepEqual(json(join(objRun, 'run.json')).configOverrides, ['seed=3']);
+    await assert.rejects(
+      trainRun({ configPath, config: {}, out: join(dir, 'neither') }),
+      /give exactly one of configPath \(a config file\) and config/,
+    );
+
     await assert.rejects(
       trainRun({ configPath, out: libRun, progress: false, searchDirs: [repoRoot] }),
       (e) => e.name === 'InputError' && /already holds a run; pass --resume to continue it or --force/.test(e.message),

@@ -53,7 +53,13 @@ export {
 export { train, HISTORY_FILE, type TrainerOptions, type TrainResult, type StepRecord } from './training/trainer.js';
 export { computeMetrics, encodeConfigurations, basinMasses, type MetricsOptions } from './training/metrics.js';
 export { createProgress, formatDuration, type ProgressSink } from './training/progress.js';
-export type { TrainerState } from './training/trainer-state.js';
+export {
+  trainerStateFromJson,
+  type TrainerState,
+  type TrainerCounters,
+  type PhaseState,
+  type Phase,
+} from './training/trainer-state.js';
 export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
 export { assemblePlugins, resolveOptionsFor, resolveRunConfig, type RunPlugins, type AssembleOptions } from './run.js';
 export {

@@ -52,7 +52,6 @@ function state(step: number): TrainerState {
     stepInLevel: 5,
     losses: [1.5, -0.25],
     phase: 'tempering',
-    finalStepsDone: 0,
     energyEvaluations: 12345,
     wallSeconds: 6.5,
     rngState: createRng(step).getState(),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { assignValues, readWeights, variablesToValues, writeWeights } from '../training/weights-io.js';
 import { InputError } from '../errors.js';
 import { CHECKPOINT_LAYOUT, RUN_LAYOUT } from './layout.js';
-import type { TrainerState } from '../training/trainer-state.js';
+import { trainerStateFromJson, type TrainerState } from '../training/trainer-state.js';
 
 /** The checkpoint folder's name in a run folder (`RUN_LAYOUT.checkpoint`). */
 export const CHECKPOINT_DIR = RUN_LAYOUT.checkpoint;
@@ -62,8 +62,16 @@ export function findCheckpoint(runDir: string): string | undefined {
   return undefined;
 }
 
+/** The trainer state of the checkpoint in `dir`, from either run format (see trainer-state.ts). */
 export function readCheckpointState(dir: string): TrainerState {
-  return JSON.parse(readFileSync(join(dir, CHECKPOINT_LAYOUT.state), 'utf8')) as TrainerState;
+  const path = join(dir, CHECKPOINT_LAYOUT.state);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${path}: cannot read the trainer state (${(e as Error).message})`, path);
+  }
+  return trainerStateFromJson(raw, path);
 }
 
 export function loadModelWeights(dir: string, model: { variables(): tf.Variable[] }): void {

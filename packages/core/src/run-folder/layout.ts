@@ -69,8 +69,10 @@ export const CHECKPOINT_LAYOUT = {
 /**
  * The run format this core writes, recorded as `runFormat` in run.json.
  *
- * - 1: runs written before run.json carried a format (no `runFormat`).
- * - 2: `runFormat: 2` in run.json; otherwise the same files as format 1.
+ * - 1: runs written before run.json carried a format (no `runFormat`); `checkpoint/state.json`
+ *   held the counters of every phase, whatever the current one.
+ * - 2: `runFormat: 2` in run.json; the same files, and `state.json` holds the counters every phase
+ *   shares plus the current phase's (trainer-state.ts reads both).
  */
 export const RUN_FORMAT = 2;
 

@@ -1,5 +1,6 @@
 /**
- * Annealing by reweighting (the TA-BG recipe, issue #7): after reverse-KL training, fit the model by
+ * The buffer of annealing by reweighting (the TA-BG recipe, issue #7; its loss is
+ * objectives/reweighting.ts): after reverse-KL training, fit the model by
  * importance-weighted maximum likelihood on a buffer of its own samples,
  *   min_θ −Σ_i w_i log q_θ(y_i),   w_i ∝ exp(−β U(x_i)) / q(x_i)   (self-normalised),
  * i.e. the forward KL(p‖q), which covers mass instead of seeking modes. The buffer is redrawn from
@@ -7,7 +8,6 @@
  * `startFraction`·β*, and the buffer weights then cool geometrically to β* over `rungs` rungs:
  * each rung reweights samples of a model fitted one rung hotter, so the weights stay well spread.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';
@@ -114,15 +114,4 @@ export function resample(buf: Buffer, n: number, rng: Rng): Float32Array {
     out.set(buf.y.subarray(lo * D, (lo + 1) * D), r * D);
   }
   return out;
-}
-
-/** The loss of one step: −mean log q over a resampled minibatch (a scalar inside variableGrads). */
-export function weightedLikelihoodLoss(
-  logQ: (y: tf.Tensor2D) => tf.Tensor1D,
-  rows: Float32Array,
-  n: number,
-  D: number,
-): tf.Scalar {
-  const y = tf.tensor2d(rows, [n, D]);
-  return tf.neg(tf.mean(logQ(y))) as tf.Scalar;
 }

@@ -1,6 +1,7 @@
 /**
- * Gradients of the choice probabilities of a model's discrete choices (mixture components), for the
- * two ways a draw can report them.
+ * The score-function terms: gradients of the choice probabilities of a model's discrete choices
+ * (mixture components), which reparameterised gradients cannot reach, for the two ways a draw can
+ * report them (ModelDraw `choiceLogProb`, or `proposalLogRatio` for a draw from a proposal).
  *
  * Coefficients of the score-function gradient for models whose draw makes a discrete choice
  * (ModelDraw `choiceLogProb`): the trainer adds Σ_i c_i ∇ log P_i to the step's loss.
@@ -14,7 +15,9 @@
  *
  * Dropped samples (mask 0, energy guard) get c = 0; n counts the kept ones.
  */
-import { normalizedWeights } from '../util/stats.js';
+import * as tf from '@tensorflow/tfjs';
+import { normalizedWeights } from '../../util/stats.js';
+import type { BatchNumbers, Objective, TapedBatch } from './objective.js';
 
 export function scoreCoefficients(
   logwKept: readonly number[],
@@ -79,3 +82,31 @@ export function proposalCoefficients(
   for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] === 1) out[i] = kept[j++]!;
   return out;
 }
+
+/**
+ * The score-function objective: with choiceLogProb, Σ_i c_i log P_i (scoreCoefficients); with a
+ * proposal, Σ_i c_i exp(log(P_i/P̃_i)) (proposalCoefficients). Each has value ~0 and the choice
+ * probabilities' gradient of the step's objective (reverse KL, or the Rényi bound of its power).
+ * It sits out steps whose draw made no choice.
+ */
+export const scoreFunction: Objective<BatchNumbers, TapedBatch> = {
+  name: 'score function',
+  prepare(b) {
+    const coefficients = b.hasChoice
+      ? scoreCoefficients(b.logw, b.mask, b.renyiPower)
+      : b.proposalLogRatio
+        ? proposalCoefficients(b.logw, b.ratio, b.mask, b.renyiPower)
+        : undefined;
+    if (!coefficients) return undefined;
+    const c = tf.tensor1d(coefficients);
+    return {
+      addTo(sum, t) {
+        if (t.draw.choiceLogProb) sum.add(tf.sum(tf.mul(c, t.draw.choiceLogProb)) as tf.Scalar);
+        if (t.draw.proposalLogRatio) sum.add(tf.sum(tf.mul(c, tf.exp(t.draw.proposalLogRatio))) as tf.Scalar);
+      },
+      dispose() {
+        c.dispose();
+      },
+    };
+  },
+};

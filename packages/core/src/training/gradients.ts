@@ -1,0 +1,64 @@
+/** One Adam update from a step's gradients: a finiteness check, global-norm clipping, fixed variable order. */
+import * as tf from '@tensorflow/tfjs';
+import { TrainingError } from '../errors.js';
+
+/** Where a step stands, for the message when its loss or gradient is not finite. */
+export interface StepPlace {
+  step: number;
+  level: number;
+  beta: number;
+  /** The folder of the checkpoint that stays. */
+  checkpointDir: string;
+}
+
+/**
+ * The squared global norm of `grads`. A non-finite loss or norm stops training with a
+ * TrainingError (the tape's value and gradients disposed first).
+ */
+export function checkedNormSq(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, at: StepPlace): number {
+  const names = Object.keys(grads);
+  const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
+  if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
+    tf.dispose([value, grads]);
+    throw new TrainingError(
+      `non-finite ${Number.isFinite(loss) ? 'gradient' : 'loss'} at step ${at.step} (level ${at.level}, β = ${at.beta.toPrecision(4)}). ` +
+        `Training stopped; the last good checkpoint in ${at.checkpointDir} is kept. ` +
+        `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
+    );
+  }
+  return normSq;
+}
+
+/** Scale `grads` to global norm `clipNorm` when larger (0 = no clipping), then apply them with Adam. */
+export function clipAndApply(
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  grads: tf.NamedTensorMap,
+  normSq: number,
+  clipNorm: number,
+): void {
+  const norm = Math.sqrt(normSq);
+  if (clipNorm > 0 && norm > clipNorm) {
+    const s = clipNorm / norm;
+    for (const k of Object.keys(grads)) {
+      const old = grads[k]!;
+      grads[k] = tf.mul(old, s);
+      old.dispose();
+    }
+  }
+  // Adam keys its moment slots by position in the gradient list, and tf.variableGrads leaves out
+  // variables a loss does not reach (a model's logProb path may skip one its draw path uses).
+  // So every update lists all trainable variables in one fixed order, with zeros for the unreached.
+  const full: tf.NamedTensorMap = {};
+  const zeros: tf.Tensor[] = [];
+  for (const v of variables) {
+    let g = grads[v.name];
+    if (!g) {
+      g = tf.zerosLike(v);
+      zeros.push(g);
+    }
+    full[v.name] = g;
+  }
+  optimizer.applyGradients(full as Record<string, tf.Variable>);
+  tf.dispose(zeros);
+}

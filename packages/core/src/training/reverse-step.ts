@@ -1,0 +1,147 @@
+/**
+ * One reverse-KL-family step (tempering, final stage, polish):
+ *  1. snapshot the RNG, draw a batch and map it to force-field space;
+ *  2. evaluate energies and forces there (Float64, possibly async: workers or another process),
+ *     guard them, and compute the batch's numbers (importance weights of the kept rows);
+ *  3. let each objective of the session derive its weights or coefficients from those numbers;
+ *  4. restore the RNG and redraw the same batch inside `tf.variableGrads`, where the energy enters
+ *     through `energyOp` with the forces of step 2 as its gradient, and the objectives add their
+ *     terms to the loss;
+ *  5. clip the gradient and apply it with Adam.
+ * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TrainingError } from '../errors.js';
+import { essFraction } from '../util/stats.js';
+import { energyOp } from './energy-op.js';
+import { guardEnergies, type GuardedBatch } from './energy-guard.js';
+import { checkedNormSq, clipAndApply } from './gradients.js';
+import { learningRateAt, setLearningRate } from './learning-rate.js';
+import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
+import { countStep } from './phases.js';
+import { drawConfigurations } from './sampling.js';
+import type { TrainingSession } from './session.js';
+import type { StepRecord } from './step-record.js';
+
+interface EvaluatedBatch {
+  numbers: BatchNumbers;
+  guarded: GuardedBatch;
+  /** performance.now() before the draw, after it, and after the force field. */
+  times: [number, number, number];
+}
+
+/** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
+async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
+  const bs = s.cfg.batchSize;
+  const t0 = performance.now();
+  const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
+  const t1 = performance.now();
+  const ev = await s.ff.evaluate(a.x, bs);
+  const t2 = performance.now();
+  const { energyGuard } = s.cfg;
+  const final = s.state.phase === 'final';
+  const guard = final && energyGuard.final ? { ...energyGuard, ...energyGuard.final } : energyGuard;
+  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guard);
+  if (bs - g.dropped === 0) {
+    throw new TrainingError(
+      `step ${s.state.step}: every configuration of the batch had a non-finite energy or force at β = ${beta}; ` +
+        `the model proposes impossible structures (check the force field, the initial structure, or lower the learning rate)`,
+    );
+  }
+  const logw: number[] = [];
+  // log(q/proposal) of each kept sample when the model drew its choices from a proposal, else 0.
+  const ratio: number[] = [];
+  for (let i = 0; i < bs; i++) {
+    if (g.mask[i] !== 1) continue;
+    logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+    ratio.push(a.proposalLogRatio?.[i] ?? 0);
+  }
+  const numbers: BatchNumbers = {
+    size: bs,
+    mask: g.mask,
+    logw,
+    ratio,
+    renyiPower: final ? s.renyiPowers.final : s.renyiPowers.other,
+    proposalLogRatio: a.proposalLogRatio,
+    hasChoice: a.hasChoice,
+    y: a.y,
+    modelDimension: s.model.dimension,
+  };
+  return { numbers, guarded: g, times: [t0, t1, t2] };
+}
+
+/** Step 4: the taped redraw and the loss the terms build on it. */
+function tapedLoss(s: TrainingSession, beta: number, b: EvaluatedBatch, terms: ObjectiveTerm<TapedBatch>[]) {
+  const D = s.ff.dimension;
+  const g = b.guarded;
+  const E = tf.tensor1d(Float32Array.from(g.energies));
+  const F = tf.tensor2d(Float32Array.from(g.forces), [b.numbers.size, D]);
+  try {
+    return tf.variableGrads(() => {
+      const d = s.model.draw(b.numbers.size, s.rng, { training: true });
+      let x = d.y;
+      let lq = d.logQ;
+      if (s.transform) {
+        const t = s.transform.forward(d.y);
+        x = t.x;
+        lq = tf.sub(lq, t.logDetJ);
+      }
+      const u = energyOp(x, E, F);
+      const taped: TapedBatch = { perSample: tf.add(lq, tf.mul(beta, u)), draw: d, logQ: s.logQ };
+      const sum = new LossSum();
+      for (const term of terms) term.addTo(sum, taped);
+      return sum.value;
+    }, s.model.variables());
+  } finally {
+    tf.dispose([E, F]);
+  }
+}
+
+/** A reverse-KL-family step at the state's β; returns its history record. */
+export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
+  const learningRate = setLearningRate(s.optimizer, learningRateAt(s.state, s.cfg));
+  const beta = s.state.beta;
+  const snap = s.rng.getState();
+  const b = await drawBatch(s, beta);
+  const terms = s.objectives.flatMap((o) => o.prepare(b.numbers) ?? []);
+  s.rng.setState(snap);
+  let loss: number, forwardLoss: number | undefined;
+  let t3: number, t4: number;
+  try {
+    const { value, grads } = tapedLoss(s, beta, b, terms);
+    const reports = terms.map((t) => t.report?.() ?? {});
+    forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
+    // The recorded loss stays the plain reverse-KL mean, comparable across objectives.
+    const recorded = reports.find((r) => r.loss !== undefined)?.loss;
+    loss = recorded ?? value.dataSync()[0]! - s.forwardKLWeight * (forwardLoss ?? 0);
+    t3 = performance.now();
+    const at = { step: s.state.step, level: s.state.level, beta, checkpointDir: s.folder.path('checkpoint') };
+    const normSq = checkedNormSq(value, grads, loss, at);
+    clipAndApply(s.optimizer, s.model.variables(), grads, normSq, s.cfg.gradClipNorm);
+    t4 = performance.now();
+    tf.dispose([value, grads]);
+  } finally {
+    for (const t of terms) t.dispose();
+  }
+  const state = s.state;
+  state.step++;
+  countStep(state, loss);
+  const [t0, t1, t2] = b.times;
+  const { logw, ratio } = b.numbers;
+  return {
+    type: 'step',
+    ...(state.phase === 'polish' ? { phase: 'polish' } : {}),
+    step: state.step,
+    level: state.level,
+    beta,
+    betaFraction: beta / s.target,
+    loss,
+    learningRate,
+    ...(forwardLoss !== undefined ? { forwardLoss } : {}),
+    ess: essFraction(logw.map((v, j) => v + ratio[j]!)),
+    dropped: b.guarded.dropped,
+    energyEvaluations: s.ff.evaluations,
+    wallSeconds: s.wall(),
+    ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },
+  };
+}
