@@ -4,12 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   importedSpecifiers,
   manifestTargets,
   packageOfSpecifier,
+  publishProblems,
   tarballProblems,
   undeclaredImportProblems,
   workspaceClosure,
@@ -118,4 +119,57 @@ test('workspaceClosure follows dependencies and peers between workspace packages
   assert.deepEqual(workspaceClosure('a', byName).sort(), ['a', 'b', 'c']);
   assert.deepEqual(workspaceClosure('c', byName), ['c']);
   assert.deepEqual(workspaceClosure('d', byName).sort(), ['a', 'b', 'c', 'd']);
+});
+
+test('publishProblems: license, metadata, public access, source maps and README links', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'README.md'),
+    '[ok](./dist/index.js) [web](https://x.org/a) [here](#use) [gone](../../docs/x.md)\n',
+  );
+  const meta = {
+    ...manifest,
+    repository: { type: 'git', url: 'git+https://example.org/x.git' },
+    homepage: 'https://example.org/x',
+    bugs: { url: 'https://example.org/x/issues' },
+    publishConfig: { access: 'public' },
+  };
+  const files = [...goodFiles, 'LICENSE'];
+  assert.deepEqual(publishProblems({ name: '@x/pkg', files, manifest: meta }), []);
+  const cases = [
+    [files.filter((f) => f !== 'LICENSE'), meta, /tarball lacks LICENSE/],
+    [files, { ...meta, bugs: undefined }, /package\.json has no bugs/],
+    [files, { ...meta, publishConfig: undefined }, /publishConfig\.access "public"/],
+    [[...files, 'dist/index.js.map'], meta, /ships source map dist\/index\.js\.map without its sources/],
+  ];
+  for (const [f, m, re] of cases) {
+    const problems = publishProblems({ name: '@x/pkg', files: f, manifest: m });
+    assert.ok(
+      problems.some((p) => re.test(p)),
+      `${re}: ${JSON.stringify(problems)}`,
+    );
+  }
+  assert.deepEqual(publishProblems({ name: '@x/pkg', files, manifest: meta, dir }), [
+    '@x/pkg: README links to ../../docs/x.md, which is not in the tarball',
+  ]);
+});
+
+test('package READMEs link to repository files by absolute URL, and every such file exists', () => {
+  const root = join(import.meta.dirname, '..');
+  const readmes = [
+    'packages/core',
+    'packages/forcefields/amber',
+    'packages/forcefields/analytic',
+    'packages/forcefields/openmm',
+    'packages/models/flow',
+    'packages/models/vae',
+    'packages/viz',
+    'packages/cli',
+  ].map((d) => join(root, d, 'README.md'));
+  for (const f of readmes) {
+    const text = readFileSync(f, 'utf8');
+    for (const [, p] of text.matchAll(/https:\/\/github\.com\/embedcg\/embedcg\/blob\/main\/([^)#\s]+)/g)) {
+      assert.ok(existsSync(join(root, p)), `${f} links to ${p}, which is not in the repository`);
+    }
+  }
 });

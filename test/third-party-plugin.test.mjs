@@ -24,6 +24,7 @@ import {
   installInto,
   packWorkspaces,
   tarballProblems,
+  publishProblems,
   undeclaredImportProblems,
 } from '../tools/check-packages.mjs';
 
@@ -63,7 +64,11 @@ test(
     assert.deepEqual(pluginPack.files.map((f) => f.path).sort(), ['README.md', 'index.js', 'package.json']);
 
     await t.test('every workspace tarball is complete and clean, and declares what it imports', () => {
-      const problems = packs.flatMap((p) => [...tarballProblems(p), ...undeclaredImportProblems(p)]);
+      const problems = packs.flatMap((p) => [
+        ...tarballProblems(p),
+        ...undeclaredImportProblems(p),
+        ...publishProblems(p),
+      ]);
       assert.deepEqual(problems, []);
     });
 

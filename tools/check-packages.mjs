@@ -20,7 +20,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,6 +120,33 @@ export function tarballProblems(pkg) {
   for (const [dep, range] of Object.entries({ ...pkg.manifest.dependencies, ...pkg.manifest.peerDependencies })) {
     if (/^(workspace|file|link):/.test(String(range)))
       problems.push(`${pkg.name}: dependency ${dep} uses "${range}", which does not work from the registry`);
+  }
+  return problems;
+}
+
+/**
+ * What publishing needs beyond a working tarball (empty when fine): a LICENSE in the tarball,
+ * repository/homepage/bugs, public access for a scoped name, no source map without its sources,
+ * and no README link to a file the tarball lacks. Needs `pkg.dir` for the README.
+ */
+export function publishProblems(pkg) {
+  const problems = [];
+  const files = new Set(pkg.files);
+  const m = pkg.manifest;
+  if (!files.has('LICENSE')) problems.push(`${pkg.name}: tarball lacks LICENSE`);
+  for (const k of ['repository', 'homepage', 'bugs']) if (!m[k]) problems.push(`${pkg.name}: package.json has no ${k}`);
+  if (pkg.name.startsWith('@') && m.publishConfig?.access !== 'public')
+    problems.push(`${pkg.name}: a scoped package needs publishConfig.access "public" to publish`);
+  const hasSources = pkg.files.some((f) => f.startsWith('src/'));
+  for (const f of pkg.files)
+    if (f.endsWith('.map') && !hasSources) problems.push(`${pkg.name}: ships source map ${f} without its sources`);
+  const readme =
+    pkg.dir && existsSync(join(pkg.dir, 'README.md')) ? readFileSync(join(pkg.dir, 'README.md'), 'utf8') : '';
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^([a-z]+:|#)/i.test(target)) continue;
+    const path = normalize(target.split('#')[0]).replace(/^\.\//, '');
+    if (!files.has(path) && !pkg.files.some((f) => f.startsWith(`${path}/`)))
+      problems.push(`${pkg.name}: README links to ${target}, which is not in the tarball`);
   }
   return problems;
 }
@@ -300,6 +327,7 @@ export async function checkPackages({
     log(`packed ${packs.length} packages: ${packs.map((p) => p.name).join(', ')}`);
     for (const p of packs) problems.push(...tarballProblems(p));
     for (const p of packs) problems.push(...undeclaredImportProblems(p));
+    for (const p of packs) problems.push(...publishProblems(p));
     if (install) {
       const byName = new Map(packs.map((p) => [p.name, p]));
       // One folder for all by default; --isolated gives each package its own, holding only what it declares.
