@@ -2,8 +2,7 @@
  * Options of the `flow` model: TypeScript shape, defaults, and the JSON Schema core validates
  * run configs against (ajv fills the defaults before `create`).
  */
-import { modelVector, type JSONSchema } from '@embedcg/core';
-import { ACTIVATIONS, type Activation } from './dense.js';
+import { ACTIVATIONS, modelVector, type Activation, type JSONSchema } from '@embedcg/core';
 import {
   AUTOREGRESSIVE_ORDERS,
   AUTOREGRESSIVE_TRANSFORMS,

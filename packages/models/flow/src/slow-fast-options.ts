@@ -3,8 +3,14 @@
  * a conditional Gaussian over the rest, in model space (internal coordinates). Also the presets
  * that name the slow coordinates from the transform's coordinate names.
  */
-import { backboneTorsions, methylRotorTorsions, modelVector, type JSONSchema } from '@embedcg/core';
-import { ACTIVATIONS, type Activation } from './dense.js';
+import {
+  ACTIVATIONS,
+  backboneTorsions,
+  methylRotorTorsions,
+  modelVector,
+  type Activation,
+  type JSONSchema,
+} from '@embedcg/core';
 import { optionsSchema as flowSchema, type CircularSpec } from './options.js';
 
 /** Presets resolved from the transform's names: the backbone torsions, optionally with the methyl rotors. */
