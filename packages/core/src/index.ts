@@ -30,6 +30,7 @@ export {
   type PluginPackage,
   type ResolveOptions,
 } from './plugin-loader.js';
+export { resolveOptionsInCode, findRetiredOption } from './plugin-options.js';
 export { plugins } from './builtin-plugins.js';
 export * from './schedules/index.js';
 export { CountingForceField } from './counting-force-field.js';
