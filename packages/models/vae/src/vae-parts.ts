@@ -50,10 +50,12 @@ export function buildParts(o: VaeOptions, context: PartsContext): VaeParts {
       throw new RangeError(`vae model: seed must be a finite number, got ${context.seed}`);
     const rotors = Object.freeze(resolveRotors(o.rotorSymmetry, context.coordinateNames, D, context.transformName));
     const cap = resolveStdMax(o.decoderStdMax, space.scales, context);
-    const skip = o.latentSkip && {
-      indices: Object.freeze(resolveCoordinates('latentSkip', o.latentSkip.coordinates, D, context)),
-      slope: o.latentSkip.slope,
-    };
+    const skip =
+      o.latentSkip &&
+      Object.freeze({
+        indices: Object.freeze(resolveCoordinates('latentSkip', o.latentSkip.coordinates, D, context)),
+        slope: o.latentSkip.slope,
+      });
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
     const decoder = new DecoderNetwork(o, rng, D, space.scales, cap, skip);
     made.push(decoder);
