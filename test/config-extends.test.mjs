@@ -90,13 +90,19 @@ test('every bench config resolves: its chain of extends exists and each plugin a
   for (const f of files) {
     const { config, configDir, path, sources } = core.loadRunConfig(join(benchDir, f));
     if (sources.length > 1) extending++;
-    const resolved = await core.resolveRunConfig(config, {
+    const resolving = core.resolveRunConfig(config, {
       configDir,
       configPath: path,
       searchDirs: [repoRoot],
       preloaded: {},
     });
-    assert.equal(resolved.name.length > 0, true, f);
+    // A config that measured an option since retired stays as the record of that run; it is
+    // refused, naming the option, and must fail for no other reason.
+    const resolved = await resolving.catch((e) => {
+      if (/option \S+ was retired in/.test(e.message)) return undefined;
+      throw e;
+    });
+    if (resolved) assert.equal(resolved.name.length > 0, true, f);
   }
   assert.ok(
     extending > files.length / 2,
