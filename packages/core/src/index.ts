@@ -30,6 +30,7 @@ export {
   type PluginPackage,
   type ResolveOptions,
 } from './plugin-loader.js';
+export { resolveOptionsInCode, findRetiredOption } from './plugin-options.js';
 export { plugins } from './builtin-plugins.js';
 export * from './schedules/index.js';
 export { CountingForceField } from './counting-force-field.js';
@@ -95,4 +96,7 @@ export {
 } from './molecular-transform-plugins.js';
 export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
+export { ACTIVATIONS, activations, activationFn, type Activation, type ActivationFn } from './nn/activations.js';
+export { glorotUniformScaledBound, glorotUniformScaledAfter, type WeightInit } from './nn/init.js';
+export { Mlp, applyDense, createDense, createVariable, type Dense, type DenseInit } from './nn/dense.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { API_VERSION, type AnyPlugin, type KindMap, type PluginContext, type PluginKind } from './plugin.js';
 import { PluginError } from './errors.js';
 import { formatIssues, schemaProblem, validateAgainst } from './config/validate.js';
+import { findRetiredOption } from './plugin-options.js';
 
 /** A plugin reference as written in a run config. */
 export interface PluginRef {
@@ -191,6 +192,10 @@ export function checkDescriptor(p: AnyPlugin, where: string): void {
         `Install a version of the plugin built for API ${API_VERSION}, or a core that matches it.`,
     );
   }
+  if (p.resolveOptions !== undefined && typeof p.resolveOptions !== 'function')
+    throw new PluginError(`${id}: descriptor field "resolveOptions" must be a function when given`);
+  if (p.retiredOptions !== undefined && (typeof p.retiredOptions !== 'object' || p.retiredOptions === null))
+    throw new PluginError(`${id}: descriptor field "retiredOptions" must be an object when given`);
   const problem = schemaProblem(p.optionsSchema);
   if (problem) throw new PluginError(`${id}: optionsSchema is not a valid JSON Schema: ${problem}`);
 }
@@ -232,12 +237,18 @@ export async function resolvePluginOptions(
       `${where}: plugin "${ref.name}" of "${pkg.packageName}" is a ${descriptor.kind} plugin, but a ${kind} plugin is needed here`,
     );
   }
-  const options = structuredClone(ref.options ?? {});
+  const invalid = `${where}: invalid options for plugin "${ref.name}" (${pkg.packageName})`;
+  let options = structuredClone(ref.options ?? {});
+  const retired = findRetiredOption(descriptor.retiredOptions, options);
+  if (retired) throw new PluginError(`${invalid}: option ${retired.path} was ${retired.note}`);
   const issues = validateAgainst(descriptor.optionsSchema, options);
-  if (issues.length) {
-    throw new PluginError(
-      `${where}: invalid options for plugin "${ref.name}" (${pkg.packageName}):\n${formatIssues(issues, `${opts.jsonPath ?? ''}/options`)}`,
-    );
+  if (issues.length) throw new PluginError(`${invalid}:\n${formatIssues(issues, `${opts.jsonPath ?? ''}/options`)}`);
+  if (descriptor.resolveOptions) {
+    try {
+      options = descriptor.resolveOptions(options, { configDir: opts.searchDirs[0] ?? process.cwd() });
+    } catch (e) {
+      throw new PluginError(`${invalid}: ${(e as Error).message}`);
+    }
   }
   return { descriptor, options, pkg, where };
 }

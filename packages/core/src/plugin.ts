@@ -7,7 +7,8 @@
  *
  * Lifecycle: core loads the package, finds the descriptor by `name`, checks `apiVersion`
  * against {@link API_VERSION}, fills option defaults and validates options against
- * `optionsSchema` with ajv, then calls `create(options, context)` once per run.
+ * `optionsSchema` with ajv, runs the descriptor's `resolveOptions` hook when it has one, then calls
+ * `create(options, context)` once per run.
  */
 import type { ForceField } from './contracts/force-field.js';
 import type { Model } from './contracts/model.js';
@@ -21,6 +22,12 @@ export type PluginKind = 'forcefield' | 'model' | 'transform' | 'schedule';
 
 /** A JSON Schema object (draft 2020-12 subset that ajv understands). */
 export type JSONSchema = Record<string, unknown>;
+
+/** What core hands a plugin's `resolveOptions` hook besides the options. */
+export interface OptionsContext {
+  /** Folder of the run config (the working directory for a model built in code). */
+  configDir: string;
+}
 
 /** What core hands a plugin's `create`. */
 export interface PluginContext {
@@ -59,6 +66,20 @@ export interface PluginDescriptor<K extends PluginKind = PluginKind, O = any> {
   description?: string;
   /** JSON Schema of `options`, with `default`s; ajv fills defaults before `create`. */
   optionsSchema: JSONSchema;
+  /**
+   * Optional. Resolves what the schema cannot say, after ajv has checked the options and filled
+   * their plain defaults: a default that depends on another option, a rule that spans fields.
+   * Returns the options to use. Core runs it wherever it resolves options, for `embedcg config`
+   * as for a run, so a config that `embedcg config` accepts is one that `train` accepts. Rules
+   * that need the run itself (its dimension, the transform's coordinate names) belong in `create`.
+   */
+  resolveOptions?(options: O, context: OptionsContext): O;
+  /**
+   * Optional. Options the plugin no longer has: option path (`"encoderSkip"`,
+   * `"priorMixture.centres"`) → a note such as "retired in 0.2.0, see CHANGELOG". A config that
+   * still names one is refused with the note instead of a bare "unknown property".
+   */
+  retiredOptions?: Readonly<Record<string, string>>;
   /** Build the plugin instance. */
   create(options: O, context: PluginContext): KindMap[K] | Promise<KindMap[K]>;
 }

@@ -5,11 +5,15 @@ import { assembleOptions, log } from '../context.js';
 
 /**
  * A config that extends another is short to write and long to read: this prints what training will
- * use, and doubles as a check of a config (plugins found, options valid) before a long run.
+ * use, and doubles as a check of a config before a long run. It loads every plugin package the
+ * config names and resolves their options with the code `train` uses (core's resolvePluginOptions:
+ * the schema, then the plugin's own resolveOptions), so a config it accepts is one `train` accepts
+ * as far as options go; it creates no plugin (no force field is read, no model built).
  */
 export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
-  describe: 'Print a run config as training uses it: "extends" merged, plugin options checked, defaults filled in',
+  describe:
+    'Print a run config as training uses it: "extends" merged, and each plugin loaded (its package imported) to check its options and fill in their defaults exactly as train does; nothing is created or trained',
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })

@@ -15,8 +15,7 @@
  * The Jacobian is triangular in the ordering, so log|det| = Σ_i log τ′ either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng } from '@embedcg/core';
-import type { Activation } from './dense.js';
+import { createRng, type Activation, type Rng } from '@embedcg/core';
 import { MaskedMlp } from './made.js';
 import { affineParts } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';

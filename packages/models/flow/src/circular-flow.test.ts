@@ -400,7 +400,7 @@ test('circular and base options: schema, named errors, and the transform flags f
   );
   assert.throws(
     () => createFlowModel({ circular: [1, 1] }, { dimension: 2, seed: 1 }),
-    /option circular lists index 1 twice/,
+    /option circular must NOT have duplicate items/,
   );
   assert.throws(
     () => createFlowModel({ circular: 'auto' }, { dimension: 2, seed: 1 }),

@@ -3,8 +3,7 @@
  * others through an MLP, so the Jacobian is triangular and log|det| is a sum of log-derivatives.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@embedcg/core';
-import { Mlp, type Activation } from './dense.js';
+import { Mlp, type Activation, type Rng } from '@embedcg/core';
 import { affineParts, select, selection, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 import {

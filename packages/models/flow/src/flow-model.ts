@@ -21,7 +21,7 @@ import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { AutoregressiveLayer, autoregressiveOrders } from './autoregressive.js';
 import { PI_BELOW_F32, wrapAngle } from './circular-spline.js';
-import { createVariable } from './dense.js';
+import { createVariable } from '@embedcg/core';
 import { resolveOptions, type FlowOptions } from './options.js';
 import { blend } from './spline.js';
 import { fillTruncatedNormal, truncatedNormalLogNormalizer } from './truncated-normal.js';

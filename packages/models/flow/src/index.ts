@@ -59,7 +59,7 @@ export {
   type AutoregressiveOrder,
 } from './autoregressive.js';
 export { MaskedMlp, madeMasks } from './made.js';
-export { ACTIVATIONS, type Activation } from './dense.js';
+export { ACTIVATIONS, type Activation } from '@embedcg/core';
 export { selection, select, affineParts, type Selection } from './columns.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */

@@ -10,8 +10,15 @@
  * call, so the masked entries get zero gradient (no gather: works on the wasm backend).
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseOp, type Rng } from '@embedcg/core';
-import { activations, createDense, type Activation, type Dense } from './dense.js';
+import {
+  activations,
+  createDense,
+  denseOp,
+  glorotUniformScaledAfter,
+  type Activation,
+  type Dense,
+  type Rng,
+} from '@embedcg/core';
 
 /**
  * The 0/1 masks (row-major fanIn × fanOut) of a MADE with inputs of degree `order`-position + 1,
@@ -63,13 +70,10 @@ export class MaskedMlp {
     try {
       for (let i = 0; i + 1 < widths.length; i++) {
         const last = i + 2 === widths.length;
-        const layer = createDense(
-          `${name}/${last ? 'out' : `dense${i}`}`,
-          rng,
-          widths[i]!,
-          widths[i + 1]!,
-          last ? finalScale : 1,
-        );
+        const layer = createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, {
+          init: glorotUniformScaledAfter,
+          scale: last ? finalScale : 1,
+        });
         this.layers.push(layer);
         const mask = tf.tensor2d(masks[i]!, [widths[i]!, widths[i + 1]!]);
         this.masks.push(mask);

@@ -140,6 +140,6 @@ test('mixture base: clear errors for circular coordinates, a truncated base and 
   );
   assert.throws(
     () => new FlowModel({ baseComponents: 1.5, scope: 't-mix6' }, { dimension: 2, seed: 1 }),
-    /baseComponents.*positive integer/,
+    /option baseComponents must be an integer, got 1.5/,
   );
 });

@@ -9,8 +9,7 @@
  * KL their gradient is zero in expectation, and the weights stay where they are.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@embedcg/core';
-import { createVariable } from './dense.js';
+import { createVariable, type Rng } from '@embedcg/core';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

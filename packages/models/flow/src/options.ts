@@ -2,8 +2,7 @@
  * Options of the `flow` model: TypeScript shape, defaults, and the JSON Schema core validates
  * run configs against (ajv fills the defaults before `create`).
  */
-import { modelVector, type JSONSchema } from '@embedcg/core';
-import { ACTIVATIONS, type Activation } from './dense.js';
+import { ACTIVATIONS, modelVector, resolveOptionsInCode, type Activation, type JSONSchema } from '@embedcg/core';
 import {
   AUTOREGRESSIVE_ORDERS,
   AUTOREGRESSIVE_TRANSFORMS,
@@ -203,86 +202,54 @@ export const optionsSchema: JSONSchema = {
   },
 };
 
-/** Fill defaults and check what a JSON Schema cannot (programmatic callers skip ajv). */
+const fail = (field: string, problem: string): never => {
+  throw new RangeError(`flow model: option ${field} ${problem}`);
+};
+
+/**
+ * The rules that span fields, after the schema has filled the defaults: the plugin's
+ * `resolveOptions` hook, so `embedcg config` refuses what a run refuses.
+ */
+export function resolveFlowOptionRules(o: FlowOptions): FlowOptions {
+  if (o.baseBound !== undefined && o.base !== 'truncated-normal')
+    fail('baseBound', `applies only to base 'truncated-normal' (base is '${o.base}'); remove it or set base`);
+  if (o.baseComponents > 1 && o.base !== 'gaussian')
+    fail('baseComponents', `a mixture base needs base 'gaussian' (base is '${o.base}')`);
+  return o;
+}
+
+const properties = optionsSchema.properties as Record<string, JSONSchema>;
+/** Options given in code may nest scopes ('sfflow/slow': a model inside another); a config may not. */
+const codeSchema: JSONSchema = {
+  ...optionsSchema,
+  properties: { ...properties, scope: { ...properties.scope, pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$' } },
+};
+
+/**
+ * The options a flow model is built with: the schema (types, ranges, defaults), the cross-field
+ * rules, then what needs the model dimension D: indices below D (sorted), lengths equal to D.
+ */
 export function resolveOptions(partial: Partial<FlowOptions>, dimension: number): FlowOptions {
-  const o: FlowOptions = {
-    ...DEFAULT_OPTIONS,
-    hidden: [...DEFAULT_OPTIONS.hidden],
-    ...(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<FlowOptions>),
-  };
-  const fail = (field: string, problem: string): never => {
-    throw new RangeError(`flow model: option ${field} ${problem}`);
-  };
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
-  if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
-  if (o.coupling !== 'affine' && o.coupling !== 'spline' && o.coupling !== 'autoregressive')
-    fail('coupling', `must be 'affine', 'spline' or 'autoregressive', got ${JSON.stringify(o.coupling)}`);
-  if (o.autoregressiveTransform !== undefined && !AUTOREGRESSIVE_TRANSFORMS.includes(o.autoregressiveTransform))
-    fail(
-      'autoregressiveTransform',
-      `must be one of ${AUTOREGRESSIVE_TRANSFORMS.join(', ')}, got ${JSON.stringify(o.autoregressiveTransform)}`,
-    );
-  if (o.autoregressiveOrder !== undefined && !AUTOREGRESSIVE_ORDERS.includes(o.autoregressiveOrder))
-    fail(
-      'autoregressiveOrder',
-      `must be one of ${AUTOREGRESSIVE_ORDERS.join(', ')}, got ${JSON.stringify(o.autoregressiveOrder)}`,
-    );
-  if (!Array.isArray(o.hidden) || !o.hidden.every(posInt))
-    fail('hidden', `must be a list of positive integers, got ${JSON.stringify(o.hidden)}`);
-  if (!ACTIVATIONS.includes(o.activation))
-    fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
-  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64)
-    fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
-  for (const f of ['bound', 'scaleBound', 'outputScale'] as const) {
-    if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
-  }
-  if (!(o.finalLayerScale >= 0) || !Number.isFinite(o.finalLayerScale))
-    fail('finalLayerScale', `must be a non-negative number, got ${o.finalLayerScale}`);
-  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope))
-    fail(
-      'scope',
-      `must be a name of letters, digits, '_', '.', '-' (nested models add '/'), got ${JSON.stringify(o.scope)}`,
-    );
+  if (!Number.isInteger(dimension) || dimension < 1)
+    fail('(dimension)', `must be a positive integer, got ${dimension}`);
+  const resolved = resolveOptionsInCode<FlowOptions>(
+    { optionsSchema: codeSchema, resolveOptions: resolveFlowOptionRules },
+    partial,
+    'flow model',
+  );
+  // The defaults' key order first, as the options were always laid out.
+  const o: FlowOptions = { ...DEFAULT_OPTIONS, ...resolved };
   const circ = o.circular;
-  if (circ === 'phi-psi' || circ === 'phi-psi-methyls') {
+  if (circ === 'phi-psi' || circ === 'phi-psi-methyls')
     fail(
       'circular',
       `'${circ}' is resolved from the transform's coordinate names by the flow plugin; a model built directly needs the indices`,
     );
-  } else if (circ !== 'auto' && circ !== 'none') {
-    if (!Array.isArray(circ))
-      fail(
-        'circular',
-        `must be 'auto', 'none', 'phi-psi', 'phi-psi-methyls' or a list of coordinate indices, got ${JSON.stringify(circ)}`,
-      );
-    const seen = new Set<number>();
-    for (const i of circ) {
-      if (!Number.isInteger(i) || i < 0 || i >= dimension)
-        fail('circular', `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
-      if (seen.has(i)) fail('circular', `lists index ${i} twice`);
-      seen.add(i);
-    }
+  if (Array.isArray(circ)) {
+    const bad = circ.find((i) => i >= dimension);
+    if (bad !== undefined) fail('circular', `lists model-space indices in [0, ${dimension - 1}], got ${bad}`);
     o.circular = [...circ].sort((a, b) => a - b);
   }
-  if (o.base !== 'gaussian' && o.base !== 'truncated-normal')
-    fail('base', `must be 'gaussian' or 'truncated-normal', got ${JSON.stringify(o.base)}`);
-  if (o.baseBound !== undefined) {
-    if (o.base !== 'truncated-normal')
-      fail('baseBound', `applies only to base 'truncated-normal' (base is '${o.base}'); remove it or set base`);
-    if (!(o.baseBound > 0) || !Number.isFinite(o.baseBound))
-      fail('baseBound', `must be a positive number, got ${o.baseBound}`);
-  }
-  if (!Number.isInteger(o.baseComponents) || o.baseComponents < 1)
-    fail('baseComponents', `must be a positive integer, got ${JSON.stringify(o.baseComponents)}`);
-  if (!(o.baseSpread > 0) || !Number.isFinite(o.baseSpread))
-    fail('baseSpread', `must be a positive number, got ${o.baseSpread}`);
-  if (o.baseComponents > 1 && o.base !== 'gaussian')
-    fail('baseComponents', `a mixture base needs base 'gaussian' (base is '${o.base}')`);
-  if (o.outputMean !== undefined) {
-    if (!Array.isArray(o.outputMean))
-      fail('outputMean', `must be a list of ${dimension} numbers, got ${typeof o.outputMean}`);
-    modelVector(o.outputMean, dimension, 'flow model: option outputMean');
-  }
+  if (o.outputMean !== undefined) modelVector(o.outputMean, dimension, 'flow model: option outputMean');
   return o;
 }

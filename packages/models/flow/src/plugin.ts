@@ -4,7 +4,7 @@ import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from 
 import { scalesByKind as coreScalesByKind } from '@embedcg/core/molecules';
 import type { PluginContext } from '@embedcg/core';
 import type { ScalesByKind } from '@embedcg/core/molecules';
-import { optionsSchema, type FlowOptions } from './options.js';
+import { optionsSchema, resolveFlowOptionRules, type FlowOptions } from './options.js';
 import { FlowModel } from './flow-model.js';
 import { StructuredFlowModel } from './structured-flow.js';
 import { structuredOptionsSchema, type StructuredFlowOptions } from './structured-options.js';
@@ -74,6 +74,8 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
   description:
     'exact-density coupling flow (rational-quadratic spline or affine couplings, circular splines for torsions) on a Gaussian or truncated-normal base',
   optionsSchema,
+  // The rules that span fields, so `embedcg config` refuses what `train` refuses.
+  resolveOptions: (options) => resolveFlowOptionRules(options as FlowOptions),
   create(options, context) {
     const dimension = modelDimension(context, 'flow');
     const outputMean = defaultOutputMean(options, context, dimension, 'flow');

@@ -26,7 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
-import { Mlp } from './dense.js';
+import { Mlp } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI, circularIndices } from './flow-model.js';
 import { select, selection, type Selection } from './columns.js';

@@ -3,9 +3,8 @@
  * a conditional Gaussian over the rest, in model space (internal coordinates). Also the presets
  * that name the slow coordinates from the transform's coordinate names.
  */
-import { modelVector, type JSONSchema } from '@embedcg/core';
+import { ACTIVATIONS, modelVector, resolveOptionsInCode, type Activation, type JSONSchema } from '@embedcg/core';
 import { backboneTorsions, methylRotorTorsions } from '@embedcg/core/molecules';
-import { ACTIVATIONS, type Activation } from './dense.js';
 import { optionsSchema as flowSchema, type CircularSpec } from './options.js';
 
 /** Presets resolved from the transform's names: the backbone torsions, optionally with the methyl rotors. */
@@ -89,7 +88,12 @@ export const slowFastOptionsSchema: JSONSchema = {
         { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true },
       ],
     },
-    circular: { ...fp.circular, default: SLOW_FAST_DEFAULTS.circular },
+    circular: {
+      default: SLOW_FAST_DEFAULTS.circular,
+      description:
+        "angles on the circle (torsions): 'auto' (the transform's circular flags), 'none', or model-space indices",
+      oneOf: [{ type: 'string', enum: ['auto', 'none'] }, (fp.circular!.oneOf as JSONSchema[])[1]],
+    },
     layers: { ...fp.layers, default: SLOW_FAST_DEFAULTS.layers, description: 'coupling layers of the slow flow' },
     hidden: {
       ...fp.hidden,
@@ -128,57 +132,39 @@ export const slowFastOptionsSchema: JSONSchema = {
   },
 };
 
-/** Fill defaults and check what a JSON Schema cannot (programmatic callers skip ajv). */
+const properties = slowFastOptionsSchema.properties as Record<string, JSONSchema>;
+/** Options given in code may nest scopes (a model inside another); a config may not. */
+const codeSchema: JSONSchema = {
+  ...slowFastOptionsSchema,
+  properties: { ...properties, scope: { ...properties.scope, pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$' } },
+};
+
+/**
+ * The options a slow-fast model is built with: the schema (types, ranges, defaults), then what
+ * needs the model dimension D: indices below D, lengths equal to D.
+ */
 export function resolveSlowFastOptions(partial: Partial<SlowFastOptions>, dimension: number): SlowFastOptions {
-  const o: SlowFastOptions = {
-    ...SLOW_FAST_DEFAULTS,
-    hidden: [...SLOW_FAST_DEFAULTS.hidden],
-    fastHidden: [...SLOW_FAST_DEFAULTS.fastHidden],
-    ...(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<SlowFastOptions>),
-  };
   const fail = (field: string, problem: string): never => {
     throw new RangeError(`slow-fast-flow model: option ${field} ${problem}`);
   };
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (!posInt(dimension)) fail('(dimension)', `must be a positive integer, got ${dimension}`);
-  if (!posInt(o.layers)) fail('layers', `must be a positive integer, got ${o.layers}`);
-  if (!(Number.isInteger(o.fastLayers) && o.fastLayers >= 0))
-    fail('fastLayers', `must be a non-negative integer, got ${o.fastLayers}`);
-  if (!(o.defensive >= 0 && o.defensive < 1)) fail('defensive', `must be a number in [0, 1), got ${o.defensive}`);
-  for (const f of ['hidden', 'fastHidden'] as const)
-    if (!Array.isArray(o[f]) || !o[f].every(posInt))
-      fail(f, `must be a list of positive integers, got ${JSON.stringify(o[f])}`);
-  if (!ACTIVATIONS.includes(o.activation))
-    fail('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
-  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 64)
-    fail('bins', `must be an integer in [2, 64], got ${o.bins}`);
-  for (const f of ['bound', 'outputScale'] as const)
-    if (!(o[f] > 0) || !Number.isFinite(o[f])) fail(f, `must be a positive number, got ${o[f]}`);
-  if (typeof o.scope !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.scope))
-    fail('scope', `must be a name of letters, digits, '_', '.', '-', got ${JSON.stringify(o.scope)}`);
-  const indexList = (field: string, v: unknown): number[] => {
-    if (!Array.isArray(v)) return fail(field, `must be a list of model-space indices, got ${JSON.stringify(v)}`);
-    const seen = new Set<number>();
-    for (const i of v) {
-      if (!Number.isInteger(i) || i < 0 || i >= dimension)
-        fail(field, `lists model-space indices in [0, ${dimension - 1}], got ${JSON.stringify(i)}`);
-      if (seen.has(i)) fail(field, `lists index ${i} twice`);
-      seen.add(i);
-    }
-    return [...v] as number[];
+  if (!Number.isInteger(dimension) || dimension < 1)
+    fail('(dimension)', `must be a positive integer, got ${dimension}`);
+  const resolved = resolveOptionsInCode<SlowFastOptions>(
+    { optionsSchema: codeSchema },
+    partial,
+    'slow-fast-flow model',
+  );
+  // The defaults' key order first, as the options were always laid out (the metadata lists them).
+  const o: SlowFastOptions = { ...SLOW_FAST_DEFAULTS, ...resolved };
+  const indices = (field: string, list: number[]): number[] => {
+    const bad = list.find((i) => i >= dimension);
+    if (bad !== undefined) fail(field, `lists model-space indices in [0, ${dimension - 1}], got ${bad}`);
+    return list;
   };
-  if (!SLOW_PRESETS.includes(o.slow as SlowPreset)) {
-    o.slow = indexList('slow', o.slow);
-    if (o.slow.length === 0) fail('slow', 'must list at least one coordinate');
-  }
-  if (o.circular !== 'auto' && o.circular !== 'none')
-    o.circular = indexList('circular', o.circular).sort((a, b) => a - b);
+  if (Array.isArray(o.slow)) o.slow = indices('slow', o.slow);
+  if (Array.isArray(o.circular)) o.circular = [...indices('circular', o.circular)].sort((a, b) => a - b);
   if (o.outputMean !== undefined) modelVector(o.outputMean, dimension, 'slow-fast-flow model: option outputMean');
-  if (o.outputScales !== undefined) {
-    const s = modelVector(o.outputScales, dimension, 'slow-fast-flow model: option outputScales');
-    const bad = s.findIndex((v) => !(v > 0) || !Number.isFinite(v));
-    if (bad >= 0) fail('outputScales', `[${bad}] must be a positive number, got ${s[bad]}`);
-  }
+  if (o.outputScales !== undefined) modelVector(o.outputScales, dimension, 'slow-fast-flow model: option outputScales');
   return o;
 }
 

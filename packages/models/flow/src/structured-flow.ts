@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
-import { Mlp, createVariable } from './dense.js';
+import { Mlp, createVariable } from '@embedcg/core';
 import { FlowModel, LOG_2PI } from './flow-model.js';
 import { STRUCTURED_DEFAULTS, type StructuredFlowOptions } from './structured-options.js';
 

@@ -1,6 +1,5 @@
 /** Options of the `structured-flow` model (P2's slow/fast latent with a learnable linear map). */
-import type { JSONSchema } from '@embedcg/core';
-import { ACTIVATIONS, type Activation } from './dense.js';
+import { ACTIVATIONS, type Activation, type JSONSchema } from '@embedcg/core';
 import { optionsSchema as flowSchema, type CouplingType } from './options.js';
 
 export interface StructuredFlowOptions {

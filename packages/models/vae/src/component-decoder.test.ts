@@ -24,7 +24,7 @@ const base: VaeOptionsInput = {
   finalLayerScale: 1,
 };
 const ctx = { dimension: 3, seed: 6, outputMean: [1, -3, 0.2] };
-const own = { components: 3, spread: 1.5, std: 0.6, centres: 'normal' as const, componentDecoder: true, balance: 0.5 };
+const own = { components: 3, spread: 1.5, std: 0.6, componentDecoder: true, balance: 0.5 };
 
 /** Mean and standard error of exp(a_i) over the rows a_i. */
 function meanOfExp(values: ArrayLike<number>): { mean: number; se: number } {

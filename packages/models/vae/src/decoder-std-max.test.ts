@@ -143,10 +143,10 @@ test('decoderStdMax: clear errors naming the option', () => {
   );
   assert.throws(
     make({ coordinates: [], max: 0.3 }),
-    /option decoderStdMax.coordinates must be 'backbone' or a non-empty list/,
+    /option decoderStdMax.coordinates must NOT have fewer than 1 items/,
   );
-  assert.throws(make({ coordinates: [0], max: -1 }), /option decoderStdMax.max must be a positive number/);
-  assert.throws(make({ coordinates: [0] }), /option decoderStdMax.max must be a positive number/);
+  assert.throws(make({ coordinates: [0], max: -1 }), /option decoderStdMax.max must be > 0, got -1/);
+  assert.throws(make({ coordinates: [0] }), /option decoderStdMax must have required property 'max'/);
   assert.throws(make({ coordinates: [0], max: 1, min: 0 }), /option decoderStdMax.min is not an option/);
   assert.throws(
     make({ coordinates: 'backbone', max: 0.3 }),

@@ -329,10 +329,10 @@ test('decoderFlow options: defaults, metadata round trip, clear errors, schema',
   assert.deepEqual(o.decoderFlow, { layers: 4, bins: 8, bound: 4, hidden: [64, 64] });
   assert.equal(resolveOptions({}, 4).decoderFlow, undefined);
   const bad: Array<[unknown, RegExp]> = [
-    [{ layers: 0 }, /decoderFlow\.layers must be a positive integer/],
-    [{ bins: 1 }, /decoderFlow\.bins must be an integer in \[2, 64\]/],
-    [{ bound: -1 }, /decoderFlow\.bound must be a positive number/],
-    [{ hidden: [0] }, /decoderFlow\.hidden must be a list of positive integers/],
+    [{ layers: 0 }, /decoderFlow\.layers must be ≥ 1, got 0/],
+    [{ bins: 1 }, /decoderFlow\.bins must be ≥ 2, got 1/],
+    [{ bound: -1 }, /decoderFlow\.bound must be > 0, got -1/],
+    [{ hidden: [0] }, /decoderFlow\.hidden\[0\] must be ≥ 1, got 0/],
     [{ layer: 2 }, /decoderFlow\.layer is not an option/],
     [3, /option decoderFlow must be an object/],
   ];

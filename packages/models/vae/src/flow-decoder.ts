@@ -11,7 +11,7 @@
  * layer starts at zero, so a fresh flow is the identity and the decoder starts as the Gaussian one.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@embedcg/core';
+import { Mlp, glorotUniformScaledBound, type Rng } from '@embedcg/core';
 import {
   select,
   selection,
@@ -21,7 +21,9 @@ import {
   type Selection,
   type SplineShape,
 } from '@embedcg/model-flow';
-import { applyDense, createDense, type Dense } from './dense.js';
+import type { DecoderDensity, DensityDraw } from './decoder-density.js';
+import type { DecoderStats } from './decoder-network.js';
+import { gaussianLogDensityTf } from './gaussian.js';
 
 /** Options of the flow decoder (`decoderFlow` in the VAE options). */
 export interface DecoderFlowOptions {
@@ -34,13 +36,6 @@ export interface DecoderFlowOptions {
   /** Hidden widths of each conditioner MLP (tanh); may be empty (a linear conditioner). */
   hidden: number[];
 }
-
-export const DEFAULT_DECODER_FLOW: Readonly<DecoderFlowOptions> = Object.freeze({
-  layers: 4,
-  bins: 8,
-  bound: 4,
-  hidden: [64, 64],
-} as DecoderFlowOptions);
 
 /** Smallest bin size (fraction of 2B) and knot derivative, as in the `flow` plugin. */
 const MIN_BIN = 1e-3;
@@ -58,7 +53,7 @@ export function transformedHalf(dimension: number, layer: number): number[] {
 
 /** One spline coupling layer conditioned on the other half and on z. */
 class ConditionalCoupling {
-  private readonly layers: Dense[] = [];
+  private readonly conditioner: Mlp;
   private readonly cond: Selection | undefined;
   private readonly trans: Selection;
   private readonly m: number;
@@ -70,24 +65,26 @@ class ConditionalCoupling {
     D: number,
     d: number,
     transformed: number[],
-    private readonly o: DecoderFlowOptions,
+    o: DecoderFlowOptions,
     private readonly shape: SplineShape,
   ) {
     const set = new Set(transformed);
     const conditioning = [...Array(D).keys()].filter((i) => !set.has(i));
     this.m = transformed.length;
     this.perCoordinate = splineParameterCount(o.bins);
-    const widths = [conditioning.length + d, ...o.hidden, this.m * this.perCoordinate];
+    const fanIn = conditioning.length + d;
+    // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
+    this.conditioner = new Mlp(
+      name,
+      rng,
+      fanIn,
+      o.hidden,
+      this.m * this.perCoordinate,
+      'tanh',
+      0,
+      glorotUniformScaledBound,
+    );
     try {
-      for (let i = 0; i + 1 < widths.length; i++) {
-        const last = i + 2 === widths.length;
-        // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
-        this.layers.push(
-          createDense(`${name}/${last ? 'out' : `dense${i}`}`, rng, widths[i]!, widths[i + 1]!, {
-            scale: last ? 0 : 1,
-          }),
-        );
-      }
       this.trans = selection(D, transformed);
       this.cond = conditioning.length > 0 ? selection(D, conditioning) : undefined;
     } catch (e) {
@@ -100,11 +97,7 @@ class ConditionalCoupling {
   private split(x: tf.Tensor2D, z: tf.Tensor2D): { c: tf.Tensor2D | undefined; t: tf.Tensor2D; params: tf.Tensor3D } {
     const n = x.shape[0];
     const c = this.cond ? take(x, this.cond) : undefined;
-    let h: tf.Tensor2D = c ? (tf.concat([c, z], 1) as tf.Tensor2D) : z;
-    this.layers.forEach((layer, i) => {
-      h = applyDense(layer, h);
-      if (i + 1 < this.layers.length) h = tf.tanh(h);
-    });
+    const h = this.conditioner.apply(c ? (tf.concat([c, z], 1) as tf.Tensor2D) : z);
     return { c, t: take(x, this.trans), params: tf.reshape(h, [n, this.m, this.perCoordinate]) as tf.Tensor3D };
   }
 
@@ -126,12 +119,11 @@ class ConditionalCoupling {
   }
 
   variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+    return this.conditioner.variables();
   }
 
   dispose(): void {
-    // The owning model may have disposed the variables already (it tracks all of its variables).
-    for (const v of this.variables()) if (!v.isDisposed) v.dispose();
+    this.conditioner.dispose();
     tf.dispose(
       [this.trans?.m, this.trans?.t, this.cond?.m, this.cond?.t].filter((t): t is tf.Tensor2D => t !== undefined),
     );
@@ -204,5 +196,46 @@ export class ConditionalSplineFlow {
 
   dispose(): void {
     for (const c of this.couplings) c.dispose();
+  }
+}
+
+/** The flow decoder density: q(u|z) = N(f⁻¹(u; z); μ, σ²) |det ∂f⁻¹/∂u|, the Gaussian's sample pushed through f. */
+export class FlowDensity implements DecoderDensity {
+  readonly ownTerms: Uint8Array;
+
+  constructor(
+    private readonly flow: ConditionalSplineFlow,
+    dimension: number,
+  ) {
+    this.ownTerms = new Uint8Array(dimension);
+  }
+
+  drawExtra(): undefined {
+    return undefined;
+  }
+
+  /** u = f(v; z); log q loses log|det ∂f/∂v|. Still one pass. */
+  push(v: tf.Tensor2D, z: tf.Tensor2D): DensityDraw {
+    const { u, logDet } = this.flow.forward(v, z);
+    return { u, adjust: (logQ) => tf.sub(logQ, logDet) as tf.Tensor1D };
+  }
+
+  /** Through the splines' analytic inverse. */
+  logDensity(u: tf.Tensor2D, z: tf.Tensor2D, stats: DecoderStats): tf.Tensor1D {
+    const inv = this.flow.inverse(u, z);
+    return tf.add(gaussianLogDensityTf(inv.v, stats.mean, stats.logVariance), inv.logDet) as tf.Tensor1D;
+  }
+
+  /** f(μ; z): the Gaussian's centre pushed through the flow, a "mode-ish" representative, no longer the mean. */
+  represent(mean: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
+    return this.flow.forward(mean, z).u;
+  }
+
+  variables(): tf.Variable[] {
+    return this.flow.variables();
+  }
+
+  dispose(): void {
+    this.flow.dispose();
   }
 }

@@ -81,7 +81,7 @@ for (const componentDecoder of [true, false]) {
     const model = createVaeModel(
       {
         ...base,
-        priorMixture: { components: 3, spread: 1.5, std: 0.6, centres: 'normal', componentDecoder },
+        priorMixture: { components: 3, spread: 1.5, std: 0.6, componentDecoder },
         scope: `t-ie-m${componentDecoder}`,
       },
       ctx,

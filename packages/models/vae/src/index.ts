@@ -12,6 +12,10 @@ export {
   resolveOptions,
   scalesByKind,
   DEFAULT_OPTIONS,
+  DEFAULT_DECODER_FLOW,
+  RETIRED_OPTIONS,
+  defaultEncoderActivations,
+  resolveOptionDependencies,
   ACTIVATIONS,
   type VaeOptions,
   type VaeOptionsInput,
@@ -20,7 +24,7 @@ export {
   type DecoderVariance,
   type DecoderStdMax,
 } from './options.js';
-export { ConditionalSplineFlow, DEFAULT_DECODER_FLOW, type DecoderFlowOptions } from './flow-decoder.js';
+export { ConditionalSplineFlow, type DecoderFlowOptions } from './flow-decoder.js';
 export { gaussianLogDensity, LOG_2PI } from './gaussian.js';
 export { importanceLogWeights } from './importance.js';
 export {

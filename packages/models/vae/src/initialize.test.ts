@@ -82,9 +82,13 @@ test('priorMixture.scan options are checked by name', () => {
   const ctx = { dimension: 2, seed: 5, outputMean: [0, 0] };
   const bad = (scan: unknown) => () =>
     createVaeModel({ latentDim: 1, priorMixture: { components: 2, scan } } as VaeOptionsInput, ctx);
-  assert.throws(bad({ radius: 0 }), /priorMixture\.scan\.radius.*positive number/);
-  assert.throws(bad({ candidates: 1 }), /priorMixture\.scan\.candidates.*integer ≥ the 2 components/);
-  assert.throws(bad({ keep: 2 }), /priorMixture\.scan\.keep.*\(0, 1\]/);
+  assert.throws(bad({ radius: 0 }), /priorMixture\.scan\.radius must be > 0, got 0/);
+  assert.throws(bad({ candidates: 1 }), /priorMixture\.scan\.candidates must be ≥ 2, got 1/);
+  assert.throws(
+    () => createVaeModel({ latentDim: 1, priorMixture: { components: 3, scan: { candidates: 2 } } }, ctx),
+    /priorMixture\.scan\.candidates.*integer ≥ the 3 components/,
+  );
+  assert.throws(bad({ keep: 2 }), /priorMixture\.scan\.keep must be ≤ 1, got 2/);
   assert.throws(bad({ width: 1 }), /priorMixture\.scan\.width.*is not an option/);
   assert.throws(bad(true), /priorMixture\.scan.*must be an object/);
 });

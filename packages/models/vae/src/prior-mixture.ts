@@ -30,21 +30,26 @@
  * Σ_k ∇π_k · (component k's weighted mean loss), without the score function's label noise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, normalizedWeights, type Rng } from '@embedcg/core';
+import {
+  applyDense,
+  createDense,
+  createRng,
+  createVariable,
+  glorotUniformScaledBound,
+  normalizedWeights,
+  type Dense,
+  type ModelDraw,
+  type Rng,
+} from '@embedcg/core';
 import type { ComponentScanOptions } from './component-scan.js';
 import { LOG_2PI } from './gaussian.js';
-import { applyDense, createDense, createVariable, glorotUniform, type Dense } from './dense.js';
+import type { DrawParts, LatentPrior, PriorChoice } from './latent-prior.js';
 
 export interface PriorMixtureOptions {
   /** Number of components K (≥ 2). */
   components: number;
-  /** Initial component centres have standard deviation `spread` per latent (see `centres`). */
+  /** Initial component centres are drawn from N(0, spread² I). */
   spread: number;
-  /**
-   * 'normal': centres drawn from N(0, spread² I); 'even': the first K points of a Halton sequence,
-   * scaled to the box of half-width √3·spread (uniform, same spread), so that no two start close.
-   */
-  centres: 'normal' | 'even';
   /** Initial standard deviation of every component, per latent. */
   std: number;
   /** The decoder sees the component and the encoder guesses it (module doc); default false. */
@@ -68,41 +73,6 @@ export interface ComponentLayerWidths {
   output: number;
 }
 
-/** Defaults of the optional fields (options schema and resolver). */
-export const DEFAULT_PRIOR_MIXTURE = Object.freeze({
-  spread: 1,
-  std: 0.5,
-  centres: 'normal' as const,
-  componentDecoder: false,
-  balance: 0.5,
-});
-
-const HALTON_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
-
-/** The i-th (i ≥ 1) element of the van der Corput sequence in `base`, in (0, 1). */
-function radicalInverse(i: number, base: number): number {
-  let f = 1,
-    r = 0;
-  for (let n = i; n > 0; n = Math.floor(n / base)) {
-    f /= base;
-    r += f * (n % base);
-  }
-  return r;
-}
-
-/**
- * K × d evenly spread centres in [−√3·spread, √3·spread]^d (a Halton sequence, which fills the box
- * without clumps for any K). Why: random centres can leave a whole region without a component,
- * and a component only holds a basin it started near; for more than 12 latents the bases repeat.
- */
-export function evenCentres(K: number, d: number, spread: number): Float32Array {
-  const half = Math.sqrt(3) * spread;
-  return Float32Array.from(
-    { length: K * d },
-    (_, j) => (2 * radicalInverse(Math.floor(j / d) + 1, HALTON_BASES[(j % d) % HALTON_BASES.length]!) - 1) * half,
-  );
-}
-
 // Its own stream, so the networks' weights are those of the same seed without the mixture.
 const MIXTURE_SEED_SALT = 0x3c1f7a2b;
 
@@ -113,7 +83,7 @@ const MIXTURE_SEED_SALT = 0x3c1f7a2b;
  */
 export const LOGIT_SCALE = 10;
 
-export class PriorMixture {
+export class PriorMixture implements LatentPrior {
   readonly logits: tf.Variable;
   readonly centres: tf.Variable;
   readonly logStd: tf.Variable;
@@ -134,9 +104,7 @@ export class PriorMixture {
     const K = options.components;
     const d = latentDimension;
     const rng = createRng((Math.floor(seed) ^ MIXTURE_SEED_SALT) >>> 0);
-    // Drawn in both modes, so the random numbers after them (the component biases) do not depend on it.
-    const drawn = Float32Array.from({ length: K * d }, () => options.spread * rng.normal());
-    const centres = options.centres === 'even' ? evenCentres(K, d, options.spread) : drawn;
+    const centres = Float32Array.from({ length: K * d }, () => options.spread * rng.normal());
     const made: tf.Variable[] = [];
     try {
       this.logits = createVariable(`${scope}/prior/scaled-logits`, tf.zeros([K]));
@@ -150,14 +118,16 @@ export class PriorMixture {
         // Random rows: each component starts as a differently bent map, not as copies of one.
         this.decoderBias = createVariable(
           `${scope}/prior/decoder-bias`,
-          tf.tensor2d(glorotUniform(rng, K, widths.decoderFirst), [K, widths.decoderFirst]),
+          tf.tensor2d(glorotUniformScaledBound(rng, K, widths.decoderFirst, 1), [K, widths.decoderFirst]),
         );
         made.push(this.decoderBias);
         // Lets a component set its basin's own fast coordinates (a bond angle that differs in αL, say)
         // without bending the shared network that the other components use.
         this.decoderOffset = createVariable(`${scope}/prior/decoder-offset`, tf.zeros([K, widths.output]));
         made.push(this.decoderOffset);
-        this.classifier = createDense(`${scope}/prior/classifier`, rng, widths.encoderLast, K);
+        this.classifier = createDense(`${scope}/prior/classifier`, rng, widths.encoderLast, K, {
+          init: glorotUniformScaledBound,
+        });
         made.push(this.classifier.kernel, this.classifier.bias);
       }
     } catch (e) {
@@ -192,6 +162,53 @@ export class PriorMixture {
     if (this.decoderOffset) copyRows(this.decoderOffset);
   }
 
+  /** The mixture's log p(z) has parameters: it is all added by {@link finishDraw}. */
+  fixedLogDensity(): number {
+    return 0;
+  }
+
+  /**
+   * n labels, one uniform each from `rng`: from π, or in a training draw with `balance` η > 0 from
+   * the proposal (1 − η)π + η/K, so rare components keep training; such samples then carry the
+   * weights π/P̃ (core's proposalLogRatio).
+   */
+  choose(n: number, rng: Rng, training: boolean): PriorChoice {
+    const proposal = training && this.options.balance > 0 ? this.proposalWeights() : undefined;
+    const labels = this.drawLabels(n, rng, proposal);
+    return proposal ? { labels, proposal } : { labels };
+  }
+
+  decoderComponent(choice: PriorChoice | undefined): tf.Tensor2D | undefined {
+    return this.decoderBias && choice ? this.oneHot(choice.labels) : undefined;
+  }
+
+  /**
+   * Adds log p(z), or with a component-aware decoder the component as a latent of the bound,
+   * + log π_k N(z; a_k, b_k²) − log r(k|y), and reports the choice's log-probability.
+   */
+  finishDraw(
+    parts: DrawParts,
+    choice: PriorChoice | undefined,
+    encoderHidden: tf.Tensor2D,
+    component?: tf.Tensor2D,
+  ): ModelDraw {
+    const { y, z } = parts;
+    const { labels, proposal } = choice!;
+    let logQ = parts.logQ;
+    if (component) {
+      const logRk = tf.sum(tf.mul(this.classifierLogProbs(encoderHidden), component), 1);
+      logQ = tf.sub(tf.add(logQ, this.labelledLogDensity(z, labels)), logRk) as tf.Tensor1D;
+    } else {
+      logQ = tf.add(logQ, this.logDensity(z)) as tf.Tensor1D;
+    }
+    if (proposal) return { y, logQ, z, proposalLogRatio: this.proposalLogRatio(labels, proposal) };
+    return { y, logQ, z, choiceLogProb: this.choiceLogProb(labels) };
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) if (!v.isDisposed) v.dispose();
+  }
+
   /** Current weights π (Float64). */
   weights(): Float64Array {
     return normalizedWeights(Float64Array.from(this.logits.dataSync(), (v) => v * LOGIT_SCALE));
@@ -217,8 +234,8 @@ export class PriorMixture {
    * Rows are picked by a one-hot product, not tf.gather, whose gradient needs a kernel
    * (UnsortedSegmentSum) the wasm backend lacks.
    */
-  latent(zeta: tf.Tensor2D, labels: Int32Array): tf.Tensor2D {
-    const pick = this.oneHot(labels);
+  latent(zeta: tf.Tensor2D, choice: PriorChoice | undefined): tf.Tensor2D {
+    const pick = this.oneHot(choice!.labels);
     return tf.add(tf.matMul(pick, this.centres), tf.mul(tf.exp(tf.matMul(pick, this.logStd)), zeta)) as tf.Tensor2D;
   }
 

@@ -288,7 +288,7 @@ test('rotorSymmetry: clear errors naming the option', () => {
   );
   assert.throws(
     () => createVaeModel({ rotorSymmetry: [1, 1], scope: 't-rot-e2' }, ctx),
-    /option rotorSymmetry lists index 1 twice/,
+    /option rotorSymmetry must NOT have duplicate items/,
   );
   assert.throws(
     () => createVaeModel({ rotorSymmetry: 'methyls', scope: 't-rot-e3' }, ctx),
