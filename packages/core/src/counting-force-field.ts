@@ -1,4 +1,4 @@
-/** Wraps a force field so that core counts every configuration evaluated (science.md §7: cost). */
+/** Wraps a force field so that core counts every configuration evaluated (docs/science/metrics.md: cost). */
 import type { EnergyBatch, EvaluateOptions, ForceField } from './contracts/force-field.js';
 
 export class CountingForceField implements ForceField {

@@ -15,7 +15,7 @@ export interface ModelDraw {
   y: tf.Tensor2D;
   /**
    * Per-sample log-density term ℓ(y), n values. Exact `log q(y)` for exact-density models;
-   * for latent-variable models the bound `log p(z) + log q(y|z) − log r(z|y)` (science.md §3).
+   * for latent-variable models the bound `log p(z) + log q(y|z) − log r(z|y)` (docs/science/models.md).
    * The objective is `E[ℓ + β U]`, and importance weights are `log w = −βU − ℓ`.
    */
   logQ: tf.Tensor1D;

@@ -1,6 +1,6 @@
 /**
  * Tempering schedules choose the sequence of inverse temperatures β_0 < β_1 < … ≤ β_target and
- * when to leave each level (science.md §5). The trainer asks, in this order:
+ * when to leave each level (docs/science/schedules.md). The trainer asks, in this order:
  *
  * 1. `initialBeta(target)` once at the start of a run;
  * 2. `levelComplete(ctx)` after every step at the current level;

@@ -1,5 +1,5 @@
 /**
- * CV quality (science.md §7): how well latent CVs z separate known states, measured by simple
+ * CV quality (docs/science/metrics.md): how well latent CVs z separate known states, measured by simple
  * classifiers trained on half the reference frames and tested on the other half (then the
  * halves swapped). Halves are contiguous in time, so correlated MD frames do not leak from the
  * training half into the test half.

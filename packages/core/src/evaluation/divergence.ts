@@ -1,5 +1,5 @@
 /**
- * Histogram divergences of science.md §7: Ramachandran KL(ref ‖ model) and Jensen–Shannon on a
+ * Histogram divergences of docs/science/metrics.md: Ramachandran KL(ref ‖ model) and Jensen–Shannon on a
  * fixed periodic grid (64 × 64 bins over [−π, π)²), with ε added to every bin so that empty
  * bins do not make KL infinite. All divergences are in nats (JS ≤ ln 2).
  */

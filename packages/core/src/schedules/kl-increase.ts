@@ -1,5 +1,5 @@
 /**
- * The KL-increase rule of Stupp & Koutsourelakis (science.md §5), the default schedule.
+ * The KL-increase rule of Stupp & Koutsourelakis (docs/science/schedules.md), the default schedule.
  * β is expressed as a fraction of the target so one set of options fits any system.
  */
 import { defineSchedule, API_VERSION } from '../plugin.js';

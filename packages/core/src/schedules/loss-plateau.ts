@@ -1,5 +1,5 @@
 /**
- * The rule of the embedded-physics paper's code (P1): stay at a level until the loss stops
+ * The rule of the code of Schöberl, Zabaras & Koutsourelakis' embedded-physics paper: stay at a level until the loss stops
  * changing, then raise β by a fixed factor.
  */
 import { defineSchedule, API_VERSION } from '../plugin.js';
@@ -32,7 +32,8 @@ export const lossPlateauPlugin = defineSchedule<LossPlateauOptions>({
   name: 'loss-plateau',
   version: CORE_VERSION,
   apiVersion: API_VERSION,
-  description: "P1's rule: advance β by a factor once the relative loss change falls below a tolerance",
+  description:
+    "The embedded-physics paper's rule: advance β by a factor once the relative loss change falls below a tolerance",
   optionsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -1,5 +1,5 @@
 /**
- * Energy guards (science.md §5): one configuration with overlapping atoms must not blow up a step.
+ * Energy guards (docs/science/objectives.md): one configuration with overlapping atoms must not blow up a step.
  * Energies above `maxEnergy` grow logarithmically (FAB's rule), with forces scaled by the same
  * derivative; non-finite energies and the worst `dropFraction` of the batch are left out of the loss.
  */

@@ -1,5 +1,5 @@
 /**
- * βU as a tfjs op whose gradient comes from the force field: d(βU)/dx = −βF (science.md §2).
+ * βU as a tfjs op whose gradient comes from the force field: d(βU)/dx = −βF (docs/science/objectives.md).
  * Energies and forces are computed beforehand (Float64, outside tfjs, possibly on workers or in
  * another process), so the op only has to hand them to the tape.
  */

@@ -1,6 +1,6 @@
 /**
  * Metrics of a trained model against the force field's exact reference, where it has one
- * (science.md §7): reverse KL (exact log Z), log Z estimate, ESS, basin masses raw / reweighted /
+ * (docs/science/metrics.md): reverse KL (exact log Z), log Z estimate, ESS, basin masses raw / reweighted /
  * exact, and the CV quality (|Spearman| between a latent CV and the slow coordinate on exact samples).
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 /**
  * Drawing samples from a trained model in Float64, with energies, log-density terms and
- * importance weights log w = −βU − ℓ (science.md §3, §4), batch by batch.
+ * importance weights log w = −βU − ℓ (docs/science/models.md), batch by batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Model, ModelDrawOptions } from '../contracts/model.js';
