@@ -10,6 +10,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from './support.mjs';
 
+/**
+ * The plugin-publishing walk-through's steps run in the author's own plugin package (and one of them
+ * publishes to the registry), so they are templates here; test/third-party-plugin.test.mjs packs and
+ * installs such a package for real.
+ */
+const PLUGIN_AUTHOR_STEPS = new Set(['npm publish', 'npm install embedcg-plugin-quartic', 'npm pack']);
+
 /** Shell commands of the README, in order: lines of bash blocks and inline `npm …`/`npx …` spans. */
 export function readmeCommands(markdown) {
   const out = [];
@@ -27,7 +34,10 @@ export function readmeCommands(markdown) {
   });
   // A placeholder is a word in capitals (CONFIG, RUN, FILE, N); `.ci/run` is CI itself.
   return out.filter(
-    (c) => !/\b[A-Z]{1,}[A-Z0-9_]*\b/.test(c.replace(/\.json|\.csv|\.dcd/g, '')) && !c.includes('.ci/run'),
+    (c) =>
+      !/\b[A-Z]{1,}[A-Z0-9_]*\b/.test(c.replace(/\.json|\.csv|\.dcd/g, '')) &&
+      !c.includes('.ci/run') &&
+      !PLUGIN_AUTHOR_STEPS.has(c),
   );
 }
 
