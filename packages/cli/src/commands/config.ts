@@ -1,15 +1,18 @@
 import type { CommandModule } from 'yargs';
 import { relative } from 'node:path';
-import { loadRunConfig, resolveRunConfig } from '@embedcg/core';
+import { checkRunConfig, loadRunConfig } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 
 /**
  * A config that extends another is short to write and long to read: this prints what training will
- * use, and doubles as a check of a config (plugins found, options valid) before a long run.
+ * use, and doubles as a check of a config before a long run: it checks what `train` checks before
+ * its first step (plugins found, options valid, plugins created and fitting together), without
+ * training or writing anything.
  */
 export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
-  describe: 'Print a run config as training uses it: "extends" merged, plugin options checked, defaults filled in',
+  describe:
+    'Print a run config as training uses it ("extends" merged, defaults filled in), after the checks train makes before its first step',
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })
@@ -30,7 +33,8 @@ export const configCommand: CommandModule<object, { config: string; sources: boo
       .example('$0 config examples/double-well.json --set training.finalSteps=4000', 'what a --set changes'),
   handler: async (argv) => {
     const { config, configDir, sources, label } = loadRunConfig(argv.config, [argv.set ?? []].flat());
-    const resolved = await resolveRunConfig(config, assembleOptions(configDir, label));
+    // Plugins log as they are created (a reference structure used, a pool started): noise here.
+    const resolved = await checkRunConfig(config, { ...assembleOptions(configDir, label), log: () => {} });
     if (argv.sources) for (const s of sources) log(relative(process.cwd(), s) || s);
     process.stdout.write(JSON.stringify(resolved, null, 2) + '\n');
   },
