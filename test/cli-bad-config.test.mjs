@@ -2,7 +2,9 @@
  * `embedcg train` with a broken config: each kind of mistake exits 2 with one message that names
  * the file and says what to fix (JSON path, expected type, installed packages), never a stack
  * trace, and leaves no run directory behind. A valid twin of the configs trains, so each failure
- * is caused by the one defect it plants.
+ * is caused by the one defect it plants. `embedcg config` refuses what `train` refuses before its
+ * first step (options, plugin creation, plugins that do not fit, objectives the model cannot serve)
+ * with the same message.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -165,4 +167,75 @@ test('apiVersion mismatch of a local plugin package (./ path, relative to the co
   assert.ok(msg.includes(`implements API ${API_VERSION}`), msg);
   assert.doesNotMatch(msg, /create must not be called/);
   assertNoRun(r);
+});
+
+/** A local model plugin with neither logProb nor logProbBound, of `dimension` coordinates (option). */
+function writeDensitylessPlugin(dir) {
+  const pkg = join(dir, 'densityless');
+  mkdirSync(pkg);
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'densityless', version: '0.0.1', type: 'module', exports: './index.js' }),
+  );
+  writeFileSync(
+    join(pkg, 'index.js'),
+    `export const plugins = [{
+      kind: 'model', name: 'densityless', version: '0.0.1', apiVersion: ${API_VERSION},
+      optionsSchema: { type: 'object', properties: { dimension: { type: 'integer', default: 2 } } },
+      create: ({ dimension }) => ({
+        name: 'densityless', dimension, exactDensity: false,
+        draw() { throw new Error('no step may run'); },
+        variables: () => [], metadata: () => ({ plugin: 'densityless', dimension }), dispose() {},
+      }),
+    }];\n`,
+  );
+}
+
+test('embedcg config refuses what train refuses before its first step, with the same message', (t) => {
+  const local = (options, training = {}) =>
+    config((c) => ({
+      ...c,
+      model: { package: './densityless', name: 'densityless', options },
+      training: { ...c.training, ...training },
+    }));
+  const cases = [
+    [config((c) => ({ ...c, model: { ...c.model, options: { latentDim: 'two' } } })), /must be integer/],
+    [
+      config((c) => ({
+        ...c,
+        model: { package: '@embedcg/model-flow', name: 'flow', options: { outputMean: [0, 0, 0] } },
+      })),
+      /could not be created: flow model: option outputMean has 3 entries, expected the model dimension 2/,
+    ],
+    [
+      config((c) => ({ ...c, transform: { package: '@embedcg/core', name: 'internal-coordinates' } })),
+      /could not be created: internal-coordinates transform: force field "double-well" has 2 coordinates/,
+    ],
+    [
+      local({ dimension: 3 }),
+      /the model produces 3-dimensional configurations but force field "double-well" expects 2/,
+    ],
+    [local({}, { forwardKLWeight: 1 }), /training\.forwardKLWeight = 1 needs a model with logProb\(\)/],
+  ];
+  for (const [c, expected] of cases) {
+    const dir = tempDir(t);
+    writeDensitylessPlugin(dir);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(c, null, 2));
+    const checked = assertCleanError(runCli(['config', 'c.json'], { cwd: dir }));
+    assert.match(checked, expected);
+    const r = {
+      ...runCli(['train', 'c.json', '--out', 'run', '--max-steps', '1', '--no-progress'], { cwd: dir }),
+      dir,
+    };
+    assert.equal(assertCleanError(r).split('\n')[0], checked.split('\n')[0], 'config and train say the same');
+    assertNoRun(r);
+  }
+  // Its valid twin passes config without writing anything.
+  const dir = tempDir(t);
+  writeDensitylessPlugin(dir);
+  writeFileSync(join(dir, 'c.json'), JSON.stringify(local({}), null, 2));
+  const ok = runCli(['config', 'c.json'], { cwd: dir });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stderr, '', 'config prints only the config');
+  assert.equal(JSON.parse(ok.stdout).model.options.dimension, 2);
 });

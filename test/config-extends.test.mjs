@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { assertCleanError, repoRoot, runCli, tempDir, tinyDoubleWellConfig } from './support.mjs';
@@ -119,6 +119,69 @@ test('every bench config and example resolves: its chain of extends exists, is a
     });
     assert.ok(resolved.name.length > 0, rel(file));
   }
+});
+
+/**
+ * The merge rule before a plugin change replaced options (commit 47715b7's extends.ts), kept as the
+ * reference: objects merged key by key, other values replaced, null removing the key, whatever the
+ * plugin.
+ */
+function mergeBeforePluginRule(base, override) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    const isObj = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+    if (v === null) delete out[k];
+    else if (isObj(v) && isObj(out[k])) out[k] = mergeBeforePluginRule(out[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** A config file and the chain it extends, merged by the old rule. */
+function resolveBeforePluginRule(file) {
+  const chain = [];
+  for (let at = file; at;) {
+    const { extends: base, ...rest } = JSON.parse(readFileSync(at, 'utf8'));
+    chain.push(rest);
+    at = base === undefined ? undefined : join(dirname(at), base);
+  }
+  return chain.reverse().reduce((merged, layer) => mergeBeforePluginRule(merged, layer), {});
+}
+
+test('no example or bench config resolves differently now that a plugin change replaces the base options', () => {
+  for (const file of [...benchConfigs, ...exampleConfigs]) {
+    assert.deepEqual(core.resolveExtends(file).value, resolveBeforePluginRule(file), rel(file));
+    assert.deepEqual(
+      core.loadRunConfig(file).config,
+      core.validateRunConfig(resolveBeforePluginRule(file), rel(file)),
+      `${rel(file)}, validated`,
+    );
+  }
+});
+
+test('a variant that swaps the flow for the VAE through extends takes only the VAE options it states', (t) => {
+  const dir = tempDir(t);
+  const flowBase = {
+    ...tinyDoubleWellConfig('swap-base', 3),
+    model: { package: '@embedcg/model-flow', name: 'flow', options: { layers: 2, hidden: [8] } },
+  };
+  writeFileSync(join(dir, 'flow.json'), JSON.stringify(flowBase, null, 2));
+  writeFileSync(
+    join(dir, 'vae.json'),
+    JSON.stringify({ extends: 'flow.json', name: 'swap-vae', model: tinyDoubleWellConfig().model }, null, 2),
+  );
+  const r = runCli(['config', 'vae.json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const model = JSON.parse(r.stdout).model;
+  assert.equal(model.name, 'vae');
+  assert.equal('layers' in model.options, false, "the flow's layers are not carried over");
+  assert.deepEqual(model.options.decoderHidden, [8]);
+  // --set names another plugin the same way: the flow's options go, later --set add the VAE's.
+  const set = runCli(['config', 'flow.json', '--set', 'model.package=@embedcg/model-vae', '--set', 'model.name=vae'], {
+    cwd: dir,
+  });
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal('layers' in JSON.parse(set.stdout).model.options, false);
 });
 
 const withoutNulls = (v) =>

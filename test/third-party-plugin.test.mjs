@@ -1,15 +1,18 @@
 /**
  * A plugin written outside this repository works the way a user would install it.
  *
- * Packs every workspace package and test/third-party-plugin (embedcg-plugin-quartic), installs all
- * tarballs into a fresh project (from npm's cache: --prefer-offline), and there:
+ * Packs every workspace package, test/third-party-plugin (embedcg-plugin-quartic) and
+ * test/model-plugin-gaussian (embedcg-model-gaussian), installs all tarballs into a fresh project
+ * (from npm's cache: --prefer-offline), and there:
  *   - checks the tarballs and imports every workspace package (the shared part of
  *     tools/check-packages.mjs, so the packing and the install are done once);
  *   - trains with the plugin's force field and @embedcg/model-vae through the project's own
  *     `embedcg` binary, and evaluates the run (the plugin has no exact reference);
  *   - finds the plugin in `embedcg plugins --json` and its options in `embedcg schema`;
  *   - runs core's conformance testkit on the plugin, and shows that the testkit catches a
- *     plugin whose forces have the wrong sign.
+ *     plugin whose forces have the wrong sign;
+ *   - runs the model plugin's checks (test/model-plugin-gaussian-checks.mjs): one TensorFlow.js,
+ *     the testkit, training from a JSON config naming it, and evaluate.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +30,7 @@ import {
   publishProblems,
   undeclaredImportProblems,
 } from '../tools/check-packages.mjs';
+import { checkGaussianPlugin, gaussianDir } from './model-plugin-gaussian-checks.mjs';
 
 const pluginDir = join(repoRoot, 'test', 'third-party-plugin');
 const pluginManifest = JSON.parse(readFileSync(join(pluginDir, 'package.json'), 'utf8'));
@@ -48,7 +52,7 @@ async function runInProject(project, script) {
 }
 
 test(
-  'a third-party plugin package, packed and installed with the packed workspace, trains and conforms',
+  'third-party plugin packages (a force field, a model), packed and installed with the packed workspace, train and conform',
   { timeout: 240_000 },
   async (t) => {
     const work = tempDir(t, 'embedcg-third-party-');
@@ -62,6 +66,10 @@ test(
     assert.equal(pp.code, 0, pp.stderr);
     const pluginPack = JSON.parse(pp.stdout)[0];
     assert.deepEqual(pluginPack.files.map((f) => f.path).sort(), ['README.md', 'index.js', 'package.json']);
+    const gp = await exec('npm', ['pack', '--json', '--pack-destination', tarballs], gaussianDir);
+    assert.equal(gp.code, 0, gp.stderr);
+    const gaussianPack = JSON.parse(gp.stdout)[0];
+    assert.deepEqual(gaussianPack.files.map((f) => f.path).sort(), ['README.md', 'index.js', 'package.json']);
 
     await t.test('every workspace tarball is complete and clean, and declares what it imports', () => {
       const problems = packs.flatMap((p) => [
@@ -77,7 +85,11 @@ test(
       join(project, 'package.json'),
       JSON.stringify({ name: 'ring-study', version: '1.0.0', private: true, type: 'module' }, null, 2),
     );
-    const inst = await installInto(project, [...packs.map((p) => p.tarball), join(tarballs, pluginPack.filename)]);
+    const inst = await installInto(project, [
+      ...packs.map((p) => p.tarball),
+      join(tarballs, pluginPack.filename),
+      join(tarballs, gaussianPack.filename),
+    ]);
     assert.ok(inst.ok, inst.output);
     const bin = join(project, 'node_modules', '@embedcg', 'cli', 'dist', 'bin.js');
     assert.ok(existsSync(join(project, 'node_modules', '.bin', 'embedcg')), 'the embedcg bin is linked');
@@ -217,5 +229,7 @@ test(
       assert.equal(fd.passed, false, 'wrong-sign forces must fail the finite-difference check');
       assert.match(fd.detail, /quartic-ring: configuration \d+, coordinate \d+/);
     });
+
+    await checkGaussianPlugin(t, { project, bin, runInProject });
   },
 );

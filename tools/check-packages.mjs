@@ -73,7 +73,7 @@ export async function packWorkspaces(dest, root = repoRoot) {
 }
 
 /** package name → folder, for the workspace globs of the root package.json (`dir/*` or `dir`). */
-function workspaceDirs(root, globs) {
+export function workspaceDirs(root, globs) {
   const out = new Map();
   const add = (d) => {
     const pj = join(d, 'package.json');
@@ -286,18 +286,17 @@ async function pool(items, limit, f) {
 }
 
 /**
- * `nx release --dry-run --skip-publish`, with the network cut off when the kernel allows
- * (`unshare -rn`), else with npm pointed at a dead registry, so that a network call fails the check.
- * Skipped (with the reason) outside a git repository with a commit.
+ * `nx release --dry-run --skip-publish` (or the nx arguments given), with the network cut off when
+ * the kernel allows (`unshare -rn`), else with npm pointed at a dead registry, so that a network
+ * call fails the check. Skipped (with the reason) outside a git repository with a commit.
  */
-export function nxReleaseDryRun(root = repoRoot) {
+export function nxReleaseDryRun(root = repoRoot, args = ['release', '--dry-run', '--skip-publish']) {
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
   if (head.status !== 0)
     return {
       skipped: `nx release needs a git repository with at least one commit (git rev-parse HEAD: ${(head.stderr || '').trim()})`,
     };
   const nx = join(root, 'node_modules', '.bin', 'nx');
-  const args = ['release', '--dry-run', '--skip-publish'];
   const isolated = spawnSync('unshare', ['-rn', 'true']).status === 0;
   const env = childEnv({ npm_config_registry: 'http://127.0.0.1:9/', npm_config_offline: 'true' });
   const r = isolated

@@ -62,7 +62,14 @@ export {
   type Phase,
 } from './training/trainer-state.js';
 export { writeWeights, readWeights, type NamedValues } from './training/weights-io.js';
-export { assemblePlugins, resolveOptionsFor, resolveRunConfig, type RunPlugins, type AssembleOptions } from './run.js';
+export {
+  assemblePlugins,
+  checkRunConfig,
+  resolveOptionsFor,
+  resolveRunConfig,
+  type RunPlugins,
+  type AssembleOptions,
+} from './run.js';
 export {
   RUN_LAYOUT,
   CHECKPOINT_LAYOUT,

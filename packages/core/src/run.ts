@@ -10,6 +10,8 @@ import type { RunConfig } from './config/run-config.js';
 import { createPlugin, resolvePluginOptions, type ResolveOptions } from './plugin-loader.js';
 import type { AnyPlugin, PluginContext } from './plugin.js';
 import { plugins as corePlugins } from './builtin-plugins.js';
+import { checkTrainerInputs } from './training/session.js';
+import { selectBackend } from './backend.js';
 
 export interface RunPlugins {
   forceField: CountingForceField;
@@ -89,4 +91,25 @@ export async function resolveRunConfig(config: RunConfig, o: AssembleOptions): P
     if (ref) ref.options = (await resolvePluginOptions(kind, ref, { ...r, jsonPath: `/${slot}` })).options;
   }
   return out;
+}
+
+/**
+ * What `trainRun` checks before its first step, without training or writing anything: the config's
+ * tfjs backend selected (as `trainRun` does, so it stays selected), each plugin found, its options
+ * checked and defaulted (the returned config, as {@link resolveRunConfig}), each plugin created (so
+ * errors only `create` finds, such as a reference of the wrong length or a missing file, show up
+ * here), the plugins checked against each other and the objectives against the model. The plugins
+ * are disposed before it returns. `embedcg config` runs it.
+ */
+export async function checkRunConfig(config: RunConfig, o: AssembleOptions): Promise<RunConfig> {
+  const resolved = await resolveRunConfig(config, o);
+  await selectBackend(config.training.backend);
+  const plugins = await assemblePlugins(config, o);
+  try {
+    checkTrainerInputs({ config, ...plugins });
+  } finally {
+    await plugins.forceField.dispose();
+    plugins.model.dispose();
+  }
+  return resolved;
 }

@@ -1,19 +1,19 @@
 import type { CommandModule } from 'yargs';
 import { relative } from 'node:path';
-import { loadRunConfig, resolveRunConfig } from '@embedcg/core';
+import { checkRunConfig, loadRunConfig } from '@embedcg/core';
 import { assembleOptions, log } from '../context.js';
 
 /**
  * A config that extends another is short to write and long to read: this prints what training will
  * use, and doubles as a check of a config before a long run. It loads every plugin package the
- * config names and resolves their options with the code `train` uses (core's resolvePluginOptions:
- * the schema, then the plugin's own resolveOptions), so a config it accepts is one `train` accepts
- * as far as options go; it creates no plugin (no force field is read, no model built).
+ * config names (their code runs, as in `train`) and checks what `train` checks before its first
+ * step: options resolved by the same code (the schema, then the plugin's own resolveOptions), the
+ * plugins created and fitting together. It trains and writes nothing.
  */
 export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
   describe:
-    'Print a run config as training uses it: "extends" merged, and each plugin loaded (its package imported) to check its options and fill in their defaults exactly as train does; nothing is created or trained',
+    'Print a run config as training uses it ("extends" merged, defaults filled in), after the checks train makes before its first step; this loads and creates the plugins the config names (their code runs), and trains and writes nothing',
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })
@@ -34,7 +34,8 @@ export const configCommand: CommandModule<object, { config: string; sources: boo
       .example('$0 config examples/double-well.json --set training.finalSteps=4000', 'what a --set changes'),
   handler: async (argv) => {
     const { config, configDir, sources, label } = loadRunConfig(argv.config, [argv.set ?? []].flat());
-    const resolved = await resolveRunConfig(config, assembleOptions(configDir, label));
+    // Plugins log as they are created (a reference structure used, a pool started): noise here.
+    const resolved = await checkRunConfig(config, { ...assembleOptions(configDir, label), log: () => {} });
     if (argv.sources) for (const s of sources) log(relative(process.cwd(), s) || s);
     process.stdout.write(JSON.stringify(resolved, null, 2) + '\n');
   },

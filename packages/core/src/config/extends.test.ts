@@ -60,6 +60,58 @@ test('mergeConfig: objects merge key by key, arrays and scalars replace, null re
   assert.deepEqual(mergeConfig({ a: { b: 2 } }, { a: 3 }), { a: 3 });
 });
 
+test('mergeConfig: a layer that names another plugin drops the base options; the same plugin merges', () => {
+  const flow = {
+    model: { package: '@embedcg/model-flow', name: 'flow', options: { layers: 8, hidden: [64] } },
+    schedule: { package: '@embedcg/core', name: 'kl-increase', options: { delta: 0.1 } },
+  };
+  // Another name in the same package: only the layer's options, the package kept.
+  assert.deepEqual(
+    (mergeConfig(flow, { model: { name: 'structured-flow', options: { layers: 2, spare: null } } }) as any).model,
+    { package: '@embedcg/model-flow', name: 'structured-flow', options: { layers: 2 } },
+  );
+  // Another package (and name), no options stated: none inherited.
+  assert.deepEqual((mergeConfig(flow, { model: { package: '@embedcg/model-vae', name: 'vae' } }) as any).model, {
+    package: '@embedcg/model-vae',
+    name: 'vae',
+    options: {},
+  });
+  // Another package under the same name is another plugin too.
+  assert.deepEqual((mergeConfig(flow, { model: { package: './my-flow' } }) as any).model, {
+    package: './my-flow',
+    name: 'flow',
+    options: {},
+  });
+  // Naming the same plugin again, or not naming one, merges the options as before.
+  const same = mergeConfig(flow, {
+    model: { package: '@embedcg/model-flow', name: 'flow', options: { layers: 4 } },
+    schedule: { options: { delta: 0.2 } },
+  }) as any;
+  assert.deepEqual(same.model.options, { layers: 4, hidden: [64] });
+  assert.deepEqual(same.schedule, { package: '@embedcg/core', name: 'kl-increase', options: { delta: 0.2 } });
+  // Only the plugin slots carry the rule: a `name` elsewhere is an ordinary key.
+  assert.deepEqual(mergeConfig({ x: { name: 'a', options: { k: 1 } } }, { x: { name: 'b' } }), {
+    x: { name: 'b', options: { k: 1 } },
+  });
+  assert.deepEqual(flow.model.options, { layers: 8, hidden: [64] }, 'the base is not modified');
+});
+
+test('extends: a variant that swaps the flow for the VAE validates with only the VAE options it states', () => {
+  withTempDir((dir) => {
+    write(join(dir, 'flow.json'), {
+      ...base(),
+      model: { package: '@embedcg/model-flow', name: 'flow', options: { layers: 4, hidden: [16] } },
+    });
+    write(join(dir, 'vae.json'), {
+      extends: 'flow.json',
+      model: { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1 } },
+    });
+    const c = loadRunConfig(join(dir, 'vae.json')).config as any;
+    assert.deepEqual(c.model, { package: '@embedcg/model-vae', name: 'vae', options: { latentDim: 1 } });
+    assert.equal(c.forceField.options.a, 1, 'the other slots still merge');
+  });
+});
+
 test('loadRunConfig follows a chain of extends across folders and validates the merged config', () => {
   withTempDir((dir) => {
     mkdirSync(join(dir, 'variants'));

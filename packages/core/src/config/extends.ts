@@ -6,7 +6,11 @@
  * Merge rules, most-derived file last:
  * - objects merge key by key, recursively;
  * - arrays, strings, numbers and booleans replace what the base had;
- * - `null` removes the key (an option the base sets that the variant wants left at its default).
+ * - `null` removes the key (an option the base sets that the variant wants left at its default);
+ * - a plugin slot (`forceField`, `transform`, `model`, `schedule`) whose `package` or `name` the
+ *   derived layer changes is another plugin: the base's `options` are dropped and the layer's own
+ *   (if any) used alone, because one plugin's options mean nothing to another (a flow's `layers`
+ *   would be an unknown property of the VAE). `package` or `name` left out keeps the base's.
  *
  * `extends` is resolved against the folder of the file that holds it. Every other relative path in
  * the merged config (a prmtop, say) is resolved against the folder of the config being run, as if
@@ -22,13 +26,37 @@ export type JsonObject = { [k: string]: Json };
 
 export const isJsonObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** `override` laid over `base` by the rules above; neither input is modified. */
-export function mergeConfig(base: JsonObject, override: JsonObject): JsonObject {
+/** The run config's plugin slots, whose options belong to the plugin named there. */
+const PLUGIN_SLOTS = ['forceField', 'transform', 'model', 'schedule'] as const;
+
+/** Whether `layer` names another plugin than `base` does (a different package or name). */
+function changesPlugin(base: JsonObject, layer: JsonObject): boolean {
+  return (
+    (layer.package !== undefined && layer.package !== base.package) ||
+    (layer.name !== undefined && layer.name !== base.name)
+  );
+}
+
+/** Objects merged key by key, anything else replaced, `null` removing the key (no plugin rule). */
+function mergeJson(base: JsonObject, override: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [k, v] of Object.entries(override)) {
     if (v === null) delete out[k];
-    else if (isJsonObject(v) && isJsonObject(out[k])) out[k] = mergeConfig(out[k] as JsonObject, v);
+    else if (isJsonObject(v) && isJsonObject(out[k])) out[k] = mergeJson(out[k] as JsonObject, v);
     else out[k] = v;
+  }
+  return out;
+}
+
+/** `override` laid over `base` by the rules above; neither input is modified. */
+export function mergeConfig(base: JsonObject, override: JsonObject): JsonObject {
+  const out = mergeJson(base, override);
+  for (const slot of PLUGIN_SLOTS) {
+    const was = base[slot];
+    const layer = override[slot];
+    if (!isJsonObject(was) || !isJsonObject(layer) || !changesPlugin(was, layer)) continue;
+    // Laid over empty options, so that a `null` among the layer's own removes the key there too.
+    out[slot] = mergeJson({ ...was, options: {} }, layer);
   }
   return out;
 }

@@ -70,6 +70,15 @@ test('applyOverrides: the extends merge rules, in order, inputs untouched', () =
   assert.deepEqual(same, b, 'removing a key that is not there changes nothing');
 });
 
+test('applyOverrides: --set model.name=… names another plugin and drops the old options; later --set add to it', () => {
+  const out = applyOverrides(base(), ['model.name=other', 'model.options.width=3'].map(parseOverride)) as any;
+  assert.deepEqual(out.model, { package: 'm', name: 'other', options: { width: 3 } });
+  const before = applyOverrides(base(), ['model.options.width=3', 'model.name=other'].map(parseOverride)) as any;
+  assert.deepEqual(before.model.options, {}, 'an option set before the plugin changes goes with the old plugin');
+  const same = applyOverrides(base(), [parseOverride('model.name=vae')]) as any;
+  assert.deepEqual(same.model, base().model, 'naming the same plugin keeps its options');
+});
+
 test('applyOverrides: a key inside a list is refused with the whole-list form', () => {
   assert.throws(
     () => applyOverrides(base(), [parseOverride('model.options.decoderHidden.0=3')]),

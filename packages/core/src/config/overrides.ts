@@ -2,7 +2,10 @@
  * `--set path=value` on the command line: one config key changed for one run (another seed, a
  * latent dimension to try) without writing a variant file. An override is the config file with one
  * more layer laid over it, by the same rules as `extends` (extends.ts): objects merge key by key,
- * anything else replaces, `null` removes the key.
+ * anything else replaces, `null` removes the key, and a layer that names another plugin in a slot
+ * drops the options the config gave the previous one. So `--set model.name=vae` on a flow config
+ * starts the VAE from its defaults; `--set model.options.latentDim=1` after it (not before: each
+ * `--set` is one layer, in order) then sets one of the VAE's options.
  *
  * The value is read as JSON when it parses (`3`, `true`, `[64,64]`, `{"max":0.05}`, `null`) and as
  * a plain string otherwise, so `--set name=trial-3` needs no quotes. A string that looks like JSON

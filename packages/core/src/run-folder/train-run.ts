@@ -10,6 +10,7 @@ import { loadRunConfig, validateRunConfig, type RunConfig } from '../config/run-
 import { InputError } from '../errors.js';
 import type { AnyPlugin } from '../plugin.js';
 import { assemblePlugins, type RunPlugins } from '../run.js';
+import { checkTrainerInputs } from '../training/session.js';
 import { train } from '../training/trainer.js';
 import type { TrainerState } from '../training/trainer-state.js';
 import { CORE_VERSION } from '../version.js';
@@ -146,6 +147,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     log,
   });
   try {
+    // The session checks these again; here they come before anything is written, so a config
+    // they refuse leaves no run folder behind (and `checkRunConfig` finds the same).
+    checkTrainerInputs({ config, ...plugins });
     log(`tfjs backend: ${backend}`);
     if (o.initFrom) warmStart(o.initFrom, plugins, log);
     if (!o.resume) folder.create(config, runMeta(src, o, backend, plugins));

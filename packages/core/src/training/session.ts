@@ -82,7 +82,7 @@ export interface TrainingSession {
 }
 
 /** The plugins must fit together: model → transform → force field. */
-function checkDimensions(o: TrainerOptions): void {
+function checkDimensions(o: Pick<TrainerOptions, 'forceField' | 'transform' | 'model'>): void {
   const { model, transform, forceField: ff } = o;
   const D = ff.dimension;
   const expectedIn = transform ? transform.outputDimension : model.dimension;
@@ -130,6 +130,15 @@ function checkObjectives(cfg: TrainingSettings, model: Model) {
   objectives.push(scoreFunction);
   if (forwardKLWeight > 0) objectives.push(forwardKL(forwardKLWeight));
   return { forwardKLWeight, renyiPowers, objectives };
+}
+
+/**
+ * The checks a session makes before its first step, without starting one: the plugins fit together
+ * and the objectives suit the model (`checkRunConfig`, and so `embedcg config`, run them).
+ */
+export function checkTrainerInputs(o: Pick<TrainerOptions, 'config' | 'forceField' | 'transform' | 'model'>): void {
+  checkDimensions(o);
+  checkObjectives(o.config.training, o.model);
 }
 
 /** Set up a session: checks, then the checkpoint's state (resume) or a new run's. */
