@@ -111,7 +111,10 @@ function compare(a, b) {
     }
     const ra = JSON.parse(readFileSync(join(a, f), 'utf8'));
     const rb = JSON.parse(readFileSync(join(b, f), 'utf8'));
-    const ckSame = JSON.stringify(ra.checkpoint) === JSON.stringify(rb.checkpoint);
+    const ckDiff = Object.keys({ ...ra.checkpoint, ...rb.checkpoint }).filter(
+      (k) => ra.checkpoint[k] !== rb.checkpoint[k],
+    );
+    const ckSame = ckDiff.length === 0;
     const parts = ['metrics', 'trainMetrics', 'history'].map((k) => [k, maxRelDiff(ra[k], rb[k])]);
     const same = ckSame && parts.every(([, w]) => w.rel === 0);
     allSame &&= same;
@@ -119,7 +122,7 @@ function compare(a, b) {
       .filter(([, w]) => w.rel > 0)
       .map(([k, w]) => `${k} max rel ${w.rel.toExponential(2)} at ${w.path}`);
     console.log(
-      `${f.padEnd(40)} ${same ? 'bit-identical' : `DIFFERS: checkpoint ${ckSame ? 'same' : 'differs'}; ${detail.join('; ')}`}`,
+      `${f.padEnd(40)} ${same ? 'bit-identical' : `DIFFERS: checkpoint ${ckSame ? 'same' : `differs in ${ckDiff.join(', ')}`}; ${detail.join('; ')}`}`,
     );
   }
   process.exit(allSame ? 0 : 1);
