@@ -5,8 +5,16 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../../errors.js';
-import { AKMA_PS, countFrames, decodeFrames, frameBytes, parseHeader, type DcdHeader } from './dcd-records.js';
-import { dcdWarner, type DcdReadOptions } from './dcd.js';
+import {
+  AKMA_PS,
+  countFrames,
+  dcdWarner,
+  decodeFrames,
+  frameBytes,
+  parseHeader,
+  type DcdHeader,
+  type DcdReadOptions,
+} from './dcd-records.js';
 
 /** Frames `start` … `start + count − 1` of a DCD file. */
 export interface DcdChunk {

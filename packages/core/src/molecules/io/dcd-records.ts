@@ -7,6 +7,20 @@
 /** One AKMA time unit in ps: DCD headers store the time step in AKMA units. */
 export const AKMA_PS = 0.04888821;
 
+/** Options of the DCD readers. */
+export interface DcdReadOptions {
+  /**
+   * Called with a message naming the file for problems that do not stop the read (a file cut at
+   * a frame boundary, holding fewer frames than its header announces). Default: process.emitWarning.
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** The warning callback of `options`, or process.emitWarning, so that a warning is never lost. */
+export function dcdWarner(options: DcdReadOptions): (message: string) => void {
+  return options.onWarning ?? ((message: string) => process.emitWarning(message, 'DcdWarning'));
+}
+
 /** Throws an error that names the file. */
 export type DcdFail = (what: string) => never;
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
-import { AKMA_PS, countFrames, decodeFrames, parseHeader } from './dcd-records.js';
+import { AKMA_PS, countFrames, dcdWarner, decodeFrames, parseHeader, type DcdReadOptions } from './dcd-records.js';
 
 /** Coordinates of a DCD trajectory (nm), frame-major like force-field batches. */
 export interface DcdTrajectory {
@@ -144,19 +144,7 @@ export function writeDcd(path: string, positions: Float64Array, nAtoms: number, 
   writeFileSync(path, formatDcd(positions, nAtoms, options));
 }
 
-/** Options of the DCD readers. */
-export interface DcdReadOptions {
-  /**
-   * Called with a message naming the file for problems that do not stop the read (a file cut at
-   * a frame boundary, holding fewer frames than its header announces). Default: process.emitWarning.
-   */
-  onWarning?: (message: string) => void;
-}
-
-/** The warning callback of `options`, or process.emitWarning, so that a warning is never lost. */
-export function dcdWarner(options: DcdReadOptions): (message: string) => void {
-  return options.onWarning ?? ((message: string) => process.emitWarning(message, 'DcdWarning'));
-}
+export type { DcdReadOptions } from './dcd-records.js';
 
 /** Decode a DCD file (either byte order, 32-bit record markers). `source` names it in errors. */
 export function parseDcd(bytes: Uint8Array, source = 'DCD input', options: DcdReadOptions = {}): DcdTrajectory {
