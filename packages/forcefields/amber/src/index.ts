@@ -29,7 +29,7 @@ export {
 } from './compiled.js';
 export { Kernel, termNames, OVERLAP_DISTANCE, type TermArrays } from './kernel.js';
 export { AmberEvaluator, type AmberEnergyBatch, type EvaluatorOptions } from './evaluator.js';
-export { readCoordinateFrames, type CoordinateFrames } from './coordinates.js';
+export { readCoordinateFrames, checkFrameAtoms, type CoordinateFrames } from './coordinates.js';
 export { createAmberForceField, type AmberForceField, type AmberForceFieldOptions } from './force-field.js';
 export { amberPlugin, type AmberPluginOptions } from './plugin.js';
 
