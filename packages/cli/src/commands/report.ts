@@ -12,7 +12,7 @@ import {
 } from '@embedcg/core';
 import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
 import { writeReport, type ReportData } from '@embedcg/viz';
-import { assembleOptions, log } from '../context.js';
+import { assembleOptions, log, warn } from '../context.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
@@ -107,7 +107,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
             model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) },
           };
           if (argv.reference) {
-            const ref = readDcd(argv.reference);
+            const ref = readDcd(argv.reference, { onWarning: warn });
             if (ref.nAtoms * 3 !== D)
               throw new UsageError(
                 `--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`,
