@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createAmberForceField } from './force-field.js';
+import { readPrmtop } from './prmtop.js';
+import { prmtopToSystem } from './prmtop-to-system.js';
+import { prmtopTopology } from './prmtop-topology.js';
 import { alaPdb, alaPrmtop, repoRoot } from './openmm-ref.test.util.js';
 
 const examples = join(repoRoot, 'examples', 'alanine-dipeptide');
@@ -72,5 +75,22 @@ test('ala2.pdb with two atoms swapped is refused against its own system.json', (
       () => createAmberForceField({ system, coordinates: path, workers: 1 }),
       /x\.pdb: atom 6 is C \(CA, residue 2 ALA\) here but N \(N, residue 2 ALA\) in .*\(elements differ\)/,
     ),
+  );
+});
+
+test('prmtopTopology gives the atoms and bonds of prmtopToSystem, without building the parameters', () => {
+  const p = readPrmtop(alaPrmtop);
+  const top = prmtopTopology(p);
+  const system = prmtopToSystem(p);
+  assert.deepEqual(top.atoms, system.atoms);
+  assert.deepEqual(top.bonds, system.bonds);
+  assert.equal(top.atoms.length, 22);
+  assert.equal(top.bonds.length, 21);
+  assert.deepEqual(
+    top.atoms.slice(0, 2).map((a) => [a.name, a.element, a.residueName]),
+    [
+      ['HH31', 'H', 'ACE'],
+      ['CH3', 'C', 'ACE'],
+    ],
   );
 });

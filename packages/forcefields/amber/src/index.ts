@@ -10,6 +10,7 @@ export { parseFortranFormat, splitFixedWidth, type FortranFormat } from './fortr
 export { Prmtop, parsePrmtop, readPrmtop, POINTER_NAMES, type PrmtopSection, type PointerName } from './prmtop.js';
 export { parseInpcrd, readInpcrd, type AmberCoordinates } from './inpcrd.js';
 export { prmtopToSystem, checkPrmtopSupported, type PrmtopToSystemOptions } from './prmtop-to-system.js';
+export { prmtopAtoms, prmtopTopology } from './prmtop-topology.js';
 export {
   parseSystemJson,
   loadSystemJson,
