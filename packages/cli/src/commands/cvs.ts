@@ -20,6 +20,7 @@ import { backboneDihedrals, checkAtomOrder, dihedralSeries, readDcd, readPdb } f
 import { assembleOptions, log, warn } from '../context.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFile } from '../output-paths.js';
 
 /** Frames of one or more trajectory files, concatenated, checked against the force field. */
 export interface LoadedFrames {
@@ -181,6 +182,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
       .option('stride', numberOption('stride', WHOLE_POSITIVE, { default: 1, describe: 'Keep every stride-th frame' }))
       .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame'),
   handler: async (argv) => {
+    checkOutputFile('--out', argv.out);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {

@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { prepareSystem, type SystemSource, type Solvent } from '@embedcg/forcefield-openmm';
 import { UsageError } from '../errors.js';
+import { checkOutputFile } from '../output-paths.js';
 
 /** CLI options naming a system; shared by `prepare` and `md`. */
 export interface SystemArgs {
@@ -117,6 +118,8 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     if ((argv['out-pdb'] || argv.minimize) && !source.coordinates && !source.pdb) {
       throw new UsageError('--out-pdb and --minimize need coordinates: give --coords (or --pdb)');
     }
+    checkOutputFile('--out', argv.out);
+    if (argv['out-pdb'] !== undefined) checkOutputFile('--out-pdb', argv['out-pdb']);
     const r = await prepareSystem({
       ...source,
       out: argv.out,

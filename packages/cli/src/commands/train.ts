@@ -5,6 +5,7 @@ import { log, pluginSearchDirs } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printMetrics } from '../evaluation.js';
 import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFolder } from '../output-paths.js';
 
 interface TrainArgs {
   config: string;
@@ -78,6 +79,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'the same recipe with another seed and a 2-D latent',
       ),
   handler: async (argv) => {
+    checkOutputFolder('--out', argv.out);
     const overrides = [argv.set ?? []].flat();
     let live: { url: string; close(): Promise<void> } | undefined;
     const abort = new AbortController();
