@@ -47,6 +47,7 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
   } catch (e) {
     const err = e as Error;
     if (err.name === 'OpenMMUnavailableError') throw new UsageError(`--engine openmm: ${err.message}`);
+    if (err.name === 'InputError') throw err;
     throw new Error(`--engine openmm: OpenMM failed to set up the system: ${err.message}`, { cause: e });
   }
 }
