@@ -7,8 +7,8 @@
 import { once } from 'node:events';
 import type { EnergyBatch } from '@embedcg/core';
 
-/** Pieces of text are gathered up to this many characters before a write. */
-const WRITE_CHARS = 1 << 20;
+/** Pieces of text are gathered up to this many characters (256 Ki) before a write. */
+const WRITE_CHARS = 1 << 18;
 
 /** Text to a stream, a piece at a time, waiting whenever the stream asks to. */
 export class ChunkedWriter {
