@@ -13,15 +13,16 @@ test('close() waits for a child that answers its last request, then lingers past
   if (!needOpenMM(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-child-close-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  // The real server, but after its first answer it ignores the end of its input for 30 s.
+  // The real server, but after two answers it ignores the end of its input for 30 s.
   const python = join(dir, 'lingering-python');
   writeFileSync(
     python,
     `#!/bin/sh
 exec /usr/bin/python3 -u -c 'import runpy, sys, time
 g = runpy.run_path(sys.argv[1], run_name="server")
-req, arrays = g["read_frame"]()
-g["write_frame"](dict(g["Server"]().cmd_sleep(req, arrays, req.get("id"))[0], id=req.get("id"), ok=True))
+for _ in range(2):
+    req, arrays = g["read_frame"]()
+    g["write_frame"](dict(g["Server"]().cmd_sleep(req, arrays, req.get("id"))[0], id=req.get("id"), ok=True))
 time.sleep(30)' "$2"
 `,
   );
@@ -29,8 +30,10 @@ time.sleep(30)' "$2"
   const script = `
     import { OpenMMChild } from ${JSON.stringify(new URL('./child.js', import.meta.url).href)};
     const child = new OpenMMChild(${JSON.stringify(python)}, 'test');
-    const answered = child.request({ cmd: 'sleep', seconds: 0.3 });
-    const closed = child.close(1000);
+    // Once the server is up (Python and OpenMM loaded), the answer comes well within the grace period.
+    await child.request({ cmd: 'sleep', seconds: 0 });
+    const answered = child.request({ cmd: 'sleep', seconds: 0.2 });
+    const closed = child.close(3000);
     await answered;
     await closed;
     console.log('closed');
