@@ -23,6 +23,11 @@ export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
+/** A problem that does not stop the command (e.g. a DCD holding fewer frames than its header says). */
+export function warn(message: string): void {
+  log(`warning: ${message}`);
+}
+
 /**
  * Exit code for an error: 2 for bad usage or input, 1 for failures during work. yargs reports its
  * own parse failures, and errors thrown by an option's coerce (numbers.ts), as YError.

@@ -16,10 +16,11 @@ import {
   type ForceField,
   type Model,
 } from '@embedcg/core';
-import { backboneDihedrals, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
-import { assembleOptions, log } from '../context.js';
+import { backboneDihedrals, checkAtomOrder, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
+import { assembleOptions, log, warn } from '../context.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFile } from '../output-paths.js';
 
 /** Frames of one or more trajectory files, concatenated, checked against the force field. */
 export interface LoadedFrames {
@@ -51,23 +52,23 @@ export function readTrajectories(
     const ext = extname(p).toLowerCase();
     let nAtoms: number, nFrames: number, positions: Float64Array;
     // Atom names and elements: a PDB's own, a DCD's from its sibling PDB when there is one.
-    let named: { atoms: Atom[]; from: string } | undefined;
+    let named: { atoms: Atom[]; positions: Float64Array; from: string } | undefined;
     if (ext === '.dcd') {
-      ({ nAtoms, nFrames, positions } = readDcd(p));
+      ({ nAtoms, nFrames, positions } = readDcd(p, { onWarning: warn }));
       const sibling = p.slice(0, p.length - ext.length) + '.pdb';
-      if (ff.topology && existsSync(sibling)) named = { atoms: readPdb(sibling).atoms, from: sibling };
+      if (ff.topology && existsSync(sibling)) named = { ...readPdb(sibling), from: sibling };
     } else if (ext === '.pdb') {
       const f = readPdb(p);
       ({ nFrames, positions } = f);
       nAtoms = f.atoms.length;
-      named = { atoms: f.atoms, from: p };
+      named = { ...f, from: p };
     } else throw new UsageError(`${p}: unsupported trajectory format "${ext}"; use .dcd or .pdb`);
     if (3 * nAtoms !== D) {
       throw new UsageError(
         `${p}: ${nAtoms} atoms, but force field "${ff.name}" has ${D / 3}; the trajectory is of another system`,
       );
     }
-    if (named) checkAtomOrder(p, named, ff);
+    if (named) checkNamedAtomOrder(p, named, ff);
     const keep: number[] = [];
     for (let f = skip; f < nFrames; f += stride) keep.push(f);
     const out = new Float64Array(keep.length * D);
@@ -90,23 +91,17 @@ export function readTrajectories(
  * The same atom count is not the same system: a trajectory whose atoms come in another order
  * (the same molecule from another builder, say) would give energies and CVs of scrambled
  * structures without a word. A DCD carries no atom names, so its sibling PDB (as `embedcg sample`
- * and `embedcg md` write it) stands for it; elements are compared, since names differ by convention.
+ * and `embedcg md` write it) stands for it. Core's checkAtomOrder compares residues, elements and
+ * names after the usual PDB aliases.
  */
-function checkAtomOrder(
+function checkNamedAtomOrder(
   path: string,
-  named: { atoms: Atom[]; from: string },
+  named: { atoms: Atom[]; positions: Float64Array; from: string },
   ff: Pick<ForceField, 'name' | 'topology'>,
 ): void {
-  const atoms = ff.topology?.atoms;
-  if (!atoms || named.atoms.length !== atoms.length) return;
-  const i = named.atoms.findIndex((a, k) => a.element.toLowerCase() !== atoms[k]!.element.toLowerCase());
-  if (i < 0) return;
-  const theirs = named.atoms[i]!,
-    ours = atoms[i]!;
-  throw new UsageError(
-    `${path}: atom ${i} is ${theirs.element} (${theirs.name}) in ${named.from} but ${ours.element} (${ours.name}) in force field "${ff.name}": ` +
-      `the trajectory lists the atoms in another order than the run's system; reorder it, or make the reference from this system (embedcg md)`,
-  );
+  const top = ff.topology;
+  if (!top || named.atoms.length !== top.atoms.length) return;
+  checkAtomOrder(path, named, top, `force field "${ff.name}"`, named.from);
 }
 
 /** Encoder means of n configurations (force-field space), in chunks to bound tfjs memory. */
@@ -187,6 +182,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
       .option('stride', numberOption('stride', WHOLE_POSITIVE, { default: 1, describe: 'Keep every stride-th frame' }))
       .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame'),
   handler: async (argv) => {
+    checkOutputFile('--out', argv.out);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {

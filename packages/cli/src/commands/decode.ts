@@ -12,6 +12,7 @@ import { assembleOptions, log } from '../context.js';
 import { UsageError } from '../errors.js';
 import { backboneAnglesDeg, writeCsv } from './cvs.js';
 import { POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFile, siblings } from '../output-paths.js';
 
 interface DecodeArgs {
   run: string;
@@ -75,9 +76,16 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
     const ext = extname(out).toLowerCase();
     if (ext !== '.pdb' && ext !== '.dcd')
       throw new UsageError(`--out ${out}: unsupported extension "${ext}"; use .pdb or .dcd`);
+    // The default goes into the run folder, which openRun checks first.
+    const checkOut = () => {
+      for (const p of [out, ...siblings(out, ext, ext === '.dcd' ? ['.pdb', '.csv'] : ['.csv'])])
+        checkOutputFile('--out', p);
+    };
+    if (argv.out !== undefined) checkOut();
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
+      if (argv.out === undefined) checkOut();
       const p = run.plugins;
       const model = p.model;
       if (!model.decode || !model.latentDimension)

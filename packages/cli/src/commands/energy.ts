@@ -4,9 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import type { EnergyBatch, ForceField } from '@embedcg/core';
-import { createAmberForceField, readCoordinateFrames, type CoordinateFrames } from '@embedcg/forcefield-amber';
+import { InputError, type EnergyBatch, type ForceField } from '@embedcg/core';
+import { checkAtomOrder } from '@embedcg/core/molecules';
+import { createAmberForceField, loadSystemJson, readPrmtop } from '@embedcg/forcefield-amber';
 import { UsageError } from '../errors.js';
+import { warn } from '../context.js';
+import { checkFinite, framesPerChunk, openCoordinates, type CoordinateSource } from '../coordinate-chunks.js';
+import { ChunkedWriter, jsonPrinter, tablePrinter, type EnergyPrinter } from '../energy-output.js';
 
 interface EnergyArgs {
   prmtop?: string;
@@ -18,15 +22,10 @@ interface EnergyArgs {
   engine: 'native' | 'openmm';
 }
 
-/** Turn any input problem of the native readers into a UsageError (exit code 2, one message). */
-function asUsage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
-  }
-}
-
+/**
+ * The OpenMM engine. A missing package or OpenMM install is for the user to fix (exit 2); OpenMM
+ * failing to start on input the native readers accepted is a failure during work (exit 1).
+ */
 async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
   let mod: { createOpenMMForceField: (o: Record<string, unknown>) => Promise<ForceField> };
   try {
@@ -36,6 +35,9 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
       `--engine openmm needs the package @embedcg/forcefield-openmm, which could not be loaded (${(e as Error).message})`,
     );
   }
+  // The native readers check the files first: a malformed one is bad input, whichever engine.
+  if (argv.prmtop) readPrmtop(argv.prmtop);
+  else loadSystemJson(argv.system!);
   try {
     return await mod.createOpenMMForceField({
       ...(argv.prmtop ? { prmtop: argv.prmtop } : { systemJson: argv.system }),
@@ -43,20 +45,46 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
       platform: 'Reference',
     });
   } catch (e) {
-    throw new UsageError(`--engine openmm: ${(e as Error).message}`);
+    const err = e as Error;
+    if (err.name === 'OpenMMUnavailableError') throw new UsageError(`--engine openmm: ${err.message}`);
+    if (err.name === 'InputError') throw err;
+    throw new Error(`--engine openmm: OpenMM failed to set up the system: ${err.message}`, { cause: e });
   }
 }
 
-function formatTable(rows: Array<Record<string, string>>): string {
-  const cols = Object.keys(rows[0] ?? {});
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
-  const line = (r: Record<string, string>) =>
-    cols.map((c, i) => (i === 0 ? r[c]!.padEnd(width[i]!) : r[c]!.padStart(width[i]!))).join('  ');
-  return [
-    line(Object.fromEntries(cols.map((c) => [c, c]))),
-    width.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map(line),
-  ].join('\n');
+/** Atom count and, for a PDB, atom order of the coordinates against the force field's system. */
+function checkAgainstSystem(coords: CoordinateSource, ff: ForceField, systemPath: string): void {
+  const nAtoms = ff.dimension / 3;
+  if (coords.nAtoms !== nAtoms)
+    throw new InputError(`${coords.path}: has ${coords.nAtoms} atoms, but ${systemPath} has ${nAtoms}`, coords.path);
+  if (coords.nFrames === 0) throw new InputError(`${coords.path}: contains no frames`, coords.path);
+  if (coords.named && ff.topology) checkAtomOrder(coords.path, coords.named, ff.topology, systemPath);
+}
+
+/**
+ * Evaluate and print chunk by chunk. Bad coordinates are bad input (exit 2); the force field
+ * failing on good ones (a thrown error, an OpenMM child dying) is a failure during work (exit 1).
+ */
+async function evaluateChunks(
+  coords: CoordinateSource,
+  ff: ForceField,
+  printer: EnergyPrinter,
+  forces: boolean,
+): Promise<void> {
+  for (const chunk of coords.chunks(framesPerChunk(coords.nAtoms))) {
+    checkFinite(coords.path, chunk, coords.nAtoms);
+    let batch: EnergyBatch;
+    try {
+      batch = await ff.evaluate(chunk.positions, chunk.count, { terms: true, energiesOnly: !forces });
+    } catch (e) {
+      const frames = `frames ${chunk.start}–${chunk.start + chunk.count - 1}`;
+      throw new Error(`${ff.name}: evaluating ${frames} of ${coords.path} failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    await printer.chunk({ start: chunk.start, count: chunk.count, batch });
+  }
+  await printer.end();
 }
 
 export const energyCommand: CommandModule<object, EnergyArgs> = {
@@ -112,57 +140,26 @@ export const energyCommand: CommandModule<object, EnergyArgs> = {
     ] as const) {
       if (path !== undefined && !existsSync(path)) throw new UsageError(`${flag}: file "${path}" does not exist`);
     }
-    const frames: CoordinateFrames = asUsage(() => readCoordinateFrames(argv.coords));
-    const ff: ForceField =
-      argv.engine === 'openmm'
-        ? await openmmForceField(argv)
-        : asUsage(() =>
-            createAmberForceField({
+    const coords = openCoordinates(argv.coords, warn);
+    try {
+      const ff: ForceField =
+        argv.engine === 'openmm'
+          ? await openmmForceField(argv)
+          : createAmberForceField({
               ...(argv.prmtop ? { prmtop: argv.prmtop } : { system: argv.system! }),
               solvent: argv.solvent,
-            }),
-          );
-    let batch: EnergyBatch;
-    try {
-      const nAtoms = ff.dimension / 3;
-      if (frames.nAtoms !== nAtoms)
-        throw new UsageError(`${argv.coords}: has ${frames.nAtoms} atoms, but the system has ${nAtoms}`);
+            });
       try {
-        batch = await ff.evaluate(frames.positions, frames.nFrames, { terms: true, energiesOnly: !argv.forces });
-      } catch (e) {
-        throw new UsageError(`${argv.coords}: ${(e as Error).message}`);
+        checkAgainstSystem(coords, ff, (argv.prmtop ?? argv.system)!);
+        const w = new ChunkedWriter();
+        const title = `${ff.name}: ${coords.nFrames} frame(s) from ${argv.coords}, kJ/mol`;
+        const printer = argv.json ? jsonPrinter(w, ff.dimension, argv.forces) : tablePrinter(w, title, argv.forces);
+        await evaluateChunks(coords, ff, printer, argv.forces);
+      } finally {
+        await ff.dispose?.();
       }
     } finally {
-      await ff.dispose?.();
+      coords.close();
     }
-    const dim = ff.dimension;
-    const termNames = Object.keys(batch.terms ?? {});
-    if (argv.json) {
-      const out = {
-        frames: Array.from({ length: frames.nFrames }, (_, f) => {
-          const e = batch.energies[f]!;
-          const frame: Record<string, unknown> = {
-            energy: Number.isFinite(e) ? e : String(e),
-            terms: Object.fromEntries(termNames.map((t) => [t, batch.terms![t]![f]])),
-          };
-          if (argv.forces) {
-            const fr: number[][] = [];
-            for (let a = 0; a < dim / 3; a++) fr.push([0, 1, 2].map((k) => batch.forces[f * dim + 3 * a + k]!));
-            frame.forces = fr;
-          }
-          return frame;
-        }),
-      };
-      process.stdout.write(JSON.stringify(out) + '\n');
-      return;
-    }
-    const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-    const rows = Array.from({ length: frames.nFrames }, (_, f) => ({
-      frame: String(f),
-      energy: fmt(batch.energies[f]!),
-      ...Object.fromEntries(termNames.map((t) => [t, fmt(batch.terms![t]![f]!)])),
-    }));
-    process.stdout.write(`${ff.name}: ${frames.nFrames} frame(s) from ${argv.coords}, kJ/mol\n${formatTable(rows)}\n`);
-    if (argv.forces) process.stdout.write('(forces are printed with --json)\n');
   },
 };

@@ -8,6 +8,8 @@ import { runMD } from '@embedcg/forcefield-openmm';
 import { UsageError } from '../errors.js';
 import { systemSourceFrom, withSystemOptions, type SystemArgs } from './prepare.js';
 import { POSITIVE, WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFile, siblings } from '../output-paths.js';
+import { checkCoordsAgainstSystem } from '../system-topology.js';
 
 type MdArgs = SystemArgs & {
   temperature: number;
@@ -82,6 +84,11 @@ export const mdCommand: CommandModule<object, MdArgs> = {
     }
     if (!argv.resume && !source.coordinates && !source.pdb)
       throw new UsageError('md needs starting coordinates: --coords F (or --pdb)');
+    // OUT.dcd and, beside it, what the OpenMM side writes (the names of its cmd_md).
+    const ext = argv.out.toLowerCase().endsWith('.dcd') ? argv.out.slice(-4) : '';
+    for (const p of siblings(argv.out, ext, ['.dcd', '.pdb', '.energies.csv', '.chk', '.chk.json']))
+      checkOutputFile('--out', p);
+    checkCoordsAgainstSystem(source);
     const progress = createProgress(`md ${argv.out}`);
     const r = await runMD(
       {

@@ -6,6 +6,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { prepareSystem, type SystemSource, type Solvent } from '@embedcg/forcefield-openmm';
 import { UsageError } from '../errors.js';
+import { checkOutputFile } from '../output-paths.js';
+import { checkCoordsAgainstSystem } from '../system-topology.js';
 
 /** CLI options naming a system; shared by `prepare` and `md`. */
 export interface SystemArgs {
@@ -117,6 +119,9 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     if ((argv['out-pdb'] || argv.minimize) && !source.coordinates && !source.pdb) {
       throw new UsageError('--out-pdb and --minimize need coordinates: give --coords (or --pdb)');
     }
+    checkOutputFile('--out', argv.out);
+    if (argv['out-pdb'] !== undefined) checkOutputFile('--out-pdb', argv['out-pdb']);
+    checkCoordsAgainstSystem(source);
     const r = await prepareSystem({
       ...source,
       out: argv.out,

@@ -12,9 +12,10 @@ import {
 } from '@embedcg/core';
 import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
 import { writeReport, type ReportData } from '@embedcg/viz';
-import { assembleOptions, log } from '../context.js';
+import { assembleOptions, log, warn } from '../context.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFolder } from '../output-paths.js';
 
 interface ReportArgs {
   run: string;
@@ -65,6 +66,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (!Number.isInteger(argv.n) || argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
     if (argv.reference && !existsSync(argv.reference))
       throw new UsageError(`--reference ${argv.reference}: no such file`);
+    checkOutputFolder('report folder', join(argv.run, 'report'));
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {
@@ -107,7 +109,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
             model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) },
           };
           if (argv.reference) {
-            const ref = readDcd(argv.reference);
+            const ref = readDcd(argv.reference, { onWarning: warn });
             if (ref.nAtoms * 3 !== D)
               throw new UsageError(
                 `--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`,

@@ -17,6 +17,7 @@ import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 import { checkLatentSamples, latentSamplesOption } from '../evaluation.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFile, siblings } from '../output-paths.js';
 
 interface SampleArgs {
   run: string;
@@ -101,6 +102,8 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     const ext = extname(argv.out).toLowerCase();
     if (ext !== '.csv' && ext !== '.dcd')
       throw new UsageError(`--out ${argv.out}: unsupported extension "${ext}"; use .csv or .dcd`);
+    checkOutputFile('--out', argv.out);
+    if (ext === '.dcd') for (const p of siblings(argv.out, ext, ['.pdb', '.logw.txt'])) checkOutputFile('--out', p);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, assembleOptions(argv.run));
     try {

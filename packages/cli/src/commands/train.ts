@@ -5,6 +5,7 @@ import { log, pluginSearchDirs } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printMetrics } from '../evaluation.js';
 import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
+import { checkOutputFolder } from '../output-paths.js';
 
 interface TrainArgs {
   config: string;
@@ -20,8 +21,14 @@ interface TrainArgs {
   set?: string | string[];
 }
 
-/** A --set argument as it would be typed back into a POSIX shell. */
-const shellWord = (w: string) => (/^[\w.,:=+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+/** A word as it would be typed back into a POSIX shell: quoted unless it is plainly safe. */
+export const shellWord = (w: string) => (/^[\w.,:=+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** The command that resumes a stopped run, every word quoted for a POSIX shell. */
+export function resumeCommand(config: string, out: string, overrides: string[]): string {
+  const words = ['embedcg', 'train', config, '--out', out, ...overrides.flatMap((o) => ['--set', o]), '--resume'];
+  return words.map(shellWord).join(' ');
+}
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train <config>',
@@ -78,6 +85,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'the same recipe with another seed and a 2-D latent',
       ),
   handler: async (argv) => {
+    checkOutputFolder('--out', argv.out);
     const overrides = [argv.set ?? []].flat();
     let live: { url: string; close(): Promise<void> } | undefined;
     const abort = new AbortController();
@@ -107,9 +115,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         },
       });
       if (result.status !== 'done') {
-        log(
-          `stopped at step ${result.state.step}; continue with: embedcg train ${argv.config} --out ${argv.out}${overrides.map((o) => ` --set ${shellWord(o)}`).join('')} --resume`,
-        );
+        log(`stopped at step ${result.state.step}; continue with: ${resumeCommand(argv.config, argv.out, overrides)}`);
         return;
       }
       printMetrics(result.metrics);

@@ -14,6 +14,13 @@ export {
   type SystemAtom,
   type GbParameters,
 } from './system/system-json.js';
+export {
+  checkAtomOrder,
+  atomOrderMismatch,
+  atomNamesEquivalent,
+  canonicalAtomName,
+  type NamedCoordinates,
+} from './system/atom-order.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
 export {
   createRigidBodyTransform,

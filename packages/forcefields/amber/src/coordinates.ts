@@ -3,8 +3,8 @@
  * (all frames). Frames come back in nm, frame-major.
  */
 import { extname } from 'node:path';
-import { InputError } from '@embedcg/core';
-import { readDcd, readPdb } from '@embedcg/core/molecules';
+import { InputError, type Atom, type Topology } from '@embedcg/core';
+import { checkAtomOrder, readDcd, readPdb, type DcdReadOptions } from '@embedcg/core/molecules';
 import { readInpcrd } from './inpcrd.js';
 
 /** Frames read from a coordinate file. */
@@ -15,17 +15,19 @@ export interface CoordinateFrames {
   positions: Float64Array;
   /** The format that was read. */
   format: 'inpcrd' | 'pdb' | 'dcd';
+  /** Atom names, elements and residues, when the format has them (PDB). */
+  atoms?: Atom[];
 }
 
 /** Read all frames of a coordinate file, choosing the reader by extension (.pdb, .dcd, else inpcrd/rst7). */
-export function readCoordinateFrames(path: string): CoordinateFrames {
+export function readCoordinateFrames(path: string, options: DcdReadOptions = {}): CoordinateFrames {
   const ext = extname(path).toLowerCase();
   if (ext === '.pdb' || ext === '.ent') {
     const f = readPdb(path);
-    return { nAtoms: f.atoms.length, nFrames: f.nFrames, positions: f.positions, format: 'pdb' };
+    return { nAtoms: f.atoms.length, nFrames: f.nFrames, positions: f.positions, format: 'pdb', atoms: f.atoms };
   }
   if (ext === '.dcd') {
-    const t = readDcd(path);
+    const t = readDcd(path, options);
     return { nAtoms: t.nAtoms, nFrames: t.nFrames, positions: t.positions, format: 'dcd' };
   }
   if (ext === '.nc' || ext === '.ncrst' || ext === '.ncdf') {
@@ -38,10 +40,20 @@ export function readCoordinateFrames(path: string): CoordinateFrames {
   return { nAtoms: c.nAtoms, nFrames: 1, positions: c.positions, format: 'inpcrd' };
 }
 
-/** Check that frames fit a system of `nAtoms` atoms. */
-export function checkFrameAtoms(path: string, frames: CoordinateFrames, nAtoms: number, systemSource: string): void {
+/**
+ * Check that frames fit a system: the atom count, and for a file with atom names (PDB) the atom
+ * order (core's checkAtomOrder: residues, elements, names after the PDB aliases).
+ */
+export function checkFrameAtoms(
+  path: string,
+  frames: CoordinateFrames,
+  topology: Pick<Topology, 'atoms' | 'bonds'>,
+  systemSource: string,
+): void {
+  const nAtoms = topology.atoms.length;
   if (frames.nAtoms !== nAtoms) {
     throw new InputError(`${path}: has ${frames.nAtoms} atoms, but ${systemSource} has ${nAtoms}`, path);
   }
   if (frames.nFrames === 0) throw new InputError(`${path}: contains no frames`, path);
+  if (frames.atoms) checkAtomOrder(path, { atoms: frames.atoms, positions: frames.positions }, topology, systemSource);
 }

@@ -81,7 +81,7 @@ export function createAmberForceField(options: AmberForceFieldOptions): AmberFor
   if (options.coordinates !== undefined) {
     const path = resolve(base, options.coordinates);
     const frames = readCoordinateFrames(path);
-    checkFrameAtoms(path, frames, system.atoms.length, source);
+    checkFrameAtoms(path, frames, system, source);
     initialPositions = frames.positions.slice(0, 3 * system.atoms.length);
   }
 

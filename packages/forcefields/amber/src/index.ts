@@ -10,6 +10,7 @@ export { parseFortranFormat, splitFixedWidth, type FortranFormat } from './fortr
 export { Prmtop, parsePrmtop, readPrmtop, POINTER_NAMES, type PrmtopSection, type PointerName } from './prmtop.js';
 export { parseInpcrd, readInpcrd, type AmberCoordinates } from './inpcrd.js';
 export { prmtopToSystem, checkPrmtopSupported, type PrmtopToSystemOptions } from './prmtop-to-system.js';
+export { prmtopAtoms, prmtopTopology } from './prmtop-topology.js';
 export {
   parseSystemJson,
   loadSystemJson,
@@ -29,7 +30,7 @@ export {
 } from './compiled.js';
 export { Kernel, termNames, OVERLAP_DISTANCE, type TermArrays } from './kernel.js';
 export { AmberEvaluator, type AmberEnergyBatch, type EvaluatorOptions } from './evaluator.js';
-export { readCoordinateFrames, type CoordinateFrames } from './coordinates.js';
+export { readCoordinateFrames, checkFrameAtoms, type CoordinateFrames } from './coordinates.js';
 export { createAmberForceField, type AmberForceField, type AmberForceFieldOptions } from './force-field.js';
 export { amberPlugin, type AmberPluginOptions } from './plugin.js';
 

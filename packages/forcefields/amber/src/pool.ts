@@ -29,6 +29,24 @@ interface Slot {
   pending: Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>;
 }
 
+/**
+ * Workers inherit execArgv, but refuse some of it: --input-type/--eval of the parent, and V8
+ * options such as --max-old-space-size (ERR_WORKER_INVALID_EXEC_ARGV), which a user gives exactly
+ * when inputs are large. Those are dropped; a worker refusing what is left starts without any.
+ */
+function startWorker(url: URL): Worker {
+  const v8Only = /^--(max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|max[-_]heap[-_]size|stack[-_]size)\b/;
+  const execArgv = process.execArgv.filter(
+    (a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval' && !v8Only.test(a),
+  );
+  try {
+    return new Worker(url, { execArgv });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new Worker(url, { execArgv: [] });
+  }
+}
+
 export class EvaluatorPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
@@ -39,9 +57,7 @@ export class EvaluatorPool {
     readonly size: number,
   ) {
     for (let k = 0; k < size; k++) {
-      // Workers inherit execArgv; --input-type/--eval flags of the parent would make them fail to start.
-      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv });
+      const worker = startWorker(new URL('./worker.js', import.meta.url));
       const slot: Slot = { worker, pending: new Map() };
       worker.on('message', (reply: WorkerReply) => {
         const p = slot.pending.get(reply.id);

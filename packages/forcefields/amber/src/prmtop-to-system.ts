@@ -11,7 +11,8 @@
  */
 import { InputError } from '@embedcg/core';
 import type { Prmtop } from './prmtop.js';
-import type { GbParameters, SystemAtom, SystemParameters } from './system.js';
+import type { GbParameters, SystemParameters } from './system.js';
+import { prmtopAtoms } from './prmtop-topology.js';
 
 const KCAL = 4.184;
 const ANGSTROM = 0.1;
@@ -73,26 +74,7 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
   const n = p.pointer('NATOM');
   const ntypes = p.pointer('NTYPES');
 
-  // Atoms and residues.
-  const names = p.text('ATOM_NAME');
-  const masses = p.real('MASS');
-  const resLabels = p.text('RESIDUE_LABEL');
-  const resPtr = p.int('RESIDUE_POINTER');
-  const atomicNumber = p.has('ATOMIC_NUMBER') ? p.int('ATOMIC_NUMBER') : undefined;
-  const atoms: SystemAtom[] = [];
-  let res = 0;
-  for (let i = 0; i < n; i++) {
-    while (res + 1 < resPtr.length && resPtr[res + 1]! - 1 <= i) res++;
-    if (resPtr[0] !== 1) fail(`section RESIDUE_POINTER must start at atom 1, got ${resPtr[0]}`);
-    const name = names[i]!;
-    atoms.push({
-      name,
-      element: elementOf(name, atomicNumber?.[i]),
-      mass: masses[i]!,
-      residueName: resLabels[res]!,
-      residueIndex: res,
-    });
-  }
+  const atoms = prmtopAtoms(p);
 
   const atomIndex = (raw: number, section: string, k: number): number => {
     const v = Math.abs(raw);
@@ -287,42 +269,4 @@ export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): 
     nonbonded: { particles, exceptions },
     gb,
   };
-}
-
-/** Element of a prmtop atom: ATOMIC_NUMBER when present, else guessed from the name as OpenMM does. */
-function elementOf(name: string, atomicNumber: number | undefined): string {
-  const SYMBOLS = [
-    '',
-    'H',
-    'He',
-    'Li',
-    'Be',
-    'B',
-    'C',
-    'N',
-    'O',
-    'F',
-    'Ne',
-    'Na',
-    'Mg',
-    'Al',
-    'Si',
-    'P',
-    'S',
-    'Cl',
-    'Ar',
-    'K',
-    'Ca',
-  ];
-  const extra: Record<number, string> = { 25: 'Mn', 26: 'Fe', 29: 'Cu', 30: 'Zn', 35: 'Br', 53: 'I' };
-  if (atomicNumber !== undefined && atomicNumber > 0) return SYMBOLS[atomicNumber] ?? extra[atomicNumber] ?? '';
-  const upper = name.toUpperCase().replace(/^[0-9]+/, '');
-  for (const [prefix, el] of [
-    ['CL', 'Cl'],
-    ['NA', 'Na'],
-    ['MG', 'Mg'],
-    ['ZN', 'Zn'],
-  ] as const)
-    if (upper.startsWith(prefix)) return el;
-  return /[A-Z]/.test(upper[0] ?? '') ? upper[0]! : '';
 }

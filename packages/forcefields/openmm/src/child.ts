@@ -55,6 +55,8 @@ export class OpenMMChild {
   private nextId = 1;
   private tail = '';
   private exitInfo: string | undefined;
+  /** close() waits for the exit: a request settling meanwhile must not unref the child. */
+  private closing = false;
   readonly exited: Promise<void>;
 
   constructor(
@@ -182,7 +184,7 @@ export class OpenMMChild {
    * forgets dispose() still exits (the exit hook then kills the idle children).
    */
   private setActive(active: boolean): void {
-    const m = active ? 'ref' : 'unref';
+    const m = active || this.closing ? 'ref' : 'unref';
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- stdio streams of several types share ref/unref
     for (const s of [this.proc.stdout, this.proc.stderr, this.proc.stdin] as any[]) s?.[m]?.();
     this.proc[m]();
@@ -196,6 +198,9 @@ export class OpenMMChild {
   /** Polite shutdown: ask the server to exit, close stdin, SIGKILL after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     if (!this.alive) return this.exited;
+    // Without this, a request answered during the grace period unref'd the child; the grace
+    // timer's kill then left nothing to wait for, and a CLI awaiting dispose() exited with code 13.
+    this.closing = true;
     this.setActive(true);
     if (!this.pending) {
       try {

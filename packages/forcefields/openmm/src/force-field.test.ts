@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createOpenMMForceField } from './force-field.js';
 import { plugins } from './index.js';
 import { OpenMMUnavailableError } from './python.js';
-import { INPCRD, PDB, PRMTOP, jitter, maxRelDiff, needOpenMM, openmmDirect } from './fixtures.test.helper.js';
+import { join } from 'node:path';
+import { INPCRD, PDB, PRMTOP, ROOT, jitter, maxRelDiff, needOpenMM, openmmDirect } from './fixtures.test.helper.js';
 
 const PRMTOP_OBC2 = `system = app.AmberPrmtopFile(${JSON.stringify(PRMTOP)}).createSystem(nonbondedMethod=app.NoCutoff, constraints=None, implicitSolvent=app.OBC2)`;
 
@@ -142,4 +143,14 @@ test('the openmm plugin descriptor builds the force field from config options', 
   } finally {
     await ff.dispose();
   }
+});
+
+test('a PDB as coordinates in another atom order than the prmtop is refused, naming the first mismatch', async (t) => {
+  if (!needOpenMM(t)) return;
+  // The project's ala2.pdb lists the ACE methyl carbon first, the shared prmtop its hydrogen (HH31, H1 in OpenMM).
+  const ala2 = join(ROOT, 'examples', 'alanine-dipeptide', 'ala2.pdb');
+  await assert.rejects(
+    createOpenMMForceField({ prmtop: PRMTOP, coordinates: ala2 }),
+    /ala2\.pdb: atom 0 is C \(CH3, residue 1 ACE\) here but H \(H1, residue 1 ACE\) in force field "openmm\(alanine-dipeptide-implicit\.prmtop, vacuum\)"/,
+  );
 });

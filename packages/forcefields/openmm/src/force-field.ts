@@ -3,6 +3,7 @@
  */
 import { isAbsolute, basename, resolve } from 'node:path';
 import { checkPositions, type EnergyBatch, type EvaluateOptions, type ForceField, type Topology } from '@embedcg/core';
+import { checkAtomOrder, readPdb } from '@embedcg/core/molecules';
 import { findPython } from './python.js';
 import { OpenMMPool } from './pool.js';
 import type { Frame } from './protocol.js';
@@ -86,6 +87,19 @@ export function systemSpec(src: SystemSource): { spec: Record<string, unknown>; 
 }
 
 /**
+ * A PDB given as coordinates beside another system source (prmtop, system XML or JSON) must list
+ * the atoms in the system's order: OpenMM takes its positions in file order, and a PDB from another
+ * builder would be evaluated scrambled without a word. Core's checkAtomOrder names the first mismatch.
+ */
+function checkPdbCoordinates(spec: Record<string, unknown>, topology: Topology, name: string): void {
+  const path = spec.coordinates;
+  if (typeof path !== 'string' || !/\.(pdb|ent)$/i.test(path) || spec.pdb !== undefined) return;
+  const f = readPdb(path);
+  const positions = f.positions.subarray(0, 3 * f.atoms.length);
+  checkAtomOrder(path, { atoms: f.atoms, positions }, topology, `force field "${name}"`);
+}
+
+/**
  * Start `processes` OpenMM servers on the given system and return the force field.
  * Call `dispose()` when done (children are also killed at process exit).
  */
@@ -111,6 +125,12 @@ export async function createOpenMMForceField(options: OpenMMForceFieldOptions): 
   const dimension = 3 * natoms;
   const terms = init.header.terms as string[];
   const topology = toTopology(init.header.topology);
+  try {
+    checkPdbCoordinates(spec, topology, name);
+  } catch (e) {
+    await pool.dispose();
+    throw e;
+  }
 
   async function evaluate(positions: Float64Array, n: number, opts: EvaluateOptions = {}): Promise<EnergyBatch> {
     checkPositions({ name, dimension }, positions, n);

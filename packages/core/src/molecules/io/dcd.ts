@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { AKMA_PS, countFrames, dcdWarner, decodeFrames, parseHeader, type DcdReadOptions } from './dcd-records.js';
 
 /** Coordinates of a DCD trajectory (nm), frame-major like force-field batches. */
 export interface DcdTrajectory {
@@ -19,9 +20,6 @@ export interface DcdTrajectory {
   /** Title lines of the header. */
   titles: string[];
 }
-
-/** One AKMA time unit in ps: DCD headers store the time step in AKMA units. */
-const AKMA_PS = 0.04888821;
 
 /** Options of {@link formatDcd}. */
 export interface DcdWriteOptions {
@@ -146,118 +144,38 @@ export function writeDcd(path: string, positions: Float64Array, nAtoms: number, 
   writeFileSync(path, formatDcd(positions, nAtoms, options));
 }
 
-/** What the header of a DCD file says, and where its frames start. */
-interface DcdHeader {
-  little: boolean;
-  nAtoms: number;
-  hasCell: boolean;
-  headerFrames: number;
-  timestepAkma: number;
-  titles: string[];
-  /** Byte offset of the first frame. */
-  offset: number;
-}
-
-/** Decode records 1–3 (either byte order); `fail` throws an error naming the file. */
-function parseHeader(bytes: Uint8Array, dv: DataView, fail: (what: string) => never): DcdHeader {
-  if (bytes.byteLength < 100) fail(`file is too short for a DCD header (${bytes.byteLength} bytes)`);
-  let little = true;
-  if (dv.getInt32(0, true) !== 84) {
-    if (dv.getInt32(0, false) === 84) little = false;
-    else if (dv.getInt32(0, true) === 0 && dv.getInt32(4, true) === 84)
-      fail('64-bit Fortran record markers are not supported');
-    else fail('not a DCD file (first record marker is not 84)');
-  }
-  const magic = String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!);
-  if (magic !== 'CORD') fail(`not a coordinate DCD file (header says "${magic}", expected "CORD")`);
-  const int = (at: number) => dv.getInt32(at, little);
-  const icntrl = (k: number) => int(8 + 4 * k);
-  const charmm = icntrl(19) !== 0;
-  const fixed = icntrl(8);
-  if (fixed !== 0) fail(`fixed atoms (NAMNF = ${fixed}) are not supported`);
-  if (charmm && icntrl(11) !== 0) fail('4-D coordinates are not supported');
-  const timestepAkma = charmm ? dv.getFloat32(8 + 36, little) : dv.getFloat64(8 + 36, little);
-  if (int(88) !== 84) fail('corrupt header: record 1 end marker is not 84');
-  let o = 92;
-  const need = (n: number, what: string) => {
-    if (o + n > bytes.byteLength)
-      fail(`truncated in ${what} (needs ${n} bytes at offset ${o}, file has ${bytes.byteLength})`);
-  };
-  need(8, 'title record');
-  const titleLen = int(o);
-  const nTitles = int(o + 4);
-  if (titleLen !== 4 + 80 * nTitles) fail(`corrupt title record (length ${titleLen} for ${nTitles} titles)`);
-  need(8 + titleLen, 'title record');
-  const titles: string[] = [];
-  for (let t = 0; t < nTitles; t++) {
-    const start = o + 8 + 80 * t;
-    titles.push(
-      String.fromCharCode(...bytes.subarray(start, start + 80))
-        .replace(/\0+$/, '')
-        .trimEnd(),
-    );
-  }
-  o += 4 + titleLen;
-  if (int(o) !== titleLen) fail('corrupt title record end marker');
-  o += 4;
-  need(12, 'atom-count record');
-  if (int(o) !== 4 || int(o + 8) !== 4) fail('corrupt atom-count record');
-  const nAtoms = int(o + 4);
-  if (nAtoms <= 0) fail(`invalid number of atoms ${nAtoms}`);
-  const hasCell = charmm && icntrl(10) !== 0;
-  return { little, nAtoms, hasCell, headerFrames: icntrl(0), timestepAkma, titles, offset: o + 12 };
-}
+export type { DcdReadOptions } from './dcd-records.js';
 
 /** Decode a DCD file (either byte order, 32-bit record markers). `source` names it in errors. */
-export function parseDcd(bytes: Uint8Array, source = 'DCD input'): DcdTrajectory {
+export function parseDcd(bytes: Uint8Array, source = 'DCD input', options: DcdReadOptions = {}): DcdTrajectory {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (what: string): never => {
     throw new InputError(`${source}: ${what}`, source);
   };
-  const { little, nAtoms, hasCell, headerFrames, timestepAkma, titles, offset } = parseHeader(bytes, dv, fail);
-  const int = (at: number) => dv.getInt32(at, little);
-  let o = offset;
-  const frameBytes = (hasCell ? 56 : 0) + 3 * (8 + 4 * nAtoms);
-  const remaining = bytes.byteLength - o;
-  const nFrames = Math.floor(remaining / frameBytes);
-  if (remaining % frameBytes !== 0) {
-    fail(
-      `truncated: frame ${nFrames} is incomplete (${remaining % frameBytes} of ${frameBytes} bytes; the header announces ${headerFrames} frames)`,
-    );
-  }
-  const positions = new Float64Array(nFrames * nAtoms * 3);
-  const unitCells = hasCell ? new Float64Array(nFrames * 6) : undefined;
-  for (let f = 0; f < nFrames; f++) {
-    if (unitCells) {
-      if (int(o) !== 48 || int(o + 52) !== 48) fail(`frame ${f}: corrupt unit-cell record`);
-      const d = (k: number) => dv.getFloat64(o + 4 + 8 * k, little);
-      const angle = (v: number) => (Math.abs(v) <= 1 ? 90 - (Math.asin(v) * 180) / Math.PI : v);
-      unitCells.set([d(0) / 10, d(2) / 10, d(5) / 10, angle(d(4)), angle(d(3)), angle(d(1))], f * 6);
-      o += 56;
-    }
-    for (let axis = 0; axis < 3; axis++) {
-      if (int(o) !== 4 * nAtoms || int(o + 4 + 4 * nAtoms) !== 4 * nAtoms)
-        fail(`frame ${f}: corrupt coordinate record (axis ${'xyz'[axis]})`);
-      o += 4;
-      for (let a = 0; a < nAtoms; a++) {
-        positions[(f * nAtoms + a) * 3 + axis] = dv.getFloat32(o, little) / 10;
-        o += 4;
-      }
-      o += 4;
-    }
-  }
-  const result: DcdTrajectory = { nAtoms, nFrames, positions, titles, timestep: timestepAkma * AKMA_PS };
+  const h = parseHeader(bytes, dv, fail);
+  const warn = dcdWarner(options);
+  const nFrames = countFrames(h, bytes.byteLength - h.offset, fail, (m) => warn(`${source}: ${m}`));
+  const positions = new Float64Array(nFrames * h.nAtoms * 3);
+  const unitCells = h.hasCell ? new Float64Array(nFrames * 6) : undefined;
+  decodeFrames(dv, h.offset, h, 0, nFrames, unitCells ? { positions, unitCells } : { positions }, fail);
+  const result: DcdTrajectory = {
+    nAtoms: h.nAtoms,
+    nFrames,
+    positions,
+    titles: h.titles,
+    timestep: h.timestepAkma * AKMA_PS,
+  };
   if (unitCells) result.unitCells = unitCells;
   return result;
 }
 
 /** Read a DCD file. */
-export function readDcd(path: string): DcdTrajectory {
+export function readDcd(path: string, options: DcdReadOptions = {}): DcdTrajectory {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new InputError(`${path}: cannot read DCD file (${(e as Error).message})`, path);
   }
-  return parseDcd(bytes, path);
+  return parseDcd(bytes, path, options);
 }

@@ -3,3 +3,4 @@ export * from './frames.js';
 export * from './pdb.js';
 export * from './dcd.js';
 export * from './xyz.js';
+export { openDcd, DcdReader, type DcdChunk } from './dcd-reader.js';
