@@ -83,6 +83,7 @@ export {
   type RunLayout,
   type RunMeta,
   type OpenedRun,
+  type OpenRunOptions,
   type RunMetricsResult,
   type TrainRunOptions,
   type TrainRunResult,

@@ -9,7 +9,9 @@ import { assembleOptions, log } from '../context.js';
  */
 export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
-  describe: 'Print a run config as training uses it: "extends" merged, plugin options checked, defaults filled in',
+  describe:
+    'Print a run config as training uses it: "extends" merged, plugin options checked, defaults filled in. ' +
+    'Like train, it imports the plugin packages the config names (their code runs), so check only configs you trust',
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })

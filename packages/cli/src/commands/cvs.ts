@@ -17,7 +17,8 @@ import {
   type Model,
 } from '@embedcg/core';
 import { backboneDihedrals, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
-import { assembleOptions, log } from '../context.js';
+import { log } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
@@ -159,7 +160,7 @@ export async function writeCsv(
   await once(out, 'finish');
 }
 
-interface CvsArgs {
+interface CvsArgs extends RunAccessArgs {
   run: string;
   coords: string[];
   out: string;
@@ -171,7 +172,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
   command: 'cvs <run>',
   describe: 'Latent CVs (encoder means) of every frame of a trajectory, with φ/ψ for peptides, as CSV',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('coords', {
         type: 'string',
@@ -188,7 +189,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
       .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame'),
   handler: async (argv) => {
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       const p = run.plugins;
       const ff = p.forceField;

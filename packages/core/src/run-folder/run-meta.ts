@@ -12,7 +12,12 @@ export interface RunMeta {
   configExtends?: string[];
   /** `--set` overrides, as given. */
   configOverrides?: string[];
-  /** Folder that plugin packages and relative paths of the config resolve from. */
+  /**
+   * Folder of the config the run started from. The plugins' relative data paths (a system.json, a
+   * PDB in the force-field options) resolve from it when the run is reopened (the run folder when
+   * it no longer exists). Training resolved plugin packages from it too; reopening a run does not,
+   * since whoever made the folder wrote this field (see `openRun`).
+   */
   configDir?: string;
   backend?: string;
   coreVersion?: string;

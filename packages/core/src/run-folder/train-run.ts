@@ -9,7 +9,8 @@ import { applyOverrides, parseOverride } from '../config/overrides.js';
 import { loadRunConfig, validateRunConfig, type RunConfig } from '../config/run-config.js';
 import { InputError } from '../errors.js';
 import type { AnyPlugin } from '../plugin.js';
-import { assemblePlugins, type RunPlugins } from '../run.js';
+import { assemblePlugins, type AssembleOptions, type RunPlugins } from '../run.js';
+import { untrustedFolderOf } from '../plugin-trust.js';
 import { train } from '../training/trainer.js';
 import type { TrainerState } from '../training/trainer-state.js';
 import { CORE_VERSION } from '../version.js';
@@ -49,6 +50,11 @@ export interface TrainRunOptions {
   searchDirs?: string[];
   /** Plugin packages in memory: package name → plugins. */
   preloaded?: Record<string, AnyPlugin[]>;
+  /**
+   * With `resume` and a config that lies inside the run folder (the run's own config.json): load
+   * the path plugins it names (`package` ./x.js). Without it they are refused, as `openRun` does.
+   */
+  allowPathPlugins?: boolean;
   /** The command line, recorded in run.json. */
   argv?: string[];
   /** Called when the run folder is ready, just before the first step (the CLI starts its live view here). */
@@ -103,6 +109,24 @@ function checkStart(folder: RunFolder, o: TrainRunOptions): void {
   }
 }
 
+/**
+ * Where a run's code may come from. A new run loads what its config names. A resume loads nothing
+ * from inside the run folder, and a config that lies inside it is the run's own, data like the
+ * rest of the folder: its packages do not resolve from there, and path plugins need
+ * `allowPathPlugins`, as when the run is opened.
+ */
+function codeSources(src: ConfigSource, folder: RunFolder, o: TrainRunOptions): Partial<AssembleOptions> {
+  const searchDirs = o.searchDirs;
+  if (!o.resume) return { searchDirs };
+  if (!untrustedFolderOf(src.path ?? src.configDir, [folder.dir])) return { searchDirs, untrustedDirs: [folder.dir] };
+  return {
+    searchDirs: searchDirs ?? [process.cwd()],
+    untrustedDirs: [folder.dir],
+    packagesFromConfigDir: false,
+    allowPathPlugins: o.allowPathPlugins ?? false,
+  };
+}
+
 function runMeta(src: ConfigSource, o: TrainRunOptions, backend: string, plugins: RunPlugins): RunMeta {
   return {
     ...(src.path ? { configPath: src.path } : {}),
@@ -141,7 +165,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const plugins = await assemblePlugins(config, {
     configDir: src.configDir,
     configPath: src.label,
-    searchDirs: o.searchDirs,
+    ...codeSources(src, folder, o),
     preloaded: o.preloaded,
     log,
   });
