@@ -1,5 +1,6 @@
 /** run.json: what a run folder records about itself, and the run-format check every reader makes. */
 import { InputError } from '../errors.js';
+import type { ForceCheckRecord } from '../training/force-check.js';
 import { READABLE_RUN_FORMATS, RUN_FORMAT } from './layout.js';
 
 /** The contents of run.json. Every field but `runFormat` is informational; unknown fields are kept. */
@@ -29,6 +30,8 @@ export interface RunMeta {
   node?: string;
   /** The command line (CLI runs). */
   argv?: string[];
+  /** The force check made before the first step, with its energy evaluations (not counted in training's). */
+  forceCheck?: ForceCheckRecord;
   [key: string]: unknown;
 }
 

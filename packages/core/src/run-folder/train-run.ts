@@ -12,6 +12,7 @@ import type { AnyPlugin } from '../plugin.js';
 import { assemblePlugins, type AssembleOptions, type RunPlugins } from '../run.js';
 import { untrustedFolderOf } from '../plugin-trust.js';
 import { train } from '../training/trainer.js';
+import { checkForcesAtStart } from '../training/force-check.js';
 import type { TrainerState } from '../training/trainer-state.js';
 import { CORE_VERSION } from '../version.js';
 import { initModelFrom } from './checkpoint.js';
@@ -172,7 +173,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   try {
     log(`tfjs backend: ${backend}`);
     if (o.initFrom) warmStart(o.initFrom, plugins, log);
-    if (!o.resume) folder.create(config, runMeta(src, o, backend, plugins));
+    if (!o.resume) {
+      // Before the folder is touched: a refused force field leaves an earlier run (--force) in place.
+      const { forceField, model, transform } = plugins;
+      const forceCheck = await checkForcesAtStart({ config, forceField: forceField.inner, model, transform, log });
+      folder.create(config, { ...runMeta(src, o, backend, plugins), forceCheck });
+    }
     await o.onReady?.(folder.dir);
     const result = await train({
       runDir: folder.dir,
