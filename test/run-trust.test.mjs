@@ -93,6 +93,14 @@ test(
     assert.match(msg, /--allow-path-plugins/);
     assert.ok(!existsSync(marker), 'refused without importing');
 
+    // A resume from the run's own config.json (inside the folder) is an opening of the run too.
+    const resume = ['train', join(out, 'config.json'), '--out', out, '--resume', '--no-progress'];
+    assert.match(
+      assertCleanError(runCli(resume), 2),
+      /plugin "double-well" comes from the path .*--allow-path-plugins/,
+    );
+    assert.ok(!existsSync(marker), 'refused without importing');
+
     const allowed = runCli(['evaluate', out, '--json', '--allow-path-plugins']);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(JSON.parse(allowed.stdout).samples, 100);
