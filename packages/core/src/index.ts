@@ -16,6 +16,8 @@ export * from './util/psis.js';
 export { selectBackend, type BackendName } from './backend.js';
 export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
 export * from './config/run-config.js';
+export type { ForceCheckSettings } from './config/force-check-settings.js';
+export { checkForcesAtStart, type ForceCheckInput, type ForceCheckRecord } from './training/force-check.js';
 export { mergeConfig, resolveExtends, type ResolvedConfig } from './config/extends.js';
 export { applyOverrides, parseOverride, type ConfigOverride } from './config/overrides.js';
 export { configDifferences, formatConfigDifferences, type ConfigDifference } from './config/config-diff.js';
@@ -91,6 +93,7 @@ export {
   type RunLayout,
   type RunMeta,
   type OpenedRun,
+  type OpenRunOptions,
   type RunMetricsResult,
   type TrainRunOptions,
   type TrainRunResult,

@@ -142,6 +142,55 @@ test('./ paths resolve against the config folder: a package folder or a module f
   });
 });
 
+test('untrusted folders (a run folder) lend no code: their packages are passed over, paths into them refused', async (t) => {
+  const root = sandbox(t);
+  const run = join(root, 'run');
+  installFake(run, 'dup', { version: '6.6.6' });
+  installFake(root, 'dup', { version: '1.0.0' });
+  installFake(run, 'only-in-run');
+  write(join(run, 'ff.mjs'), pluginModule('in-run'));
+  const inside = join(run, 'deep');
+  mkdirSync(inside, { recursive: true });
+  const untrustedDirs = [run];
+  // The copy in the run folder is skipped; the walk goes on above it.
+  assert.equal((await loadPluginPackage('dup', { searchDirs: [inside], untrustedDirs })).packageVersion, '1.0.0');
+  await assert.rejects(loadPluginPackage('only-in-run', { searchDirs: [root], untrustedDirs }), (e: Error) => {
+    assert.ok(e instanceof PluginError);
+    assert.match(e.message, /plugin package "only-in-run" is not installed/);
+    assert.ok(
+      e.message.includes(`${join(run, 'node_modules', 'only-in-run')} lies inside the run folder and was not loaded`),
+    );
+    return true;
+  });
+  await assert.rejects(
+    loadPluginPackage('./ff.mjs', { searchDirs: [run], untrustedDirs }),
+    (e: Error) =>
+      e instanceof PluginError &&
+      e.message.includes(`resolves to ${join(run, 'ff.mjs')}, inside the run folder ${run}`),
+  );
+  assert.deepEqual(await listInstalledPackageNames({ searchDirs: [inside], untrustedDirs }), ['dup']);
+});
+
+test('refusePathPlugins: a plugin named by path is refused with the plugin, the path and the advice', async (t) => {
+  const root = sandbox(t);
+  write(join(root, 'ff.mjs'), pluginModule('by-path'));
+  const ref = { package: './ff.mjs', name: 'ff' };
+  const opts = { searchDirs: [root], configPath: 'RUN/config.json', jsonPath: '/forceField' };
+  await assert.rejects(
+    createPlugin('forcefield', ref, ctx(), { ...opts, refusePathPlugins: 'pass --allow-path-plugins' }),
+    (e: Error) => {
+      assert.ok(e instanceof PluginError);
+      assert.equal(
+        e.message,
+        `RUN/config.json at /forceField: plugin "ff" comes from the path "./ff.mjs" (${join(root, 'ff.mjs')}), code named by the run's config; pass --allow-path-plugins`,
+      );
+      return true;
+    },
+  );
+  const { instance } = await createPlugin('forcefield', ref, ctx(), opts);
+  assert.equal((instance as ForceField).name, 'by-path');
+});
+
 test('preloaded packages come from memory, before any file lookup', async (t) => {
   const root = sandbox(t);
   installFake(root, 'shadowed', { tag: 'from-disk' });

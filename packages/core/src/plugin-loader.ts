@@ -4,7 +4,8 @@
  * Plugin packages are resolved the way Node resolves bare specifiers, starting from the config's
  * folder (so a project's own node_modules wins), then from the caller's fallback folders. Only
  * the package's public entry is imported. Nothing is cached in module globals, so two copies of
- * this module cannot disagree.
+ * this module cannot disagree. Code inside `untrustedDirs` (a run folder being reopened) is never
+ * imported, and path plugins can be refused (see plugin-trust.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { API_VERSION, type AnyPlugin, type KindMap, type PluginContext, type Plu
 import { PluginError } from './errors.js';
 import { formatIssues, schemaProblem, validateAgainst } from './config/validate.js';
 import { findRetiredOption } from './plugin-options.js';
+import { findPackageDir, isPathSpec, untrustedFolderOf } from './plugin-trust.js';
 
 /** A plugin reference as written in a run config. */
 export interface PluginRef {
@@ -35,6 +37,18 @@ export interface PluginPackage {
 export interface ResolveOptions {
   /** Folders to resolve package names from, in order (the config's folder first). */
   searchDirs: string[];
+  /** Folder a path `package` (./x.js, /abs/x.js) resolves against (default: the first search folder). */
+  pathBase?: string;
+  /**
+   * Folders no plugin code is loaded from (the run folder being opened or resumed): packages
+   * inside them are passed over, and a path `package` that points into one is refused.
+   */
+  untrustedDirs?: string[];
+  /**
+   * When set, path plugins are refused, and this says how to allow them (e.g. "pass
+   * --allow-path-plugins"). Unset: they load.
+   */
+  refusePathPlugins?: string;
   /** Packages already in memory (built-ins, or plugin objects passed to the programmatic API). */
   preloaded?: Record<string, { plugins: AnyPlugin[] } | AnyPlugin[]>;
 }
@@ -42,18 +56,6 @@ export interface ResolveOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- package.json files of unknown packages
 function readJson(path: string): any {
   return JSON.parse(readFileSync(path, 'utf8'));
-}
-
-/** Find `node_modules/<name>` walking up from dir. */
-function findPackageDir(name: string, fromDir: string): string | undefined {
-  let dir = resolve(fromDir);
-  for (;;) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a package.json of unknown shape
@@ -77,6 +79,41 @@ function pluginsOf(mod: any): AnyPlugin[] | undefined {
   return undefined;
 }
 
+const DATA_NOT_CODE = 'a run folder is data, and opening it runs no code that came with it';
+
+/** Where a path `package` points, refused when it points into an untrusted folder. */
+function locatePath(spec: string, opts: ResolveOptions): { pkgDir?: string; entry?: string } {
+  const p = resolve(opts.pathBase ?? opts.searchDirs[0] ?? process.cwd(), spec);
+  const inside = untrustedFolderOf(p, opts.untrustedDirs);
+  if (inside)
+    throw new PluginError(
+      `plugin package "${spec}" resolves to ${p}, inside the run folder ${inside}: ${DATA_NOT_CODE}`,
+    );
+  if (existsSync(join(p, 'package.json'))) return { pkgDir: p };
+  if (existsSync(p)) return { entry: p };
+  throw new PluginError(`plugin package "${spec}" not found: ${p} does not exist`);
+}
+
+/** The installed package `spec`, searched from each search folder in turn, passing over untrusted copies. */
+async function locateInstalled(spec: string, opts: ResolveOptions): Promise<string> {
+  const passedOver: string[] = [];
+  for (const d of opts.searchDirs) {
+    const pkgDir = findPackageDir(spec, d, opts.untrustedDirs, passedOver);
+    if (pkgDir) return pkgDir;
+  }
+  // Name a copy the run folder brings (in its own node_modules), so the refusal is not a mystery.
+  for (const d of opts.untrustedDirs ?? []) findPackageDir(spec, d, opts.untrustedDirs, passedOver);
+  const installed = await listInstalledPackageNames(opts);
+  const skipped = [...new Set(passedOver)];
+  throw new PluginError(
+    `plugin package "${spec}" is not installed (searched node_modules above ${[...new Set(opts.searchDirs.map((d) => resolve(d)))].join(', ')}).\n` +
+      (skipped.length
+        ? `The copy at ${skipped.join(', ')} lies inside the run folder and was not loaded: ${DATA_NOT_CODE}.\n`
+        : '') +
+      `Install it with \`npm install ${spec}\`. Installed plugin packages: ${installed.join(', ') || 'none'}`,
+  );
+}
+
 /** Import a plugin package by name or path. */
 export async function loadPluginPackage(spec: string, opts: ResolveOptions): Promise<PluginPackage> {
   const pre = opts.preloaded?.[spec];
@@ -84,36 +121,26 @@ export async function loadPluginPackage(spec: string, opts: ResolveOptions): Pro
     const plugins = Array.isArray(pre) ? pre : pre.plugins;
     return { packageName: spec, packageVersion: plugins[0]?.version ?? '0.0.0', location: '(in memory)', plugins };
   }
-  let pkgDir: string | undefined;
-  let entry: string | undefined;
-  if (spec.startsWith('.') || spec.startsWith('/')) {
-    const p = resolve(opts.searchDirs[0] ?? process.cwd(), spec);
-    if (existsSync(join(p, 'package.json'))) pkgDir = p;
-    else if (existsSync(p)) entry = p;
-    else throw new PluginError(`plugin package "${spec}" not found: ${p} does not exist`);
-  } else {
-    for (const d of opts.searchDirs) {
-      pkgDir = findPackageDir(spec, d);
-      if (pkgDir) break;
-    }
-    if (!pkgDir) {
-      const installed = await listInstalledPackageNames(opts);
-      throw new PluginError(
-        `plugin package "${spec}" is not installed (searched node_modules above ${[...new Set(opts.searchDirs.map((d) => resolve(d)))].join(', ')}).\n` +
-          `Install it with \`npm install ${spec}\`. Installed plugin packages: ${installed.join(', ') || 'none'}`,
-      );
-    }
-  }
+  const found = isPathSpec(spec) ? locatePath(spec, opts) : { pkgDir: await locateInstalled(spec, opts) };
+  const { pkgDir } = found;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a package.json of unknown shape
   let pkg: any = { name: spec, version: '0.0.0' };
+  let entry = found.entry;
   if (pkgDir) {
     pkg = readJson(join(pkgDir, 'package.json'));
     entry = entryOf(pkgDir, pkg);
   }
+  if (entry === undefined) throw new PluginError(`plugin package "${spec}" has no entry module`);
+  // A package outside the folder whose entry points into it (main: "../../RUN/x.js") is refused too.
+  const inside = untrustedFolderOf(entry, opts.untrustedDirs);
+  if (inside)
+    throw new PluginError(
+      `plugin package "${spec}" has its entry ${entry} inside the run folder ${inside}: ${DATA_NOT_CODE}`,
+    );
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module of unknown shape, checked by pluginsOf
   let mod: any;
   try {
-    mod = await import(pathToFileURL(entry!).href);
+    mod = await import(pathToFileURL(entry).href);
   } catch (e) {
     throw new PluginError(`plugin package "${spec}" failed to load from ${entry}: ${(e as Error).message}`);
   }
@@ -122,7 +149,7 @@ export async function loadPluginPackage(spec: string, opts: ResolveOptions): Pro
     throw new PluginError(
       `package "${spec}" (${entry}) does not export \`plugins\`: it is not an embedcg plugin package`,
     );
-  return { packageName: pkg.name ?? spec, packageVersion: pkg.version ?? '0.0.0', location: pkgDir ?? entry!, plugins };
+  return { packageName: pkg.name ?? spec, packageVersion: pkg.version ?? '0.0.0', location: pkgDir ?? entry, plugins };
 }
 
 /** Names of plugin packages (package.json `embedcg.plugins: true`) visible from the search dirs. */
@@ -132,7 +159,7 @@ export async function listInstalledPackageNames(opts: ResolveOptions): Promise<s
     let dir = resolve(start);
     for (;;) {
       const nm = join(dir, 'node_modules');
-      if (existsSync(nm)) {
+      if (existsSync(nm) && !untrustedFolderOf(nm, opts.untrustedDirs)) {
         for (const e of safeReaddir(nm)) {
           const dirs = e.startsWith('@') ? safeReaddir(join(nm, e)).map((s) => `${e}/${s}`) : [e];
           for (const d of dirs) {
@@ -211,6 +238,12 @@ export async function resolvePluginOptions(
 ): Promise<{ descriptor: AnyPlugin; options: Record<string, unknown>; pkg: PluginPackage; where: string }> {
   const where = `${opts.configPath ?? 'config'}${opts.jsonPath ? ` at ${opts.jsonPath}` : ''}`;
   // Every problem below is reported against the config entry that caused it, so the user knows what to edit.
+  if (opts.refusePathPlugins !== undefined && isPathSpec(ref.package) && !opts.preloaded?.[ref.package]) {
+    const path = resolve(opts.pathBase ?? opts.searchDirs[0] ?? process.cwd(), ref.package);
+    throw new PluginError(
+      `${where}: plugin "${ref.name}" comes from the path "${ref.package}" (${path}), code named by the run's config; ${opts.refusePathPlugins}`,
+    );
+  }
   let pkg: PluginPackage;
   try {
     pkg = await loadPluginPackage(ref.package, opts);

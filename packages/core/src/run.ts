@@ -23,18 +23,39 @@ export interface RunPlugins {
 }
 
 export interface AssembleOptions {
+  /**
+   * The folder the config's relative paths resolve from: the plugins' data files (a system.json,
+   * a PDB in the force-field options) through `PluginContext.configDir`, path plugins, and, unless
+   * `packagesFromConfigDir` is false, plugin package names (its node_modules first).
+   */
   configDir: string;
   configPath?: string;
   /** Extra folders to resolve plugin packages from (e.g. the CLI's own). */
   searchDirs?: string[];
+  /**
+   * Resolve plugin package names from `configDir` (default true). False when the config came with
+   * a run folder: its configDir is whatever the folder's run.json says.
+   */
+  packagesFromConfigDir?: boolean;
+  /** Folders no plugin code is loaded from (the run folder being opened or resumed). */
+  untrustedDirs?: string[];
+  /** Load path plugins (`package` ./x.js or /abs/x.js; default true). False: refused, naming `--allow-path-plugins`. */
+  allowPathPlugins?: boolean;
   /** Plugin packages in memory: package name → plugins (programmatic use, built-ins). */
   preloaded?: Record<string, AnyPlugin[]>;
   log?: (m: string) => void;
 }
 
+/** Message of a refused path plugin: how to allow it. */
+export const ALLOW_PATH_PLUGINS =
+  'opening a run loads no plugin by path unless you trust the run: pass --allow-path-plugins (allowPathPlugins: true from code) to load it';
+
 export function resolveOptionsFor(o: AssembleOptions): ResolveOptions {
   return {
-    searchDirs: [o.configDir, ...(o.searchDirs ?? [])],
+    searchDirs: [...(o.packagesFromConfigDir === false ? [] : [o.configDir]), ...(o.searchDirs ?? [])],
+    pathBase: o.configDir,
+    untrustedDirs: o.untrustedDirs,
+    refusePathPlugins: o.allowPathPlugins === false ? ALLOW_PATH_PLUGINS : undefined,
     preloaded: { '@embedcg/core': corePlugins, ...(o.preloaded ?? {}) },
   };
 }

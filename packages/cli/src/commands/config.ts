@@ -13,7 +13,8 @@ import { assembleOptions, log } from '../context.js';
 export const configCommand: CommandModule<object, { config: string; sources: boolean; set?: string | string[] }> = {
   command: 'config <config>',
   describe:
-    'Print a run config as training uses it ("extends" merged, defaults filled in), after the checks train makes before its first step; this loads and creates the plugins the config names (their code runs), and trains and writes nothing',
+    'Print a run config as training uses it ("extends" merged, defaults filled in), after the checks train makes before its first step. ' +
+    'Like train, it imports and creates the plugins the config names (their code runs), so check only configs you trust; it trains and writes nothing',
   builder: (y) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'Run config (JSON)' })

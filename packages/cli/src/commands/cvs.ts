@@ -17,7 +17,8 @@ import {
   type Model,
 } from '@embedcg/core';
 import { backboneDihedrals, checkAtomOrder, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
-import { assembleOptions, log, warn } from '../context.js';
+import { log, warn } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFile } from '../output-paths.js';
@@ -154,7 +155,7 @@ export async function writeCsv(
   await once(out, 'finish');
 }
 
-interface CvsArgs {
+interface CvsArgs extends RunAccessArgs {
   run: string;
   coords: string[];
   out: string;
@@ -166,7 +167,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
   command: 'cvs <run>',
   describe: 'Latent CVs (encoder means) of every frame of a trajectory, with φ/ψ for peptides, as CSV',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('coords', {
         type: 'string',
@@ -184,7 +185,7 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
   handler: async (argv) => {
     checkOutputFile('--out', argv.out);
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       const p = run.plugins;
       const ff = p.forceField;

@@ -8,13 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { extname, join } from 'node:path';
 import { openRun, selectBackend } from '@embedcg/core';
 import { writeDcd, writePdb } from '@embedcg/core/molecules';
-import { assembleOptions, log } from '../context.js';
+import { log } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { backboneAnglesDeg, writeCsv } from './cvs.js';
 import { POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFile, siblings } from '../output-paths.js';
 
-interface DecodeArgs {
+interface DecodeArgs extends RunAccessArgs {
   run: string;
   grid?: number;
   range: number;
@@ -42,7 +43,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
   describe:
     'Decoder means along a grid of latent values (what each CV does): multi-model PDB or DCD, plus CSV with z, φ/ψ and energy',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option(
         'grid',
@@ -83,7 +84,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
     };
     if (argv.out !== undefined) checkOut();
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       if (argv.out === undefined) checkOut();
       const p = run.plugins;

@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
 import { openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
 import { molecularMetrics } from '@embedcg/core/molecules';
-import { assembleOptions, log } from '../context.js';
+import { log } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { checkLatentSamples, latentSamplesOption, printMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
-interface EvaluateArgs {
+interface EvaluateArgs extends RunAccessArgs {
   run: string;
   json: boolean;
   n?: number;
@@ -23,7 +24,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   command: 'evaluate <run>',
   describe: 'Recompute and print the metrics of a trained run (with --reference: molecular metrics against MD)',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
       .option(
@@ -60,7 +61,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       ),
   handler: async (argv) => {
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       // Evaluations already spent in training count toward the total.
       run.plugins.forceField.evaluations = run.state.energyEvaluations;

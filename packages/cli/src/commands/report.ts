@@ -12,12 +12,13 @@ import {
 } from '@embedcg/core';
 import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
 import { writeReport, type ReportData } from '@embedcg/viz';
-import { assembleOptions, log, warn } from '../context.js';
+import { log, warn } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFolder } from '../output-paths.js';
 
-interface ReportArgs {
+interface ReportArgs extends RunAccessArgs {
   run: string;
   n: number;
   reference?: string;
@@ -56,7 +57,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <run>',
   describe: 'Write RUN/report/index.html (self-contained, with plots and a 3-D viewer for molecules) and the PNGs',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('n', numberOption('n', WHOLE_POSITIVE, { default: 5000, describe: 'Model samples drawn for the plots' }))
       .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
@@ -68,7 +69,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       throw new UsageError(`--reference ${argv.reference}: no such file`);
     checkOutputFolder('report folder', join(argv.run, 'report'));
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       const p = run.plugins;
       const beta = targetBeta(run.config);

@@ -12,14 +12,15 @@ import {
   type Topology,
 } from '@embedcg/core';
 import { writeDcd, writePdb } from '@embedcg/core/molecules';
-import { assembleOptions, log } from '../context.js';
+import { log } from '../context.js';
+import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 import { checkLatentSamples, latentSamplesOption } from '../evaluation.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFile, siblings } from '../output-paths.js';
 
-interface SampleArgs {
+interface SampleArgs extends RunAccessArgs {
   run: string;
   n: number;
   out: string;
@@ -76,7 +77,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
   command: 'sample <run>',
   describe: 'Draw configurations from a trained model, with importance weights',
   builder: (y) =>
-    y
+    withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('n', numberOption('n', WHOLE_POSITIVE, { default: 10000, describe: 'Number of samples' }))
       .option('out', {
@@ -105,7 +106,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     checkOutputFile('--out', argv.out);
     if (ext === '.dcd') for (const p of siblings(argv.out, ext, ['.pdb', '.logw.txt'])) checkOutputFile('--out', p);
     await selectBackend('auto', () => {});
-    const run = await openRun(argv.run, assembleOptions(argv.run));
+    const run = await openRun(argv.run, runAccess(argv));
     try {
       const p = run.plugins;
       const drawn = await drawSamples({

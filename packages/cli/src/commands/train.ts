@@ -4,6 +4,7 @@ import { trainRun, RUN_LAYOUT, type BackendName } from '@embedcg/core';
 import { log, pluginSearchDirs } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printMetrics } from '../evaluation.js';
+import { allowPathPluginsOption } from '../run-access.js';
 import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFolder } from '../output-paths.js';
 
@@ -19,6 +20,7 @@ interface TrainArgs {
   serve: boolean;
   port: number;
   set?: string | string[];
+  allowPathPlugins?: boolean;
 }
 
 /** A word as it would be typed back into a POSIX shell: quoted unless it is plainly safe. */
@@ -49,6 +51,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           'Warm start: copy the trained variables of another run by name (new ones, e.g. a flow decoder, keep their initialisation)',
       })
       .option('force', { type: 'boolean', default: false, describe: 'Start over in an existing run directory' })
+      .option('allow-path-plugins', {
+        ...allowPathPluginsOption,
+        describe:
+          "With --resume and the run's own config (RUN/config.json): load the plugins it names by path; a resume never loads code from inside the run directory",
+      })
       .option('backend', {
         choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const,
         describe: "tfjs backend (default: the config's, else auto)",
@@ -108,6 +115,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         signal: abort.signal,
         log,
         searchDirs: pluginSearchDirs(),
+        allowPathPlugins: argv.allowPathPlugins,
         argv: process.argv.slice(2),
         onReady: async (runDir) => {
           if (argv.serve) live = await serveLive(runDir, argv.port);

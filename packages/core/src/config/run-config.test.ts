@@ -45,10 +45,16 @@ test('a minimal config gets every schema default, in place, down to nested secti
   assert.equal(c.seed, s.properties.seed.default);
   assert.deepEqual(c.target, s.properties.target.default);
   assert.deepEqual(c.schedule, { package: '@embedcg/core', name: 'kl-increase', options: {} });
-  const { energyGuard, ...training } = c.training;
-  const { energyGuard: _guardDefault, ...trainingDefaults } = defaultsOf(s.properties.training);
+  const { energyGuard, forceCheck, ...training } = c.training;
+  const {
+    energyGuard: _guardDefault,
+    forceCheck: _checkDefault,
+    ...trainingDefaults
+  } = defaultsOf(s.properties.training);
   assert.deepEqual(training, trainingDefaults);
   assert.deepEqual(energyGuard, defaultsOf(s.properties.training.properties.energyGuard));
+  assert.deepEqual(forceCheck, defaultsOf(s.properties.training.properties.forceCheck));
+  assert.deepEqual(forceCheck, { enabled: true, configurations: 4, components: 3, tolerance: 0.01 });
   assert.deepEqual(c.evaluation, defaultsOf(s.properties.evaluation));
   assert.deepEqual(c.outputs, defaultsOf(s.properties.outputs));
   assert.deepEqual(c.forceField.options, {}, 'plugin refs get empty options');

@@ -12,6 +12,7 @@ export { jsonErrorLocation } from './json-location.js';
 import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
+import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -85,6 +86,8 @@ export interface TrainingSettings {
   finalLearningRate?: number;
   /** Annealing by reweighting after (or instead of the cold end of) reverse-KL training. */
   reweighting?: ReweightingSettings;
+  /** The force field's forces against finite differences of its energies, before a new run's first step. */
+  forceCheck: ForceCheckSettings;
 }
 
 export interface RunConfig {
@@ -274,6 +277,7 @@ export function runConfigSchema(
             },
           },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
+          forceCheck: forceCheckSchema,
           energyGuard: {
             type: 'object',
             additionalProperties: false,

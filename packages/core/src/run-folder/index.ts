@@ -30,6 +30,6 @@ export {
   initModelFrom,
   CHECKPOINT_DIR,
 } from './checkpoint.js';
-export { openRun, type OpenedRun } from './open-run.js';
+export { openRun, type OpenedRun, type OpenRunOptions } from './open-run.js';
 export { runMetrics, type RunMetricsResult } from './run-metrics.js';
 export { trainRun, type TrainRunOptions, type TrainRunResult } from './train-run.js';

@@ -26,7 +26,8 @@ export const RUN_LAYOUT = {
    * Metadata about the run: `runFormat` (see {@link RUN_FORMAT}), where the config came from
    * (`configPath`, `configDir`, `configExtends`, `configOverrides`), the backend, the plugin and
    * core versions, the start time and the command. Informational except `runFormat` and
-   * `configDir` (where plugin packages and relative paths resolve when the run is reopened).
+   * `configDir` (where the plugins' relative data paths resolve when the run is reopened; plugin
+   * code never resolves from it then).
    */
   run: 'run.json',
   /**

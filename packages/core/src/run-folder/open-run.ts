@@ -1,5 +1,11 @@
-/** Reopening a trained run (for evaluate, sample, report, cvs, decode). */
+/**
+ * Reopening a trained run (for evaluate, sample, report, cvs, decode). A run folder is data: its
+ * config names plugins, but no code is loaded from the folder, nor from the configDir its run.json
+ * records (the folder's author wrote that too); see {@link openRun}.
+ */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RunConfig } from '../config/run-config.js';
 import { InputError } from '../errors.js';
 import { assemblePlugins, type AssembleOptions, type RunPlugins } from '../run.js';
@@ -21,11 +27,21 @@ export interface OpenedRun {
   state: TrainerState;
 }
 
+export type OpenRunOptions = Omit<AssembleOptions, 'configDir' | 'packagesFromConfigDir' | 'untrustedDirs'>;
+
+/** Where core itself is installed: plugin packages installed beside it resolve from here. */
+const coreDir = dirname(fileURLToPath(import.meta.url));
+
 /**
  * Re-create a run's plugins from its config.json and load its newest checkpoint. A run format this
  * core does not read is refused before anything is built.
+ *
+ * Plugin packages resolve from `searchDirs` (default: the working directory and core's own
+ * install), never from inside the run folder nor from run.json's configDir, which serves only the
+ * plugins' relative data paths (a system.json, a PDB). Path plugins load only with
+ * `allowPathPlugins: true`, and never from inside the run folder.
  */
-export async function openRun(runDir: string, o: Omit<AssembleOptions, 'configDir'> = {}): Promise<OpenedRun> {
+export async function openRun(runDir: string, o: OpenRunOptions = {}): Promise<OpenedRun> {
   const folder = new RunFolder(runDir);
   if (!folder.holdsRun())
     throw new InputError(
@@ -35,7 +51,15 @@ export async function openRun(runDir: string, o: Omit<AssembleOptions, 'configDi
   const runFormat = folder.format(meta);
   const config = folder.readConfig();
   const configDir = typeof meta.configDir === 'string' && existsSync(meta.configDir) ? meta.configDir : folder.dir;
-  const plugins = await assemblePlugins(config, { ...o, configDir, configPath: folder.path('config') });
+  const plugins = await assemblePlugins(config, {
+    ...o,
+    searchDirs: o.searchDirs ?? [process.cwd(), coreDir],
+    allowPathPlugins: o.allowPathPlugins ?? false,
+    configDir,
+    packagesFromConfigDir: false,
+    untrustedDirs: [folder.dir],
+    configPath: folder.path('config'),
+  });
   const cp = folder.latestCheckpoint();
   if (!cp) throw new InputError(`${runDir}: no checkpoint yet; the run has not completed a step`);
   loadModelWeights(cp, plugins.model);

@@ -1,5 +1,6 @@
 /** run.json: what a run folder records about itself, and the run-format check every reader makes. */
 import { InputError } from '../errors.js';
+import type { ForceCheckRecord } from '../training/force-check.js';
 import { READABLE_RUN_FORMATS, RUN_FORMAT } from './layout.js';
 
 /** The contents of run.json. Every field but `runFormat` is informational; unknown fields are kept. */
@@ -12,7 +13,12 @@ export interface RunMeta {
   configExtends?: string[];
   /** `--set` overrides, as given. */
   configOverrides?: string[];
-  /** Folder that plugin packages and relative paths of the config resolve from. */
+  /**
+   * Folder of the config the run started from. The plugins' relative data paths (a system.json, a
+   * PDB in the force-field options) resolve from it when the run is reopened (the run folder when
+   * it no longer exists). Training resolved plugin packages from it too; reopening a run does not,
+   * since whoever made the folder wrote this field (see `openRun`).
+   */
   configDir?: string;
   backend?: string;
   coreVersion?: string;
@@ -24,6 +30,8 @@ export interface RunMeta {
   node?: string;
   /** The command line (CLI runs). */
   argv?: string[];
+  /** The force check made before the first step, with its energy evaluations (not counted in training's). */
+  forceCheck?: ForceCheckRecord;
   [key: string]: unknown;
 }
 

@@ -9,9 +9,11 @@ import { applyOverrides, parseOverride } from '../config/overrides.js';
 import { loadRunConfig, validateRunConfig, type RunConfig } from '../config/run-config.js';
 import { InputError } from '../errors.js';
 import type { AnyPlugin } from '../plugin.js';
-import { assemblePlugins, type RunPlugins } from '../run.js';
+import { assemblePlugins, type AssembleOptions, type RunPlugins } from '../run.js';
 import { checkTrainerInputs } from '../training/session.js';
+import { untrustedFolderOf } from '../plugin-trust.js';
 import { train } from '../training/trainer.js';
+import { checkForcesAtStart } from '../training/force-check.js';
 import type { TrainerState } from '../training/trainer-state.js';
 import { CORE_VERSION } from '../version.js';
 import { initModelFrom } from './checkpoint.js';
@@ -50,6 +52,11 @@ export interface TrainRunOptions {
   searchDirs?: string[];
   /** Plugin packages in memory: package name → plugins. */
   preloaded?: Record<string, AnyPlugin[]>;
+  /**
+   * With `resume` and a config that lies inside the run folder (the run's own config.json): load
+   * the path plugins it names (`package` ./x.js). Without it they are refused, as `openRun` does.
+   */
+  allowPathPlugins?: boolean;
   /** The command line, recorded in run.json. */
   argv?: string[];
   /** Called when the run folder is ready, just before the first step (the CLI starts its live view here). */
@@ -104,6 +111,24 @@ function checkStart(folder: RunFolder, o: TrainRunOptions): void {
   }
 }
 
+/**
+ * Where a run's code may come from. A new run loads what its config names. A resume loads nothing
+ * from inside the run folder, and a config that lies inside it is the run's own, data like the
+ * rest of the folder: its packages do not resolve from there, and path plugins need
+ * `allowPathPlugins`, as when the run is opened.
+ */
+function codeSources(src: ConfigSource, folder: RunFolder, o: TrainRunOptions): Partial<AssembleOptions> {
+  const searchDirs = o.searchDirs;
+  if (!o.resume) return { searchDirs };
+  if (!untrustedFolderOf(src.path ?? src.configDir, [folder.dir])) return { searchDirs, untrustedDirs: [folder.dir] };
+  return {
+    searchDirs: searchDirs ?? [process.cwd()],
+    untrustedDirs: [folder.dir],
+    packagesFromConfigDir: false,
+    allowPathPlugins: o.allowPathPlugins ?? false,
+  };
+}
+
 function runMeta(src: ConfigSource, o: TrainRunOptions, backend: string, plugins: RunPlugins): RunMeta {
   return {
     ...(src.path ? { configPath: src.path } : {}),
@@ -142,7 +167,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const plugins = await assemblePlugins(config, {
     configDir: src.configDir,
     configPath: src.label,
-    searchDirs: o.searchDirs,
+    ...codeSources(src, folder, o),
     preloaded: o.preloaded,
     log,
   });
@@ -152,7 +177,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     checkTrainerInputs({ config, ...plugins });
     log(`tfjs backend: ${backend}`);
     if (o.initFrom) warmStart(o.initFrom, plugins, log);
-    if (!o.resume) folder.create(config, runMeta(src, o, backend, plugins));
+    if (!o.resume) {
+      // Before the folder is touched: a refused force field leaves an earlier run (--force) in place.
+      const { forceField, model, transform } = plugins;
+      const forceCheck = await checkForcesAtStart({ config, forceField: forceField.inner, model, transform, log });
+      folder.create(config, { ...runMeta(src, o, backend, plugins), forceCheck });
+    }
     await o.onReady?.(folder.dir);
     const result = await train({
       runDir: folder.dir,

@@ -5,7 +5,13 @@
  */
 import type { EnergyBatch, ForceField } from '../contracts/force-field.js';
 import { fail } from './errors.js';
-import { describeCoordinate, describeConfiguration, resolveProbes, type ProbeOptions } from './probes.js';
+import {
+  describeCoordinate,
+  describeConfiguration,
+  resolveProbes,
+  type ProbeOptions,
+  type ProbeSet,
+} from './probes.js';
 
 export interface OutputCheckOptions {
   /** Configurations to test (flat). Default: the probe set. */
@@ -14,7 +20,8 @@ export interface OutputCheckOptions {
   probes?: ProbeOptions;
 }
 
-function lengthProblem(b: EnergyBatch, n: number, D: number, energiesOnly: boolean): string | undefined {
+/** What is wrong with the array lengths of a batch of n configurations of D coordinates, if anything. */
+export function lengthProblem(b: EnergyBatch, n: number, D: number, energiesOnly: boolean): string | undefined {
   if (b.energies?.length !== n) return `energies has length ${b.energies?.length}, expected n = ${n}`;
   const f = b.forces?.length;
   if (energiesOnly ? f !== 0 && f !== n * D : f !== n * D)
@@ -56,29 +63,29 @@ export async function checkOutputShapes(ff: ForceField, o: OutputCheckOptions = 
  * configuration with a finite energy are finite. Costs n evaluations.
  */
 export async function checkFiniteOutput(ff: ForceField, o: OutputCheckOptions = {}): Promise<string> {
-  const D = ff.dimension;
   const set = resolveProbes(ff, o.points, o.probes);
-  const { energies, forces } = await ff.evaluate(set.points, set.n);
-  let overlapping = 0;
+  const batch = await ff.evaluate(set.points, set.n);
+  const problem = finiteProblem(ff, set, batch);
+  if (problem) fail('finite output', `${ff.name}: ${problem}`);
+  const overlapping = batch.energies.filter((e) => e === Infinity).length;
+  return `${set.n} configurations finite${overlapping ? ` (${overlapping} at +Infinity)` : ''}`;
+}
+
+/**
+ * The first NaN of a batch evaluated at `set`: an energy that is NaN or −Infinity, or a force that
+ * is not finite at a finite energy. Undefined when there is none.
+ */
+export function finiteProblem(ff: ForceField, set: ProbeSet, { energies, forces }: EnergyBatch): string | undefined {
+  const D = ff.dimension;
   for (let i = 0; i < set.n; i++) {
     const e = energies[i]!;
-    if (e === Infinity) {
-      overlapping++;
-      continue;
-    }
-    if (!Number.isFinite(e))
-      fail(
-        'finite output',
-        `${ff.name}: ${describeConfiguration(set, i, D)}: energy is ${e} (only +Infinity is allowed)`,
-      );
+    if (e === Infinity) continue;
+    if (!Number.isFinite(e)) return `${describeConfiguration(set, i, D)}: energy is ${e} (only +Infinity is allowed)`;
     for (let k = 0; k < D; k++) {
       const f = forces[i * D + k];
       if (f === undefined || !Number.isFinite(f))
-        fail(
-          'finite output',
-          `${ff.name}: ${describeConfiguration(set, i, D)}: force ${describeCoordinate(ff, k)} is ${f} at a finite energy ${e}`,
-        );
+        return `${describeConfiguration(set, i, D)}: force ${describeCoordinate(ff, k)} is ${f} at a finite energy ${e}`;
     }
   }
-  return `${set.n} configurations finite${overlapping ? ` (${overlapping} at +Infinity)` : ''}`;
+  return undefined;
 }

@@ -103,11 +103,16 @@ export function probeSet(ff: ForceField, o: ProbeOptions = {}): ProbeSet {
   return { points, n: rows.length, labels };
 }
 
-/** Given points, or the default probe set. */
-export function resolveProbes(ff: ForceField, points?: Float64Array, probes?: ProbeOptions): ProbeSet {
+/** Given points (labelled by `labels`, else "given"), or the default probe set. */
+export function resolveProbes(
+  ff: ForceField,
+  points?: Float64Array,
+  probes?: ProbeOptions,
+  labels?: readonly string[],
+): ProbeSet {
   if (!points) return probeSet(ff, probes);
   const n = points.length / ff.dimension;
-  return { points, n, labels: Array.from({ length: n }, () => 'given') };
+  return { points, n, labels: Array.from({ length: n }, (_, i) => labels?.[i] ?? 'given') };
 }
 
 /** Where configuration i came from: "the origin + noise of 1 × 1 at (2.1, −0.3)" (coordinates when D ≤ 3). */
