@@ -2,25 +2,12 @@ import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { svgToPng } from './render.js';
-import { weightsFromLogw } from './binning.js';
 import { readRun } from './run-files.js';
 import { RUN_FILES } from './run-layout.js';
-import { exactMarginals2D } from './exact-marginals.js';
-import { dihedralStates } from './dihedral-states.js';
 import { structureFrames, framesToPdb, type StructureFrames } from './structure-frames.js';
 import { renderReportHtml, type RenderedPlot } from './report-html.js';
-import {
-  trainingCurves,
-  potential2D,
-  marginal,
-  ramachandran,
-  freeEnergy1D,
-  latentSpace,
-  decodedGrid,
-  energyHistogram,
-  type MarginalOptions,
-  type DecodedGridOptions,
-} from './plots/index.js';
+import { plotJobs } from './report-plots.js';
+import type { MarginalOptions, DecodedGridOptions } from './plots/index.js';
 import type { MoleculeTopology, NumArray, RunFiles, SampleSet } from './types.js';
 
 /** What a report shows. Every part is optional; plots that lack their data are left out. */
@@ -80,156 +67,9 @@ export interface BuiltReport {
   warnings: string[];
 }
 
-interface PlotJob {
-  id: string;
-  title: string;
-  caption: string;
-  svg: () => Promise<string>;
-}
-
 function svgWidth(svg: string): number {
   const m = /<svg[^>]*\swidth="([\d.]+)"/.exec(svg);
   return m ? Number(m[1]) : 600;
-}
-
-/** Normalised importance weights of a sample set, when it has log weights. */
-function sampleWeights(s: SampleSet | undefined): Float64Array | undefined {
-  return s?.logw ? weightsFromLogw(s.logw, 'samples.logw') : undefined;
-}
-
-function column(s: SampleSet, k: number): Float64Array {
-  const out = new Float64Array(s.n);
-  for (let i = 0; i < s.n; i++) out[i] = s.positions[i * s.dimension + k]!;
-  return out;
-}
-
-function scaled(values: NumArray, factor: number): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]! * factor;
-  return out;
-}
-
-function plotJobs(data: ReportData): PlotJob[] {
-  const jobs: PlotJob[] = [];
-  const history = data.run?.history ?? [];
-  const s = data.samples;
-  const w = sampleWeights(s);
-  if (history.length > 0) {
-    jobs.push({
-      id: 'training-curves',
-      title: 'Training curves',
-      caption: 'Loss, tempering, effective sample size and cost against the training step.',
-      svg: () => trainingCurves(history),
-    });
-  }
-  const beta = s?.beta ?? data.beta;
-  if (data.potential && s && s.dimension === 2) {
-    const pot = data.potential;
-    if (beta === undefined) throw new RangeError('report: a 2-D potential needs beta (data.beta or samples.beta)');
-    const x = column(s, 0);
-    const y = column(s, 1);
-    const xLabel = pot.xLabel ?? 'x (nm)';
-    const yLabel = pot.yLabel ?? 'y (nm)';
-    jobs.push({
-      id: 'potential',
-      title: 'Potential and samples',
-      caption: 'Reduced potential βU (kT) with contours; red points are model samples.',
-      svg: () =>
-        potential2D({
-          energy: pot.energy,
-          xRange: pot.xRange,
-          yRange: pot.yRange,
-          beta,
-          samples: { x, y },
-          xLabel,
-          yLabel,
-        }),
-    });
-    const exact = exactMarginals2D(pot.energy, pot.xRange, pot.yRange, beta);
-    const [xName, xUnit] = splitLabel(xLabel);
-    const [yName, yUnit] = splitLabel(yLabel);
-    jobs.push({
-      id: 'marginal-x',
-      title: `Marginal of ${xName}`,
-      caption: 'Raw and importance-reweighted model samples against the exact marginal (quadrature).',
-      svg: () => marginal({ values: x, ...(w ? { weights: w } : {}), exact: exact.x, label: xName, unit: xUnit }),
-    });
-    jobs.push({
-      id: 'marginal-y',
-      title: `Marginal of ${yName}`,
-      caption: 'Raw and importance-reweighted model samples against the exact marginal (quadrature).',
-      svg: () => marginal({ values: y, ...(w ? { weights: w } : {}), exact: exact.y, label: yName, unit: yUnit }),
-    });
-  }
-  (data.marginals ?? []).forEach((m, k) => {
-    jobs.push({
-      id: `marginal-${k + 1}`,
-      title: m.title ?? `Marginal of ${m.label}`,
-      caption: 'Marginal distribution.',
-      svg: () => marginal(m),
-    });
-  });
-  const dih = data.dihedrals;
-  if (dih) {
-    const modelWeights = dih.model.weights ?? (w && w.length === dih.model.phi.length ? w : undefined);
-    const model = { phi: dih.model.phi, psi: dih.model.psi, ...(modelWeights ? { weights: modelWeights } : {}) };
-    const reference = dih.reference;
-    jobs.push({
-      id: 'ramachandran',
-      title: 'Ramachandran plot',
-      caption: 'Free energy −ln p(φ, ψ) in kT on one colour scale for all panels.',
-      svg: () => ramachandran({ model, ...(reference ? { reference } : {}) }),
-    });
-    for (const angle of ['phi', 'psi'] as const) {
-      jobs.push({
-        id: `free-energy-${angle}`,
-        title: `Free energy along ${angle === 'phi' ? 'φ' : 'ψ'}`,
-        caption: 'One-dimensional free-energy profile in kT.',
-        svg: () => freeEnergy1D({ angle, model, ...(reference ? { reference } : {}) }),
-      });
-    }
-  }
-  if (s?.latent && s.latentDim) {
-    const states =
-      data.states ?? (dih && dih.model.phi.length === s.n ? dihedralStates(dih.model.phi, dih.model.psi) : undefined);
-    if (states) {
-      const { latent, latentDim } = s;
-      jobs.push({
-        id: 'latent-space',
-        title: 'Latent space',
-        caption: 'Latent coordinates (CVs) of model samples, coloured by conformational state.',
-        svg: () => latentSpace({ latent, latentDim, state: states }),
-      });
-    }
-  }
-  if (data.decoded) {
-    const decoded = data.decoded;
-    jobs.push({
-      id: 'decoded-grid',
-      title: 'Decoded CVs',
-      caption: 'Backbone dihedrals of configurations decoded along the CVs.',
-      svg: () => decodedGrid(decoded),
-    });
-  }
-  if (s?.energies && beta !== undefined) {
-    const model = scaled(s.energies, beta);
-    const ref = data.reference?.energies ? scaled(data.reference.energies, data.reference.beta ?? beta) : undefined;
-    jobs.push({
-      id: 'energy-histogram',
-      title: 'Energies',
-      caption: 'Reduced potential energies βU of the samples.',
-      svg: () => energyHistogram({ model, ...(w ? { weights: w } : {}), ...(ref ? { reference: ref } : {}) }),
-    });
-  }
-  for (const p of data.extraPlots ?? [])
-    jobs.push({ id: p.id, title: p.title, caption: p.caption ?? '', svg: async () => p.svg });
-  return jobs;
-}
-
-/** "x (nm)" → ["x", "nm"]; a label without a unit gets "a.u.". */
-function splitLabel(label: string): [string, string] {
-  const m = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(label);
-  return m ? [m[1]!, m[2]!] : [label, 'a.u.'];
 }
 
 let threeDmolSource: string | undefined;

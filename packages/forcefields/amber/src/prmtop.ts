@@ -147,16 +147,29 @@ export function parsePrmtop(text: string, source = 'prmtop input'): Prmtop {
       'this is not a new-style (%FLAG/%FORMAT) AMBER prmtop file; old-style (AMBER ≤ 6) topologies are not supported — convert it with ParmEd or tleap',
     );
   }
+  const { version, raws } = splitSections(lines, fail);
+  const sections = new Map<string, PrmtopSection>();
+  for (const r of raws) sections.set(r.flag, convertSection(r, fail));
+  const prmtop = new Prmtop(source, version, sections);
+  checkCounts(prmtop);
+  return prmtop;
+}
+
+/** One section's fixed-width fields as text, before conversion by its format. */
+interface RawSection {
+  flag: string;
+  formatText?: string;
+  format?: FortranFormat;
+  fields: string[];
+  /** 1-based line of the %FLAG. */
+  line: number;
+}
+
+/** The %VERSION and the sections of the file, their data lines cut into fields by their %FORMAT. */
+function splitSections(lines: string[], fail: (msg: string) => never): { version?: string; raws: RawSection[] } {
   let version: string | undefined;
-  interface Raw {
-    flag: string;
-    formatText?: string;
-    format?: FortranFormat;
-    fields: string[];
-    line: number;
-  }
-  const raws: Raw[] = [];
-  let current: Raw | undefined;
+  const raws: RawSection[] = [];
+  let current: RawSection | undefined;
   for (let ln = 0; ln < lines.length; ln++) {
     const line = lines[ln]!;
     if (line.startsWith('%')) {
@@ -187,36 +200,35 @@ export function parsePrmtop(text: string, source = 'prmtop input'): Prmtop {
     if (!current!.format) fail(`line ${ln + 1}: section ${current!.flag} has data but no %FORMAT line`);
     splitFixedWidth(line, current!.format!, current!.fields);
   }
-  const sections = new Map<string, PrmtopSection>();
-  for (const r of raws) {
-    if (!r.format) fail(`section ${r.flag} (line ${r.line}) has no %FORMAT line`);
-    const f = r.format!;
-    let data: PrmtopSection['data'];
-    if (f.kind === 'a') {
-      // Titles keep their inner blanks; names and labels are trimmed like OpenMM does.
-      data = r.flag === 'TITLE' || r.flag === 'CTITLE' ? r.fields.slice() : r.fields.map((s) => s.trim());
-    } else if (f.kind === 'i') {
-      const a = new Int32Array(r.fields.length);
-      for (let k = 0; k < a.length; k++) {
-        const v = parseFortranInt(r.fields[k]!);
-        if (Number.isNaN(v)) fail(`section ${r.flag}: value ${k + 1} "${r.fields[k]!.trim()}" is not an integer`);
-        a[k] = v;
-      }
-      data = a;
-    } else {
-      const a = new Float64Array(r.fields.length);
-      for (let k = 0; k < a.length; k++) {
-        const v = parseFortranReal(r.fields[k]!);
-        if (!Number.isFinite(v)) fail(`section ${r.flag}: value ${k + 1} "${r.fields[k]!.trim()}" is not a number`);
-        a[k] = v;
-      }
-      data = a;
+  return { version, raws };
+}
+
+/** A section's fields converted by its format: text, Int32Array or Float64Array. */
+function convertSection(r: RawSection, fail: (msg: string) => never): PrmtopSection {
+  if (!r.format) fail(`section ${r.flag} (line ${r.line}) has no %FORMAT line`);
+  const f = r.format!;
+  let data: PrmtopSection['data'];
+  if (f.kind === 'a') {
+    // Titles keep their inner blanks; names and labels are trimmed like OpenMM does.
+    data = r.flag === 'TITLE' || r.flag === 'CTITLE' ? r.fields.slice() : r.fields.map((s) => s.trim());
+  } else if (f.kind === 'i') {
+    const a = new Int32Array(r.fields.length);
+    for (let k = 0; k < a.length; k++) {
+      const v = parseFortranInt(r.fields[k]!);
+      if (Number.isNaN(v)) fail(`section ${r.flag}: value ${k + 1} "${r.fields[k]!.trim()}" is not an integer`);
+      a[k] = v;
     }
-    sections.set(r.flag, { flag: r.flag, formatText: r.formatText!, format: f, data });
+    data = a;
+  } else {
+    const a = new Float64Array(r.fields.length);
+    for (let k = 0; k < a.length; k++) {
+      const v = parseFortranReal(r.fields[k]!);
+      if (!Number.isFinite(v)) fail(`section ${r.flag}: value ${k + 1} "${r.fields[k]!.trim()}" is not a number`);
+      a[k] = v;
+    }
+    data = a;
   }
-  const prmtop = new Prmtop(source, version, sections);
-  checkCounts(prmtop);
-  return prmtop;
+  return { flag: r.flag, formatText: r.formatText!, format: f, data };
 }
 
 /** Required sections and their lengths in terms of POINTERS. */

@@ -18,16 +18,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
-import { CouplingLayer, alternatingMask } from './coupling.js';
-import { AutoregressiveLayer, autoregressiveOrders } from './autoregressive.js';
+import { createFlowLayers, type FlowLayer } from './flow-layers.js';
 import { PI_BELOW_F32, wrapAngle } from './circular-spline.js';
 import { createVariable } from '@embedcg/core';
-import { resolveOptions, type FlowOptions } from './options.js';
+import { circularIndices, resolveOptions, type FlowOptions } from './options.js';
 import { blend } from './spline.js';
 import { fillTruncatedNormal, truncatedNormalLogNormalizer } from './truncated-normal.js';
 import { GaussianMixtureBase } from './mixture-base.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
+
+export { circularIndices } from './options.js';
 
 /** What the programmatic factory needs besides the options. */
 export interface FlowContext {
@@ -55,27 +56,6 @@ const withinBound = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
   return { value, gradFunc: () => [tf.zerosLike(v), tf.zerosLike(bound)] };
 });
 
-/** The circular coordinates of `spec` as sorted indices; 'auto' reads the transform's flags. */
-export function circularIndices(
-  spec: FlowOptions['circular'],
-  flags: ArrayLike<number> | undefined,
-  dimension: number,
-): number[] {
-  if (spec === 'none') return [];
-  if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
-  if (flags === undefined) {
-    throw new RangeError(
-      "flow model: option circular 'auto' needs a coordinate transform that flags its circular coordinates " +
-        "(the internal-coordinates transform); this run has none. Use circular: 'none', or list the angle indices.",
-    );
-  }
-  if (flags.length !== dimension)
-    throw new RangeError(
-      `flow model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`,
-    );
-  return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
-}
-
 // Keeps the initial weights off the random stream the trainer seeds from the same run seed.
 const WEIGHT_SEED_SALT = 0x0f10f10f;
 
@@ -89,7 +69,7 @@ export class FlowModel implements Model {
   /** Model-space indices of the circular coordinates (angles in [−π, π)), sorted. */
   readonly circular: readonly number[];
 
-  private readonly couplings: Array<CouplingLayer | AutoregressiveLayer> = [];
+  private readonly couplings: FlowLayer[];
   private readonly logScale: tf.Variable | undefined;
   private readonly shift: tf.Variable | undefined;
   private readonly meanTensor: tf.Tensor2D | undefined;
@@ -143,48 +123,8 @@ export class FlowModel implements Model {
     if (!Number.isFinite(context.seed))
       throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
+    this.couplings = createFlowLayers(o, D, this.circular, context.seed, rng);
     try {
-      const orders =
-        o.coupling === 'autoregressive'
-          ? autoregressiveOrders(D, o.layers, o.autoregressiveOrder ?? 'reverse', context.seed)
-          : undefined;
-      for (let k = 0; k < o.layers; k++) {
-        if (orders) {
-          this.couplings.push(
-            new AutoregressiveLayer(
-              {
-                name: `${o.scope}/coupling${k}`,
-                order: orders[k]!,
-                transform: o.autoregressiveTransform ?? 'spline',
-                hidden: o.hidden,
-                activation: o.activation,
-                finalLayerScale: o.finalLayerScale,
-                scaleBound: o.scaleBound,
-                spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-              },
-              rng,
-            ),
-          );
-          continue;
-        }
-        this.couplings.push(
-          new CouplingLayer(
-            {
-              name: `${o.scope}/coupling${k}`,
-              dimension: D,
-              transformed: alternatingMask(D, k),
-              type: o.coupling as 'affine' | 'spline',
-              hidden: o.hidden,
-              activation: o.activation,
-              finalLayerScale: o.finalLayerScale,
-              scaleBound: o.scaleBound,
-              spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-              ...(this.circular.length > 0 ? { circular: this.circular } : {}),
-            },
-            rng,
-          ),
-        );
-      }
       if (o.outputAffine) {
         this.logScale = createVariable(`${o.scope}/output/logScale`, tf.zeros([D]));
         this.shift = createVariable(`${o.scope}/output/shift`, tf.zeros([D]));

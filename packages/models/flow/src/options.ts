@@ -253,3 +253,24 @@ export function resolveOptions(partial: Partial<FlowOptions>, dimension: number)
   if (o.outputMean !== undefined) modelVector(o.outputMean, dimension, 'flow model: option outputMean');
   return o;
 }
+
+/** The circular coordinates of `spec` as sorted indices; 'auto' reads the transform's flags. */
+export function circularIndices(
+  spec: FlowOptions['circular'],
+  flags: ArrayLike<number> | undefined,
+  dimension: number,
+): number[] {
+  if (spec === 'none') return [];
+  if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b);
+  if (flags === undefined) {
+    throw new RangeError(
+      "flow model: option circular 'auto' needs a coordinate transform that flags its circular coordinates " +
+        "(the internal-coordinates transform); this run has none. Use circular: 'none', or list the angle indices.",
+    );
+  }
+  if (flags.length !== dimension)
+    throw new RangeError(
+      `flow model: option circular 'auto': the transform flags ${flags.length} coordinates, but the model dimension is ${dimension}`,
+    );
+  return Array.from({ length: dimension }, (_, i) => i).filter((i) => flags[i] !== 0);
+}

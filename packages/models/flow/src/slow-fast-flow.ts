@@ -24,33 +24,18 @@
  * puts mass; and the importance weights of the slow coordinates are bounded by p(s)/(ε U(s)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, modelVector } from '@embedcg/core';
+import { createRng } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { Mlp } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
-import { FlowModel, LOG_2PI, circularIndices } from './flow-model.js';
+import { FlowModel, LOG_2PI } from './flow-model.js';
 import { select, selection, type Selection } from './columns.js';
 import { wrapAngle } from './circular-spline.js';
 import { blend } from './spline.js';
-import {
-  resolveSlowFastOptions,
-  resolveSlowPreset,
-  type SlowFastOptions,
-  type SlowPreset,
-} from './slow-fast-options.js';
+import type { SlowFastOptions } from './slow-fast-options.js';
+import { resolveSlowFastLayout, type SlowFastContext } from './slow-fast-layout.js';
 
-export interface SlowFastContext {
-  dimension: number;
-  seed: number;
-  /** Reference configuration (length D); `options.outputMean` wins. */
-  outputMean?: ArrayLike<number>;
-  /** Per-dimension scales (length D); `options.outputScales` wins. */
-  outputScales?: ArrayLike<number>;
-  /** Circular flags of the transform (length D), for `circular: 'auto'`. */
-  circular?: ArrayLike<number>;
-  /** Coordinate names of the transform, for the `slow` presets. */
-  names?: readonly string[];
-}
+export type { SlowFastContext } from './slow-fast-layout.js';
 
 const WEIGHT_SEED_SALT = 0x5f1a57f0;
 
@@ -72,7 +57,7 @@ export class SlowFastFlowModel implements Model {
   private readonly slow: FlowModel;
   private readonly fast: Mlp | undefined;
   /** Conditional affine couplings over the fast block (standardised units), context = slow features. */
-  private readonly fastCouplings: CouplingLayer[] = [];
+  private readonly fastCouplings: CouplingLayer[];
   private readonly pickSlow: Selection;
   private readonly pickFast: Selection | undefined;
   /** Slow block (1 × d): 1 on circular, the reference and the scales. */
@@ -93,53 +78,20 @@ export class SlowFastFlowModel implements Model {
   private disposed = false;
 
   constructor(options: Partial<SlowFastOptions>, context: SlowFastContext) {
+    const layout = resolveSlowFastLayout(options, context);
+    const o = layout.options;
     const D = context.dimension;
-    const o = resolveSlowFastOptions(options, D);
     this.dimension = D;
-    const slow = typeof o.slow === 'string' ? resolveSlowPreset(o.slow as SlowPreset, context.names) : o.slow;
-    for (const i of slow)
-      if (!(Number.isInteger(i) && i >= 0 && i < D))
-        throw new RangeError(`slow-fast-flow model: slow coordinate ${i} is not a model-space index in [0, ${D - 1}]`);
-    if (new Set(slow).size !== slow.length)
-      throw new RangeError(`slow-fast-flow model: the slow coordinates ${JSON.stringify(slow)} repeat an index`);
-    this.slowIndices = Object.freeze([...slow]);
-    const isSlow = new Set(slow);
-    this.fastIndices = Object.freeze([...Array(D).keys()].filter((i) => !isSlow.has(i)));
+    this.slowIndices = layout.slow;
+    this.fastIndices = layout.fast;
+    this.circular = layout.circular;
+    this.outputMean = layout.outputMean;
+    this.outputScales = layout.outputScales;
+    this.options = Object.freeze(o);
+    const { slow, isCircular: isCirc } = layout;
     const d = slow.length,
       f = D - d;
     this.latentDimension = d;
-    if (o.circular === 'auto' && context.circular === undefined) {
-      throw new RangeError(
-        "slow-fast-flow model: option circular 'auto' needs a transform that flags its circular coordinates (the internal-coordinates transform); " +
-          "this run has none. Use circular: 'none', or list the angle indices.",
-      );
-    }
-    this.circular = Object.freeze(circularIndices(o.circular, context.circular, D));
-    const isCirc = new Uint8Array(D);
-    for (const i of this.circular) isCirc[i] = 1;
-    this.outputMean =
-      o.outputMean !== undefined || context.outputMean !== undefined
-        ? modelVector((o.outputMean ?? context.outputMean)!, D, 'slow-fast-flow model: outputMean')
-        : new Float64Array(D);
-    const perDim = o.outputScales ?? context.outputScales;
-    this.outputScales =
-      perDim !== undefined
-        ? modelVector(perDim, D, 'slow-fast-flow model: outputScales')
-        : new Float64Array(D).fill(o.outputScale);
-    const bad = this.outputScales.findIndex((v) => !(v > 0) || !Number.isFinite(v));
-    if (bad >= 0)
-      throw new RangeError(
-        `slow-fast-flow model: outputScales[${bad}] must be a positive number, got ${this.outputScales[bad]}`,
-      );
-    const resolved: SlowFastOptions = {
-      ...o,
-      slow: [...slow],
-      circular: [...this.circular],
-      outputMean: Array.from(this.outputMean),
-      outputScales: Array.from(this.outputScales),
-    };
-    delete resolved.scaleByKind;
-    this.options = Object.freeze(resolved);
 
     const at = (v: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => v[i]!);
     const slowCircRel = slow.map((i, k) => (isCirc[i] ? k : -1)).filter((k) => k >= 0);
@@ -173,32 +125,9 @@ export class SlowFastFlowModel implements Model {
     this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel);
     this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
     try {
-      this.fast =
-        f > 0 ? new Mlp(`${o.scope}/fast/net`, rng, 2 * C + (d - C), o.fastHidden, 2 * f, o.activation, 0) : undefined;
-      // Zero-initialised last layers: a fresh model is the conditional Gaussian alone.
-      for (let k = 0; f > 0 && k < o.fastLayers; k++) {
-        this.fastCouplings.push(
-          new CouplingLayer(
-            {
-              name: `${o.scope}/fast/coupling${k}`,
-              dimension: f,
-              transformed: alternatingMask(f, k),
-              type: 'affine',
-              hidden: o.fastHidden,
-              activation: o.activation,
-              finalLayerScale: 0,
-              scaleBound: 2,
-              spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-              contextDimension: 2 * C + (d - C),
-            },
-            rng,
-          ),
-        );
-      }
+      ({ mlp: this.fast, couplings: this.fastCouplings } = createFastNetworks(o, f, 2 * C + (d - C), rng));
     } catch (e) {
       this.slow.dispose();
-      this.fast?.dispose();
-      for (const c of this.fastCouplings) c.dispose();
       throw e;
     }
     const row = (v: number[]) => tf.tensor2d(Float32Array.from(v), [1, v.length]);
@@ -425,4 +354,46 @@ export class SlowFastFlowModel implements Model {
         `slow-fast-flow model: ${method} expects an n × ${this.dimension} tensor, got shape [${t.shape.join(', ')}]`,
       );
   }
+}
+
+/**
+ * The fast block's networks, initialised from `rng` in this order: the MLP of μ and log σ, then the
+ * `fastLayers` conditional couplings, their last layers zero so that a fresh model is the
+ * conditional Gaussian alone. None without fast coordinates (f = 0).
+ */
+function createFastNetworks(
+  o: SlowFastOptions,
+  f: number,
+  contextDimension: number,
+  rng: Rng,
+): { mlp: Mlp | undefined; couplings: CouplingLayer[] } {
+  const couplings: CouplingLayer[] = [];
+  if (f === 0) return { mlp: undefined, couplings };
+  const mlp = new Mlp(`${o.scope}/fast/net`, rng, contextDimension, o.fastHidden, 2 * f, o.activation, 0);
+  try {
+    for (let k = 0; k < o.fastLayers; k++) {
+      couplings.push(
+        new CouplingLayer(
+          {
+            name: `${o.scope}/fast/coupling${k}`,
+            dimension: f,
+            transformed: alternatingMask(f, k),
+            type: 'affine',
+            hidden: o.fastHidden,
+            activation: o.activation,
+            finalLayerScale: 0,
+            scaleBound: 2,
+            spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+            contextDimension,
+          },
+          rng,
+        ),
+      );
+    }
+  } catch (e) {
+    mlp.dispose();
+    for (const c of couplings) c.dispose();
+    throw e;
+  }
+  return { mlp, couplings };
 }

@@ -34,14 +34,70 @@ export interface Potential2DOptions {
  * with samples drawn over it.
  */
 export async function potential2D(opts: Potential2DOptions): Promise<string> {
-  const { energy, xRange, yRange, beta } = opts;
+  const { xRange, yRange, beta } = opts;
   if (!(beta > 0)) throw new RangeError(`potential2D: beta must be > 0, got ${beta}`);
   if (!(xRange[1] > xRange[0]) || !(yRange[1] > yRange[0]))
     throw new RangeError('potential2D: xRange and yRange must be [lo, hi] with hi > lo');
   const unit = opts.unit ?? 'kT';
-  const scale = unit === 'kT' ? beta : 1;
   const cap = opts.cap ?? (unit === 'kT' ? 15 : 15 / beta);
   const step = opts.contourStep ?? (unit === 'kT' ? 2 : 2 / beta);
+  const grid = energyGrid(opts, unit === 'kT' ? beta : 1);
+  const cells = heatCells(grid, cap);
+  const { u, xs, ys } = grid;
+  for (let k = 0; k < u.length; k++) u[k]! -= grid.min;
+  const levels: number[] = [];
+  for (let L = step; L < cap; L += step) levels.push(L);
+  const segs = isoSegments(u, xs, ys, levels).map((s) => ({
+    x: round(s.x, 6),
+    y: round(s.y, 6),
+    x2: round(s.x2, 6),
+    y2: round(s.y2, 6),
+  }));
+  const layers: object[] = [heatLayer(opts, cells, unit, cap)];
+  if (segs.length > 0) {
+    layers.push({
+      data: { values: segs },
+      mark: { type: 'rule', color: 'white', strokeWidth: 0.7, opacity: 0.6 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+        x2: { field: 'x2' },
+        y2: { field: 'y2' },
+      },
+    });
+  }
+  let subtitle: string | undefined;
+  if (opts.samples) {
+    const points = sampleLayer(opts.samples, opts.maxPoints ?? 3000);
+    subtitle = `${points.subtitle}; contours every ${round(step, 3)} ${unit}`;
+    layers.push(points.layer);
+  }
+  const spec = {
+    title: { text: opts.title ?? 'Potential energy and samples', ...(subtitle ? { subtitle } : {}) },
+    width: 420,
+    // Equal aspect where reasonable, so wells look like wells; clamped for very elongated ranges.
+    height: Math.min(560, Math.max(220, Math.round((420 * (yRange[1] - yRange[0])) / (xRange[1] - xRange[0])))),
+    layer: layers,
+  } as unknown as TopLevelSpec;
+  return vegaLiteToSvg(spec);
+}
+
+/** The energy (× scale) at the centres of an n × n grid over the ranges, row-major in y, and its minimum. */
+interface EnergyGrid {
+  n: number;
+  /** Lower corner of the grid. */
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  xs: Float64Array;
+  ys: Float64Array;
+  u: Float64Array;
+  min: number;
+}
+
+function energyGrid(opts: Potential2DOptions, scale: number): EnergyGrid {
+  const { energy, xRange, yRange } = opts;
   const n = opts.resolution ?? 60;
   const dx = (xRange[1] - xRange[0]) / n;
   const dy = (yRange[1] - yRange[0]) / n;
@@ -59,12 +115,18 @@ export async function potential2D(opts: Potential2DOptions): Promise<string> {
     }
   }
   if (!Number.isFinite(min)) throw new RangeError('potential2D: energy is infinite everywhere on the grid');
+  return { n, x0: xRange[0], y0: yRange[0], dx, dy, xs, ys, u, min };
+}
+
+/** One heat-map rectangle per grid cell, energies above min + cap at the cap. */
+function heatCells(grid: EnergyGrid, cap: number): object[] {
+  const { n, x0, y0, dx, dy, u, min } = grid;
   const cells: object[] = [];
   for (let j = 0; j < n; j++) {
     for (let i = 0; i < n; i++) {
       const v = Math.min(u[j * n + i]! - min, cap);
-      const x = xRange[0] + i * dx;
-      const y = yRange[0] + j * dy;
+      const x = x0 + i * dx;
+      const y = y0 + j * dy;
       // Cells overlap by a few per cent so anti-aliasing leaves no seams between them.
       cells.push({
         x: round(x, 6),
@@ -75,72 +137,50 @@ export async function potential2D(opts: Potential2DOptions): Promise<string> {
       });
     }
   }
-  for (let k = 0; k < u.length; k++) u[k]! -= min;
-  const levels: number[] = [];
-  for (let L = step; L < cap; L += step) levels.push(L);
-  const segs = isoSegments(u, xs, ys, levels).map((s) => ({
-    x: round(s.x, 6),
-    y: round(s.y, 6),
-    x2: round(s.x2, 6),
-    y2: round(s.y2, 6),
-  }));
+  return cells;
+}
 
-  const xTitle = opts.xLabel ?? 'x (nm)';
-  const yTitle = opts.yLabel ?? 'y (nm)';
+/** The heat-map layer, with the axes. */
+function heatLayer(opts: Potential2DOptions, cells: object[], unit: 'kT' | 'kJ/mol', cap: number): object {
+  const { xRange, yRange } = opts;
   const xScale = { domain: [xRange[0], xRange[1]], nice: false, zero: false };
   const yScale = { domain: [yRange[0], yRange[1]], nice: false, zero: false };
-  const layers: object[] = [
-    {
-      data: { values: cells },
-      mark: { type: 'rect', strokeWidth: 0, clip: true },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle, scale: xScale },
-        x2: { field: 'x2' },
-        y: { field: 'y', type: 'quantitative', title: yTitle, scale: yScale },
-        y2: { field: 'y2' },
-        color: {
-          field: 'u',
-          type: 'quantitative',
-          title: unit === 'kT' ? ['βU − min', '(kT)'] : ['U − min', '(kJ/mol)'],
-          scale: { scheme: 'viridis', domain: [0, cap] },
-        },
+  return {
+    data: { values: cells },
+    mark: { type: 'rect', strokeWidth: 0, clip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: opts.xLabel ?? 'x (nm)', scale: xScale },
+      x2: { field: 'x2' },
+      y: { field: 'y', type: 'quantitative', title: opts.yLabel ?? 'y (nm)', scale: yScale },
+      y2: { field: 'y2' },
+      color: {
+        field: 'u',
+        type: 'quantitative',
+        title: unit === 'kT' ? ['βU − min', '(kT)'] : ['U − min', '(kJ/mol)'],
+        scale: { scheme: 'viridis', domain: [0, cap] },
       },
     },
-  ];
-  if (segs.length > 0) {
-    layers.push({
-      data: { values: segs },
-      mark: { type: 'rule', color: 'white', strokeWidth: 0.7, opacity: 0.6 },
-      encoding: {
-        x: { field: 'x', type: 'quantitative' },
-        y: { field: 'y', type: 'quantitative' },
-        x2: { field: 'x2' },
-        y2: { field: 'y2' },
-      },
-    });
-  }
-  let subtitle: string | undefined;
-  if (opts.samples) {
-    const { x, y } = opts.samples;
-    if (x.length !== y.length)
-      throw new RangeError(`potential2D: samples.x has ${x.length} values but samples.y has ${y.length}`);
-    const idx = subsampleIndices(x.length, opts.maxPoints ?? 3000);
-    const pts = idx
-      .filter((i) => Number.isFinite(x[i]!) && Number.isFinite(y[i]!))
-      .map((i) => ({ x: round(x[i]!, 5), y: round(y[i]!, 5) }));
-    subtitle = `${x.length} samples${idx.length < x.length ? ` (${idx.length} shown)` : ''}; contours every ${round(step, 3)} ${unit}`;
-    layers.push({
+  };
+}
+
+/** The sample points (at most `maxPoints`, finite ones) and a subtitle that counts them. */
+function sampleLayer(
+  samples: NonNullable<Potential2DOptions['samples']>,
+  maxPoints: number,
+): { layer: object; subtitle: string } {
+  const { x, y } = samples;
+  if (x.length !== y.length)
+    throw new RangeError(`potential2D: samples.x has ${x.length} values but samples.y has ${y.length}`);
+  const idx = subsampleIndices(x.length, maxPoints);
+  const pts = idx
+    .filter((i) => Number.isFinite(x[i]!) && Number.isFinite(y[i]!))
+    .map((i) => ({ x: round(x[i]!, 5), y: round(y[i]!, 5) }));
+  return {
+    layer: {
       data: { values: pts },
       mark: { type: 'circle', size: 9, color: '#ff4040', opacity: 0.55, clip: true },
       encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-    });
-  }
-  const spec = {
-    title: { text: opts.title ?? 'Potential energy and samples', ...(subtitle ? { subtitle } : {}) },
-    width: 420,
-    // Equal aspect where reasonable, so wells look like wells; clamped for very elongated ranges.
-    height: Math.min(560, Math.max(220, Math.round((420 * (yRange[1] - yRange[0])) / (xRange[1] - xRange[0])))),
-    layer: layers,
-  } as unknown as TopLevelSpec;
-  return vegaLiteToSvg(spec);
+    },
+    subtitle: `${x.length} samples${idx.length < x.length ? ` (${idx.length} shown)` : ''}`,
+  };
 }
