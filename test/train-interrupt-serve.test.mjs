@@ -53,7 +53,7 @@ test('SIGINT checkpoints and stops; --serve answers on 127.0.0.1 meanwhile', { t
   assert.equal(body.records[0].type, 'step');
   child.kill('SIGINT');
   const { code } = await exited;
-  assert.equal(code, 0, `exit code after SIGINT; stderr:\n${stderr}`);
+  assert.equal(code, 130, `exit code after SIGINT (130, so a chained command stops); stderr:\n${stderr}`);
   assert.match(stderr, /stopped at step (\d+)/);
   const step = Number(/stopped at step (\d+)/.exec(stderr)[1]);
   const state = JSON.parse(readFileSync(join(run, 'checkpoint', 'state.json'), 'utf8'));

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cliDir, exitCodeFor } from './context.js';
-import { UsageError } from './errors.js';
+import { Interrupted, UsageError } from './errors.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { schemaCommand } from './commands/schema.js';
 import { configCommand } from './commands/config.js';
@@ -71,6 +71,7 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
   } catch (err: unknown) {
     const e = err as Error;
     reported = true;
+    if (err instanceof Interrupted) return 130;
     code = exitCodeFor(err);
     process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
     if (process.env.EMBEDCG_DEBUG) process.stderr.write(`${e?.stack}\n`);

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { trainRun, RUN_LAYOUT, type BackendName } from '@embedcg/core';
 import { log, pluginSearchDirs } from '../context.js';
-import { UsageError } from '../errors.js';
+import { Interrupted, UsageError } from '../errors.js';
 import { printMetrics } from '../evaluation.js';
 import { allowPathPluginsOption } from '../run-access.js';
 import { WHOLE_POSITIVE, numberOption } from '../numbers.js';
@@ -124,6 +124,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       });
       if (result.status !== 'done') {
         log(`stopped at step ${result.state.step}; continue with: ${resumeCommand(argv.config, argv.out, overrides)}`);
+        // A stop at --max-steps is planned (exit 0); Ctrl-C is not, so a chained command stops too.
+        if (abort.signal.aborted) throw new Interrupted();
         return;
       }
       printMetrics(result.metrics);

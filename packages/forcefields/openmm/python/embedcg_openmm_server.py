@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -22,8 +23,9 @@ import traceback
 _FRAME_FD = os.dup(1)
 os.dup2(2, 1)
 sys.stdout = sys.stderr
-# Ctrl-C in a terminal reaches the whole process group: die quietly, the Node side reports.
-signal.signal(signal.SIGINT, signal.SIG_DFL)
+# Ctrl-C in a terminal reaches the whole process group. The Node parent owns it: it finishes the
+# batch in flight, writes a checkpoint and only then closes this server, so SIGINT is ignored here.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 # The package folder may be read-only or shared: no __pycache__ beside the modules.
 sys.dont_write_bytecode = True
 
@@ -189,7 +191,25 @@ class Server:
                 write_frame({'id': rid, 'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)})
 
 
+def exit_when_orphaned(period=0.5):
+    """Exit at once when the parent dies, even in the middle of a batch.
+
+    A SIGKILLed parent cannot close stdin in an orderly way, and a batch can take a minute, so
+    waiting for the next read is too late: the process is re-parented, which getppid() shows.
+    """
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name='orphan-watch', daemon=True).start()
+
+
 if __name__ == '__main__':
+    exit_when_orphaned()
     try:
         Server().serve()
     except (EOFError, BrokenPipeError):

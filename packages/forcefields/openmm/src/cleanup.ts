@@ -1,6 +1,6 @@
 /**
- * Last-resort cleanup of Python children: on process exit, SIGINT and SIGTERM every live child is
- * killed, so no server outlives its Node parent (the servers also exit on stdin EOF). The set is
+ * Last-resort cleanup of Python children: on process exit, SIGTERM, and a SIGINT nobody else handles,
+ * every live child is killed, so no server outlives its Node parent (the servers also exit on stdin EOF). The set is
  * keyed on a global symbol so two copies of this package still share one list and one hook.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -27,6 +27,9 @@ function killAll(): Promise<void> {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // A Ctrl-C that the application handles (embedcg train checkpoints, then disposes the force
+  // field) must not lose it the children first; the exit hook stays the last resort.
+  if (signal === 'SIGINT' && process.listeners('SIGINT').some((l) => l !== onSignal)) return;
   // We were only a bystander: reap the children (no zombies left behind), then, if nobody else
   // handles the signal, die of it as Node would have. Wait at most a second for the reaping.
   process.removeListener(signal, onSignal);
