@@ -38,7 +38,10 @@ except ImportError as exc:  # reported by the Node side with install instruction
     sys.stderr.write('embedcg-openmm: cannot import OpenMM/numpy: %s\n' % exc)
     sys.exit(3)
 
-import embedcg_openmm_protocol as protocol
+# The modules beside this script: on sys.path already when it runs as a script, but not when it is
+# run another way (runpy.run_path, as the tests' stand-in interpreters do).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import embedcg_openmm_protocol as protocol  # noqa: E402
 from embedcg_openmm_md import cmd_md
 from embedcg_openmm_protocol import RequestError, read_frame, write_frame
 from embedcg_openmm_system_json import KJ, system_from_json, system_to_json, topology_json
