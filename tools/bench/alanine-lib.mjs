@@ -1,6 +1,6 @@
 // What the alanine dipeptide benchmarks share: a time-boxed (resumable) training run on the shared
 // prmtop, model samples at 330 K, the reference MD in bench-results/alanine-ref/*.dcd (one file per
-// independent `embedcg md` run), and the rows of the molecular yardsticks (science.md §7).
+// independent `embedcg md` run), and the rows of the molecular yardsticks (docs/science/metrics.md).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {

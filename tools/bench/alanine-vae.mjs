@@ -1,12 +1,12 @@
-// Alanine dipeptide with the VAE-style CG model (P1), ff96 + OBC2 at 330 K on the shared prmtop,
-// native AMBER engine: a time-boxed training run, then the molecular yardsticks of science.md §7
+// Alanine dipeptide with the VAE-style CG model of Schöberl, Zabaras & Koutsourelakis, ff96 + OBC2 at 330 K on the shared prmtop,
+// native AMBER engine: a time-boxed training run, then the molecular yardsticks of docs/science/metrics.md
 // against the reference MD in bench-results/alanine-ref/*.dcd (see alanine-lib.mjs).
 //   npm run bench -- alanine-vae [--minutes 55] [--resume] [--eval-only] [--skip 100] [--run runs/alanine-vae] [--decoder-flow]
 //     [--latent-samples K] (the main metrics' latent samples per draw) [--latent-ks 1,4,16,64] (the rows comparing K on the same draws)
 //     [--config C] [--name N] [--seed S] [--set key.path=value …] (a variant of a config without a file, as `embedcg train --set`)
 // Without --config it trains the example's recipe (alanine-vae-components-tight.config.json: it
 // extends examples/alanine-dipeptide-vae-components.json and swaps in the shared system files), the
-// one issue #8's targets are measured on. P1's model in Cartesian coordinates, the baseline the
+// one issue #8's targets are measured on. The embedded-physics paper's model in Cartesian coordinates, the baseline the
 // other configs below build on: --config alanine-vae.config.json --name alanine-vae-cartesian.
 // --decoder-flow trains the Cartesian model with a flow decoder (alanine-vae-flowdecoder.config.json:
 // decoderFlow { layers 4, bins 8, bound 4, hidden [64, 64] }) into runs/alanine-vae-flowdecoder and

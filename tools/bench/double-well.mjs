@@ -3,7 +3,7 @@
 // number of steps, and tempered with the plain N(0, I) prior instead of the example's
 // component-decoder mixture; Müller–Brown (examples/muller-brown.json) on 3 seeds, with its mixture
 // and with N(0, I). Reports KL, log Z error, ESS, basin masses (raw / reweighted / exact), energy
-// evaluations and wall time, and compares the evaluations with the 3.5e6 of P2's flow on the same
+// evaluations and wall time, and compares the evaluations with the 3.5e6 of the flow paper's model on the same
 // double well.
 //   npm run bench -- double-well            (BENCH_SEEDS=1,2 to choose seeds; BENCH_ONLY=dw|mb)
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -125,7 +125,7 @@ if (only !== 'mb') {
       0.01,
     ),
     target(
-      'double-well worst energy evaluations vs P2 flow (3.5e6)',
+      'double-well worst energy evaluations vs the flow paper (3.5e6)',
       worst((r) => r.energyEvaluations),
       '<=',
       P2_FLOW_EVALUATIONS,

@@ -1,10 +1,10 @@
 // Double well at β = 1 with the exact-density flow (@embedcg/model-flow) trained by core's
 // trainer with kl-increase tempering (config: examples/double-well-flow.json), 3 seeds.
 // Targets: reverse KL < 0.005 nats and the raw minor-well mass within ±10 % of the exact one.
-// Cost is reported as energy evaluations (P2's double-well protocol: 5000 + 100/level steps of
+// Cost is reported as energy evaluations (the flow paper's double-well protocol: 5000 + 100/level steps of
 // 500 samples ≈ 3.5e6) and wall time.
 //   npm run bench -- flow-double-well [--seeds 1,2,3] [--config other.json] [--name results-name] [--keep runs/DIR]
-// With --gmm it runs P2's Gaussian mixture with fast dofs instead (examples/gaussian-mixture-flow.json,
+// With --gmm it runs the flow paper's Gaussian mixture with fast dofs instead (examples/gaussian-mixture-flow.json,
 // the structured-flow model): all 3 modes found, each raw mass in [0.28, 0.39], and the split into
 // slow and fast right (gmm-separation.mjs: the mode read off z, not off the fast noise); written as
 // bench-results/flow-gaussian-mixture.json. With --mb it runs Müller–Brown
@@ -123,5 +123,5 @@ for (const r of results) {
   targets.push(target(`|minor mass rel. error| raw (seed ${r.seed})`, Math.abs(r.minorMassRelErr), '<=', 0.1));
 }
 const maxEvals = Math.max(...results.map((r) => r.trainEvaluations));
-targets.push(target('training energy evaluations (max over seeds) vs P2 ~3.5e6', maxEvals, '<', 3.5e6));
+targets.push(target('training energy evaluations (max over seeds) vs the flow paper's ~3.5e6', maxEvals, '<', 3.5e6));
 writeResults(name, results, targets);

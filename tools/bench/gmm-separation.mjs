@@ -1,4 +1,4 @@
-// Does a trained structured-flow model separate slow from fast on P2's Gaussian mixture? Exact
+// Does a trained structured-flow model separate slow from fast on the flow paper's Gaussian mixture? Exact
 // samples of the target are split by the model into its slow latent z and its standardised fast
 // noise ε = (X − μ(z))/σ(z). Separation means the mode is read off z (accuracy ≈ 1) while ε carries
 // nothing about it (accuracy ≈ 1/3, chance) and is N(0, I). A nearest-centroid classifier is fitted

@@ -1,5 +1,5 @@
 /**
- * The 2-D double well of P1/P2 (science.md §6): U = x1⁴/4 − 3 x1² + x1 + x2²/2 (kJ/mol, nm).
+ * The 2-D double well of both papers (docs/science/systems.md): U = x1⁴/4 − 3 x1² + x1 + x2²/2 (kJ/mol, nm).
  * Two wells along x1, the one at x1 < 0 deeper; x2 is a harmonic fast coordinate.
  */
 import { API_VERSION, defineForceField } from '@embedcg/core';

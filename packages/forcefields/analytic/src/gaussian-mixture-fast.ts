@@ -1,5 +1,5 @@
 /**
- * P2's Gaussian mixture with fast degrees of freedom (science.md §6), D = 20:
+ * the flow paper's Gaussian mixture with fast degrees of freedom (docs/science/systems.md), D = 20:
  *
  *   x = [x_z (10), x_X (10)],  x_z ~ ⅓ Σ_m N(μ_m, σ² I),  x_X | x_z ~ N(B x_z, σ² I),  σ = 0.1,
  *
@@ -304,7 +304,7 @@ export const gaussianMixtureFastPlugin = defineForceField<GaussianMixtureOptions
   name: 'gaussian-mixture-fast',
   version: PACKAGE_VERSION,
   apiVersion: API_VERSION,
-  description: "P2's 20-D Gaussian mixture with fast dofs, U = −log p (normalised: log Z(1) = 0)",
+  description: "The flow paper's 20-D Gaussian mixture with fast dofs, U = −log p (normalised: log Z(1) = 0)",
   optionsSchema: {
     type: 'object',
     additionalProperties: false,

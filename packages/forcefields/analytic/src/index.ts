@@ -1,6 +1,6 @@
 /**
  * @embedcg/forcefield-analytic: analytic test potentials with exact references
- * (double well, Müller–Brown, harmonic, P2's Gaussian mixture with fast dofs).
+ * (double well, Müller–Brown, harmonic, the flow paper's Gaussian mixture with fast dofs).
  */
 import type { AnyPlugin } from '@embedcg/core';
 import { doubleWellPlugin } from './double-well.js';

@@ -1,5 +1,5 @@
 /**
- * The coupling-flow model (science.md §4): a base distribution, K coupling layers with
+ * The coupling-flow model (docs/science/models.md): a base distribution, K coupling layers with
  * alternating masks, and an optional learnable elementwise affine output layer:
  *
  *   ε ~ base,  u = f_K ∘ … ∘ f_1(ε),  y = m + s · (exp(a) ⊙ u + b)

@@ -1,7 +1,7 @@
 /**
  * @embedcg/model-flow: exact-density normalising flows (Boltzmann generators) as embedcg model
  * plugins: coupling flows with rational-quadratic spline or affine couplings and circular splines
- * for torsions (`flow`) and P2's
+ * for torsions (`flow`) and the flow paper's
  * structured slow/fast model with a learnable linear map (`structured-flow`), and a flow over a few
  * slow internal coordinates with a conditional Gaussian for the rest (`slow-fast-flow`).
  */

@@ -111,7 +111,7 @@ export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>(
   version: pkg.version,
   apiVersion: API_VERSION,
   description:
-    "P2's structured flow: slow latent CVs from a spline flow, Gaussian fast coordinates given them, learnable invertible linear map",
+    'The structured flow of Stupp & Koutsourelakis: slow latent CVs from a spline flow, Gaussian fast coordinates given them, learnable invertible linear map',
   optionsSchema: structuredOptionsSchema,
   create(options, context) {
     const dimension = modelDimension(context, 'structured-flow');

@@ -1,5 +1,5 @@
 /**
- * The slow/fast flow (science.md §4, P2's structured latent in internal coordinates): a coupling
+ * The slow/fast flow (docs/science/models.md, the flow paper's structured latent in internal coordinates): a coupling
  * flow over the few slow coordinates s (φ, ψ, the methyl rotors), and a Gaussian over the fast
  * rest given them, in standardised units around a reference structure:
  *

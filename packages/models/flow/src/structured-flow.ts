@@ -1,5 +1,5 @@
 /**
- * P2's structured model (science.md §4): slow latent z ∈ R^d from a coupling flow, fast
+ * The structured model of Stupp & Koutsourelakis (docs/science/models.md): slow latent z ∈ R^d from a coupling flow, fast
  * coordinates X | z ~ N(μ(z), diag exp(2 s(z))), and a learnable invertible linear map A = L·U
  * (L unit lower-triangular, U upper-triangular with diagonal exp(a)) to configurations:
  *

@@ -1,4 +1,4 @@
-/** Options of the `structured-flow` model (P2's slow/fast latent with a learnable linear map). */
+/** Options of the `structured-flow` model (the slow/fast latent of Stupp & Koutsourelakis with a learnable linear map). */
 import { ACTIVATIONS, type Activation, type JSONSchema } from '@embedcg/core';
 import { optionsSchema as flowSchema, type CouplingType } from './options.js';
 

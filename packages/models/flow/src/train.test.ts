@@ -9,7 +9,7 @@ import { setupBackend } from './setup.test.util.js';
 before(setupBackend);
 
 /**
- * Reverse KL to the double well at β = 1 (science.md §6), with the exact log Z from quadrature:
+ * Reverse KL to the double well at β = 1 (docs/science/systems.md), with the exact log Z from quadrature:
  * KL(q ‖ p) = E_q[log q + βU] + log Z, estimated with fresh samples. The flow starts as a Gaussian
  * at the deep well (the force field's initial positions, as the plugin does). Without tempering
  * reverse KL keeps only the deep well, whose loss costs −log(1 − 0.0083) ≈ 0.008 nats, so this

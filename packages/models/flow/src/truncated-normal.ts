@@ -1,7 +1,7 @@
 /**
  * The standard normal truncated to [−B, B] in Float64: the normaliser, exact sampling by the
  * inverse CDF from uniforms, and the log-density. Used as the flow's base for `base:
- * 'truncated-normal'` (P2's base), which keeps every base point inside the spline interval.
+ * 'truncated-normal'` (the flow paper's base), which keeps every base point inside the spline interval.
  */
 import type { Rng } from '@embedcg/core';
 
