@@ -123,5 +123,5 @@ for (const r of results) {
   targets.push(target(`|minor mass rel. error| raw (seed ${r.seed})`, Math.abs(r.minorMassRelErr), '<=', 0.1));
 }
 const maxEvals = Math.max(...results.map((r) => r.trainEvaluations));
-targets.push(target('training energy evaluations (max over seeds) vs the flow paper's ~3.5e6', maxEvals, '<', 3.5e6));
+targets.push(target('training energy evaluations (max over seeds) vs the flow paper (~3.5e6)', maxEvals, '<', 3.5e6));
 writeResults(name, results, targets);
