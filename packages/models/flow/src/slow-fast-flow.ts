@@ -24,9 +24,7 @@
  * puts mass; and the importance weights of the slow coordinates are bounded by p(s)/(ε U(s)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '@embedcg/core';
-import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
-import { Mlp } from '@embedcg/core';
+import { createRng, Mlp, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';
 import { select, selection, type Selection } from './columns.js';
