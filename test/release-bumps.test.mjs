@@ -107,7 +107,9 @@ test(`a fix in ${FIXED} bumps it and its install-time dependents only`, { timeou
   const r = nxReleaseDryRun(clone, ['release', 'version', '--dry-run']);
   assert.equal(r.ok, true, `nx release version --dry-run exited ${r.code}:\n${r.output}`);
   const final = new Map();
-  for (const m of r.output.matchAll(/^(\S+) \S+\s+New version (\S+) written to manifest/gm)) final.set(m[1], m[2]);
+  // nx colours its output where it sees CI=true; the names are read without the escape codes.
+  const plain = r.output.replace(new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g'), '');
+  for (const m of plain.matchAll(/^(\S+) \S+\s+New version (\S+) written to manifest/gm)) final.set(m[1], m[2]);
   const bumped = [...final].filter(([n, v]) => v !== packages.get(n)?.manifest.version).map(([n]) => n);
   assert.deepEqual(
     bumped.sort(),
