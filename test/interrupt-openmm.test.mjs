@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBin, repoRoot, runCli, tempDir } from './support.mjs';
+import { cliBin, repoRoot, runCli, tempDir, waitFor } from './support.mjs';
 
 const hasOpenMM = spawnSync('/usr/bin/python3', ['-c', 'import openmm'], { stdio: 'ignore' }).status === 0;
 const skip = !hasOpenMM && !process.env.EMBEDCG_REQUIRE_OPENMM ? 'OpenMM is not installed' : false;
@@ -37,19 +37,6 @@ function openmmConfig(dir) {
   const p = join(dir, 'openmm.json');
   writeFileSync(p, JSON.stringify(cfg));
   return p;
-}
-
-function waitFor(pred, ms, what) {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      const v = pred();
-      if (v) return resolve(v);
-      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
 }
 
 /** Start training in a process group of its own and wait until steps are being logged. */

@@ -67,3 +67,17 @@ export function tinyDoubleWellConfig(name = 'tiny-double-well', seed = 3) {
     evaluation: { samples: 100, batchSize: 100 },
   };
 }
+
+/** Poll `pred` every 100 ms until it returns something truthy (resolved with it), or fail after `ms`. */
+export function waitFor(pred, ms, what) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      const v = pred();
+      if (v) return resolve(v);
+      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 100);
+    };
+    tick();
+  });
+}

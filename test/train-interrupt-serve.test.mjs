@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBin, repoRoot, tempDir } from './support.mjs';
+import { cliBin, repoRoot, tempDir, waitFor } from './support.mjs';
 
 function smallConfig(dir) {
   const cfg = JSON.parse(readFileSync(join(repoRoot, 'examples', 'double-well.json'), 'utf8'));
@@ -15,19 +15,6 @@ function smallConfig(dir) {
   const p = join(dir, 'dw.json');
   writeFileSync(p, JSON.stringify(cfg));
   return p;
-}
-
-function waitFor(pred, ms, what) {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      const v = pred();
-      if (v) return resolve(v);
-      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
 }
 
 test('SIGINT checkpoints and stops; --serve answers on 127.0.0.1 meanwhile', { timeout: 90_000 }, async (t) => {
