@@ -8,6 +8,7 @@ import { InputError, type EnergyBatch, type ForceField } from '@embedcg/core';
 import { checkAtomOrder } from '@embedcg/core/molecules';
 import { createAmberForceField, loadSystemJson, readPrmtop } from '@embedcg/forcefield-amber';
 import { UsageError } from '../errors.js';
+import { systemForSolvent, withSystemFile } from '../system-solvent.js';
 import { warn } from '../context.js';
 import { checkFinite, framesPerChunk, openCoordinates, type CoordinateSource } from '../coordinate-chunks.js';
 import { ChunkedWriter, jsonPrinter, tablePrinter, type EnergyPrinter } from '../energy-output.js';
@@ -36,14 +37,16 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
     );
   }
   // The native readers check the files first: a malformed one is bad input, whichever engine.
-  if (argv.prmtop) readPrmtop(argv.prmtop);
-  else loadSystemJson(argv.system!);
+  const create = (source: { prmtop: string } | { systemJson: string }) =>
+    mod.createOpenMMForceField({ ...source, solvent: argv.solvent, platform: 'Reference' });
   try {
-    return await mod.createOpenMMForceField({
-      ...(argv.prmtop ? { prmtop: argv.prmtop } : { systemJson: argv.system }),
-      solvent: argv.solvent,
-      platform: 'Reference',
-    });
+    if (argv.prmtop) {
+      readPrmtop(argv.prmtop);
+      return await create({ prmtop: argv.prmtop });
+    }
+    const system = systemForSolvent(loadSystemJson(argv.system!), argv.solvent, argv.system!);
+    // The server reads the file while it starts, so the rewritten copy can go once it is up.
+    return await withSystemFile(system, (systemJson) => create({ systemJson }));
   } catch (e) {
     const err = e as Error;
     if (err.name === 'OpenMMUnavailableError') throw new UsageError(`--engine openmm: ${err.message}`);
