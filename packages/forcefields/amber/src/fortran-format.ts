@@ -1,6 +1,7 @@
 /**
  * The Fortran fixed-width edit descriptors used by AMBER files: `%FORMAT(10I8)`, `(5E16.8)`,
- * `(20a4)`, `(1a80)`, `(F12.7)`. Each data line holds up to `count` fields of `width` characters.
+ * `(20a4)`, `(1a80)`, `(F12.7)`, and a repeat group of one descriptor such as `(8(F9.5))` (CMAP
+ * sections), which means `8F9.5`. Each data line holds up to `count` fields of `width` characters.
  */
 
 /** A parsed Fortran edit descriptor. */
@@ -15,10 +16,17 @@ export interface FortranFormat {
   decimals?: number;
 }
 
+/** `8(F9.5)`: a repeat count, then one descriptor in parentheses. */
+const REPEAT_GROUP = /^\s*\(?\s*(\d+)\s*\(([^()]*)\)\s*\)?\s*$/;
 const DESCRIPTOR = /^\s*\(?\s*(\d*)\s*([aAiIeEfFdDgG])\s*(\d+)(?:\.(\d+))?\s*\)?\s*$/;
 
 /** Parse a descriptor such as "10I8", "(5E16.8)" or "a80". Returns undefined when it is not one. */
 export function parseFortranFormat(spec: string): FortranFormat | undefined {
+  const group = REPEAT_GROUP.exec(spec);
+  if (group) {
+    const inner = parseFortranFormat(group[2]!);
+    return inner && { ...inner, count: Number(group[1]) * inner.count };
+  }
   const m = DESCRIPTOR.exec(spec);
   if (!m) return undefined;
   const count = m[1] ? Number(m[1]) : 1;

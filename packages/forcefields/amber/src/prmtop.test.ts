@@ -18,6 +18,10 @@ test('Fortran edit descriptors', () => {
   assert.deepEqual(parseFortranFormat('a80'), { count: 1, kind: 'a', width: 80 });
   assert.deepEqual(parseFortranFormat('3I8'), { count: 3, kind: 'i', width: 8 });
   assert.equal(parseFortranFormat('10X'), undefined);
+  // CMAP sections write a repeat group; it means 8F9.5.
+  assert.deepEqual(parseFortranFormat('8(F9.5)'), { count: 8, kind: 'f', width: 9, decimals: 5 });
+  assert.deepEqual(parseFortranFormat('(2(I8))'), { count: 2, kind: 'i', width: 8 });
+  assert.equal(parseFortranFormat('8(F9.5,I3)'), undefined);
 });
 
 test('reads every section of the alanine dipeptide prmtop into typed arrays', () => {
@@ -98,6 +102,13 @@ test('unsupported content is refused naming the feature', () => {
   assert.throws(
     () => prmtopToSystem(parsePrmtop(cmap, 'cmap.prmtop')),
     /cmap\.prmtop: CMAP correction maps \(section CHARMM_CMAP_COUNT\)/,
+  );
+  // Real CMAP files carry their grids in a repeat-group format; the refusal must come first, not a
+  // format error that reads like a corrupt file.
+  const cmapGrid = cmap + '%FLAG CHARMM_CMAP_PARAMETER_01\n%FORMAT(8(F9.5))\n  0.12345  0.23456\n';
+  assert.throws(
+    () => prmtopToSystem(parsePrmtop(cmapGrid, 'grid.prmtop')),
+    /grid\.prmtop: CMAP correction maps \(section CHARMM_CMAP_COUNT\).*use --engine openmm/s,
   );
   const pol =
     text +
