@@ -44,3 +44,19 @@ for (const [args, message] of cases) {
     assert.equal(existsSync(out), false);
   });
 }
+
+test('train --serve on a port another process holds is refused before any work, naming the port', async (t) => {
+  const { createServer } = await import('node:net');
+  const holder = createServer();
+  await new Promise((r) => holder.listen(0, '127.0.0.1', r));
+  t.after(() => holder.close());
+  const port = holder.address().port;
+  const cwd = tempDir(t);
+  const out = join(cwd, 'run');
+  const r = runCli(['train', config, '--out', out, '--serve', '--port', String(port)], { cwd });
+  assert.match(
+    assertCleanError(r, 2),
+    new RegExp(`--port ${port}: cannot serve on 127\\.0\\.0\\.1:${port} \\(the port is in use\\)`),
+  );
+  assert.equal(existsSync(out), false, 'no run folder is left behind');
+});

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { trainRun, RUN_LAYOUT, type BackendName } from '@embedcg/core';
 import { log, pluginSearchDirs } from '../context.js';
@@ -93,6 +94,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ),
   handler: async (argv) => {
     checkOutputFolder('--out', argv.out);
+    if (argv.serve) await checkPortFree(argv.port);
     const overrides = [argv.set ?? []].flat();
     let live: { url: string; close(): Promise<void> } | undefined;
     const abort = new AbortController();
@@ -139,13 +141,34 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
 
 /** The live view of --serve, from the optional @embedcg/viz. */
 async function serveLive(runDir: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional viz package is imported by name at run time, untyped
+  let viz: any;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional viz package is imported by name at run time, untyped
-    const viz: any = await import('@embedcg/viz' as string);
+    viz = await import('@embedcg/viz' as string);
+  } catch (e) {
+    throw new UsageError(`--serve needs @embedcg/viz: ${(e as Error).message}`);
+  }
+  try {
     const live = await viz.serveLive(runDir, { port });
     log(`live training curves: ${live.url}`);
     return live;
   } catch (e) {
-    throw new UsageError(`--serve needs @embedcg/viz: ${(e as Error).message}`);
+    throw new UsageError(portProblem(port, e));
   }
+}
+
+function portProblem(port: number, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the port is in use' : (e as Error).message;
+  return `--port ${port}: cannot serve on 127.0.0.1:${port} (${why}); pick another port, or --port 0 for any free one`;
+}
+
+/** Before any work: a --port another process holds is refused, so no run folder is left behind. */
+async function checkPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new UsageError(portProblem(port, e))));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
