@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '@embedcg/core';
+import { InputError, type ForceField } from '@embedcg/core';
 import { writeSystemJson, type SystemParameters } from '@embedcg/core/molecules';
 
 export type Solvent = 'vacuum' | 'obc1' | 'obc2';
 
 /** The system as the native engine evaluates it in `solvent`; an error names the file when it cannot be. */
 export function systemForSolvent(system: SystemParameters, solvent: Solvent, path: string): SystemParameters {
-  if (solvent === 'vacuum') return { ...system, gb: null };
+  if (solvent === 'vacuum') return system.gb === null ? system : { ...system, gb: null };
   if (!system.gb) {
     throw new InputError(
       `${path}: --solvent ${solvent} needs GB parameters, but the system has none; use --solvent vacuum or export the system with implicit solvent`,
@@ -24,14 +24,31 @@ export function systemForSolvent(system: SystemParameters, solvent: Solvent, pat
   return system.gb.model === solvent ? system : { ...system, gb: { ...system.gb, model: solvent } };
 }
 
-/** Run `use` with the path of a system.json holding `system`, removed afterwards. */
-export async function withSystemFile<T>(system: SystemParameters, use: (path: string) => Promise<T>): Promise<T> {
+/**
+ * A force field made from a temporary system.json holding `system`. The file lives as long as the
+ * force field: the OpenMM pool reads it again whenever it restarts a child.
+ */
+export async function withSystemFile(
+  system: SystemParameters,
+  create: (path: string) => Promise<ForceField>,
+): Promise<ForceField> {
   const dir = mkdtempSync(join(tmpdir(), 'embedcg-system-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
   try {
     const path = join(dir, 'system.json');
     writeSystemJson(path, system);
-    return await use(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const ff = await create(path);
+    const dispose = ff.dispose?.bind(ff);
+    ff.dispose = async () => {
+      try {
+        await dispose?.();
+      } finally {
+        remove();
+      }
+    };
+    return ff;
+  } catch (e) {
+    remove();
+    throw e;
   }
 }

@@ -44,8 +44,9 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
       readPrmtop(argv.prmtop);
       return await create({ prmtop: argv.prmtop });
     }
-    const system = systemForSolvent(loadSystemJson(argv.system!), argv.solvent, argv.system!);
-    // The server reads the file while it starts, so the rewritten copy can go once it is up.
+    const loaded = loadSystemJson(argv.system!);
+    const system = systemForSolvent(loaded, argv.solvent, argv.system!);
+    if (system === loaded) return await create({ systemJson: argv.system! });
     return await withSystemFile(system, (systemJson) => create({ systemJson }));
   } catch (e) {
     const err = e as Error;
