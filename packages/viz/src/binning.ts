@@ -38,6 +38,20 @@ export function effectiveSampleSize(w: NumArray): number {
   return s2 > 0 ? (s * s) / s2 : 0;
 }
 
+/**
+ * Bins whose Kish effective sample count (Σw)²/Σw² (within the bin) is below this are not drawn as
+ * values: one tiny-weight sample alone in a bin would otherwise show as a deep free-energy well or
+ * spike.
+ */
+export const MIN_EFFECTIVE_COUNT = 10;
+
+/** Kish effective count per bin from the bin's Σw and Σw² (0 for an empty bin). */
+function kishCounts(counts: Float64Array, sumSq: Float64Array): Float64Array {
+  const out = new Float64Array(counts.length);
+  for (let b = 0; b < counts.length; b++) out[b] = sumSq[b]! > 0 ? (counts[b]! * counts[b]!) / sumSq[b]! : 0;
+  return out;
+}
+
 /** A weighted 1-D histogram on equal bins over [lo, hi). */
 export interface Histogram1D {
   lo: number;
@@ -48,6 +62,8 @@ export interface Histogram1D {
   counts: Float64Array;
   /** Probability density per bin (integrates to the fraction of weight inside [lo, hi)). */
   density: Float64Array;
+  /** Kish effective sample count per bin, (Σw)²/Σw² over the bin's samples; the count when unweighted. */
+  effective: Float64Array;
   /** Total weight of finite values, inside or outside the range. */
   total: number;
   /** Number of values that were not finite. */
@@ -80,6 +96,7 @@ export function histogram1d(
   const width = (hi - lo) / nbins;
   for (let b = 0; b <= nbins; b++) edges[b] = lo + b * width;
   const counts = new Float64Array(nbins);
+  const sumSq = new Float64Array(nbins);
   let total = 0;
   let nonFinite = 0;
   for (let i = 0; i < values.length; i++) {
@@ -91,11 +108,14 @@ export function histogram1d(
     const w = weights ? weights[i]! : 1;
     total += w;
     const b = Math.floor((v - lo) / width);
-    if (b >= 0 && b < nbins) counts[b]! += w;
+    if (b >= 0 && b < nbins) {
+      counts[b]! += w;
+      sumSq[b]! += w * w;
+    }
   }
   const density = new Float64Array(nbins);
   if (total > 0) for (let b = 0; b < nbins; b++) density[b] = counts[b]! / (total * width);
-  return { lo, hi, edges, counts, density, total, nonFinite };
+  return { lo, hi, edges, counts, density, effective: kishCounts(counts, sumSq), total, nonFinite };
 }
 
 /** A weighted 2-D histogram; `density[iy * nx + ix]`. */
@@ -106,6 +126,8 @@ export interface Histogram2D {
   yEdges: Float64Array;
   counts: Float64Array;
   density: Float64Array;
+  /** Kish effective sample count per bin (see {@link Histogram1D.effective}). */
+  effective: Float64Array;
   total: number;
 }
 
@@ -127,6 +149,7 @@ export function histogram2d(
   const xEdges = Float64Array.from({ length: nx + 1 }, (_, i) => x0 + i * dx);
   const yEdges = Float64Array.from({ length: ny + 1 }, (_, i) => y0 + i * dy);
   const counts = new Float64Array(nx * ny);
+  const sumSq = new Float64Array(nx * ny);
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const xv = x[i]!;
@@ -136,11 +159,14 @@ export function histogram2d(
     total += w;
     const bx = Math.floor((xv - x0) / dx);
     const by = Math.floor((yv - y0) / dy);
-    if (bx >= 0 && bx < nx && by >= 0 && by < ny) counts[by * nx + bx]! += w;
+    if (bx >= 0 && bx < nx && by >= 0 && by < ny) {
+      counts[by * nx + bx]! += w;
+      sumSq[by * nx + bx]! += w * w;
+    }
   }
   const density = new Float64Array(nx * ny);
   if (total > 0) for (let k = 0; k < density.length; k++) density[k] = counts[k]! / (total * dx * dy);
-  return { nx, ny, xEdges, yEdges, counts, density, total };
+  return { nx, ny, xEdges, yEdges, counts, density, effective: kishCounts(counts, sumSq), total };
 }
 
 /**

@@ -1,8 +1,14 @@
-import { round, type Histogram1D } from '../binning.js';
+import { MIN_EFFECTIVE_COUNT, round, type Histogram1D } from '../binning.js';
+
+/** A bin's density for the plot, or null (not drawn) when it holds too few effective samples. */
+export function drawnDensity(h: Histogram1D, b: number): number | null {
+  return h.effective[b]! >= MIN_EFFECTIVE_COUNT ? round(h.density[b]!, 5) : null;
+}
 
 /**
  * Vega-lite layers drawing histograms that share axes: the first as light filled bars, the
- * others as step outlines, so overlapping histograms stay readable.
+ * others as step outlines, so overlapping histograms stay readable. Bins with fewer than
+ * {@link MIN_EFFECTIVE_COUNT} effective samples (Kish) are left out: no bar, a gap in the outline.
  */
 export function histogramLayers(
   hists: Array<{ name: string; h: Histogram1D }>,
@@ -18,7 +24,7 @@ export function histogramLayers(
       bars.push({
         x: round(first.h.edges[b]!, 6),
         x2: round(first.h.edges[b + 1]!, 6),
-        density: round(first.h.density[b]!, 5),
+        density: drawnDensity(first.h, b),
         series: first.name,
       });
     }
@@ -36,8 +42,8 @@ export function histogramLayers(
   for (const { name, h } of rest) {
     const pts = [];
     const nb = h.counts.length;
-    for (let b = 0; b < nb; b++) pts.push({ x: round(h.edges[b]!, 6), density: round(h.density[b]!, 5), series: name });
-    pts.push({ x: round(h.edges[nb]!, 6), density: round(h.density[nb - 1]!, 5), series: name });
+    for (let b = 0; b < nb; b++) pts.push({ x: round(h.edges[b]!, 6), density: drawnDensity(h, b), series: name });
+    pts.push({ x: round(h.edges[nb]!, 6), density: drawnDensity(h, nb - 1), series: name });
     layers.push({
       data: { values: pts },
       mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
