@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { vegaLiteToSvg } from '../render.js';
-import { anglesToDegrees, checkWeights, histogram1d, round } from '../binning.js';
+import { MIN_EFFECTIVE_COUNT, anglesToDegrees, checkWeights, round } from '../binning.js';
+import { freeEnergyProfile } from '../profile.js';
 import type { DihedralSamples } from './ramachandran.js';
 
 /** Options of {@link freeEnergy1D}. */
@@ -10,12 +11,15 @@ export interface FreeEnergy1DOptions {
   reference?: DihedralSamples;
   /** Number of bins on [−180°, 180°). Default 72 (5°). */
   bins?: number;
+  /** Bootstrap resamples of the bands (0: no bands). Default 200. */
+  resamples?: number;
   title?: string;
 }
 
 /**
  * Free energy F(angle) = −ln p (kT) along φ or ψ for model raw, model reweighted and reference,
- * each shifted to a minimum of 0. Bins without samples leave a gap in the curve.
+ * each shifted to a minimum of 0, with bootstrap bands. Bins with fewer than 10 effective samples
+ * (Kish, within the bin) leave a gap in the curve: one tiny-weight sample is not a free energy.
  */
 export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
   const { angle } = opts;
@@ -36,43 +40,64 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
       ...(opts.reference.weights ? { w: opts.reference.weights } : {}),
     });
   }
-  const rows: Array<{ x: number; F: number | null; series: string }> = [];
-  for (const c of curves) {
-    const h = histogram1d(c.values, c.w, -180, 180, nb);
-    let max = 0;
-    for (const d of h.density) if (d > max) max = d;
+  const rows: Array<{ x: number; F: number | null; lo: number | null; hi: number | null; series: string }> = [];
+  curves.forEach((c, k) => {
+    const p = freeEnergyProfile(c.values, c.w, -180, 180, nb, { resamples: opts.resamples ?? 200, seed: k + 1 });
     for (let b = 0; b < nb; b++) {
-      const d = h.density[b]!;
-      const centre = 0.5 * (h.edges[b]! + h.edges[b + 1]!);
-      rows.push({ x: round(centre, 5), F: d > 0 && max > 0 ? round(-Math.log(d / max), 4) : null, series: c.name });
+      const value = (v: number) => (Number.isNaN(v) ? null : round(v, 4));
+      rows.push({
+        x: round(p.centres[b]!, 5),
+        F: value(p.F[b]!),
+        lo: value(p.lower[b]!),
+        hi: value(p.upper[b]!),
+        series: c.name,
+      });
     }
-  }
+  });
+  // A bootstrap replicate that leaves a drawn bin empty gives an infinite upper end: clip it to the plot.
+  const top = Math.max(0, ...rows.map((r) => (r.F !== null ? r.F : 0)));
+  for (const r of rows) if (r.hi !== null && !Number.isFinite(r.hi)) r.hi = round(top + 1, 4);
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: curves.map((c) => c.name), range: ['#1f77b4', '#ff7f0e', '#111111'] },
+    legend: { orient: 'top' },
+  };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: `${symbol} (°)`,
+    scale: { domain: [-180, 180], nice: false },
+    axis: { values: [-180, -120, -60, 0, 60, 120, 180] },
+  };
   const spec = {
     title: {
       text: opts.title ?? `Free energy along ${symbol}`,
-      subtitle: 'F = −ln p, shifted to 0 at the minimum of each curve',
+      subtitle: [
+        'F = −ln p, 0 at the minimum of each curve; bands: 95 % bootstrap intervals',
+        `gaps: bins with fewer than ${MIN_EFFECTIVE_COUNT} effective samples (Kish)`,
+      ],
     },
     width: 460,
     height: 260,
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
-    encoding: {
-      x: {
-        field: 'x',
-        type: 'quantitative',
-        title: `${symbol} (°)`,
-        scale: { domain: [-180, 180], nice: false },
-        axis: { values: [-180, -120, -60, 0, 60, 120, 180] },
+    layer: [
+      {
+        transform: [{ filter: 'datum.lo !== null && datum.hi !== null' }],
+        mark: { type: 'area', opacity: 0.22 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: 'free energy (kT)' },
+          y2: { field: 'hi' },
+          color,
+        },
       },
-      y: { field: 'F', type: 'quantitative', title: 'free energy (kT)' },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        title: null,
-        scale: { domain: curves.map((c) => c.name), range: ['#1f77b4', '#ff7f0e', '#111111'] },
-        legend: { orient: 'top' },
+      {
+        mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
+        encoding: { x, y: { field: 'F', type: 'quantitative', title: 'free energy (kT)' }, color },
       },
-    },
+    ],
   } as unknown as TopLevelSpec;
   return vegaLiteToSvg(spec);
 }
