@@ -1,12 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
-import { molecularMetrics } from '@embedcg/core/molecules';
-import { log } from '../context.js';
+import { openRun, runMetrics, selectBackend } from '@embedcg/core';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { checkLatentSamples, latentSamplesOption, printMetrics } from '../evaluation.js';
-import { UsageError } from '../errors.js';
-import { latentOf, readTrajectories } from './cvs.js';
-import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
+import { chiralityOption, type ChiralityMode } from '../chirality.js';
+import { molecularReference } from '../molecular-reference.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
 interface EvaluateArgs extends RunAccessArgs {
@@ -74,46 +71,8 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       );
       let all: Record<string, unknown> = metrics;
       if (argv.reference?.length) {
-        const p = run.plugins;
-        const ff = p.forceField;
-        if (!ff.topology)
-          throw new UsageError(
-            `--reference: force field "${ff.name}" has no atoms; molecular metrics need a molecular system`,
-          );
-        const ref = readTrajectories(argv.reference, ff, { skip: argv.skip, stride: argv.stride });
-        // Reference energies are the reference's cost, not the model's: evaluate them uncounted.
-        const energies = new Float64Array(ref.n);
-        const D = ff.dimension;
-        for (let s = 0; s < ref.n; s += 5000) {
-          const b = Math.min(5000, ref.n - s);
-          energies.set(
-            (await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies,
-            s,
-          );
-        }
-        const latent =
-          p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
-        log(`molecular metrics against ${ref.n} reference frames from ${argv.reference.length} file(s)`);
-        const filtered = argv.chirality === 'filter' ? applyChirality('filter', samples, ff) : undefined;
-        const s = filtered?.samples ?? samples;
-        const mol = molecularMetrics({
-          topology: ff.topology,
-          beta: targetBeta(run.config),
-          samples: { x: s.x, n: s.n, energies: s.energies, logw: s.logw },
-          reference: {
-            x: ref.x,
-            n: ref.n,
-            energies,
-            runLengths: ref.runLengths,
-            latent,
-            latentDim: p.model.latentDimension,
-          },
-          seed: run.config.seed,
-        });
-        all = { ...metrics, ...mol };
-        // After filtering, mol.chirality.wrongRate is 0 by construction; keep the model's own rate.
-        if (filtered)
-          all = { ...all, 'mol.chirality.filtered': 1, 'mol.chirality.wrongRateUnfiltered': filtered.wrongRate ?? 0 };
+        const mol = await molecularReference(run, samples, argv.reference, argv);
+        all = { ...metrics, ...mol.metrics };
       }
       if (argv.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
       else printMetrics(all);
