@@ -1,6 +1,8 @@
 import { escapeHtml, jsonForScript, scriptForInline } from './escape.js';
 import { VIEWER_SCRIPT } from './viewer-script.js';
 import type { StructureFrames } from './structure-frames.js';
+import { summaryRows } from './summary-labels.js';
+import { referenceSection } from './reference-table.js';
 import type { RunMetrics } from './types.js';
 
 /** A plot ready for the page: its PNG, or the reason it could not be drawn. */
@@ -34,6 +36,8 @@ h2 { font-size: 1.25rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; 
 table.metrics { border-collapse: collapse; }
 table.metrics td, table.metrics th { border: 1px solid #ddd; padding: 0.25rem 0.7rem; text-align: left; }
 table.metrics td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.metrics td.meaning { color: #555; font-size: 0.9rem; }
+h3 { font-size: 1.05rem; margin-top: 1.2rem; }
 figure { margin: 1rem 0 2rem; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9rem; }
@@ -44,24 +48,15 @@ pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem
 #frame-slider { width: 360px; }
 `;
 
-function formatValue(v: unknown): { text: string; numeric: boolean } {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return { text: String(v), numeric: true };
-    const t = Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? Number(v.toPrecision(5)).toString() : v.toExponential(4);
-    return { text: t, numeric: true };
-  }
-  if (v === null || v === undefined) return { text: '—', numeric: false };
-  return { text: typeof v === 'string' ? v : JSON.stringify(v), numeric: false };
-}
-
+/** The summary: plain label, value with unit, one line of meaning per metric. */
 function metricsTable(metrics: RunMetrics): string {
-  const keys = Object.keys(metrics);
-  if (keys.length === 0) return '<p class="sub">No metrics.json yet (the run may still be going).</p>';
-  const rows = keys.map((k) => {
-    const { text, numeric } = formatValue(metrics[k]);
-    return `<tr><th scope="row">${escapeHtml(k)}</th><td${numeric ? ' class="num"' : ''}>${escapeHtml(text)}</td></tr>`;
-  });
-  return `<table class="metrics"><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  const rows = summaryRows(metrics);
+  if (Object.keys(metrics).length === 0) return '<p class="sub">No metrics.json yet (the run may still be going).</p>';
+  const body = rows.map(
+    (r) =>
+      `<tr><th scope="row">${escapeHtml(r.label)}</th><td class="num">${escapeHtml(r.value)}</td><td class="meaning">${escapeHtml(r.meaning)}</td></tr>`,
+  );
+  return `<table class="metrics" id="summary"><tbody>\n${body.join('\n')}\n</tbody></table>`;
 }
 
 function plotFigure(p: RenderedPlot): string {
@@ -113,6 +108,8 @@ export function renderReportHtml(page: ReportPage): string {
 ${warnings}
 <h2>Summary</h2>
 ${metricsTable(page.metrics)}
+<script type="application/json" id="embedcg-metrics">${jsonForScript(page.metrics)}</script>
+${referenceSection(page.metrics)}
 <h2>Plots</h2>
 ${page.plots.length ? page.plots.map(plotFigure).join('\n') : '<p class="sub">No plots: the run has no history or samples yet.</p>'}
 ${viewerSection(page)}

@@ -39,11 +39,15 @@ test('writeReport of a 2-D run: PNGs on disk, inlined in the page, no viewer, na
   assert.ok(!html.includes(EVIL), 'raw <script> from the config must not reach the page');
   assert.ok(html.includes('dw &lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(!html.includes('$3Dmol'), 'no 3-D viewer for a 2-D system');
-  assert.equal((html.match(/<script/g) ?? []).length, 0);
+  // One script element: the metrics as inert JSON data (no executable script for a 2-D run).
+  assert.equal((html.match(/<script/g) ?? []).length, 1);
+  assert.equal((html.match(/<script type="application\/json" id="embedcg-metrics">/g) ?? []).length, 1);
   // Self-contained: nothing is loaded from a URL.
   assert.ok(!/(src|href)="(https?:)?\/\//.test(html));
-  for (const key of ['kl', 'logZExact', 'minorModeMass', 'note'])
-    assert.ok(html.includes(`<th scope="row">${key}</th>`), key);
+  // Plain labels, not metrics.json keys.
+  for (const label of ['Reverse KL(q ‖ p)', 'log Z, exact', 'Minor basin mass, raw', 'Note'])
+    assert.ok(html.includes(`<th scope="row">${label}</th>`), label);
+  for (const key of ['kl', 'logZExact', 'minorModeMass']) assert.ok(!html.includes(`<th scope="row">${key}</th>`), key);
   assert.ok(html.includes('&quot;training&quot;: {'), 'config shown, pretty-printed');
 });
 
@@ -67,9 +71,9 @@ test('buildReport of a molecule: viewer with 3Dmol inlined and frames that canno
     r.files.some((f) => f.endsWith('latent-space.png')),
     'latent plot with states from the dihedrals',
   );
-  // Exactly our three script elements: frames JSON, 3Dmol.js, viewer code.
-  assert.equal((r.html.match(/<script\b/gi) ?? []).length, 3);
-  assert.equal((r.html.match(/<\/script>/gi) ?? []).length, 3);
+  // Exactly our four script elements: metrics JSON, frames JSON, 3Dmol.js, viewer code.
+  assert.equal((r.html.match(/<script\b/gi) ?? []).length, 4);
+  assert.equal((r.html.match(/<\/script>/gi) ?? []).length, 4);
   const json = /<script type="application\/json" id="embedcg-frames">([\s\S]*?)<\/script>/.exec(r.html)![1]!;
   const frames = JSON.parse(json) as { names: string[]; coordinates: number[][] };
   assert.equal(frames.names[0], 'H</script><script>alert(2)</script>');
