@@ -2,28 +2,34 @@ import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  createRng,
-  drawSamples,
   encodeConfigurations,
   openRun,
+  runMetrics,
   selectBackend,
   targetBeta,
   type ForceField,
+  type OpenedRun,
 } from '@embedcg/core';
-import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
-import { writeReport, type ReportData } from '@embedcg/viz';
-import { log, warn } from '../context.js';
+import { backboneDihedrals, dihedralSeries } from '@embedcg/core/molecules';
+import { readRun, writeReport, type ReportData } from '@embedcg/viz';
+import { log } from '../context.js';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFolder } from '../output-paths.js';
+import { molecularReference } from '../molecular-reference.js';
+import { parseRange, plotFrame, type Frame } from '../report-frame.js';
 
 interface ReportArgs extends RunAccessArgs {
   run: string;
-  n: number;
+  n?: number;
   reference?: string;
-  seed: number;
+  seed?: number;
+  range?: string;
 }
+
+/** Keys of a fresh evaluation that describe training, not the samples: the stored values stand. */
+const TRAINING_KEYS = ['energyEvaluations', 'evaluationEnergyEvaluations', 'wallSeconds'];
 
 /** A synchronous energy function for 2-D force fields (contour plots); undefined when async. */
 function syncEnergy(ff: ForceField): ((x: number, y: number) => number) | undefined {
@@ -41,87 +47,40 @@ function syncEnergy(ff: ForceField): ((x: number, y: number) => number) | undefi
   };
 }
 
-/** Plot ranges covering the bulk of the samples (0.5–99.5 %), padded. */
-function range(values: Float64Array, stride: number, offset: number): [number, number] {
-  const v = Float64Array.from({ length: values.length / stride }, (_, i) => values[i * stride + offset]!)
-    .filter(Number.isFinite)
-    .sort();
-  if (v.length === 0) return [-1, 1];
-  const lo = v[Math.floor(0.005 * (v.length - 1))]!,
-    hi = v[Math.ceil(0.995 * (v.length - 1))]!;
-  const pad = 0.15 * (hi - lo || 1);
-  return [lo - pad, hi + pad];
-}
-
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <run>',
   describe: 'Write RUN/report/index.html (self-contained, with plots and a 3-D viewer for molecules) and the PNGs',
   builder: (y) =>
     withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('n', numberOption('n', WHOLE_POSITIVE, { default: 5000, describe: 'Model samples drawn for the plots' }))
+      .option(
+        'n',
+        numberOption('n', WHOLE_POSITIVE, {
+          describe: "Model samples for the plots and numbers (default: the config's evaluation.samples, as evaluate)",
+        }),
+      )
       .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
-      .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 2, describe: 'Seed of the draw' }))
+      .option(
+        'seed',
+        numberOption('seed', WHOLE_NONNEGATIVE, {
+          describe: "Seed of the draw (default: the run's seed, so the numbers match evaluate's)",
+        }),
+      )
+      .option('range', {
+        type: 'string',
+        describe: "x0,x1,y0,y1: frame of 2-D plots (default: the force field's reference basins and the samples)",
+      })
       .example('$0 report runs/dw', 'open runs/dw/report/index.html in a browser'),
   handler: async (argv) => {
-    if (!Number.isInteger(argv.n) || argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
+    if (argv.n !== undefined && argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
+    const frame = argv.range !== undefined ? parseRange(argv.range) : undefined;
     if (argv.reference && !existsSync(argv.reference))
       throw new UsageError(`--reference ${argv.reference}: no such file`);
     checkOutputFolder('report folder', join(argv.run, 'report'));
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, runAccess(argv));
     try {
-      const p = run.plugins;
-      const beta = targetBeta(run.config);
-      const s = await drawSamples({
-        model: p.model,
-        transform: p.transform,
-        forceField: p.forceField,
-        n: argv.n,
-        beta,
-        rng: createRng(argv.seed),
-        latentSamples: run.config.evaluation.latentSamples,
-      });
-      const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
-      const data: ReportData = {
-        beta,
-        samples: {
-          positions: s.x,
-          n: s.n,
-          dimension: s.dimension,
-          logw: s.logw,
-          energies: s.energies,
-          beta,
-          latent,
-          latentDim: latent ? p.model.latentDimension : undefined,
-        },
-      };
-      const energy = syncEnergy(p.forceField.inner);
-      if (energy) {
-        data.potential = { energy, xRange: range(s.x, 2, 0), yRange: range(s.x, 2, 1), xLabel: 'x1', yLabel: 'x2' };
-      }
-      const top = p.forceField.topology;
-      if (top) {
-        data.topology = top;
-        const bb = backboneDihedrals(top);
-        if (bb.phi.length) {
-          const D = s.dimension;
-          data.dihedrals = {
-            model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) },
-          };
-          if (argv.reference) {
-            const ref = readDcd(argv.reference, { onWarning: warn });
-            if (ref.nAtoms * 3 !== D)
-              throw new UsageError(
-                `--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`,
-              );
-            data.dihedrals.reference = {
-              phi: dihedralSeries(ref.positions, D, ref.nFrames, bb.phi[0]!),
-              psi: dihedralSeries(ref.positions, D, ref.nFrames, bb.psi[0]!),
-            };
-          }
-        }
-      }
+      const data = await reportData(run, argv, frame);
       const out = await writeReport(run.runDir, data);
       for (const w of out.warnings) log(`warning: ${w}`);
       log(`wrote ${join(argv.run, relative(run.runDir, out.index))} and ${out.files.length} files`);
@@ -130,3 +89,57 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     }
   },
 };
+
+/**
+ * What the report shows: evaluate's draw (same seed, same count by default) with its metrics over
+ * the stored ones, the potential framed by the reference basins, and the dihedrals of the model
+ * and of the reference with evaluate's molecular metrics.
+ */
+async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undefined): Promise<ReportData> {
+  const p = run.plugins;
+  const beta = targetBeta(run.config);
+  const config = argv.seed === undefined ? run.config : { ...run.config, seed: argv.seed };
+  const { metrics: fresh, samples: s } = await runMetrics(config, p, run.state.wallSeconds, argv.n);
+  const stored = readRun(run.runDir);
+  const metrics: Record<string, number | string | null> = { ...stored.metrics };
+  for (const [k, v] of Object.entries(fresh)) if (!TRAINING_KEYS.includes(k) || !(k in metrics)) metrics[k] = v;
+  const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
+  const data: ReportData = {
+    beta,
+    samples: {
+      positions: s.x,
+      n: s.n,
+      dimension: s.dimension,
+      logw: s.logw,
+      energies: s.energies,
+      beta,
+      latent,
+      latentDim: latent ? p.model.latentDimension : undefined,
+    },
+  };
+  const energy = syncEnergy(p.forceField.inner);
+  if (energy) {
+    const f = frame ?? plotFrame(p.forceField.inner, beta, s.x);
+    data.potential = { energy, xRange: f.xRange, yRange: f.yRange, xLabel: 'x1', yLabel: 'x2' };
+  }
+  const top = p.forceField.topology;
+  if (top) {
+    data.topology = top;
+    const bb = backboneDihedrals(top);
+    if (bb.phi.length) {
+      const D = s.dimension;
+      const angles = (x: Float64Array, n: number) => ({
+        phi: dihedralSeries(x, D, n, bb.phi[0]!),
+        psi: dihedralSeries(x, D, n, bb.psi[0]!),
+      });
+      data.dihedrals = { model: angles(s.x, s.n) };
+      if (argv.reference) {
+        const mol = await molecularReference(run, s, [argv.reference], { skip: 0, stride: 1, chirality: 'report' });
+        data.dihedrals.reference = angles(mol.frames.x, mol.frames.n);
+        Object.assign(metrics, mol.metrics);
+      }
+    }
+  }
+  data.run = { ...stored, metrics };
+  return data;
+}
