@@ -1,5 +1,5 @@
 /** Which plots a report shows, from the data it has: one job per plot, drawn later as SVG. */
-import { weightsFromLogw } from './binning.js';
+import { MIN_EFFECTIVE_COUNT, weightsFromLogw } from './binning.js';
 import { exactMarginals2D } from './exact-marginals.js';
 import { dihedralStates } from './dihedral-states.js';
 import {
@@ -80,7 +80,7 @@ function potentialJobs(
   const exact = exactMarginals2D(pot.energy, pot.xRange, pot.yRange, beta);
   const [xName, xUnit] = splitLabel(xLabel);
   const [yName, yUnit] = splitLabel(yLabel);
-  const caption = 'Raw and importance-reweighted model samples against the exact marginal (quadrature).';
+  const caption = `Raw and importance-reweighted model samples against the exact marginal (quadrature); bins with fewer than ${MIN_EFFECTIVE_COUNT} effective samples are left out.`;
   return [
     {
       id: 'potential',
@@ -117,11 +117,12 @@ function dihedralJobs(dih: NonNullable<ReportData['dihedrals']>, w: Float64Array
   const modelWeights = dih.model.weights ?? (w && w.length === dih.model.phi.length ? w : undefined);
   const model = { phi: dih.model.phi, psi: dih.model.psi, ...(modelWeights ? { weights: modelWeights } : {}) };
   const reference = dih.reference;
+  const panels = ['model, raw', ...(modelWeights ? ['model, reweighted'] : []), ...(reference ? ['reference'] : [])];
   const jobs: PlotJob[] = [
     {
       id: 'ramachandran',
-      title: 'Ramachandran plot',
-      caption: 'Free energy −ln p(φ, ψ) in kT on one colour scale for all panels.',
+      title: reference ? 'Ramachandran plot: the model beside the reference' : 'Ramachandran plot',
+      caption: `Free energy −ln p(φ, ψ) in kT on one colour scale for all panels (${panels.join(' | ')}); grey bins hold fewer than ${MIN_EFFECTIVE_COUNT} effective samples and show no value.`,
       svg: () => ramachandran({ model, ...(reference ? { reference } : {}) }),
     },
   ];
@@ -129,7 +130,7 @@ function dihedralJobs(dih: NonNullable<ReportData['dihedrals']>, w: Float64Array
     jobs.push({
       id: `free-energy-${angle}`,
       title: `Free energy along ${angle === 'phi' ? 'φ' : 'ψ'}`,
-      caption: 'One-dimensional free-energy profile in kT.',
+      caption: `One-dimensional free-energy profile in kT (${panels.join(', ')} overlaid) with 95 % bootstrap bands (200 resamples; frames of the reference are resampled as if independent, so its band is too narrow for correlated MD); gaps: fewer than ${MIN_EFFECTIVE_COUNT} effective samples in the bin.`,
       svg: () => freeEnergy1D({ angle, model, ...(reference ? { reference } : {}) }),
     });
   }

@@ -84,7 +84,6 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
     data: { values: rows },
     layer: [
       {
-        transform: [{ filter: 'datum.lo !== null && datum.hi !== null' }],
         mark: { type: 'area', opacity: 0.22 },
         encoding: {
           x,
