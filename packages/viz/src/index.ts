@@ -13,9 +13,12 @@ export {
   histogram1d,
   histogram2d,
   subsampleIndices,
+  MIN_EFFECTIVE_COUNT,
   type Histogram1D,
   type Histogram2D,
 } from './binning.js';
+export { freeEnergyProfile, type FreeEnergyProfile, type ProfileOptions } from './profile.js';
+export { summaryRows, type SummaryRow } from './summary-labels.js';
 export { buildReport, writeReport, type ReportData, type ReportOptions, type BuiltReport } from './report.js';
 export { structureFrames, framesToPdb, checkMoleculeSamples, type StructureFrames } from './structure-frames.js';
 export { serveLive, type LiveOptions, type LiveServer } from './live-server.js';
