@@ -76,6 +76,9 @@ test('report --reference: the numbers are evaluate --reference’s, drawn from e
   const shown = pageMetrics();
   assert.equal(shown.samples, 200, 'default -n is the config’s evaluation.samples');
   assert.equal(shown['mol.reference.frames'], 300);
+  // A stopped run has no metrics.json: the report's own draw is not shown as the run's cost.
+  assert.equal(shown.energyEvaluations, undefined);
+  assert.ok(shown.wallSeconds > 0, 'training time from the checkpoint');
   const keys = Object.keys(evaluated).filter((k) =>
     /^(mol\.(population|deltaF|ramachandran)|ess$|khat$|logZ$)/.test(k),
   );

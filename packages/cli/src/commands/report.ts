@@ -28,8 +28,11 @@ interface ReportArgs extends RunAccessArgs {
   range?: string;
 }
 
-/** Keys of a fresh evaluation that describe training, not the samples: the stored values stand. */
-const TRAINING_KEYS = ['energyEvaluations', 'evaluationEnergyEvaluations', 'wallSeconds'];
+/**
+ * Counts of a fresh evaluation that describe the run, not the samples: the report's own draw would
+ * show as the run's cost, so only the stored values appear.
+ */
+const RUN_COST_KEYS = ['energyEvaluations', 'evaluationEnergyEvaluations'];
 
 /** A synchronous energy function for 2-D force fields (contour plots); undefined when async. */
 function syncEnergy(ff: ForceField): ((x: number, y: number) => number) | undefined {
@@ -102,7 +105,9 @@ async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undef
   const { metrics: fresh, samples: s } = await runMetrics(config, p, run.state.wallSeconds, argv.n);
   const stored = readRun(run.runDir);
   const metrics: Record<string, number | string | null> = { ...stored.metrics };
-  for (const [k, v] of Object.entries(fresh)) if (!TRAINING_KEYS.includes(k) || !(k in metrics)) metrics[k] = v;
+  // The checkpoint's training time stands in when metrics.json has none (a stopped run).
+  for (const [k, v] of Object.entries(fresh))
+    if (!RUN_COST_KEYS.includes(k) && !(k === 'wallSeconds' && k in metrics)) metrics[k] = v;
   const latent = s.z && p.model.encode ? encodeConfigurations(p.model, p.transform, s.x, s.n) : undefined;
   const data: ReportData = {
     beta,
