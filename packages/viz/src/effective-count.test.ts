@@ -5,6 +5,7 @@ import { MIN_EFFECTIVE_COUNT, histogram1d, histogram2d } from './binning.js';
 import { freeEnergyProfile } from './profile.js';
 import { SPARSE_COLOUR, ramachandran, ramachandranRows } from './plots/ramachandran.js';
 import { freeEnergy1D } from './plots/free-energy-1d.js';
+import { drawnDensity, histogramLayers } from './plots/histogram-layers.js';
 
 /**
  * Four bins on [0, 4) with known Kish counts (Σw)²/Σw²:
@@ -112,4 +113,36 @@ test('ramachandran and freeEnergy1D SVGs: a lone tiny-weight sample draws no val
   assert.ok(Number.isNaN(p.F[48]!), `the bin of φ = 60° is not drawn: ${p.F[48]}`);
   assert.equal(p.effective[48], 1);
   assert.equal(p.F.filter((f) => !Number.isNaN(f)).length, 2, 'only the two populated bins near −70° are drawn');
+});
+
+test('histogramLayers (marginals, energies): bars and outlines leave out the bins below 10 effective samples', () => {
+  const { values, weights } = constructed();
+  const raw = histogram1d(values, undefined, 0, 4, 4);
+  const rw = histogram1d(values, weights, 0, 4, 4);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((b) => drawnDensity(rw, b) === null),
+    [false, true, true, false],
+  );
+  // Unweighted, bin 2 holds 9 samples: below the threshold too.
+  assert.deepEqual(
+    [0, 1, 2, 3].map((b) => drawnDensity(raw, b) === null),
+    [false, false, true, false],
+  );
+  const layers = histogramLayers(
+    [
+      { name: 'raw', h: raw },
+      { name: 'rw', h: rw },
+    ],
+    { field: 'x' },
+    'density',
+    {},
+  ) as Array<{ data: { values: Array<{ density: number | null }> } }>;
+  assert.deepEqual(
+    layers[0]!.data.values.map((r) => r.density === null),
+    [false, false, true, false],
+  );
+  assert.deepEqual(
+    layers[1]!.data.values.map((r) => r.density === null),
+    [false, true, true, false, false],
+  );
 });
