@@ -62,7 +62,7 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
     type: 'nominal',
     title: null,
     scale: { domain: curves.map((c) => c.name), range: ['#1f77b4', '#ff7f0e', '#111111'] },
-    legend: { orient: 'top' },
+    legend: { orient: 'top', labelLimit: 0 },
   };
   const x = {
     field: 'x',
