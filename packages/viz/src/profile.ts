@@ -30,6 +30,11 @@ export interface ProfileOptions {
   level?: number;
   /** Bins below this Kish effective count are not drawn. Default {@link MIN_EFFECTIVE_COUNT}. */
   minEffective?: number;
+  /**
+   * Length of the moving blocks resampled together, for correlated series such as MD frames in
+   * time order. Default 1 (independent samples).
+   */
+  blockLength?: number;
 }
 
 /** A small seeded uniform generator (mulberry32): bands must not change between renders. */
@@ -76,16 +81,21 @@ function bootstrapNegLogDensity(
   width: number,
   resamples: number,
   seed: number,
+  blockLength: number,
 ): Float64Array {
   const n = bins.length;
+  const L = Math.max(1, Math.min(Math.floor(blockLength), n));
   const uniform = seededUniform(seed);
   const out = new Float64Array(resamples * nbins);
   const mass = new Float64Array(nbins);
   for (let r = 0; r < resamples; r++) {
     mass.fill(0);
     let total = 0;
+    let start = 0;
     for (let k = 0; k < n; k++) {
-      const i = Math.floor(uniform() * n);
+      // A new block every L draws, starting anywhere a whole block fits.
+      if (k % L === 0) start = Math.floor(uniform() * (n - L + 1)) - k;
+      const i = L === 1 ? Math.floor(uniform() * n) : start + k;
       const b = bins[i]!;
       if (b === -2) continue;
       const w = weights ? weights[i]! : 1;
@@ -136,6 +146,7 @@ export function freeEnergyProfile(
       width,
       resamples,
       opts.seed ?? 1,
+      opts.blockLength ?? 1,
     );
     const column = new Float64Array(resamples);
     for (let b = 0; b < nbins; b++) {

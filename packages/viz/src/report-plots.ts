@@ -130,7 +130,7 @@ function dihedralJobs(dih: NonNullable<ReportData['dihedrals']>, w: Float64Array
     jobs.push({
       id: `free-energy-${angle}`,
       title: `Free energy along ${angle === 'phi' ? 'φ' : 'ψ'}`,
-      caption: `One-dimensional free-energy profile in kT (${panels.join(', ')} overlaid) with 95 % bootstrap bands (200 resamples; frames of the reference are resampled as if independent, so its band is too narrow for correlated MD); gaps: fewer than ${MIN_EFFECTIVE_COUNT} effective samples in the bin.`,
+      caption: `One-dimensional free-energy profile in kT (${panels.join(', ')} overlaid) with 95 % bootstrap bands (200 resamples; the reference's frames in moving blocks of n/40, as they are correlated); gaps: fewer than ${MIN_EFFECTIVE_COUNT} effective samples in the bin.`,
       svg: () => freeEnergy1D({ angle, model, ...(reference ? { reference } : {}) }),
     });
   }

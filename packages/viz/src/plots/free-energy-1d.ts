@@ -13,6 +13,8 @@ export interface FreeEnergy1DOptions {
   bins?: number;
   /** Bootstrap resamples of the bands (0: no bands). Default 200. */
   resamples?: number;
+  /** Block length (frames) of the reference's moving-block bootstrap. Default n/40. */
+  referenceBlockLength?: number;
   title?: string;
 }
 
@@ -27,22 +29,29 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
     throw new RangeError(`freeEnergy1D: angle must be 'phi' or 'psi', got ${String(angle)}`);
   const symbol = angle === 'phi' ? 'φ' : 'ψ';
   const nb = opts.bins ?? 72;
-  const curves: Array<{ name: string; values: Float64Array; w?: ArrayLike<number> }> = [];
+  const curves: Array<{ name: string; values: Float64Array; w?: ArrayLike<number>; block?: number }> = [];
   checkWeights(opts.model[angle], opts.model.weights, 'freeEnergy1D.model.weights');
   const mv = anglesToDegrees(opts.model[angle]);
   curves.push({ name: 'model, raw', values: mv });
   if (opts.model.weights) curves.push({ name: 'model, reweighted', values: mv, w: opts.model.weights });
   if (opts.reference) {
     checkWeights(opts.reference[angle], opts.reference.weights, 'freeEnergy1D.reference.weights');
+    const values = anglesToDegrees(opts.reference[angle]);
     curves.push({
       name: 'reference',
-      values: anglesToDegrees(opts.reference[angle]),
+      values,
+      // Frames of a trajectory are correlated: moving blocks, as evaluate's reference ΔF interval.
+      block: opts.referenceBlockLength ?? Math.max(1, Math.floor(values.length / 40)),
       ...(opts.reference.weights ? { w: opts.reference.weights } : {}),
     });
   }
   const rows: Array<{ x: number; F: number | null; lo: number | null; hi: number | null; series: string }> = [];
   curves.forEach((c, k) => {
-    const p = freeEnergyProfile(c.values, c.w, -180, 180, nb, { resamples: opts.resamples ?? 200, seed: k + 1 });
+    const p = freeEnergyProfile(c.values, c.w, -180, 180, nb, {
+      resamples: opts.resamples ?? 200,
+      seed: k + 1,
+      blockLength: c.block ?? 1,
+    });
     for (let b = 0; b < nb; b++) {
       const value = (v: number) => (Number.isNaN(v) ? null : round(v, 4));
       rows.push({
