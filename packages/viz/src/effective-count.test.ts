@@ -146,3 +146,19 @@ test('histogramLayers (marginals, energies): bars and outlines leave out the bin
     [false, true, true, false, false],
   );
 });
+
+test('freeEnergy1D: a drawn bin between two gaps shows its interval as a bar, since a band needs neighbours', async () => {
+  const rad = Math.PI / 180;
+  // 200 samples spread over −100°…−80° and 30 inside the one bin [60°, 65°).
+  const phi = [
+    ...Array.from({ length: 200 }, (_, i) => (-100 + 0.1 * i) * rad),
+    ...Array.from({ length: 30 }, (_, i) => (61 + 0.1 * i) * rad),
+  ];
+  const svg = await freeEnergy1D({ angle: 'phi', model: { phi, psi: phi.map(() => 0) }, resamples: 20 });
+  const bars = [...svg.matchAll(/<line aria-label="φ \(°\): ([^;]+); lo: ([^;]+); hi: ([^;]+);[^"]*"[^>]*rule mark/g)];
+  assert.deepEqual(
+    bars.map((m) => m[1]),
+    ['62.5'],
+  );
+  assert.ok(Number(bars[0]![2]) < Number(bars[0]![3]));
+});

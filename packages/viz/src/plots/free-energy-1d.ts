@@ -4,6 +4,46 @@ import { MIN_EFFECTIVE_COUNT, anglesToDegrees, checkWeights, round } from '../bi
 import { freeEnergyProfile } from '../profile.js';
 import type { DihedralSamples } from './ramachandran.js';
 
+interface Curve {
+  name: string;
+  values: Float64Array;
+  w?: ArrayLike<number>;
+  block?: number;
+}
+
+interface ProfileRow {
+  x: number;
+  F: number | null;
+  lo: number | null;
+  hi: number | null;
+  isolated: boolean;
+  series: string;
+}
+
+/** The plotted rows of every curve: F, its band (null where not drawn), and whether the bin stands alone. */
+function profileRows(curves: Curve[], nb: number, resamples: number): ProfileRow[] {
+  const rows: ProfileRow[] = [];
+  const value = (v: number) => (Number.isNaN(v) ? null : round(v, 4));
+  curves.forEach((c, k) => {
+    const p = freeEnergyProfile(c.values, c.w, -180, 180, nb, { resamples, seed: k + 1, blockLength: c.block ?? 1 });
+    const drawn = (b: number) => b >= 0 && b < nb && !Number.isNaN(p.F[b]!);
+    for (let b = 0; b < nb; b++) {
+      rows.push({
+        x: round(p.centres[b]!, 5),
+        F: value(p.F[b]!),
+        lo: value(p.lower[b]!),
+        hi: value(p.upper[b]!),
+        isolated: drawn(b) && !drawn(b - 1) && !drawn(b + 1),
+        series: c.name,
+      });
+    }
+  });
+  // A bootstrap replicate that leaves a drawn bin empty gives an infinite upper end: clip it to the plot.
+  const top = Math.max(0, ...rows.map((r) => (r.F !== null ? r.F : 0)));
+  for (const r of rows) if (r.hi !== null && !Number.isFinite(r.hi)) r.hi = round(top + 1, 4);
+  return rows;
+}
+
 /** Options of {@link freeEnergy1D}. */
 export interface FreeEnergy1DOptions {
   angle: 'phi' | 'psi';
@@ -29,7 +69,7 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
     throw new RangeError(`freeEnergy1D: angle must be 'phi' or 'psi', got ${String(angle)}`);
   const symbol = angle === 'phi' ? 'φ' : 'ψ';
   const nb = opts.bins ?? 72;
-  const curves: Array<{ name: string; values: Float64Array; w?: ArrayLike<number>; block?: number }> = [];
+  const curves: Curve[] = [];
   checkWeights(opts.model[angle], opts.model.weights, 'freeEnergy1D.model.weights');
   const mv = anglesToDegrees(opts.model[angle]);
   curves.push({ name: 'model, raw', values: mv });
@@ -45,27 +85,7 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
       ...(opts.reference.weights ? { w: opts.reference.weights } : {}),
     });
   }
-  const rows: Array<{ x: number; F: number | null; lo: number | null; hi: number | null; series: string }> = [];
-  curves.forEach((c, k) => {
-    const p = freeEnergyProfile(c.values, c.w, -180, 180, nb, {
-      resamples: opts.resamples ?? 200,
-      seed: k + 1,
-      blockLength: c.block ?? 1,
-    });
-    for (let b = 0; b < nb; b++) {
-      const value = (v: number) => (Number.isNaN(v) ? null : round(v, 4));
-      rows.push({
-        x: round(p.centres[b]!, 5),
-        F: value(p.F[b]!),
-        lo: value(p.lower[b]!),
-        hi: value(p.upper[b]!),
-        series: c.name,
-      });
-    }
-  });
-  // A bootstrap replicate that leaves a drawn bin empty gives an infinite upper end: clip it to the plot.
-  const top = Math.max(0, ...rows.map((r) => (r.F !== null ? r.F : 0)));
-  for (const r of rows) if (r.hi !== null && !Number.isFinite(r.hi)) r.hi = round(top + 1, 4);
+  const rows = profileRows(curves, nb, opts.resamples ?? 200);
   const color = {
     field: 'series',
     type: 'nominal',
@@ -100,6 +120,12 @@ export async function freeEnergy1D(opts: FreeEnergy1DOptions): Promise<string> {
           y2: { field: 'hi' },
           color,
         },
+      },
+      {
+        // A drawn bin between two gaps has no band to show: a bar gives its interval.
+        transform: [{ filter: 'datum.isolated' }],
+        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.5 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
       },
       {
         mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
