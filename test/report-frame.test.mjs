@@ -1,8 +1,12 @@
 // The frame of a 2-D report: the force field's reference basins stay in the picture even when the
 // model misses them (Müller–Brown's top well), and `--range` sets it.
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createRng } from '@embedcg/core';
+import { assertCleanError, runCli, tinyDoubleWellConfig } from './support.mjs';
 import { createMullerBrown, mullerBrownMinima } from '@embedcg/forcefield-analytic';
 import { parseRange, plotFrame } from '../packages/cli/dist/report-frame.js';
 import { UsageError } from '../packages/cli/dist/errors.js';
@@ -57,4 +61,19 @@ test('parseRange: four numbers in order, else a usage error naming the flag', ()
   assert.throws(() => parseRange('0,1,2'), /--range takes four numbers/);
   assert.throws(() => parseRange('0,1,,2'), /--range takes four numbers/);
   assert.throws(() => parseRange('0,1,2,Infinity'), /--range takes four numbers/);
+});
+
+test('report --reference on a force field without atoms is a usage error before any sample is drawn', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedcg-report-frame-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cfg = join(dir, 'dw.json');
+  writeFileSync(cfg, JSON.stringify(tinyDoubleWellConfig()));
+  const tr = runCli(['train', cfg, '--out', join(dir, 'run')]);
+  assert.equal(tr.code, 0, tr.stderr);
+  writeFileSync(join(dir, 'ref.dcd'), '');
+  const r = runCli(['report', join(dir, 'run'), '--reference', join(dir, 'ref.dcd')]);
+  assert.match(assertCleanError(r), /--reference: force field "double-well" has no atoms/);
+  // A valid --range is accepted and the 2-D report written.
+  const ok = runCli(['report', join(dir, 'run'), '--range=-2.5,2.5,-2,2']);
+  assert.equal(ok.code, 0, ok.stderr);
 });

@@ -100,6 +100,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
  */
 async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undefined): Promise<ReportData> {
   const p = run.plugins;
+  if (argv.reference && !p.forceField.topology)
+    throw new UsageError(`--reference: force field "${p.forceField.name}" has no atoms; a reference needs a molecule`);
   const beta = targetBeta(run.config);
   const config = argv.seed === undefined ? run.config : { ...run.config, seed: argv.seed };
   const { metrics: fresh, samples: s } = await runMetrics(config, p, run.state.wallSeconds, argv.n);
