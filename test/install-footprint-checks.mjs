@@ -6,12 +6,14 @@
  *   - a process with core, both model plugins and the example model plugin loads one TensorFlow.js:
  *     every module it loads that holds tfjs code is core's bundle (dist/tf), and a kernel registered
  *     through one import is seen through the other;
+ *   - TypeScript finds tf's types in core's tarball (nodenext resolution, no skipLibCheck);
  *   - with a stub of @tensorflow/tfjs-node installed (test/fixtures/tfjs-node-stub: same shape, its
- *     own tfjs-core), `--backend auto` and `--backend tensorflow` train on it, and its kernels run.
+ *     own tfjs-core), `train --backend auto` and `evaluate` run on it, `selectBackend('tensorflow')`
+ *     selects it, and its kernels compute a gradient.
  * Installing the stub adds a tfjs-core copy, so these checks run last.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installInto } from '../tools/check-packages.mjs';
@@ -86,37 +88,77 @@ export async function checkInstallFootprint(t, { project, bin, runInProject, tar
     for (const u of tfModules) assert.match(u, /^node_modules\/@embedcg\/core\/dist\/tf\/(tf|chunk-\w+)\.js$/);
   });
 
+  await checkTypes(t, project);
   await checkTfjsNodeStub(t, { project, bin, runInProject, tarballs, exec });
+}
+
+// A plugin's use of tf in TypeScript, with one deliberate type error on line 9.
+const TYPED_PLUGIN = `import * as tf from '@embedcg/core/tf';
+import { tf as tf2 } from '@embedcg/core';
+import { setWasmPaths } from '@embedcg/core/tf/backend-wasm';
+const x: tf.Tensor2D = tf.tensor2d([[1, 2]]);
+const v: tf.Variable = tf.variable(x, true, 'typed/w');
+const g = tf.grad((a: tf.Tensor) => a.square().sum());
+const same: typeof tf.Tensor = tf2.Tensor;
+setWasmPaths('./');
+const wrong: string = tf.scalar(1).square();
+export { g, v, same, wrong };
+`;
+
+async function checkTypes(t, project) {
+  await t.test("a TypeScript plugin gets tf's types from core's tarball, checked without skipLibCheck", () => {
+    writeFileSync(join(project, 'typed.ts'), TYPED_PLUGIN);
+    // A plugin author has @types/node (core's declarations use it); the project has no @types.
+    const typeRoots = [join(repoRoot, 'node_modules', '@types')];
+    const options = {
+      noEmit: true,
+      strict: true,
+      target: 'es2022',
+      lib: ['es2022', 'dom'],
+      types: ['node'],
+      typeRoots,
+    };
+    writeFileSync(
+      join(project, 'tsconfig.typed.json'),
+      JSON.stringify({ compilerOptions: options, files: ['typed.ts'] }),
+    );
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    // nodenext, the strictest resolution (bundler was checked by hand too; each run takes seconds).
+    const args = [tsc, '-p', 'tsconfig.typed.json', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+    const r = spawnSync(process.execPath, args, { cwd: project, encoding: 'utf8' });
+    // Exactly the one deliberate error: the types are tfjs's, not `any`.
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      `typed.ts(9,7): error TS2322: Type 'Scalar' is not assignable to type 'string'.`,
+    ]);
+  });
 }
 
 async function checkTfjsNodeStub(t, { project, bin, runInProject, tarballs, exec }) {
   await t.test(
-    'with a stub of @tensorflow/tfjs-node installed, --backend auto and tensorflow train on it',
+    'with a stub of @tensorflow/tfjs-node installed, --backend auto trains and evaluates on it, and tensorflow selects it',
     async () => {
       const pk = await exec('npm', ['pack', '--json', '--pack-destination', tarballs], stubDir);
       assert.equal(pk.code, 0, pk.stderr);
       const inst = await installInto(project, [join(tarballs, JSON.parse(pk.stdout)[0].filename)]);
       assert.ok(inst.ok, inst.output);
       writeFileSync(join(project, 'tiny.json'), JSON.stringify(tinyDoubleWellConfig('tiny-tfjs-node', 5), null, 2));
-      for (const backend of ['auto', 'tensorflow']) {
-        const out = `tfjs-node-${backend}`;
-        const r = runCli(['train', 'tiny.json', '--out', out, '--backend', backend, '--no-progress'], {
-          cwd: project,
-          bin,
-        });
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(JSON.parse(readFileSync(join(project, out, 'run.json'), 'utf8')).backend, 'tensorflow', backend);
-      }
+      const r = runCli(['train', 'tiny.json', '--out', 'tfjs-node-run', '--backend', 'auto', '--no-progress'], {
+        cwd: project,
+        bin,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(readFileSync(join(project, 'tfjs-node-run', 'run.json'), 'utf8')).backend, 'tensorflow');
       // evaluate selects its backend with auto too.
-      const ev = runCli(['evaluate', 'tfjs-node-auto', '--json', '--n', '200'], { cwd: project, bin });
+      const ev = runCli(['evaluate', 'tfjs-node-run', '--json', '--n', '200'], { cwd: project, bin });
       assert.equal(ev.code, 0, ev.stderr);
       assert.ok(Number.isFinite(JSON.parse(ev.stdout).logZ), ev.stdout);
-      // In one process: auto picks the stub, and a gradient computed there runs on its kernels.
+      // In one process, as `--backend tensorflow` does: the stub is selected by name, and a gradient
+      // computed there runs on its kernels.
       const res = await runInProject(
         project,
         `
       import { selectBackend, tf } from '@embedcg/core';
-      const backend = await selectBackend('auto');
+      const backend = await selectBackend('tensorflow');
       const g = tf.grad((x) => tf.sum(tf.tanh(x)))(tf.tensor1d([0.5])).dataSync()[0];
       console.log(JSON.stringify({ backend, g, calls: globalThis.__tfjsNodeStubCalls }));`,
       );

@@ -1,6 +1,8 @@
 /**
  * tfjs backend selection: tfjs-node when the user installed it (it cannot be installed from the
- * registry alone, so it is never a dependency), else wasm, else cpu.
+ * registry alone, so it is never a dependency), else wasm, else cpu. wasm and cpu come from core's
+ * bundle. tfjs-node loads its own tfjs-core, but tfjs keeps the engine and the kernel registry on
+ * the global object, so the backend and kernels it registers there are the bundle's too.
  */
 import * as tf from '@embedcg/core/tf';
 
