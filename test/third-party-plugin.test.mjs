@@ -12,7 +12,10 @@
  *   - runs core's conformance testkit on the plugin, and shows that the testkit catches a
  *     plugin whose forces have the wrong sign;
  *   - runs the model plugin's checks (test/model-plugin-gaussian-checks.mjs): one TensorFlow.js,
- *     the testkit, training from a JSON config naming it, and evaluate.
+ *     the testkit, training from a JSON config naming it, and evaluate;
+ *   - checks the install's TensorFlow.js (test/install-footprint-checks.mjs): no @tensorflow
+ *     package, at most 150 MB, one tfjs in a process with the plugins, and a stub of the optional
+ *     @tensorflow/tfjs-node backend found by `--backend auto`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +34,7 @@ import {
   undeclaredImportProblems,
 } from '../tools/check-packages.mjs';
 import { checkGaussianPlugin, gaussianDir } from './model-plugin-gaussian-checks.mjs';
+import { checkInstallFootprint } from './install-footprint-checks.mjs';
 
 const pluginDir = join(repoRoot, 'test', 'third-party-plugin');
 const pluginManifest = JSON.parse(readFileSync(join(pluginDir, 'package.json'), 'utf8'));
@@ -53,7 +57,7 @@ async function runInProject(project, script) {
 
 test(
   'third-party plugin packages (a force field, a model), packed and installed with the packed workspace, train and conform',
-  { timeout: 240_000 },
+  { timeout: 420_000 },
   async (t) => {
     const work = tempDir(t, 'embedcg-third-party-');
     const tarballs = join(work, 'tarballs');
@@ -231,5 +235,6 @@ test(
     });
 
     await checkGaussianPlugin(t, { project, bin, runInProject });
+    await checkInstallFootprint(t, { project, bin, runInProject, tarballs, exec });
   },
 );

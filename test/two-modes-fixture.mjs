@@ -1,7 +1,7 @@
 // A symmetric 1-D two-mode target p ∝ e^{−(x−a)²/2} + e^{−(x+a)²/2} and a Gaussian model with exact
 // density started on the +a mode. Reverse KL keeps one mode (σ ≈ 1); forward KL matches the moments
 // (μ = 0, σ² = 1 + a²), so the fitted (μ, σ) tell which divergence a training recipe minimised.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { API_VERSION, defineForceField, defineModel } from '@embedcg/core';
 
 export const A = 2.5;

@@ -8,7 +8,7 @@
 // with the lower mean, so a gap of g nats shrinks the other basin's share by about e^−g.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import {
   assemblePlugins,
   createRng,

@@ -4,10 +4,10 @@
  * reparameterised draw y = μ + σ ε (ε ~ N(0, I)) whose log q is a differentiable function of the
  * variables, `logProb` of given points, uniquely named variables, and metadata for checkpoints.
  *
- * Plain ESM, no build step. It imports `@embedcg/core` and `@tensorflow/tfjs`, both peers, so the
- * project's single copy of each is the one that trains it.
+ * Plain ESM, no build step. It imports `@embedcg/core` and TensorFlow.js from `@embedcg/core/tf`
+ * (bundled in core), through its one peer, so the project's single copy of each trains it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { API_VERSION, defineModel, modelDimension, referenceInModelSpace } from '@embedcg/core';
 
 const VERSION = '1.0.0';

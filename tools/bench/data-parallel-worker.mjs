@@ -9,7 +9,7 @@
 //     when given, else from its own stream), writes d(mean loss)/dθ to `grads` → {type: 'done', loss, ms, assignMs}
 //   {type: 'exit'}
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, selectBackend } from '@embedcg/core';
 import { createFlowModel } from '@embedcg/model-flow';
 

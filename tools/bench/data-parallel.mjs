@@ -22,7 +22,7 @@
 //   npm run bench -- data-parallel [--steps 20] [--warmup 3] [--quick]
 import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, selectBackend } from '@embedcg/core';
 import { createFlowModel } from '@embedcg/model-flow';
 import { target, writeResults } from './lib.mjs';

@@ -7,7 +7,7 @@
 // slow and fast subspaces is reported too, as the mean squared cosine of the principal angles (1:
 // the same subspace; two random 10-D subspaces of 20-D give 0.5). It is not a target: the fast mean
 // μ(z) can absorb any linear mixing, so only the split of information, not A itself, is identifiable.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { GMM_FAST_DIM, GMM_SLOW_DIM, nearestCentre } from '@embedcg/forcefield-analytic';
 
 function nearestCentroidAccuracy(values, dim, labels, k) {

@@ -1,8 +1,10 @@
 /**
  * tfjs backend selection: tfjs-node when the user installed it (it cannot be installed from the
- * registry alone, so it is never a dependency), else wasm, else cpu.
+ * registry alone, so it is never a dependency), else wasm, else cpu. wasm and cpu come from core's
+ * bundle. tfjs-node loads its own tfjs-core, but tfjs keeps the engine and the kernel registry on
+ * the global object, so the backend and kernels it registers there are the bundle's too.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -38,9 +40,9 @@ export async function selectBackend(
       }
     }
     if (name === 'wasm' && !wasmImported) {
-      wasmImported = await tryImport('@tensorflow/tfjs-backend-wasm');
+      wasmImported = await tryImport('@embedcg/core/tf/backend-wasm');
       if (!wasmImported) {
-        failures.push('wasm (package @tensorflow/tfjs-backend-wasm failed to load)');
+        failures.push('wasm (the bundled @embedcg/core/tf/backend-wasm failed to load)');
         continue;
       }
     }

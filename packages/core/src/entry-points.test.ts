@@ -41,7 +41,7 @@ test('staticImports finds imports, re-exports and side-effect imports, not dynam
     "import './side.js';",
     "export * from './b.js';",
     'export {\n  c,\n  d,\n} from "./c.js";',
-    "import * as tf from '@tensorflow/tfjs';",
+    "import * as tf from '@embedcg/core/tf';",
     "const m = await import('./lazy.js');",
     "export const FILE = './not-a-module.json';",
   ].join('\n');

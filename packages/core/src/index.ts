@@ -1,7 +1,8 @@
 /**
  * @embedcg/core — plugin contracts, run configs, training machinery and metrics.
- * Plugins import only from here, from '@embedcg/core/testkit' and, for molecular systems (PDB,
- * system.json, Z-matrix, chirality, torsion names), from '@embedcg/core/molecules'.
+ * Plugins import only from here, from '@embedcg/core/testkit', from '@embedcg/core/tf'
+ * (TensorFlow.js) and, for molecular systems (PDB, system.json, Z-matrix, chirality, torsion
+ * names), from '@embedcg/core/molecules'.
  */
 export * from './contracts/force-field.js';
 export type * from './contracts/model.js';
@@ -14,6 +15,9 @@ export { createRng, type Rng } from './util/random.js';
 export * from './util/stats.js';
 export * from './util/psis.js';
 export { selectBackend, type BackendName } from './backend.js';
+// TensorFlow.js, bundled into core (tools/bundle-tf.mjs): plugins take `tf` from here or from
+// '@embedcg/core/tf', so a process holds one copy of it.
+export * as tf from '@embedcg/core/tf';
 export { validateAgainst, formatIssues, type ValidationIssue } from './config/validate.js';
 export * from './config/run-config.js';
 export type { ForceCheckSettings } from './config/force-check-settings.js';

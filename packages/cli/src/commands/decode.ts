@@ -4,7 +4,7 @@
  * stay 0), written as a multi-model PDB (or DCD + PDB topology) and a CSV of z, φ/ψ and U.
  */
 import type { CommandModule } from 'yargs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { extname, join } from 'node:path';
 import { openRun, selectBackend } from '@embedcg/core';
 import { writeDcd, writePdb } from '@embedcg/core/molecules';

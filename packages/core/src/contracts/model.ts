@@ -6,7 +6,7 @@
  * it returns must be a differentiable function of `variables()` (reparameterised sampling).
  * Randomness comes only from the `Rng` passed in, so a seed reproduces a run.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@embedcg/core/tf';
 import type { Rng } from '../util/random.js';
 
 /** One reparameterised draw of n samples. */

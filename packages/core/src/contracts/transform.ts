@@ -6,7 +6,7 @@
  * When `outputDimension > inputDimension` (rigid-body removal), T is a bijection onto the
  * canonical-frame submanifold of x and `logDetJ` is the log-volume factor on it.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@embedcg/core/tf';
 
 export interface CoordinateTransform {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { ACTIVATIONS, activationFn, activations, type Activation } from './activations.js';
 
 const closedForms: Record<Activation, (x: number) => number> = {

@@ -1,5 +1,5 @@
 /** Activation functions by name, as tfjs ops that are safe inside `tf.variableGrads`. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 /** The activations a hidden layer may use (model option schemas list these). */
 export const ACTIVATIONS = ['tanh', 'relu', 'selu', 'softplus', 'elu', 'sigmoid', 'logsigmoid', 'linear'] as const;

@@ -9,7 +9,7 @@
  * engine), never captured by closure: a closure over an intermediate tensor reads a disposed
  * tensor once tidy has run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, kernel, bias, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '../util/random.js';
 import { Mlp, applyDense, createDense, createVariable } from './dense.js';
 import { glorotUniformScaledAfter, glorotUniformScaledBound } from './init.js';

@@ -1,5 +1,5 @@
 /** Dense layers and MLPs with named, seeded variables (the model plugins' building blocks). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Rng } from '../util/random.js';
 import { denseOp } from './dense-op.js';
 import { activations, type Activation } from './activations.js';

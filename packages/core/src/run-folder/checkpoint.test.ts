@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../backend.js';
 import { createRng } from '../util/random.js';
 import {

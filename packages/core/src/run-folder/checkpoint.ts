@@ -4,7 +4,7 @@
  * `checkpoint.old/` for that moment), so a SIGKILL at any moment leaves either the previous or
  * the new checkpoint whole.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignValues, readWeights, variablesToValues, writeWeights } from '../training/weights-io.js';

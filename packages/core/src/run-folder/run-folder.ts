@@ -1,5 +1,5 @@
 /** One run folder: every read and write of its files goes through here (layout: layout.ts). */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@embedcg/core/tf';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateRunConfig, type RunConfig } from '../config/run-config.js';

@@ -2,7 +2,7 @@
 // and two broken variants: a sign-flipped logQ, and a density missing its normalizing constant.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../backend.js';
 import type { Model } from '../contracts/model.js';
 import { API_VERSION, defineModel } from '../plugin.js';

@@ -3,7 +3,7 @@
  * log-density of the drawn points, and the density integrates to 1. Reverse KL trusts both: a
  * wrong logQ biases every gradient and every importance weight, yet the loss still falls.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model } from '../contracts/model.js';
 import { createRng } from '../util/random.js';
 import { fail } from './errors.js';

@@ -2,7 +2,7 @@
  * Model checks: a draw has the declared shapes, finite log-densities and a gradient for every
  * variable; seeds reproduce draws; an optional `initialize` leaves a conforming model.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model, TargetProbe } from '../contracts/model.js';
 import { createRng } from '../util/random.js';
 import { fail } from './errors.js';

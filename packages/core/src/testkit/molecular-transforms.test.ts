@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../backend.js';
 import type { ForceField } from '../contracts/force-field.js';
 import type { CoordinateTransform } from '../contracts/transform.js';

@@ -3,7 +3,7 @@
 // broken variants of them.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../backend.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import { API_VERSION, defineTransform } from '../plugin.js';

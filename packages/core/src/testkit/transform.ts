@@ -4,7 +4,7 @@
  * into a larger space such as 60 internal coordinates → 66 Cartesian are covered), and the float32
  * `forward` used in training agrees with `forward64`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { ForceField } from '../contracts/force-field.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import { createRng } from '../util/random.js';

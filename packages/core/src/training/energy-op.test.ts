@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../backend.js';
 import { createRng } from '../util/random.js';
 import { energyOp } from './energy-op.js';

@@ -3,7 +3,7 @@
  * Energies and forces are computed beforehand (Float64, outside tfjs, possibly on workers or in
  * another process), so the op only has to hand them to the tape.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 /**
  * U(x) per sample with the custom gradient −F. `energies` (n) and `forces` (n × D) must have been

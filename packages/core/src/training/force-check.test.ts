@@ -2,7 +2,7 @@
 // broken copies of it, with a stand-in model whose draws are standard normals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { EnergyBatch, ForceField } from '../contracts/force-field.js';
 import type { Model } from '../contracts/model.js';
 import { validateRunConfig } from '../config/run-config.js';

@@ -1,5 +1,5 @@
 /** One Adam update from a step's gradients: a finiteness check, global-norm clipping, fixed variable order. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
 
 /** Where a step stands, for the message when its loss or gradient is not finite. */

@@ -3,7 +3,7 @@
  * (docs/science/metrics.md): reverse KL (exact log Z), log Z estimate, ESS, basin masses raw / reweighted /
  * exact, and the CV quality (|Spearman| between a latent CV and the slow coordinate on exact samples).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';

@@ -10,7 +10,7 @@
  *  5. clip the gradient and apply it with Adam.
  * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
 import { essFraction } from '../util/stats.js';
 import { energyOp } from './energy-op.js';

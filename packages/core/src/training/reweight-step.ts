@@ -3,7 +3,7 @@
  * rows resampled from a buffer of the model's own samples, weighted at the current rung's β. The
  * buffer is redrawn every refreshEvery steps of a rung, and at the start of each rung.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
 import { checkedNormSq, clipAndApply } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';

@@ -2,7 +2,7 @@
  * Drawing samples from a trained model in Float64, with energies, log-density terms and
  * importance weights log w = −βU − ℓ (docs/science/models.md), batch by batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model, ModelDrawOptions } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';

@@ -3,7 +3,7 @@
  * plugins against each other and the objectives against the model, then restores the state of the
  * checkpoint (resume) or starts a new one (and lets the model initialise itself on the target).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { TemperingSchedule } from '../contracts/schedule.js';

@@ -3,7 +3,7 @@
  * ({paths, weights: [{name, shape, dtype}]}) as in a tfjs model.json, `weights.bin` the float32
  * values in order. tfjs has no file:// handler without tfjs-node, so core writes the format itself.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,8 +1,8 @@
 // Train the spline flow on the 2-D double well at β = 1 by reverse KL (no tempering: the flow starts
 // at the deep well), then report the exact KL and reweighted minor-well mass.
-//   npx tsc -b packages/models/flow && node packages/models/flow/examples/double-well.mjs
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+//   npm run build && node packages/models/flow/examples/double-well.mjs
+import * as tf from '@embedcg/core/tf';
+import '@embedcg/core/tf/backend-wasm';
 import { createRng, energyOp } from '@embedcg/core';
 import { createDoubleWell } from '@embedcg/forcefield-analytic';
 import { createFlowModel } from '@embedcg/model-flow';

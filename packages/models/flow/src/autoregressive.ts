@@ -14,7 +14,7 @@
  * the hidden layers in full but only that coordinate's outputs and spline).
  * The Jacobian is triangular in the ordering, so log|det| = Σ_i log τ′ either way.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, type Activation, type Rng } from '@embedcg/core';
 import { MaskedMlp } from './made.js';
 import { affineParts } from './columns.js';

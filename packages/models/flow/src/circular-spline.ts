@@ -8,7 +8,7 @@
  * rotation φ (one more raw parameter) follows: y = wrap(spline(x) + φ). With all raw parameters 0
  * the bins are equal, every derivative is 1 and φ = 0: the identity.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { edges, rqForward, rqInverse, type Knots } from './spline.js';
 
 export interface CircularSplineShape {

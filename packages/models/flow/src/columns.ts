@@ -3,7 +3,7 @@
  * UnsortedSegmentSum, which the wasm backend lacks; a product with a constant matrix
  * differentiates everywhere. Shared by the coupling layers here and the VAE's flow decoder.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 export interface Selection {
   /** D × k: column j picks coordinate idx[j]. */

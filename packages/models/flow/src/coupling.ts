@@ -2,7 +2,7 @@
  * One coupling layer: the coordinates in `transformed` are mapped elementwise, conditioned on the
  * others through an MLP, so the Jacobian is triangular and log|det| is a sum of log-derivatives.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { Mlp, type Activation, type Rng } from '@embedcg/core';
 import { affineParts, select, selection, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';

@@ -15,7 +15,7 @@
  * (conditioners see them as cos, sin), and they skip the output scale and affine layer:
  * y_i = wrap(m_i + u_i), so a circle maps onto itself and log q is a density on the circle.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { createFlowLayers, type FlowLayer } from './flow-layers.js';

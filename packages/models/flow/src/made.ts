@@ -9,7 +9,7 @@
  * strictly smaller degree. The masks are constant 0/1 tensors multiplied into the kernels on every
  * call, so the masked entries get zero gradient (no gather: works on the wasm backend).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import {
   activations,
   createDense,

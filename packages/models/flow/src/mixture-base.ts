@@ -8,7 +8,7 @@
  * learn from losses at given points (log q in forward KL, annealing by reweighting). Under reverse
  * KL their gradient is zero in expectation, and the weights stay where they are.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createVariable, type Rng } from '@embedcg/core';
 
 const LOG_2PI = Math.log(2 * Math.PI);

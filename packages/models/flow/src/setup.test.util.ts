@@ -1,12 +1,12 @@
 /** Shared test helpers: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise), perturbed variables, density checks. */
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import type { Model } from '@embedcg/core';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (backend === 'wasm') await import('@embedcg/core/tf/backend-wasm');
   tf.enableProdMode();
   assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
 }

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, energyOp } from '@embedcg/core';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { FlowModel, SlowFastFlowModel, flowPlugin, plugins, resolveSlowPreset, slowFastFlowPlugin } from './index.js';

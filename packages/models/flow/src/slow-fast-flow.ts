@@ -23,7 +23,7 @@
  * sees the fast block at every slow state, rare basins included, instead of only where q_flow already
  * puts mass; and the importance weights of the slow coordinates are bounded by p(s)/(ε U(s)).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, Mlp, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';

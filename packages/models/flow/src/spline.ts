@@ -8,7 +8,7 @@
  * outside smoothly. With all raw parameters 0 the spline is the identity: that is what a
  * zero-initialised conditioner produces, so a fresh flow is the identity map.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 export interface SplineShape {
   /** Number of bins K. */

@@ -8,7 +8,7 @@
  * The CVs of a configuration are z = first d entries of A⁻¹ (y − m)/σ₀: the CG map is the inverse
  * of the bijection, no encoder needed. A starts at the identity and μ, s at 0.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, modelVector } from '@embedcg/core';
 import type { Model, ModelDraw, ModelMetadata, Rng } from '@embedcg/core';
 import { Mlp, createVariable } from '@embedcg/core';

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, energyOp } from '@embedcg/core';
 import { createDoubleWell } from '@embedcg/forcefield-analytic';
 import { createFlowModel, type FlowModel } from './index.js';

@@ -1,7 +1,7 @@
 // Train the VAE on the 2-D double well by reverse KL (no data), then reweight its samples.
 // Run from the repository root after building: node packages/models/vae/examples/double-well.mjs
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@embedcg/core/tf';
+import '@embedcg/core/tf/backend-wasm';
 import { createRng, energyOp } from '@embedcg/core';
 import { createDoubleWell } from '@embedcg/forcefield-analytic';
 import { createVaeModel, importanceLogWeights } from '@embedcg/model-vae';

@@ -3,7 +3,7 @@
  * latent of its own, which the decoder sees and the encoder guesses (prior-mixture.ts). Where a
  * configuration is given rather than drawn, k is summed out exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { PriorMixture } from './prior-mixture.js';
 
 /** log q(u | z, k) per row for the one-hot component rows `component` (n × K), standardised units. */

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import '@tensorflow/tfjs';
+import '@embedcg/core/tf';
 import { runPluginConformance } from '@embedcg/core/testkit';
 import { vaePlugin } from './index.js';
 import { setupBackend } from './setup.test.util.js';

@@ -9,7 +9,7 @@
  * A draw makes v = μ + σε and sums the parameter-free −½|ε|² in Float64 (see VaeModel.draw);
  * the density turns v into u and adds what its own log q has beyond the Gaussian's.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Rng } from '@embedcg/core';
 import type { DecoderStats } from './decoder-network.js';
 import { gaussianLogDensityTf } from './gaussian.js';

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import { DecoderNetwork } from './decoder-network.js';
 import { resolveOptions } from './options.js';

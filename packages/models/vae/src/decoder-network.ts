@@ -9,7 +9,7 @@
  * coordinates; a component-aware mixture prior adds each row's component bias to the first layer
  * and its offset to the mean.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import {
   activationFn,
   applyDense,

@@ -4,7 +4,7 @@
  * Coordinates in `hidden` (three-fold rotors with `rotorEncoder: 'hidden'`) are zeroed in its
  * input, so the CVs cannot depend on them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import {
   activationFn,
   applyDense,

@@ -10,7 +10,7 @@
  * spline parameters from an MLP that sees the untouched half and the latent z. The MLP's last
  * layer starts at zero, so a fresh flow is the identity and the decoder starts as the Gaussian one.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { Mlp, glorotUniformScaledBound, type Rng } from '@embedcg/core';
 import {
   select,

@@ -4,7 +4,7 @@
  * exact posterior, so the gap L + log Z measures in nats how well training went.
  */
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import type { VaeModel } from './index.js';
 

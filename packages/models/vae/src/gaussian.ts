@@ -2,7 +2,7 @@
  * Diagonal-Gaussian log-densities: a pure Float64 reference (tests, diagnostics) and the
  * float32 tfjs version used inside the model's forward pass.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng, type TargetProbe } from '@embedcg/core';
 import { createVaeModel, type VaeOptionsInput } from './index.js';
 import { setupBackend } from './setup.test.util.js';

@@ -3,7 +3,7 @@
  * kinds: the standard normal N(0, I_d) here (Schöberl, Zabaras & Koutsourelakis), and the learnable
  * Gaussian mixture of option `priorMixture` (prior-mixture.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { ModelDraw, Rng } from '@embedcg/core';
 import { LOG_2PI } from './gaussian.js';
 

@@ -13,7 +13,7 @@
  * The raw parameters are initialised through the inverse, so the clamped value starts exactly at
  * the requested initial log-variance.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 
 export const LOG_VARIANCE_RANGE: readonly [number, number] = [-20, 5];
 const CENTRE = (LOG_VARIANCE_RANGE[0] + LOG_VARIANCE_RANGE[1]) / 2;

@@ -1,7 +1,7 @@
 // Per-dimension output scales (outputScales, scaleByKind) and circular coordinates of the VAE.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { Ajv } from 'ajv';
 import { createRng } from '@embedcg/core';
 import type { CoordinateTransform, ForceField, PluginContext } from '@embedcg/core';

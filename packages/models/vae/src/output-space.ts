@@ -4,7 +4,7 @@
  * around a sensible structure. Circular coordinates (torsions, option `circular`) see y − m
  * wrapped into [−π, π) before scaling; draws are not wrapped (the transform takes any torsion).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { modelVector } from '@embedcg/core';
 import { scalesByKind, type VaeOptions } from './options.js';
 

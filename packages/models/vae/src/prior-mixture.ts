@@ -29,7 +29,7 @@
  * component gets at least η n/K samples, and the weights' gradient is the exact stratified one,
  * Σ_k ∇π_k · (component k's weighted mean loss), without the score function's label noise.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import {
   applyDense,
   createDense,

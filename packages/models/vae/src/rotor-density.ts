@@ -5,7 +5,7 @@
  * rotor's log q does not depend on k (it is 2π/3-periodic), so the shift is a constant for the
  * gradient.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Rng } from '@embedcg/core';
 import type { DecoderDensity, DensityDraw } from './decoder-density.js';
 import type { DecoderStats } from './decoder-network.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import { buildZMatrix, createInternalCoordinateTransform, loadSystemJson, readPdb } from '@embedcg/core/molecules';
 import { createVaeModel, rotorLogDensity64, vaePlugin, type VaeModel, type VaeOptionsInput } from './index.js';

@@ -22,7 +22,7 @@
  * −½ ε² + log Σ_m exp(−m a ε − ½ m² a²): there every exponent is ≤ 0 and the m = 0 one is 0, so
  * there is no overflow and no cancellation, even for configurations far from μ.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { methylRotorTorsions, requireCoordinateNames } from '@embedcg/core/molecules';
 import { LOG_VARIANCE_RANGE } from './log-variance.js';
 

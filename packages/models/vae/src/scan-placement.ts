@@ -3,7 +3,7 @@
  * structures with the target, and start each component at a different basin bottom
  * (component-scan.ts chooses them).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { TargetProbe } from '@embedcg/core';
 import { chooseScanCandidates, type ComponentScanOptions } from './component-scan.js';
 import type { PriorMixture } from './prior-mixture.js';

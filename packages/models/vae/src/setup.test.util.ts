@@ -1,6 +1,6 @@
 /** Shared test setup: the tfjs backend the suite runs on (wasm unless EMBEDCG_TF_BACKEND says otherwise), and gradient checks. */
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import type { Model } from '@embedcg/core';
 import type { VaeModel } from './vae-model.js';
@@ -8,7 +8,7 @@ import { unclampLogVariance } from './log-variance.js';
 
 export async function setupBackend(): Promise<void> {
   const backend = process.env.EMBEDCG_TF_BACKEND ?? 'wasm';
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (backend === 'wasm') await import('@embedcg/core/tf/backend-wasm');
   tf.enableProdMode();
   assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} failed to initialise`);
 }

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import '@tensorflow/tfjs';
+import '@embedcg/core/tf';
 import { createVaeModel, type VaeModel } from './index.js';
 import { fitCorrelatedGaussian } from './gaussian-fit.test.util.js';
 import { setupBackend } from './setup.test.util.js';

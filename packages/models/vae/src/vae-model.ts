@@ -12,7 +12,7 @@
  * (latent-prior.ts: standard normal, or the mixture of prior-mixture.ts);
  * log q_θ(y|z) = log q_θ(u|z) − Σ_i log s_i.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Model, ModelDraw, ModelDrawOptions, ModelMetadata, Rng, TargetProbe } from '@embedcg/core';
 import { ComponentAware } from './component-aware.js';
 import type { StdCap } from './coordinates.js';

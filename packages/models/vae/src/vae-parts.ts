@@ -3,7 +3,7 @@
  * decoder density and prior. The order of creation fixes which random numbers each weight gets,
  * and the order of {@link VaeParts.variables} is the order checkpoints store: keep both stable.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@embedcg/core/tf';
 import { createRng } from '@embedcg/core';
 import { resolveCoordinates, resolveStdMax, type StdCap } from './coordinates.js';
 import { GaussianDensity, type DecoderDensity } from './decoder-density.js';

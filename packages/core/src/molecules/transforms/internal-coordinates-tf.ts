@@ -2,7 +2,7 @@
  * The differentiable forward map x = T(y) of the internal-coordinates transform in float32 tfjs:
  * NeRF placement of every atom after the frame, and log|det J| (see internal-coordinates.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { ZMatrixRow } from './z-matrix.js';
 
 type V = [tf.Tensor, tf.Tensor, tf.Tensor];

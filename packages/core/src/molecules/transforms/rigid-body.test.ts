@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@embedcg/core/tf';
+import '@embedcg/core/tf/backend-wasm';
 import { createRng } from '../../util/random.js';
 import type { Topology } from '../../contracts/force-field.js';
 import { backboneAnchors, canonicalFrame, createRigidBodyTransform, fixedCoordinates } from './rigid-body.js';

@@ -16,7 +16,7 @@
  * rotation, so chirality is kept). `forward` of a y whose axis-atom x or plane-atom y is negative
  * is still a valid, rigidly rotated configuration; only y with both positive round-trip exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { Topology } from '../../contracts/force-field.js';
 import type { CoordinateTransform } from '../../contracts/transform.js';
 import { InputError } from '../../errors.js';

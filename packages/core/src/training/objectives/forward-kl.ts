@@ -5,7 +5,7 @@
  * once few samples land there; those few samples' weights are large and pull the density back.
  * log q is the model's exact density, or its evidence bound (which the term then tightens too).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { batchWeights, type BatchNumbers, type Objective, type TapedBatch } from './objective.js';
 
 /** The forward-KL objective with weight `weight` (> 0; 0 leaves it out of the step). */

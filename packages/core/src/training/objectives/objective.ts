@@ -10,7 +10,7 @@
  *   forward KL by importance weights (forward-kl.ts).
  * The reweighting step (reweight-step.ts) has one: weighted maximum likelihood (reweighting.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { ModelDraw } from '../../contracts/model.js';
 import { normalizedWeights } from '../../util/stats.js';
 

@@ -3,7 +3,7 @@
 // (where the term exists for it) the gradient it passes on.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { selectBackend } from '../../backend.js';
 import type { ModelDraw } from '../../contracts/model.js';
 import { normalizedWeights } from '../../util/stats.js';

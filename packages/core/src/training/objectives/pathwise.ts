@@ -3,7 +3,7 @@
  * Σ_i u_i (ℓ_i + βU_i), where u are the objective's weights w unless the pathwise gradient is to
  * weigh the rows otherwise (fit weights: training.proposalFit 'balanced', training.reverseKLShare).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { BatchNumbers, ObjectiveTerm, TapedBatch, TermReport } from './objective.js';
 
 /**

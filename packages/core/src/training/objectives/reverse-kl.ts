@@ -6,7 +6,7 @@
  * Stupp & Koutsourelakis). The step estimates E_q[ℓ + βU] by the mean over the kept rows; when the
  * model drew its choices from a proposal, by the (q/proposal)-weighted mean.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { weightedPathwiseTerm } from './pathwise.js';
 import { batchWeights, type BatchNumbers, type Objective, type ObjectiveTerm, type TapedBatch } from './objective.js';
 

@@ -4,7 +4,7 @@
  * weights at the rung's β, which estimates the forward KL(p‖q) up to a constant. The buffer and
  * its resampling are in ../reweighting.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import type { ObjectiveTerm, Objective } from './objective.js';
 
 /** Rows resampled from the buffer for one step. */

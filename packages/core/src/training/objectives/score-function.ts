@@ -15,7 +15,7 @@
  *
  * Dropped samples (mask 0, energy guard) get c = 0; n counts the kept ones.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@embedcg/core/tf';
 import { normalizedWeights } from '../../util/stats.js';
 import type { BatchNumbers, Objective, TapedBatch } from './objective.js';
 
