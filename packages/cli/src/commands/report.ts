@@ -10,9 +10,10 @@ import {
   targetBeta,
   type ForceField,
 } from '@embedcg/core';
-import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
+import { backboneDihedrals, dihedralSeries } from '@embedcg/core/molecules';
 import { writeReport, type ReportData } from '@embedcg/viz';
-import { log, warn } from '../context.js';
+import { log } from '../context.js';
+import { readTrajectories } from './cvs.js';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
@@ -60,7 +61,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('n', numberOption('n', WHOLE_POSITIVE, { default: 5000, describe: 'Model samples drawn for the plots' }))
-      .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
+      .option('reference', {
+        type: 'string',
+        describe: 'Reference trajectory (.dcd with its sibling .pdb, or .pdb) for molecular comparisons',
+      })
       .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 2, describe: 'Seed of the draw' }))
       .example('$0 report runs/dw', 'open runs/dw/report/index.html in a browser'),
   handler: async (argv) => {
@@ -110,14 +114,11 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
             model: { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) },
           };
           if (argv.reference) {
-            const ref = readDcd(argv.reference, { onWarning: warn });
-            if (ref.nAtoms * 3 !== D)
-              throw new UsageError(
-                `--reference ${argv.reference}: ${ref.nAtoms} atoms, but the run's system has ${D / 3}`,
-              );
+            // Count and atom order checked as for evaluate --reference (a DCD by its sibling PDB).
+            const ref = readTrajectories([argv.reference], p.forceField);
             data.dihedrals.reference = {
-              phi: dihedralSeries(ref.positions, D, ref.nFrames, bb.phi[0]!),
-              psi: dihedralSeries(ref.positions, D, ref.nFrames, bb.psi[0]!),
+              phi: dihedralSeries(ref.x, D, ref.n, bb.phi[0]!),
+              psi: dihedralSeries(ref.x, D, ref.n, bb.psi[0]!),
             };
           }
         }
