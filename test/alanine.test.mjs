@@ -208,6 +208,9 @@ test('30 training steps on alanine dipeptide lower the loss; sample, cvs, decode
   assert.equal(rows[0], 'frame,z1,z2,phi,psi');
   assert.equal(rows.length, 201);
   const phiOurs = rows.slice(1).map((l) => Number(l.split(',')[3]));
+  // Writing the CSV onto a full disk is a failure during the work: exit 1, one message.
+  const full = runCli(['cvs', runDir, '--coords', dcd, '--out', '/dev/full']);
+  assert.match(assertCleanError(full, 1), /ENOSPC/);
   const bb = backboneDihedrals({ atoms: readPdb(join(runDir, 'samples.pdb')).atoms, bonds: [] });
   assert.deepEqual(bb.phi[0], [4, 6, 8, 14]);
   const phiCore = dihedralSeries(ours.positions, 66, 200, bb.phi[0]);

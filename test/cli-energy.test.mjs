@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanError, cliBin, repoRoot, runCli, tempDir } from './support.mjs';
+import { assertCleanError, cliBin, dyingPython, repoRoot, runCli, tempDir } from './support.mjs';
 
 const { createRng } = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
 const { parsePdb, formatDcd } = await import(
@@ -162,23 +162,9 @@ test('energy --engine openmm: OpenMM missing is exit 2; a child dying during the
   });
   assert.match(assertCleanError(missing, 2), /--engine openmm: OpenMM is not available: .*no-such-python: not found/);
 
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import openmm, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return t.skip('OpenMM is not installed for /usr/bin/python3');
   // A python that runs the real server but dies on every "evaluate" request.
-  const fake = join(dir, 'dying-python');
-  writeFileSync(
-    fake,
-    `#!/bin/sh
-if [ "$1" = "-u" ]; then
-  exec /usr/bin/python3 -u -c 'import os, runpy, sys
-g = runpy.run_path(sys.argv[1], run_name="server")
-g["Server"].cmd_evaluate = lambda self, *a: os._exit(9)
-g["Server"]().serve()' "$2"
-fi
-exec /usr/bin/python3 "$@"
-`,
-  );
-  chmodSync(fake, 0o755);
+  const fake = dyingPython(dir, 'evaluate');
+  if (!fake) return t.skip('OpenMM is not installed for /usr/bin/python3');
   const died = runCli(['energy', '--system', system, '--coords', pdb, '--engine', 'openmm'], {
     env: { EMBEDCG_PYTHON: fake },
   });
