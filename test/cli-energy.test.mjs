@@ -189,3 +189,16 @@ test("energy: a PDB in another atom order than the prmtop is refused; in the prm
   assert.equal(r.code, 0, r.stderr);
   assert.ok(Math.abs(JSON.parse(r.stdout).frames[0].energy - -170.41) < 0.01, r.stdout);
 });
+
+test('energy --coords traj.dcd: the PDB beside the DCD stands for its atom order, and is checked', (t) => {
+  const dir = tempDir(t);
+  const dcd = join(dir, 'traj.dcd');
+  writeFileSync(dcd, formatDcd(noisyFrames(3), D / 3));
+  writeFileSync(join(dir, 'traj.pdb'), readFileSync(join(ex, 'ala2.pdb')));
+  // ala2.pdb's order is OpenMM's; the shared prmtop lists the ACE methyl hydrogen first.
+  const r = runCli(['energy', '--prmtop', prmtop, '--coords', dcd]);
+  assert.match(
+    assertCleanError(r, 2),
+    /traj\.dcd: atom 0 is C \(CH3, residue 1 ACE\) in .*traj\.pdb but H \(HH31, residue 1 ACE\) in .*\.prmtop/,
+  );
+});

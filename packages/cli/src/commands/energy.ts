@@ -59,7 +59,7 @@ function checkAgainstSystem(coords: CoordinateSource, ff: ForceField, systemPath
   if (coords.nAtoms !== nAtoms)
     throw new InputError(`${coords.path}: has ${coords.nAtoms} atoms, but ${systemPath} has ${nAtoms}`, coords.path);
   if (coords.nFrames === 0) throw new InputError(`${coords.path}: contains no frames`, coords.path);
-  if (coords.named && ff.topology) checkAtomOrder(coords.path, coords.named, ff.topology, systemPath);
+  if (coords.named && ff.topology) checkAtomOrder(coords.path, coords.named, ff.topology, systemPath, coords.namesFrom);
 }
 
 /**
