@@ -74,14 +74,13 @@ test('md and prepare refuse a PDB in another atom order than a --system-xml, bef
   const order =
     /ala2\.pdb: atom 0 is C \(CH3, residue 1 ACE\) here but H \(a particle of mass 1\.008\) in .*ala2\.xml \(elements differ\)/;
   const env = { EMBEDCG_PYTHON: join(dir, 'no-python') };
-  const md = ['md', '--system-xml', xml, '--steps', '10', '--out', join(dir, 't.dcd')];
-  assert.match(assertCleanError(runCli([...md, '--coords', ala2Pdb], { env }), 2), order);
-  // A PDB as the System's topology (--pdb) is checked the same way.
+  // A PDB as the System's topology (--pdb) is checked as one given as --coords.
   const prepare = ['prepare', '--system-xml', xml, '--out', join(dir, 's.json')];
   assert.match(assertCleanError(runCli([...prepare, '--pdb', ala2Pdb], { env }), 2), order);
   // The count too, naming both files.
   const short = join(dir, 'short.pdb');
   writeFileSync(short, readFileSync(ala2Pdb, 'utf8').replace(/^ATOM.*\n/m, ''));
-  const n = assertCleanError(runCli([...prepare, '--coords', short], { env }), 2);
+  const md = ['md', '--system-xml', xml, '--steps', '10', '--out', join(dir, 't.dcd')];
+  const n = assertCleanError(runCli([...md, '--coords', short], { env }), 2);
   assert.match(n, /short\.pdb: has 21 atoms, but .*ala2\.xml has 22/);
 });
