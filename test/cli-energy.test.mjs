@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanError, cliBin, repoRoot, runCli, tempDir } from './support.mjs';
+import { assertCleanError, cliBin, dyingPython, repoRoot, runCli, tempDir } from './support.mjs';
 
 const { createRng } = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href);
 const { parsePdb, formatDcd } = await import(
@@ -162,23 +162,9 @@ test('energy --engine openmm: OpenMM missing is exit 2; a child dying during the
   });
   assert.match(assertCleanError(missing, 2), /--engine openmm: OpenMM is not available: .*no-such-python: not found/);
 
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import openmm, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return t.skip('OpenMM is not installed for /usr/bin/python3');
   // A python that runs the real server but dies on every "evaluate" request.
-  const fake = join(dir, 'dying-python');
-  writeFileSync(
-    fake,
-    `#!/bin/sh
-if [ "$1" = "-u" ]; then
-  exec /usr/bin/python3 -u -c 'import os, runpy, sys
-g = runpy.run_path(sys.argv[1], run_name="server")
-g["Server"].cmd_evaluate = lambda self, *a: os._exit(9)
-g["Server"]().serve()' "$2"
-fi
-exec /usr/bin/python3 "$@"
-`,
-  );
-  chmodSync(fake, 0o755);
+  const fake = dyingPython(dir, 'evaluate');
+  if (!fake) return t.skip('OpenMM is not installed for /usr/bin/python3');
   const died = runCli(['energy', '--system', system, '--coords', pdb, '--engine', 'openmm'], {
     env: { EMBEDCG_PYTHON: fake },
   });
@@ -202,4 +188,17 @@ test("energy: a PDB in another atom order than the prmtop is refused; in the prm
   const r = runCli(['energy', '--prmtop', prmtop, '--coords', reordered, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(Math.abs(JSON.parse(r.stdout).frames[0].energy - -170.41) < 0.01, r.stdout);
+});
+
+test('energy --coords traj.dcd: the PDB beside the DCD stands for its atom order, and is checked', (t) => {
+  const dir = tempDir(t);
+  const dcd = join(dir, 'traj.dcd');
+  writeFileSync(dcd, formatDcd(noisyFrames(3), D / 3));
+  writeFileSync(join(dir, 'traj.pdb'), readFileSync(join(ex, 'ala2.pdb')));
+  // ala2.pdb's order is OpenMM's; the shared prmtop lists the ACE methyl hydrogen first.
+  const r = runCli(['energy', '--prmtop', prmtop, '--coords', dcd]);
+  assert.match(
+    assertCleanError(r, 2),
+    /traj\.dcd: atom 0 is C \(CH3, residue 1 ACE\) in .*traj\.pdb but H \(HH31, residue 1 ACE\) in .*\.prmtop/,
+  );
 });

@@ -1,6 +1,6 @@
 /** Shared helpers of the cross-package tests: repo paths, running the built CLI, temp folders. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,16 +19,25 @@ export const repoRoot = (() => {
 
 export const cliBin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
 
-/** Run `embedcg ARGS` (the workspace build, or `bin` when given) and capture its output. */
-export function runCli(args, { cwd = repoRoot, bin = cliBin, timeout = 120_000, env = {} } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout,
-    env: { ...process.env, EMBEDCG_DEBUG: '', ...env },
-  });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+/**
+ * Run `embedcg ARGS` (the workspace build, or `bin` when given) and capture its output; stdout
+ * goes to the file `stdoutFile` instead when given (e.g. /dev/full).
+ */
+export function runCli(args, { cwd = repoRoot, bin = cliBin, timeout = 120_000, env = {}, stdoutFile } = {}) {
+  const fd = stdoutFile === undefined ? undefined : openSync(stdoutFile, 'w');
+  try {
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      encoding: 'utf8',
+      timeout,
+      env: { ...process.env, EMBEDCG_DEBUG: '', ...env },
+      stdio: ['pipe', fd ?? 'pipe', 'pipe'],
+    });
+    if (r.error) throw r.error;
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** A temp folder removed when the test ends. */
@@ -80,4 +89,29 @@ export function waitFor(pred, ms, what) {
     };
     tick();
   });
+}
+
+/**
+ * A python for EMBEDCG_PYTHON that runs the real OpenMM server but dies (exit 9) on every `cmd`
+ * request (`evaluate`, `md`, `export`), as a server killed during the work would. Undefined when
+ * /usr/bin/python3 cannot import OpenMM.
+ */
+export function dyingPython(dir, cmd) {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import openmm, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const fake = join(dir, `python-dying-on-${cmd}`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh
+if [ "$1" = "-u" ]; then
+  exec /usr/bin/python3 -u -c 'import os, runpy, sys
+g = runpy.run_path(sys.argv[1], run_name="server")
+g["Server"].cmd_${cmd} = lambda self, *a: os._exit(9)
+g["Server"]().serve()' "$2"
+fi
+exec /usr/bin/python3 "$@"
+`,
+  );
+  chmodSync(fake, 0o755);
+  return fake;
 }

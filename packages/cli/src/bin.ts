@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { main } from './main.js';
-import { exitWhenFlushed } from './exit.js';
+import { exitOnOutputError, exitWhenFlushed } from './exit.js';
 
+exitOnOutputError();
 const code = await main();
 // Workers, child processes and tfjs can hold the event loop, so a finished command must exit; but
 // only once stdout and stderr have handed everything to a slow reader of a pipe.

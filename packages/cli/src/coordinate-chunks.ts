@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { InputError } from '@embedcg/core';
-import { openDcd, type NamedCoordinates } from '@embedcg/core/molecules';
+import { openDcd, siblingPdb, type NamedCoordinates } from '@embedcg/core/molecules';
 import { readCoordinateFrames } from '@embedcg/forcefield-amber';
 
 /** Frames start … start + count − 1, nm, frame-major. */
@@ -20,8 +20,10 @@ export interface CoordinateSource {
   path: string;
   nAtoms: number;
   nFrames: number;
-  /** Atom names and the first frame, when the file has names (PDB): for the atom-order check. */
+  /** Atom names and the first frame, when the file has names (PDB) or a DCD its sibling PDB: for the atom-order check. */
   named?: NamedCoordinates;
+  /** The file the names come from (the sibling PDB of a DCD). */
+  namesFrom?: string;
   chunks(size: number): Iterable<CoordinateChunk>;
   close(): void;
 }
@@ -30,10 +32,12 @@ export interface CoordinateSource {
 export function openCoordinates(path: string, onWarning: (message: string) => void): CoordinateSource {
   if (extname(path).toLowerCase() === '.dcd') {
     const dcd = openDcd(path, { onWarning });
+    const sibling = siblingPdb(path, dcd.nAtoms);
     return {
       path,
       nAtoms: dcd.nAtoms,
       nFrames: dcd.nFrames,
+      ...(sibling && { named: sibling, namesFrom: sibling.from }),
       chunks: (size) => dcd.chunks(size),
       close: () => dcd.close(),
     };

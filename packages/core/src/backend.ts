@@ -5,6 +5,7 @@
  * the global object, so the backend and kernels it registers there are the bundle's too.
  */
 import * as tf from '@embedcg/core/tf';
+import { withoutAddedFatalHandlers } from './backend-handlers.js';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -47,8 +48,10 @@ export async function selectBackend(
       }
     }
     try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
+      // The wasm module's Emscripten glue installs process-wide handlers that turn a user's
+      // uncaught error into exit code 7 (backend-handlers.ts): they come off once it is up.
+      const initialise = async () => (await tf.setBackend(name)) && (await tf.ready(), true);
+      if (await (name === 'wasm' ? withoutAddedFatalHandlers(initialise) : initialise())) {
         log(`tfjs backend: ${tf.getBackend()}`);
         return tf.getBackend();
       }

@@ -11,12 +11,19 @@ import {
   encodeConfigurations,
   openRun,
   selectBackend,
-  type Atom,
   type CoordinateTransform,
   type ForceField,
   type Model,
 } from '@embedcg/core';
-import { backboneDihedrals, checkAtomOrder, dihedralSeries, readDcd, readPdb } from '@embedcg/core/molecules';
+import {
+  backboneDihedrals,
+  checkAtomOrder,
+  dihedralSeries,
+  readDcd,
+  readPdb,
+  siblingPdb,
+  type NamedCoordinates,
+} from '@embedcg/core/molecules';
 import { log, warn } from '../context.js';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
@@ -53,11 +60,10 @@ export function readTrajectories(
     const ext = extname(p).toLowerCase();
     let nAtoms: number, nFrames: number, positions: Float64Array;
     // Atom names and elements: a PDB's own, a DCD's from its sibling PDB when there is one.
-    let named: { atoms: Atom[]; positions: Float64Array; from: string } | undefined;
+    let named: (NamedCoordinates & { from: string }) | undefined;
     if (ext === '.dcd') {
       ({ nAtoms, nFrames, positions } = readDcd(p, { onWarning: warn }));
-      const sibling = p.slice(0, p.length - ext.length) + '.pdb';
-      if (ff.topology && existsSync(sibling)) named = { ...readPdb(sibling), from: sibling };
+      if (ff.topology) named = siblingPdb(p, nAtoms);
     } else if (ext === '.pdb') {
       const f = readPdb(p);
       ({ nFrames, positions } = f);
@@ -97,7 +103,7 @@ export function readTrajectories(
  */
 function checkNamedAtomOrder(
   path: string,
-  named: { atoms: Atom[]; positions: Float64Array; from: string },
+  named: NamedCoordinates & { from: string },
   ff: Pick<ForceField, 'name' | 'topology'>,
 ): void {
   const top = ff.topology;

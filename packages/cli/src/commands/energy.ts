@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, type EnergyBatch, type ForceField } from '@embedcg/core';
 import { checkAtomOrder } from '@embedcg/core/molecules';
-import { createAmberForceField, loadSystemJson, readPrmtop } from '@embedcg/forcefield-amber';
+import { createAmberForceField, loadSystemJson } from '@embedcg/forcefield-amber';
 import { UsageError } from '../errors.js';
 import { systemForSolvent, withSystemFile } from '../system-solvent.js';
 import { warn } from '../context.js';
@@ -24,8 +24,9 @@ interface EnergyArgs {
 }
 
 /**
- * The OpenMM engine. A missing package or OpenMM install is for the user to fix (exit 2); OpenMM
- * failing to start on input the native readers accepted is a failure during work (exit 1).
+ * The OpenMM engine. A missing package or OpenMM install is for the user to fix (exit 2), and so is
+ * a file the native readers or OpenMM refuse (the force field checks a prmtop natively first); a
+ * child dying or hanging while it starts is a failure during work (exit 1).
  */
 async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
   let mod: { createOpenMMForceField: (o: Record<string, unknown>) => Promise<ForceField> };
@@ -36,14 +37,10 @@ async function openmmForceField(argv: EnergyArgs): Promise<ForceField> {
       `--engine openmm needs the package @embedcg/forcefield-openmm, which could not be loaded (${(e as Error).message})`,
     );
   }
-  // The native readers check the files first: a malformed one is bad input, whichever engine.
   const create = (source: { prmtop: string } | { systemJson: string }) =>
     mod.createOpenMMForceField({ ...source, solvent: argv.solvent, platform: 'Reference' });
   try {
-    if (argv.prmtop) {
-      readPrmtop(argv.prmtop);
-      return await create({ prmtop: argv.prmtop });
-    }
+    if (argv.prmtop) return await create({ prmtop: argv.prmtop });
     const loaded = loadSystemJson(argv.system!);
     const system = systemForSolvent(loaded, argv.solvent, argv.system!);
     if (system === loaded) return await create({ systemJson: argv.system! });
@@ -62,7 +59,7 @@ function checkAgainstSystem(coords: CoordinateSource, ff: ForceField, systemPath
   if (coords.nAtoms !== nAtoms)
     throw new InputError(`${coords.path}: has ${coords.nAtoms} atoms, but ${systemPath} has ${nAtoms}`, coords.path);
   if (coords.nFrames === 0) throw new InputError(`${coords.path}: contains no frames`, coords.path);
-  if (coords.named && ff.topology) checkAtomOrder(coords.path, coords.named, ff.topology, systemPath);
+  if (coords.named && ff.topology) checkAtomOrder(coords.path, coords.named, ff.topology, systemPath, coords.namesFrom);
 }
 
 /**

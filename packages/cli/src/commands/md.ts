@@ -9,7 +9,6 @@ import { UsageError } from '../errors.js';
 import { systemSourceFrom, withSystemOptions, type SystemArgs } from './prepare.js';
 import { POSITIVE, WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFile, siblings } from '../output-paths.js';
-import { checkCoordsAgainstSystem } from '../system-topology.js';
 
 type MdArgs = SystemArgs & {
   temperature: number;
@@ -88,7 +87,6 @@ export const mdCommand: CommandModule<object, MdArgs> = {
     const ext = argv.out.toLowerCase().endsWith('.dcd') ? argv.out.slice(-4) : '';
     for (const p of siblings(argv.out, ext, ['.dcd', '.pdb', '.energies.csv', '.chk', '.chk.json']))
       checkOutputFile('--out', p);
-    checkCoordsAgainstSystem(source);
     const progress = createProgress(`md ${argv.out}`);
     const r = await runMD(
       {

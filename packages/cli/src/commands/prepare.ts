@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { prepareSystem, type SystemSource, type Solvent } from '@embedcg/forcefield-openmm';
 import { UsageError } from '../errors.js';
 import { checkOutputFile } from '../output-paths.js';
-import { checkCoordsAgainstSystem } from '../system-topology.js';
 
 /** CLI options naming a system; shared by `prepare` and `md`. */
 export interface SystemArgs {
@@ -121,7 +120,6 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     }
     checkOutputFile('--out', argv.out);
     if (argv['out-pdb'] !== undefined) checkOutputFile('--out-pdb', argv['out-pdb']);
-    checkCoordsAgainstSystem(source);
     const r = await prepareSystem({
       ...source,
       out: argv.out,

@@ -62,7 +62,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
           describe: "Model samples for the plots and numbers (default: the config's evaluation.samples, as evaluate)",
         }),
       )
-      .option('reference', { type: 'string', describe: 'Reference trajectory (DCD) for molecular comparisons' })
+      .option('reference', {
+        type: 'string',
+        describe: 'Reference trajectory (.dcd with its sibling .pdb, or .pdb) for molecular comparisons',
+      })
       .option(
         'seed',
         numberOption('seed', WHOLE_NONNEGATIVE, {

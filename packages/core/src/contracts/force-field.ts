@@ -28,6 +28,12 @@ export interface Topology {
   atoms: Atom[];
   /** Bonded pairs of zero-based atom indices. */
   bonds: Array<[number, number]>;
+  /**
+   * True when only the particles' masses are known (a serialized OpenMM System without a PDB):
+   * names and residues are placeholders, elements come from the masses ('' where they cannot),
+   * and atom-order checks compare elements only.
+   */
+  elementsOnly?: boolean;
 }
 
 /** Energies and forces of a batch of n configurations. */

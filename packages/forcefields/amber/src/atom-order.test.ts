@@ -10,6 +10,7 @@ import { readPrmtop } from './prmtop.js';
 import { prmtopToSystem } from './prmtop-to-system.js';
 import { prmtopTopology } from './prmtop-topology.js';
 import { alaPdb, alaPrmtop, repoRoot } from './openmm-ref.test.util.js';
+import { formatDcd, readPdb } from '@embedcg/core/molecules';
 
 const examples = join(repoRoot, 'examples', 'alanine-dipeptide');
 const ala2Pdb = join(examples, 'ala2.pdb');
@@ -93,4 +94,23 @@ test('prmtopTopology gives the atoms and bonds of prmtopToSystem, without buildi
       ['CH3', 'C', 'ACE'],
     ],
   );
+});
+
+test('a DCD as coordinates is checked by the PDB beside it (as md and sample write them), naming that PDB', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedcg-order-'));
+  try {
+    // ala2.pdb's coordinates in its own (OpenMM) order, with ala2.pdb beside the DCD.
+    const pdb = readPdb(ala2Pdb);
+    const dcd = join(dir, 'traj.dcd');
+    writeFileSync(dcd, formatDcd(pdb.positions.subarray(0, 66), 22));
+    writeFileSync(join(dir, 'traj.pdb'), readFileSync(ala2Pdb));
+    assert.throws(
+      () => createAmberForceField({ prmtop: alaPrmtop, coordinates: dcd, workers: 1 }),
+      /traj\.dcd: atom 0 is C \(CH3, residue 1 ACE\) in .*traj\.pdb but H \(HH31, residue 1 ACE\) in .*\.prmtop/,
+    );
+    // Against its own system it is accepted.
+    createAmberForceField({ system: join(examples, 'system-obc2.json'), coordinates: dcd, workers: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

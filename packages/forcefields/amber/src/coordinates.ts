@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { InputError, type Atom, type Topology } from '@embedcg/core';
-import { checkAtomOrder, readDcd, readPdb, type DcdReadOptions } from '@embedcg/core/molecules';
+import { checkAtomOrder, readDcd, readPdb, siblingPdb, type DcdReadOptions } from '@embedcg/core/molecules';
 import { readInpcrd } from './inpcrd.js';
 
 /** Frames read from a coordinate file. */
@@ -15,8 +15,10 @@ export interface CoordinateFrames {
   positions: Float64Array;
   /** The format that was read. */
   format: 'inpcrd' | 'pdb' | 'dcd';
-  /** Atom names, elements and residues, when the format has them (PDB). */
+  /** Atom names, elements and residues, when the format has them (PDB) or a DCD has a sibling PDB. */
   atoms?: Atom[];
+  /** The file the atom names come from, when not `path` itself (a DCD's sibling PDB). */
+  namesFrom?: string;
 }
 
 /** Read all frames of a coordinate file, choosing the reader by extension (.pdb, .dcd, else inpcrd/rst7). */
@@ -28,7 +30,9 @@ export function readCoordinateFrames(path: string, options: DcdReadOptions = {})
   }
   if (ext === '.dcd') {
     const t = readDcd(path, options);
-    return { nAtoms: t.nAtoms, nFrames: t.nFrames, positions: t.positions, format: 'dcd' };
+    const sibling = siblingPdb(path, t.nAtoms);
+    const names = sibling && { atoms: sibling.atoms as Atom[], namesFrom: sibling.from };
+    return { nAtoms: t.nAtoms, nFrames: t.nFrames, positions: t.positions, format: 'dcd', ...names };
   }
   if (ext === '.nc' || ext === '.ncrst' || ext === '.ncdf') {
     throw new InputError(
@@ -55,5 +59,12 @@ export function checkFrameAtoms(
     throw new InputError(`${path}: has ${frames.nAtoms} atoms, but ${systemSource} has ${nAtoms}`, path);
   }
   if (frames.nFrames === 0) throw new InputError(`${path}: contains no frames`, path);
-  if (frames.atoms) checkAtomOrder(path, { atoms: frames.atoms, positions: frames.positions }, topology, systemSource);
+  if (frames.atoms)
+    checkAtomOrder(
+      path,
+      { atoms: frames.atoms, positions: frames.positions },
+      topology,
+      systemSource,
+      frames.namesFrom,
+    );
 }

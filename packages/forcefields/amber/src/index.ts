@@ -9,7 +9,8 @@ import { amberPlugin } from './plugin.js';
 export { parseFortranFormat, splitFixedWidth, type FortranFormat } from './fortran-format.js';
 export { Prmtop, parsePrmtop, readPrmtop, POINTER_NAMES, type PrmtopSection, type PointerName } from './prmtop.js';
 export { parseInpcrd, readInpcrd, type AmberCoordinates } from './inpcrd.js';
-export { prmtopToSystem, type PrmtopToSystemOptions } from './prmtop-to-system.js';
+export { prmtopToSystem, validatePrmtop, type PrmtopToSystemOptions } from './prmtop-to-system.js';
+export { checkCmapSections } from './prmtop-cmap.js';
 export { checkPrmtopSupported } from './prmtop-support.js';
 export { prmtopAtoms, prmtopTopology } from './prmtop-topology.js';
 export {

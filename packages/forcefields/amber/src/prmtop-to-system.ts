@@ -13,7 +13,8 @@
 import { ANGSTROM, KCAL, PrmtopFields } from './prmtop-fields.js';
 import { readLennardJones, readTorsionsAndExceptions } from './prmtop-nonbonded.js';
 import { checkPrmtopSupported } from './prmtop-support.js';
-import type { Prmtop } from './prmtop.js';
+import { readPrmtop, type Prmtop } from './prmtop.js';
+import { checkCmapSections } from './prmtop-cmap.js';
 import type { GbParameters, SystemParameters } from './system.js';
 import { prmtopAtoms } from './prmtop-topology.js';
 
@@ -30,6 +31,24 @@ export interface PrmtopToSystemOptions {
 /** Build the system's parameters from a parsed prmtop. */
 export function prmtopToSystem(p: Prmtop, options: PrmtopToSystemOptions = {}): SystemParameters {
   checkPrmtopSupported(p);
+  return prmtopParameters(p, options);
+}
+
+/**
+ * Read and check a prmtop for another engine (OpenMM): every count, atom pointer and parameter
+ * index the native engine reads, and the CMAP sections, but not the refusals of features only the
+ * native engine lacks (CMAP, periodic boxes, extra points, …). OpenMM's own reader takes a bond
+ * pointer that is no multiple of 3 and evaluates a wrong system without a word.
+ */
+export function validatePrmtop(path: string, solvent: PrmtopToSystemOptions['solvent'] = 'vacuum'): Prmtop {
+  const p = readPrmtop(path);
+  prmtopParameters(p, { solvent });
+  checkCmapSections(p);
+  return p;
+}
+
+/** The parameters of every term the native engine evaluates, each index checked. */
+function prmtopParameters(p: Prmtop, options: PrmtopToSystemOptions): SystemParameters {
   const r = new PrmtopFields(p);
   const atoms = prmtopAtoms(p);
   const { bonds, harmonicBonds } = readBonds(r);

@@ -3,9 +3,9 @@
  */
 import { isAbsolute, basename, resolve } from 'node:path';
 import { checkPositions, type EnergyBatch, type EvaluateOptions, type ForceField, type Topology } from '@embedcg/core';
-import { checkAtomOrder, readPdb } from '@embedcg/core/molecules';
 import { findPython } from './python.js';
 import { OpenMMPool } from './pool.js';
+import { checkSystemFiles, setupFailure, type SystemFiles } from './system-check.js';
 import type { Frame } from './protocol.js';
 
 export type Solvent = 'vacuum' | 'obc1' | 'obc2';
@@ -87,24 +87,13 @@ export function systemSpec(src: SystemSource): { spec: Record<string, unknown>; 
 }
 
 /**
- * A PDB given as coordinates beside another system source (prmtop, system XML or JSON) must list
- * the atoms in the system's order: OpenMM takes its positions in file order, and a PDB from another
- * builder would be evaluated scrambled without a word. Core's checkAtomOrder names the first mismatch.
- */
-function checkPdbCoordinates(spec: Record<string, unknown>, topology: Topology, name: string): void {
-  const path = spec.coordinates;
-  if (typeof path !== 'string' || !/\.(pdb|ent)$/i.test(path) || spec.pdb !== undefined) return;
-  const f = readPdb(path);
-  const positions = f.positions.subarray(0, 3 * f.atoms.length);
-  checkAtomOrder(path, { atoms: f.atoms, positions }, topology, `force field "${name}"`);
-}
-
-/**
  * Start `processes` OpenMM servers on the given system and return the force field.
  * Call `dispose()` when done (children are also killed at process exit).
  */
 export async function createOpenMMForceField(options: OpenMMForceFieldOptions): Promise<OpenMMForceField> {
   const { spec, arrays } = systemSpec(options);
+  // The files first: a bad one is refused, naming it, before (and whether or not) OpenMM starts.
+  checkSystemFiles(spec as SystemFiles);
   const python = findPython(options.python);
   const processes = options.processes ?? 1;
   if (!Number.isInteger(processes) || processes < 1)
@@ -120,17 +109,15 @@ export async function createOpenMMForceField(options: OpenMMForceFieldOptions): 
     log: options.log,
     label: name,
   });
-  const init = await pool.start();
+  const init = await pool.start().catch((e: unknown) => {
+    throw setupFailure(name, String(spec.prmtop ?? spec.systemJson ?? spec.systemXml ?? spec.pdb), e);
+  });
   const natoms = Number(init.header.natoms);
   const dimension = 3 * natoms;
   const terms = init.header.terms as string[];
-  const topology = toTopology(init.header.topology);
-  try {
-    checkPdbCoordinates(spec, topology, name);
-  } catch (e) {
-    await pool.dispose();
-    throw e;
-  }
+  // A System XML without a PDB knows only masses: its names and residues are placeholders.
+  const served = toTopology(init.header.topology);
+  const topology: Topology = spec.systemXml && !spec.pdb ? { ...served, elementsOnly: true } : served;
 
   async function evaluate(positions: Float64Array, n: number, opts: EvaluateOptions = {}): Promise<EnergyBatch> {
     checkPositions({ name, dimension }, positions, n);

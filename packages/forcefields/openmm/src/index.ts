@@ -12,6 +12,8 @@ export type {
   Solvent,
   OpenMMPlatformName,
 } from './force-field.js';
+export { checkSystemFiles, type SystemFiles } from './system-check.js';
+export { systemXmlMasses, systemXmlTopology } from './system-xml.js';
 export { prepareSystem } from './prepare.js';
 export type { PrepareOptions, PrepareResult } from './prepare.js';
 export { runMD } from './md.js';

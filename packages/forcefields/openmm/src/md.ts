@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { OpenMMChild } from './child.js';
 import { systemSpec, type SystemSource } from './force-field.js';
+import { checkSystemFiles, type SystemFiles } from './system-check.js';
 import { findPython } from './python.js';
 
 export interface MDOptions extends SystemSource {
@@ -58,6 +59,7 @@ export interface MDResult {
 /** Run MD; resolves when done. `onProgress` receives progress events from the child. */
 export async function runMD(options: MDOptions, onProgress?: (p: MDProgress) => void): Promise<MDResult> {
   const { spec, arrays } = systemSpec(options);
+  checkSystemFiles(spec as SystemFiles);
   for (const [k, v] of [
     ['temperature', options.temperature],
     ['steps', options.steps],

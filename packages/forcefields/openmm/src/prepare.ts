@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { OpenMMChild } from './child.js';
 import { systemSpec, type SystemSource } from './force-field.js';
+import { checkSystemFiles, type SystemFiles } from './system-check.js';
 import { findPython } from './python.js';
 import { formatSystemJson, type SystemParameters as SystemJson } from '@embedcg/core/molecules';
 
@@ -35,6 +36,7 @@ export interface PrepareResult {
  */
 export async function prepareSystem(options: PrepareOptions): Promise<PrepareResult> {
   const { spec, arrays } = systemSpec(options);
+  checkSystemFiles(spec as SystemFiles);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(options.baseDir ?? process.cwd(), p));
   const child = new OpenMMChild(findPython(options.python).python, 'openmm prepare');
   try {

@@ -39,6 +39,26 @@ export const ELEMENT_MASSES: Readonly<Record<string, number>> = {
   I: 126.904,
 };
 
+/** How far a mass may lie from a standard atomic weight and still name that element (dalton). */
+const MASS_TOLERANCE = 0.05;
+
+/**
+ * The elements of particles known only by their masses (a serialized OpenMM System), or all ''
+ * when any mass is no standard atomic weight: repartitioned hydrogen masses (HMR) or virtual sites
+ * shift masses by a dalton or more, and an O–H oxygen with 3-dalton hydrogens weighs exactly N, so
+ * one mass off the table means no mass can be trusted to name its element.
+ */
+export function elementsFromMasses(masses: ArrayLike<number>): string[] {
+  const table = Object.entries(ELEMENT_MASSES);
+  const out: string[] = [];
+  for (let i = 0; i < masses.length; i++) {
+    const hit = table.find(([, m]) => Math.abs(m - masses[i]!) <= MASS_TOLERANCE);
+    if (!hit) return Array.from({ length: masses.length }, () => '');
+    out.push(hit[0]);
+  }
+  return out;
+}
+
 /**
  * Guess an element from a PDB/AMBER atom name when the file does not state it, the way OpenMM
  * does for prmtop files: two-letter ions first, then the first letter.

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Atom } from '../../contracts/force-field.js';
+import { elementsFromMasses } from '../io/frames.js';
 import { atomOrderMismatch, canonicalAtomName, checkAtomOrder } from './atom-order.js';
 
 const atom = (name: string, element: string, residueName: string, residueIndex: number): Atom => ({
@@ -104,4 +105,41 @@ test('checkAtomOrder names the file, the atom, its residue and name in each file
     /^InputError: x\.dcd: atom 0 is C \(CH3, residue 1 ACE\) in x\.pdb but H/,
   );
   checkAtomOrder('y.pdb', { atoms: topology.atoms }, topology, 'sys.prmtop');
+});
+
+test('elements from masses: standard weights (AMBER and OpenMM spellings) name elements; one mass off the table names none', () => {
+  assert.deepEqual(elementsFromMasses([1.008, 12.01, 14.01, 16.0, 32.06, 1.007947, 15.9994]), [
+    'H',
+    'C',
+    'N',
+    'O',
+    'S',
+    'H',
+    'O',
+  ]);
+  // Hydrogen mass repartitioning to 3 Da puts an O–H oxygen at 14.007 Da, N's weight: with one
+  // mass off the table, no element is trusted.
+  assert.deepEqual(elementsFromMasses([3.024, 14.007, 3.024]), ['', '', '']);
+  assert.deepEqual(elementsFromMasses([12.011, 0]), ['', '']);
+});
+
+test('a mass-only topology is compared by element alone, and names the particle by its mass', () => {
+  const masses = topology.atoms.map((a) => ({ H: 1.008, C: 12.011, N: 14.007, O: 15.999 })[a.element]!);
+  const elements = elementsFromMasses(masses);
+  const massOnly = {
+    atoms: masses.map((mass, i) => ({ ...atom(`${elements[i]}${i + 1}`, elements[i]!, 'UNK', 0), mass })),
+    bonds: [],
+    elementsOnly: true,
+  };
+  // Names and residues of the file do not count against placeholders.
+  assert.equal(atomOrderMismatch(massOnly, { atoms: topology.atoms }), undefined);
+  const atoms = topology.atoms.slice();
+  [atoms[4], atoms[5]] = [atoms[5]!, atoms[4]!];
+  assert.throws(
+    () => checkAtomOrder('x.pdb', { atoms }, massOnly, 'sys.xml'),
+    /^InputError: x\.pdb: atom 4 is O \(O, residue 1 ACE\) here but C \(a particle of mass 12\.011\) in sys\.xml \(elements differ\)/,
+  );
+  // Masses that name no element check nothing.
+  const unknown = { ...massOnly, atoms: massOnly.atoms.map((a) => ({ ...a, element: '' })) };
+  assert.equal(atomOrderMismatch(unknown, { atoms }), undefined);
 });

@@ -14,6 +14,8 @@
  *   (within 0.15 nm of it in the file's first frame): hydrogens on one heavy atom share their
  *   parameters, so their names (HB1/HB2/HB3 against HB2/HB3/HB1, say) carry no energy.
  * A permuted order fails on the element, the residue, a heavy atom's name or a hydrogen's place.
+ * A topology that knows only masses (`elementsOnly`: a serialized OpenMM System) is compared by
+ * element alone, and not at all where its masses name no element.
  */
 import { InputError } from '../../errors.js';
 import type { Atom, Topology } from '../../contracts/force-field.js';
@@ -72,10 +74,11 @@ function distanceNm(x: Float64Array, i: number, j: number): number {
  * to report; only the common atoms are compared.
  */
 export function atomOrderMismatch(
-  topology: Pick<Topology, 'atoms' | 'bonds'>,
+  topology: Pick<Topology, 'atoms' | 'bonds' | 'elementsOnly'>,
   file: NamedCoordinates,
 ): { index: number; problem: string } | undefined {
   const n = Math.min(topology.atoms.length, file.atoms.length);
+  if (topology.elementsOnly) return elementMismatch(topology.atoms, file.atoms, n);
   for (let i = 0; i < n; i++) {
     const t = topology.atoms[i]!,
       f = file.atoms[i]!;
@@ -97,6 +100,20 @@ export function atomOrderMismatch(
   return undefined;
 }
 
+/** The first atom whose element differs (hydrogen and deuterium alike), skipping unknown elements. */
+function elementMismatch(
+  known: ReadonlyArray<Pick<Atom, 'element'>>,
+  file: NamedCoordinates['atoms'],
+  n: number,
+): { index: number; problem: string } | undefined {
+  const kind = (e: string) => (isHydrogen(e) ? 'h' : e.trim().toLowerCase());
+  for (let i = 0; i < n; i++) {
+    const e = known[i]!.element;
+    if (e.trim() !== '' && kind(e) !== kind(file[i]!.element)) return { index: i, problem: 'elements differ' };
+  }
+  return undefined;
+}
+
 /**
  * Throw an InputError naming the first atom at which the coordinate file `path` (whose atom names
  * come from `namesFrom`, the file itself or, for a DCD, its sibling PDB) does not follow the
@@ -105,7 +122,7 @@ export function atomOrderMismatch(
 export function checkAtomOrder(
   path: string,
   file: NamedCoordinates,
-  topology: Pick<Topology, 'atoms' | 'bonds'>,
+  topology: Pick<Topology, 'atoms' | 'bonds' | 'elementsOnly'>,
   systemLabel: string,
   namesFrom = path,
 ): void {
@@ -115,9 +132,12 @@ export function checkAtomOrder(
     const ordinal = residueOrdinal(atoms, m.index);
     return `${a.element} (${a.name}, residue ${ordinal} ${a.residueName})`;
   };
+  const t = topology.atoms[m.index]!;
+  // A mass-only topology's names and residues are placeholders: name what it knows.
+  const inSystem = topology.elementsOnly ? `${t.element} (a particle of mass ${t.mass})` : describe(t, topology.atoms);
   throw new InputError(
     `${path}: atom ${m.index} is ${describe(file.atoms[m.index]!, file.atoms)} ${namesFrom === path ? 'here' : `in ${namesFrom}`} but ` +
-      `${describe(topology.atoms[m.index]!, topology.atoms)} in ${systemLabel} (${m.problem}): ` +
+      `${inSystem} in ${systemLabel} (${m.problem}): ` +
       `the file lists the atoms in another order than the system; reorder them to the system's order`,
     path,
   );
