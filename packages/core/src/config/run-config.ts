@@ -48,6 +48,11 @@ export interface TrainingSettings {
   /** Append a step line to history.jsonl every this many steps. */
   historyEvery: number;
   /**
+   * Let models and transforms run their fused ops (one op with a hand-written gradient in place
+   * of many small tfjs ops; faster, other float rounding). false runs the unfused compositions.
+   */
+  fusedKernels: boolean;
+  /**
    * Weight of the self-normalised importance-weighted forward KL added to the reverse-KL loss
    * (exact-density models only; 0 = pure reverse KL). Counters reverse KL's mode seeking.
    */
@@ -183,6 +188,12 @@ export function runConfigSchema(
           gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
+          fusedKernels: {
+            type: 'boolean',
+            default: true,
+            description:
+              'models and transforms use their fused ops (one op with a hand-written gradient, computed in typed-array loops) instead of compositions of small tfjs ops: faster, with other float rounding. false runs the unfused path',
+          },
           finalLearningRate: {
             type: 'number',
             exclusiveMinimum: 0,
