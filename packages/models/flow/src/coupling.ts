@@ -73,6 +73,7 @@ export class CouplingLayer {
       bins: spec.spline.bins,
       minBin: spec.spline.minBin,
       minDerivative: spec.spline.minDerivative,
+      ...(spec.spline.fused ? { fused: true } : {}),
     };
     this.perCoordinateC = circularSplineParameterCount(this.circularShape.bins);
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.

@@ -107,7 +107,7 @@ export class SlowFastFlowModel implements Model {
         outputScales: at(this.outputScales, slow),
         scope: `${o.scope}/slow`,
       },
-      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
+      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31), fused: context.fused ?? true },
     );
     const C = slowCircRel.length;
     if (o.defensive > 0 && C < d) {
