@@ -1,9 +1,14 @@
 // `npm run bench -- train-profile [--steps N] [--warmup N] [--only a,b] [--set key=value]... [--no-stacks]`
+// `npm run bench -- train-profile --compare ROUNDS [--warmup N] [--only a,b]`
 // Where one training step's time goes, for the alanine flow and VAE-components examples (shared
 // prmtop, OBC2) and the double-well main job: the step's parts (draw, force field, gradient pass,
 // Adam) unprofiled, then a profiled run with the time per kernel type and per source file (top ten
 // with shares) and the kernel count per step. `--set training.fusedKernels=false` profiles the
 // unfused path. Writes bench-results/train-profile.json.
+// --compare times the fused and the unfused path (training.fusedKernels true / false) of each job in
+// one process, one step of each in turn (order alternating) for ROUNDS rounds, and reports the
+// median step times and their ratio: on a shared, noisy machine only such a ratio means much.
+// Writes bench-results/train-profile-compare.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -36,8 +41,8 @@ const median = (xs) => {
 
 const sumMs = (map) => [...map.values()].reduce((a, r) => a + r.ms, 0);
 
-async function openJob({ job, file, alanine }) {
-  const { config, configDir } = loadRunConfig(join(repoRoot, file), sets);
+async function openJob({ job, file, alanine }, extraSets = [], tag = '') {
+  const { config, configDir } = loadRunConfig(join(repoRoot, file), [...sets, ...extraSets]);
   if (alanine) {
     const d = join(sharedDir, 'data', 'alanine-dipeptide');
     config.forceField.options = {
@@ -53,7 +58,7 @@ async function openJob({ job, file, alanine }) {
     preloaded: { '@embedcg/forcefield-amber': amber.plugins },
     log,
   });
-  const runDir = join(repoRoot, 'runs', `train-profile-${job}`);
+  const runDir = join(repoRoot, 'runs', `train-profile-${job}${tag}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   writeRunFiles(runDir, config, { configDir, backend, started: new Date().toISOString() });
@@ -105,7 +110,64 @@ async function profileJob(spec) {
   };
 }
 
+/** Fused and unfused sessions of one job, stepped in turn; median step times and their ratio. */
+async function compareJob(spec, rounds) {
+  // Two models in one process need distinct variable scopes.
+  const paths = [
+    { name: 'fused', s: await openJob(spec, ['training.fusedKernels=true'], '-fused') },
+    {
+      name: 'unfused',
+      s: await openJob(spec, ['training.fusedKernels=false', 'model.options.scope=unfused'], '-unfused'),
+    },
+  ];
+  const ms = { fused: [], unfused: [] };
+  for (let r = -warmup; r < rounds; r++) {
+    for (const p of r % 2 ? paths : [...paths].reverse()) {
+      const t0 = performance.now();
+      await reverseStep(p.s.session);
+      if (r >= 0) ms[p.name].push(performance.now() - t0);
+    }
+  }
+  for (const p of paths) {
+    await p.s.plugins.forceField.dispose?.();
+    p.s.plugins.model.dispose();
+    rmSync(p.s.runDir, { recursive: true, force: true });
+  }
+  const ratios = ms.fused.map((f, i) => ms.unfused[i] / f);
+  return {
+    job: spec.job,
+    batch: paths[0].s.batch,
+    rounds,
+    'fused ms/step': median(ms.fused),
+    'unfused ms/step': median(ms.unfused),
+    'speed-up (ratio of medians)': median(ms.unfused) / median(ms.fused),
+    'speed-up (median of ratios)': median(ratios),
+  };
+}
+
 tf.enableProdMode();
+const compareRounds = arg('compare', undefined);
+if (compareRounds !== undefined) {
+  const rows = [];
+  for (const spec of jobs.filter((j) => !only || only.includes(j.job))) {
+    rows.push(await compareJob(spec, Number(compareRounds)));
+    console.error(`${spec.job}: done`);
+  }
+  console.log('\ntrain-profile --compare: fused vs unfused path, interleaved steps (medians)');
+  printTable(rows);
+  const out = {
+    name: 'train-profile-compare',
+    date: new Date().toISOString(),
+    machine: machine(),
+    sets,
+    results: rows,
+    targets: [],
+  };
+  mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench-results', 'train-profile-compare.json'), JSON.stringify(out, null, 2));
+  console.log('\nwrote bench-results/train-profile-compare.json');
+  process.exit(0);
+}
 const results = [];
 for (const spec of jobs.filter((j) => !only || only.includes(j.job))) {
   const r = await profileJob(spec);
