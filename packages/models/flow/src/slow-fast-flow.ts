@@ -355,21 +355,17 @@ export class SlowFastFlowModel implements Model {
   }
 }
 
+type FastNetworks = { mlp: Mlp | undefined; couplings: CouplingLayer[] };
+
 /**
  * The fast block's networks, initialised from `rng` in this order: the MLP of μ and log σ, then the
  * `fastLayers` conditional couplings, their last layers zero so that a fresh model is the
  * conditional Gaussian alone. None without fast coordinates (f = 0).
  */
-function createFastNetworks(
-  o: SlowFastOptions,
-  f: number,
-  contextDimension: number,
-  rng: Rng,
-  fused: boolean,
-): { mlp: Mlp | undefined; couplings: CouplingLayer[] } {
+function createFastNetworks(o: SlowFastOptions, f: number, cDim: number, rng: Rng, fused: boolean): FastNetworks {
   const couplings: CouplingLayer[] = [];
   if (f === 0) return { mlp: undefined, couplings };
-  const mlp = new Mlp(`${o.scope}/fast/net`, rng, contextDimension, o.fastHidden, 2 * f, o.activation, 0);
+  const mlp = new Mlp(`${o.scope}/fast/net`, rng, cDim, o.fastHidden, 2 * f, o.activation, 0);
   try {
     for (let k = 0; k < o.fastLayers; k++) {
       couplings.push(
@@ -384,7 +380,7 @@ function createFastNetworks(
             finalLayerScale: 0,
             scaleBound: 2,
             spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3, fused },
-            contextDimension,
+            contextDimension: cDim,
           },
           rng,
         ),
