@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Records what a refactor must not change, and compares two recordings.
 //
-//   node tools/regress.mjs record OUT [--steps 200] [--only NAME,...]
+//   node tools/regress.mjs record OUT [--steps 200] [--only NAME,...] [--set key.path=value]...
 //   node tools/regress.mjs compare A B
 //
 // `record` trains the main job (examples/double-well.json) in full and every other example for
 // --steps steps, then evaluates each run. Per run it keeps metrics (evaluate --json), history.jsonl
 // and a hash of every checkpoint file, all without timing fields. `compare` prints, per run, whether
 // the two recordings are bit-identical, and the largest relative difference where they are not.
+// `--set` (repeatable) passes a config override to every training, e.g. `--set training.fusedKernels=false`
+// to record the unfused path.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -48,10 +50,19 @@ function hashCheckpoint(runDir) {
   return out;
 }
 
-function recordRun(name, config, steps, outDir) {
+function recordRun(name, config, steps, outDir, sets) {
   const runDir = join(outDir, 'runs', name);
   const t0 = Date.now();
-  cli(['train', config, '--out', runDir, '--force', '--no-progress', ...(steps ? ['--max-steps', String(steps)] : [])]);
+  cli([
+    'train',
+    config,
+    '--out',
+    runDir,
+    '--force',
+    '--no-progress',
+    ...(steps ? ['--max-steps', String(steps)] : []),
+    ...sets.flatMap((s) => ['--set', s]),
+  ]);
   const metrics = JSON.parse(cli(['evaluate', runDir, '--json', ...(steps ? ['-n', '2000'] : [])]));
   const history = readFileSync(join(runDir, 'history.jsonl'), 'utf8')
     .split('\n')
@@ -71,7 +82,7 @@ function recordRun(name, config, steps, outDir) {
   };
 }
 
-function record(outDir, steps, only) {
+function record(outDir, steps, only, sets) {
   mkdirSync(outDir, { recursive: true });
   const examples = readdirSync(join(root, 'examples'))
     .filter((f) => f.endsWith('.json'))
@@ -80,7 +91,7 @@ function record(outDir, steps, only) {
     const name = f.slice(0, -5);
     if (only && !only.includes(name)) continue;
     const full = name === 'double-well';
-    const rec = recordRun(name, join('examples', f), full ? undefined : steps, outDir);
+    const rec = recordRun(name, join('examples', f), full ? undefined : steps, outDir, sets);
     writeFileSync(join(outDir, `${name}.json`), JSON.stringify(rec, null, 1));
   }
 }
@@ -133,9 +144,12 @@ const flag = (name) => {
   const i = rest.indexOf(name);
   return i >= 0 ? rest[i + 1] : undefined;
 };
-if (cmd === 'record' && rest[0]) record(rest[0], Number(flag('--steps') ?? 200), flag('--only')?.split(','));
+const sets = rest.flatMap((a, i) => (rest[i - 1] === '--set' ? [a] : []));
+if (cmd === 'record' && rest[0]) record(rest[0], Number(flag('--steps') ?? 200), flag('--only')?.split(','), sets);
 else if (cmd === 'compare' && rest[1]) compare(rest[0], rest[1]);
 else {
-  console.error('usage: node tools/regress.mjs record OUT [--steps 200] [--only NAME,...] | compare A B');
+  console.error(
+    'usage: node tools/regress.mjs record OUT [--steps 200] [--only NAME,...] [--set key=value]... | compare A B',
+  );
   process.exit(2);
 }

@@ -43,6 +43,12 @@ export interface PluginContext {
   transform?: CoordinateTransform;
   /** Dimension of the space the model works in (transform input, or the force field's). */
   modelDimension?: number;
+  /**
+   * `training.fusedKernels` of the run: whether models and transforms may use their fused ops
+   * (one op with a hand-written gradient) instead of compositions of small tfjs ops. Undefined
+   * means true.
+   */
+  fusedKernels?: boolean;
 }
 
 export interface KindMap {

@@ -64,7 +64,12 @@ export function resolveOptionsFor(o: AssembleOptions): ResolveOptions {
 export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Promise<RunPlugins> {
   const r = { ...resolveOptionsFor(o), configPath: o.configPath };
   const log = o.log ?? (() => {});
-  const ctx: PluginContext = { configDir: o.configDir, seed: config.seed, log };
+  const ctx: PluginContext = {
+    configDir: o.configDir,
+    seed: config.seed,
+    log,
+    fusedKernels: config.training.fusedKernels,
+  };
   const versions: RunPlugins['versions'] = {};
   const ff = await createPlugin('forcefield', config.forceField, ctx, { ...r, jsonPath: '/forceField' });
   versions.forceField = {

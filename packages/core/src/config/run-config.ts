@@ -13,6 +13,7 @@ import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
 import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
+import { fusedKernelsProperty } from './speed-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -47,6 +48,8 @@ export interface TrainingSettings {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Append a step line to history.jsonl every this many steps. */
   historyEvery: number;
+  /** Models and transforms run their fused ops (see speed-settings.ts); false: the unfused path. */
+  fusedKernels: boolean;
   /**
    * Weight of the self-normalised importance-weighted forward KL added to the reverse-KL loss
    * (exact-density models only; 0 = pure reverse KL). Counters reverse KL's mode seeking.
@@ -183,6 +186,7 @@ export function runConfigSchema(
           gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
+          ...fusedKernelsProperty,
           finalLearningRate: {
             type: 'number',
             exclusiveMinimum: 0,

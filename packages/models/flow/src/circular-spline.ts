@@ -10,6 +10,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { edges, rqForward, rqInverse, type Knots } from './spline.js';
+import { fusedSpline } from './spline-fused.js';
 
 export interface CircularSplineShape {
   /** Number of bins K. */
@@ -18,6 +19,8 @@ export interface CircularSplineShape {
   minBin: number;
   /** Smallest knot derivative. */
   minDerivative: number;
+  /** Run the spline as one fused op (spline-fused.ts; default false here: the composition below). */
+  fused?: boolean;
 }
 
 /** Raw parameters per angle: K widths, K heights, K derivatives (the one at ±π once), 1 rotation. */
@@ -85,6 +88,10 @@ export function circularSplineForward(
   params: tf.Tensor3D,
   s: CircularSplineShape,
 ): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
+  if (s.fused) {
+    const r = fusedSpline(x, params, { circular: true, bound: Math.PI, ...s }, false);
+    return { y: r.out, logDet: r.logDet };
+  }
   const { knots, rotation } = circularKnots(params, s);
   const r = rqForward(wrapAngle(x), knots);
   return { y: wrapAngle(tf.add(r.y, rotation) as tf.Tensor2D), logDet: r.logDeriv };
@@ -96,6 +103,10 @@ export function circularSplineInverse(
   params: tf.Tensor3D,
   s: CircularSplineShape,
 ): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
+  if (s.fused) {
+    const r = fusedSpline(y, params, { circular: true, bound: Math.PI, ...s }, true);
+    return { x: r.out, logDet: r.logDet };
+  }
   const { knots, rotation } = circularKnots(params, s);
   const r = rqInverse(wrapAngle(tf.sub(y, rotation) as tf.Tensor2D), knots);
   return { x: wrapAngle(r.x), logDet: r.logDeriv };

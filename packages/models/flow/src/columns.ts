@@ -10,10 +10,18 @@ export interface Selection {
   m: tf.Tensor2D;
   /** Its transpose, k × D (scatters back). */
   t: tf.Tensor2D;
+  /** The coordinates picked, and D. */
+  idx?: readonly number[];
+  D?: number;
+  /** {@link take} and {@link put} copy columns in one fused op instead of a product with m or t. */
+  fused?: boolean;
 }
 
-/** The selection of coordinates `idx` out of D (an empty list gives one all-zero column). */
-export function selection(D: number, idx: readonly number[]): Selection {
+/**
+ * The selection of coordinates `idx` out of D (an empty list gives one all-zero column); `fused`
+ * makes {@link take} and {@link put} copy columns in one op (`training.fusedKernels`).
+ */
+export function selection(D: number, idx: readonly number[], fused = false): Selection {
   const k = Math.max(1, idx.length);
   const m = new Float32Array(D * k);
   idx.forEach((coord, j) => {
@@ -23,7 +31,45 @@ export function selection(D: number, idx: readonly number[]): Selection {
   idx.forEach((coord, j) => {
     t[j * D + coord] = 1;
   });
-  return { m: tf.tensor2d(m, [D, k]), t: tf.tensor2d(t, [k, D]) };
+  return { m: tf.tensor2d(m, [D, k]), t: tf.tensor2d(t, [k, D]), idx: [...idx], D, fused };
+}
+
+/**
+ * Copy columns: gather (n × D → n × k, out[:, j] = x[:, idx[j]]) or scatter (n × k → n × D,
+ * zeros elsewhere); the gradient of each is the other. The values equal the products with the
+ * 0/1 matrices exactly; only the kernel count differs (one op instead of a matMul with its
+ * bookkeeping).
+ */
+function copyColumns(x: tf.Tensor2D, idx: readonly number[], D: number, scatter: boolean): tf.Tensor2D {
+  const k = Math.max(1, idx.length);
+  const move = (src: ArrayLike<number>, n: number, toWide: boolean) => {
+    const out = new Float32Array(n * (toWide ? D : k));
+    for (let f = 0; f < n; f++)
+      for (let j = 0; j < idx.length; j++) {
+        if (toWide) out[f * D + idx[j]!] = src[f * k + j]!;
+        else out[f * k + j] = src[f * D + idx[j]!]!;
+      }
+    return tf.tensor2d(out, [n, toWide ? D : k]);
+  };
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const v = args[0] as tf.Tensor2D;
+    const n = v.shape[0];
+    return {
+      value: move(v.dataSync(), n, scatter),
+      gradFunc: (dy: tf.Tensor) => move(dy.dataSync(), n, !scatter),
+    };
+  });
+  return op(x) as tf.Tensor2D;
+}
+
+/** The columns `s` picks out of x (n × D → n × k). */
+export function take(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
+  return s.fused ? copyColumns(x, s.idx!, s.D!, false) : select(x, s.m, s.t);
+}
+
+/** Columns back into place (n × k → n × D, zeros elsewhere): the adjoint of {@link take}. */
+export function put(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
+  return s.fused ? copyColumns(x, s.idx!, s.D!, true) : select(x, s.t, s.m);
 }
 
 /** x · M with gradient dy · Mᵀ (Mᵀ given, so no transposed product on wasm's slow path). */

@@ -4,7 +4,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { Mlp, type Activation, type Rng } from '@embedcg/core';
-import { affineParts, select, selection, type Selection } from './columns.js';
+import { affineParts, put, selection, take, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 import {
   circularSplineForward,
@@ -73,16 +73,18 @@ export class CouplingLayer {
       bins: spec.spline.bins,
       minBin: spec.spline.minBin,
       minDerivative: spec.spline.minDerivative,
+      ...(spec.spline.fused ? { fused: true } : {}),
     };
     this.perCoordinateC = circularSplineParameterCount(this.circularShape.bins);
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.
     const fanIn = Math.max(1, cdN.length + 2 * cdC.length + (spec.contextDimension ?? 0));
     const fanOut = trN.length * this.perCoordinate + trC.length * this.perCoordinateC;
     this.conditioner = new Mlp(spec.name, rng, fanIn, spec.hidden, fanOut, spec.activation, spec.finalLayerScale);
-    this.pickCond = selection(D, cdN);
-    this.pickTrans = selection(D, trN);
-    this.pickCondC = cdC.length > 0 ? selection(D, cdC) : undefined;
-    this.pickTransC = trC.length > 0 ? selection(D, trC) : undefined;
+    const fused = spec.spline.fused ?? false;
+    this.pickCond = selection(D, cdN, fused);
+    this.pickTrans = selection(D, trN, fused);
+    this.pickCondC = cdC.length > 0 ? selection(D, cdC, fused) : undefined;
+    this.pickTransC = trC.length > 0 ? selection(D, trC, fused) : undefined;
   }
 
   private split(
@@ -97,8 +99,8 @@ export class CouplingLayer {
     paramsC: tf.Tensor3D | undefined;
   } {
     const n = x.shape[0];
-    const c = this.condCount > 0 ? select(x, this.pickCond.m, this.pickCond.t) : undefined;
-    const cc = this.pickCondC ? select(x, this.pickCondC.m, this.pickCondC.t) : undefined;
+    const c = this.condCount > 0 ? take(x, this.pickCond) : undefined;
+    const cc = this.pickCondC ? take(x, this.pickCondC) : undefined;
     const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : []), ...(context ? [context] : [])];
     const input =
       features.length === 0
@@ -107,8 +109,8 @@ export class CouplingLayer {
           ? features[0]!
           : (tf.concat(features, 1) as tf.Tensor2D);
     const out = this.conditioner.apply(input);
-    const t = select(x, this.pickTrans.m, this.pickTrans.t);
-    const tc = this.pickTransC ? select(x, this.pickTransC.m, this.pickTransC.t) : undefined;
+    const t = take(x, this.pickTrans);
+    const tc = this.pickTransC ? take(x, this.pickTransC) : undefined;
     const sizeN = this.transCount * this.perCoordinate;
     let params: tf.Tensor3D | undefined;
     let paramsC: tf.Tensor3D | undefined;
@@ -134,13 +136,13 @@ export class CouplingLayer {
   }
 
   private join(c: tf.Tensor2D, cc: tf.Tensor2D | undefined, t: tf.Tensor2D, tc: tf.Tensor2D | undefined): tf.Tensor2D {
-    let out = this.transCount > 0 ? select(t, this.pickTrans.t, this.pickTrans.m) : undefined;
+    let out = this.transCount > 0 ? put(t, this.pickTrans) : undefined;
     const add = (part: tf.Tensor2D) => {
       out = out ? (tf.add(out, part) as tf.Tensor2D) : part;
     };
-    if (this.condCount > 0) add(select(c, this.pickCond.t, this.pickCond.m));
-    if (cc && this.pickCondC) add(select(cc, this.pickCondC.t, this.pickCondC.m));
-    if (tc && this.pickTransC) add(select(tc, this.pickTransC.t, this.pickTransC.m));
+    if (this.condCount > 0) add(put(c, this.pickCond));
+    if (cc && this.pickCondC) add(put(cc, this.pickCondC));
+    if (tc && this.pickTransC) add(put(tc, this.pickTransC));
     return out!;
   }
 

@@ -17,6 +17,7 @@ export function createFlowLayers(
   circular: readonly number[],
   seed: number,
   rng: Rng,
+  fused = true,
 ): FlowLayer[] {
   const layers: FlowLayer[] = [];
   try {
@@ -31,7 +32,7 @@ export function createFlowLayers(
         activation: o.activation,
         finalLayerScale: o.finalLayerScale,
         scaleBound: o.scaleBound,
-        spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
+        spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3, fused },
       };
       if (orders) {
         const transform = o.autoregressiveTransform ?? 'spline';

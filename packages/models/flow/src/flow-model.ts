@@ -44,6 +44,8 @@ export interface FlowContext {
    * `circular: 'auto'` uses (the internal-coordinates transform's `circular`).
    */
   circular?: ArrayLike<number>;
+  /** Fused spline ops (default true); false runs the unfused compositions (`training.fusedKernels`). */
+  fused?: boolean;
 }
 
 /** Slack on the truncated-normal support in `logProb`, for float32 round-off of points drawn at the edge. */
@@ -123,7 +125,7 @@ export class FlowModel implements Model {
     if (!Number.isFinite(context.seed))
       throw new RangeError(`flow model: seed must be a finite number, got ${context.seed}`);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
-    this.couplings = createFlowLayers(o, D, this.circular, context.seed, rng);
+    this.couplings = createFlowLayers(o, D, this.circular, context.seed, rng, context.fused ?? true);
     try {
       if (o.outputAffine) {
         this.logScale = createVariable(`${o.scope}/output/logScale`, tf.zeros([D]));

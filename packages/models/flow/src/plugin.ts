@@ -94,6 +94,7 @@ export const flowPlugin = defineModel<Partial<FlowOptions>>({
     const model = new FlowModel(options, {
       dimension,
       seed: context.seed,
+      fused: context.fusedKernels !== false,
       ...(outputMean ? { outputMean } : {}),
       ...(outputScales ? { outputScales } : {}),
       ...(circular ? { circular } : {}),
@@ -116,7 +117,12 @@ export const structuredFlowPlugin = defineModel<Partial<StructuredFlowOptions>>(
   create(options, context) {
     const dimension = modelDimension(context, 'structured-flow');
     const outputMean = defaultOutputMean(options, context, dimension, 'structured-flow');
-    return new StructuredFlowModel(options, { dimension, seed: context.seed, ...(outputMean ? { outputMean } : {}) });
+    return new StructuredFlowModel(options, {
+      dimension,
+      seed: context.seed,
+      fused: context.fusedKernels !== false,
+      ...(outputMean ? { outputMean } : {}),
+    });
   },
 });
 
@@ -137,6 +143,7 @@ export const slowFastFlowPlugin = defineModel<Partial<SlowFastOptions>>({
     const model = new SlowFastFlowModel(options, {
       dimension,
       seed: context.seed,
+      fused: context.fusedKernels !== false,
       ...(outputMean ? { outputMean } : {}),
       ...(outputScales ? { outputScales } : {}),
       ...(circular ? { circular } : {}),

@@ -27,7 +27,7 @@ import * as tf from '@embedcg/core/tf';
 import { createRng, Mlp, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';
-import { select, selection, type Selection } from './columns.js';
+import { put, selection, take, type Selection } from './columns.js';
 import { wrapAngle } from './circular-spline.js';
 import { blend } from './spline.js';
 import type { SlowFastOptions } from './slow-fast-options.js';
@@ -94,6 +94,7 @@ export class SlowFastFlowModel implements Model {
     const at = (v: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => v[i]!);
     const slowCircRel = slow.map((i, k) => (isCirc[i] ? k : -1)).filter((k) => k >= 0);
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
+    const fused = context.fused ?? true;
     this.slow = new FlowModel(
       {
         coupling: 'spline',
@@ -107,7 +108,7 @@ export class SlowFastFlowModel implements Model {
         outputScales: at(this.outputScales, slow),
         scope: `${o.scope}/slow`,
       },
-      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
+      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31), fused },
     );
     const C = slowCircRel.length;
     if (o.defensive > 0 && C < d) {
@@ -120,23 +121,23 @@ export class SlowFastFlowModel implements Model {
     this.logUniform = o.defensive > 0 ? Math.log(o.defensive) - d * Math.log(2 * Math.PI) : undefined;
     this.logFlowWeight = Math.log1p(-o.defensive);
     const slowLineRel = [...Array(d).keys()].filter((k) => !isCirc[slow[k]!]);
-    this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel);
-    this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel);
+    this.featCirc = C === 0 ? null : C === d ? undefined : selection(d, slowCircRel, fused);
+    this.featLine = C === d ? null : C === 0 ? undefined : selection(d, slowLineRel, fused);
     try {
-      ({ mlp: this.fast, couplings: this.fastCouplings } = createFastNetworks(o, f, 2 * C + (d - C), rng));
+      ({ mlp: this.fast, couplings: this.fastCouplings } = createFastNetworks(o, f, 2 * C + (d - C), rng, fused));
     } catch (e) {
       this.slow.dispose();
       throw e;
     }
     const row = (v: number[]) => tf.tensor2d(Float32Array.from(v), [1, v.length]);
-    this.pickSlow = selection(D, slow);
+    this.pickSlow = selection(D, slow, fused);
     this.slowCirc = row(slow.map((i) => isCirc[i]!));
     this.slowMean = row(at(this.outputMean, slow));
     this.slowScale = row(at(this.outputScales, slow));
     const fast = this.fastIndices;
     this.fastLogScaleSum = fast.reduce((s, i) => s + Math.log(this.outputScales[i]!), 0);
     if (f > 0) {
-      this.pickFast = selection(D, fast);
+      this.pickFast = selection(D, fast, fused);
       this.fastMean = row(at(this.outputMean, fast));
       this.fastScale = row(at(this.outputScales, fast));
       if (fast.some((i) => isCirc[i])) this.fastCirc = row(fast.map((i) => isCirc[i]!));
@@ -175,11 +176,11 @@ export class SlowFastFlowModel implements Model {
   logProb(y: tf.Tensor2D): tf.Tensor1D {
     this.checkShape('logProb', y);
     return tf.tidy(() => {
-      const ys = select(y, this.pickSlow.m, this.pickSlow.t);
+      const ys = take(y, this.pickSlow);
       let lp = this.mixLogProb(this.slow.logProb(ys));
       if (!this.fast) return lp;
       const f = this.fastIndices.length;
-      let du = tf.sub(select(y, this.pickFast!.m, this.pickFast!.t), this.fastMean!) as tf.Tensor2D;
+      let du = tf.sub(take(y, this.pickFast!), this.fastMean!) as tf.Tensor2D;
       if (this.fastCirc) du = blend(this.fastCirc, wrapAngle(du), du);
       let u = tf.div(du, this.fastScale!) as tf.Tensor2D;
       const { mu, logSigma, context } = this.fastParts(this.wrapSlow(ys));
@@ -201,7 +202,7 @@ export class SlowFastFlowModel implements Model {
   /** The CVs: the slow coordinates of y (n × d), angles wrapped to [−π, π). */
   encode(y: tf.Tensor2D): tf.Tensor2D {
     this.checkShape('encode', y);
-    return tf.tidy(() => this.wrapSlow(select(y, this.pickSlow.m, this.pickSlow.t)));
+    return tf.tidy(() => this.wrapSlow(take(y, this.pickSlow)));
   }
 
   /** Configurations with slow coordinates z (n × d) and the fast ones at their conditional mean. */
@@ -292,12 +293,12 @@ export class SlowFastFlowModel implements Model {
   private features(s: tf.Tensor2D): tf.Tensor2D {
     const parts: tf.Tensor2D[] = [];
     if (this.featCirc !== null) {
-      const c = this.featCirc ? select(s, this.featCirc.m, this.featCirc.t) : s;
+      const c = this.featCirc ? take(s, this.featCirc) : s;
       parts.push(tf.cos(c), tf.sin(c));
     }
     if (this.featLine !== null) {
       const std = tf.div(tf.sub(s, this.slowMean), this.slowScale) as tf.Tensor2D;
-      parts.push(this.featLine ? select(std, this.featLine.m, this.featLine.t) : std);
+      parts.push(this.featLine ? take(std, this.featLine) : std);
     }
     return parts.length === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
   }
@@ -337,8 +338,8 @@ export class SlowFastFlowModel implements Model {
   }
 
   private merge(slow: tf.Tensor2D, fast: tf.Tensor2D | undefined): tf.Tensor2D {
-    const y = select(slow, this.pickSlow.t, this.pickSlow.m);
-    return fast ? (tf.add(y, select(fast, this.pickFast!.t, this.pickFast!.m)) as tf.Tensor2D) : y;
+    const y = put(slow, this.pickSlow);
+    return fast ? (tf.add(y, put(fast, this.pickFast!)) as tf.Tensor2D) : y;
   }
 
   private checkLive(): void {
@@ -354,20 +355,17 @@ export class SlowFastFlowModel implements Model {
   }
 }
 
+type FastNetworks = { mlp: Mlp | undefined; couplings: CouplingLayer[] };
+
 /**
  * The fast block's networks, initialised from `rng` in this order: the MLP of μ and log σ, then the
  * `fastLayers` conditional couplings, their last layers zero so that a fresh model is the
  * conditional Gaussian alone. None without fast coordinates (f = 0).
  */
-function createFastNetworks(
-  o: SlowFastOptions,
-  f: number,
-  contextDimension: number,
-  rng: Rng,
-): { mlp: Mlp | undefined; couplings: CouplingLayer[] } {
+function createFastNetworks(o: SlowFastOptions, f: number, cDim: number, rng: Rng, fused: boolean): FastNetworks {
   const couplings: CouplingLayer[] = [];
   if (f === 0) return { mlp: undefined, couplings };
-  const mlp = new Mlp(`${o.scope}/fast/net`, rng, contextDimension, o.fastHidden, 2 * f, o.activation, 0);
+  const mlp = new Mlp(`${o.scope}/fast/net`, rng, cDim, o.fastHidden, 2 * f, o.activation, 0);
   try {
     for (let k = 0; k < o.fastLayers; k++) {
       couplings.push(
@@ -381,8 +379,8 @@ function createFastNetworks(
             activation: o.activation,
             finalLayerScale: 0,
             scaleBound: 2,
-            spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3 },
-            contextDimension,
+            spline: { bins: o.bins, bound: o.bound, minBin: 1e-3, minDerivative: 1e-3, fused },
+            contextDimension: cDim,
           },
           rng,
         ),

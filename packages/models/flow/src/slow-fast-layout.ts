@@ -22,6 +22,8 @@ export interface SlowFastContext {
   circular?: ArrayLike<number>;
   /** Coordinate names of the transform, for the `slow` presets. */
   names?: readonly string[];
+  /** Fused spline ops (default true); false runs the unfused compositions (`training.fusedKernels`). */
+  fused?: boolean;
 }
 
 /** The resolved coordinates of a slow/fast flow over D model coordinates. */

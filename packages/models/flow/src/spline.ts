@@ -9,6 +9,7 @@
  * zero-initialised conditioner produces, so a fresh flow is the identity map.
  */
 import * as tf from '@embedcg/core/tf';
+import { fusedSpline } from './spline-fused.js';
 
 export interface SplineShape {
   /** Number of bins K. */
@@ -19,6 +20,8 @@ export interface SplineShape {
   minBin: number;
   /** Smallest interior knot derivative. */
   minDerivative: number;
+  /** Run the spline as one fused op (spline-fused.ts; default false here: the composition below). */
+  fused?: boolean;
 }
 
 /** Raw parameters per transformed coordinate: K widths, K heights, K − 1 derivatives. */
@@ -171,6 +174,10 @@ export function splineForward(
   params: tf.Tensor3D,
   s: SplineShape,
 ): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
+  if (s.fused) {
+    const r = fusedSpline(x, params, { circular: false, ...s }, false);
+    return { y: r.out, logDet: r.logDet };
+  }
   const k = knots(params, s);
   // Clamping keeps the unused branch of the blend finite, so its zero weight gives a zero gradient.
   const xc = tf.clipByValue(x, -s.bound, s.bound) as tf.Tensor2D;
@@ -187,6 +194,10 @@ export function splineInverse(
   params: tf.Tensor3D,
   s: SplineShape,
 ): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
+  if (s.fused) {
+    const r = fusedSpline(y, params, { circular: false, ...s }, true);
+    return { x: r.out, logDet: r.logDet };
+  }
   const k = knots(params, s);
   const yc = tf.clipByValue(y, -s.bound, s.bound) as tf.Tensor2D;
   const r = rqInverse(yc, k);

@@ -19,6 +19,8 @@ export interface StructuredFlowContext {
   dimension: number;
   seed: number;
   outputMean?: ArrayLike<number>;
+  /** Fused spline ops (default true); false runs the unfused compositions (`training.fusedKernels`). */
+  fused?: boolean;
 }
 
 const WEIGHT_SEED_SALT = 0x57a0c7ed;
@@ -81,7 +83,7 @@ export class StructuredFlowModel implements Model {
         baseSpread: o.baseSpread,
         scope: `${o.scope}/slow`,
       },
-      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31) },
+      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31), fused: context.fused ?? true },
     );
     this.fast = D > d ? new Mlp(`${o.scope}/fast`, rng, d, o.fastHidden, 2 * (D - d), o.activation, 0) : undefined;
     this.lower = createVariable(`${o.scope}/A/lower`, tf.zeros([D, D]));

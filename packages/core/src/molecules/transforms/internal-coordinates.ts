@@ -24,6 +24,7 @@ import type { CoordinateTransform } from '../../contracts/transform.js';
 import type { RigidBodyAnchors } from './rigid-body.js';
 import { angleIndex, bondIndex, torsionIndex, validateZMatrix, type ZMatrixRow } from './z-matrix.js';
 import { internalToCartesianTf } from './internal-coordinates-tf.js';
+import { internalToCartesianFused } from './internal-coordinates-fused.js';
 import { logDetJ64, measureInternal64, placeAtoms64 } from './internal-coordinates-64.js';
 
 /** The internal-coordinates transform and the metadata models need to treat y correctly. */
@@ -44,6 +45,11 @@ export interface InternalCoordinateOptions {
   zMatrix: readonly ZMatrixRow[];
   /** For readable coordinate names; indices are used without it. */
   topology?: Topology;
+  /**
+   * The forward map as one Float64 op with a hand-written gradient (default true), or as the
+   * composition of about 1,400 small tfjs ops (`training.fusedKernels: false`).
+   */
+  fused?: boolean;
 }
 
 /** Atom labels: the name when unique in the molecule, else name:residue number (1-based). */
@@ -80,6 +86,7 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
   const [z0, z1, z2] = [zm[0]![0], zm[1]![0], zm[2]![0]];
   // Row 2 lies along +x from z0 or −x from z1, rotated by θ towards +y.
   const ux2 = zm[2]![1] === z0 ? 1 : -1;
+  const fused = options.fused ?? true;
   return {
     name: 'internal-coordinates',
     inputDimension: d,
@@ -91,7 +98,7 @@ export function createInternalCoordinateTransform(options: InternalCoordinateOpt
     forward(y) {
       if (y.shape[1] !== d)
         throw new RangeError(`internal-coordinates transform: forward expects n × ${d}, got ${y.shape.join(' × ')}`);
-      return internalToCartesianTf(y, zm, ux2);
+      return fused ? internalToCartesianFused(y, zm, ux2) : internalToCartesianTf(y, zm, ux2);
     },
     forward64(y, n) {
       if (y.length !== n * d)

@@ -24,7 +24,7 @@ export function internalCoordinatesFromOptions(
     }
     zMatrix = buildZMatrix(topology);
   }
-  const t = createInternalCoordinateTransform({ nAtoms, zMatrix, topology });
+  const t = createInternalCoordinateTransform({ nAtoms, zMatrix, topology, fused: context.fusedKernels });
   const { origin, axis, plane } = t.anchors;
   context.log(
     `internal-coordinates: ${options.zMatrix ? 'given' : 'automatic'} Z-matrix, frame atoms ${origin}, ${axis}, ${plane}; ${t.inputDimension} coordinates, ${nAtoms - 3} circular torsions`,

@@ -1,0 +1,17 @@
+/**
+ * The run-config key that picks the fast or the plain numerical path of models and transforms.
+ * With `training.fusedKernels` (default true) a model or transform runs its fused ops: one tfjs op
+ * with a hand-written gradient, computed in typed-array loops (the internal-coordinates map, the
+ * rational-quadratic splines, column copies), in place of compositions of many small tfjs ops
+ * whose dispatch dominates a training step on the cpu/wasm backends. The float rounding differs,
+ * so seeded results differ from the unfused path; `false` runs the unfused path, whose results
+ * stay bit-identical to those of the code before the fused ops existed.
+ */
+export const fusedKernelsProperty = {
+  fusedKernels: {
+    type: 'boolean',
+    default: true,
+    description:
+      'models and transforms use their fused ops (one op with a hand-written gradient, computed in typed-array loops) instead of compositions of small tfjs ops: faster, with other float rounding. false runs the unfused path',
+  },
+} as const;
