@@ -4,3 +4,4 @@ export * from './pdb.js';
 export * from './dcd.js';
 export * from './xyz.js';
 export { openDcd, DcdReader, type DcdChunk } from './dcd-reader.js';
+export * from './md-series.js';
