@@ -1,11 +1,12 @@
 import type { CommandModule } from 'yargs';
-import { openRun, runMetrics, selectBackend, targetBeta } from '@embedcg/core';
-import { molecularMetrics } from '@embedcg/core/molecules';
+import { openRun, runMetrics, selectBackend, targetBeta, type OpenedRun } from '@embedcg/core';
+import { molecularMetrics, type ReferenceSet } from '@embedcg/core/molecules';
 import { log } from '../context.js';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { checkLatentSamples, latentSamplesOption, printMetrics } from '../evaluation.js';
 import { UsageError } from '../errors.js';
 import { latentOf, readTrajectories } from './cvs.js';
+import { isSeriesPath, readReferenceSeries } from '../reference-series.js';
 import { applyChirality, chiralityOption, type ChiralityMode } from '../chirality.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 
@@ -36,7 +37,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         type: 'string',
         array: true,
         describe:
-          'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality',
+          'Reference trajectories (.dcd/.pdb) or MD series (.csv/.csv.gz from tools/md-series.mjs), one per independent run: Ramachandran KL/JS, ΔF, basin populations (per residue and joint for longer peptides), energy and Rg distances, chirality, CV quality',
       })
       .option(
         'skip',
@@ -80,34 +81,22 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
           throw new UsageError(
             `--reference: force field "${ff.name}" has no atoms; molecular metrics need a molecular system`,
           );
-        const ref = readTrajectories(argv.reference, ff, { skip: argv.skip, stride: argv.stride });
-        // Reference energies are the reference's cost, not the model's: evaluate them uncounted.
-        const energies = new Float64Array(ref.n);
-        const D = ff.dimension;
-        for (let s = 0; s < ref.n; s += 5000) {
-          const b = Math.min(5000, ref.n - s);
-          energies.set(
-            (await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies,
-            s,
-          );
-        }
-        const latent =
-          p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
-        log(`molecular metrics against ${ref.n} reference frames from ${argv.reference.length} file(s)`);
+        const series = argv.reference.filter(isSeriesPath);
+        if (series.length && series.length !== argv.reference.length)
+          throw new UsageError('--reference: give trajectories (.dcd/.pdb) or MD series (.csv/.csv.gz), not both');
+        const reference = series.length
+          ? readReferenceSeries(series, ff.topology, { skip: argv.skip, stride: argv.stride })
+          : await trajectoryReference(argv.reference, ff, p, { skip: argv.skip, stride: argv.stride });
+        log(`molecular metrics against ${reference.n} reference frames from ${argv.reference.length} file(s)`);
         const filtered = argv.chirality === 'filter' ? applyChirality('filter', samples, ff) : undefined;
         const s = filtered?.samples ?? samples;
         const mol = molecularMetrics({
           topology: ff.topology,
           beta: targetBeta(run.config),
           samples: { x: s.x, n: s.n, energies: s.energies, logw: s.logw },
-          reference: {
-            x: ref.x,
-            n: ref.n,
-            energies,
-            runLengths: ref.runLengths,
-            latent,
-            latentDim: p.model.latentDimension,
-          },
+          reference,
+          // A series has no coordinates: the handedness comes from the system's own structure.
+          chiralityReference: series.length ? ff.initialPositions : undefined,
           seed: run.config.seed,
         });
         all = { ...metrics, ...mol };
@@ -122,3 +111,23 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     }
   },
 };
+
+/** Reference frames from trajectories, their energies (uncounted) and the model's latent CVs of them. */
+async function trajectoryReference(
+  paths: string[],
+  ff: OpenedRun['plugins']['forceField'],
+  p: OpenedRun['plugins'],
+  o: { skip: number; stride: number },
+): Promise<ReferenceSet> {
+  const ref = readTrajectories(paths, ff, o);
+  // Reference energies are the reference's cost, not the model's: evaluate them uncounted.
+  const energies = new Float64Array(ref.n);
+  const D = ff.dimension;
+  for (let s = 0; s < ref.n; s += 5000) {
+    const b = Math.min(5000, ref.n - s);
+    energies.set((await ff.inner.evaluate(ref.x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
+  }
+  const latent =
+    p.model.encode && p.model.latentDimension ? latentOf(p.model, p.transform, ref.x, ref.n, D) : undefined;
+  return { x: ref.x, n: ref.n, energies, runLengths: ref.runLengths, latent, latentDim: p.model.latentDimension };
+}
