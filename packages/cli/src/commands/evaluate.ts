@@ -33,7 +33,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         type: 'string',
         array: true,
         describe:
-          'Reference trajectories (.dcd/.pdb, one per independent run): Ramachandran KL/JS, ΔF, basin populations, energy and Rg distances, chirality, CV quality',
+          'Reference trajectories (.dcd/.pdb) or MD series (.csv/.csv.gz from tools/md-series.mjs), one per independent run: Ramachandran KL/JS, ΔF, basin populations (per residue and joint for longer peptides), energy and Rg distances, chirality, CV quality',
       })
       .option(
         'skip',

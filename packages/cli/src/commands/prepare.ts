@@ -12,6 +12,8 @@ import { checkOutputFile } from '../output-paths.js';
 export interface SystemArgs {
   prmtop?: string;
   pdb?: string;
+  /** Only `prepare` has --sequence. */
+  sequence?: string;
   forcefield?: string[];
   'system-xml'?: string;
   'system-json'?: string;
@@ -66,12 +68,15 @@ export function systemSourceFrom(argv: SystemArgs): SystemSource {
     argv['system-xml'] && '--system-xml',
     argv['system-json'] && '--system-json',
     argv.pdb && argv.forcefield?.length && '--pdb + --forcefield',
+    argv.sequence && argv.forcefield?.length && '--sequence + --forcefield',
   ].filter(Boolean);
   if (sources.length === 0) {
     throw new UsageError(
-      argv.pdb
-        ? '--pdb needs --forcefield (e.g. --forcefield amber96.xml amber96_obc.xml), or use --system-xml'
-        : 'name a system: --prmtop F [--solvent obc2], --pdb F --forcefield X.xml…, --system-xml F or --system-json F',
+      argv.sequence
+        ? '--sequence needs --forcefield (e.g. --forcefield amber96.xml amber96_obc.xml)'
+        : argv.pdb
+          ? '--pdb needs --forcefield (e.g. --forcefield amber96.xml amber96_obc.xml), or use --system-xml'
+          : 'name a system: --prmtop F [--solvent obc2], --pdb F --forcefield X.xml…, --system-xml F or --system-json F',
     );
   }
   if (sources.length > 1) throw new UsageError(`give one system source, got ${sources.join(' and ')}`);
@@ -83,6 +88,7 @@ export function systemSourceFrom(argv: SystemArgs): SystemSource {
   return {
     prmtop: argv.prmtop,
     pdb: argv.pdb,
+    sequence: argv.sequence,
     forcefield: argv.forcefield,
     system: argv['system-xml'],
     systemJson: argv['system-json'],
@@ -98,6 +104,11 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
   describe: 'Build a system in OpenMM and export it as embedcg system.json (for the native engine)',
   builder: (y) =>
     withSystemOptions(y)
+      .option('sequence', {
+        type: 'string',
+        describe:
+          'build a capped peptide from its sequence, e.g. ACE-ALA-ALA-ALA-NME (with --forcefield; always minimised)',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'system.json to write' })
       .option('out-pdb', { type: 'string', describe: 'also write the structure as PDB (needs coordinates)' })
       .option('minimize', {
@@ -110,12 +121,18 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
         'from a PDB and OpenMM force-field files',
       )
       .example(
+        '$0 prepare --sequence ACE-ALA-ALA-ALA-NME --forcefield amber96.xml amber96_obc.xml --out system.json --out-pdb peptide.pdb',
+        'a capped peptide from its sequence, built from ideal internal coordinates and minimised',
+      )
+      .example(
         '$0 prepare --prmtop ala2.prmtop --solvent obc2 --out system.json',
         'from an AMBER prmtop',
       ) as unknown as Argv<PrepareArgs>,
   handler: async (argv) => {
     const source = systemSourceFrom(argv);
-    if ((argv['out-pdb'] || argv.minimize) && !source.coordinates && !source.pdb) {
+    if (source.sequence && source.coordinates)
+      throw new UsageError('--sequence builds its own coordinates: drop --coords');
+    if ((argv['out-pdb'] || argv.minimize) && !source.coordinates && !source.pdb && !source.sequence) {
       throw new UsageError('--out-pdb and --minimize need coordinates: give --coords (or --pdb)');
     }
     checkOutputFile('--out', argv.out);

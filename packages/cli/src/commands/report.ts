@@ -145,7 +145,7 @@ async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undef
       data.dihedrals = { model: angles(s.x, s.n) };
       if (argv.reference) {
         const mol = await molecularReference(run, s, [argv.reference], { skip: 0, stride: 1, chirality: 'report' });
-        data.dihedrals.reference = angles(mol.frames.x, mol.frames.n);
+        data.dihedrals.reference = mol.frames ? angles(mol.frames.x, mol.frames.n) : mol.seriesAngles;
         Object.assign(metrics, mol.metrics);
       }
     }

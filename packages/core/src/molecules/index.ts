@@ -62,8 +62,19 @@ export {
 } from './evaluation/states.js';
 export {
   molecularMetrics,
+  residueAngles,
+  residueLabel,
+  type ReferenceSet,
   type MolecularEvaluationInput,
   type MolecularMetrics,
   type ConfigurationSet,
 } from './evaluation/molecular.js';
+export {
+  jointStates,
+  jointPopulations,
+  jointStateName,
+  populationFactor,
+  JOINT_MASS_FLOOR,
+  type ResidueAngles,
+} from './evaluation/molecular-residues.js';
 export { rightHandedSamples, type ChiralityFilterResult } from './evaluation/chirality-filter.js';

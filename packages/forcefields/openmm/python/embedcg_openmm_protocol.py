@@ -20,6 +20,14 @@ _frame_fd = 1
 class RequestError(Exception):
     """An error in the request itself (bad input); reported to Node without a traceback."""
 
+    kind = 'request'
+
+
+class InputError(RequestError):
+    """Bad input the user gave (an unknown residue or force-field file): the CLI exits with code 2."""
+
+    kind = 'input'
+
 
 def use_frame_fd(fd):
     """Write frames to `fd`: the server keeps fd 1 for prints and gives frames a private copy."""

@@ -188,7 +188,7 @@ class Server:
                 header, out = handler(req, arrays, rid)
                 write_frame(dict(header, id=rid, ok=True), out)
             except RequestError as exc:
-                write_frame({'id': rid, 'ok': False, 'error': str(exc)})
+                write_frame({'id': rid, 'ok': False, 'error': str(exc), 'kind': exc.kind})
             except Exception as exc:  # OpenMM errors: send the message, keep the trace on stderr
                 traceback.print_exc(file=sys.stderr)
                 write_frame({'id': rid, 'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)})

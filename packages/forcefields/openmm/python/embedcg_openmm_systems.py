@@ -7,7 +7,8 @@ import openmm as mm
 import openmm.app as app
 import openmm.unit as unit
 
-from embedcg_openmm_protocol import RequestError
+from embedcg_openmm_peptide import build_peptide, parse_sequence
+from embedcg_openmm_protocol import InputError, RequestError
 from embedcg_openmm_system_json import system_from_json
 
 _SOLVENTS = ('vacuum', 'obc1', 'obc2')
@@ -49,6 +50,8 @@ def build_system(spec, arrays):
         system, topology, positions = _from_prmtop(spec['prmtop'], solvent)
     elif spec.get('systemXml'):
         system, topology, positions = _from_system_xml(spec['systemXml'], spec.get('pdb'))
+    elif spec.get('sequence'):
+        system, topology, positions = _from_sequence(spec['sequence'], spec.get('forcefield') or [])
     elif spec.get('pdb'):
         system, topology, positions = _from_pdb_and_forcefield(spec['pdb'], spec.get('forcefield') or [], solvent)
     else:
@@ -107,12 +110,42 @@ def _from_pdb_and_forcefield(pdb_path, names, solvent):
                            '(e.g. add "amber96_obc.xml"), not from solvent="%s"' % solvent)
     _require_file(pdb_path, 'PDB')
     pdb = app.PDBFile(pdb_path)
-    try:
-        ff = app.ForceField(*names)
-    except Exception as exc:
-        raise RequestError('cannot load force field %s: %s' % (names, exc))
+    ff = load_forcefield(names)
     try:
         system = ff.createSystem(pdb.topology, nonbondedMethod=app.NoCutoff, constraints=None, rigidWater=False)
     except Exception as exc:
         raise RequestError('force field %s cannot parameterise "%s": %s' % (names, pdb_path, exc))
     return system, pdb.topology, pdb.getPositions(asNumpy=True).value_in_unit(unit.nanometer)
+
+
+def load_forcefield(names):
+    """OpenMM's ForceField of the XML `names`; an unknown name is an InputError naming that file."""
+    try:
+        return app.ForceField(*names)
+    except Exception as exc:
+        error = exc
+    for name in names:
+        try:
+            app.ForceField(name)
+        except Exception as exc:
+            known = os.path.join(os.path.dirname(app.__file__), 'data')
+            if not os.path.isfile(name):
+                raise InputError('force-field file "%s" is not known to OpenMM: it is neither a file here nor one of the '
+                                 'files OpenMM ships in %s (e.g. amber96.xml, amber96_obc.xml, amber99sbildn.xml, '
+                                 'amber14-all.xml)' % (name, known))
+            raise InputError('force-field file "%s" cannot be read by OpenMM: %s' % (name, exc))
+    raise InputError('the force-field files %s do not load together: %s' % (', '.join(names), error))
+
+
+def _from_sequence(sequence, names):
+    """A capped peptide built from its sequence (embedcg_openmm_peptide), parameterised by `names`."""
+    if not names:
+        raise InputError('a sequence needs force-field XML names (e.g. amber96.xml amber96_obc.xml)')
+    parse_sequence(sequence)  # bad residues first: loading the force field takes seconds
+    ff = load_forcefield(names)
+    topology, positions = build_peptide(sequence, ff)
+    try:
+        system = ff.createSystem(topology, nonbondedMethod=app.NoCutoff, constraints=None, rigidWater=False)
+    except Exception as exc:
+        raise InputError('force field %s cannot parameterise the peptide "%s": %s' % (', '.join(names), sequence, exc))
+    return system, topology, positions

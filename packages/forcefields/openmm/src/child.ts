@@ -28,6 +28,15 @@ export class ChildFailure extends Error {
 /** The Python side reported an error for this request (bad input, OpenMM exception). */
 export class OpenMMRequestError extends Error {
   override name = 'OpenMMRequestError';
+  constructor(
+    message: string,
+    /** 'input' when the user's input was bad (an unknown residue or force-field file). */
+    readonly kind?: string,
+  ) {
+    super(message);
+    // The CLI maps errors named InputError to exit code 2 (bad input), without importing this package.
+    if (kind === 'input') this.name = 'InputError';
+  }
 }
 
 interface Pending {
@@ -161,7 +170,13 @@ export class OpenMMChild {
       }
       this.settle();
       if (f.header.ok) p.resolve(f);
-      else p.reject(new OpenMMRequestError(String(f.header.error ?? 'unknown error')));
+      else
+        p.reject(
+          new OpenMMRequestError(
+            String(f.header.error ?? 'unknown error'),
+            typeof f.header.kind === 'string' ? f.header.kind : undefined,
+          ),
+        );
     }
   }
 

@@ -21,6 +21,11 @@ export interface SystemSource {
   systemJson?: string;
   /** PDB file: topology + positions; with `forcefield`, the system is built by OpenMM's ForceField. */
   pdb?: string;
+  /**
+   * A capped peptide's sequence, e.g. "ACE-ALA-ALA-ALA-NME": built from ideal internal coordinates,
+   * hydrogens from OpenMM's Modeller, parameterised by `forcefield`.
+   */
+  sequence?: string;
   /** OpenMM force-field XML names, e.g. ["amber96.xml", "amber96_obc.xml"]. */
   forcefield?: string[];
   /** Starting coordinates: a file (.inpcrd/.rst7, .pdb, State .xml) or n_atoms×3 numbers in nm. */
@@ -68,15 +73,19 @@ export function systemSpec(src: SystemSource): { spec: Record<string, unknown>; 
     src.system && 'system',
     src.systemJson && 'systemJson',
     src.pdb && src.forcefield?.length && 'pdb+forcefield',
+    src.sequence && src.forcefield?.length && 'sequence+forcefield',
   ].filter(Boolean);
   if (kinds.length === 0)
-    throw new Error('openmm: no system given: set prmtop, system (OpenMM XML), systemJson, or pdb + forcefield');
+    throw new Error(
+      'openmm: no system given: set prmtop, system (OpenMM XML), systemJson, pdb + forcefield or sequence + forcefield',
+    );
   if (kinds.length > 1) throw new Error(`openmm: give only one system source, got ${kinds.join(', ')}`);
   const spec: Record<string, unknown> = {
     prmtop: abs(src.prmtop),
     systemXml: abs(src.system),
     systemJson: abs(src.systemJson),
     pdb: abs(src.pdb),
+    sequence: src.sequence,
     forcefield: src.forcefield,
     solvent: src.solvent ?? 'vacuum',
   };

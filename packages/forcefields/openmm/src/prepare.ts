@@ -45,7 +45,8 @@ export async function prepareSystem(options: PrepareOptions): Promise<PrepareRes
         cmd: 'export',
         ...spec,
         platform: options.platform ?? 'Reference',
-        minimize: !!options.minimize,
+        // A structure built from ideal internal coordinates is strained: always minimised.
+        minimize: !!options.minimize || !!options.sequence,
         tolerance: options.tolerance ?? 1,
         outPdb: options.outPdb ? abs(options.outPdb) : undefined,
       },

@@ -185,17 +185,46 @@ export function resolveSlowPreset(
     );
   }
   const { phi, psi } = backboneTorsions(names);
+  const torsions = names.filter((n) => n.startsWith('torsion '));
   if (phi.length === 0 || psi.length === 0) {
-    const torsions = names.filter((n) => n.startsWith('torsion ')).length;
     const missing = [phi.length === 0 ? 'φ (C–N–CA–C)' : '', psi.length === 0 ? 'ψ (N–CA–C–N)' : '']
       .filter(Boolean)
       .join(' and ');
+    const shown = torsions.slice(0, 12).map((n) => `"${n}"`);
     throw new RangeError(
       `${option} '${preset}': the transform has no torsion coordinate for ${missing} ` +
-        `among its ${torsions} torsions (atom names C, N, CA as in PDB backbones); list the coordinates as model-space indices instead.`,
+        `among its ${torsions.length} torsions (atom names C, N, CA as in PDB backbones)` +
+        (shown.length ? `: ${shown.join(', ')}${torsions.length > 12 ? ', …' : ''}` : '') +
+        '; list the coordinates as model-space indices instead.',
     );
   }
+  checkEveryResidue(names, phi, psi, `${option} '${preset}'`);
   const out = [...phi, ...psi];
   if (preset === 'phi-psi-methyls') out.push(...methylRotorTorsions(names));
   return out;
+}
+
+/** The CA atom label ("CA:3") of a φ or ψ torsion coordinate name: the residue it belongs to. */
+const caOf = (name: string) =>
+  name
+    .slice(8)
+    .split('-')
+    .find((a) => a.replace(/:\d+$/, '') === 'CA') ?? name;
+
+/**
+ * Every residue with a φ torsion has its ψ and the other way round (a peptide of N residues gives N
+ * of each): a residue whose φ or ψ the z-matrix expresses through other atoms would silently drop
+ * out of the slow coordinates.
+ */
+function checkEveryResidue(names: readonly string[], phi: number[], psi: number[], who: string): void {
+  const withPhi = new Set(phi.map((i) => caOf(names[i]!)));
+  const withPsi = new Set(psi.map((i) => caOf(names[i]!)));
+  const noPsi = [...withPhi].filter((r) => !withPsi.has(r));
+  const noPhi = [...withPsi].filter((r) => !withPhi.has(r));
+  if (noPsi.length || noPhi.length)
+    throw new RangeError(
+      `${who}: not every residue has both backbone torsions as coordinates ` +
+        `(${[...noPsi.map((r) => `${r}: φ but no ψ`), ...noPhi.map((r) => `${r}: ψ but no φ`)].join('; ')}; found φ ${phi.map((i) => `"${names[i]}"`).join(', ')}; ψ ${psi.map((i) => `"${names[i]}"`).join(', ')}); ` +
+        'list the coordinates as model-space indices instead.',
+    );
 }

@@ -27,6 +27,7 @@ import { chiralCentres, radiusOfGyration } from './geometry.js';
 import { POPULATIONS, statePopulations, type PopulationName } from './states.js';
 import { deltaFMetrics, referenceRunMetrics } from './molecular-delta-f.js';
 import { cvMetrics } from './molecular-cv.js';
+import { residueMetrics, type ResidueAngles } from './molecular-residues.js';
 
 /** Configurations in force-field space (n × 3·atoms, nm). */
 export interface ConfigurationSet {
@@ -42,14 +43,12 @@ export interface MolecularEvaluationInput {
   beta: number;
   /** Model samples, with their log importance weights for the reweighted numbers. */
   samples: ConfigurationSet & { logw?: Float64Array };
-  /** Reference frames (MD), several runs concatenated. */
-  reference?: ConfigurationSet & {
-    /** Frames of each independent run, in order (sum = n); the spread between runs is reported. */
-    runLengths?: number[];
-    /** Latent CVs of the reference frames (n × latentDim), for the CV-quality classifiers. */
-    latent?: Float64Array;
-    latentDim?: number;
-  };
+  /**
+   * Reference frames (MD), several runs concatenated: their configurations, or (a compact MD series)
+   * only φ/ψ of every residue and the energies, in which case the metrics that need positions (radius
+   * of gyration, CV quality, chirality from the first frame) are left out.
+   */
+  reference?: ReferenceSet;
   /** Structure whose handedness is "right" (default: the first reference frame). */
   chiralityReference?: Float64Array;
   bins?: number;
@@ -62,6 +61,22 @@ export interface MolecularEvaluationInput {
 }
 
 export type MolecularMetrics = Record<string, number>;
+
+/** Reference frames: configurations, or φ/ψ per residue (`angles`, in topology order) and energies. */
+export interface ReferenceSet {
+  /** n × 3·atoms, nm; absent for a series of angles. */
+  x?: Float64Array;
+  n: number;
+  /** U(x), kJ/mol, when known (needed for the energy distance). */
+  energies?: Float64Array;
+  /** φ/ψ of every residue with both, in the order of `residueAngles`; used instead of x when given. */
+  angles?: Angles[];
+  /** Frames of each independent run, in order (sum = n); the spread between runs is reported. */
+  runLengths?: number[];
+  /** Latent CVs of the reference frames (n × latentDim), for the CV-quality classifiers. */
+  latent?: Float64Array;
+  latentDim?: number;
+}
 
 /** φ and ψ of the first residue that has both, one value per frame. */
 export interface Angles {
@@ -80,18 +95,33 @@ export interface SampleWeights {
 }
 
 export function anglesOf(top: Topology, s: ConfigurationSet): Angles {
+  return residueAngles(top, s)[0]!;
+}
+
+/** φ and ψ of every residue that has both, in chain order, labelled "ALA2" (name, 1-based number). */
+export function residueAngles(top: Topology, s: { x?: Float64Array; n: number }): ResidueAngles[] {
   const bb = backboneDihedrals(top);
   if (bb.phi.length === 0)
     throw new RangeError(
       'molecular evaluation: the topology has no backbone φ/ψ (atoms named C, N, CA, C, N in consecutive residues)',
     );
   const D = 3 * top.atoms.length;
-  if (s.x.length !== s.n * D)
+  if (!s.x || s.x.length !== s.n * D)
     throw new RangeError(
-      `molecular evaluation: ${s.x.length} coordinates for ${s.n} frames of ${top.atoms.length} atoms`,
+      `molecular evaluation: ${s.x?.length ?? 0} coordinates for ${s.n} frames of ${top.atoms.length} atoms`,
     );
-  // The first residue with both angles (the alanine of ACE-ALA-NME).
-  return { phi: dihedralSeries(s.x, D, s.n, bb.phi[0]!), psi: dihedralSeries(s.x, D, s.n, bb.psi[0]!) };
+  const x = s.x;
+  return bb.residues.map((r, k) => ({
+    label: residueLabel(top, r),
+    phi: dihedralSeries(x, D, s.n, bb.phi[k]!),
+    psi: dihedralSeries(x, D, s.n, bb.psi[k]!),
+  }));
+}
+
+/** "ALA2": the residue's name and its 1-based number (as `embedcg md` and the MD series label it). */
+export function residueLabel(top: Topology, residueIndex: number): string {
+  const atom = top.atoms.find((a) => a.residueIndex === residueIndex);
+  return `${atom?.residueName ?? 'RES'}${residueIndex + 1}`;
 }
 
 type Populations = Record<PopulationName, number>;
@@ -122,7 +152,7 @@ function sampleMetrics(
   const centres = chiralCentres(top);
   const ref = input.reference;
   const chiralRef =
-    input.chiralityReference ?? (ref && ref.n > 0 ? ref.x.subarray(0, 3 * top.atoms.length) : undefined);
+    input.chiralityReference ?? (ref?.x && ref.n > 0 ? ref.x.subarray(0, 3 * top.atoms.length) : undefined);
   if (centres.length && chiralRef) {
     m['mol.chirality.wrongRate'] = wrongChiralityRate(Float64Array.from(s.x), s.n, centres, chiralRef);
   }
@@ -176,7 +206,7 @@ function ramachandranMetrics(m: MolecularMetrics, sa: Angles, ra: Angles, w: Sam
 function distributionMetrics(
   m: MolecularMetrics,
   input: MolecularEvaluationInput,
-  ref: ConfigurationSet,
+  ref: ReferenceSet,
   w: SampleWeights,
 ): void {
   const s = input.samples;
@@ -199,6 +229,7 @@ function distributionMetrics(
     m['mol.energy.meanModelKT'] = mean / Math.max(1, fin);
     m['mol.energy.meanReferenceKT'] = br.reduce((a, b) => a + b, 0) / nr;
   }
+  if (!ref.x) return; // a series of angles: no radius of gyration
   const masses = input.topology.atoms.map((a) => a.mass);
   const rgModel = radiusOfGyration(s.x, s.n, masses);
   const rgRef = radiusOfGyration(ref.x, nr, masses);
@@ -213,11 +244,19 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   const bins = input.bins ?? RAMACHANDRAN_BINS,
     eps = input.epsilon ?? HISTOGRAM_EPSILON;
   const m: MolecularMetrics = {};
-  const sa = anglesOf(top, input.samples);
+  // The dipeptide's metrics (mol.ramachandran.*, mol.deltaF.*, …) are those of the first residue;
+  // a longer peptide adds every residue's and the joint states' (molecular-residues.ts).
+  const sAll = residueAngles(top, input.samples);
+  const sa = sAll[0]!;
   const { w, popRaw, popRw } = sampleMetrics(m, input, sa);
   const ref = input.reference;
   if (!ref) return m;
-  const ra = anglesOf(top, ref);
+  const rAll = ref.angles ?? residueAngles(top, ref);
+  if (rAll.length !== sAll.length || rAll.some((r) => r.phi.length !== ref.n || r.psi.length !== ref.n))
+    throw new RangeError(
+      `molecular evaluation: the reference gives φ/ψ of ${rAll.length} residue(s), the topology has ${sAll.length}, or not ${ref.n} frames each`,
+    );
+  const ra = rAll[0]!;
   m['mol.reference.frames'] = ref.n;
   populationFactors(m, ra, popRaw, popRw);
   ramachandranMetrics(m, sa, ra, w, bins, eps);
@@ -229,5 +268,6 @@ export function molecularMetrics(input: MolecularEvaluationInput): MolecularMetr
   referenceRunMetrics(m, ra, ref.runLengths, bins, eps);
   distributionMetrics(m, input, ref, w);
   if (ref.latent && ref.latentDim) cvMetrics(m, ra, ref.latent, ref.latentDim);
+  if (sAll.length > 1) residueMetrics(m, sAll, rAll, w, ref.runLengths, eps);
   return m;
 }

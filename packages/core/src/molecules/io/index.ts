@@ -5,3 +5,4 @@ export * from './dcd.js';
 export * from './xyz.js';
 export { openDcd, DcdReader, type DcdChunk } from './dcd-reader.js';
 export { siblingPdb } from './sibling-pdb.js';
+export * from './md-series.js';
