@@ -43,6 +43,12 @@ export interface PluginContext {
   transform?: CoordinateTransform;
   /** Dimension of the space the model works in (transform input, or the force field's). */
   modelDimension?: number;
+  /**
+   * Cores this plugin instance may keep busy (absent: all of them). A data-parallel gradient
+   * worker sets 1, so that force fields with their own pools (threads, processes) default to one
+   * and the workers do not oversubscribe the machine.
+   */
+  threads?: number;
 }
 
 export interface KindMap {

@@ -44,6 +44,8 @@ export interface AssembleOptions {
   /** Plugin packages in memory: package name → plugins (programmatic use, built-ins). */
   preloaded?: Record<string, AnyPlugin[]>;
   log?: (m: string) => void;
+  /** PluginContext.threads of every plugin (a data-parallel gradient worker's share of the cores). */
+  threads?: number;
 }
 
 /** Message of a refused path plugin: how to allow it. */
@@ -64,7 +66,12 @@ export function resolveOptionsFor(o: AssembleOptions): ResolveOptions {
 export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Promise<RunPlugins> {
   const r = { ...resolveOptionsFor(o), configPath: o.configPath };
   const log = o.log ?? (() => {});
-  const ctx: PluginContext = { configDir: o.configDir, seed: config.seed, log };
+  const ctx: PluginContext = {
+    configDir: o.configDir,
+    seed: config.seed,
+    log,
+    ...(o.threads ? { threads: o.threads } : {}),
+  };
   const versions: RunPlugins['versions'] = {};
   const ff = await createPlugin('forcefield', config.forceField, ctx, { ...r, jsonPath: '/forceField' });
   versions.forceField = {
