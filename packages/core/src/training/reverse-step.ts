@@ -1,16 +1,15 @@
 /**
  * One reverse-KL-family step (tempering, final stage, polish):
- *  1. open the gradient tape (open-tape.ts), draw a batch on it and map it to force-field space;
+ *  1. snapshot the RNG, draw a batch and map it to force-field space;
  *  2. evaluate energies and forces there (Float64, possibly async: workers or another process),
  *     guard them, and compute the batch's numbers (importance weights of the kept rows);
  *  3. let each objective of the session derive its weights or coefficients from those numbers;
- *  4. build the loss on the taped draw inside `tf.variableGrads`, where the energy enters through
- *     `energyOp` with the forces of step 2 as its gradient, and the objectives add their terms;
- *     then close the tape;
+ *  4. restore the RNG and redraw the same batch inside `tf.variableGrads`, where the energy enters
+ *     through `energyOp` with the forces of step 2 as its gradient, and the objectives add their
+ *     terms to the loss;
  *  5. clip the gradient and apply it with Adam.
- * The tape stays open across the force field's await, so the draw is taped once; redrawing it
- * under `tf.variableGrads` from the rewound RNG (the way before) gave the same numbers for one
- * more forward pass. With training.workers > 1 the workers do steps 1–4 (parallel/).
+ * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
+ * With training.workers > 1 the workers do steps 1–4 (parallel/).
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from '../errors.js';
@@ -22,9 +21,7 @@ import { checkedNormSq, clipAndApply } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
 import { countStep } from './phases.js';
-import { mappedDraw, readDraw } from './sampling.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from './open-tape.js';
-import type { ModelDraw } from '../contracts/model.js';
+import { drawConfigurations } from './sampling.js';
 import type { TrainingSession } from './session.js';
 import type { StepRecord } from './step-record.js';
 import { parallelGradient } from './parallel/parallel-step.js';
@@ -32,8 +29,6 @@ import { parallelGradient } from './parallel/parallel-step.js';
 interface EvaluatedBatch {
   numbers: BatchNumbers;
   guarded: GuardedBatch;
-  /** The draw, on the open tape. */
-  draw: ModelDraw;
   /** performance.now() before the draw, after it, and after the force field. */
   times: [number, number, number];
 }
@@ -92,22 +87,16 @@ export function batchNumbers(
   };
 }
 
-/** Steps 1 and 2 with the tape open: draw, evaluate, guard; the numbers of the kept rows. */
+/** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
 async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
   const bs = s.cfg.batchSize;
   const t0 = performance.now();
-  const draw = tapedDraw(() => s.model.draw(bs, s.rng, { training: true }));
-  const a = mappedDraw(readDraw(draw), s.transform, bs);
+  const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
   const t1 = performance.now();
-  try {
-    const ev = await s.ff.evaluate(a.x, bs);
-    const t2 = performance.now();
-    const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s));
-    return { numbers: batchNumbers(s, beta, a, g), guarded: g, draw, times: [t0, t1, t2] };
-  } catch (e) {
-    disposeDraw(draw);
-    throw e;
-  }
+  const ev = await s.ff.evaluate(a.x, bs);
+  const t2 = performance.now();
+  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s));
+  return { numbers: batchNumbers(s, beta, a, g), guarded: g, times: [t0, t1, t2] };
 }
 
 /** What the taped redraw reads: the session's, or a data-parallel worker's own. */
@@ -124,7 +113,6 @@ export function tapedLoss(
   g: Pick<GuardedBatch, 'energies' | 'forces'>,
   terms: ObjectiveTerm<TapedBatch>[],
   rows?: { begin: number; size: number },
-  drawn?: ModelDraw,
 ) {
   const n = g.energies.length;
   const D = g.forces.length / n;
@@ -132,7 +120,7 @@ export function tapedLoss(
   const F = tf.tensor2d(Float32Array.from(g.forces), [n, D]);
   try {
     return tf.variableGrads(() => {
-      const d = drawn ?? s.model.draw(n, s.rng, { training: true });
+      const d = s.model.draw(n, s.rng, { training: true });
       let x = d.y;
       let lq = d.logQ;
       if (s.transform) {
@@ -170,14 +158,12 @@ export interface LocalGradient {
 
 /** Steps 1–4 on this thread. */
 async function localGradient(s: TrainingSession, beta: number): Promise<LocalGradient> {
-  openTape();
-  let b: EvaluatedBatch | undefined;
-  let terms: ObjectiveTerm<TapedBatch>[] = [];
+  const snap = s.rng.getState();
+  const b = await drawBatch(s, beta);
+  const terms = s.objectives.flatMap((o) => o.prepare(b.numbers) ?? []);
+  s.rng.setState(snap);
   try {
-    b = await drawBatch(s, beta);
-    const numbers = b.numbers;
-    terms = s.objectives.flatMap((o) => o.prepare(numbers) ?? []);
-    const { value, grads } = tapedLoss(s, beta, b.guarded, terms, undefined, b.draw);
+    const { value, grads } = tapedLoss(s, beta, b.guarded, terms);
     const reports = terms.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     // The recorded loss stays the plain reverse-KL mean, comparable across objectives.
@@ -185,10 +171,8 @@ async function localGradient(s: TrainingSession, beta: number): Promise<LocalGra
     const loss = recorded ?? value.dataSync()[0]! - s.forwardKLWeight * (forwardLoss ?? 0);
     const [t0, t1, t2] = b.times;
     const times: LocalGradient['times'] = [t0, t1, t2, performance.now()];
-    return { numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
+    return { numbers: b.numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
   } finally {
-    closeTape();
-    disposeDraw(b?.draw);
     for (const t of terms) t.dispose();
   }
 }

@@ -12,9 +12,7 @@ import { assemblePlugins, type RunPlugins } from '../../run.js';
 import { createRng, type Rng } from '../../util/random.js';
 import { softenEnergies, zeroMasked, type GuardedBatch } from '../energy-guard.js';
 import { tapedLoss, type TapeContext } from '../reverse-step.js';
-import { mappedDraw, readDraw } from '../sampling.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from '../open-tape.js';
-import type { ModelDraw } from '../../contracts/model.js';
+import { drawConfigurations } from '../sampling.js';
 import { objectivesFor } from '../session.js';
 import { assignFlat, flattenGrads } from './flat-weights.js';
 import type { DrawReply, GradReply, GradRequest, InitRequest, Reply, Request } from './protocol.js';
@@ -27,8 +25,8 @@ interface WorkerState {
   objectives: ReturnType<typeof objectivesFor>['objectives'];
   weights: Float32Array;
   grads: Float32Array;
-  /** The share drawn this step, on the open tape, with its softened energies and forces. */
-  drawn?: { draw: ModelDraw; soft: GuardedBatch };
+  /** The share drawn this step: its RNG state before the draw, and its softened energies and forces. */
+  drawn?: { snap: number[]; soft: GuardedBatch };
 }
 
 async function start(init: InitRequest): Promise<WorkerState> {
@@ -49,61 +47,43 @@ async function start(init: InitRequest): Promise<WorkerState> {
   };
 }
 
-/** Close the tape of a share drawn but never differentiated (the trainer stopped in between). */
-function dropDrawn(w: WorkerState): void {
-  if (!w.drawn) return;
-  closeTape();
-  disposeDraw(w.drawn.draw);
-  w.drawn = undefined;
-}
-
 async function draw(w: WorkerState, maxEnergy: number): Promise<DrawReply> {
   const { model, transform, forceField } = w.plugins;
   const n = w.init.size;
-  dropDrawn(w);
   assignFlat(model.variables(), w.weights);
-  openTape();
-  let taped: ModelDraw | undefined;
-  try {
-    const t0 = performance.now();
-    taped = tapedDraw(() => model.draw(n, w.rng, { training: true }));
-    const a = mappedDraw(readDraw(taped), transform, n);
-    const t1 = performance.now();
-    const ev = await forceField.evaluate(a.x, n);
-    const t2 = performance.now();
-    const soft = softenEnergies(ev.energies, ev.forces, forceField.dimension, maxEnergy);
-    w.drawn = { draw: taped, soft };
-    return {
-      type: 'drawn',
-      energies: soft.energies,
-      mask: soft.mask,
-      nonFinite: soft.nonFinite,
-      logQ: a.logQ,
-      ...(a.proposalLogRatio ? { proposalLogRatio: a.proposalLogRatio } : {}),
-      hasChoice: a.hasChoice,
-      y: a.y,
-      drawMs: t1 - t0,
-      forceFieldMs: t2 - t1,
-    };
-  } catch (e) {
-    closeTape();
-    disposeDraw(taped);
-    throw e;
-  }
+  const snap = w.rng.getState();
+  const t0 = performance.now();
+  const a = drawConfigurations(model, transform, n, w.rng, { training: true });
+  const t1 = performance.now();
+  const ev = await forceField.evaluate(a.x, n);
+  const t2 = performance.now();
+  const soft = softenEnergies(ev.energies, ev.forces, forceField.dimension, maxEnergy);
+  w.drawn = { snap, soft };
+  return {
+    type: 'drawn',
+    energies: soft.energies,
+    mask: soft.mask,
+    nonFinite: soft.nonFinite,
+    logQ: a.logQ,
+    ...(a.proposalLogRatio ? { proposalLogRatio: a.proposalLogRatio } : {}),
+    hasChoice: a.hasChoice,
+    y: a.y,
+    drawMs: t1 - t0,
+    forceFieldMs: t2 - t1,
+  };
 }
 
 function gradient(w: WorkerState, m: GradRequest): GradReply {
   if (!w.drawn) throw new Error('a gradient request before a draw');
-  const { draw: taped, soft } = w.drawn;
+  const { snap, soft } = w.drawn;
   const { begin, size } = w.init;
-  const terms: ReturnType<WorkerState['objectives'][number]['prepare']>[] = [];
+  for (let i = 0; i < size; i++) soft.mask[i] = m.numbers.mask[begin + i]!;
+  zeroMasked(soft, w.plugins.forceField.dimension);
+  const terms = w.objectives.flatMap((o) => o.prepare(m.numbers) ?? []);
+  w.rng.setState(snap);
   try {
-    for (let i = 0; i < size; i++) soft.mask[i] = m.numbers.mask[begin + i]!;
-    zeroMasked(soft, w.plugins.forceField.dimension);
-    for (const o of w.objectives) terms.push(o.prepare(m.numbers));
-    const active = terms.filter((t) => t !== undefined);
-    const { value, grads } = tapedLoss(w.tape, m.beta, soft, active, { begin, size }, taped);
-    const reports = active.map((t) => t.report?.() ?? {});
+    const { value, grads } = tapedLoss(w.tape, m.beta, soft, terms, { begin, size });
+    const reports = terms.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     const recorded = reports.find((r) => r.loss !== undefined)?.loss;
     flattenGrads(w.plugins.model.variables(), grads, w.grads);
@@ -117,8 +97,8 @@ function gradient(w: WorkerState, m: GradRequest): GradReply {
     tf.dispose([value, grads]);
     return reply;
   } finally {
-    for (const t of terms) t?.dispose();
-    dropDrawn(w);
+    for (const t of terms) t.dispose();
+    w.drawn = undefined;
   }
 }
 
