@@ -98,6 +98,9 @@ export async function trainAlanine({ configFile, runName, preloaded, defaultMinu
       progress: process.stderr.isTTY,
       signal: abort.signal,
       log: (m) => console.error(m),
+      // training.workers > 1: the workers load the same packages by name (amber from the workspace).
+      workerPlugins: { configDir, searchDirs: [repoRoot] },
+      backend,
     });
     clearTimeout(timer);
     ({ state, timing, status } = r);

@@ -49,6 +49,12 @@ export interface PluginContext {
    * means true.
    */
   fusedKernels?: boolean;
+  /**
+   * Cores this plugin instance may keep busy (absent: all of them). A data-parallel gradient
+   * worker sets 1, so that force fields with their own pools (threads, processes) default to one
+   * and the workers do not oversubscribe the machine.
+   */
+  threads?: number;
 }
 
 export interface KindMap {

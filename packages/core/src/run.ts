@@ -44,6 +44,8 @@ export interface AssembleOptions {
   /** Plugin packages in memory: package name → plugins (programmatic use, built-ins). */
   preloaded?: Record<string, AnyPlugin[]>;
   log?: (m: string) => void;
+  /** PluginContext.threads of every plugin (a data-parallel gradient worker's share of the cores). */
+  threads?: number;
 }
 
 /** Message of a refused path plugin: how to allow it. */
@@ -69,6 +71,7 @@ export async function assemblePlugins(config: RunConfig, o: AssembleOptions): Pr
     seed: config.seed,
     log,
     fusedKernels: config.training.fusedKernels,
+    ...(o.threads ? { threads: o.threads } : {}),
   };
   const versions: RunPlugins['versions'] = {};
   const ff = await createPlugin('forcefield', config.forceField, ctx, { ...r, jsonPath: '/forceField' });

@@ -14,6 +14,7 @@ import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
 import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
 import { fusedKernelsProperty } from './speed-settings.js';
+import { workersSchema } from './workers-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -41,6 +42,8 @@ export interface TrainingSettings {
   finalSteps: number;
   /** Clip the global gradient norm to this (0 = off). */
   gradClipNorm: number;
+  /** Data-parallel gradient workers of reverse-KL steps (absent: 1, the single-thread path). */
+  workers?: number;
   /** Write a checkpoint every this many steps (and at each new level). */
   checkpointEvery: number;
   energyGuard: EnergyGuardSettings;
@@ -184,6 +187,7 @@ export function runConfigSchema(
           stepsPerLevel: { type: 'integer', minimum: 1, default: 100 },
           finalSteps: { type: 'integer', minimum: 0, default: 1000 },
           gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
+          workers: workersSchema,
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
           ...fusedKernelsProperty,

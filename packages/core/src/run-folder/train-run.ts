@@ -164,13 +164,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   checkStart(folder, o);
   // The backend is logged only once the plugins exist, so a config error stays the only output.
   const backend = await selectBackend(o.backend ?? config.training.backend);
-  const plugins = await assemblePlugins(config, {
-    configDir: src.configDir,
-    configPath: src.label,
-    ...codeSources(src, folder, o),
-    preloaded: o.preloaded,
-    log,
-  });
+  const sources = { configDir: src.configDir, configPath: src.label, ...codeSources(src, folder, o) };
+  const plugins = await assemblePlugins(config, { ...sources, preloaded: o.preloaded, log });
   try {
     // The session checks these again; here they come before anything is written, so a config
     // they refuse leaves no run folder behind (and `checkRunConfig` finds the same).
@@ -193,6 +188,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       progress: o.progress,
       stopAfterSteps: o.maxSteps,
       signal: o.signal,
+      // Gradient workers resolve the same packages; plugins handed over in memory cannot cross.
+      ...(o.preloaded && Object.keys(o.preloaded).length ? {} : { workerPlugins: sources }),
+      backend: backend as BackendName,
     });
     const { state, timing } = result;
     const ended = { runDir: folder.dir, config, state, timing };

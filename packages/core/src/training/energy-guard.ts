@@ -17,18 +17,19 @@ export interface GuardedBatch {
   nonFinite: number;
 }
 
-export function guardEnergies(
+/** Energies softened above `maxEnergy` (forces scaled alike) and non-finite rows masked; nothing dropped yet. */
+export function softenEnergies(
   energies: Float64Array,
   forces: Float64Array,
   dimension: number,
-  settings: EnergyGuardSettings,
+  maxEnergy: number,
 ): GuardedBatch {
   const n = energies.length;
   const e = new Float64Array(n);
   const f = new Float64Array(forces.length);
   const mask = new Float64Array(n).fill(1);
   let nonFinite = 0;
-  const M = settings.maxEnergy;
+  const M = maxEnergy;
   for (let i = 0; i < n; i++) {
     const u = energies[i]!;
     let finite = Number.isFinite(u);
@@ -45,23 +46,49 @@ export function guardEnergies(
     } else e[i] = u;
     for (let k = 0; k < dimension; k++) f[i * dimension + k] = forces[i * dimension + k]! * scale;
   }
+  return { energies: e, forces: f, mask, dropped: nonFinite, nonFinite };
+}
+
+/**
+ * Mask the highest softened energies until `dropFraction` of the n rows are out (non-finite ones
+ * count first); returns how many rows are out. Data-parallel training runs it once over the
+ * whole batch, the rows of every worker in worker order, so the fraction spans the batch.
+ */
+export function dropWorst(energies: Float64Array, mask: Float64Array, nonFinite: number, dropFraction: number): number {
+  const n = energies.length;
   let dropped = nonFinite;
-  const extra = Math.floor(settings.dropFraction * n) - nonFinite;
+  const extra = Math.floor(dropFraction * n) - nonFinite;
   if (extra > 0) {
     const order = Array.from({ length: n }, (_, i) => i)
       .filter((i) => mask[i] === 1)
-      .sort((a, b) => e[b]! - e[a]!);
+      .sort((a, b) => energies[b]! - energies[a]!);
     for (let j = 0; j < extra && j < order.length; j++) {
       const i = order[j]!;
       mask[i] = 0;
       dropped++;
     }
   }
-  for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) {
-      e[i] = 0;
-      f.fill(0, i * dimension, (i + 1) * dimension);
+  return dropped;
+}
+
+/** Zero the energies and forces of the masked rows. */
+export function zeroMasked(b: GuardedBatch, dimension: number): void {
+  for (let i = 0; i < b.mask.length; i++) {
+    if (b.mask[i] === 0) {
+      b.energies[i] = 0;
+      b.forces.fill(0, i * dimension, (i + 1) * dimension);
     }
   }
-  return { energies: e, forces: f, mask, dropped, nonFinite };
+}
+
+export function guardEnergies(
+  energies: Float64Array,
+  forces: Float64Array,
+  dimension: number,
+  settings: EnergyGuardSettings,
+): GuardedBatch {
+  const g = softenEnergies(energies, forces, dimension, settings.maxEnergy);
+  g.dropped = dropWorst(g.energies, g.mask, g.nonFinite, settings.dropFraction);
+  zeroMasked(g, dimension);
+  return g;
 }

@@ -9,11 +9,13 @@
  *     terms to the loss;
  *  5. clip the gradient and apply it with Adam.
  * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
+ * With training.workers > 1 the workers do steps 1–4 (parallel/).
  */
 import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
 import { essFraction } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
+import type { EnergyGuardSettings } from '../config/run-config.js';
 import { guardEnergies, type GuardedBatch } from './energy-guard.js';
 import { checkedNormSq, clipAndApply } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';
@@ -22,6 +24,7 @@ import { countStep } from './phases.js';
 import { drawConfigurations } from './sampling.js';
 import type { TrainingSession } from './session.js';
 import type { StepRecord } from './step-record.js';
+import { parallelGradient } from './parallel/parallel-step.js';
 
 interface EvaluatedBatch {
   numbers: BatchNumbers;
@@ -30,18 +33,32 @@ interface EvaluatedBatch {
   times: [number, number, number];
 }
 
-/** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
-async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
-  const bs = s.cfg.batchSize;
-  const t0 = performance.now();
-  const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
-  const t1 = performance.now();
-  const ev = await s.ff.evaluate(a.x, bs);
-  const t2 = performance.now();
+/** The energy guard of the step's phase (the final stage may tighten it). */
+export function guardSettings(s: Pick<TrainingSession, 'cfg' | 'state'>): EnergyGuardSettings {
   const { energyGuard } = s.cfg;
   const final = s.state.phase === 'final';
-  const guard = final && energyGuard.final ? { ...energyGuard, ...energyGuard.final } : energyGuard;
-  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guard);
+  return final && energyGuard.final ? { ...energyGuard, ...energyGuard.final } : energyGuard;
+}
+
+/** A draw's numbers as the objectives need them. */
+export interface DrawnRows {
+  logQ: ArrayLike<number>;
+  proposalLogRatio?: ArrayLike<number>;
+  hasChoice: boolean;
+  y: ArrayLike<number>;
+}
+
+/**
+ * The batch's numbers from its draw and its guarded energies: the importance weights of the kept
+ * rows. A batch whose every row was dropped stops training.
+ */
+export function batchNumbers(
+  s: Pick<TrainingSession, 'state' | 'renyiPowers' | 'model'>,
+  beta: number,
+  a: DrawnRows,
+  g: Pick<GuardedBatch, 'energies' | 'mask' | 'dropped'>,
+): BatchNumbers {
+  const bs = g.mask.length;
   if (bs - g.dropped === 0) {
     throw new TrainingError(
       `step ${s.state.step}: every configuration of the batch had a non-finite energy or force at β = ${beta}; ` +
@@ -56,7 +73,8 @@ async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBat
     logw.push(-beta * g.energies[i]! - a.logQ[i]!);
     ratio.push(a.proposalLogRatio?.[i] ?? 0);
   }
-  const numbers: BatchNumbers = {
+  const final = s.state.phase === 'final';
+  return {
     size: bs,
     mask: g.mask,
     logw,
@@ -67,18 +85,42 @@ async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBat
     y: a.y,
     modelDimension: s.model.dimension,
   };
-  return { numbers, guarded: g, times: [t0, t1, t2] };
 }
 
-/** Step 4: the taped redraw and the loss the terms build on it. */
-function tapedLoss(s: TrainingSession, beta: number, b: EvaluatedBatch, terms: ObjectiveTerm<TapedBatch>[]) {
-  const D = s.ff.dimension;
-  const g = b.guarded;
+/** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
+async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
+  const bs = s.cfg.batchSize;
+  const t0 = performance.now();
+  const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
+  const t1 = performance.now();
+  const ev = await s.ff.evaluate(a.x, bs);
+  const t2 = performance.now();
+  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s));
+  return { numbers: batchNumbers(s, beta, a, g), guarded: g, times: [t0, t1, t2] };
+}
+
+/** What the taped redraw reads: the session's, or a data-parallel worker's own. */
+export type TapeContext = Pick<TrainingSession, 'model' | 'transform' | 'rng' | 'logQ'>;
+
+/**
+ * Step 4: the taped redraw and the loss the terms build on it. With `rows`, the tape redraws only
+ * those rows of the batch (a worker's share; the RNG then stands where that share's draw began),
+ * with their guarded energies and forces.
+ */
+export function tapedLoss(
+  s: TapeContext,
+  beta: number,
+  g: Pick<GuardedBatch, 'energies' | 'forces'>,
+  terms: ObjectiveTerm<TapedBatch>[],
+  rows?: { begin: number; size: number },
+) {
+  const n = g.energies.length;
+  const D = g.forces.length / n;
   const E = tf.tensor1d(Float32Array.from(g.energies));
-  const F = tf.tensor2d(Float32Array.from(g.forces), [b.numbers.size, D]);
+  const F = tf.tensor2d(Float32Array.from(g.forces), [n, D]);
   try {
     return tf.variableGrads(() => {
-      const d = s.model.draw(b.numbers.size, s.rng, { training: true });
+      const d = s.model.draw(n, s.rng, { training: true });
       let x = d.y;
       let lq = d.logQ;
       if (s.transform) {
@@ -87,7 +129,12 @@ function tapedLoss(s: TrainingSession, beta: number, b: EvaluatedBatch, terms: O
         lq = tf.sub(lq, t.logDetJ);
       }
       const u = energyOp(x, E, F);
-      const taped: TapedBatch = { perSample: tf.add(lq, tf.mul(beta, u)), draw: d, logQ: s.logQ };
+      const taped: TapedBatch = {
+        perSample: tf.add(lq, tf.mul(beta, u)),
+        draw: d,
+        logQ: s.logQ,
+        ...(rows ? { rows } : {}),
+      };
       const sum = new LossSum();
       for (const term of terms) term.addTo(sum, taped);
       return sum.value;
@@ -97,37 +144,55 @@ function tapedLoss(s: TrainingSession, beta: number, b: EvaluatedBatch, terms: O
   }
 }
 
-/** A reverse-KL-family step at the state's β; returns its history record. */
-export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
-  const learningRate = setLearningRate(s.optimizer, learningRateAt(s.state, s.cfg));
-  const beta = s.state.beta;
+/** A step's gradient before clipping and Adam, and what its record needs. */
+export interface LocalGradient {
+  numbers: BatchNumbers;
+  dropped: number;
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+  loss: number;
+  forwardLoss?: number;
+  /** performance.now() before the draw, after it, after the force field, after the gradient. */
+  times: [number, number, number, number];
+}
+
+/** Steps 1–4 on this thread. */
+async function localGradient(s: TrainingSession, beta: number): Promise<LocalGradient> {
   const snap = s.rng.getState();
   const b = await drawBatch(s, beta);
   const terms = s.objectives.flatMap((o) => o.prepare(b.numbers) ?? []);
   s.rng.setState(snap);
-  let loss: number, forwardLoss: number | undefined;
-  let t3: number, t4: number;
   try {
-    const { value, grads } = tapedLoss(s, beta, b, terms);
+    const { value, grads } = tapedLoss(s, beta, b.guarded, terms);
     const reports = terms.map((t) => t.report?.() ?? {});
-    forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
+    const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     // The recorded loss stays the plain reverse-KL mean, comparable across objectives.
     const recorded = reports.find((r) => r.loss !== undefined)?.loss;
-    loss = recorded ?? value.dataSync()[0]! - s.forwardKLWeight * (forwardLoss ?? 0);
-    t3 = performance.now();
-    const at = { step: s.state.step, level: s.state.level, beta, checkpointDir: s.folder.path('checkpoint') };
-    const normSq = checkedNormSq(value, grads, loss, at);
-    clipAndApply(s.optimizer, s.model.variables(), grads, normSq, s.cfg.gradClipNorm);
-    t4 = performance.now();
-    tf.dispose([value, grads]);
+    const loss = recorded ?? value.dataSync()[0]! - s.forwardKLWeight * (forwardLoss ?? 0);
+    const [t0, t1, t2] = b.times;
+    const times: LocalGradient['times'] = [t0, t1, t2, performance.now()];
+    return { numbers: b.numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
   } finally {
     for (const t of terms) t.dispose();
   }
+}
+
+/** A reverse-KL-family step at the state's β; returns its history record. */
+export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
+  const learningRate = setLearningRate(s.optimizer, learningRateAt(s.state, s.cfg));
+  const beta = s.state.beta;
+  const r = s.pool ? await parallelGradient(s, s.pool, beta) : await localGradient(s, beta);
+  const { value, grads, loss, forwardLoss } = r;
+  const at = { step: s.state.step, level: s.state.level, beta, checkpointDir: s.folder.path('checkpoint') };
+  const normSq = checkedNormSq(value, grads, loss, at);
+  clipAndApply(s.optimizer, s.model.variables(), grads, normSq, s.cfg.gradClipNorm);
+  const t4 = performance.now();
+  tf.dispose([value, grads]);
   const state = s.state;
   state.step++;
   countStep(state, loss);
-  const [t0, t1, t2] = b.times;
-  const { logw, ratio } = b.numbers;
+  const [t0, t1, t2, t3] = r.times;
+  const { logw, ratio } = r.numbers;
   return {
     type: 'step',
     ...(state.phase === 'polish' ? { phase: 'polish' } : {}),
@@ -139,7 +204,7 @@ export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
     learningRate,
     ...(forwardLoss !== undefined ? { forwardLoss } : {}),
     ess: essFraction(logw.map((v, j) => v + ratio[j]!)),
-    dropped: b.guarded.dropped,
+    dropped: r.dropped,
     energyEvaluations: s.ff.evaluations,
     wallSeconds: s.wall(),
     ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },

@@ -23,6 +23,9 @@ import { reverseKL } from './objectives/reverse-kl.js';
 import { renyi } from './objectives/renyi.js';
 import { scoreFunction } from './objectives/score-function.js';
 import { forwardKL } from './objectives/forward-kl.js';
+import { GradientPool } from './parallel/pool.js';
+import type { WorkerPlugins } from './parallel/protocol.js';
+import type { BackendName } from '../backend.js';
 
 export interface TrainerOptions {
   runDir: string;
@@ -40,6 +43,14 @@ export interface TrainerOptions {
   stopAfterSteps?: number;
   /** Abort (with a checkpoint) at the next step boundary, e.g. on SIGINT. */
   signal?: AbortSignal;
+  /**
+   * Where training.workers > 1 gradient workers load the run's plugins from (they resolve the
+   * config's package names as the trainer did); `trainRun` passes it. Plugins handed over in
+   * memory cannot cross to a worker.
+   */
+  workerPlugins?: WorkerPlugins;
+  /** The tfjs backend the workers select (default: the config's). */
+  backend?: BackendName;
 }
 
 export interface TrainingSession {
@@ -75,6 +86,8 @@ export interface TrainingSession {
    * so a resumed run redraws the same buffer from the same RNG state.
    */
   buffer?: Buffer;
+  /** The data-parallel gradient workers (training.workers > 1); close() when training ends. */
+  pool?: GradientPool;
   /** Wall-clock seconds of the whole run (those before a resume included). */
   wall(): number;
   /** Seconds spent in the force field and in total during this call. */
@@ -99,7 +112,7 @@ function checkDimensions(o: Pick<TrainerOptions, 'forceField' | 'transform' | 'm
 }
 
 /** The objectives' settings, checked against each other and the model. */
-function checkObjectives(cfg: TrainingSettings, model: Model) {
+export function objectivesFor(cfg: TrainingSettings, model: Model) {
   const densityless = !model.logProb && !model.logProbBound;
   if (cfg.reweighting && densityless) {
     throw new ConfigError(
@@ -138,7 +151,7 @@ function checkObjectives(cfg: TrainingSettings, model: Model) {
  */
 export function checkTrainerInputs(o: Pick<TrainerOptions, 'config' | 'forceField' | 'transform' | 'model'>): void {
   checkDimensions(o);
-  checkObjectives(o.config.training, o.model);
+  objectivesFor(o.config.training, o.model);
 }
 
 /** Set up a session: checks, then the checkpoint's state (resume) or a new run's. */
@@ -152,7 +165,7 @@ export async function openSession(o: TrainerOptions): Promise<TrainingSession> {
   // With annealing by reweighting from a hot start, reverse-KL tempering treats startFraction·β* as its target.
   const temperTarget = rw ? target * Math.min(1, rw.startFraction ?? 1) : target;
   const rungs = rw ? rungBetas({ startFraction: rw.startFraction ?? 1, rungs: rw.rungs ?? 1 }, target) : [];
-  const checked = checkObjectives(cfg, model);
+  const checked = objectivesFor(cfg, model);
   const s = {
     config: o.config,
     cfg,
@@ -172,16 +185,40 @@ export async function openSession(o: TrainerOptions): Promise<TrainingSession> {
     logQ: (y: tf.Tensor2D): tf.Tensor1D => (model.logProb ? model.logProb(y) : model.logProbBound!(y, rng)),
   };
   const { state, history } = o.resume ? await restore(s) : await start(s, o.config);
+  // The wall clock runs from before the workers start: their start-up is part of training's time.
   const wall0 = performance.now();
+  const pool = await startPool(o, state);
   const wallBase = state.wallSeconds;
   const ffSeconds0 = s.ff.seconds;
   return {
     ...s,
     state,
     history,
+    ...(pool ? { pool } : {}),
     wall: () => wallBase + (performance.now() - wall0) / 1000,
     timing: () => ({ forceFieldSeconds: s.ff.seconds - ffSeconds0, totalSeconds: (performance.now() - wall0) / 1000 }),
   };
+}
+
+/** The gradient workers of training.workers > 1, with the checkpoint's random streams on a resume. */
+async function startPool(o: TrainerOptions, state: TrainerState): Promise<GradientPool | undefined> {
+  const count = o.config.training.workers ?? 1;
+  if (state.workerRngStates && state.workerRngStates.length !== count)
+    throw new ConfigError(
+      `cannot resume: the run trained with ${state.workerRngStates.length} gradient workers, training.workers is ${count}`,
+    );
+  if (count <= 1) return undefined;
+  if (!o.workerPlugins)
+    throw new ConfigError(
+      `training.workers = ${count} needs plugins the workers can load by package name, as trainRun and \`embedcg train\` give them (plugins handed over in memory cannot cross to a worker thread); set training.workers to 1`,
+    );
+  return GradientPool.start(count, {
+    config: o.config,
+    plugins: o.workerPlugins,
+    backend: o.backend ?? o.config.training.backend,
+    variables: o.model.variables(),
+    rngStates: state.workerRngStates,
+  });
 }
 
 type Unstarted = Omit<TrainingSession, 'state' | 'history' | 'wall' | 'timing'>;

@@ -38,6 +38,8 @@ export interface TrainerCounters {
   energyEvaluations: number;
   wallSeconds: number;
   rngState: number[];
+  /** The random state of each data-parallel gradient worker (training.workers > 1 only). */
+  workerRngStates?: number[][];
   scheduleState: unknown;
   /** Line count of history.jsonl at this checkpoint, so a resume can drop later lines. */
   historyLines: number;
@@ -80,6 +82,7 @@ export function countersOf(s: TrainerState): TrainerCounters {
     energyEvaluations,
     wallSeconds,
     rngState: s.rngState,
+    ...(s.workerRngStates ? { workerRngStates: s.workerRngStates } : {}),
     scheduleState: s.scheduleState,
     historyLines: s.historyLines,
   };
@@ -116,10 +119,19 @@ export function trainerStateFromJson(raw: unknown, source: string): TrainerState
     energyEvaluations: num('energyEvaluations'),
     wallSeconds: num('wallSeconds'),
     rngState: rngState as number[],
+    ...workerStates(r.workerRngStates, source),
     scheduleState: r.scheduleState,
     historyLines: num('historyLines'),
   };
   return { ...counters, ...phaseFromJson(r, num, source) };
+}
+
+function workerStates(raw: unknown, source: string): { workerRngStates?: number[][] } {
+  if (raw === undefined) return {};
+  const ok = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  if (!Array.isArray(raw) || !raw.every(ok))
+    throw new InputError(`${source}: "workerRngStates" must be a list of lists of numbers`, source);
+  return { workerRngStates: raw as number[][] };
 }
 
 function phaseFromJson(r: Record<string, unknown>, num: (key: string) => number, source: string): PhaseState {

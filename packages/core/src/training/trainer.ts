@@ -41,6 +41,7 @@ export const HISTORY_FILE = RUN_LAYOUT.history;
 async function saveCheckpoint(s: TrainingSession): Promise<void> {
   const { state } = s;
   state.rngState = s.rng.getState();
+  if (s.pool) state.workerRngStates = s.pool.rngStates;
   state.scheduleState = s.schedule.getState();
   state.energyEvaluations = s.ff.evaluations;
   state.wallSeconds = s.wall();
@@ -95,6 +96,14 @@ function showProgress(s: TrainingSession, progress: ProgressSink, rec: StepRecor
 /** Train until the phase sequence is done or a stop is requested; see the module comment. */
 export async function train(o: TrainerOptions): Promise<TrainResult> {
   const s = await openSession(o);
+  try {
+    return await trainSession(s, o);
+  } finally {
+    await s.pool?.close();
+  }
+}
+
+async function trainSession(s: TrainingSession, o: TrainerOptions): Promise<TrainResult> {
   const progress = createProgress('train', { enabled: o.progress ?? true });
   let stepsThisCall = 0;
   while (s.state.phase !== 'done') {

@@ -31,7 +31,11 @@ export const amberPlugin = defineForceField<AmberPluginOptions>({
       solvent: { enum: ['vacuum', 'obc1', 'obc2'], default: 'obc2' },
       solventDielectric: { type: 'number', exclusiveMinimum: 0, default: 78.5 },
       soluteDielectric: { type: 'number', exclusiveMinimum: 0, default: 1.0 },
-      workers: { type: 'integer', minimum: 1, description: 'threads for large batches (default: number of cores)' },
+      workers: {
+        type: 'integer',
+        minimum: 1,
+        description: 'threads for large batches (default: number of cores; 1 inside a data-parallel gradient worker)',
+      },
     },
     oneOf: [{ required: ['prmtop'] }, { required: ['system'] }],
   },
@@ -45,7 +49,9 @@ export const amberPlugin = defineForceField<AmberPluginOptions>({
     if (options.prmtop !== undefined) o.prmtop = options.prmtop;
     if (options.system !== undefined) o.system = options.system;
     if (options.coordinates !== undefined) o.coordinates = options.coordinates;
-    if (options.workers !== undefined) o.workers = options.workers;
+    // A data-parallel gradient worker's share of the cores (context.threads) bounds the default pool.
+    const workers = options.workers ?? context.threads;
+    if (workers !== undefined) o.workers = workers;
     return createAmberForceField(o);
   },
 });

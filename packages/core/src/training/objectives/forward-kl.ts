@@ -6,7 +6,7 @@
  * log q is the model's exact density, or its evidence bound (which the term then tightens too).
  */
 import * as tf from '@embedcg/core/tf';
-import { batchWeights, type BatchNumbers, type Objective, type TapedBatch } from './objective.js';
+import { batchWeights, ownRows, type BatchNumbers, type Objective, type TapedBatch } from './objective.js';
 
 /** The forward-KL objective with weight `weight` (> 0; 0 leaves it out of the step). */
 export function forwardKL(weight: number): Objective<BatchNumbers, TapedBatch> {
@@ -19,7 +19,7 @@ export function forwardKL(weight: number): Objective<BatchNumbers, TapedBatch> {
       let value: tf.Scalar | undefined;
       return {
         addTo(sum, t) {
-          const forward = tf.neg(tf.sum(tf.mul(w, t.logQ(y)))) as tf.Scalar;
+          const forward = tf.neg(tf.sum(tf.mul(ownRows(t, w), t.logQ(ownRows(t, y))))) as tf.Scalar;
           value = tf.keep(forward);
           sum.add(tf.mul(weight, forward) as tf.Scalar);
         },

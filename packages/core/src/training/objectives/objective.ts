@@ -43,6 +43,18 @@ export interface TapedBatch {
   draw: ModelDraw;
   /** log q at model-space rows: exact, or the latent model's bound. */
   logQ(y: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * The batch rows this tape holds, when it holds only some (a data-parallel worker's share); the
+   * terms, prepared on the whole batch's numbers, then take their own rows (`ownRows`).
+   */
+  rows?: { begin: number; size: number };
+}
+
+/** The rows of a whole-batch tensor that the tape holds (the tensor itself when it holds all). */
+export function ownRows<T extends tf.Tensor1D | tf.Tensor2D>(t: { rows?: TapedBatch['rows'] }, x: T): T {
+  if (!t.rows) return x;
+  const { begin, size } = t.rows;
+  return (x.rank === 1 ? tf.slice(x, [begin], [size]) : tf.slice(x, [begin, 0], [size, -1])) as T;
 }
 
 /** A step's loss, built one contribution at a time. */

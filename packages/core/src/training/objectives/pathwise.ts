@@ -4,7 +4,7 @@
  * weigh the rows otherwise (fit weights: training.proposalFit 'balanced', training.reverseKLShare).
  */
 import * as tf from '@embedcg/core/tf';
-import type { BatchNumbers, ObjectiveTerm, TapedBatch, TermReport } from './objective.js';
+import { ownRows, type BatchNumbers, type ObjectiveTerm, type TapedBatch, type TermReport } from './objective.js';
 
 /**
  * The weighted pathwise term. When fit weights u stand in for w and the model drew its choices
@@ -23,11 +23,11 @@ export function weightedPathwiseTerm(
   const u = fit ? tf.tensor1d(fit) : undefined;
   return {
     addTo(sum, t) {
-      sum.add(tf.sum(tf.mul(t.perSample, u ?? w)) as tf.Scalar);
+      sum.add(tf.sum(tf.mul(t.perSample, ownRows(t, u ?? w))) as tf.Scalar);
       const ratio = t.draw.proposalLogRatio;
       if (u && ratio && b.proposalLogRatio) {
-        const inert = tf.sub(ratio, tf.tensor1d(Float32Array.from(b.proposalLogRatio)));
-        sum.add(tf.sum(tf.mul(tf.sub(w, u), inert)) as tf.Scalar);
+        const inert = tf.sub(ratio, ownRows(t, tf.tensor1d(Float32Array.from(b.proposalLogRatio))));
+        sum.add(tf.sum(tf.mul(ownRows(t, tf.sub(w, u)), inert)) as tf.Scalar);
       }
     },
     ...(report ? { report: () => report } : {}),

@@ -8,7 +8,14 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { weightedPathwiseTerm } from './pathwise.js';
-import { batchWeights, type BatchNumbers, type Objective, type ObjectiveTerm, type TapedBatch } from './objective.js';
+import {
+  batchWeights,
+  ownRows,
+  type BatchNumbers,
+  type Objective,
+  type ObjectiveTerm,
+  type TapedBatch,
+} from './objective.js';
 
 export interface ReverseKLOptions {
   /**
@@ -37,7 +44,7 @@ function meanTerm(b: BatchNumbers): ObjectiveTerm<TapedBatch> {
   const kept = b.logw.length;
   return {
     addTo(sum, t) {
-      sum.add(tf.div(tf.sum(tf.mul(t.perSample, mask)), kept) as tf.Scalar);
+      sum.add(tf.div(tf.sum(tf.mul(t.perSample, ownRows(t, mask))), kept) as tf.Scalar);
     },
     dispose() {
       mask.dispose();

@@ -17,7 +17,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { normalizedWeights } from '../../util/stats.js';
-import type { BatchNumbers, Objective, TapedBatch } from './objective.js';
+import { ownRows, type BatchNumbers, type Objective, type TapedBatch } from './objective.js';
 
 export function scoreCoefficients(
   logwKept: readonly number[],
@@ -101,8 +101,9 @@ export const scoreFunction: Objective<BatchNumbers, TapedBatch> = {
     const c = tf.tensor1d(coefficients);
     return {
       addTo(sum, t) {
-        if (t.draw.choiceLogProb) sum.add(tf.sum(tf.mul(c, t.draw.choiceLogProb)) as tf.Scalar);
-        if (t.draw.proposalLogRatio) sum.add(tf.sum(tf.mul(c, tf.exp(t.draw.proposalLogRatio))) as tf.Scalar);
+        const own = ownRows(t, c);
+        if (t.draw.choiceLogProb) sum.add(tf.sum(tf.mul(own, t.draw.choiceLogProb)) as tf.Scalar);
+        if (t.draw.proposalLogRatio) sum.add(tf.sum(tf.mul(own, tf.exp(t.draw.proposalLogRatio))) as tf.Scalar);
       },
       dispose() {
         c.dispose();
