@@ -13,8 +13,7 @@ import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
 import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
-import { fusedKernelsProperty } from './speed-settings.js';
-import { workersSchema } from './workers-settings.js';
+import { speedProperties } from './speed-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -187,10 +186,9 @@ export function runConfigSchema(
           stepsPerLevel: { type: 'integer', minimum: 1, default: 100 },
           finalSteps: { type: 'integer', minimum: 0, default: 1000 },
           gradClipNorm: { type: 'number', minimum: 0, default: 1000 },
-          workers: workersSchema,
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
-          ...fusedKernelsProperty,
+          ...speedProperties,
           finalLearningRate: {
             type: 'number',
             exclusiveMinimum: 0,

@@ -1,3 +1,5 @@
+import type { JSONSchema } from '../plugin.js';
+
 /**
  * The run-config key that picks the fast or the plain numerical path of models and transforms.
  * With `training.fusedKernels` (default true) a model or transform runs its fused ops: one tfjs op
@@ -15,3 +17,16 @@ export const fusedKernelsProperty = {
       'models and transforms use their fused ops (one op with a hand-written gradient, computed in typed-array loops) instead of compositions of small tfjs ops: faster, with other float rounding. false runs the unfused path',
   },
 } as const;
+
+/** `training.workers`: data-parallel gradient workers (training/parallel/). */
+export const workersSchema: JSONSchema = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 64,
+  description:
+    "data-parallel gradient workers (worker threads, each with its own tfjs and force field) sharing each reverse-KL step's batch; " +
+    'absent or 1: the single-thread path. Deterministic for a given count; another count draws from other random streams, so its numbers differ as another seed’s would',
+};
+
+/** The training keys that choose how fast a step runs, not what it computes. */
+export const speedProperties = { ...fusedKernelsProperty, workers: workersSchema } as const;
