@@ -13,7 +13,7 @@ import type { PluginRef } from '../plugin-loader.js';
 import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
 import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
-import { speedProperties } from './speed-settings.js';
+import { speedProperties, type SpeedSettings } from './speed-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
 
@@ -30,7 +30,7 @@ export interface EnergyGuardSettings {
   final?: { maxEnergy?: number; dropFraction?: number };
 }
 
-export interface TrainingSettings {
+export interface TrainingSettings extends SpeedSettings {
   batchSize: number;
   learningRate: number;
   /** Steps at the first (hottest) level. */
@@ -41,8 +41,6 @@ export interface TrainingSettings {
   finalSteps: number;
   /** Clip the global gradient norm to this (0 = off). */
   gradClipNorm: number;
-  /** Data-parallel gradient workers of reverse-KL steps (absent: 1, the single-thread path). */
-  workers?: number;
   /** Write a checkpoint every this many steps (and at each new level). */
   checkpointEvery: number;
   energyGuard: EnergyGuardSettings;
@@ -50,8 +48,6 @@ export interface TrainingSettings {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Append a step line to history.jsonl every this many steps. */
   historyEvery: number;
-  /** Models and transforms run their fused ops (see speed-settings.ts); false: the unfused path. */
-  fusedKernels: boolean;
   /**
    * Weight of the self-normalised importance-weighted forward KL added to the reverse-KL loss
    * (exact-density models only; 0 = pure reverse KL). Counters reverse KL's mode seeking.

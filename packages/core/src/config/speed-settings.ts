@@ -28,5 +28,13 @@ export const workersSchema: JSONSchema = {
     'absent or 1: the single-thread path. Deterministic for a given count; another count draws from other random streams, so its numbers differ as another seed’s would',
 };
 
+/** The training settings that choose how fast a step runs, not what it computes. */
+export interface SpeedSettings {
+  /** Models and transforms run their fused ops; false: the unfused path. */
+  fusedKernels: boolean;
+  /** Data-parallel gradient workers of reverse-KL steps (absent: 1, the single-thread path). */
+  workers?: number;
+}
+
 /** The training keys that choose how fast a step runs, not what it computes. */
 export const speedProperties = { ...fusedKernelsProperty, workers: workersSchema } as const;
