@@ -5,14 +5,14 @@
  */
 import { angleIndex, bondIndex, torsionIndex, type ZMatrixRow } from './z-matrix.js';
 
-type Vec = [number, number, number];
+export type Vec = [number, number, number];
 
-function at(x: ArrayLike<number>, o: number, i: number): Vec {
+export function at(x: ArrayLike<number>, o: number, i: number): Vec {
   return [x[o + 3 * i]!, x[o + 3 * i + 1]!, x[o + 3 * i + 2]!];
 }
-const sub = (u: Vec, v: Vec): Vec => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
-const dot = (u: Vec, v: Vec) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-const cross = (u: Vec, v: Vec): Vec => [
+export const sub = (u: Vec, v: Vec): Vec => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
+export const dot = (u: Vec, v: Vec) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+export const cross = (u: Vec, v: Vec): Vec => [
   u[1] * v[2] - u[2] * v[1],
   u[2] * v[0] - u[0] * v[2],
   u[0] * v[1] - u[1] * v[0],

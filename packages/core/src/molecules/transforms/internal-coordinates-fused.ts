@@ -7,19 +7,9 @@
  * unfused path.
  */
 import * as tf from '@embedcg/core/tf';
-import { logDetJ64, placeAtoms64 } from './internal-coordinates-64.js';
+import { at, cross, dot, logDetJ64, placeAtoms64, sub, type Vec } from './internal-coordinates-64.js';
 import { angleIndex, bondIndex, torsionIndex, type ZMatrixRow } from './z-matrix.js';
 
-type Vec = [number, number, number];
-
-const at = (x: Float64Array, o: number, i: number): Vec => [x[o + 3 * i]!, x[o + 3 * i + 1]!, x[o + 3 * i + 2]!];
-const sub = (u: Vec, v: Vec): Vec => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
-const dot = (u: Vec, v: Vec) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-const cross = (u: Vec, v: Vec): Vec => [
-  u[1] * v[2] - u[2] * v[1],
-  u[2] * v[0] - u[0] * v[2],
-  u[0] * v[1] - u[1] * v[0],
-];
 const scale = (u: Vec, s: number): Vec => [u[0] * s, u[1] * s, u[2] * s];
 function bump(a: Float64Array, i: number, v: number): void {
   a[i] = a[i]! + v;

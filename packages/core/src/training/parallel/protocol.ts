@@ -12,16 +12,13 @@
 import type { RunConfig } from '../../config/run-config.js';
 import type { BackendName } from '../../backend.js';
 import type { BatchNumbers } from '../objectives/objective.js';
+import type { AssembleOptions } from '../../run.js';
 
 /** What a worker needs to load the run's plugins by the same package and name resolution. */
-export interface WorkerPlugins {
-  configDir: string;
-  configPath?: string;
-  searchDirs?: string[];
-  packagesFromConfigDir?: boolean;
-  untrustedDirs?: string[];
-  allowPathPlugins?: boolean;
-}
+export type WorkerPlugins = Pick<
+  AssembleOptions,
+  'configDir' | 'configPath' | 'searchDirs' | 'packagesFromConfigDir' | 'untrustedDirs' | 'allowPathPlugins'
+>;
 
 export interface InitRequest {
   type: 'init';
