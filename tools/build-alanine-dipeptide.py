@@ -7,11 +7,16 @@ amber96.xml. The structure is not minimised here: `embedcg prepare --minimize` d
 
 usage: /usr/bin/python3 tools/build-alanine-dipeptide.py OUT.pdb
 """
+import os
 import sys
 
 import numpy as np
 import openmm.app as app
 import openmm.unit as unit
+
+# The natural-extension placement is the one `embedcg prepare --sequence` builds peptides with.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'packages', 'forcefields', 'openmm', 'python'))
+from embedcg_openmm_peptide import place  # noqa: E402
 
 PHI, PSI = -80.0, 75.0
 
@@ -32,18 +37,6 @@ ZMATRIX = [
     ('NME', 'N', 'N', ('ALA:C', 'ALA:CA', 'ALA:N'), 1.33, 116.0, PSI),
     ('NME', 'C', 'C', ('NME:N', 'ALA:C', 'ALA:CA'), 1.45, 122.0, 180.0),
 ]
-
-
-def place(a, b, c, bond, angle, dihedral):
-    """Natural-extension reference frame: position of D from A, B, C and internal coordinates."""
-    angle, dihedral = np.radians(angle), np.radians(dihedral)
-    bc = c - b
-    bc /= np.linalg.norm(bc)
-    n = np.cross(b - a, bc)
-    n /= np.linalg.norm(n)
-    m = np.cross(n, bc)
-    d2 = np.array([-bond * np.cos(angle), bond * np.sin(angle) * np.cos(dihedral), bond * np.sin(angle) * np.sin(dihedral)])
-    return c + d2[0] * bc + d2[1] * m + d2[2] * n
 
 
 def build():
