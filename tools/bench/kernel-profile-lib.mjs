@@ -14,7 +14,8 @@ const ownFrame = /packages\/((?:models|forcefields)\/)?([\w-]+)\/dist\/([\w/.-]+
 function sourceOf(stack) {
   for (const line of stack.split('\n').slice(2)) {
     const m = ownFrame.exec(line);
-    if (m) return `${m[1] === 'models/' ? 'model-' : ''}${m[2]}/${m[3]}`;
+    // core/dist/tf/ is the bundled TensorFlow.js itself, not a caller.
+    if (m && !(m[2] === 'core' && m[3].startsWith('tf/'))) return `${m[1] === 'models/' ? 'model-' : ''}${m[2]}/${m[3]}`;
   }
   return 'other';
 }

@@ -4,6 +4,7 @@
  * `checkpoint.old/` for that moment), so a SIGKILL at any moment leaves either the previous or
  * the new checkpoint whole.
  */
+import { HostAdam, type AdamPowers, type TrainingOptimizer } from '../training/host-adam.js';
 import * as tf from '@embedcg/core/tf';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ export const CHECKPOINT_DIR = RUN_LAYOUT.checkpoint;
 export async function writeCheckpoint(
   runDir: string,
   model: { variables(): tf.Variable[]; metadata(): unknown },
-  optimizer: tf.Optimizer | undefined,
+  optimizer: TrainingOptimizer | undefined,
   state: TrainerState,
 ): Promise<void> {
   const final = join(runDir, RUN_LAYOUT.checkpoint);
@@ -34,14 +35,12 @@ export async function writeCheckpoint(
       shape: w.tensor.shape,
       values: Float32Array.from(w.tensor.dataSync()),
     }));
+    // HostAdam's tensors are copies made for this call; tfjs's are its live variables.
+    if (optimizer instanceof HostAdam) tf.dispose(named.map((w) => w.tensor));
     const powers = adamPowers(optimizer);
     if (powers)
-      powers.forEach((v, i) =>
-        items.push({
-          name: `${ADAM_POWER_PREFIX}${ADAM_POWERS[i]}`,
-          shape: v.shape,
-          values: Float32Array.from(v.dataSync()),
-        }),
+      ADAM_POWERS.forEach((k) =>
+        items.push({ name: `${ADAM_POWER_PREFIX}${k}`, shape: [], values: Float32Array.of(powers[k]) }),
       );
     writeWeights(tmp, CHECKPOINT_LAYOUT.optimizer, items);
   }
@@ -123,17 +122,21 @@ export function initModelFrom(
   return { copied, fresh };
 }
 
-export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<void> {
+export async function loadOptimizerState(dir: string, optimizer: TrainingOptimizer): Promise<void> {
   if (!existsSync(join(dir, `${CHECKPOINT_LAYOUT.optimizer}.json`))) return;
   const { items } = readWeights(dir, CHECKPOINT_LAYOUT.optimizer);
   const own = items.filter((it) => !it.name.startsWith(ADAM_POWER_PREFIX));
-  await optimizer.setWeights(own.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) })));
-  const powers = adamPowers(optimizer);
-  if (powers) {
-    ADAM_POWERS.forEach((k, i) => {
-      const saved = items.find((it) => it.name === `${ADAM_POWER_PREFIX}${k}`);
-      if (saved) powers[i]!.assign(tf.tensor(saved.values, saved.shape));
-    });
+  const tensors = own.map((it) => ({ name: it.name, tensor: tf.tensor(it.values, it.shape) }));
+  await optimizer.setWeights(tensors);
+  if (optimizer instanceof HostAdam) tf.dispose(tensors.map((t) => t.tensor));
+  const saved = ADAM_POWERS.map((k) => items.find((it) => it.name === `${ADAM_POWER_PREFIX}${k}`)?.values[0]);
+  if (saved.some((v) => v === undefined)) return;
+  const [accBeta1, accBeta2] = saved as [number, number];
+  if (optimizer instanceof HostAdam) optimizer.setPowers({ accBeta1, accBeta2 });
+  else {
+    const vars = tfAdamPowers(optimizer);
+    vars?.[0]!.assign(tf.scalar(accBeta1));
+    vars?.[1]!.assign(tf.scalar(accBeta2));
   }
 }
 
@@ -145,8 +148,14 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
 const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
 const ADAM_POWER_PREFIX = 'embedcg-adam/';
 
-function adamPowers(optimizer: tf.Optimizer): tf.Variable[] | undefined {
+function tfAdamPowers(optimizer: tf.Optimizer): tf.Variable[] | undefined {
   const o = optimizer as unknown as Record<string, unknown>;
   const vars = ADAM_POWERS.map((k) => o[k]);
   return vars.every((v) => v instanceof tf.Variable) ? (vars as tf.Variable[]) : undefined;
+}
+
+function adamPowers(optimizer: TrainingOptimizer): AdamPowers | undefined {
+  if (optimizer instanceof HostAdam) return optimizer.getPowers();
+  const vars = tfAdamPowers(optimizer);
+  return vars ? { accBeta1: vars[0]!.dataSync()[0]!, accBeta2: vars[1]!.dataSync()[0]! } : undefined;
 }

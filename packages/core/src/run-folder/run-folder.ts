@@ -1,4 +1,5 @@
 /** One run folder: every read and write of its files goes through here (layout: layout.ts). */
+import type { TrainingOptimizer } from '../training/host-adam.js';
 import type * as tf from '@embedcg/core/tf';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -105,7 +106,7 @@ export class RunFolder {
   /** Write a checkpoint atomically (see checkpoint.ts). */
   saveCheckpoint(
     model: { variables(): tf.Variable[]; metadata(): unknown },
-    optimizer: tf.Optimizer | undefined,
+    optimizer: TrainingOptimizer | undefined,
     state: TrainerState,
   ): Promise<void> {
     return writeCheckpoint(this.dir, model, optimizer, state);

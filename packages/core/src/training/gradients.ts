@@ -1,6 +1,7 @@
 /** One Adam update from a step's gradients: a finiteness check, global-norm clipping, fixed variable order. */
 import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
+import { HostAdam, type TrainingOptimizer } from './host-adam.js';
 
 /** Where a step stands, for the message when its loss or gradient is not finite. */
 export interface StepPlace {
@@ -18,6 +19,11 @@ export interface StepPlace {
 export function checkedNormSq(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, at: StepPlace): number {
   const names = Object.keys(grads);
   const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
+  checkFinite(value, grads, loss, normSq, at);
+  return normSq;
+}
+
+function checkFinite(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, normSq: number, at: StepPlace): void {
   if (!Number.isFinite(loss) || !Number.isFinite(normSq)) {
     tf.dispose([value, grads]);
     throw new TrainingError(
@@ -26,7 +32,36 @@ export function checkedNormSq(value: tf.Scalar, grads: tf.NamedTensorMap, loss: 
         `Try a smaller learning rate, a lower training.energyGuard.maxEnergy, or training.energyGuard.dropFraction > 0.`,
     );
   }
-  return normSq;
+}
+
+/**
+ * A step's update from its loss and gradients: the finiteness check, global-norm clipping to
+ * `clipNorm` (0 = none) and Adam. With a HostAdam (`training.fusedKernels`) the gradients are read
+ * once and all of it runs on the host; with tfjs's Adam it runs as tfjs ops. The caller disposes
+ * `value` and `grads` either way.
+ */
+export function applyStep(
+  optimizer: TrainingOptimizer,
+  variables: tf.Variable[],
+  step: { value: tf.Scalar; grads: tf.NamedTensorMap; loss: number },
+  at: StepPlace,
+  clipNorm: number,
+): void {
+  const { value, grads, loss } = step;
+  if (!(optimizer instanceof HostAdam)) {
+    clipAndApply(optimizer, variables, grads, checkedNormSq(value, grads, loss, at), clipNorm);
+    return;
+  }
+  const host: Record<string, Float32Array> = {};
+  let normSq = 0;
+  for (const [name, g] of Object.entries(grads)) {
+    const a = g.dataSync() as Float32Array;
+    for (let i = 0; i < a.length; i++) normSq += a[i]! * a[i]!;
+    host[name] = a;
+  }
+  checkFinite(value, grads, loss, normSq, at);
+  const norm = Math.sqrt(normSq);
+  optimizer.step(variables, host, clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1);
 }
 
 /** Scale `grads` to global norm `clipNorm` when larger (0 = no clipping), then apply them with Adam. */

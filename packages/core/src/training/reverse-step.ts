@@ -17,7 +17,7 @@ import { essFraction } from '../util/stats.js';
 import { energyOp } from './energy-op.js';
 import type { EnergyGuardSettings } from '../config/run-config.js';
 import { guardEnergies, type GuardedBatch } from './energy-guard.js';
-import { checkedNormSq, clipAndApply } from './gradients.js';
+import { applyStep } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
 import { countStep } from './phases.js';
@@ -184,8 +184,7 @@ export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
   const r = s.pool ? await parallelGradient(s, s.pool, beta) : await localGradient(s, beta);
   const { value, grads, loss, forwardLoss } = r;
   const at = { step: s.state.step, level: s.state.level, beta, checkpointDir: s.folder.path('checkpoint') };
-  const normSq = checkedNormSq(value, grads, loss, at);
-  clipAndApply(s.optimizer, s.model.variables(), grads, normSq, s.cfg.gradClipNorm);
+  applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
   const t4 = performance.now();
   tf.dispose([value, grads]);
   const state = s.state;

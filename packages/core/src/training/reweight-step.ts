@@ -5,7 +5,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { TrainingError } from '../errors.js';
-import { checkedNormSq, clipAndApply } from './gradients.js';
+import { applyStep } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum } from './objectives/objective.js';
 import { weightedLikelihood } from './objectives/reweighting.js';
@@ -59,9 +59,8 @@ export async function reweightStep(s: TrainingSession): Promise<StepRecord> {
   }, s.model.variables());
   const loss = value.dataSync()[0]!;
   const at = { step: state.step, level: state.level, beta, checkpointDir: s.folder.path('checkpoint') };
-  const normSq = checkedNormSq(value, grads, loss, at);
   const t3 = performance.now();
-  clipAndApply(s.optimizer, s.model.variables(), grads, normSq, s.cfg.gradClipNorm);
+  applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
   const t4 = performance.now();
   tf.dispose([value, grads]);
   state.step++;

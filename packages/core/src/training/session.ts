@@ -3,6 +3,7 @@
  * plugins against each other and the objectives against the model, then restores the state of the
  * checkpoint (resume) or starts a new one (and lets the model initialise itself on the target).
  */
+import { HostAdam, type TrainingOptimizer } from './host-adam.js';
 import * as tf from '@embedcg/core/tf';
 import type { Model } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
@@ -63,7 +64,7 @@ export interface TrainingSession {
   readonly log: (message: string) => void;
   readonly folder: RunFolder;
   readonly rng: Rng;
-  readonly optimizer: tf.Optimizer;
+  readonly optimizer: TrainingOptimizer;
   /** β* of the config. */
   readonly target: number;
   /** Where tempering stops: β*, or startFraction·β* before a reweighting ladder. */
@@ -176,7 +177,8 @@ export async function openSession(o: TrainerOptions): Promise<TrainingSession> {
     log: o.log ?? (() => {}),
     folder: new RunFolder(o.runDir),
     rng,
-    optimizer: tf.train.adam(cfg.learningRate),
+    // With fusedKernels the optimizer step runs on the host (host-adam.ts): the same float32 update.
+    optimizer: cfg.fusedKernels ? new HostAdam(cfg.learningRate) : tf.train.adam(cfg.learningRate),
     target,
     temperTarget,
     rungs,
