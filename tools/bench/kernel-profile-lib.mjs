@@ -15,7 +15,8 @@ function sourceOf(stack) {
   for (const line of stack.split('\n').slice(2)) {
     const m = ownFrame.exec(line);
     // core/dist/tf/ is the bundled TensorFlow.js itself, not a caller.
-    if (m && !(m[2] === 'core' && m[3].startsWith('tf/'))) return `${m[1] === 'models/' ? 'model-' : ''}${m[2]}/${m[3]}`;
+    if (m && !(m[2] === 'core' && m[3].startsWith('tf/')))
+      return `${m[1] === 'models/' ? 'model-' : ''}${m[2]}/${m[3]}`;
   }
   return 'other';
 }
