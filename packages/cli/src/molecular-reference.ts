@@ -21,8 +21,8 @@ export interface ReferenceReading {
 export interface MolecularReference {
   /** The reference frames, when the reference is trajectories (a series has no coordinates). */
   frames?: LoadedFrames;
-  /** φ/ψ of the first residue with both, radians, when the reference is a series. */
-  seriesAngles?: NonNullable<ReferenceSet['angles']>[number];
+  /** φ/ψ of every residue with both (chain order), radians, when the reference is a series. */
+  seriesAngles?: ReferenceSet['angles'];
   metrics: Record<string, number>;
 }
 
@@ -80,5 +80,5 @@ export async function molecularReference(
   // After filtering, mol.chirality.wrongRate is 0 by construction; keep the model's own rate.
   if (filtered)
     metrics = { ...metrics, 'mol.chirality.filtered': 1, 'mol.chirality.wrongRateUnfiltered': filtered.wrongRate ?? 0 };
-  return { frames, seriesAngles: frames ? undefined : reference.angles?.[0], metrics };
+  return { frames, seriesAngles: frames ? undefined : reference.angles, metrics };
 }

@@ -23,5 +23,6 @@ export { buildReport, writeReport, type ReportData, type ReportOptions, type Bui
 export { structureFrames, framesToPdb, checkMoleculeSamples, type StructureFrames } from './structure-frames.js';
 export { serveLive, type LiveOptions, type LiveServer } from './live-server.js';
 export { HistoryTail } from './history-tail.js';
-export { dihedralState, dihedralStates } from './dihedral-states.js';
+export { dihedralState, dihedralStates, basinMasses, type BasinMasses } from './dihedral-states.js';
+export { residueTitle, residuePlotId, type ResidueDihedrals } from './residue-ramachandran.js';
 export { exactMarginals2D } from './exact-marginals.js';

@@ -5,7 +5,9 @@
  * noise floors.
  */
 import { escapeHtml } from './escape.js';
-import { formatNumber } from './summary-labels.js';
+import { interval, num, pct, table, val } from './metrics-table.js';
+import { residueLabels, residueSections } from './residue-tables.js';
+import { residueTitle } from './residue-ramachandran.js';
 import type { RunMetrics } from './types.js';
 
 const STATES: Array<[string, string]> = [
@@ -14,25 +16,6 @@ const STATES: Array<[string, string]> = [
   ['phiPositive', 'φ > 0 (C7ax, αL and the β tail past ±180°)'],
   ['c7axAlphaL', 'C7ax / αL proper: 0 < φ < 120°'],
 ];
-
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${formatNumber(100 * v)} %`);
-const val = (v: number | undefined, unit = '') => (v === undefined ? '—' : `${formatNumber(v)}${unit}`);
-const interval = (lo: number | undefined, hi: number | undefined, unit = '') =>
-  lo === undefined || hi === undefined ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]${unit}`;
-
-function num(m: RunMetrics, key: string): number | undefined {
-  const v = m[key];
-  return typeof v === 'number' ? v : undefined;
-}
-
-function table(id: string, head: string[], rows: string[][]): string {
-  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const tr = rows.map(
-    (r) =>
-      `<tr>${r.map((c, k) => (k === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td class="num">${escapeHtml(c)}</td>`)).join('')}</tr>`,
-  );
-  return `<table class="metrics" id="${id}"><thead><tr>${th}</tr></thead><tbody>\n${tr.join('\n')}\n</tbody></table>`;
-}
 
 function populationTable(m: RunMetrics): string {
   const rows = STATES.filter(([s]) => num(m, `mol.population.${s}.reference`) !== undefined).map(([s, label]) => [
@@ -81,21 +64,21 @@ function deltaFTable(m: RunMetrics): string {
   );
 }
 
-function distanceTable(m: RunMetrics): string {
+function distanceTable(m: RunMetrics, first: string): string {
   const rows: string[][] = [];
   const add = (label: string, raw: string, rw: string, floor: string, unit: string) => {
     if (num(m, raw) === undefined) return;
     rows.push([label, val(num(m, raw)), val(num(m, rw)), val(num(m, floor)), unit]);
   };
   add(
-    'Ramachandran KL(reference ‖ model)',
+    `Ramachandran KL(reference ‖ model)${first}`,
     'mol.ramachandran.klRaw',
     'mol.ramachandran.klReweighted',
     'mol.ramachandran.noiseFloor.kl',
     'nats',
   );
   add(
-    'Ramachandran Jensen–Shannon',
+    `Ramachandran Jensen–Shannon${first}`,
     'mol.ramachandran.jsRaw',
     'mol.ramachandran.jsReweighted',
     'mol.ramachandran.noiseFloor.js',
@@ -117,14 +100,18 @@ export function referenceSection(m: RunMetrics): string {
   const frames = num(m, 'mol.reference.frames');
   if (frames === undefined) return '';
   const wrong = num(m, 'mol.chirality.wrongRate');
+  const labels = residueLabels(m);
+  // For several residues the dipeptide's tables are the first residue's; say which one.
+  const first = labels.length >= 2 ? ` of ${residueTitle(labels[0]!)}` : '';
   return `
 <h2 id="reference">Model against the reference</h2>
 <p class="sub">${frames} reference frames; the same numbers as <code>embedcg evaluate --reference</code>. “Off by” is the factor max(model/reference, reference/model); intervals are 95 % bootstrap intervals (moving blocks for the reference). A distance below its noise floor (the reference’s two halves against each other) is not resolved.</p>
-<h3>State populations</h3>
+<h3>State populations${first}</h3>
 ${populationTable(m)}
-<h3>Free-energy difference</h3>
+<h3>Free-energy difference${first}</h3>
 ${deltaFTable(m)}
 <h3>Distributions</h3>
-${distanceTable(m)}
+${distanceTable(m, first)}
+${residueSections(m)}
 ${wrong !== undefined ? `<p>Wrong-handed Cα (D-alanine) in the model samples: ${escapeHtml(pct(wrong))}.</p>` : ''}`;
 }

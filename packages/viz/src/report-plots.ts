@@ -12,8 +12,15 @@ import {
   decodedGrid,
   energyHistogram,
 } from './plots/index.js';
+import {
+  ramachandranCaption,
+  ramachandranPanels,
+  residueRamachandranJobs,
+  residueTitle,
+  withSampleWeights,
+} from './residue-ramachandran.js';
 import type { ReportData } from './report.js';
-import type { NumArray, SampleSet } from './types.js';
+import type { NumArray, RunMetrics, SampleSet } from './types.js';
 
 /** One plot of the report. */
 export interface PlotJob {
@@ -47,7 +54,7 @@ export function plotJobs(data: ReportData): PlotJob[] {
       svg: () => marginal(m),
     });
   });
-  if (data.dihedrals) jobs.push(...dihedralJobs(data.dihedrals, w));
+  if (data.dihedrals) jobs.push(...dihedralJobs(data.dihedrals, w, data.run?.metrics ?? {}));
   const latent = latentJob(data);
   if (latent) jobs.push(latent);
   if (data.decoded) {
@@ -112,24 +119,35 @@ function potentialJobs(
   ];
 }
 
-/** The Ramachandran plot and the free energies along φ and ψ. */
-function dihedralJobs(dih: NonNullable<ReportData['dihedrals']>, w: Float64Array | undefined): PlotJob[] {
-  const modelWeights = dih.model.weights ?? (w && w.length === dih.model.phi.length ? w : undefined);
-  const model = { phi: dih.model.phi, psi: dih.model.psi, ...(modelWeights ? { weights: modelWeights } : {}) };
+/**
+ * The Ramachandran plot (one per residue for a peptide of several) and the free energies along φ
+ * and ψ of the first residue.
+ */
+function dihedralJobs(
+  dih: NonNullable<ReportData['dihedrals']>,
+  w: Float64Array | undefined,
+  metrics: RunMetrics,
+): PlotJob[] {
+  const model = withSampleWeights(dih.model, w);
   const reference = dih.reference;
-  const panels = ['model, raw', ...(modelWeights ? ['model, reweighted'] : []), ...(reference ? ['reference'] : [])];
-  const jobs: PlotJob[] = [
-    {
-      id: 'ramachandran',
-      title: reference ? 'Ramachandran plot: the model beside the reference' : 'Ramachandran plot',
-      caption: `Free energy −ln p(φ, ψ) in kT on one colour scale for all panels (${panels.join(' | ')}); grey bins hold fewer than ${MIN_EFFECTIVE_COUNT} effective samples and show no value.`,
-      svg: () => ramachandran({ model, ...(reference ? { reference } : {}) }),
-    },
-  ];
+  const panels = ramachandranPanels(model, reference);
+  const residues = dih.residues ?? [];
+  const several = residues.length >= 2;
+  const jobs: PlotJob[] = several
+    ? residueRamachandranJobs(residues, w, metrics)
+    : [
+        {
+          id: 'ramachandran',
+          title: reference ? 'Ramachandran plot: the model beside the reference' : 'Ramachandran plot',
+          caption: ramachandranCaption(panels),
+          svg: () => ramachandran({ model, ...(reference ? { reference } : {}) }),
+        },
+      ];
+  const of = several ? ` of ${residueTitle(residues[0]!.label)}` : '';
   for (const angle of ['phi', 'psi'] as const) {
     jobs.push({
       id: `free-energy-${angle}`,
-      title: `Free energy along ${angle === 'phi' ? 'φ' : 'ψ'}`,
+      title: `Free energy along ${angle === 'phi' ? 'φ' : 'ψ'}${of}`,
       caption: `One-dimensional free-energy profile in kT (${panels.join(', ')} overlaid) with 95 % bootstrap bands (200 resamples; the reference's frames in moving blocks of n/40, as they are correlated); gaps: fewer than ${MIN_EFFECTIVE_COUNT} effective samples in the bin.`,
       svg: () => freeEnergy1D({ angle, model, ...(reference ? { reference } : {}) }),
     });

@@ -8,6 +8,7 @@ import { structureFrames, framesToPdb, type StructureFrames } from './structure-
 import { renderReportHtml, type RenderedPlot } from './report-html.js';
 import { plotJobs } from './report-plots.js';
 import type { MarginalOptions, DecodedGridOptions } from './plots/index.js';
+import type { ResidueDihedrals } from './residue-ramachandran.js';
 import type { MoleculeTopology, NumArray, RunFiles, SampleSet } from './types.js';
 
 /** What a report shows. Every part is optional; plots that lack their data are left out. */
@@ -24,10 +25,15 @@ export interface ReportData {
   reference?: SampleSet;
   /** Topology of a molecule; enables the 3-D viewer. */
   topology?: MoleculeTopology;
-  /** Backbone dihedrals (radians) of the model samples and of the reference. */
+  /**
+   * Backbone dihedrals (radians) of the model samples and of the reference: `model`/`reference` of
+   * the first residue (the Ramachandran plot of a dipeptide, the φ/ψ profiles, the latent states),
+   * and, for a peptide of several residues, `residues` with every residue's (one plot each).
+   */
   dihedrals?: {
     model: { phi: NumArray; psi: NumArray; weights?: NumArray };
     reference?: { phi: NumArray; psi: NumArray; weights?: NumArray };
+    residues?: ResidueDihedrals[];
   };
   /** A 2-D potential: draws the potential with samples over it and exact marginals along x and y. */
   potential?: {

@@ -9,8 +9,9 @@ import {
   targetBeta,
   type ForceField,
   type OpenedRun,
+  type SampleSet,
 } from '@embedcg/core';
-import { backboneDihedrals, dihedralSeries } from '@embedcg/core/molecules';
+import { backboneDihedrals, residueAngles, type ReferenceSet, type ResidueAngles } from '@embedcg/core/molecules';
 import { readRun, writeReport, type ReportData } from '@embedcg/viz';
 import { log } from '../context.js';
 import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
@@ -23,7 +24,7 @@ import { parseRange, plotFrame, type Frame } from '../report-frame.js';
 interface ReportArgs extends RunAccessArgs {
   run: string;
   n?: number;
-  reference?: string;
+  reference?: string[];
   seed?: number;
   range?: string;
 }
@@ -64,7 +65,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       )
       .option('reference', {
         type: 'string',
-        describe: 'Reference trajectory (.dcd with its sibling .pdb, or .pdb) for molecular comparisons',
+        array: true,
+        describe:
+          'Reference trajectories (.dcd with its sibling .pdb, or .pdb) or MD series (.csv/.csv.gz), one per independent run, for molecular comparisons as evaluate --reference',
       })
       .option(
         'seed',
@@ -80,8 +83,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   handler: async (argv) => {
     if (argv.n !== undefined && argv.n < 10) throw new UsageError(`-n must be an integer ≥ 10, got ${argv.n}`);
     const frame = argv.range !== undefined ? parseRange(argv.range) : undefined;
-    if (argv.reference && !existsSync(argv.reference))
-      throw new UsageError(`--reference ${argv.reference}: no such file`);
+    for (const f of argv.reference ?? []) if (!existsSync(f)) throw new UsageError(`--reference ${f}: no such file`);
     checkOutputFolder('report folder', join(argv.run, 'report'));
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, runAccess(argv));
@@ -103,7 +105,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
  */
 async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undefined): Promise<ReportData> {
   const p = run.plugins;
-  if (argv.reference && !p.forceField.topology)
+  if (argv.reference?.length && !p.forceField.topology)
     throw new UsageError(`--reference: force field "${p.forceField.name}" has no atoms; a reference needs a molecule`);
   const beta = targetBeta(run.config);
   const config = argv.seed === undefined ? run.config : { ...run.config, seed: argv.seed };
@@ -132,24 +134,45 @@ async function reportData(run: OpenedRun, argv: ReportArgs, frame: Frame | undef
     const f = frame ?? plotFrame(p.forceField.inner, beta, s.x);
     data.potential = { energy, xRange: f.xRange, yRange: f.yRange, xLabel: 'x1', yLabel: 'x2' };
   }
-  const top = p.forceField.topology;
-  if (top) {
-    data.topology = top;
-    const bb = backboneDihedrals(top);
-    if (bb.phi.length) {
-      const D = s.dimension;
-      const angles = (x: Float64Array, n: number) => ({
-        phi: dihedralSeries(x, D, n, bb.phi[0]!),
-        psi: dihedralSeries(x, D, n, bb.psi[0]!),
-      });
-      data.dihedrals = { model: angles(s.x, s.n) };
-      if (argv.reference) {
-        const mol = await molecularReference(run, s, [argv.reference], { skip: 0, stride: 1, chirality: 'report' });
-        data.dihedrals.reference = mol.frames ? angles(mol.frames.x, mol.frames.n) : mol.seriesAngles;
-        Object.assign(metrics, mol.metrics);
-      }
-    }
-  }
+  if (p.forceField.topology) await moleculeData(run, argv, s, data, metrics);
   data.run = { ...stored, metrics };
   return data;
+}
+
+/**
+ * The molecule's part of the report: its topology, and every residue's φ/ψ in the model samples
+ * and the reference (trajectory frames or MD series) with evaluate's molecular metrics.
+ */
+async function moleculeData(
+  run: OpenedRun,
+  argv: ReportArgs,
+  s: SampleSet,
+  data: ReportData,
+  metrics: Record<string, number | string | null>,
+): Promise<void> {
+  const top = run.plugins.forceField.topology!;
+  data.topology = top;
+  if (backboneDihedrals(top).phi.length === 0) return;
+  const model = residueAngles(top, s);
+  let reference: ReferenceSet['angles'];
+  if (argv.reference?.length) {
+    const mol = await molecularReference(run, s, argv.reference, { skip: 0, stride: 1, chirality: 'report' });
+    reference = mol.frames ? residueAngles(top, mol.frames) : mol.seriesAngles;
+    Object.assign(metrics, mol.metrics);
+  }
+  data.dihedrals = dihedralData(model, reference);
+}
+
+/** The first residue's φ/ψ (the dipeptide's plots) and, residue by residue, everyone's. */
+function dihedralData(model: ResidueAngles[], reference: ReferenceSet['angles']): NonNullable<ReportData['dihedrals']> {
+  const pair = (a: { phi: Float64Array; psi: Float64Array }) => ({ phi: a.phi, psi: a.psi });
+  return {
+    model: pair(model[0]!),
+    ...(reference ? { reference: pair(reference[0]!) } : {}),
+    residues: model.map((r, k) => ({
+      label: r.label,
+      model: pair(r),
+      ...(reference ? { reference: pair(reference[k]!) } : {}),
+    })),
+  };
 }

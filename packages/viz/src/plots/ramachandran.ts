@@ -26,6 +26,8 @@ export interface RamachandranOptions {
   /** Free energies above this many kT over the global minimum share the top colour. Default 10. */
   cap?: number;
   title?: string;
+  /** Lines added under the subtitle (numbers that belong with the picture). */
+  notes?: string[];
 }
 
 const ANGLE_TICKS = [-180, -120, -60, 0, 60, 120, 180];
@@ -122,6 +124,7 @@ export async function ramachandran(opts: RamachandranOptions): Promise<string> {
       subtitle: [
         `F = −ln p in kT, 0 at the most populated bin of all panels; ${round(width, 3)}° bins; blank = no samples;`,
         `grey = fewer than ${MIN_EFFECTIVE_COUNT} effective samples (Kish) in the bin, no value drawn`,
+        ...(opts.notes ?? []),
       ],
     },
     data: { values: rows },
