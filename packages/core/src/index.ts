@@ -110,7 +110,22 @@ export {
 } from './molecular-transform-plugins.js';
 export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
-export { ACTIVATIONS, activations, activationFn, type Activation, type ActivationFn } from './nn/activations.js';
+export {
+  ACTIVATIONS,
+  activations,
+  activationFn,
+  fusedActivations,
+  type Activation,
+  type ActivationFn,
+} from './nn/activations.js';
 export { glorotUniformScaledBound, glorotUniformScaledAfter, type WeightInit } from './nn/init.js';
-export { Mlp, applyDense, createDense, createVariable, type Dense, type DenseInit } from './nn/dense.js';
+export {
+  Mlp,
+  applyDense,
+  createDense,
+  createVariable,
+  type Dense,
+  type DenseInit,
+  type MlpOptions,
+} from './nn/dense.js';
 export { modelDimension, modelVector, referenceInModelSpace } from './model-context.js';

@@ -5,17 +5,19 @@ import type { JSONSchema } from '../plugin.js';
  * With `training.fusedKernels` (default true) a model or transform runs its fused ops: one tfjs op
  * with a hand-written gradient, computed in typed-array loops (the internal-coordinates map, the
  * rational-quadratic splines, column copies), in place of compositions of many small tfjs ops
- * whose dispatch dominates a training step on the cpu/wasm backends; the trainer's optimizer step
- * runs on the host (training/host-adam.ts). The float rounding differs,
- * so seeded results differ from the unfused path; `false` runs the unfused path, whose results
- * stay bit-identical to those of the code before the fused ops existed.
+ * whose dispatch dominates a training step on the cpu/wasm backends; the networks' tanh, softplus,
+ * logsigmoid and selu run as WebAssembly SIMD kernels (nn/simd/); and the trainer's optimizer step
+ * runs on the host (training/host-adam.ts). The float rounding differs, so seeded results differ
+ * from the unfused path; `false` runs the unfused path, whose results stay bit-identical to those of
+ * the code before the fused ops existed. A run whose config.json predates the key resumes and
+ * evaluates unfused (RunFolder.readConfig).
  */
 export const fusedKernelsProperty = {
   fusedKernels: {
     type: 'boolean',
     default: true,
     description:
-      'models and transforms use their fused ops (one op with a hand-written gradient, computed in typed-array loops) instead of compositions of small tfjs ops, and the optimizer step runs on the host: faster, with other float rounding. false runs the unfused path',
+      'models and transforms use their fused ops (one op with a hand-written gradient, computed in typed-array loops, and WebAssembly SIMD kernels for the activations) instead of compositions of small tfjs ops, and the optimizer step runs on the host: faster, with other float rounding. false runs the unfused path',
   },
 } as const;
 

@@ -2,7 +2,7 @@
 import * as tf from '@embedcg/core/tf';
 import type { Rng } from '../util/random.js';
 import { denseOp } from './dense-op.js';
-import { activations, type Activation } from './activations.js';
+import { activationFn, type Activation } from './activations.js';
 import { glorotUniformScaledAfter, type WeightInit } from './init.js';
 
 export interface Dense {
@@ -53,18 +53,29 @@ export function createDense(name: string, rng: Rng, fanIn: number, fanOut: numbe
   }
 }
 
-/** x·W + b through {@link denseOp} (hand-written gradient: fast on wasm). */
-export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
-  return denseOp(x, layer.kernel, layer.bias);
+/** x·W + b through {@link denseOp} (hand-written gradient: fast on wasm; `fused`: SIMD bias gradient). */
+export function applyDense(layer: Dense, x: tf.Tensor2D, fused = false): tf.Tensor2D {
+  return denseOp(x, layer.kernel, layer.bias, fused);
+}
+
+export interface MlpOptions {
+  /** How the kernels are drawn; default {@link glorotUniformScaledAfter}, which the flow models were built with. */
+  init?: WeightInit;
+  /**
+   * The activation as a SIMD kernel where there is one (activations.ts `fusedActivations`;
+   * `training.fusedKernels`); default false, the tfjs op.
+   */
+  fused?: boolean;
 }
 
 /**
  * An MLP fanIn → hidden… → fanOut with variables `name/{dense<i>,out}/{kernel,bias}`, one
  * activation after every hidden layer, and its last layer scaled by `finalScale` (0: outputs start
- * at 0). `init` defaults to {@link glorotUniformScaledAfter}, which the flow models were built with.
+ * at 0). The last argument is the weight init, or {@link MlpOptions}.
  */
 export class Mlp {
   readonly layers: Dense[] = [];
+  private readonly fused: boolean;
   constructor(
     name: string,
     rng: Rng,
@@ -73,8 +84,11 @@ export class Mlp {
     fanOut: number,
     private readonly activation: Activation,
     finalScale: number,
-    init: WeightInit = glorotUniformScaledAfter,
+    options: WeightInit | MlpOptions = {},
   ) {
+    const { init = glorotUniformScaledAfter, fused = false } =
+      typeof options === 'function' ? { init: options } : options;
+    this.fused = fused;
     const widths = [fanIn, ...hidden, fanOut];
     try {
       for (let i = 0; i + 1 < widths.length; i++) {
@@ -91,10 +105,10 @@ export class Mlp {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const act = activations[this.activation];
+    const act = activationFn(this.activation, this.fused);
     let h = x;
     this.layers.forEach((layer, i) => {
-      h = applyDense(layer, h);
+      h = applyDense(layer, h, this.fused);
       if (i + 1 < this.layers.length) h = act(h) as tf.Tensor2D;
     });
     return h;

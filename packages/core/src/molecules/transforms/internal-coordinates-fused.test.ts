@@ -7,6 +7,7 @@ import { angleIndex, bondIndex, torsionIndex, validateZMatrix, type ZMatrixRow }
 import { internalToCartesianTf } from './internal-coordinates-tf.js';
 import { internalToCartesianFused, placeAtomsAdjoint64 } from './internal-coordinates-fused.js';
 import { logDetJ64, placeAtoms64 } from './internal-coordinates-64.js';
+import { maxRel } from '../../util/max-rel.test.util.js';
 
 tf.enableProdMode();
 
@@ -48,17 +49,6 @@ function valueAndGrad(map: typeof internalToCartesianTf, y: Float32Array, n: num
   const out = { x: x.dataSync(), logDetJ: logDetJ.dataSync(), grad: g.dataSync() };
   tf.dispose([w, v, yt, x, logDetJ, g]);
   return out;
-}
-
-/** max|a − b| / max|b|: relative in the max norm (entries that cancel to near zero are judged on the array's scale). */
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0,
-    worst = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]!));
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  }
-  return worst / scale;
 }
 
 for (const backend of ['wasm', 'cpu']) {
