@@ -1,6 +1,7 @@
 // training.fusedKernels reaches the models and transforms a run assembles: with it (the default)
 // the alanine flow draws through the fused spline, column and internal-coordinate ops, without it
-// through the unfused compositions of small tfjs ops, which launch many times more kernels.
+// through the unfused compositions of small tfjs ops, which launch many times more kernels. The
+// networks' activations follow it too: SIMD kernels (core/nn/simd) when on, the tfjs ops when off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { repoRoot, runCli, tempDir } from './support.mjs';
 
 tf.enableProdMode();
 
-async function kernelsOfOneDraw(sets) {
-  const { config, configDir } = loadRunConfig(join(repoRoot, 'examples', 'alanine-dipeptide-flow.json'), sets);
+async function kernelsOfOneDraw(sets, example = 'alanine-dipeptide-flow.json') {
+  const { config, configDir } = loadRunConfig(join(repoRoot, 'examples', example), sets);
   await selectBackend(config.training.backend, () => {});
   const plugins = await assemblePlugins(config, {
     configDir,
@@ -24,11 +25,11 @@ async function kernelsOfOneDraw(sets) {
     const info = await tf.profile(() =>
       tf.tidy(() => {
         const d = plugins.model.draw(16, createRng(1), { training: true });
-        return plugins.transform.forward(d.y).x;
+        return plugins.transform ? plugins.transform.forward(d.y).x : d.y;
       }),
     );
     tf.dispose(info.result);
-    return { fused: config.training.fusedKernels, kernels: info.kernels.length };
+    return { fused: config.training.fusedKernels, kernels: info.kernels.length, names: new Set(info.kernelNames) };
   } finally {
     plugins.model.dispose();
     await plugins.forceField.dispose?.();
@@ -41,6 +42,22 @@ test('training.fusedKernels defaults to true and false switches the models and t
   assert.equal(on.fused, true);
   assert.equal(off.fused, false);
   assert.ok(off.kernels > 3 * on.kernels, `kernels of one draw: fused ${on.kernels}, unfused ${off.kernels}`);
+  // (A Tanh kernel stays on the fused path: the flow bounds its scales with tf.tanh directly.)
+  assert.ok(on.names.has('Embedcgtanh_forward'), [...on.names].join());
+  assert.ok(off.names.has('Tanh') && !off.names.has('Embedcgtanh_forward'), [...off.names].join());
+});
+
+test('training.fusedKernels switches the VAE main job between SIMD activation kernels and the tfjs ops', async () => {
+  const on = await kernelsOfOneDraw([], 'double-well.json');
+  const off = await kernelsOfOneDraw(
+    ['training.fusedKernels=false', 'model.options.scope=unfused'],
+    'double-well.json',
+  );
+  // Decoder tanh, encoder selu and logsigmoid (the draw encodes for the mixture prior).
+  for (const a of ['tanh', 'selu', 'logsigmoid'])
+    assert.ok(on.names.has(`Embedcg${a}_forward`), `${a}: ${[...on.names]}`);
+  for (const k of ['Selu', 'Softplus']) assert.ok(!on.names.has(k) && off.names.has(k), k);
+  assert.ok(![...off.names].some((n) => n.startsWith('Embedcg')), [...off.names].join());
 });
 
 // The fused ops are deterministic functions of their inputs, so a seeded run with them is

@@ -56,10 +56,22 @@ export class RunFolder {
     return runFormatOf(meta, this.path('run'));
   }
 
-  /** config.json, validated (which also fills defaults added since the run was written). */
+  /**
+   * config.json, validated (which also fills defaults added since the run was written). A run whose
+   * config predates `training.fusedKernels` was made with the plain tfjs ops, so it reads as false:
+   * it evaluates and resumes as it was made (the fused path rounds differently).
+   */
   readConfig(): RunConfig {
     const path = this.path('config');
-    return validateRunConfig(readJsonObject(path), path);
+    const raw = readJsonObject(path);
+    if (this.predatesFusedKernels(raw)) raw['training'] = { ...(raw['training'] as object), fusedKernels: false };
+    return validateRunConfig(raw, path);
+  }
+
+  /** Whether the run's config.json has no `training.fusedKernels` (written before the key existed). */
+  predatesFusedKernels(raw: Record<string, unknown> = readJsonObject(this.path('config'))): boolean {
+    const training = raw['training'];
+    return !(training && typeof training === 'object' && 'fusedKernels' in training);
   }
 
   /**

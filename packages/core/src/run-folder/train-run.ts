@@ -162,6 +162,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const { config } = src;
   const folder = new RunFolder(o.out);
   checkStart(folder, o);
+  // A run from before fused kernels continues on the path it was made with (see readConfig).
+  if (o.resume && folder.predatesFusedKernels()) config.training.fusedKernels = false;
   // The backend is logged only once the plugins exist, so a config error stays the only output.
   const backend = await selectBackend(o.backend ?? config.training.backend);
   const sources = { configDir: src.configDir, configPath: src.label, ...codeSources(src, folder, o) };

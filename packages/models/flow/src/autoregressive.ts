@@ -96,6 +96,7 @@ export class AutoregressiveLayer {
       this.perCoordinate,
       spec.activation,
       spec.finalLayerScale,
+      spec.spline.fused ?? false,
     );
   }
 

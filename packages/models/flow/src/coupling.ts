@@ -79,8 +79,10 @@ export class CouplingLayer {
     // With nothing to condition on (D = 1) the MLP sees a constant 1, i.e. learns free parameters.
     const fanIn = Math.max(1, cdN.length + 2 * cdC.length + (spec.contextDimension ?? 0));
     const fanOut = trN.length * this.perCoordinate + trC.length * this.perCoordinateC;
-    this.conditioner = new Mlp(spec.name, rng, fanIn, spec.hidden, fanOut, spec.activation, spec.finalLayerScale);
     const fused = spec.spline.fused ?? false;
+    this.conditioner = new Mlp(spec.name, rng, fanIn, spec.hidden, fanOut, spec.activation, spec.finalLayerScale, {
+      fused,
+    });
     this.pickCond = selection(D, cdN, fused);
     this.pickTrans = selection(D, trN, fused);
     this.pickCondC = cdC.length > 0 ? selection(D, cdC, fused) : undefined;

@@ -11,7 +11,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import {
-  activations,
+  activationFn,
   createDense,
   denseOp,
   glorotUniformScaledAfter,
@@ -63,6 +63,8 @@ export class MaskedMlp {
     readonly perCoordinate: number,
     private readonly activation: Activation,
     finalScale: number,
+    /** The activation as a SIMD kernel where there is one, and the bias gradients (`training.fusedKernels`). */
+    private readonly fused = false,
   ) {
     const D = order.length;
     const widths = [D, ...hidden, D * perCoordinate];
@@ -94,10 +96,10 @@ export class MaskedMlp {
 
   /** The last hidden activations (n × width), or x itself without hidden layers. */
   trunk(x: tf.Tensor2D, kernels: tf.Tensor2D[] = this.maskedKernels()): tf.Tensor2D {
-    const act = activations[this.activation];
+    const act = activationFn(this.activation, this.fused);
     let h = x;
     for (let i = 0; i + 1 < this.layers.length; i++)
-      h = act(denseOp(h, kernels[i]!, this.layers[i]!.bias)) as tf.Tensor2D;
+      h = act(denseOp(h, kernels[i]!, this.layers[i]!.bias, this.fused)) as tf.Tensor2D;
     return h;
   }
 
@@ -110,6 +112,7 @@ export class MaskedMlp {
       h,
       tf.slice(kernel, [0, coord * P], [kernel.shape[0], P]),
       tf.slice(this.layers[last]!.bias, [coord * P], [P]),
+      this.fused,
     );
   }
 
@@ -117,7 +120,7 @@ export class MaskedMlp {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const kernels = this.maskedKernels();
     const last = this.layers.length - 1;
-    return denseOp(this.trunk(x, kernels), kernels[last]!, this.layers[last]!.bias);
+    return denseOp(this.trunk(x, kernels), kernels[last]!, this.layers[last]!.bias, this.fused);
   }
 
   variables(): tf.Variable[] {

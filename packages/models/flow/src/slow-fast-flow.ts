@@ -365,7 +365,7 @@ type FastNetworks = { mlp: Mlp | undefined; couplings: CouplingLayer[] };
 function createFastNetworks(o: SlowFastOptions, f: number, cDim: number, rng: Rng, fused: boolean): FastNetworks {
   const couplings: CouplingLayer[] = [];
   if (f === 0) return { mlp: undefined, couplings };
-  const mlp = new Mlp(`${o.scope}/fast/net`, rng, cDim, o.fastHidden, 2 * f, o.activation, 0);
+  const mlp = new Mlp(`${o.scope}/fast/net`, rng, cDim, o.fastHidden, 2 * f, o.activation, 0, { fused });
   try {
     for (let k = 0; k < o.fastLayers; k++) {
       couplings.push(

@@ -69,6 +69,7 @@ export class StructuredFlowModel implements Model {
     const mean = o.outputMean ?? context.outputMean;
     if (mean !== undefined) this.outputMean = modelVector(mean, D, 'structured-flow model: outputMean');
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
+    const fused = context.fused ?? true;
     this.slow = new FlowModel(
       {
         coupling: o.coupling,
@@ -83,9 +84,10 @@ export class StructuredFlowModel implements Model {
         baseSpread: o.baseSpread,
         scope: `${o.scope}/slow`,
       },
-      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31), fused: context.fused ?? true },
+      { dimension: d, seed: Math.floor(rng.uniform() * 2 ** 31), fused },
     );
-    this.fast = D > d ? new Mlp(`${o.scope}/fast`, rng, d, o.fastHidden, 2 * (D - d), o.activation, 0) : undefined;
+    this.fast =
+      D > d ? new Mlp(`${o.scope}/fast`, rng, d, o.fastHidden, 2 * (D - d), o.activation, 0, { fused }) : undefined;
     this.lower = createVariable(`${o.scope}/A/lower`, tf.zeros([D, D]));
     this.upper = createVariable(`${o.scope}/A/upper`, tf.zeros([D, D]));
     this.logDiag = createVariable(`${o.scope}/A/logDiag`, tf.zeros([D]));

@@ -74,6 +74,8 @@ export class DecoderNetwork {
     scales: Float64Array,
     cap: StdCap | undefined,
     skip: LatentSkipResolved | undefined,
+    /** The activation and the bias gradients as SIMD kernels (`training.fusedKernels`). */
+    private readonly fused = false,
   ) {
     const D = dimension;
     const name = `${o.scope}/decoder`;
@@ -140,21 +142,21 @@ export class DecoderNetwork {
 
   /** μ and log σ² at z (n × d); `components` adds each row's first-layer bias and mean offset. */
   stats(z: tf.Tensor2D, components?: ComponentRows): DecoderStats {
-    const act = activationFn(this.o.decoderActivation);
+    const act = activationFn(this.o.decoderActivation, this.fused);
     const bias = components && tf.matMul(components.oneHot, components.bias);
     let h = z;
     this.hidden.forEach((layer, i) => {
-      const pre = applyDense(layer, h);
+      const pre = applyDense(layer, h, this.fused);
       h = act(i === 0 && bias ? tf.add(pre, bias) : pre) as tf.Tensor2D;
     });
-    let mlpMean = this.keepOffSkip(applyDense(this.meanHead, h));
+    let mlpMean = this.keepOffSkip(applyDense(this.meanHead, h, this.fused));
     if (components) {
       const offset = tf.matMul(components.oneHot, components.offset);
       mlpMean = tf.add(mlpMean, this.hidden.length === 0 ? tf.add(bias!, offset) : offset) as tf.Tensor2D;
     }
     const mean = this.skip ? (tf.add(mlpMean, tf.matMul(z, this.skip)) as tf.Tensor2D) : mlpMean;
     const lv = this.logVarianceParam;
-    const rawLogVariance = lv instanceof tf.Variable ? lv.reshape([1, this.dimension]) : applyDense(lv, h);
+    const rawLogVariance = lv instanceof tf.Variable ? lv.reshape([1, this.dimension]) : applyDense(lv, h, this.fused);
     return { mean, logVariance: softClampLogVariance(rawLogVariance, this.caps) as tf.Tensor2D };
   }
 

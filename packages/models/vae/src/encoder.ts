@@ -39,6 +39,8 @@ export class Encoder {
     widths: readonly number[],
     private readonly activations: readonly Activation[],
     hidden: readonly number[],
+    /** Activations and bias gradients as SIMD kernels (`training.fusedKernels`). */
+    private readonly fused = false,
   ) {
     try {
       let fanIn = dimension;
@@ -62,11 +64,11 @@ export class Encoder {
   apply(u: tf.Tensor2D): EncoderOut {
     let h = this.mask ? (tf.mul(u, this.mask) as tf.Tensor2D) : u;
     this.layers.forEach((layer, i) => {
-      h = activationFn(this.activations[i]!)(applyDense(layer, h)) as tf.Tensor2D;
+      h = activationFn(this.activations[i]!, this.fused)(applyDense(layer, h, this.fused)) as tf.Tensor2D;
     });
     return {
-      mean: applyDense(this.meanHead, h),
-      logVariance: softClampLogVariance(applyDense(this.logVarianceHead, h)) as tf.Tensor2D,
+      mean: applyDense(this.meanHead, h, this.fused),
+      logVariance: softClampLogVariance(applyDense(this.logVarianceHead, h, this.fused)) as tf.Tensor2D,
       hidden: h,
     };
   }

@@ -67,6 +67,7 @@ class ConditionalCoupling {
     transformed: number[],
     o: DecoderFlowOptions,
     private readonly shape: SplineShape,
+    fused: boolean,
   ) {
     const set = new Set(transformed);
     const conditioning = [...Array(D).keys()].filter((i) => !set.has(i));
@@ -74,16 +75,10 @@ class ConditionalCoupling {
     this.perCoordinate = splineParameterCount(o.bins);
     const fanIn = conditioning.length + d;
     // The last layer starts at zero (kernel and bias): zero spline parameters are the identity.
-    this.conditioner = new Mlp(
-      name,
-      rng,
-      fanIn,
-      o.hidden,
-      this.m * this.perCoordinate,
-      'tanh',
-      0,
-      glorotUniformScaledBound,
-    );
+    this.conditioner = new Mlp(name, rng, fanIn, o.hidden, this.m * this.perCoordinate, 'tanh', 0, {
+      init: glorotUniformScaledBound,
+      fused,
+    });
     try {
       this.trans = selection(D, transformed);
       this.cond = conditioning.length > 0 ? selection(D, conditioning) : undefined;
@@ -138,7 +133,15 @@ class ConditionalCoupling {
 export class ConditionalSplineFlow {
   private readonly couplings: ConditionalCoupling[] = [];
 
-  constructor(name: string, rng: Rng, dimension: number, latentDimension: number, options: DecoderFlowOptions) {
+  /** `fused`: the conditioners' tanh as a SIMD kernel (`training.fusedKernels`). */
+  constructor(
+    name: string,
+    rng: Rng,
+    dimension: number,
+    latentDimension: number,
+    options: DecoderFlowOptions,
+    fused = false,
+  ) {
     const shape: SplineShape = {
       bins: options.bins,
       bound: options.bound,
@@ -156,6 +159,7 @@ export class ConditionalSplineFlow {
             transformedHalf(dimension, k),
             options,
             shape,
+            fused,
           ),
         );
       }

@@ -31,6 +31,7 @@ export const vaePlugin = defineModel<VaeOptionsInput>({
     const model = new VaeModel(options, {
       dimension,
       seed: context.seed,
+      fused: context.fusedKernels !== false,
       ...(outputMean ? { outputMean } : {}),
       ...(coordinateNames ? { coordinateNames } : {}),
       ...(context.transform ? { transformName: context.transform.name } : {}),

@@ -44,6 +44,8 @@ export interface VaeContext {
   transformName?: string;
   /** Circular flags of the D coordinates (1: an angle), for `circular: 'auto'`. */
   circular?: ArrayLike<number>;
+  /** Activations as SIMD kernels (default true); false runs the tfjs ops (`training.fusedKernels`). */
+  fused?: boolean;
 }
 
 /** The VAE model; build it with {@link createVaeModel} or through the `vae` plugin. */

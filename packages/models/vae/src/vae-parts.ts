@@ -20,6 +20,8 @@ import { resolveRotors } from './rotor-symmetry.js';
 /** What the parts take from the run besides the options (see VaeContext). */
 export interface PartsContext extends OutputContext {
   seed: number;
+  /** Activations as SIMD kernels (default true; `training.fusedKernels`). */
+  fused?: boolean;
 }
 
 export interface VaeParts {
@@ -57,17 +59,25 @@ export function buildParts(o: VaeOptions, context: PartsContext): VaeParts {
         slope: o.latentSkip.slope,
       });
     const rng = createRng((Math.floor(context.seed) ^ WEIGHT_SEED_SALT) >>> 0);
-    const decoder = new DecoderNetwork(o, rng, D, space.scales, cap, skip);
+    const fused = context.fused ?? true;
+    const decoder = new DecoderNetwork(o, rng, D, space.scales, cap, skip, fused);
     made.push(decoder);
-    const encoder = new Encoder(o.scope, rng, D, o.latentDim, o.encoderHidden, o.encoderActivations, [
-      ...(o.rotorEncoder === 'hidden' ? rotors : []),
-    ]);
+    const encoder = new Encoder(
+      o.scope,
+      rng,
+      D,
+      o.latentDim,
+      o.encoderHidden,
+      o.encoderActivations,
+      [...(o.rotorEncoder === 'hidden' ? rotors : [])],
+      fused,
+    );
     made.push(encoder);
     // Created last from `rng`, so the Gaussian decoder and the encoder get the same initial weights
     // with and without a flow decoder (and the zero-initialised flow is the identity).
     const wrap = space.wrap.bind(space);
     const density: DecoderDensity = o.decoderFlow
-      ? new FlowDensity(new ConditionalSplineFlow(`${o.scope}/decoder`, rng, D, o.latentDim, o.decoderFlow), D)
+      ? new FlowDensity(new ConditionalSplineFlow(`${o.scope}/decoder`, rng, D, o.latentDim, o.decoderFlow, fused), D)
       : rotors.length > 0
         ? new RotorDensity(rotors, space.scales, o.decoderVariance === 'shared', wrap)
         : new GaussianDensity(D, wrap);
