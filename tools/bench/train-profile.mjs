@@ -7,7 +7,9 @@
 // unfused path. Writes bench-results/train-profile.json.
 // --compare times the fused and the unfused path (training.fusedKernels true / false) of each job in
 // one process, one step of each in turn (order alternating) for ROUNDS rounds, and reports the
-// median step times and their ratio: on a shared, noisy machine only such a ratio means much.
+// median step times and their ratio: on a shared, noisy machine only such a ratio means much. A
+// third session runs the fused path with the SIMD activation kernels switched off around its steps
+// ("no SIMD"), so that their share of the gain is measured in the same run.
 // Writes bench-results/train-profile-compare.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { assemblePlugins, loadRunConfig, selectBackend, writeRunFiles } from '@e
 import * as amber from '@embedcg/forcefield-amber';
 import { openSession } from '../../packages/core/dist/training/session.js';
 import { reverseStep } from '../../packages/core/dist/training/reverse-step.js';
+import { setSimdKernelsEnabled } from '../../packages/core/dist/nn/simd/simd-kernels.js';
 import { machine, printTable, repoRoot, sharedDir } from './lib.mjs';
 import { startKernelProfile, tallyRows } from './kernel-profile-lib.mjs';
 
@@ -116,30 +119,40 @@ async function compareJob(spec, rounds) {
   const paths = [
     { name: 'fused', s: await openJob(spec, ['training.fusedKernels=true'], '-fused') },
     {
+      name: 'noSimd',
+      s: await openJob(spec, ['training.fusedKernels=true', 'model.options.scope=nosimd'], '-nosimd'),
+    },
+    {
       name: 'unfused',
       s: await openJob(spec, ['training.fusedKernels=false', 'model.options.scope=unfused'], '-unfused'),
     },
   ];
-  const ms = { fused: [], unfused: [] };
+  const ms = { fused: [], noSimd: [], unfused: [] };
   for (let r = -warmup; r < rounds; r++) {
     for (const p of r % 2 ? paths : [...paths].reverse()) {
+      setSimdKernelsEnabled(p.name !== 'noSimd');
       const t0 = performance.now();
       await reverseStep(p.s.session);
       if (r >= 0) ms[p.name].push(performance.now() - t0);
     }
   }
+  setSimdKernelsEnabled(true);
   for (const p of paths) {
     await p.s.plugins.forceField.dispose?.();
     p.s.plugins.model.dispose();
     rmSync(p.s.runDir, { recursive: true, force: true });
   }
   const ratios = ms.fused.map((f, i) => ms.unfused[i] / f);
+  const simdRatios = ms.fused.map((f, i) => ms.noSimd[i] / f);
   return {
     job: spec.job,
     batch: paths[0].s.batch,
     rounds,
     'fused ms/step': median(ms.fused),
+    'no SIMD ms/step': median(ms.noSimd),
     'unfused ms/step': median(ms.unfused),
+    'SIMD speed-up (ratio of medians)': median(ms.noSimd) / median(ms.fused),
+    'SIMD speed-up (median of ratios)': median(simdRatios),
     'speed-up (ratio of medians)': median(ms.unfused) / median(ms.fused),
     'speed-up (median of ratios)': median(ratios),
   };
@@ -153,7 +166,7 @@ if (compareRounds !== undefined) {
     rows.push(await compareJob(spec, Number(compareRounds)));
     console.error(`${spec.job}: done`);
   }
-  console.log('\ntrain-profile --compare: fused vs unfused path, interleaved steps (medians)');
+  console.log('\ntrain-profile --compare: fused vs fused without SIMD vs unfused, interleaved steps (medians)');
   printTable(rows);
   const out = {
     name: 'train-profile-compare',
