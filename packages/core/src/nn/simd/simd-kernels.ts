@@ -4,7 +4,7 @@
  * tanh, from the input otherwise).
  *
  * Why kernels rather than a customGrad op: on the wasm backend a registered kernel runs on tfjs's
- * own heap (the module imports that WasmMemory and reads and writes the tensors where they
+ * own heap (the module imports that WebAssembly.Memory and reads and writes the tensors where they
  * are), so no data is copied, and the engine's ordinary tape saves the tensors the gradient needs.
  * On the cpu backend the data lives in JS arrays, and the kernel copies it through a module
  * instance with its own memory (about 10 µs per 32k floats, against 5–15 ns per element saved).
