@@ -8,7 +8,7 @@
  * | evaluate | alanine, latent-samples             | here (force field fails) | alanine, cli-numbers              |
  * | sample   | alanine                             | here (force field fails) | cli-numbers, cli-output-paths     |
  * | report   | readme-commands                     | here (force field fails) | alanine, cli-output-paths         |
- * | cvs      | alanine                             | alanine (disk full)      | cli-numbers, cli-output-paths     |
+ * | cvs      | alanine, cvs-capture                | alanine (disk full)      | cli-numbers, cli-output-paths, cvs-capture |
  * | decode   | alanine                             | here (force field fails) | alanine, cli-numbers              |
  * | energy   | cli-energy                          | cli-energy (child dies)  | cli-energy, cli-openmm-input      |
  * | md       | here                                | here (server dies)       | cli-numbers, cli-openmm-input     |

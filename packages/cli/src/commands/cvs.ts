@@ -8,9 +8,13 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import {
+  createRng,
+  drawSamples,
   encodeConfigurations,
   openRun,
   selectBackend,
+  targetBeta,
+  type OpenedRun,
   type CoordinateTransform,
   type ForceField,
   type Model,
@@ -18,7 +22,9 @@ import {
 import {
   backboneDihedrals,
   checkAtomOrder,
-  dihedralSeries,
+  latentCapture,
+  latentCaptureMetrics,
+  residueAngles,
   readDcd,
   readPdb,
   siblingPdb,
@@ -29,6 +35,7 @@ import { runAccess, withRunAccess, type RunAccessArgs } from '../run-access.js';
 import { UsageError } from '../errors.js';
 import { WHOLE_NONNEGATIVE, WHOLE_POSITIVE, numberOption } from '../numbers.js';
 import { checkOutputFile } from '../output-paths.js';
+import { formatLatentCapture } from '../latent-capture-report.js';
 
 /** Frames of one or more trajectory files, concatenated, checked against the force field. */
 export interface LoadedFrames {
@@ -131,19 +138,22 @@ export function latentOf(
   return z;
 }
 
-/** φ/ψ (degrees) of the first residue that has both, or undefined without a backbone. */
+/**
+ * φ/ψ (degrees) of every residue that has both, as CSV columns: "phi", "psi" for a single residue
+ * (alanine dipeptide), "phi_ALA2", "psi_ALA2", … for several; undefined without a backbone.
+ */
 export function backboneAnglesDeg(
   ff: Pick<ForceField, 'topology' | 'dimension'>,
   x: Float64Array,
   n: number,
-): { phi: Float64Array; psi: Float64Array } | undefined {
-  if (!ff.topology) return undefined;
-  const bb = backboneDihedrals(ff.topology);
-  if (bb.phi.length === 0) return undefined;
+): { header: string[]; columns: Float64Array[] } | undefined {
+  if (!ff.topology || backboneDihedrals(ff.topology).phi.length === 0) return undefined;
+  const residues = residueAngles(ff.topology, { x, n });
   const deg = (a: Float64Array) => a.map((v) => (v * 180) / Math.PI);
+  const one = residues.length === 1;
   return {
-    phi: deg(dihedralSeries(x, ff.dimension, n, bb.phi[0]!)),
-    psi: deg(dihedralSeries(x, ff.dimension, n, bb.psi[0]!)),
+    header: residues.flatMap((r) => (one ? ['phi', 'psi'] : [`phi_${r.label}`, `psi_${r.label}`])),
+    columns: residues.flatMap((r) => [deg(r.phi), deg(r.psi)]),
   };
 }
 
@@ -163,49 +173,122 @@ export async function writeCsv(
 
 interface CvsArgs extends RunAccessArgs {
   run: string;
-  coords: string[];
-  out: string;
+  coords?: string[];
+  samples?: number;
+  seed: number;
+  out?: string;
   skip: number;
   stride: number;
+  capture: boolean;
+  json: boolean;
+  bins: number;
+}
+
+/** Frames and their latent values: a trajectory's encoder means, or the model's draws with their z. */
+async function framesWithLatent(
+  run: OpenedRun,
+  argv: CvsArgs,
+): Promise<{ x: Float64Array; n: number; z: Float64Array; source: string }> {
+  const p = run.plugins;
+  const ff = p.forceField;
+  if (argv.coords?.length) {
+    const fr = readTrajectories(argv.coords, ff, { skip: argv.skip, stride: argv.stride });
+    const z = latentOf(p.model, p.transform, fr.x, fr.n, ff.dimension);
+    return { x: fr.x, n: fr.n, z, source: `${argv.coords.join(', ')}, z = encoder means` };
+  }
+  if (!p.model.latentDimension)
+    throw new UsageError(`--samples: model "${p.model.name}" has no latent variables: it gives no CVs`);
+  // No energies: what z captures is a property of the model's draws, not of their weights.
+  const s = await drawSamples({
+    model: p.model,
+    transform: p.transform,
+    n: argv.samples!,
+    beta: targetBeta(run.config),
+    rng: createRng(argv.seed),
+    batchSize: run.config.evaluation.batchSize,
+  });
+  if (!s.z) throw new UsageError(`--samples: model "${p.model.name}" does not return the latent values of its draws`);
+  return { x: s.x, n: s.n, z: s.z, source: `${s.n} model draws, seed ${argv.seed}, z as drawn` };
+}
+
+/** Checks that need no run: one frame source, something to do, bins. */
+function checkCvsArgs(argv: CvsArgs): void {
+  if (Boolean(argv.coords?.length) === (argv.samples !== undefined))
+    throw new UsageError(
+      'give --coords FILES (the encoder means of trajectory frames) or --samples N (model draws with their latent z), one of them',
+    );
+  if (!argv.out && !argv.capture) throw new UsageError('nothing to do: give --out CSV, --capture, or both');
+  if (argv.out) checkOutputFile('--out', argv.out);
 }
 
 export const cvsCommand: CommandModule<object, CvsArgs> = {
   command: 'cvs <run>',
-  describe: 'Latent CVs (encoder means) of every frame of a trajectory, with φ/ψ for peptides, as CSV',
+  describe:
+    'Latent CVs of trajectory frames (encoder means) or of model draws, with φ/ψ of every residue, as CSV; --capture: which torsions and states each CV captures',
   builder: (y) =>
     withRunAccess(y)
       .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('coords', {
         type: 'string',
         array: true,
-        demandOption: true,
-        describe: 'Trajectory files (.dcd or .pdb), concatenated in order',
+        describe: 'Trajectory files (.dcd or .pdb), concatenated in order; z = encoder means',
       })
-      .option('out', { type: 'string', demandOption: true, describe: 'Output CSV: frame,z1..zd[,phi,psi]' })
+      .option(
+        'samples',
+        numberOption('samples', WHOLE_POSITIVE, {
+          describe: 'Instead of --coords: draw this many configurations from the model, z = the latent each came from',
+        }),
+      )
+      .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 1, describe: 'Seed of the --samples draw' }))
+      .option('out', { type: 'string', describe: 'Output CSV: frame,z1..zd[,phi,psi per residue]' })
+      .option('capture', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Print what each latent coordinate captures: mutual information and circular-linear correlation with every φ, ψ and methyl rotor, and each residue and joint state along every z',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'With --capture: print the numbers as JSON' })
+      .option(
+        'bins',
+        numberOption('bins', WHOLE_POSITIVE, { default: 16, describe: 'With --capture: histogram bins per axis' }),
+      )
       .option(
         'skip',
         numberOption('skip', WHOLE_NONNEGATIVE, { default: 0, describe: 'Frames to drop at the start of each file' }),
       )
       .option('stride', numberOption('stride', WHOLE_POSITIVE, { default: 1, describe: 'Keep every stride-th frame' }))
-      .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame'),
+      .example('$0 cvs runs/ala2 --coords ref.dcd --out cvs.csv', 'z1,z2 and φ/ψ (degrees) per frame')
+      .example(
+        '$0 cvs runs/ala4 --samples 20000 --capture',
+        'which torsions and states each latent coordinate captures',
+      ),
   handler: async (argv) => {
-    checkOutputFile('--out', argv.out);
+    checkCvsArgs(argv);
     await selectBackend('auto', () => {});
     const run = await openRun(argv.run, runAccess(argv));
     try {
-      const p = run.plugins;
-      const ff = p.forceField;
-      const fr = readTrajectories(argv.coords, ff, { skip: argv.skip, stride: argv.stride });
-      const z = latentOf(p.model, p.transform, fr.x, fr.n, ff.dimension);
-      const L = p.model.latentDimension!;
-      const ang = backboneAnglesDeg(ff, fr.x, fr.n);
-      const header = ['frame', ...Array.from({ length: L }, (_, l) => `z${l + 1}`), ...(ang ? ['phi', 'psi'] : [])];
-      await writeCsv(argv.out, header, fr.n, (i) => [
-        i,
-        ...Array.from({ length: L }, (_, l) => z[i * L + l]!),
-        ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []),
-      ]);
-      log(`wrote CVs of ${fr.n} frames to ${argv.out}`);
+      const ff = run.plugins.forceField;
+      if (argv.capture && !ff.topology)
+        throw new UsageError(
+          `--capture: force field "${ff.name}" has no atoms; the capture needs a molecule's torsions`,
+        );
+      const { x, n, z, source } = await framesWithLatent(run, argv);
+      const L = run.plugins.model.latentDimension!;
+      if (argv.out) {
+        const ang = backboneAnglesDeg(ff, x, n);
+        const header = ['frame', ...Array.from({ length: L }, (_, l) => `z${l + 1}`), ...(ang?.header ?? [])];
+        await writeCsv(argv.out, header, n, (i) => [
+          i,
+          ...Array.from({ length: L }, (_, l) => z[i * L + l]!),
+          ...(ang?.columns.map((c) => c[i]!.toFixed(3)) ?? []),
+        ]);
+        log(`wrote CVs of ${n} frames to ${argv.out}`);
+      }
+      if (argv.capture) {
+        const c = latentCapture({ topology: ff.topology!, x, n, z, latentDim: L, bins: argv.bins });
+        if (argv.json) process.stdout.write(JSON.stringify(latentCaptureMetrics(c), null, 2) + '\n');
+        else process.stdout.write(formatLatentCapture(c, source));
+      }
     } finally {
       await run.plugins.forceField.dispose();
     }

@@ -128,14 +128,10 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
         files.push(out, `${base}.pdb`);
       }
       const ang = backboneAnglesDeg(ff, x, n);
-      const header = [
-        ...Array.from({ length: L }, (_, l) => `z${l + 1}`),
-        ...(ang ? ['phi', 'psi'] : []),
-        'energy_kJmol',
-      ];
+      const header = [...Array.from({ length: L }, (_, l) => `z${l + 1}`), ...(ang?.header ?? []), 'energy_kJmol'];
       await writeCsv(`${base}.csv`, header, n, (i) => [
         ...Array.from({ length: L }, (_, l) => z[i * L + l]!.toPrecision(6)),
-        ...(ang ? [ang.phi[i]!.toFixed(3), ang.psi[i]!.toFixed(3)] : []),
+        ...(ang?.columns.map((c) => c[i]!.toFixed(3)) ?? []),
         energies[i]!,
       ]);
       files.push(`${base}.csv`);

@@ -22,6 +22,7 @@ export {
   type NamedCoordinates,
 } from './system/atom-order.js';
 export { dihedral, dihedralSeries, backboneDihedrals, type Quad } from './observables/dihedrals.js';
+export { methylRotors, type MethylRotor } from './observables/methyl-rotors.js';
 export {
   createRigidBodyTransform,
   canonicalFrame,
@@ -77,4 +78,13 @@ export {
   JOINT_MASS_FLOOR,
   type ResidueAngles,
 } from './evaluation/molecular-residues.js';
+export {
+  latentCapture,
+  latentCaptureMetrics,
+  captureTorsions,
+  residueState,
+  type LatentCapture,
+  type LatentCaptureInput,
+  type StateLayout,
+} from './evaluation/latent-capture.js';
 export { rightHandedSamples, type ChiralityFilterResult } from './evaluation/chirality-filter.js';
