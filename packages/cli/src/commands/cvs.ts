@@ -236,7 +236,8 @@ export const cvsCommand: CommandModule<object, CvsArgs> = {
       .option(
         'samples',
         numberOption('samples', WHOLE_POSITIVE, {
-          describe: 'Instead of --coords: draw this many configurations from the model, z = the latent each came from',
+          describe:
+            'Instead of --coords: draw this many configurations from the model, each with the latent z it was drawn with',
         }),
       )
       .option('seed', numberOption('seed', WHOLE_NONNEGATIVE, { default: 1, describe: 'Seed of the --samples draw' }))
