@@ -16,7 +16,7 @@ export interface StepPlace {
  * The squared global norm of `grads`. A non-finite loss or norm stops training with a
  * TrainingError (the tape's value and gradients disposed first).
  */
-export function checkedNormSq(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, at: StepPlace): number {
+function checkedNormSq(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, at: StepPlace): number {
   const names = Object.keys(grads);
   const normSq = tf.tidy(() => tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!);
   checkFinite(value, grads, loss, normSq, at);
@@ -65,7 +65,7 @@ export function applyStep(
 }
 
 /** Scale `grads` to global norm `clipNorm` when larger (0 = no clipping), then apply them with Adam. */
-export function clipAndApply(
+function clipAndApply(
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   grads: tf.NamedTensorMap,
