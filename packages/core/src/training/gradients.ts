@@ -38,7 +38,8 @@ function checkFinite(value: tf.Scalar, grads: tf.NamedTensorMap, loss: number, n
  * A step's update from its loss and gradients: the finiteness check, global-norm clipping to
  * `clipNorm` (0 = none) and Adam. With a HostAdam (`training.fusedKernels`) the gradients are read
  * once and all of it runs on the host; with tfjs's Adam it runs as tfjs ops. The caller disposes
- * `value` and `grads` either way.
+ * `value` and `grads` either way. Returns the global norm before clipping, which the history
+ * records so that a diverging run shows where its gradients blew up.
  */
 export function applyStep(
   optimizer: TrainingOptimizer,
@@ -46,11 +47,12 @@ export function applyStep(
   step: { value: tf.Scalar; grads: tf.NamedTensorMap; loss: number },
   at: StepPlace,
   clipNorm: number,
-): void {
+): number {
   const { value, grads, loss } = step;
   if (!(optimizer instanceof HostAdam)) {
-    clipAndApply(optimizer, variables, grads, checkedNormSq(value, grads, loss, at), clipNorm);
-    return;
+    const normSq = checkedNormSq(value, grads, loss, at);
+    clipAndApply(optimizer, variables, grads, normSq, clipNorm);
+    return Math.sqrt(normSq);
   }
   const host: Record<string, Float32Array> = {};
   let normSq = 0;
@@ -62,6 +64,7 @@ export function applyStep(
   checkFinite(value, grads, loss, normSq, at);
   const norm = Math.sqrt(normSq);
   optimizer.step(variables, host, clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1);
+  return norm;
 }
 
 /** Scale `grads` to global norm `clipNorm` when larger (0 = no clipping), then apply them with Adam. */

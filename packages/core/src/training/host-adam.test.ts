@@ -98,6 +98,20 @@ test('HostAdam clips to the global norm as the tfjs path does (values within flo
   assert.notDeepEqual(bits(vc), bits(vb));
 });
 
+test('applyStep returns the global norm before clipping, on both optimizer paths', () => {
+  for (const make of [() => new HostAdam(0.01), () => tf.train.adam(0.01)]) {
+    const [va] = twins(4);
+    const grads = gradientsAt(2, va, 50);
+    let expected = 0;
+    for (const g of Object.values(grads)) for (const x of g.dataSync()) expected += x * x;
+    expected = Math.sqrt(expected);
+    const norm = applyStep(make(), va, { value: tf.scalar(1), grads, loss: 1 }, at, 1);
+    assert.ok(expected > 1, `the test's gradient must be clipped (norm ${expected})`);
+    assert.ok(Math.abs(norm - expected) <= 1e-6 * expected, `returned ${norm}, expected ${expected}`);
+    tf.dispose(Object.values(grads));
+  }
+});
+
 test('a non-finite gradient stops the step with a TrainingError naming the step', () => {
   const [va] = twins(3);
   const grads = gradientsAt(0, va, 1);

@@ -68,8 +68,10 @@ export function batchNumbers(
   const logw: number[] = [];
   // log(q/proposal) of each kept sample when the model drew its choices from a proposal, else 0.
   const ratio: number[] = [];
+  let maxBetaEnergy = -Infinity;
   for (let i = 0; i < bs; i++) {
     if (g.mask[i] !== 1) continue;
+    maxBetaEnergy = Math.max(maxBetaEnergy, beta * g.energies[i]!);
     logw.push(-beta * g.energies[i]! - a.logQ[i]!);
     ratio.push(a.proposalLogRatio?.[i] ?? 0);
   }
@@ -80,6 +82,7 @@ export function batchNumbers(
     logw,
     ratio,
     renyiPower: final ? s.renyiPowers.final : s.renyiPowers.other,
+    maxBetaEnergy,
     proposalLogRatio: a.proposalLogRatio,
     hasChoice: a.hasChoice,
     y: a.y,
@@ -184,7 +187,7 @@ export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
   const r = s.pool ? await parallelGradient(s, s.pool, beta) : await localGradient(s, beta);
   const { value, grads, loss, forwardLoss } = r;
   const at = { step: s.state.step, level: s.state.level, beta, checkpointDir: s.folder.path('checkpoint') };
-  applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
+  const gradNorm = applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
   const t4 = performance.now();
   tf.dispose([value, grads]);
   const state = s.state;
@@ -204,6 +207,8 @@ export async function reverseStep(s: TrainingSession): Promise<StepRecord> {
     ...(forwardLoss !== undefined ? { forwardLoss } : {}),
     ess: essFraction(logw.map((v, j) => v + ratio[j]!)),
     dropped: r.dropped,
+    gradNorm,
+    maxBetaEnergy: r.numbers.maxBetaEnergy,
     energyEvaluations: s.ff.evaluations,
     wallSeconds: s.wall(),
     ms: { draw: t1 - t0, forceField: t2 - t1, gradient: t3 - t2, update: t4 - t3 },

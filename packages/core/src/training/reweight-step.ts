@@ -60,7 +60,7 @@ export async function reweightStep(s: TrainingSession): Promise<StepRecord> {
   const loss = value.dataSync()[0]!;
   const at = { step: state.step, level: state.level, beta, checkpointDir: s.folder.path('checkpoint') };
   const t3 = performance.now();
-  applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
+  const gradNorm = applyStep(s.optimizer, s.model.variables(), { value, grads, loss }, at, s.cfg.gradClipNorm);
   const t4 = performance.now();
   tf.dispose([value, grads]);
   state.step++;
@@ -76,6 +76,7 @@ export async function reweightStep(s: TrainingSession): Promise<StepRecord> {
     learningRate,
     ess: buffer.ess,
     dropped: buffer.drawn - buffer.cdf.length,
+    gradNorm,
     energyEvaluations: s.ff.evaluations,
     wallSeconds: s.wall(),
     // A refresh step's draw and energies both count as force-field time: the buffer is one call.

@@ -21,6 +21,10 @@ export interface StepRecord {
   phase?: 'reweight' | 'polish';
   ess: number;
   dropped: number;
+  /** Global gradient norm before clipping (training.gradClipNorm). */
+  gradNorm?: number;
+  /** The largest βU among the batch's kept rows (reverse-KL steps). */
+  maxBetaEnergy?: number;
   energyEvaluations: number;
   wallSeconds: number;
 }

@@ -26,6 +26,8 @@ export interface BatchNumbers {
   ratio: readonly number[];
   /** Rényi power p = 1 − α of this step; 0 is plain reverse KL. */
   renyiPower: number;
+  /** The largest βU among the kept rows (the history's view of how close the guard came). */
+  maxBetaEnergy: number;
   /** The draw's log(q/proposal) of every row, when the model drew its choices from a proposal. */
   proposalLogRatio?: ArrayLike<number>;
   /** The draw made a discrete choice and reported its log-probability (choiceLogProb). */
