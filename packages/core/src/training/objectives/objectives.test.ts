@@ -26,7 +26,18 @@ const ratio = [0.3, -0.2, 0.1];
 const y = [0.5, -1, 2, 1, -0.5, 0.25, 1, 1];
 
 function batch(over: Partial<BatchNumbers> = {}): BatchNumbers {
-  return { size: 4, mask, logw, ratio: [0, 0, 0], renyiPower: 0, maxBetaEnergy: 0, hasChoice: false, y, modelDimension: 2, ...over };
+  return {
+    size: 4,
+    mask,
+    logw,
+    ratio: [0, 0, 0],
+    renyiPower: 0,
+    maxBetaEnergy: 0,
+    hasChoice: false,
+    y,
+    modelDimension: 2,
+    ...over,
+  };
 }
 
 /** Σ_i a_i b_i. */
