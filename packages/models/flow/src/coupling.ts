@@ -3,7 +3,7 @@
  * others through an MLP, so the Jacobian is triangular and log|det| is a sum of log-derivatives.
  */
 import * as tf from '@embedcg/core/tf';
-import { Mlp, type Activation, type Rng } from '@embedcg/core';
+import { Mlp, sliceColumns, type Activation, type Rng } from '@embedcg/core';
 import { affineParts, put, selection, take, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 import {
@@ -119,13 +119,11 @@ export class CouplingLayer {
     if (this.transCountC === 0) {
       params = tf.reshape(out, [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
     } else {
-      if (sizeN > 0)
-        params = tf.reshape(tf.slice(out, [0, 0], [n, sizeN]), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
-      paramsC = tf.reshape(tf.slice(out, [0, sizeN], [n, this.transCountC * this.perCoordinateC]), [
-        n,
-        this.transCountC,
-        this.perCoordinateC,
-      ]) as tf.Tensor3D;
+      const sizeC = this.transCountC * this.perCoordinateC;
+      const cols = (begin: number, size: number) =>
+        this.pickTrans.fused ? sliceColumns(out, begin, size) : tf.slice(out, [0, begin], [n, size]);
+      if (sizeN > 0) params = tf.reshape(cols(0, sizeN), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
+      paramsC = tf.reshape(cols(sizeN, sizeC), [n, this.transCountC, this.perCoordinateC]) as tf.Tensor3D;
     }
     return { c: c ?? (tf.zeros([n, 0]) as tf.Tensor2D), cc, t, tc, params, paramsC };
   }
@@ -158,7 +156,7 @@ export class CouplingLayer {
       yt = t;
       logDet = tf.zeros([x.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound, this.pickTrans.fused);
       yt = tf.add(tf.mul(t, tf.exp(logScale)), shift) as tf.Tensor2D;
       logDet = tf.sum(logScale, 1) as tf.Tensor1D;
     } else {
@@ -185,7 +183,7 @@ export class CouplingLayer {
       xt = t;
       logDet = tf.zeros([y.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound, this.pickTrans.fused);
       xt = tf.mul(tf.sub(t, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D;
       logDet = tf.neg(tf.sum(logScale, 1)) as tf.Tensor1D;
     } else {

@@ -24,7 +24,7 @@
  * puts mass; and the importance weights of the slow coordinates are bounded by p(s)/(ε U(s)).
  */
 import * as tf from '@embedcg/core/tf';
-import { createRng, Mlp, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
+import { createRng, Mlp, sliceColumns, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';
 import { put, selection, take, type Selection } from './columns.js';
@@ -308,11 +308,9 @@ export class SlowFastFlowModel implements Model {
       f = this.fastIndices.length;
     const context = this.features(s);
     const out = this.fast!.apply(context);
-    return {
-      mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D,
-      logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D,
-      context,
-    };
+    const cols = (begin: number) =>
+      this.pickSlow.fused ? sliceColumns(out, begin, f) : (tf.slice(out, [0, begin], [n, f]) as tf.Tensor2D);
+    return { mu: cols(0), logSigma: cols(f), context };
   }
 
   /** The fast couplings applied to u0 given the slow features, with Σ log|det| (undefined without couplings). */
