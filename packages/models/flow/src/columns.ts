@@ -4,7 +4,7 @@
  * differentiates everywhere. Shared by the coupling layers here and the VAE's flow decoder.
  */
 import * as tf from '@embedcg/core/tf';
-import { putColumns, sliceColumns, takeColumns } from '@embedcg/core';
+import { concatColumns, joinColumns, putColumns, sliceColumns, takeColumns } from '@embedcg/core';
 
 export interface Selection {
   /** D × k: column j picks coordinate idx[j]. */
@@ -43,6 +43,32 @@ export function take(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
 /** Columns back into place (n × k → n × D, zeros elsewhere): the adjoint of {@link take}. */
 export function put(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
   return s.fused ? putColumns(x, s.idx!, s.D!) : select(x, s.t, s.m);
+}
+
+/**
+ * Σ put(part, s) over parts with disjoint selections, in that order; one column kernel when the
+ * selections are fused (the same numbers: each column is one part's value plus exact zeros).
+ */
+export function joinParts(parts: ReadonlyArray<readonly [tf.Tensor2D, Selection]>): tf.Tensor2D {
+  const s0 = parts[0]![1];
+  if (s0.fused)
+    return joinColumns(
+      parts.map(([p]) => p),
+      parts.map(([, s]) => s.idx!),
+      s0.D!,
+    );
+  return parts.map(([p, s]) => put(p, s)).reduce((a, b) => tf.add(a, b) as tf.Tensor2D);
+}
+
+/** tf.concat(parts, 1), as one column kernel when `fused` (its gradient: a column kernel per part, not Slices). */
+export function concatParts(parts: tf.Tensor2D[], fused: boolean | undefined): tf.Tensor2D {
+  if (parts.length === 1) return parts[0]!;
+  return fused ? concatColumns(parts) : (tf.concat(parts, 1) as tf.Tensor2D);
+}
+
+/** Columns begin … begin + size − 1 of x (tf.slice), as one column kernel when `fused`. */
+export function sliceParts(x: tf.Tensor2D, begin: number, size: number, fused: boolean | undefined): tf.Tensor2D {
+  return fused ? sliceColumns(x, begin, size) : tf.slice(x, [0, begin], [x.shape[0], size]);
 }
 
 /** x · M with gradient dy · Mᵀ (Mᵀ given, so no transposed product on wasm's slow path). */

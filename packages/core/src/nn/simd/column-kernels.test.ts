@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@embedcg/core/tf';
 import '@embedcg/core/tf/backend-wasm';
 import { createRng } from '../../util/random.js';
-import { putColumns, setColumnKernelsEnabled, sliceColumns, takeColumns } from './column-kernels.js';
+import {
+  concatColumns,
+  joinColumns,
+  putColumns,
+  setColumnKernelsEnabled,
+  sliceColumns,
+  takeColumns,
+} from './column-kernels.js';
 
 tf.enableProdMode();
 
@@ -115,6 +122,63 @@ for (const backend of ['wasm', 'cpu'] as const) {
     } finally {
       setColumnKernelsEnabled(true);
     }
+  });
+
+  test(`${backend}: joinColumns equals the sum of the 0/1 scatters, and concatColumns tf.concat, values and gradients`, async () => {
+    await tf.setBackend(backend);
+    for (const [D, idx] of [
+      [6, [[4, 0], [2], [1, 3]]],
+      [
+        5,
+        [
+          [0, 1, 2],
+          [3, 4],
+        ],
+      ],
+      [40, [Array.from({ length: 20 }, (_, j) => 39 - 2 * j), Array.from({ length: 20 }, (_, j) => 2 * j)]],
+    ] as Array<[number, number[][]]>)
+      for (const n of [7, 0]) {
+        const parts = idx.map((cols) => normal([n, cols.length]));
+        const w = normal([n, D]);
+        const withGrads = (f: (...ps: tf.Tensor[]) => tf.Tensor) =>
+          tf.tidy(() => values([f(...parts), ...tf.grads((...ps: tf.Tensor[]) => tf.sum(tf.mul(f(...ps), w)))(parts)]));
+        const products = withGrads((...ps) =>
+          ps
+            .map((p, i) => tf.matMul(p as tf.Tensor2D, tf.transpose(picker(D, idx[i]!))))
+            .reduce((a, b) => tf.add(a, b)),
+        );
+        assert.deepEqual(
+          withGrads((...ps) => joinColumns(ps as tf.Tensor2D[], idx, D)),
+          products,
+          `${JSON.stringify(idx)}, n = ${n}`,
+        );
+      }
+    const parts = [normal([4, 3]), normal([4, 1]), normal([4, 2])];
+    const w = normal([4, 6]);
+    const withGrads = (f: (...ps: tf.Tensor[]) => tf.Tensor) =>
+      tf.tidy(() => values([f(...parts), ...tf.grads((...ps: tf.Tensor[]) => tf.sum(tf.mul(f(...ps), w)))(parts)]));
+    assert.deepEqual(
+      withGrads((...ps) => concatColumns(ps as tf.Tensor2D[])),
+      withGrads((...ps) => tf.concat(ps, 1)),
+    );
+    const { kernelNames } = await tf.profile(() => concatColumns(parts as tf.Tensor2D[]));
+    assert.deepEqual(kernelNames, ['EmbedcgJoinColumns']);
+    const join = (...ps: tf.Tensor[]) => joinColumns(ps as tf.Tensor2D[], [[5, 0, 1], [2], [3, 4]], 6);
+    const joinOn = withGrads(join);
+    setColumnKernelsEnabled(false);
+    try {
+      assert.deepEqual(withGrads(join), joinOn);
+      const off = await tf.profile(() => concatColumns(parts as tf.Tensor2D[]));
+      assert.deepEqual(off.kernelNames, ['Concat']);
+    } finally {
+      setColumnKernelsEnabled(true);
+    }
+    assert.throws(
+      () => joinColumns([parts[0]!, parts[1]!], [[0, 1, 2], [2]], 4),
+      /column 2 is outside 0 … 3 or taken twice/,
+    );
+    assert.throws(() => joinColumns([parts[0]!], [[0, 1]], 4), /part 0 is 4 × 3, not n × 2/);
+    assert.throws(() => joinColumns([parts[0]!], [[0, 1, 9]], 4), /column 9 is outside/);
   });
 
   test(`${backend}: a tensor of the wrong width is refused with its shape`, async () => {

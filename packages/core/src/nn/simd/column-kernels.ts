@@ -15,6 +15,7 @@ import { BACKENDS, backendHasHeapAccess, type CpuBackendLike, type WasmBackendLi
 
 const TAKE = 'EmbedcgTakeColumns';
 const PUT = 'EmbedcgPutColumns';
+const JOIN = 'EmbedcgJoinColumns';
 
 /**
  * A kernel's attributes: the columns idx[j] of a D-wide matrix (an empty list: one zero column);
@@ -27,6 +28,16 @@ interface ColumnAttrs {
 }
 
 const runStart = (idx: readonly number[]) => (idx.length > 0 && idx.every((c, j) => c === idx[0]! + j) ? idx[0]! : -1);
+
+/**
+ * m consecutive floats. Each `subarray` or `copyWithin` call costs about 20 ns, so short runs are
+ * copied element by element (about 1.3 ns each).
+ */
+function copyRun(src: Float32Array, from: number, dst: Float32Array, to: number, m: number): void {
+  if (src === dst && m >= 16) dst.copyWithin(to, from, from + m);
+  else if (m >= 64) dst.set(src.subarray(from, from + m), to);
+  else for (let j = 0; j < m; j++) dst[to + j] = src[from + j]!;
+}
 
 /**
  * Gather (dst[f, j] = src[f, idx[j]]) or scatter (dst[f, idx[j]] = src[f, j], zeros elsewhere) of
@@ -45,10 +56,10 @@ function copy(
   const m = idx.length;
   const k = Math.max(1, m);
   if (run >= 0 && !scatter) {
-    for (let f = 0; f < n; f++) dst.set(src.subarray(at + f * D + run, at + f * D + run + m), to + f * k);
+    for (let f = 0; f < n; f++) copyRun(src, at + f * D + run, dst, to + f * k, m);
   } else if (scatter) {
     dst.fill(0, to, to + n * D);
-    if (run >= 0) for (let f = 0; f < n; f++) dst.set(src.subarray(at + f * k, at + f * k + m), to + f * D + run);
+    if (run >= 0) for (let f = 0; f < n; f++) copyRun(src, at + f * k, dst, to + f * D + run, m);
     else for (let f = 0; f < n; f++) for (let j = 0; j < m; j++) dst[to + f * D + idx[j]!] = src[at + f * k + j]!;
   } else {
     if (m === 0) dst.fill(0, to, to + n);
@@ -89,6 +100,59 @@ function cpuKernel(scatter: boolean): tf.KernelFunc {
   };
 }
 
+/** A join's attributes: part i goes to the columns parts[i].idx; `covered` when they fill all D. */
+interface JoinAttrs {
+  parts: ColumnAttrs[];
+  D: number;
+  covered: boolean;
+}
+
+/** Scatters each input into its columns of dst (zeros in the columns no part fills). */
+function join(srcs: Array<[Float32Array, number]>, dst: Float32Array, to: number, n: number, a: JoinAttrs) {
+  if (!a.covered) dst.fill(0, to, to + n * a.D);
+  srcs.forEach(([src, at], i) => {
+    const { idx, run } = a.parts[i]!;
+    const m = idx.length;
+    if (run >= 0) for (let f = 0; f < n; f++) copyRun(src, at + f * m, dst, to + f * a.D + run, m);
+    else for (let f = 0; f < n; f++) for (let j = 0; j < m; j++) dst[to + f * a.D + idx[j]!] = src[at + f * m + j]!;
+  });
+}
+
+const joinInputs = (inputs: tf.NamedTensorInfoMap) => Object.keys(inputs).map((k) => inputs[k]!);
+
+const joinKernels: Record<(typeof BACKENDS)[number], tf.KernelFunc> = {
+  wasm: ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendLike;
+    const [xs, a] = [joinInputs(inputs), attrs as unknown as JoinAttrs];
+    const n = xs[0]!.shape[0]!;
+    const out = b.makeOutput([n, a.D], 'float32');
+    const heap = heapF32(b.wasm.asm.memory.buffer);
+    const at = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+    join(
+      xs.map((x) => [heap, at(x)]),
+      heap,
+      at(out),
+      n,
+      a,
+    );
+    return out;
+  },
+  cpu: ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as CpuBackendLike;
+    const [xs, a] = [joinInputs(inputs), attrs as unknown as JoinAttrs];
+    const n = xs[0]!.shape[0]!;
+    const out = new Float32Array(n * a.D);
+    join(
+      xs.map((x) => [b.readSync(x.dataId) as Float32Array, 0]),
+      out,
+      0,
+      n,
+      a,
+    );
+    return b.makeTensorInfo([n, a.D], 'float32', out);
+  },
+};
+
 let registered = false;
 /** Registers both kernels and their gradients once per process (tfjs's registry is global). */
 function register(): void {
@@ -113,6 +177,19 @@ function register(): void {
         }),
       });
   }
+  for (const backendName of BACKENDS)
+    if (!tf.getKernel(JOIN, backendName))
+      tf.registerKernel({ kernelName: JOIN, backendName, kernelFunc: joinKernels[backendName] });
+  if (!tf.getGradient(JOIN))
+    tf.registerGradient({
+      kernelName: JOIN,
+      gradFunc: (dy, _saved, attrs) => {
+        const { parts, D } = attrs as unknown as JoinAttrs;
+        const take = (p: ColumnAttrs) => () =>
+          tf.engine().runKernel(TAKE, { x: dy as tf.Tensor }, { ...p, D } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return Object.fromEntries(parts.map((p, i) => [String(i), take(p)]));
+      },
+    });
 }
 
 /**
@@ -192,4 +269,51 @@ export function sliceColumns(x: tf.Tensor2D, begin: number, size: number, step =
   if (size * step === D)
     return tf.reshape(tf.slice(tf.reshape(x, [n, size, step]), [0, 0, begin], [n, size, 1]), [n, size]);
   return takeColumns(x, columnRange(begin, size, step), D);
+}
+
+/**
+ * Σ putColumns(parts[i], idx[i], D) for disjoint column lists (out[:, idx[i][j]] = parts[i][:, j],
+ * zeros in the columns no part fills), one kernel on the wasm and cpu backends instead of a scatter
+ * per part and the adds. The gradient with respect to part i is {@link takeColumns} of dy.
+ */
+export function joinColumns(parts: tf.Tensor2D[], idx: ReadonlyArray<readonly number[]>, D: number): tf.Tensor2D {
+  const seen = new Uint8Array(D);
+  if (parts.length === 0 || parts.length !== idx.length)
+    throw new RangeError(`joinColumns: ${parts.length} parts for ${idx.length} column lists`);
+  parts.forEach((p, i) => {
+    const cols = idx[i]!;
+    if (p.rank !== 2 || p.shape[1] !== cols.length || cols.length === 0 || p.shape[0] !== parts[0]!.shape[0])
+      throw new RangeError(
+        `joinColumns: part ${i} is ${p.shape.join(' × ')}, not n × ${cols.length} (n ≥ 0, columns ≥ 1)`,
+      );
+    for (const c of cols) {
+      if (!(c >= 0 && c < D) || seen[c])
+        throw new RangeError(`joinColumns: column ${c} is outside 0 … ${D - 1} or taken twice`);
+      seen[c] = 1;
+    }
+  });
+  if (!parts.every(kernelsRun)) {
+    const placed = parts.map((p, i) => putColumns(p, idx[i]!, D));
+    return placed.reduce((a, b) => tf.add(a, b) as tf.Tensor2D);
+  }
+  register();
+  const a: JoinAttrs = {
+    parts: idx.map((cols) => ({ idx: cols, D, run: runStart(cols) })),
+    D,
+    covered: seen.every((v) => v === 1),
+  };
+  return tf
+    .engine()
+    .runKernel(JOIN, parts as unknown as tf.NamedTensorMap, a as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+/**
+ * `tf.concat(parts, 1)`, the same numbers, as one column join on the wasm and cpu backends: its
+ * gradient takes each part's columns back in one kernel each, where Concat's splits into Slices.
+ */
+export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
+  if (!parts.every(kernelsRun) || parts.some((p) => p.rank !== 2 || p.shape[1] === 0)) return tf.concat(parts, 1);
+  let begin = 0;
+  const idx = parts.map((p) => columnRange((begin += p.shape[1]) - p.shape[1], p.shape[1], 1));
+  return joinColumns(parts, idx, begin);
 }
