@@ -1,5 +1,5 @@
 // `npm run bench -- train-profile [--steps N] [--warmup N] [--only a,b] [--set key=value]... [--no-stacks]`
-// `npm run bench -- train-profile --compare ROUNDS [--warmup N] [--only a,b]`
+// `npm run bench -- train-profile --compare ROUNDS [--warmup N] [--only a,b] [--off simd|columns|simd,columns]`
 // Where one training step's time goes, for the alanine flow and VAE-components examples (shared
 // prmtop, OBC2) and the double-well main job: the step's parts (draw, force field, gradient pass,
 // Adam) unprofiled, then a profiled run with the time per kernel type and per source file (top ten
@@ -9,7 +9,8 @@
 // one process, one step of each in turn (order alternating) for ROUNDS rounds, and reports the
 // median step times and their ratio: on a shared, noisy machine only such a ratio means much. A
 // third session runs the fused path with the SIMD activation kernels switched off around its steps
-// ("no SIMD"), so that their share of the gain is measured in the same run.
+// ("no SIMD"), so that their share of the gain is measured in the same run; `--off columns` switches
+// off the column-copy kernels there instead (back to the customGrad copies), `--off simd,columns` both.
 // Writes bench-results/train-profile-compare.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import * as amber from '@embedcg/forcefield-amber';
 import { openSession } from '../../packages/core/dist/training/session.js';
 import { reverseStep } from '../../packages/core/dist/training/reverse-step.js';
 import { setSimdKernelsEnabled } from '../../packages/core/dist/nn/simd/simd-kernels.js';
+import { setColumnKernelsEnabled } from '../../packages/core/dist/nn/simd/column-kernels.js';
 import { machine, printTable, repoRoot, sharedDir } from './lib.mjs';
 import { startKernelProfile, tallyRows } from './kernel-profile-lib.mjs';
 
@@ -36,6 +38,13 @@ const jobs = [
   { job: 'double-well', file: 'examples/double-well.json', alanine: false },
 ];
 const only = arg('only', undefined)?.split(',');
+const off = arg('off', 'simd').split(',');
+const offLabel = off.map((k) => (k === 'simd' ? 'SIMD' : k)).join('+');
+/** The "no SIMD" session's switch: the kernels `--off` names are off around its steps. */
+const switchKernels = (on) => {
+  if (off.includes('simd')) setSimdKernelsEnabled(on);
+  if (off.includes('columns')) setColumnKernelsEnabled(on);
+};
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -130,13 +139,13 @@ async function compareJob(spec, rounds) {
   const ms = { fused: [], noSimd: [], unfused: [] };
   for (let r = -warmup; r < rounds; r++) {
     for (const p of r % 2 ? paths : [...paths].reverse()) {
-      setSimdKernelsEnabled(p.name !== 'noSimd');
+      switchKernels(p.name !== 'noSimd');
       const t0 = performance.now();
       await reverseStep(p.s.session);
       if (r >= 0) ms[p.name].push(performance.now() - t0);
     }
   }
-  setSimdKernelsEnabled(true);
+  switchKernels(true);
   for (const p of paths) {
     await p.s.plugins.forceField.dispose?.();
     p.s.plugins.model.dispose();
@@ -149,10 +158,10 @@ async function compareJob(spec, rounds) {
     batch: paths[0].s.batch,
     rounds,
     'fused ms/step': median(ms.fused),
-    'no SIMD ms/step': median(ms.noSimd),
+    [`no ${offLabel} ms/step`]: median(ms.noSimd),
     'unfused ms/step': median(ms.unfused),
-    'SIMD speed-up (ratio of medians)': median(ms.noSimd) / median(ms.fused),
-    'SIMD speed-up (median of ratios)': median(simdRatios),
+    [`${offLabel} speed-up (ratio of medians)`]: median(ms.noSimd) / median(ms.fused),
+    [`${offLabel} speed-up (median of ratios)`]: median(simdRatios),
     'speed-up (ratio of medians)': median(ms.unfused) / median(ms.fused),
     'speed-up (median of ratios)': median(ratios),
   };
@@ -166,13 +175,14 @@ if (compareRounds !== undefined) {
     rows.push(await compareJob(spec, Number(compareRounds)));
     console.error(`${spec.job}: done`);
   }
-  console.log('\ntrain-profile --compare: fused vs fused without SIMD vs unfused, interleaved steps (medians)');
+  console.log(`\ntrain-profile --compare: fused vs fused without ${offLabel} vs unfused, interleaved steps (medians)`);
   printTable(rows);
   const out = {
     name: 'train-profile-compare',
     date: new Date().toISOString(),
     machine: machine(),
     sets,
+    off,
     results: rows,
     targets: [],
   };

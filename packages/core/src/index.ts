@@ -110,6 +110,7 @@ export {
 } from './molecular-transform-plugins.js';
 export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
+export { takeColumns, putColumns, sliceColumns, joinColumns, concatColumns } from './nn/simd/column-kernels.js';
 export {
   ACTIVATIONS,
   activations,

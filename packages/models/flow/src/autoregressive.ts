@@ -108,7 +108,7 @@ export class AutoregressiveLayer {
   /** x given y and the parameters, with the elementwise log dx/dy (n × D). */
   private invert(y: tf.Tensor2D, params: tf.Tensor3D): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
     if (this.spec.transform === 'affine') {
-      const { shift, logScale } = affineParts(params, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params, this.spec.scaleBound, this.spec.spline.fused ?? false);
       return {
         x: tf.mul(tf.sub(y, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D,
         logDet: tf.neg(logScale) as tf.Tensor2D,
@@ -121,7 +121,7 @@ export class AutoregressiveLayer {
   forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const params = this.params(x);
     if (this.spec.transform === 'affine') {
-      const { shift, logScale } = affineParts(params, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params, this.spec.scaleBound, this.spec.spline.fused ?? false);
       return {
         y: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D,
         logDet: tf.sum(logScale, 1) as tf.Tensor1D,

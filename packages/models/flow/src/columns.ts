@@ -4,6 +4,7 @@
  * differentiates everywhere. Shared by the coupling layers here and the VAE's flow decoder.
  */
 import * as tf from '@embedcg/core/tf';
+import { concatColumns, joinColumns, putColumns, sliceColumns, takeColumns } from '@embedcg/core';
 
 export interface Selection {
   /** D × k: column j picks coordinate idx[j]. */
@@ -34,42 +35,40 @@ export function selection(D: number, idx: readonly number[], fused = false): Sel
   return { m: tf.tensor2d(m, [D, k]), t: tf.tensor2d(t, [k, D]), idx: [...idx], D, fused };
 }
 
-/**
- * Copy columns: gather (n × D → n × k, out[:, j] = x[:, idx[j]]) or scatter (n × k → n × D,
- * zeros elsewhere); the gradient of each is the other. The values equal the products with the
- * 0/1 matrices exactly; only the kernel count differs (one op instead of a matMul with its
- * bookkeeping).
- */
-function copyColumns(x: tf.Tensor2D, idx: readonly number[], D: number, scatter: boolean): tf.Tensor2D {
-  const k = Math.max(1, idx.length);
-  const move = (src: ArrayLike<number>, n: number, toWide: boolean) => {
-    const out = new Float32Array(n * (toWide ? D : k));
-    for (let f = 0; f < n; f++)
-      for (let j = 0; j < idx.length; j++) {
-        if (toWide) out[f * D + idx[j]!] = src[f * k + j]!;
-        else out[f * k + j] = src[f * D + idx[j]!]!;
-      }
-    return tf.tensor2d(out, [n, toWide ? D : k]);
-  };
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const v = args[0] as tf.Tensor2D;
-    const n = v.shape[0];
-    return {
-      value: move(v.dataSync(), n, scatter),
-      gradFunc: (dy: tf.Tensor) => move(dy.dataSync(), n, !scatter),
-    };
-  });
-  return op(x) as tf.Tensor2D;
-}
-
 /** The columns `s` picks out of x (n × D → n × k). */
 export function take(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
-  return s.fused ? copyColumns(x, s.idx!, s.D!, false) : select(x, s.m, s.t);
+  return s.fused ? takeColumns(x, s.idx!, s.D!) : select(x, s.m, s.t);
 }
 
 /** Columns back into place (n × k → n × D, zeros elsewhere): the adjoint of {@link take}. */
 export function put(x: tf.Tensor2D, s: Selection): tf.Tensor2D {
-  return s.fused ? copyColumns(x, s.idx!, s.D!, true) : select(x, s.t, s.m);
+  return s.fused ? putColumns(x, s.idx!, s.D!) : select(x, s.t, s.m);
+}
+
+/**
+ * Σ put(part, s) over parts with disjoint selections, in that order; one column kernel when the
+ * selections are fused (the same numbers: each column is one part's value plus exact zeros).
+ */
+export function joinParts(parts: ReadonlyArray<readonly [tf.Tensor2D, Selection]>): tf.Tensor2D {
+  const s0 = parts[0]![1];
+  if (s0.fused)
+    return joinColumns(
+      parts.map(([p]) => p),
+      parts.map(([, s]) => s.idx!),
+      s0.D!,
+    );
+  return parts.map(([p, s]) => put(p, s)).reduce((a, b) => tf.add(a, b) as tf.Tensor2D);
+}
+
+/** tf.concat(parts, 1), as one column kernel when `fused` (its gradient: a column kernel per part, not Slices). */
+export function concatParts(parts: tf.Tensor2D[], fused: boolean | undefined): tf.Tensor2D {
+  if (parts.length === 1) return parts[0]!;
+  return fused ? concatColumns(parts) : (tf.concat(parts, 1) as tf.Tensor2D);
+}
+
+/** Columns begin … begin + size − 1 of x (tf.slice), as one column kernel when `fused`. */
+export function sliceParts(x: tf.Tensor2D, begin: number, size: number, fused: boolean | undefined): tf.Tensor2D {
+  return fused ? sliceColumns(x, begin, size) : tf.slice(x, [0, begin], [x.shape[0], size]);
 }
 
 /** x · M with gradient dy · Mᵀ (Mᵀ given, so no transposed product on wasm's slow path). */
@@ -91,10 +90,20 @@ export function select(x: tf.Tensor2D, m: tf.Tensor2D, mt: tf.Tensor2D): tf.Tens
   return selectOp(x, m, mt) as tf.Tensor2D;
 }
 
-/** Affine coupling parameters (n × m × 2) → shift and bounded log-scale `b · tanh(raw / b)`. */
-export function affineParts(params: tf.Tensor3D, scaleBound: number): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
+/**
+ * Affine coupling parameters (n × m × 2) → shift and bounded log-scale `b · tanh(raw / b)`; `fused`
+ * picks shift and raw with one column kernel each instead of a strided slice and a reshape.
+ */
+export function affineParts(
+  params: tf.Tensor3D,
+  scaleBound: number,
+  fused = false,
+): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
   const [n, m] = params.shape;
-  const shift = tf.reshape(tf.slice(params, [0, 0, 0], [n, m, 1]), [n, m]) as tf.Tensor2D;
-  const raw = tf.reshape(tf.slice(params, [0, 0, 1], [n, m, 1]), [n, m]);
+  const flat = fused ? (tf.reshape(params, [n, 2 * m]) as tf.Tensor2D) : undefined;
+  const shift = flat
+    ? sliceColumns(flat, 0, m, 2)
+    : (tf.reshape(tf.slice(params, [0, 0, 0], [n, m, 1]), [n, m]) as tf.Tensor2D);
+  const raw = flat ? sliceColumns(flat, 1, m, 2) : tf.reshape(tf.slice(params, [0, 0, 1], [n, m, 1]), [n, m]);
   return { shift, logScale: tf.mul(tf.tanh(tf.div(raw, scaleBound)), scaleBound) as tf.Tensor2D };
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { Mlp, type Activation, type Rng } from '@embedcg/core';
-import { affineParts, put, selection, take, type Selection } from './columns.js';
+import { affineParts, concatParts, joinParts, selection, sliceParts, take, type Selection } from './columns.js';
 import { splineForward, splineInverse, splineParameterCount, type SplineShape } from './spline.js';
 import {
   circularSplineForward,
@@ -105,11 +105,7 @@ export class CouplingLayer {
     const cc = this.pickCondC ? take(x, this.pickCondC) : undefined;
     const features = [...(c ? [c] : []), ...(cc ? [tf.cos(cc), tf.sin(cc)] : []), ...(context ? [context] : [])];
     const input =
-      features.length === 0
-        ? (tf.ones([n, 1]) as tf.Tensor2D)
-        : features.length === 1
-          ? features[0]!
-          : (tf.concat(features, 1) as tf.Tensor2D);
+      features.length === 0 ? (tf.ones([n, 1]) as tf.Tensor2D) : concatParts(features, this.pickTrans.fused);
     const out = this.conditioner.apply(input);
     const t = take(x, this.pickTrans);
     const tc = this.pickTransC ? take(x, this.pickTransC) : undefined;
@@ -119,13 +115,10 @@ export class CouplingLayer {
     if (this.transCountC === 0) {
       params = tf.reshape(out, [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
     } else {
-      if (sizeN > 0)
-        params = tf.reshape(tf.slice(out, [0, 0], [n, sizeN]), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
-      paramsC = tf.reshape(tf.slice(out, [0, sizeN], [n, this.transCountC * this.perCoordinateC]), [
-        n,
-        this.transCountC,
-        this.perCoordinateC,
-      ]) as tf.Tensor3D;
+      const sizeC = this.transCountC * this.perCoordinateC;
+      const cols = (begin: number, size: number) => sliceParts(out, begin, size, this.pickTrans.fused);
+      if (sizeN > 0) params = tf.reshape(cols(0, sizeN), [n, this.transCount, this.perCoordinate]) as tf.Tensor3D;
+      paramsC = tf.reshape(cols(sizeN, sizeC), [n, this.transCountC, this.perCoordinateC]) as tf.Tensor3D;
     }
     return { c: c ?? (tf.zeros([n, 0]) as tf.Tensor2D), cc, t, tc, params, paramsC };
   }
@@ -138,14 +131,12 @@ export class CouplingLayer {
   }
 
   private join(c: tf.Tensor2D, cc: tf.Tensor2D | undefined, t: tf.Tensor2D, tc: tf.Tensor2D | undefined): tf.Tensor2D {
-    let out = this.transCount > 0 ? put(t, this.pickTrans) : undefined;
-    const add = (part: tf.Tensor2D) => {
-      out = out ? (tf.add(out, part) as tf.Tensor2D) : part;
-    };
-    if (this.condCount > 0) add(put(c, this.pickCond));
-    if (cc && this.pickCondC) add(put(cc, this.pickCondC));
-    if (tc && this.pickTransC) add(put(tc, this.pickTransC));
-    return out!;
+    const parts: Array<readonly [tf.Tensor2D, Selection]> = [];
+    if (this.transCount > 0) parts.push([t, this.pickTrans]);
+    if (this.condCount > 0) parts.push([c, this.pickCond]);
+    if (cc && this.pickCondC) parts.push([cc, this.pickCondC]);
+    if (tc && this.pickTransC) parts.push([tc, this.pickTransC]);
+    return joinParts(parts);
   }
 
   /** y = f(x) and log|det ∂y/∂x| per row. */
@@ -158,7 +149,7 @@ export class CouplingLayer {
       yt = t;
       logDet = tf.zeros([x.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound, this.pickTrans.fused);
       yt = tf.add(tf.mul(t, tf.exp(logScale)), shift) as tf.Tensor2D;
       logDet = tf.sum(logScale, 1) as tf.Tensor1D;
     } else {
@@ -185,7 +176,7 @@ export class CouplingLayer {
       xt = t;
       logDet = tf.zeros([y.shape[0]]);
     } else if (this.spec.type === 'affine') {
-      const { shift, logScale } = affineParts(params!, this.spec.scaleBound);
+      const { shift, logScale } = affineParts(params!, this.spec.scaleBound, this.pickTrans.fused);
       xt = tf.mul(tf.sub(t, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D;
       logDet = tf.neg(tf.sum(logScale, 1)) as tf.Tensor1D;
     } else {

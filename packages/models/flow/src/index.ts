@@ -60,7 +60,7 @@ export {
 } from './autoregressive.js';
 export { MaskedMlp, madeMasks } from './made.js';
 export { ACTIVATIONS, type Activation } from '@embedcg/core';
-export { selection, select, affineParts, type Selection } from './columns.js';
+export { selection, select, take, put, joinParts, concatParts, affineParts, type Selection } from './columns.js';
 
 /** The plugins of this package, for embedcg's plugin loader. */
 export const plugins: AnyPlugin[] = [flowPlugin, structuredFlowPlugin, slowFastFlowPlugin];

@@ -27,7 +27,7 @@ import * as tf from '@embedcg/core/tf';
 import { createRng, Mlp, type Model, type ModelDraw, type ModelMetadata, type Rng } from '@embedcg/core';
 import { CouplingLayer, alternatingMask } from './coupling.js';
 import { FlowModel, LOG_2PI } from './flow-model.js';
-import { put, selection, take, type Selection } from './columns.js';
+import { concatParts, joinParts, put, selection, sliceParts, take, type Selection } from './columns.js';
 import { wrapAngle } from './circular-spline.js';
 import { blend } from './spline.js';
 import type { SlowFastOptions } from './slow-fast-options.js';
@@ -300,19 +300,15 @@ export class SlowFastFlowModel implements Model {
       const std = tf.div(tf.sub(s, this.slowMean), this.slowScale) as tf.Tensor2D;
       parts.push(this.featLine ? take(std, this.featLine) : std);
     }
-    return parts.length === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
+    return concatParts(parts, this.pickSlow.fused);
   }
 
   private fastParts(s: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D; context: tf.Tensor2D } {
-    const n = s.shape[0],
-      f = this.fastIndices.length;
+    const f = this.fastIndices.length;
     const context = this.features(s);
     const out = this.fast!.apply(context);
-    return {
-      mu: tf.slice(out, [0, 0], [n, f]) as tf.Tensor2D,
-      logSigma: tf.slice(out, [0, f], [n, f]) as tf.Tensor2D,
-      context,
-    };
+    const fused = this.pickSlow.fused;
+    return { mu: sliceParts(out, 0, f, fused), logSigma: sliceParts(out, f, f, fused), context };
   }
 
   /** The fast couplings applied to u0 given the slow features, with Σ log|det| (undefined without couplings). */
@@ -338,8 +334,12 @@ export class SlowFastFlowModel implements Model {
   }
 
   private merge(slow: tf.Tensor2D, fast: tf.Tensor2D | undefined): tf.Tensor2D {
-    const y = put(slow, this.pickSlow);
-    return fast ? (tf.add(y, put(fast, this.pickFast!)) as tf.Tensor2D) : y;
+    return fast
+      ? joinParts([
+          [slow, this.pickSlow],
+          [fast, this.pickFast!],
+        ])
+      : put(slow, this.pickSlow);
   }
 
   private checkLive(): void {

@@ -6,6 +6,7 @@
  * dispatch. `training.fusedKernels: false` keeps the unfused path.
  */
 import * as tf from '@embedcg/core/tf';
+import { sliceColumns } from '@embedcg/core';
 import { PI_BELOW_F32, wrapAngle64 } from './circular-spline.js';
 import { RqKnots, rqInverseXi, rqLocal, type RqLocal, type RqSpec } from './rq-element.js';
 
@@ -173,7 +174,7 @@ export function fusedSpline(
   });
   const packed = op(v, params) as tf.Tensor2D;
   return {
-    out: tf.slice(packed, [0, 0], [n, m]) as tf.Tensor2D,
-    logDet: tf.slice(packed, [0, m], [n, m]) as tf.Tensor2D,
+    out: sliceColumns(packed, 0, m),
+    logDet: sliceColumns(packed, m, m),
   };
 }

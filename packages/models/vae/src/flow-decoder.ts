@@ -13,11 +13,14 @@
 import * as tf from '@embedcg/core/tf';
 import { Mlp, glorotUniformScaledBound, type Rng } from '@embedcg/core';
 import {
-  select,
+  concatParts,
+  joinParts,
+  put,
   selection,
   splineForward,
   splineInverse,
   splineParameterCount,
+  take,
   type Selection,
   type SplineShape,
 } from '@embedcg/model-flow';
@@ -40,10 +43,6 @@ export interface DecoderFlowOptions {
 /** Smallest bin size (fraction of 2B) and knot derivative, as in the `flow` plugin. */
 const MIN_BIN = 1e-3;
 const MIN_DERIVATIVE = 1e-3;
-
-// Column picks and scatters as products with constant 0/1 matrices (wasm has no gather gradient).
-const take = (x: tf.Tensor2D, c: Selection): tf.Tensor2D => select(x, c.m, c.t);
-const put = (t: tf.Tensor2D, c: Selection): tf.Tensor2D => select(t, c.t, c.m);
 
 /** Coordinates transformed by layer k: odd indices first, then even, alternating; D = 1: the one coordinate. */
 export function transformedHalf(dimension: number, layer: number): number[] {
@@ -80,8 +79,8 @@ class ConditionalCoupling {
       fused,
     });
     try {
-      this.trans = selection(D, transformed);
-      this.cond = conditioning.length > 0 ? selection(D, conditioning) : undefined;
+      this.trans = selection(D, transformed, fused);
+      this.cond = conditioning.length > 0 ? selection(D, conditioning, fused) : undefined;
     } catch (e) {
       this.dispose();
       throw e;
@@ -92,13 +91,17 @@ class ConditionalCoupling {
   private split(x: tf.Tensor2D, z: tf.Tensor2D): { c: tf.Tensor2D | undefined; t: tf.Tensor2D; params: tf.Tensor3D } {
     const n = x.shape[0];
     const c = this.cond ? take(x, this.cond) : undefined;
-    const h = this.conditioner.apply(c ? (tf.concat([c, z], 1) as tf.Tensor2D) : z);
+    const h = this.conditioner.apply(c ? concatParts([c, z], this.trans.fused) : z);
     return { c, t: take(x, this.trans), params: tf.reshape(h, [n, this.m, this.perCoordinate]) as tf.Tensor3D };
   }
 
   private join(c: tf.Tensor2D | undefined, t: tf.Tensor2D): tf.Tensor2D {
-    const back = put(t, this.trans);
-    return c && this.cond ? (tf.add(put(c, this.cond), back) as tf.Tensor2D) : back;
+    return c && this.cond
+      ? joinParts([
+          [c, this.cond],
+          [t, this.trans],
+        ])
+      : put(t, this.trans);
   }
 
   forward(x: tf.Tensor2D, z: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {

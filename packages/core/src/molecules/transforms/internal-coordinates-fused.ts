@@ -7,6 +7,7 @@
  * unfused path.
  */
 import * as tf from '@embedcg/core/tf';
+import { sliceColumns } from '../../nn/simd/column-kernels.js';
 import { at, cross, dot, logDetJ64, placeAtoms64, sub, type Vec } from './internal-coordinates-64.js';
 import { angleIndex, bondIndex, torsionIndex, type ZMatrixRow } from './z-matrix.js';
 
@@ -131,7 +132,7 @@ export function internalToCartesianFused(
   const packed = op(y) as tf.Tensor2D;
   const n = y.shape[0];
   return {
-    x: tf.slice(packed, [0, 0], [n, D]),
-    logDetJ: tf.reshape(tf.slice(packed, [0, D], [n, 1]), [n]) as tf.Tensor1D,
+    x: sliceColumns(packed, 0, D),
+    logDetJ: tf.reshape(sliceColumns(packed, D, 1), [n]) as tf.Tensor1D,
   };
 }

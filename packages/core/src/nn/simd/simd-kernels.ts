@@ -18,7 +18,7 @@ export const SIMD_ACTIVATIONS = ['tanh', 'softplus', 'logsigmoid', 'selu'] as co
 export type SimdActivation = (typeof SIMD_ACTIVATIONS)[number];
 
 /** The WebAssembly API used here (tsconfig's lib has no WebAssembly types). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -33,18 +33,18 @@ type Kernel = (...pointersAndCount: number[]) => void;
 type Exports = Record<`${SimdActivation}_${'forward' | 'backward'}` | 'column_sums', Kernel>;
 
 /** The parts of tfjs-backend-wasm 4.22's BackendWasm that the kernels use. */
-interface WasmBackendLike {
+export interface WasmBackendLike {
   wasm: { asm: { memory: WasmMemory } };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 /** The parts of tfjs-backend-cpu's MathBackendCPU that the kernels use. */
-interface CpuBackendLike {
+export interface CpuBackendLike {
   readSync(id: object): unknown;
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
-const BACKENDS = ['wasm', 'cpu'] as const;
+export const BACKENDS = ['wasm', 'cpu'] as const;
 
 let compiled: object | null | undefined;
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
@@ -180,6 +180,11 @@ function backendRunsSimd(): boolean {
   if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return false;
   registered ??= register();
   if (!registered) return false;
+  return backendHasHeapAccess();
+}
+
+/** Whether the current backend is cpu, or wasm with the heap and bookkeeping the kernels use. */
+export function backendHasHeapAccess(): boolean {
   const name = tf.getBackend();
   if (name === 'cpu') return true;
   if (name !== 'wasm') return false;
