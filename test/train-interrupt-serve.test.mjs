@@ -2,7 +2,7 @@
 // training runs (both need the trainer to yield to the event loop every step).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliBin, repoRoot, tempDir, waitFor } from './support.mjs';
@@ -38,6 +38,20 @@ test('SIGINT checkpoints and stops; --serve answers on 127.0.0.1 meanwhile', { t
   const body = await res.json();
   assert.ok(body.records.length >= 2, 'the live view serves the history written so far');
   assert.equal(body.records[0].type, 'step');
+  // A second trainer into the same folder while the first one runs would interleave both runs'
+  // history and checkpoints: a resume, or a new run with --force, is refused naming the process.
+  for (const flag of ['--resume', '--force']) {
+    const second = spawnSync(
+      process.execPath,
+      [cliBin, 'train', smallConfig(dir), '--out', run, '--no-progress', flag],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(second.status, 2, `${flag} while training: exit 2; stderr:\n${second.stderr}`);
+    assert.match(second.stderr, new RegExp(`is being trained by process ${child.pid}\\b`));
+  }
   child.kill('SIGINT');
   const { code } = await exited;
   assert.equal(code, 130, `exit code after SIGINT (130, so a chained command stops); stderr:\n${stderr}`);
@@ -46,4 +60,5 @@ test('SIGINT checkpoints and stops; --serve answers on 127.0.0.1 meanwhile', { t
   const state = JSON.parse(readFileSync(join(run, 'checkpoint', 'state.json'), 'utf8'));
   assert.equal(state.step, step, 'the checkpoint holds the step training stopped at');
   assert.ok(step > 0);
+  assert.ok(!existsSync(join(run, 'train.lock')), 'the lock goes with the run that held it');
 });

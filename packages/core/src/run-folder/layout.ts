@@ -12,6 +12,7 @@
  *   RUN/checkpoint.old/       the previous one, only while a new one is being swapped in
  *   RUN/checkpoint.tmp/       a checkpoint being written; never read
  *   RUN/metrics.json          evaluation metrics, written when training has finished
+ *   RUN/train.lock            present while a process trains in the folder
  *   RUN/report/index.html     the HTML report (`embedcg report`), with one PNG per plot beside it
  */
 
@@ -48,6 +49,12 @@ export const RUN_LAYOUT = {
   checkpointOld: 'checkpoint.old',
   /** Metrics of the trained model (the same `embedcg evaluate RUN --json` prints), written once training is done. */
   metrics: 'metrics.json',
+  /**
+   * `{pid, hostname, started}` of the process training in the folder, while it trains: a second
+   * `train` into the folder (a resume, or `--force`) is refused while that process lives. A lock
+   * whose process is gone (killed, crashed) is taken over.
+   */
+  trainLock: 'train.lock',
   /** The HTML report and its PNGs, written by `embedcg report` (@embedcg/viz `writeReport`). */
   report: 'report',
   /** The report's page inside {@link RUN_LAYOUT.report}. */

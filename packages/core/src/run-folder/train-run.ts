@@ -2,6 +2,7 @@
  * `trainRun`: a whole training run from code, as `embedcg train` makes it (the CLI command is a
  * wrapper over this): config → plugins → run folder → trainer → metrics.json.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { selectBackend, type BackendName } from '../backend.js';
 import { isJsonObject } from '../config/extends.js';
@@ -18,6 +19,7 @@ import type { TrainerState } from '../training/trainer-state.js';
 import { CORE_VERSION } from '../version.js';
 import { initModelFrom } from './checkpoint.js';
 import { RunFolder } from './run-folder.js';
+import { acquireTrainLock } from './train-lock.js';
 import type { RunMeta } from './run-meta.js';
 import { runMetrics } from './run-metrics.js';
 
@@ -157,11 +159,29 @@ function warmStart(from: string, plugins: RunPlugins, log: (m: string) => void):
  * this returns; reopen the run to use the trained model.
  */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
-  const log = o.log ?? (() => {});
   const src = loadConfig(o);
-  const { config } = src;
   const folder = new RunFolder(o.out);
-  checkStart(folder, o);
+  // A folder that exists is locked before anything reads or replaces its files; a new one once
+  // it is created, so that a config refused before then leaves no folder behind.
+  let release: (() => void) | undefined = existsSync(folder.dir)
+    ? acquireTrainLock(folder.path('trainLock'), o.out)
+    : undefined;
+  try {
+    checkStart(folder, o);
+    return await trainLocked(o, src, folder, () => (release ??= acquireTrainLock(folder.path('trainLock'), o.out)));
+  } finally {
+    release?.();
+  }
+}
+
+async function trainLocked(
+  o: TrainRunOptions,
+  src: ConfigSource,
+  folder: RunFolder,
+  lock: () => void,
+): Promise<TrainRunResult> {
+  const log = o.log ?? (() => {});
+  const { config } = src;
   // A run from before fused kernels continues on the path it was made with (see readConfig).
   if (o.resume && folder.predatesFusedKernels()) config.training.fusedKernels = false;
   // The backend is logged only once the plugins exist, so a config error stays the only output.
@@ -179,6 +199,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const { forceField, model, transform } = plugins;
       const forceCheck = await checkForcesAtStart({ config, forceField: forceField.inner, model, transform, log });
       folder.create(config, { ...runMeta(src, o, backend, plugins), forceCheck });
+      lock();
     }
     await o.onReady?.(folder.dir);
     const result = await train({
