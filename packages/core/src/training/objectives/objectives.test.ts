@@ -13,32 +13,13 @@ import { renyi } from './renyi.js';
 import { forwardKL } from './forward-kl.js';
 import { scoreFunction, scoreCoefficients } from './score-function.js';
 import { weightedLikelihood } from './reweighting.js';
+import { batch, logw, mask, perAll, ratio, y } from './batch-fixture.test.util.js';
 
 before(async () => {
   await selectBackend('wasm');
 });
 
-const mask = [1, 0, 1, 1];
-const logw = [-1.5, -0.25, -2];
 const per = [1.5, 0.25, 2]; // ℓ + βU = −log w of the kept rows
-const perAll = [1.5, 99, 0.25, 2]; // the dropped row's value must not count
-const ratio = [0.3, -0.2, 0.1];
-const y = [0.5, -1, 2, 1, -0.5, 0.25, 1, 1];
-
-function batch(over: Partial<BatchNumbers> = {}): BatchNumbers {
-  return {
-    size: 4,
-    mask,
-    logw,
-    ratio: [0, 0, 0],
-    renyiPower: 0,
-    maxBetaEnergy: 0,
-    hasChoice: false,
-    y,
-    modelDimension: 2,
-    ...over,
-  };
-}
 
 /** Σ_i a_i b_i. */
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);

@@ -12,33 +12,14 @@ import { reverseKL } from './reverse-kl.js';
 import { renyi } from './renyi.js';
 import { forwardKL } from './forward-kl.js';
 import { scoreFunction } from './score-function.js';
+import { batch, perAll, ratio } from './batch-fixture.test.util.js';
 
 before(async () => {
   await selectBackend('wasm');
 });
 
-const mask = [1, 0, 1, 1];
-const logw = [-1.5, -0.25, -2];
-const ratio = [0.3, -0.2, 0.1];
-const perAll = [1.5, 99, 0.25, 2];
 const choice = [-0.7, -3, -0.2, -1.1];
 const proposal = [0.3, 5, -0.2, 0.1];
-const y = [0.5, -1, 2, 1, -0.5, 0.25, 1, 1];
-
-function batch(over: Partial<BatchNumbers> = {}): BatchNumbers {
-  return {
-    size: 4,
-    mask,
-    logw,
-    ratio: [0, 0, 0],
-    renyiPower: 0,
-    maxBetaEnergy: 0,
-    hasChoice: false,
-    y,
-    modelDimension: 2,
-    ...over,
-  };
-}
 
 /**
  * Value and ∂/∂θ of the loss over rows [begin, begin + size), with θ in every taped quantity:
