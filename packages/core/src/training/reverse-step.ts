@@ -71,8 +71,9 @@ export function batchNumbers(
   let maxBetaEnergy = -Infinity;
   for (let i = 0; i < bs; i++) {
     if (g.mask[i] !== 1) continue;
-    maxBetaEnergy = Math.max(maxBetaEnergy, beta * g.energies[i]!);
-    logw.push(-beta * g.energies[i]! - a.logQ[i]!);
+    const betaEnergy = beta * g.energies[i]!;
+    maxBetaEnergy = Math.max(maxBetaEnergy, betaEnergy);
+    logw.push(-betaEnergy - a.logQ[i]!);
     ratio.push(a.proposalLogRatio?.[i] ?? 0);
   }
   const final = s.state.phase === 'final';
