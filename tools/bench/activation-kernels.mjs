@@ -10,12 +10,8 @@
 import * as tf from '@embedcg/core/tf';
 import { activations, denseOp, fusedActivations, selectBackend } from '@embedcg/core';
 import { simdColumnSums } from '../../packages/core/dist/nn/simd/simd-kernels.js';
-import { writeResults } from './lib.mjs';
+import { arg, writeResults } from './lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 const rounds = Number(arg('rounds', 15));
 const reps = Number(arg('reps', 20));
 const backend = await selectBackend(arg('backend', 'wasm'));

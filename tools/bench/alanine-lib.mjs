@@ -22,12 +22,9 @@ import {
 } from '@embedcg/core';
 import { backboneDihedrals, dihedralSeries, readDcd, statePopulations } from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
-import { repoRoot, sharedDir } from './lib.mjs';
+import { arg, repoRoot, sharedDir } from './lib.mjs';
 
-export const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
+export { arg };
 
 export const refDir = join(repoRoot, 'bench-results', 'alanine-ref');
 

@@ -11,12 +11,8 @@
 import * as tf from '@embedcg/core/tf';
 import { concatColumns, joinColumns, putColumns, selectBackend, sliceColumns, takeColumns } from '@embedcg/core';
 import { setColumnKernelsEnabled } from '../../packages/core/dist/nn/simd/column-kernels.js';
-import { writeResults } from './lib.mjs';
+import { arg, writeResults } from './lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 const rounds = Number(arg('rounds', 15));
 const reps = Number(arg('reps', 50));
 const backend = await selectBackend(arg('backend', 'wasm'));

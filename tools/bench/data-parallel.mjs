@@ -25,13 +25,9 @@ import { loadavg } from 'node:os';
 import * as tf from '@embedcg/core/tf';
 import { createRng, selectBackend } from '@embedcg/core';
 import { createFlowModel } from '@embedcg/model-flow';
-import { target, writeResults } from './lib.mjs';
+import { arg, target, writeResults } from './lib.mjs';
 import { flattenGrads, gradients, parameterCount, readWeights, unflattenGrads } from './data-parallel-worker.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const quick = process.argv.includes('--quick');
 const STEPS = Number(arg('steps', quick ? 2 : 20));
 const WARMUP = Number(arg('warmup', quick ? 1 : 3));

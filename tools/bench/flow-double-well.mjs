@@ -14,13 +14,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemblePlugins, computeMetrics, loadRunConfig, selectBackend, targetBeta, train } from '@embedcg/core';
-import { repoRoot, target, writeResults } from './lib.mjs';
+import { arg, repoRoot, target, writeResults } from './lib.mjs';
 import { slowFastSeparation } from './gmm-separation.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const gmm = process.argv.includes('--gmm');
 const mb = process.argv.includes('--mb');

@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const sharedDir = process.env.EMBEDCG_SHARED ?? join(repoRoot, '..', 'shared');
 
+/** The value after `--name` on the command line, else `fallback`. */
+export const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+
 export function machine() {
   const c = cpus();
   return {

@@ -21,13 +21,9 @@ import { openSession } from '../../packages/core/dist/training/session.js';
 import { reverseStep } from '../../packages/core/dist/training/reverse-step.js';
 import { setSimdKernelsEnabled } from '../../packages/core/dist/nn/simd/simd-kernels.js';
 import { setColumnKernelsEnabled } from '../../packages/core/dist/nn/simd/column-kernels.js';
-import { machine, printTable, repoRoot, sharedDir } from './lib.mjs';
+import { arg, machine, printTable, repoRoot, sharedDir } from './lib.mjs';
 import { startKernelProfile, tallyRows } from './kernel-profile-lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 const steps = Number(arg('steps', 3));
 const warmup = Number(arg('warmup', 2));
 const stacks = !process.argv.includes('--no-stacks');

@@ -22,13 +22,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runConfigSchema } from '@embedcg/core';
-import { repoRoot, sharedDir, target, writeResults } from './lib.mjs';
+import { arg, repoRoot, sharedDir, target, writeResults } from './lib.mjs';
 import { shareBound } from './train-speed-lib.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const int = (name, fallback, min) => {
   const v = Number(arg(name, fallback));
   if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} must be an integer >= ${min}, got ${arg(name)}`);
