@@ -14,21 +14,11 @@ import type { JSONSchema } from '../plugin.js';
 import type { ReweightingSettings } from '../training/reweighting.js';
 import { forceCheckSchema, type ForceCheckSettings } from './force-check-settings.js';
 import { speedProperties, type SpeedSettings } from './speed-settings.js';
+import { energyGuardSchema, type EnergyGuardSettings } from './energy-guard-settings.js';
+
+export type { EnergyGuardSettings } from './energy-guard-settings.js';
 
 export const K_BOLTZMANN = 0.0083144626; // kJ/mol/K
-
-export interface EnergyGuardSettings {
-  /** Energies (kJ/mol) above this grow only logarithmically (FAB's guard). */
-  maxEnergy: number;
-  /** Fraction of each batch with the highest energies left out of the loss. */
-  dropFraction: number;
-  /**
-   * `maxEnergy` and `dropFraction` for the final stage at β* (each defaults to the setting above).
-   * A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of
-   * clashing samples in place.
-   */
-  final?: { maxEnergy?: number; dropFraction?: number };
-}
 
 export interface TrainingSettings extends SpeedSettings {
   batchSize: number;
@@ -85,6 +75,8 @@ export interface TrainingSettings extends SpeedSettings {
    * over `finalSteps` (default: no decay). Less gradient noise at the target β means a tighter fit.
    */
   finalLearningRate?: number;
+  /** Batch of the final stage and polish at β* (default: `batchSize`): less gradient noise where the fit is judged. */
+  finalBatchSize?: number;
   /** Annealing by reweighting after (or instead of the cold end of) reverse-KL training. */
   reweighting?: ReweightingSettings;
   /** The force field's forces against finite differences of its energies, before a new run's first step. */
@@ -185,6 +177,12 @@ export function runConfigSchema(
           checkpointEvery: { type: 'integer', minimum: 1, default: 250 },
           historyEvery: { type: 'integer', minimum: 1, default: 10 },
           ...speedProperties,
+          finalBatchSize: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'batch size of the final stage and polish at the target beta (default: batchSize); single-thread path only',
+          },
           finalLearningRate: {
             type: 'number',
             exclusiveMinimum: 0,
@@ -280,25 +278,7 @@ export function runConfigSchema(
           },
           backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
           forceCheck: forceCheckSchema,
-          energyGuard: {
-            type: 'object',
-            additionalProperties: false,
-            default: {},
-            properties: {
-              maxEnergy: { type: 'number', exclusiveMinimum: 0, default: 1e8 },
-              dropFraction: { type: 'number', minimum: 0, maximum: 0.5, default: 0 },
-              final: {
-                type: 'object',
-                additionalProperties: false,
-                description:
-                  'maxEnergy and dropFraction for the final stage at the target beta (each defaults to the setting above). A dropped sample teaches the model nothing, so a drop kept to the end leaves that fraction of clashing samples in place',
-                properties: {
-                  maxEnergy: { type: 'number', exclusiveMinimum: 0 },
-                  dropFraction: { type: 'number', minimum: 0, maximum: 0.5 },
-                },
-              },
-            },
-          },
+          energyGuard: energyGuardSchema,
         },
       },
       evaluation: {

@@ -33,11 +33,22 @@ interface EvaluatedBatch {
   times: [number, number, number];
 }
 
-/** The energy guard of the step's phase (the final stage may tighten it). */
-export function guardSettings(s: Pick<TrainingSession, 'cfg' | 'state'>): EnergyGuardSettings {
+/**
+ * The energy guard of the step's phase at β (the final stage may tighten it); a cap in kT
+ * (`maxBetaEnergy`) becomes the kJ/mol threshold c/β wherever that is below `maxEnergy`.
+ */
+export function guardSettings(s: Pick<TrainingSession, 'cfg' | 'state'>, beta: number): EnergyGuardSettings {
   const { energyGuard } = s.cfg;
   const final = s.state.phase === 'final';
-  return final && energyGuard.final ? { ...energyGuard, ...energyGuard.final } : energyGuard;
+  const g = final && energyGuard.final ? { ...energyGuard, ...energyGuard.final } : energyGuard;
+  if (g.maxBetaEnergy === undefined) return g;
+  return { ...g, maxEnergy: Math.min(g.maxEnergy, g.maxBetaEnergy / beta) };
+}
+
+/** The step's batch size: `finalBatchSize` at β* (final stage, polish), else `batchSize`. */
+export function batchSizeAt(s: Pick<TrainingSession, 'cfg' | 'state'>): number {
+  const atTarget = s.state.phase === 'final' || s.state.phase === 'polish';
+  return atTarget ? (s.cfg.finalBatchSize ?? s.cfg.batchSize) : s.cfg.batchSize;
 }
 
 /** A draw's numbers as the objectives need them. */
@@ -93,13 +104,13 @@ export function batchNumbers(
 
 /** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
 async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
-  const bs = s.cfg.batchSize;
+  const bs = batchSizeAt(s);
   const t0 = performance.now();
   const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
   const t1 = performance.now();
   const ev = await s.ff.evaluate(a.x, bs);
   const t2 = performance.now();
-  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s));
+  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s, beta));
   return { numbers: batchNumbers(s, beta, a, g), guarded: g, times: [t0, t1, t2] };
 }
 

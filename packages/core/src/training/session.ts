@@ -210,6 +210,11 @@ async function startPool(o: TrainerOptions, state: TrainerState): Promise<Gradie
       `cannot resume: the run trained with ${state.workerRngStates.length} gradient workers, training.workers is ${count}`,
     );
   if (count <= 1) return undefined;
+  const { finalBatchSize, batchSize } = o.config.training;
+  if (finalBatchSize !== undefined && finalBatchSize !== batchSize)
+    throw new ConfigError(
+      `training.finalBatchSize (${finalBatchSize}) differs from training.batchSize (${batchSize}); gradient workers split one fixed batch, so with training.workers = ${count} leave finalBatchSize out`,
+    );
   if (!o.workerPlugins)
     throw new ConfigError(
       `training.workers = ${count} needs plugins the workers can load by package name, as trainRun and \`embedcg train\` give them (plugins handed over in memory cannot cross to a worker thread); set training.workers to 1`,

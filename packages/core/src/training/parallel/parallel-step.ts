@@ -48,7 +48,7 @@ function summedGrads(pool: GradientPool, variables: tf.Variable[]): tf.NamedTens
 
 /** Draw, evaluate, reduce and differentiate one step's batch on the workers. */
 export async function parallelGradient(s: TrainingSession, pool: GradientPool, beta: number): Promise<LocalGradient> {
-  const guard = guardSettings(s);
+  const guard = guardSettings(s, beta);
   const t0 = performance.now();
   const drawn = await pool.draw(s.model.variables(), guard.maxEnergy);
   const all = joined(drawn, s.model.dimension);
