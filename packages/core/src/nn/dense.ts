@@ -2,6 +2,7 @@
 import * as tf from '@embedcg/core/tf';
 import type { Rng } from '../util/random.js';
 import { denseOp } from './dense-op.js';
+import { mlpOp, mlpOpDisabled } from './mlp-op.js';
 import { activationFn, type Activation } from './activations.js';
 import { glorotUniformScaledAfter, type WeightInit } from './init.js';
 
@@ -105,6 +106,8 @@ export class Mlp {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    const whole = this.fused && !mlpOpDisabled() ? mlpOp(x, this.layers, this.activation) : undefined;
+    if (whole) return whole;
     const act = activationFn(this.activation, this.fused);
     let h = x;
     this.layers.forEach((layer, i) => {

@@ -217,3 +217,23 @@ export function simdColumnSums(x: tf.Tensor2D): tf.Tensor1D {
     x.dtype === 'float32' && backendRunsSimd() ? tf.engine().runKernel(COLUMN_SUMS, { x }) : tf.sum(x, 0)
   ) as tf.Tensor1D;
 }
+
+/**
+ * The registered kernel names of activation `name` and whether the current backend runs them
+ * (nn/mlp-op.ts calls them inside its own op); tanh's backward takes its output, the others' input.
+ */
+export function simdActivationKernels(name: string): {
+  usable: boolean;
+  forward: string;
+  backward: string;
+  fromOutput: boolean;
+} {
+  const known = (SIMD_ACTIVATIONS as readonly string[]).includes(name);
+  const a = name as SimdActivation;
+  return {
+    usable: known && backendRunsSimd(),
+    forward: kernelName(a, 'forward'),
+    backward: kernelName(a, 'backward'),
+    fromOutput: a === 'tanh',
+  };
+}
