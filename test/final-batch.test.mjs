@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, assemblePlugins, selectBackend, train, validateRunConfig } from '@embedcg/core';
-import { gaussian, twoModes } from './two-modes-fixture.mjs';
+import { ConfigError, assemblePlugins, selectBackend, train } from '@embedcg/core';
+import { gaussian, twoModes, twoModesConfig } from './two-modes-fixture.mjs';
 
 const preloaded = { 'test-plugins': [twoModes, gaussian] };
 
@@ -15,23 +15,11 @@ before(async () => {
 });
 
 const config = (training) =>
-  validateRunConfig({
+  twoModesConfig({
     name: 'final-batch',
     seed: 3,
-    forceField: { package: 'test-plugins', name: 'two-modes' },
-    model: { package: 'test-plugins', name: 'gaussian' },
-    target: { beta: 1 },
-    schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 2, initialFraction: 0.5 } },
-    training: {
-      batchSize: 32,
-      learningRate: 0.01,
-      initialSteps: 3,
-      stepsPerLevel: 2,
-      finalSteps: 4,
-      historyEvery: 1,
-      backend: 'wasm',
-      ...training,
-    },
+    schedule: { levels: 2, initialFraction: 0.5 },
+    training: { batchSize: 32, learningRate: 0.01, initialSteps: 3, stepsPerLevel: 2, finalSteps: 4, ...training },
     evaluation: { samples: 500, batchSize: 500 },
   });
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assemblePlugins, selectBackend, train, validateRunConfig } from '@embedcg/core';
-import { A, gaussian, twoModes } from './two-modes-fixture.mjs';
+import { assemblePlugins, selectBackend, train } from '@embedcg/core';
+import { A, gaussian, twoModes, twoModesConfig } from './two-modes-fixture.mjs';
 
 const preloaded = { 'test-plugins': [twoModes, gaussian] };
 
@@ -17,23 +17,10 @@ before(async () => {
 });
 
 function config(training) {
-  return validateRunConfig({
+  return twoModesConfig({
     name: 'renyi',
     seed: 5,
-    forceField: { package: 'test-plugins', name: 'two-modes' },
-    model: { package: 'test-plugins', name: 'gaussian' },
-    target: { beta: 1 },
-    schedule: { package: '@embedcg/core', name: 'geometric', options: { levels: 1, initialFraction: 1 } },
-    training: {
-      batchSize: 512,
-      learningRate: 0.02,
-      initialSteps: 0,
-      stepsPerLevel: 1,
-      finalSteps: 700,
-      historyEvery: 1,
-      backend: 'wasm',
-      ...training,
-    },
+    training: { batchSize: 512, learningRate: 0.02, finalSteps: 700, ...training },
     evaluation: { samples: 1000, batchSize: 1000 },
   });
 }

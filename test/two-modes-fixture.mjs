@@ -2,9 +2,26 @@
 // density started on the +a mode. Reverse KL keeps one mode (σ ≈ 1); forward KL matches the moments
 // (μ = 0, σ² = 1 + a²), so the fitted (μ, σ) tell which divergence a training recipe minimised.
 import * as tf from '@embedcg/core/tf';
-import { API_VERSION, defineForceField, defineModel } from '@embedcg/core';
+import { API_VERSION, defineForceField, defineModel, validateRunConfig } from '@embedcg/core';
 
 export const A = 2.5;
+
+/**
+ * A validated run config of the Gaussian on the two-mode target (plugins under 'test-plugins'):
+ * one level at β* unless `schedule` says otherwise, the wasm backend, `training` merged in.
+ */
+export function twoModesConfig({ name, seed, schedule = { levels: 1, initialFraction: 1 }, training, evaluation }) {
+  return validateRunConfig({
+    name,
+    seed,
+    forceField: { package: 'test-plugins', name: 'two-modes' },
+    model: { package: 'test-plugins', name: 'gaussian' },
+    target: { beta: 1 },
+    schedule: { package: '@embedcg/core', name: 'geometric', options: schedule },
+    training: { initialSteps: 0, stepsPerLevel: 1, historyEvery: 1, backend: 'wasm', ...training },
+    evaluation,
+  });
+}
 
 /** p ∝ wPlus e^{−(x−a)²/2} + wMinus e^{−(x+a)²/2}, as a force field named `name`. */
 function twoModeTarget(name, description, optionsSchema, weightsOf) {
