@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@embedcg/core/tf';
-import { assemblePlugins, createRng, loadRunConfig, selectBackend } from '@embedcg/core';
+import { assemblePlugins, createRng, loadRunConfig, selectBackend, setDirectKernelsEnabled } from '@embedcg/core';
 import * as amber from '@embedcg/forcefield-amber';
 import { repoRoot, runCli, tempDir } from './support.mjs';
 
@@ -22,12 +22,16 @@ async function kernelsOfOneDraw(sets, example = 'alanine-dipeptide-flow.json') {
     log: () => {},
   });
   try {
-    const info = await tf.profile(() =>
-      tf.tidy(() => {
-        const d = plugins.model.draw(16, createRng(1), { training: true });
-        return plugins.transform ? plugins.transform.forward(d.y).x : d.y;
-      }),
-    );
+    // Untaped, fused ops call their kernels directly; through the engine the profiler counts them.
+    setDirectKernelsEnabled(false);
+    const info = await tf
+      .profile(() =>
+        tf.tidy(() => {
+          const d = plugins.model.draw(16, createRng(1), { training: true });
+          return plugins.transform ? plugins.transform.forward(d.y).x : d.y;
+        }),
+      )
+      .finally(() => setDirectKernelsEnabled(true));
     tf.dispose(info.result);
     return { fused: config.training.fusedKernels, kernels: info.kernels.length, names: new Set(info.kernelNames) };
   } finally {

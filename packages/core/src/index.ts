@@ -111,6 +111,8 @@ export {
 export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { takeColumns, putColumns, sliceColumns, joinColumns, concatColumns } from './nn/simd/column-kernels.js';
+/** Benchmarks and tests: fused ops call kernels through the engine (seen by tf.profile) while off. */
+export { setDirectKernelsEnabled } from './nn/direct-kernels.js';
 export {
   ACTIVATIONS,
   activations,

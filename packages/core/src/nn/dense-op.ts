@@ -11,28 +11,30 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { simdColumnSums } from './simd/simd-kernels.js';
+import { directMatMul, productFused, transposeFused } from './direct-kernels.js';
 
-function makeOp(biasGrad: (dy: tf.Tensor2D) => tf.Tensor) {
+type Matrix = tf.Tensor2D;
+
+function makeOp(biasGrad: (dy: tf.Tensor2D) => tf.Tensor, direct: boolean) {
+  const mm = direct ? productFused : (a: Matrix, b: Matrix) => tf.matMul(a, b);
+  const tr = direct ? transposeFused : (x: Matrix) => tf.transpose(x);
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [x, kernel, bias, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [x, kernel, bias, save] = args as [Matrix, Matrix, tf.Tensor1D, tf.GradSaveFunc];
     save([x, kernel]);
     return {
-      value: tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }),
+      value: (direct && directMatMul(x, kernel, bias)) || tf.fused.matMul({ a: x, b: kernel, bias }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [
-          tf.matMul(dy as tf.Tensor2D, tf.transpose(ks)),
-          tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
-          biasGrad(dy as tf.Tensor2D),
-        ];
+        const [xs, ks] = saved as [Matrix, Matrix];
+        return [mm(dy as Matrix, tr(ks)), mm(tr(xs), dy as Matrix), biasGrad(dy as Matrix)];
       },
     };
   });
 }
 
-const op = makeOp((dy) => tf.sum(dy, 0));
-// The fused path (`training.fusedKernels`) sums the bias gradient in one SIMD kernel.
-const fusedOp = makeOp(simdColumnSums);
+const op = makeOp((dy) => tf.sum(dy, 0), false);
+// The fused path (`training.fusedKernels`) sums the bias gradient in one SIMD kernel and calls the
+// backend's matmul and transpose kernels directly (direct-kernels.ts).
+const fusedOp = makeOp(simdColumnSums, true);
 
 /**
  * x (n × fanIn) · kernel (fanIn × fanOut) + bias (fanOut), differentiable in all three; `fused`

@@ -4,6 +4,7 @@ import * as tf from '@embedcg/core/tf';
 import '@embedcg/core/tf/backend-wasm';
 import { Mlp } from './dense.js';
 import { mlpOp, setMlpOpEnabled } from './mlp-op.js';
+import { setDirectKernelsEnabled } from './direct-kernels.js';
 import { SIMD_ACTIVATIONS } from './simd/simd-kernels.js';
 import { createRng } from '../util/random.js';
 
@@ -28,12 +29,16 @@ for (const backend of ['wasm', 'cpu'])
         const x = tf.tensor2d(rng.fillNormal(new Float32Array(29 * 7)) as Float32Array, [29, 7]);
         const probe = tf.tensor2d(rng.fillNormal(new Float32Array(29 * 37)) as Float32Array, [29, 37]);
         const whole = lossAndGrads(mlp, x, probe);
+        setDirectKernelsEnabled(false);
         const { kernelNames } = await tf.profile(() => lossAndGrads(mlp, x, probe));
+        const viaEngine = lossAndGrads(mlp, x, probe);
+        setDirectKernelsEnabled(true);
         setMlpOpEnabled(false);
         const layered = lossAndGrads(mlp, x, probe);
         setMlpOpEnabled(true);
         assert.equal(whole.length, 2 + mlp.variables().length);
         whole.forEach((w, k) => assert.deepEqual(w, layered[k], `output ${k} differs`));
+        whole.forEach((w, k) => assert.deepEqual(w, viaEngine[k], `output ${k} differs from the engine's kernels`));
         // Not trivially equal: the gradients are non-zero, and the op really ran.
         assert.ok(whole[1]!.some((v) => Math.abs(v) > 1e-3) && whole[2]!.some((v) => Math.abs(v) > 1e-3));
         assert.ok(kernelNames.includes(`Embedcg${activation}_forward`), `${kernelNames}`);
@@ -41,6 +46,7 @@ for (const backend of ['wasm', 'cpu'])
         probe.dispose();
       } finally {
         setMlpOpEnabled(true);
+        setDirectKernelsEnabled(true);
         mlp.dispose();
       }
     });

@@ -11,6 +11,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import type { Dense } from './dense.js';
+import { directMatMul, productFused, runKernelFused, transposeFused } from './direct-kernels.js';
 import { simdActivationKernels, simdColumnSums, type SimdActivation } from './simd/simd-kernels.js';
 
 type Matrix = tf.Tensor2D;
@@ -24,9 +25,10 @@ function forward(x: Matrix, params: tf.Tensor[], fwd: string, fromOutput: boolea
   const n = params.length / 2;
   let h = x;
   for (let i = 0; i < n; i++) {
-    const z = tf.fused.matMul({ a: h, b: params[2 * i] as Matrix, bias: params[2 * i + 1] });
+    const [w, b] = [params[2 * i] as Matrix, params[2 * i + 1] as tf.Tensor1D];
+    const z = directMatMul(h, w, b) ?? tf.fused.matMul({ a: h, b: w, bias: b });
     if (i + 1 === n) return { value: z, saved };
-    h = tf.engine().runKernel(fwd, { x: z }) as Matrix;
+    h = runKernelFused(fwd, { x: z }) as Matrix;
     if (!fromOutput) saved.push(z);
     saved.push(h);
   }
@@ -42,16 +44,16 @@ function backward(dy: Matrix, saved: tf.Tensor[], kernels: tf.Tensor[], bwd: str
   let dz = dy;
   for (let i = n - 1; i >= 0; i--) {
     const w = kernels[i] as Matrix;
-    grads[1 + 2 * i] = tf.matMul(tf.transpose(input(i)), dz);
+    grads[1 + 2 * i] = productFused(transposeFused(input(i)), dz);
     grads[2 + 2 * i] = simdColumnSums(dz);
-    const dh = tf.matMul(dz, tf.transpose(w));
+    const dh = productFused(dz, transposeFused(w));
     if (i === 0) {
       grads[0] = dh;
       break;
     }
     // Hidden layer i-1's activation: from its output (tanh) or its input.
     const at = fromOutput ? saved[i] : saved[2 * i - 1];
-    dz = tf.engine().runKernel(bwd, { x: at!, dy: dh }) as Matrix;
+    dz = runKernelFused(bwd, { x: at!, dy: dh }) as Matrix;
   }
   return grads;
 }

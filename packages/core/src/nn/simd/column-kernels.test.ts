@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@embedcg/core/tf';
+import { engineProfile } from '../engine-profile.test.util.js';
 import '@embedcg/core/tf/backend-wasm';
 import { createRng } from '../../util/random.js';
 import {
@@ -63,7 +64,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const r = tf.tidy(() => takePutAndGradients(D, idx, n));
         assert.deepEqual(r.kernels, r.products, `D = ${D}, idx = ${JSON.stringify(idx)}, n = ${n}`);
       }
-    const { kernelNames } = await tf.profile(() => [
+    const { kernelNames } = await engineProfile(() => [
       takeColumns(normal([3, 4]), [1], 4),
       putColumns(normal([3, 1]), [1], 4),
     ]);
@@ -94,7 +95,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         run(reference),
         `${begin} + ${step}·j, j < ${size}`,
       );
-      const { kernelNames } = await tf.profile(() => sliceColumns(x, begin, size, step));
+      const { kernelNames } = await engineProfile(() => sliceColumns(x, begin, size, step));
       assert.deepEqual(kernelNames, ['EmbedcgTakeColumns']);
     }
     assert.throws(() => sliceColumns(x, 8, 5), /do not fit in 12 columns/);
@@ -117,7 +118,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         sliceColumns(x, 1, 4, 2),
       ]);
       assert.deepEqual(off, on);
-      const { kernelNames } = await tf.profile(() => [takeColumns(x, [6, 1], 8), sliceColumns(x, 2, 3)]);
+      const { kernelNames } = await engineProfile(() => [takeColumns(x, [6, 1], 8), sliceColumns(x, 2, 3)]);
       assert.ok(!kernelNames.some((k) => k.startsWith('Embedcg')) && kernelNames.includes('Slice'), `${kernelNames}`);
     } finally {
       setColumnKernelsEnabled(true);
@@ -161,14 +162,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       withGrads((...ps) => concatColumns(ps as tf.Tensor2D[])),
       withGrads((...ps) => tf.concat(ps, 1)),
     );
-    const { kernelNames } = await tf.profile(() => concatColumns(parts as tf.Tensor2D[]));
+    const { kernelNames } = await engineProfile(() => concatColumns(parts as tf.Tensor2D[]));
     assert.deepEqual(kernelNames, ['EmbedcgJoinColumns']);
     const join = (...ps: tf.Tensor[]) => joinColumns(ps as tf.Tensor2D[], [[5, 0, 1], [2], [3, 4]], 6);
     const joinOn = withGrads(join);
     setColumnKernelsEnabled(false);
     try {
       assert.deepEqual(withGrads(join), joinOn);
-      const off = await tf.profile(() => concatColumns(parts as tf.Tensor2D[]));
+      const off = await engineProfile(() => concatColumns(parts as tf.Tensor2D[]));
       assert.deepEqual(off.kernelNames, ['Concat']);
     } finally {
       setColumnKernelsEnabled(true);

@@ -11,6 +11,7 @@
  * Other backends (tfjs-node, …) run the same copy as a customGrad op.
  */
 import * as tf from '@embedcg/core/tf';
+import { runKernelFused } from '../direct-kernels.js';
 import { BACKENDS, backendHasHeapAccess, type CpuBackendLike, type WasmBackendLike } from './simd-kernels.js';
 
 const TAKE = 'EmbedcgTakeColumns';
@@ -173,7 +174,7 @@ function register(): void {
       tf.registerGradient({
         kernelName: name,
         gradFunc: (dy, _saved, attrs) => ({
-          x: () => tf.engine().runKernel(adjoint, { x: dy as tf.Tensor }, attrs) as tf.Tensor,
+          x: () => runKernelFused(adjoint, { x: dy as tf.Tensor }, attrs),
         }),
       });
   }
@@ -186,7 +187,7 @@ function register(): void {
       gradFunc: (dy, _saved, attrs) => {
         const { parts, D } = attrs as unknown as JoinAttrs;
         const take = (p: ColumnAttrs) => () =>
-          tf.engine().runKernel(TAKE, { x: dy as tf.Tensor }, { ...p, D } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          runKernelFused(TAKE, { x: dy as tf.Tensor }, { ...p, D } as unknown as tf.NamedAttrMap);
         return Object.fromEntries(parts.map((p, i) => [String(i), take(p)]));
       },
     });
@@ -227,7 +228,7 @@ function columnCopy(x: tf.Tensor2D, idx: readonly number[], D: number, scatter: 
   const a: ColumnAttrs = { idx, D, run: runStart(idx) };
   if (!kernelsRun(x)) return copyOp(x, a, scatter);
   register();
-  return tf.engine().runKernel(scatter ? PUT : TAKE, { x }, a as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  return runKernelFused(scatter ? PUT : TAKE, { x }, a as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
 /**
@@ -302,9 +303,11 @@ export function joinColumns(parts: tf.Tensor2D[], idx: ReadonlyArray<readonly nu
     D,
     covered: seen.every((v) => v === 1),
   };
-  return tf
-    .engine()
-    .runKernel(JOIN, parts as unknown as tf.NamedTensorMap, a as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  return runKernelFused(
+    JOIN,
+    parts as unknown as Record<string, tf.Tensor>,
+    a as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor2D;
 }
 
 /**

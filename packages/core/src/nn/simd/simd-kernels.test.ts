@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@embedcg/core/tf';
+import { engineProfile } from '../engine-profile.test.util.js';
 import '@embedcg/core/tf/backend-wasm';
 import { activations, fusedActivations } from '../activations.js';
 import { ACTIVATIONS_WASM_BASE64 } from './activations-wasm.js';
@@ -67,7 +68,7 @@ for (const backend of ['wasm', 'cpu']) {
     const x = grid().filter((v) => Math.abs(v) < 80);
     const c = cosines(x.length);
     for (const name of SIMD_ACTIVATIONS) {
-      const { kernelNames } = await tf.profile(() => fusedActivations[name](tf.tensor1d([0.5])));
+      const { kernelNames } = await engineProfile(() => fusedActivations[name](tf.tensor1d([0.5])));
       assert.ok(kernelNames.includes(`Embedcg${name}_forward`), `${name} on ${backend}: ${kernelNames}`);
       const ours = valueAndGrad(fusedActivations[name], x, c);
       const theirs = valueAndGrad(activations[name], x, c);

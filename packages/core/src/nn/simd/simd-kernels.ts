@@ -11,6 +11,7 @@
  * Other backends (tfjs-node, …) have no such kernel, and {@link simdActivation} runs the plain op.
  */
 import * as tf from '@embedcg/core/tf';
+import { runKernelFused } from '../direct-kernels.js';
 import { ACTIVATIONS_WASM_BASE64 } from './activations-wasm.js';
 
 /** The activations with a SIMD kernel. */
@@ -150,7 +151,7 @@ function register(): boolean {
       kernelName: fwd,
       ...(fromOutput ? { outputsToSave: [true] } : { inputsToSave: ['x'] }),
       gradFunc: (dy, saved) => ({
-        x: () => tf.engine().runKernel(bwd, { x: saved[0]!, dy: dy as tf.Tensor }) as tf.Tensor,
+        x: () => runKernelFused(bwd, { x: saved[0]!, dy: dy as tf.Tensor }),
       }),
     });
   }
@@ -203,18 +204,18 @@ export function backendHasHeapAccess(): boolean {
  */
 export function simdActivation(name: SimdActivation, plain: (x: tf.Tensor) => tf.Tensor): (x: tf.Tensor) => tf.Tensor {
   const fwd = kernelName(name, 'forward');
-  return (x) =>
-    x.dtype === 'float32' && backendRunsSimd() ? (tf.engine().runKernel(fwd, { x }) as tf.Tensor) : plain(x);
+  return (x) => (x.dtype === 'float32' && backendRunsSimd() ? runKernelFused(fwd, { x }) : plain(x));
 }
 
 /**
  * Σ over the rows of a float32 matrix (n × m → m) as one SIMD kernel where the backend has it,
  * else tf.sum(x, 0): a dense layer's bias gradient. On tfjs-backend-wasm a Sum over axis 0
- * transposes the matrix first. Used inside gradients only, so it has no gradient of its own.
+ * transposes the matrix first. Used inside gradients only, so it has no gradient of its own, and it
+ * calls the kernel directly where it may (../direct-kernels.ts).
  */
 export function simdColumnSums(x: tf.Tensor2D): tf.Tensor1D {
   return (
-    x.dtype === 'float32' && backendRunsSimd() ? tf.engine().runKernel(COLUMN_SUMS, { x }) : tf.sum(x, 0)
+    x.dtype === 'float32' && backendRunsSimd() ? runKernelFused(COLUMN_SUMS, { x }) : tf.sum(x, 0)
   ) as tf.Tensor1D;
 }
 
