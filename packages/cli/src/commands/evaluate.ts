@@ -29,6 +29,13 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         numberOption('n', WHOLE_POSITIVE, { describe: "Samples (default: the config's evaluation.samples)" }),
       )
       .option('latent-samples', latentSamplesOption)
+      .option(
+        'seed',
+        numberOption('seed', WHOLE_NONNEGATIVE, {
+          describe:
+            "Seed of the evaluation's draw (default: the run's seed, as training's own evaluation). Heavy-tailed weights (k̂ > 0.5) give another ESS from every draw: compare a few seeds",
+        }),
+      )
       .option('reference', {
         type: 'string',
         array: true,
@@ -68,6 +75,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         run.state.wallSeconds,
         argv.n,
         checkLatentSamples(argv.latentSamples, run.plugins.model),
+        argv.seed as number | undefined,
       );
       let all: Record<string, unknown> = metrics;
       if (argv.reference?.length) {

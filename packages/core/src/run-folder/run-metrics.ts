@@ -13,7 +13,8 @@ export interface RunMetricsResult {
 
 /**
  * Metrics of a run's model at the config's target β, from `samples` draws (default: the config's
- * evaluation.samples) with the config's seed, so training's end and a later `evaluate` agree.
+ * evaluation.samples) with the config's seed (or `seed`: another sample set), so training's end
+ * and a later `evaluate` agree.
  * `plugins.forceField.evaluations` must hold the training's count: it is reported with this
  * evaluation's added.
  */
@@ -23,6 +24,7 @@ export async function runMetrics(
   wallSeconds: number,
   samples?: number,
   latentSamples?: number,
+  seed?: number,
 ): Promise<RunMetricsResult> {
   const evals0 = plugins.forceField.evaluations;
   const { metrics, samples: set } = await computeMetrics({
@@ -31,7 +33,7 @@ export async function runMetrics(
     forceField: plugins.forceField,
     beta: targetBeta(config),
     samples: samples ?? config.evaluation.samples,
-    seed: config.seed,
+    seed: seed ?? config.seed,
     batchSize: config.evaluation.batchSize,
     latentSamples: latentSamples ?? config.evaluation.latentSamples,
   });

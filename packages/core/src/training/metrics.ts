@@ -75,7 +75,13 @@ export async function computeMetrics(
   m.logZ = logMeanExp(s.logw);
   m.ess = essFraction(s.logw);
   // PSIS shape k̂ of the weights' tail: above 0.7 reweighted estimates are unreliable whatever the ESS.
-  if (s.logw.some(Number.isFinite)) m.khat = paretoSmooth(s.logw).khat;
+  // With k̂ above 0.5 the Kish ESS of one draw swings by orders of magnitude from draw to draw (a
+  // single weight can hold a quarter of the mass); that of the Pareto-smoothed weights does not.
+  if (s.logw.some(Number.isFinite)) {
+    const smoothed = paretoSmooth(s.logw);
+    m.khat = smoothed.khat;
+    m.essSmoothed = essFraction(smoothed.logWeights);
+  }
   const lossTerms = new Float64Array(s.n);
   for (let i = 0; i < s.n; i++) lossTerms[i] = s.logQ[i]! + o.beta * s.energies[i]!;
   m.loss = mean(lossTerms);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from './random.js';
-import { logSumExp } from './stats.js';
+import { essFraction, logSumExp } from './stats.js';
 import { fitGeneralizedPareto, paretoSmooth } from './psis.js';
 
 test('the generalised Pareto fit recovers the shape and scale of exact GPD draws', () => {
@@ -102,4 +102,27 @@ test('PSIS lowers the error of a self-normalised estimate with heavy-tailed weig
   );
   // PSIS trades a little bias (the tail is shrunk towards its fit) for much less variance.
   assert.ok(Math.abs(biasSmooth / reps) < 0.1 * sp2, `PSIS bias ${biasSmooth / reps}`);
+});
+
+test('the ESS of Pareto-smoothed weights does not collapse from draw to draw as the Kish ESS does (k = 0.64)', () => {
+  // q = N(0,1), p = N(0,1.67²): k = 1 − 1/2.78 = 0.64, the tetrapeptide flow's k̂. E_q[w²] is
+  // infinite above k = 0.5, so a draw's Kish ESS is set by its largest weight: most draws agree,
+  // and now and then one holds a weight that takes a large share of the mass.
+  const rng = createRng(17);
+  const sp2 = 2.78,
+    n = 20000;
+  const raw: number[] = [];
+  const smoothed: number[] = [];
+  for (let r = 0; r < 30; r++) {
+    const x = new Float64Array(n);
+    rng.fillNormal(x);
+    const lw = x.map((v) => 0.5 * v * v - (0.5 * v * v) / sp2);
+    raw.push(essFraction(lw));
+    smoothed.push(essFraction(paretoSmooth(lw).logWeights));
+  }
+  const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
+  const [r, s] = [sorted(raw), sorted(smoothed)];
+  // The medians agree; the worst draws do not.
+  assert.ok(Math.abs(Math.log(s[15]! / r[15]!)) < 0.3, `median ESS: smoothed ${s[15]}, raw ${r[15]}`);
+  assert.ok(s[0]! > 3 * r[0]!, `smallest ESS of 30 draws: smoothed ${s[0]}, raw ${r[0]}`);
 });
