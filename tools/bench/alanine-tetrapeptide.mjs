@@ -64,6 +64,8 @@ for (const seed of seeds) {
   results.push({
     what: `seed ${seed}`,
     ESS: g('ess'),
+    // k̂ > 0.5: one draw's Kish ESS is set by its largest weight; the smoothed one is stable.
+    'ESS PSIS': m.essSmoothed,
     khat: g('khat'),
     'train evals': evaluations,
     'train s': seconds,
