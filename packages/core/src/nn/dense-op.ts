@@ -11,18 +11,19 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { simdColumnSums } from './simd/simd-kernels.js';
-import { directMatMul, productFused, transposeFused } from './direct-kernels.js';
+import { affineFused, productFused, transposeFused } from './direct-kernels.js';
 
 type Matrix = tf.Tensor2D;
 
 function makeOp(biasGrad: (dy: tf.Tensor2D) => tf.Tensor, direct: boolean) {
   const mm = direct ? productFused : (a: Matrix, b: Matrix) => tf.matMul(a, b);
   const tr = direct ? transposeFused : (x: Matrix) => tf.transpose(x);
+  const affine = direct ? affineFused : (a: Matrix, b: Matrix, bias: tf.Tensor1D) => tf.fused.matMul({ a, b, bias });
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, bias, save] = args as [Matrix, Matrix, tf.Tensor1D, tf.GradSaveFunc];
     save([x, kernel]);
     return {
-      value: (direct && directMatMul(x, kernel, bias)) || tf.fused.matMul({ a: x, b: kernel, bias }),
+      value: affine(x, kernel, bias),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ks] = saved as [Matrix, Matrix];
         return [mm(dy as Matrix, tr(ks)), mm(tr(xs), dy as Matrix), biasGrad(dy as Matrix)];

@@ -70,6 +70,10 @@ export function directTranspose(x: tf.Tensor2D): tf.Tensor2D | undefined {
   return d.engine.makeTensorFromTensorInfo(out) as tf.Tensor2D;
 }
 
+/** a·b + bias by a direct call where allowed, else tf.fused.matMul: the same kernel either way. */
+export const affineFused = (a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D =>
+  directMatMul(a, b, bias) ?? (tf.fused.matMul({ a, b, bias }) as tf.Tensor2D);
+
 /** a·b by a direct call where allowed, else tf.matMul: the same kernel either way. */
 export const productFused = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => directMatMul(a, b) ?? tf.matMul(a, b);
 

@@ -11,7 +11,7 @@
  */
 import * as tf from '@embedcg/core/tf';
 import type { Dense } from './dense.js';
-import { directMatMul, productFused, runKernelFused, transposeFused } from './direct-kernels.js';
+import { affineFused, productFused, runKernelFused, transposeFused } from './direct-kernels.js';
 import { simdActivationKernels, simdColumnSums, type SimdActivation } from './simd/simd-kernels.js';
 
 type Matrix = tf.Tensor2D;
@@ -25,8 +25,7 @@ function forward(x: Matrix, params: tf.Tensor[], fwd: string, fromOutput: boolea
   const n = params.length / 2;
   let h = x;
   for (let i = 0; i < n; i++) {
-    const [w, b] = [params[2 * i] as Matrix, params[2 * i + 1] as tf.Tensor1D];
-    const z = directMatMul(h, w, b) ?? tf.fused.matMul({ a: h, b: w, bias: b });
+    const z = affineFused(h, params[2 * i] as Matrix, params[2 * i + 1] as tf.Tensor1D);
     if (i + 1 === n) return { value: z, saved };
     h = runKernelFused(fwd, { x: z }) as Matrix;
     if (!fromOutput) saved.push(z);
@@ -38,8 +37,9 @@ function forward(x: Matrix, params: tf.Tensor[], fwd: string, fromOutput: boolea
 /** dy → [dx, dW₀, db₀, …], the layers in reverse, with the products {@link denseOp} takes. */
 function backward(dy: Matrix, saved: tf.Tensor[], kernels: tf.Tensor[], bwd: string, fromOutput: boolean) {
   const n = kernels.length;
+  // Layer i's input: x at 0, then hidden output i-1, after its pre-activation where that is saved.
   const perHidden = fromOutput ? 1 : 2;
-  const input = (i: number) => (i === 0 ? saved[0] : saved[perHidden * i]) as Matrix;
+  const input = (i: number) => saved[perHidden * i] as Matrix;
   const grads: tf.Tensor[] = new Array<tf.Tensor>(1 + 2 * n);
   let dz = dy;
   for (let i = n - 1; i >= 0; i--) {

@@ -137,6 +137,8 @@ function registerKernel(kernelName: string, spec: KernelSpec): void {
 
 const COLUMN_SUMS = 'EmbedcgColumnSums';
 const kernelName = (a: SimdActivation, pass: 'forward' | 'backward') => `Embedcg${a}_${pass}`;
+/** tanh's derivative comes from its output, the others' from their input. */
+const backwardFromOutput = (a: SimdActivation): boolean => a === 'tanh';
 
 /** Registers the kernels and gradients once per process (tfjs's registry is global). */
 function register(): boolean {
@@ -146,10 +148,9 @@ function register(): boolean {
     registerKernel(fwd, elementwise(`${a}_forward`, ['x']));
     registerKernel(bwd, elementwise(`${a}_backward`, ['x', 'dy']));
     if (tf.getGradient(fwd)) continue;
-    const fromOutput = a === 'tanh';
     tf.registerGradient({
       kernelName: fwd,
-      ...(fromOutput ? { outputsToSave: [true] } : { inputsToSave: ['x'] }),
+      ...(backwardFromOutput(a) ? { outputsToSave: [true] } : { inputsToSave: ['x'] }),
       gradFunc: (dy, saved) => ({
         x: () => runKernelFused(bwd, { x: saved[0]!, dy: dy as tf.Tensor }),
       }),
@@ -235,6 +236,6 @@ export function simdActivationKernels(name: string): {
     usable: known && backendRunsSimd(),
     forward: kernelName(a, 'forward'),
     backward: kernelName(a, 'backward'),
-    fromOutput: a === 'tanh',
+    fromOutput: backwardFromOutput(a),
   };
 }
