@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, assemblePlugins, selectBackend, train } from '@embedcg/core';
+import { ConfigError, assemblePlugins, checkRunConfig, selectBackend, train } from '@embedcg/core';
 import { gaussian, twoModes, twoModesConfig } from './two-modes-fixture.mjs';
 
 const preloaded = { 'test-plugins': [twoModes, gaussian] };
@@ -55,13 +55,13 @@ test('the final stage steps draw finalBatchSize rows, the tempering steps batchS
 
 test('with gradient workers a finalBatchSize other than batchSize is refused, naming both keys', async () => {
   const cfg = config({ finalBatchSize: 200, workers: 2 });
+  const refused = (e) => e instanceof ConfigError && /finalBatchSize \(200\).*batchSize \(32\)/.test(e.message);
+  // `embedcg config` runs checkRunConfig: it refuses what train refuses.
+  await assert.rejects(checkRunConfig(cfg, { configDir: process.cwd(), preloaded }), refused);
   const runDir = mkdtempSync(join(tmpdir(), 'embedcg-final-batch-'));
   const plugins = await assemblePlugins(cfg, { configDir: process.cwd(), preloaded });
   try {
-    await assert.rejects(
-      train({ runDir, config: cfg, ...plugins, progress: false }),
-      (e) => e instanceof ConfigError && /finalBatchSize \(200\).*batchSize \(32\)/.test(e.message),
-    );
+    await assert.rejects(train({ runDir, config: cfg, ...plugins, progress: false }), refused);
   } finally {
     plugins.model.dispose();
   }

@@ -152,7 +152,17 @@ export function objectivesFor(cfg: TrainingSettings, model: Model) {
  */
 export function checkTrainerInputs(o: Pick<TrainerOptions, 'config' | 'forceField' | 'transform' | 'model'>): void {
   checkDimensions(o);
+  checkWorkerBatch(o.config.training);
   objectivesFor(o.config.training, o.model);
+}
+
+/** Gradient workers split one fixed batch, so a final stage with a batch of its own is single-thread only. */
+function checkWorkerBatch(cfg: TrainingSettings): void {
+  const { finalBatchSize, batchSize, workers = 1 } = cfg;
+  if (workers > 1 && finalBatchSize !== undefined && finalBatchSize !== batchSize)
+    throw new ConfigError(
+      `training.finalBatchSize (${finalBatchSize}) differs from training.batchSize (${batchSize}); gradient workers split one fixed batch, so with training.workers = ${workers} leave finalBatchSize out`,
+    );
 }
 
 /** Set up a session: checks, then the checkpoint's state (resume) or a new run's. */
@@ -162,6 +172,7 @@ export async function openSession(o: TrainerOptions): Promise<TrainingSession> {
   const target = targetBeta(o.config);
   const rng = createRng(o.config.seed * 7919 + 17);
   checkDimensions(o);
+  checkWorkerBatch(cfg);
   const rw = cfg.reweighting;
   // With annealing by reweighting from a hot start, reverse-KL tempering treats startFraction·β* as its target.
   const temperTarget = rw ? target * Math.min(1, rw.startFraction ?? 1) : target;
@@ -210,11 +221,6 @@ async function startPool(o: TrainerOptions, state: TrainerState): Promise<Gradie
       `cannot resume: the run trained with ${state.workerRngStates.length} gradient workers, training.workers is ${count}`,
     );
   if (count <= 1) return undefined;
-  const { finalBatchSize, batchSize } = o.config.training;
-  if (finalBatchSize !== undefined && finalBatchSize !== batchSize)
-    throw new ConfigError(
-      `training.finalBatchSize (${finalBatchSize}) differs from training.batchSize (${batchSize}); gradient workers split one fixed batch, so with training.workers = ${count} leave finalBatchSize out`,
-    );
   if (!o.workerPlugins)
     throw new ConfigError(
       `training.workers = ${count} needs plugins the workers can load by package name, as trainRun and \`embedcg train\` give them (plugins handed over in memory cannot cross to a worker thread); set training.workers to 1`,
