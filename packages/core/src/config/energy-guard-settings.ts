@@ -30,7 +30,7 @@ export const energyGuardSchema: JSONSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       description:
-        "also soften energies above betaU = this (kT, on the force field's own zero): the threshold rises as beta falls (absent: maxEnergy alone)",
+        "under trial, not kept (docs/results/alanine-tetrapeptide.md): also soften energies above betaU = this (kT, on the force field's own zero): the threshold rises as beta falls (absent: maxEnergy alone)",
     },
     final: {
       type: 'object',

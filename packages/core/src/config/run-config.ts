@@ -181,7 +181,7 @@ export function runConfigSchema(
             type: 'integer',
             minimum: 1,
             description:
-              'batch size of the final stage and polish at the target beta (default: batchSize); single-thread path only',
+              'under trial, not kept (docs/results/alanine-tetrapeptide.md): batch size of the final stage and polish at the target beta (default: batchSize); single-thread path only',
           },
           finalLearningRate: {
             type: 'number',
