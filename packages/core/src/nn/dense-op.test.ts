@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@embedcg/core/tf';
 import '@embedcg/core/tf/backend-wasm';
 import { denseOp } from './dense-op.js';
-import { setDirectKernelsEnabled } from './direct-kernels.js';
+import { engineProfile } from './engine-profile.test.util.js';
 import { createRng } from '../util/random.js';
 
 for (const backend of ['wasm', 'cpu'])
@@ -32,9 +32,7 @@ for (const backend of ['wasm', 'cpu'])
       if (fused) {
         // Through the engine (direct calls off) the profile sees the SIMD column sums; with direct
         // calls it sees no product, transpose or reshape of the layer at all.
-        setDirectKernelsEnabled(false);
-        const viaEngine = (await tf.profile(() => tf.grads(ours)([x, W, b]))).kernelNames;
-        setDirectKernelsEnabled(true);
+        const viaEngine = (await engineProfile(() => tf.grads(ours)([x, W, b]))).kernelNames;
         assert.ok(viaEngine.includes('EmbedcgColumnSums'), `${viaEngine}`);
         const direct = (await tf.profile(() => tf.grads(ours)([x, W, b]))).kernelNames;
         for (const k of ['EmbedcgColumnSums', '_FusedMatMul', 'BatchMatMul', 'Transpose'])
