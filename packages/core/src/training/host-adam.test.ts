@@ -174,3 +174,41 @@ test('a checkpoint of HostAdam resumes bit-identically, and tfjs Adam resumes fr
   assert.deepEqual(bits(vc), bits(va));
   assert.deepEqual(bits(vd), bits(va));
 });
+
+test('the SIMD update gives the loop’s bits: odd sizes, scaled, absent and extreme gradients', async () => {
+  const { scratchKernels } = await import('../nn/simd/simd-kernels.js');
+  const { setSimdAdamEnabled } = await import('./host-adam-simd.js');
+  assert.ok(scratchKernels(64), 'the SIMD module loads (else both runs would take the loop)');
+  const rng = createRng(77);
+  const sizes = [1, 3, 4, 5, 1001];
+  const start = sizes.map((n) => rng.fillNormal(new Float32Array(n)));
+  const make = (tag: string) => start.map((v, i) => tf.variable(tf.tensor(Float32Array.from(v)), true, `${tag}/${i}`));
+  const [simd, loop] = [make(`adam-simd-${counter++}`), make(`adam-loop-${counter++}`)];
+  const [a, b] = [new HostAdam(0.003), new HostAdam(0.003)];
+  for (let step = 0; step < 6; step++) {
+    const grads = (vars: tf.Variable[]) =>
+      Object.fromEntries(
+        vars.flatMap((v, i) => {
+          if (i === 2 && step % 2 === 0) return [];
+          const g = Float32Array.from(rng.fillNormal(new Float32Array(v.size)), (x, j) =>
+            j % 7 === 0 ? x * 1e-30 : j % 11 === 0 ? x * 1e25 : j % 13 === 0 ? 0 : x,
+          );
+          return [[v.name, g]];
+        }),
+      );
+    const gs = grads(simd);
+    const gl = Object.fromEntries(loop.map((v, i) => [v.name, gs[simd[i]!.name]!]).filter(([, g]) => g));
+    const scale = step % 3 === 0 ? 1 : 0.37;
+    a.step(simd, gs, scale);
+    setSimdAdamEnabled(false);
+    try {
+      b.step(loop, gl, scale);
+    } finally {
+      setSimdAdamEnabled(true);
+    }
+  }
+  assert.deepEqual(bits(simd), bits(loop));
+  const moments = async (o: HostAdam) => (await o.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+  assert.deepEqual(await moments(a), await moments(b));
+  tf.dispose([...simd, ...loop]);
+});

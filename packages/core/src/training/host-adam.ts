@@ -13,6 +13,7 @@
  * norm, which is summed here in float64 rather than by the backend's float32 reduction.
  */
 import * as tf from '@embedcg/core/tf';
+import { type AdamScalars, simdAdamStep } from './host-adam-simd.js';
 
 const f = Math.fround;
 
@@ -36,6 +37,32 @@ interface Moments {
   m: Float32Array;
   v: Float32Array;
   shape: number[];
+}
+
+/** The same update in plain float32-rounded arithmetic, where the SIMD module is unavailable. */
+function loopStep(x: Float32Array, g: Float32Array | undefined, m: Float32Array, v: Float32Array, k: AdamScalars) {
+  const [s, b1, c1, b2, c2, d1, d2, eps, nlr] = k as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const gi = g ? f(g[i]! * s) : 0;
+    const mi = f(f(m[i]! * b1) + f(gi * c1));
+    const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2));
+    m[i] = mi;
+    v[i] = vi;
+    const step = f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr);
+    out[i] = f(step + x[i]!);
+  }
+  return out;
 }
 
 export class HostAdam {
@@ -72,20 +99,12 @@ export class HostAdam {
     const d1 = f(1 - this.powers.accBeta1),
       d2 = f(1 - this.powers.accBeta2);
     const s = f(scale);
+    const scalars = [s, b1, c1, b2, c2, d1, d2, eps, -lr];
     variables.forEach((variable, k) => {
       const g = grads[variable.name];
       const x = variable.dataSync() as Float32Array;
       const { m, v } = this.momentsOf(variable, k);
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const gi = g ? (scale === 1 ? g[i]! : f(g[i]! * s)) : 0;
-        const mi = f(f(m[i]! * b1) + f(gi * c1));
-        const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2));
-        m[i] = mi;
-        v[i] = vi;
-        const step = f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * -lr);
-        out[i] = f(step + x[i]!);
-      }
+      const out = simdAdamStep(x, g, m, v, scalars) ?? loopStep(x, g, m, v, scalars);
       tf.tidy(() => variable.assign(tf.tensor(out, variable.shape)));
     });
     this.powers = { accBeta1: f(this.powers.accBeta1 * b1), accBeta2: f(this.powers.accBeta2 * b2) };

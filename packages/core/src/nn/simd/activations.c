@@ -208,3 +208,38 @@ __attribute__((export_name("column_sums"))) void column_sums(const float *x, flo
     out[j] = s;
   }
 }
+
+/*
+ * One Adam step of n values, in tfjs's operation order (training/host-adam.ts):
+ *   g' = g s;  m = b1 m + c1 g';  v = b2 v + (g' g') c2;  out = ((m / d1) / (sqrt(v / d2) + eps)) nlr + x
+ * with m and v updated in place and nlr = -lr. WebAssembly's f32x4 +, -, *, / and sqrt round
+ * correctly, as the host path's Math.fround of each double result does, so both give the same bits;
+ * s = 1 multiplies exactly. Contraction stays off: a fused multiply-add would round once, not twice.
+ */
+static inline f4 adam_lanes(f4 x, f4 g, f4 *m, f4 *v, const float *k) {
+#pragma clang fp contract(off)
+  f4 gs = g * splat(k[0]);
+  *m = *m * splat(k[1]) + gs * splat(k[2]);
+  *v = *v * splat(k[3]) + (gs * gs) * splat(k[4]);
+  f4 den = (f4)wasm_f32x4_sqrt((v128_t)(*v / splat(k[6]))) + splat(k[7]);
+  return ((*m / splat(k[5])) / den) * splat(k[8]) + x;
+}
+
+/* k: s, b1, c1, b2, c2, d1, d2, eps, -lr (nine floats, beside the arrays in memory). */
+__attribute__((export_name("adam_step"))) void adam_step(const float *x, const float *g, float *m, float *v,
+                                                          float *out, int n, const float *k) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    f4 mi = load(m + i), vi = load(v + i);
+    store(out + i, adam_lanes(load(x + i), load(g + i), &mi, &vi, k));
+    store(m + i, mi);
+    store(v + i, vi);
+  }
+  if (i < n) {
+    int r = n - i;
+    f4 mi = load_tail(m + i, r), vi = load_tail(v + i, r);
+    store_tail(out + i, adam_lanes(load_tail(x + i, r), load_tail(g + i, r), &mi, &vi, k), r);
+    store_tail(m + i, mi, r);
+    store_tail(v + i, vi, r);
+  }
+}

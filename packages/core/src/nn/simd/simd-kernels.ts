@@ -31,7 +31,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 type Kernel = (...pointersAndCount: number[]) => void;
-type Exports = Record<`${SimdActivation}_${'forward' | 'backward'}` | 'column_sums', Kernel>;
+type Exports = Record<`${SimdActivation}_${'forward' | 'backward'}` | 'column_sums' | 'adam_step', Kernel>;
 
 /** The parts of tfjs-backend-wasm 4.22's BackendWasm that the kernels use. */
 export interface WasmBackendLike {
@@ -77,6 +77,17 @@ function scratchFor(bytes: number): WasmMemory {
   const short = bytes - scratch.buffer.byteLength;
   if (short > 0) scratch.grow(Math.ceil(short / 65536));
   return scratch;
+}
+
+/**
+ * The module's functions on scratch memory of at least `bytes` (read `memory.buffer` after this
+ * call: growing replaces it), for host-side callers that copy their arrays in and out; undefined
+ * where WebAssembly SIMD is unavailable.
+ */
+export function scratchKernels(bytes: number): { memory: WasmMemory; exports: Exports } | undefined {
+  if (!simdModule()) return undefined;
+  const memory = scratchFor(bytes);
+  return { memory, exports: exportsOn(memory) };
 }
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
