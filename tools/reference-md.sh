@@ -3,7 +3,8 @@
 # time and be extended session by session (see examples/alanine-tetrapeptide/reference/README.md).
 #
 # usage: tools/reference-md.sh DIR TARGET_NS CHUNK_NS SEED...
-#   DIR holds system.json and peptide.pdb (from `embedcg prepare --sequence ...`); run SEED writes
+#   DIR holds system.json and peptide.pdb (from `embedcg prepare --sequence ...`), or an AMBER
+#   system.prmtop and system.inpcrd (run with OBC2, as the alanine-flow bench's reference); run SEED writes
 #   DIR/seedSEED.dcd (+ .pdb, .energies.csv, .chk). The seeds are extended in turn, CHUNK_NS each,
 #   until every one reaches TARGET_NS or the file DIR/STOP exists. 330 K, Langevin 1/ps, 1 fs,
 #   a frame (DCD, CSV row, checkpoint) every 1 ps. EMBEDCG (default: npx embedcg) runs the CLI.
@@ -13,6 +14,8 @@ shift 3
 cli=${EMBEDCG:-npx embedcg}
 cd "$dir" || exit 1
 steps_per_ns=1000000
+input=(--system-json system.json --coords peptide.pdb)
+[[ -e system.prmtop ]] && input=(--prmtop system.prmtop --coords system.inpcrd --solvent obc2)
 fails=0
 for ((ns = chunk; ; ns += chunk)); do
   ((ns > target)) && ns=$target
@@ -26,7 +29,7 @@ for ((ns = chunk; ; ns += chunk)); do
       ((done_steps >= ns * steps_per_ns)) && continue
     fi
     echo "$(date -u +%FT%TZ) seed $seed -> ${ns} ns"
-    if ! $cli md --system-json system.json --coords peptide.pdb --temperature 330 --friction 1 \
+    if ! $cli md "${input[@]}" --temperature 330 --friction 1 \
       --timestep 0.001 --interval 1000 --steps $((ns * steps_per_ns)) --seed "$seed" \
       --platform Reference --out "$out" "${resume[@]}" </dev/null; then
       ((++fails >= 5)) && { echo "$(date -u +%FT%TZ) 5 failures: giving up"; exit 1; }

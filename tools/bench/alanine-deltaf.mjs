@@ -21,12 +21,11 @@ import {
   deltaFFromProbability,
   dihedralSeries,
   phiPositiveProbability,
-  readDcd,
 } from '@embedcg/core/molecules';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { repoRoot, target, writeResults } from './lib.mjs';
-import { arg, refDir } from './alanine-lib.mjs';
+import { arg, referencePhi } from './alanine-lib.mjs';
 
 const runDir = resolve(repoRoot, arg('run', 'runs/alanine-defensive-seed1'));
 const n = Number(arg('samples', 1_000_000));
@@ -90,14 +89,9 @@ try {
   const [lo, hi] = bootstrapInterval(reps);
 
   // The reference: every complete run's φ, a moving-block bootstrap (blocks of 1/40 of the frames).
-  const files = readdirSync(refDir)
-    .filter((f) => f.endsWith('.dcd'))
-    .sort();
   const refPhi = [];
   const perRun = [];
-  for (const f of files) {
-    const t = readDcd(join(refDir, f));
-    const p = dihedralSeries(t.positions.subarray(100 * D), D, t.nFrames - 100, phiQuad);
+  for (const p of referencePhi(ff.topology, D, 100)) {
     perRun.push(phiPositiveProbability(p));
     refPhi.push(...p);
   }
@@ -167,7 +161,7 @@ try {
     },
     {
       what: 'reference runs',
-      files: files.length,
+      files: perRun.length,
       'P(φ>0) per run %': perRun.map((p) => (100 * p).toFixed(3)).join(' '),
     },
   ];

@@ -1,8 +1,8 @@
 // What the alanine dipeptide benchmarks share: a time-boxed (resumable) training run on the shared
 // prmtop, model samples at 330 K, the reference MD in bench-results/alanine-ref/*.dcd (one file per
 // independent `embedcg md` run), and the rows of the molecular yardsticks (docs/science/metrics.md).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   assemblePlugins,
   computeMetrics,
@@ -20,22 +20,12 @@ import {
   withLatentSamples,
   writeRunFiles,
 } from '@embedcg/core';
-import { backboneDihedrals, dihedralSeries, readDcd, statePopulations } from '@embedcg/core/molecules';
+import { backboneDihedrals, dihedralSeries, statePopulations } from '@embedcg/core/molecules';
 import * as amber from '@embedcg/forcefield-amber';
 import { arg, repoRoot, sharedDir } from './lib.mjs';
 
 export { arg };
-
-export const refDir = join(repoRoot, 'bench-results', 'alanine-ref');
-
-/** The command that makes one more independent reference run: 40 ns at 1 fs, a frame every 2 ps (26 min on one core). */
-export function referenceHint(k = 1) {
-  const d = join(sharedDir, 'data/alanine-dipeptide');
-  return (
-    `node packages/cli/dist/bin.js md --prmtop ${join(d, 'alanine-dipeptide-implicit.prmtop')} --coords ${join(d, 'alanine-dipeptide-implicit.inpcrd')} ` +
-    `--solvent obc2 --temperature 330 --steps 40000000 --interval 2000 --platform Reference --seed ${k} --out ${join(refDir, `run${k}.dcd`)}`
-  );
-}
+export { loadReference, referenceHint, referencePhi, refDir, seriesDir } from './alanine-reference.mjs';
 
 /**
  * Assemble the plugins of a bench config (force field pointed at the shared prmtop) and train it
@@ -201,49 +191,6 @@ export function latentSampleRows({ samples, plugins, topology, Ks = [1, 4, 16, 6
       s: (performance.now() - t0) / 1000,
     };
   });
-}
-
-/**
- * All reference frames after `skip` per run, with their energies (NaN with `energies: false`, for
- * a bench that needs only geometry); undefined when there is no reference yet.
- */
-export async function loadReference(ff, skip, { energies: withEnergies = true } = {}) {
-  const all = existsSync(refDir)
-    ? readdirSync(refDir)
-        .filter((f) => f.endsWith('.dcd'))
-        .sort()
-        .map((f) => join(refDir, f))
-    : [];
-  // `embedcg md` appends a frame every interval: a file touched in the last two minutes is a run in
-  // progress, and half a run would bias the reference toward its starting basin.
-  const files = all.filter((f) => {
-    const age = (Date.now() - statSync(f).mtimeMs) / 1000;
-    if (age < 120)
-      console.error(`reference: skipping ${basename(f)}, still being written (modified ${age.toFixed(0)} s ago)`);
-    return age >= 120;
-  });
-  if (files.length === 0) {
-    console.error(
-      `no reference trajectory in ${refDir}; make one (or more, with other seeds) with\n  ${referenceHint(1)}`,
-    );
-    return undefined;
-  }
-  const D = ff.dimension;
-  const parts = files.map((f) => readDcd(f)).map((t) => t.positions.subarray(Math.min(skip, t.nFrames) * D));
-  const runLengths = parts.map((p) => p.length / D);
-  const n = runLengths.reduce((a, b) => a + b, 0);
-  const x = new Float64Array(n * D);
-  let at = 0;
-  for (const p of parts) {
-    x.set(p, at);
-    at += p.length;
-  }
-  const energies = new Float64Array(n).fill(NaN);
-  for (let s = 0; withEnergies && s < n; s += 5000) {
-    const b = Math.min(5000, n - s);
-    energies.set((await ff.inner.evaluate(x.subarray(s * D, (s + b) * D), b, { energiesOnly: true })).energies, s);
-  }
-  return { x, n, energies, runLengths, files };
 }
 
 /** Table rows of a molecularMetrics result (keys `mol.*`). */
