@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseMdSeries, statePopulations } from '@embedcg/core/molecules';
+import { loadSystemJson, parseMdSeries, statePopulations } from '@embedcg/core/molecules';
 import { loadReferenceSeries, seriesDir } from '../tools/bench/alanine-reference.mjs';
+import { repoRoot } from './support.mjs';
 
 const files = readdirSync(seriesDir)
   .filter((f) => f.endsWith('.csv.gz'))
@@ -46,7 +47,9 @@ test('the runs agree on the basins as independent runs of one system should', ()
 });
 
 test('the benches read the committed series, runs concatenated after the skipped frames', () => {
-  const ref = loadReferenceSeries(100);
+  // ACE-ALA-NME as the example's system names it: the same residues as the shared prmtop's.
+  const system = loadSystemJson(join(repoRoot, 'examples/alanine-dipeptide/system-obc2.json'));
+  const ref = loadReferenceSeries({ atoms: system.atoms, bonds: system.bonds }, 100);
   assert.deepEqual(
     ref.runLengths,
     runs.map((s) => s.timePs.length - 100),

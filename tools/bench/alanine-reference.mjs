@@ -8,10 +8,10 @@
 //                                     but hold no coordinates: enough for the flow and ΔF benches,
 //                                     not for those that encode reference frames.
 // Trajectories win when both exist.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { backboneDihedrals, dihedralSeries, parseMdSeries, readDcd } from '@embedcg/core/molecules';
+import { backboneDihedrals, dihedralSeries, readDcd } from '@embedcg/core/molecules';
+import { readReferenceSeries } from '../../packages/cli/dist/reference-series.js';
 import { repoRoot, sharedDir } from './lib.mjs';
 
 export const refDir = join(repoRoot, 'bench-results', 'alanine-ref');
@@ -54,8 +54,11 @@ function concat(parts) {
   return out;
 }
 
-/** The committed series after `skip` frames per run: { n, energies, angles: [{phi, psi}], runLengths, files }. */
-export function loadReferenceSeries(skip) {
+/**
+ * The committed series after `skip` frames per run, read as `embedcg evaluate --reference` reads
+ * them (checked against the system's residues): { n, energies, angles: [{phi, psi}], runLengths, files }.
+ */
+export function loadReferenceSeries(topology, skip) {
   const files = existsSync(seriesDir)
     ? readdirSync(seriesDir)
         .filter((f) => /\.csv(\.gz)?$/.test(f))
@@ -63,24 +66,7 @@ export function loadReferenceSeries(skip) {
         .map((f) => join(seriesDir, f))
     : [];
   if (files.length === 0) return undefined;
-  const runs = files.map((f) => {
-    const bytes = readFileSync(f);
-    const s = parseMdSeries((f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'), f);
-    if (s.residues.length !== 1)
-      throw new Error(`${f}: ${s.residues.length} residues with φ/ψ, not alanine dipeptide's 1`);
-    const from = Math.min(skip, s.timePs.length);
-    const r = s.residues[0];
-    return { energies: s.energies.subarray(from), phi: r.phi.subarray(from), psi: r.psi.subarray(from) };
-  });
-  const runLengths = runs.map((r) => r.energies.length);
-  const pick = (k) => concat(runs.map((r) => r[k]));
-  return {
-    n: runLengths.reduce((a, b) => a + b, 0),
-    energies: pick('energies'),
-    angles: [{ phi: pick('phi'), psi: pick('psi') }],
-    runLengths,
-    files,
-  };
+  return { ...readReferenceSeries(files, topology, { skip, stride: 1 }), files };
 }
 
 /**
@@ -92,7 +78,7 @@ export function loadReferenceSeries(skip) {
 export async function loadReference(ff, skip, { energies: withEnergies = true, coordinates = true } = {}) {
   const files = trajectoryFiles();
   if (files.length === 0) {
-    const series = coordinates ? undefined : loadReferenceSeries(skip);
+    const series = coordinates ? undefined : loadReferenceSeries(ff.topology, skip);
     if (series)
       console.error(`reference: ${series.files.length} committed series in ${seriesDir} (${series.n} frames)`);
     else
@@ -125,7 +111,7 @@ export function referencePhi(topology, dimension, skip) {
       return dihedralSeries(t.positions.subarray(from * dimension), dimension, t.nFrames - from, phiQuad);
     });
   }
-  const series = loadReferenceSeries(skip);
+  const series = loadReferenceSeries(topology, skip);
   if (!series) throw new Error(`no reference: neither trajectories in ${refDir} nor series in ${seriesDir}`);
   const out = [];
   let at = 0;
