@@ -8,7 +8,7 @@
 import { scratchKernels } from '../nn/simd/simd-kernels.js';
 
 /** Adam's float32 scalars in the order adam_step reads them: s, b1, c1, b2, c2, d1, d2, eps, −lr. */
-export type AdamScalars = readonly number[];
+export type AdamScalars = readonly [number, number, number, number, number, number, number, number, number];
 
 // The scalars sit at byte 16 (not 0: a null pointer), the arrays from byte 64, each in a slot
 // of n floats plus a vector of slack.
@@ -35,20 +35,20 @@ export function simdAdamStep(
   v: Float32Array,
   scalars: AdamScalars,
 ): Float32Array | undefined {
+  if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return undefined;
   const n = x.length;
   const slot = 4 * (n + 4);
-  if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return undefined;
   const kernels = scratchKernels(ARRAYS_AT + 5 * slot);
   if (!kernels) return undefined;
   const buf = kernels.memory.buffer;
-  const view = (i: number) => new Float32Array(buf, ARRAYS_AT + i * slot, n);
+  const at = (i: number) => ARRAYS_AT + i * slot;
+  const view = (i: number) => new Float32Array(buf, at(i), n);
   new Float32Array(buf, SCALARS_AT, scalars.length).set(scalars);
   view(0).set(x);
   if (g) view(1).set(g);
   else view(1).fill(0);
   view(2).set(m);
   view(3).set(v);
-  const at = (i: number) => ARRAYS_AT + i * slot;
   kernels.exports.adam_step(at(0), at(1), at(2), at(3), at(4), n, SCALARS_AT);
   m.set(view(2));
   v.set(view(3));

@@ -41,17 +41,7 @@ interface Moments {
 
 /** The same update in plain float32-rounded arithmetic, where the SIMD module is unavailable. */
 function loopStep(x: Float32Array, g: Float32Array | undefined, m: Float32Array, v: Float32Array, k: AdamScalars) {
-  const [s, b1, c1, b2, c2, d1, d2, eps, nlr] = k as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [s, b1, c1, b2, c2, d1, d2, eps, nlr] = k;
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const gi = g ? f(g[i]! * s) : 0;
@@ -99,7 +89,7 @@ export class HostAdam {
     const d1 = f(1 - this.powers.accBeta1),
       d2 = f(1 - this.powers.accBeta2);
     const s = f(scale);
-    const scalars = [s, b1, c1, b2, c2, d1, d2, eps, -lr];
+    const scalars: AdamScalars = [s, b1, c1, b2, c2, d1, d2, eps, -lr];
     variables.forEach((variable, k) => {
       const g = grads[variable.name];
       const x = variable.dataSync() as Float32Array;
