@@ -1,5 +1,5 @@
 // `npm run bench -- train-profile [--steps N] [--warmup N] [--only a,b] [--set key=value]... [--no-stacks]`
-// `npm run bench -- train-profile --compare ROUNDS [--warmup N] [--only a,b] [--off simd|columns|mlp|direct|adam|a,b]`
+// `npm run bench -- train-profile --compare ROUNDS [--warmup N] [--only a,b] [--off simd|columns|mlp|direct|adam|rows|a,b]`
 // Where one training step's time goes, for the alanine flow and VAE-components examples (shared
 // prmtop, OBC2) and the double-well main job: the step's parts (draw, force field, gradient pass,
 // Adam) unprofiled, then a profiled run with the time per kernel type and per source file (top ten
@@ -13,7 +13,8 @@
 // off the column-copy kernels there instead (back to the customGrad copies), `--off mlp` the
 // whole-MLP op (back to layer by layer), `--off direct` the direct kernel calls of the dense
 // layers (back to tfjs's matMul and transpose ops), `--off adam` HostAdam's SIMD update (back to
-// its float32-rounded loop); several comma-separated.
+// its float32-rounded loop), `--off rows` the row gathers and mixture-prior ops (back to one-hot
+// products and composed tfjs ops); several comma-separated.
 // Writes bench-results/train-profile-compare.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ import { setColumnKernelsEnabled } from '../../packages/core/dist/nn/simd/column
 import { setMlpOpEnabled } from '../../packages/core/dist/nn/mlp-op.js';
 import { setDirectKernelsEnabled } from '../../packages/core/dist/nn/direct-kernels.js';
 import { setSimdAdamEnabled } from '../../packages/core/dist/training/host-adam-simd.js';
+import { setRowOpsEnabled } from '../../packages/core/dist/nn/gather-rows.js';
 import { arg, machine, printTable, repoRoot, sharedDir } from './lib.mjs';
 import { startKernelProfile, tallyRows } from './kernel-profile-lib.mjs';
 
@@ -55,6 +57,7 @@ const switchKernels = (on) => {
   if (off.includes('mlp')) setMlpOpEnabled(on);
   if (off.includes('direct')) setDirectKernelsEnabled(on);
   if (off.includes('adam')) setSimdAdamEnabled(on);
+  if (off.includes('rows')) setRowOpsEnabled(on);
 };
 
 const median = (xs) => {

@@ -7,7 +7,7 @@
  * pass of an MLP is almost all such products, so this cuts a training step severalfold on wasm and
  * costs nothing measurable on cpu. The tensors the gradient needs are passed to `save` (kept by the
  * engine), never captured by closure: a closure over an intermediate tensor reads a disposed
- * tensor once tidy has run.
+ * tensor once tidy has run. Variables are the exception: they outlive every tidy.
  */
 import * as tf from '@embedcg/core/tf';
 import { simdColumnSums } from './simd/simd-kernels.js';
@@ -21,11 +21,14 @@ function makeOp(biasGrad: (dy: tf.Tensor2D) => tf.Tensor, direct: boolean) {
   const affine = direct ? affineFused : (a: Matrix, b: Matrix, bias: tf.Tensor1D) => tf.fused.matMul({ a, b, bias });
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, bias, save] = args as [Matrix, Matrix, tf.Tensor1D, tf.GradSaveFunc];
-    save([x, kernel]);
+    // A variable outlives the step, so the closure may hold it: saving it would make the engine
+    // copy the weights (an Identity kernel) on every taped call.
+    const held = kernel instanceof tf.Variable;
+    save(held ? [x] : [x, kernel]);
     return {
       value: affine(x, kernel, bias),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ks] = saved as [Matrix, Matrix];
+        const [xs, ks] = (held ? [saved[0], kernel] : saved) as [Matrix, Matrix];
         return [mm(dy as Matrix, tr(ks)), mm(tr(xs), dy as Matrix), biasGrad(dy as Matrix)];
       },
     };

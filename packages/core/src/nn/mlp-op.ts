@@ -69,11 +69,17 @@ function opFor(activation: SimdActivation): (...args: tf.Tensor[]) => tf.Tensor 
     const [x, ...params] = args as tf.Tensor[];
     const { value, saved } = forward(x as Matrix, params, fwd, fromOutput);
     const kernels = params.filter((_, i) => i % 2 === 0);
-    save([...saved, ...kernels]);
+    // Variables outlive the step and are held by the closure; saving them would make the engine copy
+    // every weight matrix (an Identity kernel) on each taped call. Other kernels are saved.
+    const toSave = kernels.filter((k) => !(k instanceof tf.Variable));
+    save([...saved, ...toSave]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, all: tf.Tensor[]) =>
-        backward(dy as Matrix, all.slice(0, saved.length), all.slice(saved.length), bwd, fromOutput),
+      gradFunc: (dy: tf.Tensor, all: tf.Tensor[]) => {
+        let next = saved.length;
+        const ks = kernels.map((k) => (k instanceof tf.Variable ? k : all[next++]!));
+        return backward(dy as Matrix, all.slice(0, saved.length), ks, bwd, fromOutput);
+      },
     };
   }) as (...args: tf.Tensor[]) => tf.Tensor;
   ops.set(activation, op);

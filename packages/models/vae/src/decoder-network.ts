@@ -15,6 +15,7 @@ import {
   applyDense,
   createDense,
   createVariable,
+  gatherRows,
   glorotUniformScaledBound as init,
   type Dense,
   type Rng,
@@ -41,6 +42,8 @@ export interface ComponentRows {
   oneHot: tf.Tensor2D;
   bias: tf.Tensor2D | tf.Variable;
   offset: tf.Tensor2D | tf.Variable;
+  /** The one-hot rows' components: rows are then gathered (core's gatherRows), not multiplied out. */
+  labels?: Int32Array;
 }
 
 /** Option `latentSkip` resolved: the driven model-space indices (sorted) and the initial slope. */
@@ -143,7 +146,9 @@ export class DecoderNetwork {
   /** μ and log σ² at z (n × d); `components` adds each row's first-layer bias and mean offset. */
   stats(z: tf.Tensor2D, components?: ComponentRows): DecoderStats {
     const act = activationFn(this.o.decoderActivation, this.fused);
-    const bias = components && tf.matMul(components.oneHot, components.bias);
+    const pick = (table: tf.Tensor2D | tf.Variable): tf.Tensor2D =>
+      components!.labels ? gatherRows(table, components!.labels) : tf.matMul(components!.oneHot, table);
+    const bias = components && pick(components.bias);
     let h = z;
     this.hidden.forEach((layer, i) => {
       const pre = applyDense(layer, h, this.fused);
@@ -151,13 +156,13 @@ export class DecoderNetwork {
     });
     let mlpMean = this.keepOffSkip(applyDense(this.meanHead, h, this.fused));
     if (components) {
-      const offset = tf.matMul(components.oneHot, components.offset);
+      const offset = pick(components.offset);
       mlpMean = tf.add(mlpMean, this.hidden.length === 0 ? tf.add(bias!, offset) : offset) as tf.Tensor2D;
     }
     const mean = this.skip ? (tf.add(mlpMean, tf.matMul(z, this.skip)) as tf.Tensor2D) : mlpMean;
     const lv = this.logVarianceParam;
     const rawLogVariance = lv instanceof tf.Variable ? lv.reshape([1, this.dimension]) : applyDense(lv, h, this.fused);
-    return { mean, logVariance: softClampLogVariance(rawLogVariance, this.caps) as tf.Tensor2D };
+    return { mean, logVariance: softClampLogVariance(rawLogVariance, this.caps, this.fused) as tf.Tensor2D };
   }
 
   /** mask·m + (1 − mask)·r·tanh(m/r): bounded by r at the skip coordinates, untouched elsewhere. */

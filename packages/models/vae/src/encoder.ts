@@ -68,7 +68,11 @@ export class Encoder {
     });
     return {
       mean: applyDense(this.meanHead, h, this.fused),
-      logVariance: softClampLogVariance(applyDense(this.logVarianceHead, h, this.fused)) as tf.Tensor2D,
+      logVariance: softClampLogVariance(
+        applyDense(this.logVarianceHead, h, this.fused),
+        undefined,
+        this.fused,
+      ) as tf.Tensor2D,
       hidden: h,
     };
   }

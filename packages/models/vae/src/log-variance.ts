@@ -14,6 +14,7 @@
  * the requested initial log-variance.
  */
 import * as tf from '@embedcg/core/tf';
+import { rowOpsEnabled } from '@embedcg/core';
 
 export const LOG_VARIANCE_RANGE: readonly [number, number] = [-20, 5];
 const CENTRE = (LOG_VARIANCE_RANGE[0] + LOG_VARIANCE_RANGE[1]) / 2;
@@ -45,8 +46,42 @@ export function logVarianceCaps(upper: ArrayLike<number>): LogVarianceCaps {
   };
 }
 
-/** Differentiable soft clamp of raw log-variances into {@link LOG_VARIANCE_RANGE}, or into per-column caps. */
-export function softClampLogVariance(raw: tf.Tensor, caps?: LogVarianceCaps): tf.Tensor {
+/**
+ * Up to this many entries the uncapped clamp runs as one op in JS on the fused path: a latent's or a
+ * few outputs' log-variances, where the composed clamp's dozen kernels (forward and backward) cost
+ * far more than the arithmetic. Above it (an all-atom decoder's n × D) the kernels' loops are faster.
+ */
+const SMALL_CLAMP = 4096;
+
+/** The uncapped clamp as one op with its gradient dy·(1 − t²), t = tanh((s − c)/h), kept as numbers. */
+function softClampSmall(raw: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const x = (args[0] as tf.Tensor).dataSync();
+    const t = new Float64Array(x.length);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      t[i] = Math.tanh((x[i]! - CENTRE) / HALF_WIDTH);
+      out[i] = CENTRE + HALF_WIDTH * t[i]!;
+    }
+    return {
+      value: tf.tensor(out, raw.shape),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync();
+        const gx = new Float32Array(g.length);
+        for (let i = 0; i < g.length; i++) gx[i] = g[i]! * (1 - t[i]! * t[i]!);
+        return tf.tensor(gx, raw.shape);
+      },
+    };
+  });
+  return op(raw);
+}
+
+/**
+ * Differentiable soft clamp of raw log-variances into {@link LOG_VARIANCE_RANGE}, or into per-column
+ * caps; `fused`: small uncapped ones as one op (same values to float32 rounding).
+ */
+export function softClampLogVariance(raw: tf.Tensor, caps?: LogVarianceCaps, fused = false): tf.Tensor {
+  if (fused && !caps && raw.size <= SMALL_CLAMP && rowOpsEnabled()) return softClampSmall(raw);
   if (caps)
     return tf.add(tf.mul(tf.tanh(tf.div(tf.sub(raw, caps.centre), caps.halfWidth)), caps.halfWidth), caps.centre);
   return tf.add(tf.mul(tf.tanh(tf.mul(tf.sub(raw, CENTRE), 1 / HALF_WIDTH)), HALF_WIDTH), CENTRE);

@@ -37,6 +37,7 @@ import {
   createVariable,
   glorotUniformScaledBound,
   normalizedWeights,
+  rowOpsEnabled,
   type Dense,
   type ModelDraw,
   type Rng,
@@ -44,6 +45,7 @@ import {
 import type { ComponentScanOptions } from './component-scan.js';
 import { LOG_2PI } from './gaussian.js';
 import type { DrawParts, LatentPrior, PriorChoice } from './latent-prior.js';
+import { componentLatent, labelLogStdSum, labelLogWeight } from './prior-mixture-ops.js';
 
 export interface PriorMixtureOptions {
   /** Number of components K (≥ 2). */
@@ -100,6 +102,8 @@ export class PriorMixture implements LatentPrior {
     readonly latentDimension: number,
     readonly options: PriorMixtureOptions,
     widths?: ComponentLayerWidths,
+    /** The draw's terms as ops with hand-written gradients (prior-mixture-ops.ts; `training.fusedKernels`). */
+    readonly fused = false,
   ) {
     const K = options.components;
     const d = latentDimension;
@@ -162,9 +166,27 @@ export class PriorMixture implements LatentPrior {
     if (this.decoderOffset) copyRows(this.decoderOffset);
   }
 
-  /** The mixture's log p(z) has parameters: it is all added by {@link finishDraw}. */
-  fixedLogDensity(): number {
-    return 0;
+  /**
+   * On the fused path with `componentDecoder`, the draw knows each row's component k, and with
+   * z = a_k + b_k ζ, log N(z; a_k, b_k²) = −½|ζ|² − Σ_j log b_kj − (d/2) log 2π as a function of the
+   * parameters too (as the decoder's ε in the model's draw): this returns the parameter-free part,
+   * and {@link finishDraw} adds log π_k − Σ_j log b_kj. Otherwise the mixture's log p(z) is all added
+   * there.
+   */
+  fixedLogDensity(zeta: Float32Array, row: number, d: number): number {
+    if (!this.zetaForm) return 0;
+    let zz = 0;
+    for (let k = 0; k < d; k++) zz += zeta[row * d + k]! ** 2;
+    return -0.5 * zz - 0.5 * d * LOG_2PI;
+  }
+
+  /** The fused path's ops are on (off only while a benchmark times the composed ops, core's `setRowOpsEnabled`). */
+  get rowOps(): boolean {
+    return this.fused && rowOpsEnabled();
+  }
+
+  private get zetaForm(): boolean {
+    return this.rowOps && this.options.componentDecoder;
   }
 
   /**
@@ -197,7 +219,10 @@ export class PriorMixture implements LatentPrior {
     let logQ = parts.logQ;
     if (component) {
       const logRk = tf.sum(tf.mul(this.classifierLogProbs(encoderHidden), component), 1);
-      logQ = tf.sub(tf.add(logQ, this.labelledLogDensity(z, labels)), logRk) as tf.Tensor1D;
+      const prior = this.zetaForm
+        ? tf.sub(this.choiceLogProb(labels), labelLogStdSum(this.logStd, labels))
+        : this.labelledLogDensity(z, labels);
+      logQ = tf.sub(tf.add(logQ, prior), logRk) as tf.Tensor1D;
     } else {
       logQ = tf.add(logQ, this.logDensity(z)) as tf.Tensor1D;
     }
@@ -235,6 +260,7 @@ export class PriorMixture implements LatentPrior {
    * (UnsortedSegmentSum) the wasm backend lacks.
    */
   latent(zeta: tf.Tensor2D, choice: PriorChoice | undefined): tf.Tensor2D {
+    if (this.rowOps) return componentLatent(this.centres, this.logStd, zeta.dataSync() as Float32Array, choice!.labels);
     const pick = this.oneHot(choice!.labels);
     return tf.add(tf.matMul(pick, this.centres), tf.mul(tf.exp(tf.matMul(pick, this.logStd)), zeta)) as tf.Tensor2D;
   }
@@ -290,12 +316,14 @@ export class PriorMixture implements LatentPrior {
 
   /** log(π_k / P̃_k) of each label drawn from P̃ (`proposal`, as drawn), differentiable in π (P̃ held constant). */
   proposalLogRatio(labels: Int32Array, proposal: Float64Array): tf.Tensor1D {
-    const logProposal = Float32Array.from(labels, (k) => Math.log(proposal[k]!));
+    const logProposal = new Float32Array(labels.length);
+    for (let i = 0; i < labels.length; i++) logProposal[i] = Math.log(proposal[labels[i]!]!);
     return tf.sub(this.choiceLogProb(labels), tf.tensor1d(logProposal)) as tf.Tensor1D;
   }
 
   /** log π_k of each drawn label: the discrete choice whose score-function gradient the trainer adds. */
   choiceLogProb(labels: Int32Array): tf.Tensor1D {
+    if (this.rowOps) return labelLogWeight(this.logits, labels, LOGIT_SCALE);
     return tf.sum(
       tf.mul(this.oneHot(labels), this.logWeights().reshape([1, this.options.components])),
       1,

@@ -19,7 +19,7 @@ import type { StdCap } from './coordinates.js';
 import type { DecoderDensity } from './decoder-density.js';
 import type { ComponentRows, DecoderNetwork, DecoderStats, LatentSkipResolved } from './decoder-network.js';
 import type { Encoder } from './encoder.js';
-import { LOG_2PI, gaussianLogDensityTf } from './gaussian.js';
+import { LOG_2PI, gaussianLogDensityRows, gaussianLogDensityTf } from './gaussian.js';
 import type { LatentPrior } from './latent-prior.js';
 import { vaeMetadata } from './metadata.js';
 import { resolveOptions, type VaeOptions, type VaeOptionsInput } from './options.js';
@@ -78,12 +78,15 @@ export class VaeModel implements Model {
   private readonly components: ComponentAware | undefined;
   private readonly allVariables: tf.Variable[];
   private disposed = false;
+  /** `training.fusedKernels`: small per-row terms as ops with hand-written gradients. */
+  private readonly fused: boolean;
 
   constructor(options: VaeOptionsInput, context: VaeContext) {
     const o = resolveOptions(options, context.dimension);
     this.options = Object.freeze(o);
     this.dimension = context.dimension;
     this.latentDimension = o.latentDim;
+    this.fused = context.fused ?? true;
     const parts = buildParts(o, context);
     ({ space: this.space, decoder: this.decoder, density: this.density, encoder: this.encoder } = parts);
     ({ prior: this.prior, mixture: this.priorMixture, rotors: this.rotors, skip: this.latentSkip } = parts);
@@ -118,14 +121,14 @@ export class VaeModel implements Model {
       const z = this.prior.latent(tf.tensor2d(zValues, [n, d]), choice);
       const eps = tf.tensor2d(epsValues, [n, D]);
       const component = this.prior.decoderComponent(choice);
-      const dec = this.decoder.stats(z, this.componentRows(component));
+      const dec = this.decoder.stats(z, this.componentRows(component, choice?.labels));
       const v = tf.add(dec.mean, tf.mul(tf.exp(tf.mul(dec.logVariance, 0.5)), eps)) as tf.Tensor2D;
       const { u, adjust } = this.density.push(v, z, eps, dec, extra);
       const y = this.space.fromStandard(u);
       const sumLogVariance =
         this.options.decoderVariance === 'shared' ? tf.sum(dec.logVariance) : tf.sum(dec.logVariance, 1);
       const enc = this.encoder.apply(this.space.wrap(u));
-      const logR = gaussianLogDensityTf(z, enc.mean, enc.logVariance);
+      const logR = gaussianLogDensityRows(z, enc.mean, enc.logVariance, this.fused);
       let logQ = tf.sub(tf.sub(tf.tensor1d(constant), tf.mul(sumLogVariance, 0.5)), logR) as tf.Tensor1D;
       if (adjust) logQ = adjust(logQ);
       return { ...this.prior.finishDraw({ y, logQ, z }, choice, enc.hidden, component) };
@@ -340,9 +343,12 @@ export class VaeModel implements Model {
     return this.decoder.stats(z, this.componentRows(component));
   }
 
-  private componentRows(component: tf.Tensor2D | undefined): ComponentRows | undefined {
+  /** `labels`: the one-hot rows' components, for the fused path's row gather (prior-mixture.ts `fused`). */
+  private componentRows(component: tf.Tensor2D | undefined, labels?: Int32Array): ComponentRows | undefined {
     const m = this.priorMixture;
-    return component && m ? { oneHot: component, bias: m.decoderBias!, offset: m.decoderOffset! } : undefined;
+    if (!component || !m) return undefined;
+    const rows = { oneHot: component, bias: m.decoderBias!, offset: m.decoderOffset! };
+    return m.rowOps && labels ? { ...rows, labels } : rows;
   }
 
   /** log q_θ(u|z) in standardised units (no −Σ log s), of component `component` when given. */

@@ -84,7 +84,8 @@ export function buildParts(o: VaeOptions, context: PartsContext): VaeParts {
     made.push(density);
     // After everything else and from its own stream: the networks keep their initial weights.
     const widths = { decoderFirst: o.decoderHidden[0] ?? D, encoderLast: o.encoderHidden.at(-1) ?? D, output: D };
-    const mixture = o.priorMixture && new PriorMixture(o.scope, context.seed, o.latentDim, o.priorMixture, widths);
+    const mixture =
+      o.priorMixture && new PriorMixture(o.scope, context.seed, o.latentDim, o.priorMixture, widths, fused);
     const prior = mixture ?? new StandardNormalPrior();
     const variables = [
       ...decoder.variables(),
