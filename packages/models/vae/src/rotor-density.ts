@@ -6,11 +6,12 @@
  * gradient.
  */
 import * as tf from '@embedcg/core/tf';
-import type { Rng } from '@embedcg/core';
+import { rowOpsEnabled, type Rng } from '@embedcg/core';
 import type { DecoderDensity, DensityDraw } from './decoder-density.js';
 import type { DecoderStats } from './decoder-network.js';
 import { LOG_2PI } from './gaussian.js';
 import { ROTOR_FOLD, rotorImageCount, rotorLogMixture } from './rotor-symmetry.js';
+import { rotorTermOp } from './rotor-term-op.js';
 
 export class RotorDensity implements DecoderDensity {
   readonly ownTerms: Uint8Array;
@@ -31,6 +32,8 @@ export class RotorDensity implements DecoderDensity {
     scales: Float64Array,
     private readonly sharedVariance: boolean,
     private readonly wrap: (u: tf.Tensor2D) => tf.Tensor2D,
+    /** The rotor term as one op with its gradient (rotor-term-op.ts; `training.fusedKernels`). */
+    private readonly fused = false,
   ) {
     const D = scales.length;
     const rotorScales = rotors.map((i) => scales[i]!);
@@ -94,6 +97,7 @@ export class RotorDensity implements DecoderDensity {
    * the Gaussian's −½ ε² there. ε is the n × D standardised residual (u − μ)/σ.
    */
   private rotorTerm(eps: tf.Tensor2D, logVariance: tf.Tensor2D): tf.Tensor1D {
+    if (this.fused && rowOpsEnabled()) return rotorTermOp(eps, logVariance, this.rotors, this.shifts, this.images);
     const epsR = this.rotorColumns(eps);
     const a = tf.mul(this.period, tf.exp(tf.mul(this.rotorColumns(logVariance), -0.5))) as tf.Tensor2D;
     return tf.sum(rotorLogMixture(epsR, a, this.images), 1) as tf.Tensor1D;

@@ -79,7 +79,7 @@ export function buildParts(o: VaeOptions, context: PartsContext): VaeParts {
     const density: DecoderDensity = o.decoderFlow
       ? new FlowDensity(new ConditionalSplineFlow(`${o.scope}/decoder`, rng, D, o.latentDim, o.decoderFlow, fused), D)
       : rotors.length > 0
-        ? new RotorDensity(rotors, space.scales, o.decoderVariance === 'shared', wrap)
+        ? new RotorDensity(rotors, space.scales, o.decoderVariance === 'shared', wrap, fused)
         : new GaussianDensity(D, wrap);
     made.push(density);
     // After everything else and from its own stream: the networks keep their initial weights.
