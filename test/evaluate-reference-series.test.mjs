@@ -58,7 +58,7 @@ test('evaluate RUN --reference SERIES on a tetrapeptide run: every residue and t
   const dir = tempDir(t);
   const run = join(dir, 'run');
   const config = join(repoRoot, 'examples/alanine-tetrapeptide-flow.json');
-  const small = ['--set', 'training.batchSize=16', '--set', 'evaluation.samples=200'];
+  const small = ['--set', 'training.batchSize=16', '--set', 'evaluation.samples=200', '--set', 'training.workers=1'];
   const trained = runCli(['train', config, '--out', run, '--no-progress', '--max-steps', '1', ...small]);
   assert.equal(trained.code, 0, trained.stderr);
   const ref = [join(dir, 'seed1.csv.gz'), join(dir, 'seed2.csv.gz')];

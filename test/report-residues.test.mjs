@@ -31,6 +31,8 @@ before(() => {
     'evaluation.samples=400',
     '--set',
     'evaluation.batchSize=400',
+    '--set',
+    'training.workers=1',
   ];
   const t = runCli(['train', config, '--out', runDir, '--no-progress', '--max-steps', '1', ...small]);
   assert.equal(t.code, 0, t.stderr);
