@@ -46,6 +46,13 @@ export interface LatentPrior {
   dispose(): void;
 }
 
+/** −½|ζ|² − (d/2) log 2π of row `row` of the standard normals ζ (n × d, row-major), in Float64. */
+export function standardNormalLogDensity(zeta: Float32Array, row: number, d: number): number {
+  let zz = 0;
+  for (let k = 0; k < d; k++) zz += zeta[row * d + k]! ** 2;
+  return -0.5 * zz - 0.5 * d * LOG_2PI;
+}
+
 /** z ~ N(0, I_d): no parameters, so all of log p(z) is summed in Float64 by the draw. */
 export class StandardNormalPrior implements LatentPrior {
   variables(): tf.Variable[] {
@@ -58,9 +65,7 @@ export class StandardNormalPrior implements LatentPrior {
 
   /** −½|ζ|² − (d/2) log 2π, the 2π term included (it cancels against log r's, which is also kept whole). */
   fixedLogDensity(zeta: Float32Array, row: number, d: number): number {
-    let zz = 0;
-    for (let k = 0; k < d; k++) zz += zeta[row * d + k]! ** 2;
-    return -0.5 * zz - 0.5 * d * LOG_2PI;
+    return standardNormalLogDensity(zeta, row, d);
   }
 
   choose(): undefined {

@@ -11,7 +11,7 @@
  * engine makes no Identity copies for the tape.
  */
 import * as tf from '@embedcg/core/tf';
-import { scatterAddRows } from '@embedcg/core';
+import { logSumExp, scatterAddRows } from '@embedcg/core';
 
 type Param = tf.Tensor | tf.Variable;
 
@@ -23,13 +23,10 @@ function pick(values: Float64Array, labels: Int32Array): Float32Array {
 }
 
 /** log softmax(scale · logits) in Float64. */
-export function scaledLogSoftmax(logits: Float32Array, scale: number): Float64Array {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, scale * v);
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(scale * v - max);
-  const logSum = max + Math.log(sum);
-  return Float64Array.from(logits, (v) => scale * v - logSum);
+function scaledLogSoftmax(logits: Float32Array, scale: number): Float64Array {
+  const scaled = Float64Array.from(logits, (v) => scale * v);
+  const logSum = logSumExp(scaled);
+  return scaled.map((v) => v - logSum);
 }
 
 /** z_i = a_k + exp(s_k) ⊙ ζ_i for k = labels[i]: centres a and log-widths s (K × d), ζ (n × d). */

@@ -44,7 +44,7 @@ import {
 } from '@embedcg/core';
 import type { ComponentScanOptions } from './component-scan.js';
 import { LOG_2PI } from './gaussian.js';
-import type { DrawParts, LatentPrior, PriorChoice } from './latent-prior.js';
+import { standardNormalLogDensity, type DrawParts, type LatentPrior, type PriorChoice } from './latent-prior.js';
 import { componentLatent, labelLogStdSum, labelLogWeight } from './prior-mixture-ops.js';
 
 export interface PriorMixtureOptions {
@@ -174,10 +174,7 @@ export class PriorMixture implements LatentPrior {
    * there.
    */
   fixedLogDensity(zeta: Float32Array, row: number, d: number): number {
-    if (!this.zetaForm) return 0;
-    let zz = 0;
-    for (let k = 0; k < d; k++) zz += zeta[row * d + k]! ** 2;
-    return -0.5 * zz - 0.5 * d * LOG_2PI;
+    return this.zetaForm ? standardNormalLogDensity(zeta, row, d) : 0;
   }
 
   /** The fused path's ops are on (off only while a benchmark times the composed ops, core's `setRowOpsEnabled`). */
@@ -217,17 +214,19 @@ export class PriorMixture implements LatentPrior {
     const { y, z } = parts;
     const { labels, proposal } = choice!;
     let logQ = parts.logQ;
+    // log π_k of each row, once: the ζ-form prior term and the choice's probability both use it.
+    const logPi = this.choiceLogProb(labels);
     if (component) {
       const logRk = tf.sum(tf.mul(this.classifierLogProbs(encoderHidden), component), 1);
       const prior = this.zetaForm
-        ? tf.sub(this.choiceLogProb(labels), labelLogStdSum(this.logStd, labels))
+        ? tf.sub(logPi, labelLogStdSum(this.logStd, labels))
         : this.labelledLogDensity(z, labels);
       logQ = tf.sub(tf.add(logQ, prior), logRk) as tf.Tensor1D;
     } else {
       logQ = tf.add(logQ, this.logDensity(z)) as tf.Tensor1D;
     }
-    if (proposal) return { y, logQ, z, proposalLogRatio: this.proposalLogRatio(labels, proposal) };
-    return { y, logQ, z, choiceLogProb: this.choiceLogProb(labels) };
+    if (proposal) return { y, logQ, z, proposalLogRatio: this.proposalLogRatio(labels, proposal, logPi) };
+    return { y, logQ, z, choiceLogProb: logPi };
   }
 
   dispose(): void {
@@ -314,11 +313,14 @@ export class PriorMixture implements LatentPrior {
     return this.weights().map((p) => (1 - eta) * p + eta / this.options.components);
   }
 
-  /** log(π_k / P̃_k) of each label drawn from P̃ (`proposal`, as drawn), differentiable in π (P̃ held constant). */
-  proposalLogRatio(labels: Int32Array, proposal: Float64Array): tf.Tensor1D {
+  /**
+   * log(π_k / P̃_k) of each label drawn from P̃ (`proposal`, as drawn), differentiable in π (P̃ held
+   * constant); `logPi`: the labels' {@link choiceLogProb} when the caller has it already.
+   */
+  proposalLogRatio(labels: Int32Array, proposal: Float64Array, logPi = this.choiceLogProb(labels)): tf.Tensor1D {
     const logProposal = new Float32Array(labels.length);
     for (let i = 0; i < labels.length; i++) logProposal[i] = Math.log(proposal[labels[i]!]!);
-    return tf.sub(this.choiceLogProb(labels), tf.tensor1d(logProposal)) as tf.Tensor1D;
+    return tf.sub(logPi, tf.tensor1d(logProposal)) as tf.Tensor1D;
   }
 
   /** log π_k of each drawn label: the discrete choice whose score-function gradient the trainer adds. */
