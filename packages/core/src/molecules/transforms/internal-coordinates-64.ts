@@ -17,7 +17,12 @@ export const cross = (u: Vec, v: Vec): Vec => [
   u[2] * v[0] - u[0] * v[2],
   u[0] * v[1] - u[1] * v[0],
 ];
-const norm = (u: Vec) => Math.hypot(u[0], u[1], u[2]);
+/**
+ * |(a, b, c)|. Not Math.hypot: its guard against overflow is of no use at molecular lengths (nm)
+ * and costs about ten times the square root in V8, on the transform's hottest path.
+ */
+export const length3 = (a: number, b: number, c: number): number => Math.sqrt(a * a + b * b + c * c);
+const norm = (u: Vec) => length3(u[0], u[1], u[2]);
 
 /** log|det J_T| of the configuration whose y starts at offset o. */
 export function logDetJ64(y: Float64Array, o: number, N: number): number {
@@ -29,7 +34,9 @@ export function logDetJ64(y: Float64Array, o: number, N: number): number {
 
 /**
  * Write the positions of the configuration whose y starts at offset o into x at offset xo (x
- * zero there). `ux2` as in internalToCartesianTf.
+ * zero there). `ux2` as in internalToCartesianTf. Scalar locals, not Vec arrays: this runs for
+ * every row of every configuration of every draw, and small arrays there cost allocations and
+ * garbage collection (the order of the arithmetic is the Vec version's, so the bits are too).
  */
 export function placeAtoms64(
   y: Float64Array,
@@ -47,28 +54,44 @@ export function placeAtoms64(
   x[xo + 3 * z2] = x[xo + 3 * zm[2]![1]]! + ux2 * b2 * Math.cos(t2);
   x[xo + 3 * z2 + 1] = b2 * Math.sin(t2);
   for (let r = 3; r < N; r++) {
-    const [i, j, k, l] = zm[r]!;
-    const pj = at(x, xo, j),
-      pk = at(x, xo, k),
-      pl = at(x, xo, l);
-    const bc = sub(pj, pk);
-    const lb = norm(bc);
-    bc[0] /= lb;
-    bc[1] /= lb;
-    bc[2] /= lb;
-    const nv = cross(sub(pk, pl), bc);
-    const ln = norm(nv);
-    nv[0] /= ln;
-    nv[1] /= ln;
-    nv[2] /= ln;
-    const m = cross(nv, bc);
+    const row = zm[r]!;
+    const xi = xo + 3 * row[0],
+      xj = xo + 3 * row[1],
+      xk = xo + 3 * row[2],
+      xl = xo + 3 * row[3];
+    const pj0 = x[xj]!,
+      pj1 = x[xj + 1]!,
+      pj2 = x[xj + 2]!;
+    const pk0 = x[xk]!,
+      pk1 = x[xk + 1]!,
+      pk2 = x[xk + 2]!;
+    let c0 = pj0 - pk0,
+      c1 = pj1 - pk1,
+      c2 = pj2 - pk2;
+    const lb = length3(c0, c1, c2);
+    c0 /= lb;
+    c1 /= lb;
+    c2 /= lb;
+    const u0 = pk0 - x[xl]!,
+      u1 = pk1 - x[xl + 1]!,
+      u2 = pk2 - x[xl + 2]!;
+    let n0 = u1 * c2 - u2 * c1,
+      n1 = u2 * c0 - u0 * c2,
+      n2 = u0 * c1 - u1 * c0;
+    const ln = length3(n0, n1, n2);
+    n0 /= ln;
+    n1 /= ln;
+    n2 /= ln;
     const b = y[o + bondIndex(r)]!,
       th = y[o + angleIndex(r, N)]!,
       ph = y[o + torsionIndex(r, N)]!;
     const d0 = -b * Math.cos(th),
       d1 = b * Math.sin(th) * Math.cos(ph),
       d2 = b * Math.sin(th) * Math.sin(ph);
-    for (let c = 0; c < 3; c++) x[xo + 3 * i + c] = pj[c]! + bc[c]! * d0 + m[c]! * d1 + nv[c]! * d2;
+    // m = nv × bc
+    x[xi] = pj0 + c0 * d0 + (n1 * c2 - n2 * c1) * d1 + n0 * d2;
+    x[xi + 1] = pj1 + c1 * d0 + (n2 * c0 - n0 * c2) * d1 + n1 * d2;
+    x[xi + 2] = pj2 + c2 * d0 + (n0 * c1 - n1 * c0) * d1 + n2 * d2;
   }
 }
 

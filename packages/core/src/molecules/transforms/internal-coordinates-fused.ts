@@ -8,23 +8,57 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { sliceColumns } from '../../nn/simd/column-kernels.js';
-import { at, cross, dot, logDetJ64, placeAtoms64, sub, type Vec } from './internal-coordinates-64.js';
+import { length3, logDetJ64, placeAtoms64 } from './internal-coordinates-64.js';
 import { angleIndex, bondIndex, torsionIndex, type ZMatrixRow } from './z-matrix.js';
 
-const scale = (u: Vec, s: number): Vec => [u[0] * s, u[1] * s, u[2] * s];
 function bump(a: Float64Array, i: number, v: number): void {
   a[i] = a[i]! + v;
 }
-function addTo(g: Float64Array, o: number, i: number, v: Vec, sign = 1): void {
-  g[o + 3 * i] = g[o + 3 * i]! + sign * v[0];
-  g[o + 3 * i + 1] = g[o + 3 * i + 1]! + sign * v[1];
-  g[o + 3 * i + 2] = g[o + 3 * i + 2]! + sign * v[2];
+
+/**
+ * The local frame of the row being undone, as placeAtoms64 built it: bc = unit(p_j − p_k) (0–2),
+ * 1/|p_j − p_k| (3), u = p_k − p_l (4–6), nv = unit(u × bc) (7–9), 1/|u × bc| (10). A scratch
+ * array and scalar locals rather than small Vec arrays: the adjoint runs for every row of every
+ * configuration of every step, where allocations cost garbage collection.
+ */
+const frame = new Float64Array(11);
+
+function rowFrame(x: Float64Array, xj: number, xk: number, xl: number): void {
+  const pk0 = x[xk]!,
+    pk1 = x[xk + 1]!,
+    pk2 = x[xk + 2]!;
+  const r0 = x[xj]! - pk0,
+    r1 = x[xj + 1]! - pk1,
+    r2 = x[xj + 2]! - pk2;
+  const inv1 = 1 / length3(r0, r1, r2);
+  const c0 = r0 * inv1,
+    c1 = r1 * inv1,
+    c2 = r2 * inv1;
+  const u0 = pk0 - x[xl]!,
+    u1 = pk1 - x[xl + 1]!,
+    u2 = pk2 - x[xl + 2]!;
+  const q0 = u1 * c2 - u2 * c1,
+    q1 = u2 * c0 - u0 * c2,
+    q2 = u0 * c1 - u1 * c0;
+  const inv2 = 1 / length3(q0, q1, q2);
+  frame[0] = c0;
+  frame[1] = c1;
+  frame[2] = c2;
+  frame[3] = inv1;
+  frame[4] = u0;
+  frame[5] = u1;
+  frame[6] = u2;
+  frame[7] = q0 * inv2;
+  frame[8] = q1 * inv2;
+  frame[9] = q2 * inv2;
+  frame[10] = inv2;
 }
-/** u/|u| and the adjoint of that normalisation: ū = (v̄ − v (v·v̄)) / |u|. */
-function unit(u: Vec): { v: Vec; back: (vBar: Vec) => Vec } {
-  const len = Math.hypot(u[0], u[1], u[2]);
-  const v = scale(u, 1 / len);
-  return { v, back: (vBar) => scale(sub(vBar, scale(v, dot(v, vBar))), 1 / len) };
+
+/** g[at..at+2] += sign·(v0, v1, v2). */
+function add3(g: Float64Array, at: number, v0: number, v1: number, v2: number, sign: 1 | -1): void {
+  g[at] = g[at]! + sign * v0;
+  g[at + 1] = g[at + 1]! + sign * v1;
+  g[at + 2] = g[at + 2]! + sign * v2;
 }
 
 /**
@@ -47,43 +81,63 @@ export function placeAtomsAdjoint64(
 ): void {
   const N = zm.length;
   for (let r = N - 1; r >= 3; r--) {
-    const [i, j, k, l] = zm[r]!;
-    const pj = at(x, xo, j),
-      pk = at(x, xo, k),
-      pl = at(x, xo, l);
-    const bc = unit(sub(pj, pk));
-    const u = sub(pk, pl);
-    const nv = unit(cross(u, bc.v));
-    const m = cross(nv.v, bc.v);
+    const row = zm[r]!;
+    const xi = xo + 3 * row[0],
+      xj = xo + 3 * row[1];
+    rowFrame(x, xj, xo + 3 * row[2], xo + 3 * row[3]);
+    const f = frame;
+    const [c0, c1, c2, inv1] = [f[0]!, f[1]!, f[2]!, f[3]!];
+    const [u0, u1, u2, v0, v1, v2, inv2] = [f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!];
+    // x_i = p_j + bc·d0 + m·d1 + nv·d2 with m = nv × bc, nv = unit(u × bc), bc = unit(p_j − p_k).
+    const m0 = v1 * c2 - v2 * c1,
+      m1 = v2 * c0 - v0 * c2,
+      m2 = v0 * c1 - v1 * c0;
     const b = y[o + bondIndex(r)]!,
       th = y[o + angleIndex(r, N)]!,
       ph = y[o + torsionIndex(r, N)]!;
-    const [ct, st, cp, sp] = [Math.cos(th), Math.sin(th), Math.cos(ph), Math.sin(ph)];
-    const g = at(gx, xo, i);
-    addTo(gx, xo, j, g);
-    const [e0, e1, e2] = [dot(g, bc.v), dot(g, m), dot(g, nv.v)];
+    const ct = Math.cos(th),
+      st = Math.sin(th),
+      cp = Math.cos(ph),
+      sp = Math.sin(ph);
+    const g0 = gx[xi]!,
+      g1 = gx[xi + 1]!,
+      g2 = gx[xi + 2]!;
+    add3(gx, xj, g0, g1, g2, 1);
+    const e0 = g0 * c0 + g1 * c1 + g2 * c2,
+      e1 = g0 * m0 + g1 * m1 + g2 * m2,
+      e2 = g0 * v0 + g1 * v1 + g2 * v2;
     bump(gy, o + bondIndex(r), -ct * e0 + st * cp * e1 + st * sp * e2 + (2 * gl) / b);
     bump(gy, o + angleIndex(r, N), b * (st * e0 + ct * cp * e1 + ct * sp * e2) + (gl * ct) / st);
     bump(gy, o + torsionIndex(r, N), b * st * (-sp * e1 + cp * e2));
-    // x_i = p_j + bc·d0 + m·d1 + nv·d2 with m = nv × bc, nv = unit(u × bc), bc = unit(p_j − p_k).
-    const mBar = scale(g, b * st * cp);
-    const nvBar = scale(g, b * st * sp);
-    const bcBar = scale(g, -b * ct);
-    const nvTot: Vec = [...nvBar];
-    const cm = cross(bc.v, mBar);
-    const bcTot: Vec = [bcBar[0], bcBar[1], bcBar[2]];
-    for (let c = 0; c < 3; c++) nvTot[c] = nvTot[c]! + cm[c]!;
-    const mn = cross(mBar, nv.v);
-    for (let c = 0; c < 3; c++) bcTot[c] = bcTot[c]! + mn[c]!;
-    const wBar = nv.back(nvTot);
-    const uBar = cross(bc.v, wBar);
-    const wu = cross(wBar, u);
-    for (let c = 0; c < 3; c++) bcTot[c] = bcTot[c]! + wu[c]!;
-    addTo(gx, xo, k, uBar);
-    addTo(gx, xo, l, uBar, -1);
-    const vBar = bc.back(bcTot);
-    addTo(gx, xo, j, vBar);
-    addTo(gx, xo, k, vBar, -1);
+    const sM = b * st * cp,
+      sN = b * st * sp,
+      sB = -b * ct;
+    const a0 = g0 * sM,
+      a1 = g1 * sM,
+      a2 = g2 * sM; // m̄
+    // n̄v = g·sN + bc × m̄, then back through the normalisation: w̄ = (n̄v − nv (nv·n̄v)) / |u × bc|.
+    const t0 = g0 * sN + (c1 * a2 - c2 * a1),
+      t1 = g1 * sN + (c2 * a0 - c0 * a2),
+      t2 = g2 * sN + (c0 * a1 - c1 * a0);
+    const dn = v0 * t0 + v1 * t1 + v2 * t2;
+    const w0 = (t0 - v0 * dn) * inv2,
+      w1 = (t1 - v1 * dn) * inv2,
+      w2 = (t2 - v2 * dn) * inv2;
+    // b̄c = g·sB + m̄ × nv + w̄ × u; ū = bc × w̄.
+    const s0 = g0 * sB + (a1 * v2 - a2 * v1) + (w1 * u2 - w2 * u1),
+      s1 = g1 * sB + (a2 * v0 - a0 * v2) + (w2 * u0 - w0 * u2),
+      s2 = g2 * sB + (a0 * v1 - a1 * v0) + (w0 * u1 - w1 * u0);
+    const ub0 = c1 * w2 - c2 * w1,
+      ub1 = c2 * w0 - c0 * w2,
+      ub2 = c0 * w1 - c1 * w0;
+    add3(gx, xo + 3 * row[2], ub0, ub1, ub2, 1);
+    add3(gx, xo + 3 * row[3], ub0, ub1, ub2, -1);
+    const dv = c0 * s0 + c1 * s1 + c2 * s2;
+    const vb0 = (s0 - c0 * dv) * inv1,
+      vb1 = (s1 - c1 * dv) * inv1,
+      vb2 = (s2 - c2 * dv) * inv1;
+    add3(gx, xj, vb0, vb1, vb2, 1);
+    add3(gx, xo + 3 * row[2], vb0, vb1, vb2, -1);
   }
   const [z1, z2] = [zm[1]![0], zm[2]![0]];
   const b2 = y[o + bondIndex(2)]!,
