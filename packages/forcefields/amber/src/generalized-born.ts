@@ -79,7 +79,7 @@ export class GeneralizedBorn {
         if (ori < r + srj) {
           const t = hctTerm(r, rInv, ori, srj, engulf);
           Ii += t;
-          d = hctDerivative;
+          d = hctDerivative[0]!;
         }
         dIi[p] = d;
         // contribution of i's scaled sphere to I_j
@@ -87,7 +87,7 @@ export class GeneralizedBorn {
         const orj = or[j]!;
         if (orj < r + sri) {
           I[j]! += hctTerm(r, rInv, orj, sri, engulf);
-          d = hctDerivative;
+          d = hctDerivative[0]!;
         }
         dIj[p] = d;
       }
@@ -210,8 +210,12 @@ export class GeneralizedBorn {
   }
 }
 
-/** Derivative dI/dr of the last {@link hctTerm} call (a module variable avoids allocating a pair). */
-let hctDerivative = 0;
+/**
+ * Derivative dI/dr of the last {@link hctTerm} call, in element 0. A typed array rather than
+ * returning a pair, or a module `let`: a double stored in a module variable is boxed, one
+ * allocation per call, and this runs twice per atom pair per configuration.
+ */
+const hctDerivative = new Float64Array(1);
 
 /**
  * HCT pair integral of a sphere of radius s at distance r seen from an atom of offset radius ρ
@@ -251,6 +255,6 @@ function hctTerm(r: number, rInv: number, rho: number, s: number, engulf: boolea
     v += 1 / rho - iL;
     deriv += dL * iL2;
   }
-  hctDerivative = deriv;
+  hctDerivative[0] = deriv;
   return v;
 }
