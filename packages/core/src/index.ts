@@ -112,6 +112,7 @@ export * from './evaluation/index.js';
 export { denseOp } from './nn/dense-op.js';
 export { gatherRows, scatterAddRows, rowOpsEnabled, setRowOpsEnabled } from './nn/gather-rows.js';
 export { takeColumns, putColumns, sliceColumns, joinColumns, concatColumns } from './nn/simd/column-kernels.js';
+export { gradientTapeActive } from './training/open-tape.js';
 /** Benchmarks and tests: fused ops call kernels through the engine (seen by tf.profile) while off. */
 export { setDirectKernelsEnabled } from './nn/direct-kernels.js';
 export {

@@ -1,14 +1,17 @@
 /**
  * One reverse-KL-family step (tempering, final stage, polish):
- *  1. snapshot the RNG, draw a batch and map it to force-field space;
+ *  1. draw a batch and map it to force-field space;
  *  2. evaluate energies and forces there (Float64, possibly async: workers or another process),
  *     guard them, and compute the batch's numbers (importance weights of the kept rows);
  *  3. let each objective of the session derive its weights or coefficients from those numbers;
- *  4. restore the RNG and redraw the same batch inside `tf.variableGrads`, where the energy enters
- *     through `energyOp` with the forces of step 2 as its gradient, and the objectives add their
- *     terms to the loss;
+ *  4. build the loss on the draw inside `tf.variableGrads`, where the energy enters through
+ *     `energyOp` with the forces of step 2 as its gradient, and the objectives add their terms;
  *  5. clip the gradient and apply it with Adam.
- * Drawing twice costs one extra forward pass, and buys force fields that may be asynchronous.
+ * With `training.fusedKernels` (the default) the draw of step 1 runs on a gradient tape held open
+ * across the force field's await (open-tape.ts), so the draw is taped once. Otherwise (the
+ * unfused path, kept as it was) step 1 draws untaped and step 4 redraws the same batch from the
+ * rewound RNG: the same numbers for one more forward pass, which the unfused ops' saved tensors
+ * made the cheaper way (docs/results/training-speed.md, "Taping the draw once").
  * With training.workers > 1 the workers do steps 1–4 (parallel/).
  */
 import * as tf from '@embedcg/core/tf';
@@ -21,7 +24,9 @@ import { applyStep } from './gradients.js';
 import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
 import { countStep } from './phases.js';
-import { drawConfigurations } from './sampling.js';
+import { drawConfigurations, mappedDraw, readDraw } from './sampling.js';
+import { closeTape, disposeDraw, openTape, tapedDraw } from './open-tape.js';
+import type { ModelDraw } from '../contracts/model.js';
 import type { TrainingSession } from './session.js';
 import type { StepRecord } from './step-record.js';
 import { parallelGradient } from './parallel/parallel-step.js';
@@ -29,6 +34,8 @@ import { parallelGradient } from './parallel/parallel-step.js';
 interface EvaluatedBatch {
   numbers: BatchNumbers;
   guarded: GuardedBatch;
+  /** The draw, when it was taped (the tape is open until the loss is built). */
+  draw?: ModelDraw;
   /** performance.now() before the draw, after it, and after the force field. */
   times: [number, number, number];
 }
@@ -102,25 +109,34 @@ export function batchNumbers(
   };
 }
 
-/** Steps 1 and 2: draw, evaluate, guard; the numbers of the kept rows. */
-async function drawBatch(s: TrainingSession, beta: number): Promise<EvaluatedBatch> {
+/** Steps 1 and 2: draw (on the open tape if `taped`), evaluate, guard; the numbers of the kept rows. */
+async function drawBatch(s: TrainingSession, beta: number, taped: boolean): Promise<EvaluatedBatch> {
   const bs = batchSizeAt(s);
   const t0 = performance.now();
-  const a = drawConfigurations(s.model, s.transform, bs, s.rng, { training: true });
+  const opts = { training: true };
+  const draw = taped ? tapedDraw(() => s.model.draw(bs, s.rng, opts)) : undefined;
+  const a = draw
+    ? mappedDraw(readDraw(draw), s.transform, bs)
+    : drawConfigurations(s.model, s.transform, bs, s.rng, opts);
   const t1 = performance.now();
-  const ev = await s.ff.evaluate(a.x, bs);
-  const t2 = performance.now();
-  const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s, beta));
-  return { numbers: batchNumbers(s, beta, a, g), guarded: g, times: [t0, t1, t2] };
+  try {
+    const ev = await s.ff.evaluate(a.x, bs);
+    const t2 = performance.now();
+    const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s, beta));
+    return { numbers: batchNumbers(s, beta, a, g), guarded: g, draw, times: [t0, t1, t2] };
+  } catch (e) {
+    disposeDraw(draw);
+    throw e;
+  }
 }
 
 /** What the taped redraw reads: the session's, or a data-parallel worker's own. */
 export type TapeContext = Pick<TrainingSession, 'model' | 'transform' | 'rng' | 'logQ'>;
 
 /**
- * Step 4: the taped redraw and the loss the terms build on it. With `rows`, the tape redraws only
- * those rows of the batch (a worker's share; the RNG then stands where that share's draw began),
- * with their guarded energies and forces.
+ * Step 4: the loss the terms build on the batch's draw: `drawn`, already on the open tape, or
+ * else a taped redraw from the RNG rewound to where the draw began. With `rows`, the batch is only
+ * those rows (a worker's share), with their guarded energies and forces.
  */
 export function tapedLoss(
   s: TapeContext,
@@ -128,6 +144,7 @@ export function tapedLoss(
   g: Pick<GuardedBatch, 'energies' | 'forces'>,
   terms: ObjectiveTerm<TapedBatch>[],
   rows?: { begin: number; size: number },
+  drawn?: ModelDraw,
 ) {
   const n = g.energies.length;
   const D = g.forces.length / n;
@@ -135,7 +152,7 @@ export function tapedLoss(
   const F = tf.tensor2d(Float32Array.from(g.forces), [n, D]);
   try {
     return tf.variableGrads(() => {
-      const d = s.model.draw(n, s.rng, { training: true });
+      const d = drawn ?? s.model.draw(n, s.rng, { training: true });
       let x = d.y;
       let lq = d.logQ;
       if (s.transform) {
@@ -173,12 +190,17 @@ export interface LocalGradient {
 
 /** Steps 1–4 on this thread. */
 async function localGradient(s: TrainingSession, beta: number): Promise<LocalGradient> {
-  const snap = s.rng.getState();
-  const b = await drawBatch(s, beta);
-  const terms = s.objectives.flatMap((o) => o.prepare(b.numbers) ?? []);
-  s.rng.setState(snap);
+  const once = s.cfg.fusedKernels;
+  const snap = once ? undefined : s.rng.getState();
+  if (once) openTape();
+  let b: EvaluatedBatch | undefined;
+  let terms: ObjectiveTerm<TapedBatch>[] = [];
   try {
-    const { value, grads } = tapedLoss(s, beta, b.guarded, terms);
+    b = await drawBatch(s, beta, once);
+    const numbers = b.numbers;
+    terms = s.objectives.flatMap((o) => o.prepare(numbers) ?? []);
+    if (snap) s.rng.setState(snap);
+    const { value, grads } = tapedLoss(s, beta, b.guarded, terms, undefined, b.draw);
     const reports = terms.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     // The recorded loss stays the plain reverse-KL mean, comparable across objectives.
@@ -186,8 +208,10 @@ async function localGradient(s: TrainingSession, beta: number): Promise<LocalGra
     const loss = recorded ?? value.dataSync()[0]! - s.forwardKLWeight * (forwardLoss ?? 0);
     const [t0, t1, t2] = b.times;
     const times: LocalGradient['times'] = [t0, t1, t2, performance.now()];
-    return { numbers: b.numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
+    return { numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
   } finally {
+    if (once) closeTape();
+    disposeDraw(b?.draw);
     for (const t of terms) t.dispose();
   }
 }

@@ -3,7 +3,7 @@
  * importance weights log w = −βU − ℓ (docs/science/models.md), batch by batch.
  */
 import * as tf from '@embedcg/core/tf';
-import type { Model, ModelDrawOptions } from '../contracts/model.js';
+import type { Model, ModelDraw, ModelDrawOptions } from '../contracts/model.js';
 import type { CoordinateTransform } from '../contracts/transform.js';
 import type { ForceField } from '../contracts/force-field.js';
 import { createRng, type Rng } from '../util/random.js';
@@ -66,16 +66,25 @@ export function drawConfigurations(
   // The arrays leave by assignment, not as tidy's result: tidy walks a result element by element
   // looking for tensors, which cost 2 % of the main job's step.
   tf.tidy(() => {
-    const d = model.draw(n, rng, options);
-    read = {
-      y: d.y.dataSync() as Float32Array,
-      logQ: d.logQ.dataSync() as Float32Array,
-      z: d.z?.dataSync() as Float32Array | undefined,
-      hasChoice: d.choiceLogProb !== undefined,
-      proposalLogRatio: d.proposalLogRatio?.dataSync() as Float32Array | undefined,
-    };
+    read = readDraw(model.draw(n, rng, options));
   });
-  const { y, logQ, z, hasChoice, proposalLogRatio } = read!;
+  return mappedDraw(read!, transform, n);
+}
+
+/** A draw's tensors read out (they stay the caller's). */
+export function readDraw(d: ModelDraw): DrawRead {
+  return {
+    y: d.y.dataSync() as Float32Array,
+    logQ: d.logQ.dataSync() as Float32Array,
+    z: d.z?.dataSync() as Float32Array | undefined,
+    hasChoice: d.choiceLogProb !== undefined,
+    proposalLogRatio: d.proposalLogRatio?.dataSync() as Float32Array | undefined,
+  };
+}
+
+/** A read draw in Float64, mapped to force-field space (log q less the transform's log-det). */
+export function mappedDraw(read: DrawRead, transform: CoordinateTransform | undefined, n: number) {
+  const { y, logQ, z, hasChoice, proposalLogRatio } = read;
   const y64 = Float64Array.from(y);
   const lq = Float64Array.from(logQ);
   let x: Float64Array = y64;

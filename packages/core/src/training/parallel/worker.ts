@@ -12,7 +12,9 @@ import { assemblePlugins, type RunPlugins } from '../../run.js';
 import { createRng, type Rng } from '../../util/random.js';
 import { softenEnergies, zeroMasked, type GuardedBatch } from '../energy-guard.js';
 import { tapedLoss, type TapeContext } from '../reverse-step.js';
-import { drawConfigurations } from '../sampling.js';
+import { drawConfigurations, mappedDraw, readDraw } from '../sampling.js';
+import { closeTape, disposeDraw, openTape, tapedDraw } from '../open-tape.js';
+import type { ModelDraw } from '../../contracts/model.js';
 import { objectivesFor } from '../session.js';
 import { assignFlat, flattenGrads } from './flat-weights.js';
 import type { DrawReply, GradReply, GradRequest, InitRequest, Reply, Request } from './protocol.js';
@@ -25,8 +27,11 @@ interface WorkerState {
   objectives: ReturnType<typeof objectivesFor>['objectives'];
   weights: Float32Array;
   grads: Float32Array;
-  /** The share drawn this step: its RNG state before the draw, and its softened energies and forces. */
-  drawn?: { snap: number[]; soft: GuardedBatch };
+  /**
+   * The share drawn this step with its softened energies and forces: on the open tape
+   * (`training.fusedKernels`), or else the RNG state before the draw, to redraw it taped.
+   */
+  drawn?: { draw?: ModelDraw; snap?: number[]; soft: GuardedBatch };
 }
 
 async function start(init: InitRequest): Promise<WorkerState> {
@@ -47,43 +52,65 @@ async function start(init: InitRequest): Promise<WorkerState> {
   };
 }
 
+/** Close the tape of a share drawn (and maybe never differentiated: the trainer stopped in between). */
+function dropDrawn(w: WorkerState): void {
+  if (!w.drawn) return;
+  if (w.drawn.draw) closeTape();
+  disposeDraw(w.drawn.draw);
+  w.drawn = undefined;
+}
+
 async function draw(w: WorkerState, maxEnergy: number): Promise<DrawReply> {
   const { model, transform, forceField } = w.plugins;
   const n = w.init.size;
+  dropDrawn(w);
   assignFlat(model.variables(), w.weights);
-  const snap = w.rng.getState();
-  const t0 = performance.now();
-  const a = drawConfigurations(model, transform, n, w.rng, { training: true });
-  const t1 = performance.now();
-  const ev = await forceField.evaluate(a.x, n);
-  const t2 = performance.now();
-  const soft = softenEnergies(ev.energies, ev.forces, forceField.dimension, maxEnergy);
-  w.drawn = { snap, soft };
-  return {
-    type: 'drawn',
-    energies: soft.energies,
-    mask: soft.mask,
-    nonFinite: soft.nonFinite,
-    logQ: a.logQ,
-    ...(a.proposalLogRatio ? { proposalLogRatio: a.proposalLogRatio } : {}),
-    hasChoice: a.hasChoice,
-    y: a.y,
-    drawMs: t1 - t0,
-    forceFieldMs: t2 - t1,
-  };
+  const once = w.init.config.training.fusedKernels;
+  const snap = once ? undefined : w.rng.getState();
+  if (once) openTape();
+  let taped: ModelDraw | undefined;
+  try {
+    const t0 = performance.now();
+    const opts = { training: true };
+    taped = once ? tapedDraw(() => model.draw(n, w.rng, opts)) : undefined;
+    const a = taped ? mappedDraw(readDraw(taped), transform, n) : drawConfigurations(model, transform, n, w.rng, opts);
+    const t1 = performance.now();
+    const ev = await forceField.evaluate(a.x, n);
+    const t2 = performance.now();
+    const soft = softenEnergies(ev.energies, ev.forces, forceField.dimension, maxEnergy);
+    w.drawn = { draw: taped, snap, soft };
+    return {
+      type: 'drawn',
+      energies: soft.energies,
+      mask: soft.mask,
+      nonFinite: soft.nonFinite,
+      logQ: a.logQ,
+      ...(a.proposalLogRatio ? { proposalLogRatio: a.proposalLogRatio } : {}),
+      hasChoice: a.hasChoice,
+      y: a.y,
+      drawMs: t1 - t0,
+      forceFieldMs: t2 - t1,
+    };
+  } catch (e) {
+    if (once) closeTape();
+    disposeDraw(taped);
+    throw e;
+  }
 }
 
 function gradient(w: WorkerState, m: GradRequest): GradReply {
   if (!w.drawn) throw new Error('a gradient request before a draw');
-  const { snap, soft } = w.drawn;
+  const { draw: taped, snap, soft } = w.drawn;
   const { begin, size } = w.init;
-  for (let i = 0; i < size; i++) soft.mask[i] = m.numbers.mask[begin + i]!;
-  zeroMasked(soft, w.plugins.forceField.dimension);
-  const terms = w.objectives.flatMap((o) => o.prepare(m.numbers) ?? []);
-  w.rng.setState(snap);
+  const terms: ReturnType<WorkerState['objectives'][number]['prepare']>[] = [];
   try {
-    const { value, grads } = tapedLoss(w.tape, m.beta, soft, terms, { begin, size });
-    const reports = terms.map((t) => t.report?.() ?? {});
+    for (let i = 0; i < size; i++) soft.mask[i] = m.numbers.mask[begin + i]!;
+    zeroMasked(soft, w.plugins.forceField.dimension);
+    for (const o of w.objectives) terms.push(o.prepare(m.numbers));
+    const active = terms.filter((t) => t !== undefined);
+    if (snap) w.rng.setState(snap);
+    const { value, grads } = tapedLoss(w.tape, m.beta, soft, active, { begin, size }, taped);
+    const reports = active.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     const recorded = reports.find((r) => r.loss !== undefined)?.loss;
     flattenGrads(w.plugins.model.variables(), grads, w.grads);
@@ -97,8 +124,8 @@ function gradient(w: WorkerState, m: GradRequest): GradReply {
     tf.dispose([value, grads]);
     return reply;
   } finally {
-    for (const t of terms) t.dispose();
-    w.drawn = undefined;
+    for (const t of terms) t?.dispose();
+    dropDrawn(w);
   }
 }
 
