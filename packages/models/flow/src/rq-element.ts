@@ -57,9 +57,15 @@ export class RqKnots {
     const nd = circular ? K : K - 1;
     for (let i = 0; i < nd; i++) {
       const z = p[o + 2 * K + i]! + this.c;
-      // softplus and its derivative without overflow.
-      this.d[i] = (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) + minDerivative;
-      this.sig[i] = 1 / (1 + Math.exp(-z));
+      // softplus and its derivative (the sigmoid) without overflow; above 0 they share exp(−z).
+      if (z > 0) {
+        const e = Math.exp(-z);
+        this.d[i] = z + Math.log1p(e) + minDerivative;
+        this.sig[i] = 1 / (1 + e);
+      } else {
+        this.d[i] = Math.log1p(Math.exp(z)) + minDerivative;
+        this.sig[i] = 1 / (1 + Math.exp(-z));
+      }
     }
     this.rotation = circular ? p[o + 3 * K]! : 0;
   }

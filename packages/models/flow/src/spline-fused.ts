@@ -6,19 +6,32 @@
  * dispatch. `training.fusedKernels: false` keeps the unfused path.
  */
 import * as tf from '@embedcg/core/tf';
-import { sliceColumns } from '@embedcg/core';
+import { gradientTapeActive, sliceColumns } from '@embedcg/core';
 import { PI_BELOW_F32, wrapAngle64 } from './circular-spline.js';
 import { RqKnots, rqInverseXi, rqLocal, type RqLocal, type RqSpec } from './rq-element.js';
 
 /** wrapAngle64 clipped like wrapAngle (float32 angles stay strictly inside [−π, π)). */
 const wrap = (v: number) => Math.min(PI_BELOW_F32, Math.max(-PI_BELOW_F32, wrapAngle64(v)));
 
-/** Forward (x → y) or inverse (y → x) of one element: output and log-derivative. */
-function evaluate(k: RqKnots, v: number, inverse: boolean): { out: number; logDet: number } {
+/** Where the last {@link locate} put its element: the spline's input u and its bin (−1: outside). */
+const where = { u: 0, bin: 0 };
+
+/** The input u of an element (wrapped, less the rotation for a circular inverse) and its bin. */
+function locate(k: RqKnots, v: number, inverse: boolean): void {
   const { bound: B, circular } = k.spec;
-  if (!circular && Math.abs(v) > B) return { out: v, logDet: 0 };
-  const u = circular ? wrap(inverse ? v - k.rotation : v) : v;
-  const b = RqKnots.bin(inverse ? k.yLeft : k.xLeft, u);
+  if (!circular && Math.abs(v) > B) {
+    where.bin = -1;
+    return;
+  }
+  where.u = circular ? wrap(inverse ? v - k.rotation : v) : v;
+  where.bin = RqKnots.bin(inverse ? k.yLeft : k.xLeft, where.u);
+}
+
+/** Forward (x → y) or inverse (y → x) of the element {@link locate} placed: output and log-derivative. */
+function evaluate(k: RqKnots, v: number, inverse: boolean): { out: number; logDet: number } {
+  const { circular } = k.spec;
+  const { u, bin: b } = where;
+  if (b < 0) return { out: v, logDet: 0 };
   const w = k.width[b]!,
     h = k.height[b]!;
   const s = h / w;
@@ -32,6 +45,35 @@ function evaluate(k: RqKnots, v: number, inverse: boolean): { out: number; logDe
   }
   const y = k.yLeft[b]! + h * r.frac;
   return { out: circular ? wrap(y + k.rotation) : y, logDet: r.logDeriv };
+}
+
+/**
+ * What an element's backward needs from its forward, kept while a tape records so that the
+ * backward does not rebuild the knots (their softmaxes and softplus are most of the op's time):
+ * the two softmaxes (2K), then the bin's width, height, left x and y, knot derivatives d0 and d1,
+ * the sigmoids of their raw parameters, and the input u. The bin itself is in `bins`.
+ */
+const CACHED = 9;
+
+/** Keep element e's numbers (after load and locate) in the cache. */
+function keep(k: RqKnots, e: number, cache: Float64Array, bins: Int32Array): void {
+  const { bins: K, circular } = k.spec;
+  const at = e * (2 * K + CACHED);
+  const b = (bins[e] = where.bin);
+  if (b < 0) return;
+  cache.set(k.softW, at);
+  cache.set(k.softH, at + K);
+  const q = at + 2 * K;
+  const [i0, i1] = circular ? [b, (b + 1) % K] : [b - 1, b];
+  cache[q] = k.width[b]!;
+  cache[q + 1] = k.height[b]!;
+  cache[q + 2] = k.xLeft[b]!;
+  cache[q + 3] = k.yLeft[b]!;
+  cache[q + 4] = k.dLeft(b);
+  cache[q + 5] = k.dRight(b);
+  cache[q + 6] = i0 >= 0 ? k.sig[i0]! : 0;
+  cache[q + 7] = i1 < (circular ? K : K - 1) ? k.sig[i1]! : 0;
+  cache[q + 8] = where.u;
 }
 
 /** Gradients of a bin's quantities: x-left, width, y-left, height, slope, d0, d1, and the input. */
@@ -81,55 +123,65 @@ function forwardGrads(r: RqLocal, raw: number, w: number, h: number, gOut: numbe
 }
 
 /**
- * The gradient of one element: given the upstream gradients gOut (of the output) and gLd (of the
- * log-derivative), add ∂/∂raw into gp[o …] and return ∂/∂v.
+ * The gradient of element e from its cached numbers: given the upstream gradients gOut (of the
+ * output) and gLd (of the log-derivative), add ∂/∂raw into gp[o …] and return ∂/∂v.
  */
-function backward(k: RqKnots, v: number, inverse: boolean, gOut: number, gLd: number, gp: Float64Array, o: number) {
-  const { bound: B, circular, bins: K } = k.spec;
-  if (!circular && Math.abs(v) > B) return gOut;
-  const u = circular ? wrap(inverse ? v - k.rotation : v) : v;
-  const b = RqKnots.bin(inverse ? k.yLeft : k.xLeft, u);
-  const w = k.width[b]!,
-    h = k.height[b]!;
+function backward(
+  spec: RqSpec,
+  c: Float64Array,
+  e: number,
+  b: number,
+  inverse: boolean,
+  up: [number, number],
+  gp: Float64Array,
+  o: number,
+) {
+  const [gOut, gLd] = up;
+  if (b < 0) return gOut;
+  const K = spec.bins;
+  const at = e * (2 * K + CACHED);
+  const q = at + 2 * K;
+  const [w, h, xl, yl, d0, d1, u] = [c[q]!, c[q + 1]!, c[q + 2]!, c[q + 3]!, c[q + 4]!, c[q + 5]!, c[q + 8]!];
   const s = h / w;
-  const [d0, d1] = [k.dLeft(b), k.dRight(b)];
-  const raw = (u - k.xLeft[b]!) / w;
-  const xi = inverse ? rqInverseXi(u - k.yLeft[b]!, h, s, d0, d1) : Math.min(1, Math.max(0, raw));
+  const raw = (u - xl) / w;
+  const xi = inverse ? rqInverseXi(u - yl, h, s, d0, d1) : Math.min(1, Math.max(0, raw));
   const r = rqLocal(xi, s, d0, d1);
   const g = inverse ? inverseGrads(r, xi, w, h, gOut, gLd) : forwardGrads(r, raw, w, h, gOut, gLd);
   // s = h/w.
   g.h += g.s / w;
   g.w -= (g.s * s) / w;
-  chainToRaw(k, b, g, gp, o);
-  if (circular) gp[o + 3 * K] = gp[o + 3 * K]! + (inverse ? -g.u : gOut);
+  const span = (1 - spec.minBin * K) * 2 * spec.bound;
+  softmaxToRaw(c, at, K, b, g.xl, g.w, span, gp, o);
+  softmaxToRaw(c, at + K, K, b, g.yl, g.h, span, gp, o + K);
+  // The knot derivatives d = softplus(raw + c) + min: ∂d/∂raw is the cached sigmoid.
+  const [i0, i1] = spec.circular ? [b, (b + 1) % K] : [b - 1, b];
+  if (i0 >= 0) gp[o + 2 * K + i0] = gp[o + 2 * K + i0]! + g.d0 * c[q + 6]!;
+  if (i1 < (spec.circular ? K : K - 1)) gp[o + 2 * K + i1] = gp[o + 2 * K + i1]! + g.d1 * c[q + 7]!;
+  if (spec.circular) gp[o + 3 * K] = gp[o + 3 * K]! + (inverse ? -g.u : gOut);
   return g.u;
 }
 
-/** Chain the bin quantities' gradients through the cumulative edges, softmaxes and softplus to raw. */
-function chainToRaw(k: RqKnots, b: number, g: BinGrads, gp: Float64Array, o: number): void {
-  const { bins: K, bound: B, minBin, circular } = k.spec;
-  const span = (1 - minBin * K) * 2 * B;
-  for (const [soft, off, gLeft, gSize] of [
-    [k.softW, 0, g.xl, g.w],
-    [k.softH, K, g.yl, g.h],
-  ] as const) {
-    // left_b = −B + Σ_{j<b} size_j; size_j = (softmax_j·(1 − K·minBin) + minBin)·2B.
-    let dot = 0;
-    const gSoft = (j: number) => ((j < b ? gLeft : 0) + (j === b ? gSize : 0)) * span;
-    for (let j = 0; j < K; j++) dot += soft[j]! * gSoft(j);
-    for (let j = 0; j <= b && j < K; j++) gp[o + off + j] = gp[o + off + j]! + soft[j]! * (gSoft(j) - dot);
-    for (let j = b + 1; j < K; j++) gp[o + off + j] = gp[o + off + j]! - soft[j]! * dot;
-  }
-  const addD = (i: number, g: number) => {
-    gp[o + 2 * K + i] = gp[o + 2 * K + i]! + g * k.sig[i]!;
-  };
-  if (circular) {
-    addD(b, g.d0);
-    addD((b + 1) % K, g.d1);
-  } else {
-    if (b > 0) addD(b - 1, g.d0);
-    if (b < K - 1) addD(b, g.d1);
-  }
+/**
+ * Chain the gradients of bin b's left edge (gLeft) and size (gSize) through the cumulative edges
+ * and the softmax soft = c[at …] to its raw parameters gp[o …]:
+ * left_b = −B + Σ_{j<b} size_j; size_j = (softmax_j·(1 − K·minBin) + minBin)·2B = … + softmax_j·span.
+ */
+function softmaxToRaw(
+  c: Float64Array,
+  at: number,
+  K: number,
+  b: number,
+  gLeft: number,
+  gSize: number,
+  span: number,
+  gp: Float64Array,
+  o: number,
+): void {
+  const gSoft = (j: number) => ((j < b ? gLeft : 0) + (j === b ? gSize : 0)) * span;
+  let dot = 0;
+  for (let j = 0; j < K; j++) dot += c[at + j]! * gSoft(j);
+  for (let j = 0; j <= b && j < K; j++) gp[o + j] = gp[o + j]! + c[at + j]! * (gSoft(j) - dot);
+  for (let j = b + 1; j < K; j++) gp[o + j] = gp[o + j]! - c[at + j]! * dot;
 }
 
 /**
@@ -150,23 +202,30 @@ export function fusedSpline(
     const ps = (args[1] as tf.Tensor).dataSync();
     const k = new RqKnots(spec);
     const packed = new Float32Array(n * 2 * m);
+    // The cache is made only while a tape records (a backward may follow); else, as for the draws
+    // of an evaluation, it would be written and never read.
+    const cache = gradientTapeActive() ? newCache(n * m, spec.bins) : undefined;
     for (let f = 0; f < n; f++)
       for (let c = 0; c < m; c++) {
         const e = f * m + c;
         k.load(ps, e * P);
+        locate(k, vs[e]!, inverse);
         const r = evaluate(k, vs[e]!, inverse);
         packed[f * 2 * m + c] = r.out;
         packed[f * 2 * m + m + c] = r.logDet;
+        if (cache) keep(k, e, cache.numbers, cache.bins);
       }
     const gradFunc = (dy: tf.Tensor) => {
+      // tfjs asks for a gradient only of an op that ran while a tape recorded.
+      if (!cache) throw new Error('fusedSpline: a backward without the forward cache (the forward ran untaped)');
       const g = dy.dataSync();
       const gv = new Float32Array(n * m);
       const gp = new Float64Array(n * m * P);
       for (let f = 0; f < n; f++)
         for (let c = 0; c < m; c++) {
           const e = f * m + c;
-          k.load(ps, e * P);
-          gv[e] = backward(k, vs[e]!, inverse, g[f * 2 * m + c]!, g[f * 2 * m + m + c]!, gp, e * P);
+          const up: [number, number] = [g[f * 2 * m + c]!, g[f * 2 * m + m + c]!];
+          gv[e] = backward(spec, cache.numbers, e, cache.bins[e]!, inverse, up, gp, e * P);
         }
       return [tf.tensor2d(gv, [n, m]), tf.tensor3d(Float32Array.from(gp), [n, m, P])];
     };
@@ -178,3 +237,8 @@ export function fusedSpline(
     logDet: sliceColumns(packed, m, m),
   };
 }
+
+const newCache = (elements: number, K: number) => ({
+  numbers: new Float64Array(elements * (2 * K + CACHED)),
+  bins: new Int32Array(elements),
+});
