@@ -25,7 +25,7 @@ import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
 import { countStep } from './phases.js';
 import { drawConfigurations, mappedDraw, readDraw } from './sampling.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from './open-tape.js';
+import { closeTape, disposeDraw, handOverTape, openTape, tapedDraw } from './open-tape.js';
 import type { ModelDraw } from '../contracts/model.js';
 import type { TrainingSession } from './session.js';
 import type { StepRecord } from './step-record.js';
@@ -169,6 +169,8 @@ export function tapedLoss(
       };
       const sum = new LossSum();
       for (const term of terms) term.addTo(sum, taped);
+      // The draw's open tape goes to variableGrads, whose backward then runs untaped (open-tape.ts).
+      if (drawn) handOverTape();
       return sum.value;
     }, s.model.variables());
   } finally {
