@@ -1,6 +1,7 @@
 // The bound of W-way data parallelism on the current kernels, measured in CPU time (this thread's,
 // process.cpuUsage) so that load from other processes does not count: one reverse-KL step's
-// network work (draw, taped redraw, gradient; energies and forces 0, so no force field, no Adam)
+// network work (the draw taped once on the fused path, else a draw and its taped redraw as on the
+// unfused path; the gradient; energies and forces 0, so no force field, no Adam)
 // at the full batch B and at a worker's share B/W, on one thread. W workers on W free cores take
 // at least the share's time per step, so full/share bounds their speedup. Used by train-speed.mjs.
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import * as tf from '@embedcg/core/tf';
 import { assemblePlugins, createRng, loadRunConfig } from '@embedcg/core';
 import { repoRoot } from './lib.mjs';
 import { tapedLoss } from '../../packages/core/dist/training/reverse-step.js';
-import { drawConfigurations } from '../../packages/core/dist/training/sampling.js';
+import { drawConfigurations, mappedDraw, readDraw } from '../../packages/core/dist/training/sampling.js';
+import { closeTape, disposeDraw, openTape, tapedDraw } from '../../packages/core/dist/training/open-tape.js';
 import { objectivesFor } from '../../packages/core/dist/training/session.js';
 
 const median = (xs) => {
@@ -19,10 +21,14 @@ const median = (xs) => {
 
 /** CPU ms of one step's network work over n rows (all kept, log w = −log q). */
 function stepCpuMs(ctx, n) {
-  const { model, transform, rng, objectives, D } = ctx;
+  const { model, transform, rng, objectives, D, once } = ctx;
   const c0 = process.cpuUsage();
   const snap = rng.getState();
-  const a = drawConfigurations(model, transform, n, rng, { training: true });
+  if (once) openTape();
+  const d = once ? tapedDraw(() => model.draw(n, rng, { training: true })) : undefined;
+  const a = d
+    ? mappedDraw(readDraw(d), transform, n)
+    : drawConfigurations(model, transform, n, rng, { training: true });
   const numbers = {
     size: n,
     mask: new Float64Array(n).fill(1),
@@ -35,10 +41,12 @@ function stepCpuMs(ctx, n) {
     modelDimension: model.dimension,
   };
   const terms = objectives.flatMap((o) => o.prepare(numbers) ?? []);
-  rng.setState(snap);
+  if (!once) rng.setState(snap);
   const g = { energies: new Float64Array(n), forces: new Float64Array(n * D) };
-  const { value, grads } = tapedLoss(ctx, 0.3, g, terms);
+  const { value, grads } = tapedLoss(ctx, 0.3, g, terms, undefined, d);
   for (const v of model.variables()) grads[v.name]?.dataSync();
+  if (once) closeTape();
+  disposeDraw(d);
   tf.dispose([value, grads]);
   terms.forEach((t) => t.dispose());
   const c = process.cpuUsage(c0);
@@ -58,6 +66,7 @@ export async function shareBound(configFile, sets, workers, steps = 6) {
     logQ,
     objectives: objectivesFor(config.training, model).objectives,
     D: forceField.dimension,
+    once: config.training.fusedKernels,
   };
   const B = config.training.batchSize;
   const share = Math.ceil(B / workers);
