@@ -10,17 +10,16 @@
  * functions return undefined and callers use the tfjs ops.
  */
 import * as tf from '@embedcg/core/tf';
+import { benchSwitch } from '../util/bench-switch.js';
 
 interface EngineInternals {
   isTapeOn(): boolean;
   makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
 }
 
-const DISABLED = Symbol.for('embedcg.directKernels.disabled');
 /** Benchmarks switch direct calls off to time the engine's dispatch in the same process. */
-export function setDirectKernelsEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
+const directKernels = benchSwitch('directKernels');
+export const setDirectKernelsEnabled = directKernels.set;
 
 const kernels = new Map<string, tf.KernelFunc | null>();
 function kernelFunc(name: string, backend: string): tf.KernelFunc | undefined {
@@ -35,7 +34,7 @@ function kernelFunc(name: string, backend: string): tf.KernelFunc | undefined {
 
 /** The backend's kernel `name` when a direct call is allowed here, else undefined. */
 function direct(name: string): { run: tf.KernelFunc; engine: EngineInternals } | undefined {
-  if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return undefined;
+  if (!directKernels.enabled()) return undefined;
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return undefined;
   const engine = tf.engine() as unknown as EngineInternals;

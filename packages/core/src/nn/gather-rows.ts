@@ -10,6 +10,7 @@
  * Identity copies of saved tensors for the tape.
  */
 import * as tf from '@embedcg/core/tf';
+import { benchSwitch } from '../util/bench-switch.js';
 
 function checkLabels(labels: Int32Array, rows: number, what: string): void {
   for (let i = 0; i < labels.length; i++) {
@@ -56,11 +57,8 @@ export function gatherRows(table: tf.Tensor2D | tf.Variable, labels: Int32Array)
 
 /**
  * Benchmarks switch the row ops off (the models then pick rows by one-hot products again) to time
- * them in the same process (tools/bench/train-profile.mjs --compare --off rows). Keyed on
- * Symbol.for, so every copy of core sees it.
+ * them in the same process (tools/bench/train-profile.mjs --compare --off rows).
  */
-const DISABLED = Symbol.for('embedcg.rowOps.disabled');
-export function setRowOpsEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
-export const rowOpsEnabled = (): boolean => (globalThis as Record<symbol, unknown>)[DISABLED] !== true;
+const rowOps = benchSwitch('rowOps');
+export const setRowOpsEnabled = rowOps.set;
+export const rowOpsEnabled = rowOps.enabled;

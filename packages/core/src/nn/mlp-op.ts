@@ -13,6 +13,7 @@ import * as tf from '@embedcg/core/tf';
 import type { Dense } from './dense.js';
 import { affineFused, productFused, runKernelFused, transposeFused } from './direct-kernels.js';
 import { simdActivationKernels, simdColumnSums, type SimdActivation } from './simd/simd-kernels.js';
+import { benchSwitch } from '../util/bench-switch.js';
 
 type Matrix = tf.Tensor2D;
 
@@ -100,10 +101,8 @@ export function mlpOp(x: Matrix, layers: readonly Dense[], activation: string): 
 
 /**
  * Benchmarks switch the whole-MLP op off to time the layer-by-layer fused path in the same process
- * (tools/bench/train-profile.mjs --compare --off mlp). Keyed on Symbol.for, so every copy of core sees it.
+ * (tools/bench/train-profile.mjs --compare --off mlp).
  */
-const DISABLED = Symbol.for('embedcg.mlpOp.disabled');
-export function setMlpOpEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
-export const mlpOpDisabled = (): boolean => (globalThis as Record<symbol, unknown>)[DISABLED] === true;
+const mlpOpSwitch = benchSwitch('mlpOp');
+export const setMlpOpEnabled = mlpOpSwitch.set;
+export const mlpOpDisabled = (): boolean => !mlpOpSwitch.enabled();

@@ -6,6 +6,7 @@
  * several milliseconds a step; the call costs the copies in and out.
  */
 import { scratchKernels } from '../nn/simd/simd-kernels.js';
+import { benchSwitch } from '../util/bench-switch.js';
 
 /** Adam's float32 scalars in the order adam_step reads them: s, b1, c1, b2, c2, d1, d2, eps, −lr. */
 export type AdamScalars = readonly [number, number, number, number, number, number, number, number, number];
@@ -17,12 +18,10 @@ const ARRAYS_AT = 64;
 
 /**
  * Benchmarks switch the call off to time HostAdam's loop in the same process (tools/bench/
- * train-profile.mjs --off adam); keyed on Symbol.for, so every copy of core sees it.
+ * train-profile.mjs --off adam).
  */
-const DISABLED = Symbol.for('embedcg.simdAdam.disabled');
-export function setSimdAdamEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
+const simdAdam = benchSwitch('simdAdam');
+export const setSimdAdamEnabled = simdAdam.set;
 
 /**
  * x + Adam's step for gradient g (zeros when absent), with m and v updated in place; undefined
@@ -35,7 +34,7 @@ export function simdAdamStep(
   v: Float32Array,
   scalars: AdamScalars,
 ): Float32Array | undefined {
-  if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return undefined;
+  if (!simdAdam.enabled()) return undefined;
   const n = x.length;
   const slot = 4 * (n + 4);
   const kernels = scratchKernels(ARRAYS_AT + 5 * slot);

@@ -13,6 +13,7 @@
 import * as tf from '@embedcg/core/tf';
 import { runKernelFused } from '../direct-kernels.js';
 import { BACKENDS, backendHasHeapAccess, type CpuBackendLike, type WasmBackendLike } from './simd-kernels.js';
+import { benchSwitch } from '../../util/bench-switch.js';
 
 const TAKE = 'EmbedcgTakeColumns';
 const PUT = 'EmbedcgPutColumns';
@@ -195,13 +196,10 @@ function register(): void {
 
 /**
  * Benchmarks switch the kernels off (back to the customGrad copy and tf.slice) to time them in the same process
- * (tools/bench/train-profile.mjs --compare --off columns). Keyed on Symbol.for, so every copy of
- * core sees it.
+ * (tools/bench/train-profile.mjs --compare --off columns).
  */
-const DISABLED = Symbol.for('embedcg.columnKernels.disabled');
-export function setColumnKernelsEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
+const columnKernels = benchSwitch('columnKernels');
+export const setColumnKernelsEnabled = columnKernels.set;
 
 /** The same copy as a customGrad op that reads its input back: other backends, and the switch above. */
 function copyOp(x: tf.Tensor2D, a: ColumnAttrs, scatter: boolean): tf.Tensor2D {
@@ -218,8 +216,7 @@ function copyOp(x: tf.Tensor2D, a: ColumnAttrs, scatter: boolean): tf.Tensor2D {
   return op(x) as tf.Tensor2D;
 }
 
-const kernelsRun = (x: tf.Tensor) =>
-  x.dtype === 'float32' && (globalThis as Record<symbol, unknown>)[DISABLED] !== true && backendHasHeapAccess();
+const kernelsRun = (x: tf.Tensor) => x.dtype === 'float32' && columnKernels.enabled() && backendHasHeapAccess();
 
 function columnCopy(x: tf.Tensor2D, idx: readonly number[], D: number, scatter: boolean): tf.Tensor2D {
   const want = scatter ? Math.max(1, idx.length) : D;

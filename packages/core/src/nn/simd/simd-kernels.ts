@@ -13,6 +13,7 @@
 import * as tf from '@embedcg/core/tf';
 import { runKernelFused } from '../direct-kernels.js';
 import { ACTIVATIONS_WASM_BASE64 } from './activations-wasm.js';
+import { benchSwitch } from '../../util/bench-switch.js';
 
 /** The activations with a SIMD kernel. */
 export const SIMD_ACTIVATIONS = ['tanh', 'softplus', 'logsigmoid', 'selu'] as const;
@@ -178,19 +179,17 @@ function register(): boolean {
 
 /**
  * Benchmarks switch the kernels off to time the fused path without them in the same process
- * (tools/bench/train-profile.mjs --compare). Keyed on Symbol.for, so every copy of core sees it.
+ * (tools/bench/train-profile.mjs --compare).
  */
-const DISABLED = Symbol.for('embedcg.simdActivations.disabled');
-export function setSimdKernelsEnabled(on: boolean): void {
-  (globalThis as Record<symbol, unknown>)[DISABLED] = !on;
-}
+const simdActivations = benchSwitch('simdActivations');
+export const setSimdKernelsEnabled = simdActivations.set;
 
 let registered: boolean | undefined;
 const usable = new WeakMap<object, boolean>();
 
 /** Whether the current backend runs the SIMD kernels (wasm with the expected heap, or cpu). */
 function backendRunsSimd(): boolean {
-  if ((globalThis as Record<symbol, unknown>)[DISABLED] === true) return false;
+  if (!simdActivations.enabled()) return false;
   registered ??= register();
   if (!registered) return false;
   return backendHasHeapAccess();
