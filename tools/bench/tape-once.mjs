@@ -18,7 +18,7 @@ import * as tf from '@embedcg/core/tf';
 import { assemblePlugins, createRng, loadRunConfig, selectBackend } from '@embedcg/core';
 import { repoRoot, sharedDir, target, writeResults } from './lib.mjs';
 import { tapedLoss } from '../../packages/core/dist/training/reverse-step.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from '../../packages/core/dist/training/open-tape.js';
+import { drawOnTape, releaseDraw } from '../../packages/core/dist/training/open-tape.js';
 import { drawConfigurations, mappedDraw, readDraw } from '../../packages/core/dist/training/sampling.js';
 import { objectivesFor } from '../../packages/core/dist/training/session.js';
 
@@ -62,9 +62,8 @@ function step(ctx, once) {
   const c0 = process.cpuUsage();
   let d, a, snap;
   if (once) {
-    openTape();
-    d = tapedDraw(() => s.model.draw(n, s.rng, { training: true }));
-    a = mappedDraw(readDraw(d), s.transform, n);
+    d = drawOnTape(() => s.model.draw(n, s.rng, { training: true }));
+    a = mappedDraw(readDraw(d.draw), s.transform, n);
   } else {
     snap = s.rng.getState();
     a = drawConfigurations(s.model, s.transform, n, s.rng, { training: true });
@@ -78,8 +77,7 @@ function step(ctx, once) {
     flat = s.model.variables().map((v) => grads[v.name]?.dataSync().slice() ?? new Float32Array(0));
     tf.dispose([value, grads]);
   } finally {
-    if (once) closeTape();
-    disposeDraw(d);
+    releaseDraw(d);
     terms.forEach((t) => t.dispose());
   }
   const c = process.cpuUsage(c0);

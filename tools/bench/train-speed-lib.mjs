@@ -10,7 +10,7 @@ import { assemblePlugins, createRng, loadRunConfig } from '@embedcg/core';
 import { repoRoot } from './lib.mjs';
 import { tapedLoss } from '../../packages/core/dist/training/reverse-step.js';
 import { drawConfigurations, mappedDraw, readDraw } from '../../packages/core/dist/training/sampling.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from '../../packages/core/dist/training/open-tape.js';
+import { drawOnTape, releaseDraw } from '../../packages/core/dist/training/open-tape.js';
 import { objectivesFor } from '../../packages/core/dist/training/session.js';
 
 const median = (xs) => {
@@ -24,10 +24,9 @@ function stepCpuMs(ctx, n) {
   const { model, transform, rng, objectives, D, once } = ctx;
   const c0 = process.cpuUsage();
   const snap = rng.getState();
-  if (once) openTape();
-  const d = once ? tapedDraw(() => model.draw(n, rng, { training: true })) : undefined;
+  const d = once ? drawOnTape(() => model.draw(n, rng, { training: true })) : undefined;
   const a = d
-    ? mappedDraw(readDraw(d), transform, n)
+    ? mappedDraw(readDraw(d.draw), transform, n)
     : drawConfigurations(model, transform, n, rng, { training: true });
   const numbers = {
     size: n,
@@ -45,8 +44,7 @@ function stepCpuMs(ctx, n) {
   const g = { energies: new Float64Array(n), forces: new Float64Array(n * D) };
   const { value, grads } = tapedLoss(ctx, 0.3, g, terms, undefined, d);
   for (const v of model.variables()) grads[v.name]?.dataSync();
-  if (once) closeTape();
-  disposeDraw(d);
+  releaseDraw(d);
   tf.dispose([value, grads]);
   terms.forEach((t) => t.dispose());
   const c = process.cpuUsage(c0);

@@ -35,43 +35,66 @@ export function gradientTapeActive(): boolean {
   return engine().state.gradientDepth > 0;
 }
 
-/** Whether the tape `openTape` opened is still this module's to end (not handed over). */
-let open = false;
+/** A tape opened by `openTape`; `handedOver` once `gradients()` owns it. */
+export interface OpenTape {
+  handedOver: boolean;
+}
 
-/** Open the tape; refused inside another gradient computation (the tape would be that one's). */
-export function openTape(): void {
+/**
+ * Open the tape, or undefined when a gradient computation is already taping: another training in
+ * the same thread may hold its tape open across its force field's await. The caller then draws
+ * untaped and redraws under `tf.variableGrads` (the same numbers to the bit).
+ */
+export function openTape(): OpenTape | undefined {
   const e = engine();
-  if (typeof e.startTape !== 'function' || e.state.gradientDepth !== 0)
-    throw new Error('openTape: the tfjs engine is already taping (or has no startTape)');
+  if (typeof e.startTape !== 'function' || e.state.gradientDepth !== 0) return undefined;
   e.startTape();
-  open = true;
+  return { handedOver: false };
 }
 
 /**
  * Inside the loss function of `tf.variableGrads`, as its last step: give the open tape's depth to
  * `gradients()`, so that its backward runs untaped and it cleans up the tape (see the file comment).
  */
-export function handOverTape(): void {
-  if (!open) return;
+export function handOverTape(t: OpenTape): void {
+  if (t.handedOver) return;
   engine().state.gradientDepth--;
-  open = false;
+  t.handedOver = true;
 }
 
-/** End the tape opened by `openTape` if it was not handed over, and free what its nodes saved. */
-export function closeTape(): void {
+/** End the tape if it was not handed over, and free what its nodes saved once no tape is left open. */
+export function closeTape(t: OpenTape | undefined): void {
+  if (!t) return;
   const e = engine();
-  if (open) e.endTape();
-  open = false;
+  if (!t.handedOver) e.endTape();
+  t.handedOver = true;
   if (e.state.gradientDepth !== 0) return;
-  for (const node of e.state.activeTape ?? []) for (const t of node.saved ?? []) t.dispose();
+  for (const node of e.state.activeTape ?? []) for (const x of node.saved ?? []) x.dispose();
   e.state.activeTape = null;
 }
 
-/** A model draw with the tape open; its tensors outlive the call (dispose them with `disposeDraw`). */
-export function tapedDraw(draw: () => ModelDraw): ModelDraw {
-  return tf.tidy(() => draw() as unknown as tf.TensorContainer) as unknown as ModelDraw;
+/** A draw made on a tape this step opened; its tensors outlive the draw call. */
+export interface TapedDraw {
+  draw: ModelDraw;
+  tape: OpenTape;
 }
 
-export function disposeDraw(d: ModelDraw | undefined): void {
-  if (d) tf.dispose([d.y, d.logQ, d.z, d.choiceLogProb, d.proposalLogRatio].filter((t) => t !== undefined));
+/** Open a tape and draw on it, or undefined when no tape can be opened (see `openTape`). */
+export function drawOnTape(draw: () => ModelDraw): TapedDraw | undefined {
+  const tape = openTape();
+  if (!tape) return undefined;
+  try {
+    return { tape, draw: tf.tidy(() => draw() as unknown as tf.TensorContainer) as unknown as ModelDraw };
+  } catch (e) {
+    closeTape(tape);
+    throw e;
+  }
+}
+
+/** Close the draw's tape (if not handed over) and free the draw's tensors. */
+export function releaseDraw(t: TapedDraw | undefined): void {
+  if (!t) return;
+  closeTape(t.tape);
+  const d = t.draw;
+  tf.dispose([d.y, d.logQ, d.z, d.choiceLogProb, d.proposalLogRatio].filter((x) => x !== undefined));
 }

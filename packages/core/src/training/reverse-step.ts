@@ -25,8 +25,7 @@ import { learningRateAt, setLearningRate } from './learning-rate.js';
 import { LossSum, type BatchNumbers, type ObjectiveTerm, type TapedBatch } from './objectives/objective.js';
 import { countStep } from './phases.js';
 import { drawConfigurations, mappedDraw, readDraw } from './sampling.js';
-import { closeTape, disposeDraw, handOverTape, openTape, tapedDraw } from './open-tape.js';
-import type { ModelDraw } from '../contracts/model.js';
+import { drawOnTape, handOverTape, releaseDraw, type TapedDraw } from './open-tape.js';
 import type { TrainingSession } from './session.js';
 import type { StepRecord } from './step-record.js';
 import { parallelGradient } from './parallel/parallel-step.js';
@@ -35,7 +34,7 @@ interface EvaluatedBatch {
   numbers: BatchNumbers;
   guarded: GuardedBatch;
   /** The draw, when it was taped (the tape is open until the loss is built). */
-  draw?: ModelDraw;
+  taped?: TapedDraw;
   /** performance.now() before the draw, after it, and after the force field. */
   times: [number, number, number];
 }
@@ -109,23 +108,26 @@ export function batchNumbers(
   };
 }
 
-/** Steps 1 and 2: draw (on the open tape if `taped`), evaluate, guard; the numbers of the kept rows. */
-async function drawBatch(s: TrainingSession, beta: number, taped: boolean): Promise<EvaluatedBatch> {
+/**
+ * Steps 1 and 2: draw (on a tape held open across the force field when `once` and a tape can be
+ * opened), evaluate, guard; the numbers of the kept rows.
+ */
+async function drawBatch(s: TrainingSession, beta: number, once: boolean): Promise<EvaluatedBatch> {
   const bs = batchSizeAt(s);
   const t0 = performance.now();
   const opts = { training: true };
-  const draw = taped ? tapedDraw(() => s.model.draw(bs, s.rng, opts)) : undefined;
-  const a = draw
-    ? mappedDraw(readDraw(draw), s.transform, bs)
-    : drawConfigurations(s.model, s.transform, bs, s.rng, opts);
-  const t1 = performance.now();
+  const taped = once ? drawOnTape(() => s.model.draw(bs, s.rng, opts)) : undefined;
   try {
+    const a = taped
+      ? mappedDraw(readDraw(taped.draw), s.transform, bs)
+      : drawConfigurations(s.model, s.transform, bs, s.rng, opts);
+    const t1 = performance.now();
     const ev = await s.ff.evaluate(a.x, bs);
     const t2 = performance.now();
     const g = guardEnergies(ev.energies, ev.forces, s.ff.dimension, guardSettings(s, beta));
-    return { numbers: batchNumbers(s, beta, a, g), guarded: g, draw, times: [t0, t1, t2] };
+    return { numbers: batchNumbers(s, beta, a, g), guarded: g, taped, times: [t0, t1, t2] };
   } catch (e) {
-    disposeDraw(draw);
+    releaseDraw(taped);
     throw e;
   }
 }
@@ -144,7 +146,7 @@ export function tapedLoss(
   g: Pick<GuardedBatch, 'energies' | 'forces'>,
   terms: ObjectiveTerm<TapedBatch>[],
   rows?: { begin: number; size: number },
-  drawn?: ModelDraw,
+  drawn?: TapedDraw,
 ) {
   const n = g.energies.length;
   const D = g.forces.length / n;
@@ -152,7 +154,7 @@ export function tapedLoss(
   const F = tf.tensor2d(Float32Array.from(g.forces), [n, D]);
   try {
     return tf.variableGrads(() => {
-      const d = drawn ?? s.model.draw(n, s.rng, { training: true });
+      const d = drawn?.draw ?? s.model.draw(n, s.rng, { training: true });
       let x = d.y;
       let lq = d.logQ;
       if (s.transform) {
@@ -170,7 +172,7 @@ export function tapedLoss(
       const sum = new LossSum();
       for (const term of terms) term.addTo(sum, taped);
       // The draw's open tape goes to variableGrads, whose backward then runs untaped (open-tape.ts).
-      if (drawn) handOverTape();
+      if (drawn) handOverTape(drawn.tape);
       return sum.value;
     }, s.model.variables());
   } finally {
@@ -192,17 +194,16 @@ export interface LocalGradient {
 
 /** Steps 1–4 on this thread. */
 async function localGradient(s: TrainingSession, beta: number): Promise<LocalGradient> {
-  const once = s.cfg.fusedKernels;
-  const snap = once ? undefined : s.rng.getState();
-  if (once) openTape();
+  const snap = s.rng.getState();
   let b: EvaluatedBatch | undefined;
   let terms: ObjectiveTerm<TapedBatch>[] = [];
   try {
-    b = await drawBatch(s, beta, once);
+    b = await drawBatch(s, beta, s.cfg.fusedKernels);
     const numbers = b.numbers;
     terms = s.objectives.flatMap((o) => o.prepare(numbers) ?? []);
-    if (snap) s.rng.setState(snap);
-    const { value, grads } = tapedLoss(s, beta, b.guarded, terms, undefined, b.draw);
+    // An untaped draw is drawn again, taped, from where it began.
+    if (!b.taped) s.rng.setState(snap);
+    const { value, grads } = tapedLoss(s, beta, b.guarded, terms, undefined, b.taped);
     const reports = terms.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
     // The recorded loss stays the plain reverse-KL mean, comparable across objectives.
@@ -212,8 +213,7 @@ async function localGradient(s: TrainingSession, beta: number): Promise<LocalGra
     const times: LocalGradient['times'] = [t0, t1, t2, performance.now()];
     return { numbers, dropped: b.guarded.dropped, value, grads, loss, forwardLoss, times };
   } finally {
-    if (once) closeTape();
-    disposeDraw(b?.draw);
+    releaseDraw(b?.taped);
     for (const t of terms) t.dispose();
   }
 }

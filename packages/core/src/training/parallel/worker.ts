@@ -13,8 +13,7 @@ import { createRng, type Rng } from '../../util/random.js';
 import { softenEnergies, zeroMasked, type GuardedBatch } from '../energy-guard.js';
 import { tapedLoss, type TapeContext } from '../reverse-step.js';
 import { drawConfigurations, mappedDraw, readDraw } from '../sampling.js';
-import { closeTape, disposeDraw, openTape, tapedDraw } from '../open-tape.js';
-import type { ModelDraw } from '../../contracts/model.js';
+import { drawOnTape, releaseDraw, type TapedDraw } from '../open-tape.js';
 import { objectivesFor } from '../session.js';
 import { assignFlat, flattenGrads } from './flat-weights.js';
 import type { DrawReply, GradReply, GradRequest, InitRequest, Reply, Request } from './protocol.js';
@@ -28,10 +27,10 @@ interface WorkerState {
   weights: Float32Array;
   grads: Float32Array;
   /**
-   * The share drawn this step with its softened energies and forces: on the open tape
-   * (`training.fusedKernels`), or else the RNG state before the draw, to redraw it taped.
+   * The share drawn this step with its softened energies and forces, on a tape held open
+   * (`training.fusedKernels`), and the RNG state before the draw, to redraw it if it was not taped.
    */
-  drawn?: { draw?: ModelDraw; snap?: number[]; soft: GuardedBatch };
+  drawn?: { taped?: TapedDraw; snap: number[]; soft: GuardedBatch };
 }
 
 async function start(init: InitRequest): Promise<WorkerState> {
@@ -55,8 +54,7 @@ async function start(init: InitRequest): Promise<WorkerState> {
 /** Close the tape of a share drawn (and maybe never differentiated: the trainer stopped in between). */
 function dropDrawn(w: WorkerState): void {
   if (!w.drawn) return;
-  if (w.drawn.draw) closeTape();
-  disposeDraw(w.drawn.draw);
+  releaseDraw(w.drawn.taped);
   w.drawn = undefined;
 }
 
@@ -65,20 +63,19 @@ async function draw(w: WorkerState, maxEnergy: number): Promise<DrawReply> {
   const n = w.init.size;
   dropDrawn(w);
   assignFlat(model.variables(), w.weights);
-  const once = w.init.config.training.fusedKernels;
-  const snap = once ? undefined : w.rng.getState();
-  if (once) openTape();
-  let taped: ModelDraw | undefined;
+  const snap = w.rng.getState();
+  const t0 = performance.now();
+  const opts = { training: true };
+  const taped = w.init.config.training.fusedKernels ? drawOnTape(() => model.draw(n, w.rng, opts)) : undefined;
   try {
-    const t0 = performance.now();
-    const opts = { training: true };
-    taped = once ? tapedDraw(() => model.draw(n, w.rng, opts)) : undefined;
-    const a = taped ? mappedDraw(readDraw(taped), transform, n) : drawConfigurations(model, transform, n, w.rng, opts);
+    const a = taped
+      ? mappedDraw(readDraw(taped.draw), transform, n)
+      : drawConfigurations(model, transform, n, w.rng, opts);
     const t1 = performance.now();
     const ev = await forceField.evaluate(a.x, n);
     const t2 = performance.now();
     const soft = softenEnergies(ev.energies, ev.forces, forceField.dimension, maxEnergy);
-    w.drawn = { draw: taped, snap, soft };
+    w.drawn = { taped, snap, soft };
     return {
       type: 'drawn',
       energies: soft.energies,
@@ -92,15 +89,14 @@ async function draw(w: WorkerState, maxEnergy: number): Promise<DrawReply> {
       forceFieldMs: t2 - t1,
     };
   } catch (e) {
-    if (once) closeTape();
-    disposeDraw(taped);
+    releaseDraw(taped);
     throw e;
   }
 }
 
 function gradient(w: WorkerState, m: GradRequest): GradReply {
   if (!w.drawn) throw new Error('a gradient request before a draw');
-  const { draw: taped, snap, soft } = w.drawn;
+  const { taped, snap, soft } = w.drawn;
   const { begin, size } = w.init;
   const terms: ReturnType<WorkerState['objectives'][number]['prepare']>[] = [];
   try {
@@ -108,7 +104,7 @@ function gradient(w: WorkerState, m: GradRequest): GradReply {
     zeroMasked(soft, w.plugins.forceField.dimension);
     for (const o of w.objectives) terms.push(o.prepare(m.numbers));
     const active = terms.filter((t) => t !== undefined);
-    if (snap) w.rng.setState(snap);
+    if (!taped) w.rng.setState(snap);
     const { value, grads } = tapedLoss(w.tape, m.beta, soft, active, { begin, size }, taped);
     const reports = active.map((t) => t.report?.() ?? {});
     const forwardLoss = reports.find((r) => r.forwardLoss !== undefined)?.forwardLoss;
