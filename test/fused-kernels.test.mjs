@@ -7,20 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@embedcg/core/tf';
-import { assemblePlugins, createRng, loadRunConfig, selectBackend, setDirectKernelsEnabled } from '@embedcg/core';
-import * as amber from '@embedcg/forcefield-amber';
+import { createRng, setDirectKernelsEnabled } from '@embedcg/core';
 import { repoRoot, runCli, tempDir } from './support.mjs';
+import { assembleExample } from './example-plugins.mjs';
 
 tf.enableProdMode();
 
 async function kernelsOfOneDraw(sets, example = 'alanine-dipeptide-flow.json') {
-  const { config, configDir } = loadRunConfig(join(repoRoot, 'examples', example), sets);
-  await selectBackend(config.training.backend, () => {});
-  const plugins = await assemblePlugins(config, {
-    configDir,
-    preloaded: { '@embedcg/forcefield-amber': amber.plugins },
-    log: () => {},
-  });
+  const { config, plugins } = await assembleExample(example, sets);
   try {
     // Untaped, fused ops call their kernels directly; through the engine the profiler counts them.
     setDirectKernelsEnabled(false);

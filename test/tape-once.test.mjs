@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@embedcg/core/tf';
-import { assemblePlugins, createRng, loadRunConfig, selectBackend, trainRun } from '@embedcg/core';
-import * as amber from '@embedcg/forcefield-amber';
+import { createRng, trainRun } from '@embedcg/core';
 import { tapedLoss } from '../packages/core/dist/training/reverse-step.js';
 import { drawOnTape, releaseDraw } from '../packages/core/dist/training/open-tape.js';
 import { drawConfigurations, mappedDraw, readDraw } from '../packages/core/dist/training/sampling.js';
 import { objectivesFor } from '../packages/core/dist/training/session.js';
 import { repoRoot, tempDir } from './support.mjs';
+import { assembleExample } from './example-plugins.mjs';
 
 tf.enableProdMode();
 
@@ -56,13 +56,7 @@ function gradient(ctx, once) {
 }
 
 async function compare(example, sets) {
-  const { config, configDir } = loadRunConfig(join(repoRoot, 'examples', example), sets);
-  await selectBackend(config.training.backend, () => {});
-  const plugins = await assemblePlugins(config, {
-    configDir,
-    preloaded: { '@embedcg/forcefield-amber': amber.plugins },
-    log: () => {},
-  });
+  const { config, plugins } = await assembleExample(example, sets);
   const { model, transform, forceField } = plugins;
   try {
     const rng = createRng(11);

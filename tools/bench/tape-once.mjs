@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import * as tf from '@embedcg/core/tf';
 import { assemblePlugins, createRng, loadRunConfig, selectBackend } from '@embedcg/core';
 import { repoRoot, sharedDir, target, writeResults } from './lib.mjs';
+import { zeroEnergyBatch } from './train-speed-lib.mjs';
 import { tapedLoss } from '../../packages/core/dist/training/reverse-step.js';
 import { drawOnTape, releaseDraw } from '../../packages/core/dist/training/open-tape.js';
 import { drawConfigurations, mappedDraw, readDraw } from '../../packages/core/dist/training/sampling.js';
@@ -37,25 +38,6 @@ const median = (xs) => {
 
 await selectBackend('wasm');
 
-/** The numbers of a batch with zero energies: every row kept, log w = −log q. */
-function numbersOf(a, n, D, modelDimension) {
-  const mask = new Float64Array(n).fill(1);
-  return {
-    numbers: {
-      size: n,
-      mask,
-      logw: Array.from(a.logQ, (v) => -v),
-      ratio: Array.from({ length: n }, (_, i) => a.proposalLogRatio?.[i] ?? 0),
-      renyiPower: 0,
-      proposalLogRatio: a.proposalLogRatio,
-      hasChoice: a.hasChoice,
-      y: a.y,
-      modelDimension,
-    },
-    guarded: { energies: new Float64Array(n), forces: new Float64Array(n * D) },
-  };
-}
-
 function step(ctx, once) {
   const { s, n, D, objectives, beta } = ctx;
   const t0 = performance.now();
@@ -68,7 +50,7 @@ function step(ctx, once) {
     snap = s.rng.getState();
     a = drawConfigurations(s.model, s.transform, n, s.rng, { training: true });
   }
-  const { numbers, guarded } = numbersOf(a, n, D, s.model.dimension);
+  const { numbers, guarded } = zeroEnergyBatch(a, n, D, s.model.dimension);
   const terms = objectives.flatMap((o) => o.prepare(numbers) ?? []);
   if (!once) s.rng.setState(snap);
   let flat;

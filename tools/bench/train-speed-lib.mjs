@@ -19,6 +19,24 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** A drawn batch's numbers with zero energies and forces: every row kept, log w = −log q. */
+export function zeroEnergyBatch(a, n, D, modelDimension) {
+  return {
+    numbers: {
+      size: n,
+      mask: new Float64Array(n).fill(1),
+      logw: Array.from(a.logQ, (v) => -v),
+      ratio: Array.from({ length: n }, (_, i) => a.proposalLogRatio?.[i] ?? 0),
+      renyiPower: 0,
+      proposalLogRatio: a.proposalLogRatio,
+      hasChoice: a.hasChoice,
+      y: a.y,
+      modelDimension,
+    },
+    guarded: { energies: new Float64Array(n), forces: new Float64Array(n * D) },
+  };
+}
+
 /** CPU ms of one step's network work over n rows (all kept, log w = −log q). */
 function stepCpuMs(ctx, n) {
   const { model, transform, rng, objectives, D, once } = ctx;
@@ -28,20 +46,9 @@ function stepCpuMs(ctx, n) {
   const a = d
     ? mappedDraw(readDraw(d.draw), transform, n)
     : drawConfigurations(model, transform, n, rng, { training: true });
-  const numbers = {
-    size: n,
-    mask: new Float64Array(n).fill(1),
-    logw: Array.from(a.logQ, (v) => -v),
-    ratio: Array.from({ length: n }, (_, i) => a.proposalLogRatio?.[i] ?? 0),
-    renyiPower: 0,
-    proposalLogRatio: a.proposalLogRatio,
-    hasChoice: a.hasChoice,
-    y: a.y,
-    modelDimension: model.dimension,
-  };
+  const { numbers, guarded: g } = zeroEnergyBatch(a, n, D, model.dimension);
   const terms = objectives.flatMap((o) => o.prepare(numbers) ?? []);
   if (!once) rng.setState(snap);
-  const g = { energies: new Float64Array(n), forces: new Float64Array(n * D) };
   const { value, grads } = tapedLoss(ctx, 0.3, g, terms, undefined, d);
   for (const v of model.variables()) grads[v.name]?.dataSync();
   releaseDraw(d);

@@ -33,10 +33,48 @@ export function logDetJ64(y: Float64Array, o: number, N: number): number {
 }
 
 /**
+ * The local frame in which a row's atom is placed: bc = unit(p_j − p_k) (0–2),
+ * 1/|p_j − p_k| (3), u = p_k − p_l (4–6), nv = unit(u × bc) (7–9), 1/|u × bc| (10). A scratch
+ * array and scalar locals rather than small Vec arrays: the placement and its adjoint run for every
+ * row of every configuration of every step, where allocations cost garbage collection.
+ */
+export const frame = new Float64Array(11);
+
+export function rowFrame(x: Float64Array, xj: number, xk: number, xl: number): void {
+  const pk0 = x[xk]!,
+    pk1 = x[xk + 1]!,
+    pk2 = x[xk + 2]!;
+  const r0 = x[xj]! - pk0,
+    r1 = x[xj + 1]! - pk1,
+    r2 = x[xj + 2]! - pk2;
+  const inv1 = 1 / length3(r0, r1, r2);
+  const c0 = r0 * inv1,
+    c1 = r1 * inv1,
+    c2 = r2 * inv1;
+  const u0 = pk0 - x[xl]!,
+    u1 = pk1 - x[xl + 1]!,
+    u2 = pk2 - x[xl + 2]!;
+  const q0 = u1 * c2 - u2 * c1,
+    q1 = u2 * c0 - u0 * c2,
+    q2 = u0 * c1 - u1 * c0;
+  const inv2 = 1 / length3(q0, q1, q2);
+  frame[0] = c0;
+  frame[1] = c1;
+  frame[2] = c2;
+  frame[3] = inv1;
+  frame[4] = u0;
+  frame[5] = u1;
+  frame[6] = u2;
+  frame[7] = q0 * inv2;
+  frame[8] = q1 * inv2;
+  frame[9] = q2 * inv2;
+  frame[10] = inv2;
+}
+
+/**
  * Write the positions of the configuration whose y starts at offset o into x at offset xo (x
- * zero there). `ux2` as in internalToCartesianTf. Scalar locals, not Vec arrays: this runs for
- * every row of every configuration of every draw, and small arrays there cost allocations and
- * garbage collection (the order of the arithmetic is the Vec version's, so the bits are too).
+ * zero there). `ux2` as in internalToCartesianTf. The frame comes from {@link rowFrame}, which
+ * the adjoint (internal-coordinates-fused.ts) rebuilds the same way.
  */
 export function placeAtoms64(
   y: Float64Array,
@@ -56,32 +94,10 @@ export function placeAtoms64(
   for (let r = 3; r < N; r++) {
     const row = zm[r]!;
     const xi = xo + 3 * row[0],
-      xj = xo + 3 * row[1],
-      xk = xo + 3 * row[2],
-      xl = xo + 3 * row[3];
-    const pj0 = x[xj]!,
-      pj1 = x[xj + 1]!,
-      pj2 = x[xj + 2]!;
-    const pk0 = x[xk]!,
-      pk1 = x[xk + 1]!,
-      pk2 = x[xk + 2]!;
-    let c0 = pj0 - pk0,
-      c1 = pj1 - pk1,
-      c2 = pj2 - pk2;
-    const lb = length3(c0, c1, c2);
-    c0 /= lb;
-    c1 /= lb;
-    c2 /= lb;
-    const u0 = pk0 - x[xl]!,
-      u1 = pk1 - x[xl + 1]!,
-      u2 = pk2 - x[xl + 2]!;
-    let n0 = u1 * c2 - u2 * c1,
-      n1 = u2 * c0 - u0 * c2,
-      n2 = u0 * c1 - u1 * c0;
-    const ln = length3(n0, n1, n2);
-    n0 /= ln;
-    n1 /= ln;
-    n2 /= ln;
+      xj = xo + 3 * row[1];
+    rowFrame(x, xj, xo + 3 * row[2], xo + 3 * row[3]);
+    const f = frame;
+    const [c0, c1, c2, n0, n1, n2] = [f[0]!, f[1]!, f[2]!, f[7]!, f[8]!, f[9]!];
     const b = y[o + bondIndex(r)]!,
       th = y[o + angleIndex(r, N)]!,
       ph = y[o + torsionIndex(r, N)]!;
@@ -89,9 +105,9 @@ export function placeAtoms64(
       d1 = b * Math.sin(th) * Math.cos(ph),
       d2 = b * Math.sin(th) * Math.sin(ph);
     // m = nv × bc
-    x[xi] = pj0 + c0 * d0 + (n1 * c2 - n2 * c1) * d1 + n0 * d2;
-    x[xi + 1] = pj1 + c1 * d0 + (n2 * c0 - n0 * c2) * d1 + n1 * d2;
-    x[xi + 2] = pj2 + c2 * d0 + (n0 * c1 - n1 * c0) * d1 + n2 * d2;
+    x[xi] = x[xj]! + c0 * d0 + (n1 * c2 - n2 * c1) * d1 + n0 * d2;
+    x[xi + 1] = x[xj + 1]! + c1 * d0 + (n2 * c0 - n0 * c2) * d1 + n1 * d2;
+    x[xi + 2] = x[xj + 2]! + c2 * d0 + (n0 * c1 - n1 * c0) * d1 + n2 * d2;
   }
 }
 

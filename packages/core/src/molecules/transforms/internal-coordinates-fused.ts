@@ -8,50 +8,11 @@
  */
 import * as tf from '@embedcg/core/tf';
 import { sliceColumns } from '../../nn/simd/column-kernels.js';
-import { length3, logDetJ64, placeAtoms64 } from './internal-coordinates-64.js';
+import { frame, logDetJ64, placeAtoms64, rowFrame } from './internal-coordinates-64.js';
 import { angleIndex, bondIndex, torsionIndex, type ZMatrixRow } from './z-matrix.js';
 
 function bump(a: Float64Array, i: number, v: number): void {
   a[i] = a[i]! + v;
-}
-
-/**
- * The local frame of the row being undone, as placeAtoms64 built it: bc = unit(p_j − p_k) (0–2),
- * 1/|p_j − p_k| (3), u = p_k − p_l (4–6), nv = unit(u × bc) (7–9), 1/|u × bc| (10). A scratch
- * array and scalar locals rather than small Vec arrays: the adjoint runs for every row of every
- * configuration of every step, where allocations cost garbage collection.
- */
-const frame = new Float64Array(11);
-
-function rowFrame(x: Float64Array, xj: number, xk: number, xl: number): void {
-  const pk0 = x[xk]!,
-    pk1 = x[xk + 1]!,
-    pk2 = x[xk + 2]!;
-  const r0 = x[xj]! - pk0,
-    r1 = x[xj + 1]! - pk1,
-    r2 = x[xj + 2]! - pk2;
-  const inv1 = 1 / length3(r0, r1, r2);
-  const c0 = r0 * inv1,
-    c1 = r1 * inv1,
-    c2 = r2 * inv1;
-  const u0 = pk0 - x[xl]!,
-    u1 = pk1 - x[xl + 1]!,
-    u2 = pk2 - x[xl + 2]!;
-  const q0 = u1 * c2 - u2 * c1,
-    q1 = u2 * c0 - u0 * c2,
-    q2 = u0 * c1 - u1 * c0;
-  const inv2 = 1 / length3(q0, q1, q2);
-  frame[0] = c0;
-  frame[1] = c1;
-  frame[2] = c2;
-  frame[3] = inv1;
-  frame[4] = u0;
-  frame[5] = u1;
-  frame[6] = u2;
-  frame[7] = q0 * inv2;
-  frame[8] = q1 * inv2;
-  frame[9] = q2 * inv2;
-  frame[10] = inv2;
 }
 
 /** g[at..at+2] += sign·(v0, v1, v2). */
